@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,7 +24,7 @@ __all__ = ["handle_errors", "fail", "info", "warn", "emit", "OutputFormat", "Tab
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """The shared ``--format`` choices for list-like outputs."""
 
     table = "table"
@@ -33,7 +33,7 @@ class OutputFormat(str, Enum):
     ndjson = "ndjson"
 
 
-class TableFormat(str, Enum):
+class TableFormat(StrEnum):
     """``--format`` for single-object outputs."""
 
     table = "table"

@@ -1,0 +1,266 @@
+"""Fast vectorised topocentric geometry for many satellites x many stations x many times.
+
+Each satellite is propagated with SGP4 (``sgp4.api.SatrecArray`` on a shared time grid, or one
+``Satrec.sgp4_array`` call per satellite for scattered refinement times). TEME is rotated to the
+Earth-fixed frame by the GMST 1982 angle of UT1 (Vallado et al., AIAA 2006-6753, appendix C),
+exactly as Skyfield does when no polar-motion table is loaded; station positions and local
+east-north-up axes come from WGS-84 geodetic coordinates. Azimuth and elevation are geometric
+(no refraction) unless refraction is asked for (Saemundsson 1986 formula, standard atmosphere).
+
+Times inside this module are float seconds of UTC since the scene's reference instant ``t0``
+(leap seconds are not counted, as in POSIX time and in SGP4's own UTC Julian dates).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from sgp4.api import SatrecArray
+from skyfield.sgp4lib import theta_GMST1982
+
+from .ephemeris import planets
+from .stations import Station
+from .times import require_aware, timescale
+
+__all__ = ["Scene", "station_ecef_km", "enu_matrices", "refraction_deg", "WGS84_A_KM", "WGS84_F"]
+
+WGS84_A_KM = 6378.137  # WGS-84 semi-major axis (NIMA TR8350.2)
+WGS84_F = 1.0 / 298.257223563  # WGS-84 flattening
+DAY_S = 86400.0
+
+
+def station_ecef_km(lat_deg: np.ndarray, lon_deg: np.ndarray, alt_m: np.ndarray) -> np.ndarray:
+    """WGS-84 geodetic coordinates to Earth-fixed Cartesian (km), shape (n, 3)."""
+    lat = np.radians(np.asarray(lat_deg, float))
+    lon = np.radians(np.asarray(lon_deg, float))
+    h = np.asarray(alt_m, float) / 1000.0
+    e2 = WGS84_F * (2.0 - WGS84_F)
+    n = WGS84_A_KM / np.sqrt(1.0 - e2 * np.sin(lat) ** 2)
+    x = (n + h) * np.cos(lat) * np.cos(lon)
+    y = (n + h) * np.cos(lat) * np.sin(lon)
+    z = (n * (1.0 - e2) + h) * np.sin(lat)
+    return np.stack([x, y, z], axis=-1)
+
+
+def enu_matrices(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
+    """Rows east, north, up of each station's local frame (geodetic normal), shape (n, 3, 3)."""
+    lat = np.radians(np.asarray(lat_deg, float))
+    lon = np.radians(np.asarray(lon_deg, float))
+    sl, cl, so, co = np.sin(lat), np.cos(lat), np.sin(lon), np.cos(lon)
+    east = np.stack([-so, co, np.zeros_like(so)], axis=-1)
+    north = np.stack([-sl * co, -sl * so, cl], axis=-1)
+    up = np.stack([cl * co, cl * so, sl], axis=-1)
+    return np.stack([east, north, up], axis=-2)
+
+
+def refraction_deg(el_deg: np.ndarray) -> np.ndarray:
+    """Atmospheric refraction (deg) to add to a geometric elevation, standard conditions.
+
+    Saemundsson (1986), Sky & Telescope 72, 70: R = 1.02 / tan(h + 10.3 / (h + 5.11)) arcmin
+    with h the true elevation in degrees (10 C, 101.0 kPa). Clamped below -1 deg.
+    """
+    h = np.maximum(np.asarray(el_deg, float), -1.0)
+    return 1.02 / np.tan(np.radians(h + 10.3 / (h + 5.11))) / 60.0
+
+
+@dataclass(eq=False)
+class Scene:
+    """Satellites, stations and a reference instant: evaluates topocentric geometry in bulk.
+
+    Sun and Moon positions (DE421) are tabulated once on a 5-minute grid covering
+    ``[t0 - 1 h, t1 + 1 h]`` in the Earth-fixed frame and interpolated linearly (the chord error
+    is below 3e-4 rad for the Moon, far below any exclusion angle's meaning).
+    """
+
+    satrecs: list
+    stations: list[Station]
+    t0: datetime
+    t1: datetime
+
+    def __post_init__(self) -> None:
+        self.t0 = require_aware(self.t0, "start")
+        self.t1 = require_aware(self.t1, "end")
+        ts = timescale()
+        t = ts.from_datetime(self.t0)
+        # UTC Julian date of t0 as SGP4 wants it (whole + fraction, leap seconds not counted)
+        self._jd_utc0 = float(t.whole)
+        self._fr_utc0 = float(t.tai_fraction - t._leap_seconds() / DAY_S)
+        lat = np.array([s.lat_deg for s in self.stations], float)
+        lon = np.array([s.lon_deg for s in self.stations], float)
+        alt = np.array([s.alt_m for s in self.stations], float)
+        self.sta_ecef = station_ecef_km(lat, lon, alt)  # (nst, 3)
+        self.sta_enu = enu_matrices(lat, lon)  # (nst, 3, 3)
+        span = (self.t1 - self.t0).total_seconds()
+        self._tab_t = np.arange(-3600.0, span + 3600.0 + 300.0, 300.0)
+        tt = ts.from_datetimes([self.t0 + timedelta(seconds=float(s)) for s in self._tab_t])
+        self._tab_dut1 = np.asarray(tt.dut1, float)
+        eph = planets()
+        earth = eph["earth"]
+        from skyfield.framelib import itrs
+
+        rot = itrs.rotation_at(tt)  # (3, 3, n)
+        sun = (eph["sun"] - earth).at(tt).position.km
+        moon = (eph["moon"] - earth).at(tt).position.km
+        self._tab_sun = np.einsum("ijn,jn->ni", rot, sun)
+        self._tab_moon = np.einsum("ijn,jn->ni", rot, moon)
+
+    # ---- time ---------------------------------------------------------------------------
+    def seconds(self, when: datetime) -> float:
+        """UTC seconds since ``t0``."""
+        return (require_aware(when) - self.t0).total_seconds()
+
+    def datetime_at(self, s: float) -> datetime:
+        """The aware UTC datetime ``s`` seconds after ``t0``."""
+        return self.t0 + timedelta(seconds=float(s))
+
+    def _jd(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        fr = self._fr_utc0 + np.asarray(s, float) / DAY_S
+        whole = np.floor(fr)
+        return self._jd_utc0 + whole, fr - whole
+
+    def _rotation(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        jd, fr = self._jd(s)
+        fr_ut1 = fr + np.interp(s, self._tab_t, self._tab_dut1) / DAY_S
+        theta, _ = theta_GMST1982(jd, fr_ut1)
+        return np.cos(theta), np.sin(theta)
+
+    def _teme_to_ecef(self, r: np.ndarray, s: np.ndarray) -> np.ndarray:
+        c, sn = self._rotation(s)
+        x = c * r[..., 0] + sn * r[..., 1]
+        y = -sn * r[..., 0] + c * r[..., 1]
+        return np.stack([x, y, r[..., 2]], axis=-1)
+
+    # ---- satellites ---------------------------------------------------------------------
+    def sat_ecef_grid(self, s: np.ndarray, sats: slice = slice(None)) -> tuple[np.ndarray, np.ndarray]:
+        """Satellites ``sats`` at every grid time: positions (nsat, nt, 3) km and SGP4 error codes.
+
+        One ``SatrecArray`` call propagates the whole block (vectorised in C over both axes).
+        """
+        s = np.asarray(s, float)
+        jd, fr = self._jd(s)
+        err, r, _ = SatrecArray(self.satrecs[sats]).sgp4(jd, fr)
+        return self._teme_to_ecef(r, s[None, :]), err
+
+    def sat_ecef_at(self, sat_idx: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Satellite ``sat_idx[k]`` at time ``s[k]``: positions (n, 3) km and error codes (n,)."""
+        sat_idx = np.asarray(sat_idx, int)
+        s = np.asarray(s, float)
+        out = np.empty((s.size, 3))
+        err = np.zeros(s.size, np.uint8)
+        jd, fr = self._jd(s)
+        order = np.argsort(sat_idx, kind="stable")
+        bounds = np.flatnonzero(np.diff(sat_idx[order])) + 1
+        for group in np.split(order, bounds):
+            if group.size == 0:
+                continue
+            e, r, _ = self.satrecs[sat_idx[group[0]]].sgp4_array(jd[group], fr[group])
+            out[group] = r
+            err[group] = e
+        return self._teme_to_ecef(out, s), err
+
+    # ---- Sun and Moon -------------------------------------------------------------------
+    def sun_ecef(self, s: np.ndarray) -> np.ndarray:
+        """Geocentric Sun position (km, Earth-fixed) at times ``s``, shape (..., 3)."""
+        s = np.asarray(s, float)
+        return np.stack([np.interp(s, self._tab_t, self._tab_sun[:, i]) for i in range(3)], -1)
+
+    def moon_ecef(self, s: np.ndarray) -> np.ndarray:
+        """Geocentric Moon position (km, Earth-fixed) at times ``s``, shape (..., 3)."""
+        s = np.asarray(s, float)
+        return np.stack([np.interp(s, self._tab_t, self._tab_moon[:, i]) for i in range(3)], -1)
+
+    # ---- topocentric --------------------------------------------------------------------
+    def topocentric(
+        self, sat_ecef: np.ndarray, st_idx: np.ndarray | int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Azimuth (deg, 0..360 from north through east), elevation (deg), range (km).
+
+        ``sat_ecef`` (..., 3) broadcasts against the stations picked by ``st_idx``.
+        """
+        e, n, u = self.enu(sat_ecef, st_idx)
+        rng = np.sqrt(e * e + n * n + u * u)
+        el = np.degrees(np.arcsin(np.clip(u / rng, -1.0, 1.0)))
+        az = np.degrees(np.arctan2(e, n)) % 360.0
+        return az, el, rng
+
+    def enu(self, sat_ecef: np.ndarray, st_idx: np.ndarray | int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """East, north, up components (km) of the line of sight, componentwise (no temporaries
+        of shape (..., 3, 3))."""
+        st_idx = np.asarray(st_idx)
+        s = self.sta_ecef[st_idx]
+        m = self.sta_enu[st_idx]
+        d0 = sat_ecef[..., 0] - s[..., 0]
+        d1 = sat_ecef[..., 1] - s[..., 1]
+        d2 = sat_ecef[..., 2] - s[..., 2]
+        e = m[..., 0, 0] * d0 + m[..., 0, 1] * d1
+        n = m[..., 1, 0] * d0 + m[..., 1, 1] * d1 + m[..., 1, 2] * d2
+        u = m[..., 2, 0] * d0 + m[..., 2, 1] * d1 + m[..., 2, 2] * d2
+        return e, n, u
+
+    def topocentric_grid(
+        self, sat_ecef: np.ndarray, need_az: bool = True
+    ) -> tuple[np.ndarray | None, np.ndarray]:
+        """Every position against every station with matrix products (BLAS).
+
+        ``sat_ecef`` (nsat, nt, 3) gives azimuth (or None) and elevation, each of shape
+        (nsat, nst, nt). The up component is ``r . u_k - s_k . u_k`` and the squared range
+        ``|r|^2 - 2 r . s_k + |s_k|^2``, so no (nsat, nst, nt, 3) temporary is formed.
+        """
+        up_dir = self.sta_enu[:, 2, :]  # (nst, 3)
+        up = sat_ecef @ up_dir.T - np.einsum("kj,kj->k", up_dir, self.sta_ecef)
+        r2 = np.einsum("...i,...i->...", sat_ecef, sat_ecef)[..., None]
+        rng2 = r2 - 2.0 * (sat_ecef @ self.sta_ecef.T) + np.einsum("kj,kj->k", self.sta_ecef, self.sta_ecef)
+        el = np.degrees(np.arcsin(np.clip(up / np.sqrt(rng2), -1.0, 1.0)))
+        el = np.ascontiguousarray(el.transpose(0, 2, 1))
+        if not need_az:
+            return None, el
+        e_dir = self.sta_enu[:, 0, :]
+        n_dir = self.sta_enu[:, 1, :]
+        e = sat_ecef @ e_dir.T - np.einsum("kj,kj->k", e_dir, self.sta_ecef)
+        n = sat_ecef @ n_dir.T - np.einsum("kj,kj->k", n_dir, self.sta_ecef)
+        az = np.degrees(np.arctan2(e, n)) % 360.0
+        return np.ascontiguousarray(az.transpose(0, 2, 1)), el
+
+    def body_elevation_deg(self, body_ecef: np.ndarray, st_idx: np.ndarray | int) -> np.ndarray:
+        """Topocentric elevation (deg) of a body given geocentric Earth-fixed positions."""
+        _, el, _ = self.topocentric(body_ecef, st_idx)
+        return el
+
+    def separation_deg(self, sat_ecef: np.ndarray, body_ecef: np.ndarray, st_idx: np.ndarray | int) -> np.ndarray:
+        """Angle (deg) at the station between the satellite and a body (Sun or Moon)."""
+        st = self.sta_ecef[np.asarray(st_idx)]
+        a = sat_ecef - st
+        b = body_ecef - st
+        cosang = np.einsum("...i,...i->...", a, b) / (
+            np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1)
+        )
+        return np.degrees(np.arccos(np.clip(cosang, -1.0, 1.0)))
+
+    @staticmethod
+    def sunlit_margin_km(sat_ecef: np.ndarray, sun_ecef: np.ndarray) -> np.ndarray:
+        """Positive when the Sun's centre is visible from the satellite, negative in Earth shadow.
+
+        Spherical Earth of radius 6378.137 km and a point Sun, the test Skyfield's
+        ``is_sunlit`` makes: the satellite is shadowed when the segment towards the Sun passes
+        through the sphere. The margin is the closest approach of that line to the Earth's centre
+        minus the radius (or +distance on the day side), so its sign changes at shadow entry/exit.
+        """
+        u = sun_ecef / np.linalg.norm(sun_ecef, axis=-1, keepdims=True)
+        along = np.einsum("...i,...i->...", sat_ecef, u)
+        perp = np.linalg.norm(sat_ecef - along[..., None] * u, axis=-1)
+        margin = perp - WGS84_A_KM
+        return np.where(along >= 0.0, np.abs(margin) + 1.0, margin)
+
+    def moon_illumination(self, s: np.ndarray) -> np.ndarray:
+        """Illuminated fraction of the Moon's disc (0 new .. 1 full), from the geocentric elongation."""
+        sun = self.sun_ecef(s)
+        moon = self.moon_ecef(s)
+        # phase angle at the Moon between Sun and Earth
+        to_sun = sun - moon
+        to_earth = -moon
+        c = np.einsum("...i,...i->...", to_sun, to_earth) / (
+            np.linalg.norm(to_sun, axis=-1) * np.linalg.norm(to_earth, axis=-1)
+        )
+        return (1.0 + np.clip(c, -1, 1)) / 2.0

@@ -1,0 +1,292 @@
+"""Ground stations: records, azimuth-dependent horizon masks, and loading ``stations.toml``.
+
+A station file is TOML with one table per station, ``[stations.<id>]``, holding ``lat_deg``,
+``lon_deg``, ``alt_m`` and optionally ``name``, ``timezone`` (IANA), ``min_elevation_deg``,
+``horizon_mask`` (``[[az_deg, el_deg], ...]``, interpolated periodically in azimuth),
+``twilight`` (``civil``, ``nautical``, ``astronomical``, ``any`` or a Sun elevation in degrees),
+``receiver`` (a link-budget profile name) and ``kind`` (``fixed`` or ``portable``). User files
+merge over the bundled one: a table with a known id replaces that station's keys it names.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import os
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .errors import ConfigError, UnknownNameError
+from .times import zone
+
+__all__ = [
+    "Station",
+    "HorizonMask",
+    "TWILIGHT_ANGLES_DEG",
+    "twilight_angle_deg",
+    "load_stations",
+    "get_station",
+    "select_stations",
+    "read_station_file",
+    "bundled_station_file",
+]
+
+#: Sun-elevation thresholds of the twilight classes (USNO / IAU definitions: the Sun's centre
+#: 6, 12 or 18 degrees below the geometric horizon). ``any`` applies no darkness constraint.
+TWILIGHT_ANGLES_DEG: dict[str, float | None] = {
+    "civil": -6.0,
+    "nautical": -12.0,
+    "astronomical": -18.0,
+    "any": None,
+}
+
+_KEYS = {
+    "name",
+    "lat_deg",
+    "lon_deg",
+    "alt_m",
+    "timezone",
+    "min_elevation_deg",
+    "horizon_mask",
+    "twilight",
+    "receiver",
+    "kind",
+}
+
+
+def twilight_angle_deg(setting: str | float | None) -> float | None:
+    """The Sun elevation (deg) below which a station counts as dark, or None for ``any``."""
+    if setting is None:
+        return None
+    if isinstance(setting, int | float) and not isinstance(setting, bool):
+        value = float(setting)
+        if not -90.0 <= value <= 10.0:
+            raise ConfigError(f"twilight angle {value} deg is outside [-90, 10]")
+        return value
+    key = str(setting).strip().lower()
+    if key in TWILIGHT_ANGLES_DEG:
+        return TWILIGHT_ANGLES_DEG[key]
+    try:
+        return twilight_angle_deg(float(key))
+    except ValueError:
+        raise UnknownNameError("twilight setting", str(setting), TWILIGHT_ANGLES_DEG) from None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class HorizonMask:
+    """Minimum elevation as a function of azimuth, linearly interpolated and periodic in azimuth.
+
+    ``az_deg`` is sorted in [0, 360); the segment from the last point back to the first wraps
+    through north.
+    """
+
+    az_deg: np.ndarray
+    el_deg: np.ndarray
+
+    @classmethod
+    def from_points(cls, points: Sequence[Sequence[float]], where: str = "horizon_mask") -> HorizonMask:
+        """Build from ``[[az_deg, el_deg], ...]``, validating ranges."""
+        try:
+            arr = np.asarray(points, dtype=float)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: expected a list of [az_deg, el_deg] pairs") from None
+        if arr.ndim != 2 or arr.shape[1] != 2 or len(arr) < 1:
+            raise ConfigError(f"{where}: expected a list of [az_deg, el_deg] pairs, e.g. [[0, 10], [180, 20]]")
+        if not np.all(np.isfinite(arr)):
+            raise ConfigError(f"{where}: values must be finite numbers")
+        az = np.mod(arr[:, 0], 360.0)
+        el = arr[:, 1]
+        if np.any((el < -10.0) | (el >= 90.0)):
+            raise ConfigError(f"{where}: elevations must lie in [-10, 90) deg")
+        order = np.argsort(az, kind="stable")
+        az, el = az[order], el[order]
+        if np.any(np.diff(az) == 0):
+            raise ConfigError(f"{where}: two points share one azimuth")
+        return cls(az, el)
+
+    def elevation_deg(self, az_deg: ArrayLike) -> np.ndarray:
+        """Mask elevation at the given azimuths (deg), periodic linear interpolation."""
+        return np.interp(np.mod(np.asarray(az_deg, dtype=float), 360.0), self.az_deg, self.el_deg, period=360.0)
+
+    def to_list(self) -> list[list[float]]:
+        """The mask points as ``[[az, el], ...]``."""
+        return [[float(a), float(e)] for a, e in zip(self.az_deg, self.el_deg, strict=True)]
+
+
+@dataclass(frozen=True, slots=True)
+class Station:
+    """A ground station. Angles in degrees, altitude in metres above the WGS-84 ellipsoid."""
+
+    id: str
+    lat_deg: float
+    lon_deg: float
+    alt_m: float
+    name: str = ""
+    timezone: str = "UTC"
+    min_elevation_deg: float = 10.0
+    horizon_mask: HorizonMask | None = field(default=None, compare=False)
+    twilight: str | float = "nautical"
+    receiver: str | None = None
+    kind: str = "fixed"
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        where = f"station {self.id!r}" + (f" in {self.source}" if self.source else "")
+        if not self.id or not all(c.isalnum() or c in "-_" for c in self.id):
+            raise ConfigError(f"{where}: station ids use letters, digits, '-' and '_' only")
+        for key in ("lat_deg", "lon_deg", "alt_m", "min_elevation_deg"):
+            v = getattr(self, key)
+            if not isinstance(v, int | float) or isinstance(v, bool) or not np.isfinite(v):
+                raise ConfigError(f"{where}: {key} must be a finite number, got {v!r}")
+        if not -90.0 <= self.lat_deg <= 90.0:
+            raise ConfigError(f"{where}: lat_deg {self.lat_deg} is outside [-90, 90]; use decimal degrees, north positive")
+        if not -180.0 <= self.lon_deg <= 360.0:
+            raise ConfigError(f"{where}: lon_deg {self.lon_deg} is outside [-180, 360]; use decimal degrees, east positive")
+        if not -500.0 <= self.alt_m <= 9000.0:
+            raise ConfigError(f"{where}: alt_m {self.alt_m} is outside [-500, 9000] m; give metres above the ellipsoid")
+        if not -5.0 <= self.min_elevation_deg < 90.0:
+            raise ConfigError(f"{where}: min_elevation_deg {self.min_elevation_deg} is outside [-5, 90)")
+        if self.kind not in ("fixed", "portable"):
+            raise ConfigError(f"{where}: kind {self.kind!r} must be 'fixed' or 'portable'")
+        try:
+            zone(self.timezone)
+        except ValueError as err:
+            raise ConfigError(f"{where}: {err}") from None
+        try:
+            twilight_angle_deg(self.twilight)
+        except ValueError as err:
+            raise ConfigError(f"{where}: {err}") from None
+
+    @property
+    def twilight_deg(self) -> float | None:
+        """Sun elevation (deg) below which this station counts as dark (None: no constraint)."""
+        return twilight_angle_deg(self.twilight)
+
+    def min_elevation_at(self, az_deg: ArrayLike) -> np.ndarray:
+        """Effective minimum elevation at the given azimuths: the larger of the mask and the floor."""
+        az = np.asarray(az_deg, dtype=float)
+        floor = np.full(az.shape, self.min_elevation_deg)
+        if self.horizon_mask is None:
+            return floor
+        return np.maximum(floor, self.horizon_mask.elevation_deg(az))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain record (for JSON and tables)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "lat_deg": self.lat_deg,
+            "lon_deg": self.lon_deg,
+            "alt_m": self.alt_m,
+            "timezone": self.timezone,
+            "min_elevation_deg": self.min_elevation_deg,
+            "horizon_mask": self.horizon_mask.to_list() if self.horizon_mask else None,
+            "twilight": self.twilight,
+            "receiver": self.receiver,
+            "kind": self.kind,
+            "source": self.source,
+        }
+
+
+def bundled_station_file() -> Path:
+    """Path of the bundled ``stations.toml``."""
+    return Path(str(importlib.resources.files("passplan") / "data" / "stations.toml"))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: invalid TOML: {err}") from None
+
+
+def read_station_file(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
+    """Raw station tables of one file, keyed by id, with unknown keys refused (nearest suggested)."""
+    p = Path(path)
+    data = _read_toml(p)
+    unknown_top = set(data) - {"stations"}
+    if unknown_top:
+        raise ConfigError(
+            f"{p}: unexpected top-level key(s) {sorted(unknown_top)}; a station file holds only "
+            f"[stations.<id>] tables"
+        )
+    tables = data.get("stations")
+    if not isinstance(tables, dict) or not tables:
+        raise ConfigError(f"{p}: no [stations.<id>] tables found; e.g. [stations.mysite] with lat_deg, lon_deg, alt_m")
+    out: dict[str, dict[str, Any]] = {}
+    for sid, table in tables.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"{p}: stations.{sid} must be a table ([stations.{sid}])")
+        for key in table:
+            if key not in _KEYS:
+                raise UnknownNameError("station key", key, _KEYS, where=f"{p} [stations.{sid}]")
+        out[sid] = dict(table, _source=str(p))
+    return out
+
+
+def _build(sid: str, table: Mapping[str, Any]) -> Station:
+    source = table.get("_source", "")
+    where = f"{source} [stations.{sid}]"
+    missing = [k for k in ("lat_deg", "lon_deg", "alt_m") if k not in table]
+    if missing:
+        raise ConfigError(f"{where}: missing required key(s) {', '.join(missing)}")
+    mask = None
+    if table.get("horizon_mask") is not None:
+        mask = HorizonMask.from_points(table["horizon_mask"], where=f"{where} horizon_mask")
+    kwargs = {k: table[k] for k in _KEYS - {"horizon_mask"} if k in table}
+    for key in ("lat_deg", "lon_deg", "alt_m", "min_elevation_deg"):
+        if key in kwargs and isinstance(kwargs[key], int) and not isinstance(kwargs[key], bool):
+            kwargs[key] = float(kwargs[key])
+    try:
+        return Station(id=sid, horizon_mask=mask, source=source, **kwargs)
+    except ConfigError as err:
+        raise ConfigError(str(err).replace(f"station {sid!r} in {source}", where)) from None
+    except TypeError as err:
+        raise ConfigError(f"{where}: {err}") from None
+
+
+def load_stations(extra_files: Iterable[str | os.PathLike[str]] = ()) -> dict[str, Station]:
+    """Bundled stations with each extra file merged over them (later files win, key by key)."""
+    merged = read_station_file(bundled_station_file())
+    for f in extra_files:
+        for sid, table in read_station_file(f).items():
+            merged[sid] = {**merged.get(sid, {}), **table}
+    return {sid: _build(sid, t) for sid, t in merged.items()}
+
+
+def get_station(station_id: str, extra_files: Iterable[str | os.PathLike[str]] = ()) -> Station:
+    """One station by id (case-insensitive), suggesting the nearest ids when unknown."""
+    stations = load_stations(extra_files)
+    key = station_id.strip().lower()
+    for sid, st in stations.items():
+        if sid.lower() == key:
+            return st
+    raise UnknownNameError("station", station_id, stations)
+
+
+def select_stations(
+    ids: Sequence[str] = (), extra_files: Sequence[str | os.PathLike[str]] = ()
+) -> list[Station]:
+    """Stations chosen by ``ids``; with no ids but extra files, every station in those files;
+    with neither, every bundled station."""
+    stations = load_stations(extra_files)
+    if ids:
+        lower = {s.lower(): s for s in stations}
+        chosen = []
+        for i in ids:
+            if i.strip().lower() not in lower:
+                raise UnknownNameError("station", i, stations)
+            chosen.append(stations[lower[i.strip().lower()]])
+        return list(dict.fromkeys(chosen))
+    if extra_files:
+        wanted: list[str] = []
+        for f in extra_files:
+            wanted += list(read_station_file(f))
+        return [stations[s] for s in dict.fromkeys(wanted)]
+    return list(stations.values())
