@@ -14,7 +14,7 @@ Times inside this module are float seconds of UTC since the scene's reference in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from sgp4.api import SatrecArray
@@ -115,6 +115,12 @@ class Scene:
         """The aware UTC datetime ``s`` seconds after ``t0``."""
         return self.t0 + timedelta(seconds=float(s))
 
+    def datetimes_at(self, s: np.ndarray) -> list[datetime]:
+        """Aware UTC datetimes for an array of seconds after ``t0`` (microsecond resolution)."""
+        base = np.datetime64(self.t0.replace(tzinfo=None), "us")
+        stamps = base + np.round(np.asarray(s, float) * 1e6).astype("timedelta64[us]")
+        return [d.replace(tzinfo=UTC) for d in stamps.astype(object).tolist()]
+
     def _jd(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         fr = self._fr_utc0 + np.asarray(s, float) / DAY_S
         whole = np.floor(fr)
@@ -200,19 +206,21 @@ class Scene:
         return e, n, u
 
     def topocentric_grid(
-        self, sat_ecef: np.ndarray, need_az: bool = True
+        self, sat_ecef: np.ndarray, need_az: bool = True, sine: bool = False
     ) -> tuple[np.ndarray | None, np.ndarray]:
         """Every position against every station with matrix products (BLAS).
 
-        ``sat_ecef`` (nsat, nt, 3) gives azimuth (or None) and elevation, each of shape
-        (nsat, nst, nt). The up component is ``r . u_k - s_k . u_k`` and the squared range
-        ``|r|^2 - 2 r . s_k + |s_k|^2``, so no (nsat, nst, nt, 3) temporary is formed.
+        ``sat_ecef`` (nsat, nt, 3) gives azimuth (or None) and elevation in degrees (or its
+        sine, with ``sine``), each of shape (nsat, nst, nt). The up component is
+        ``r . u_k - s_k . u_k`` and the squared range ``|r|^2 - 2 r . s_k + |s_k|^2``, so no
+        (nsat, nst, nt, 3) temporary is formed.
         """
         up_dir = self.sta_enu[:, 2, :]  # (nst, 3)
         up = sat_ecef @ up_dir.T - np.einsum("kj,kj->k", up_dir, self.sta_ecef)
         r2 = np.einsum("...i,...i->...", sat_ecef, sat_ecef)[..., None]
         rng2 = r2 - 2.0 * (sat_ecef @ self.sta_ecef.T) + np.einsum("kj,kj->k", self.sta_ecef, self.sta_ecef)
-        el = np.degrees(np.arcsin(np.clip(up / np.sqrt(rng2), -1.0, 1.0)))
+        up /= np.sqrt(rng2)
+        el = up if sine else np.degrees(np.arcsin(np.clip(up, -1.0, 1.0)))
         el = np.ascontiguousarray(el.transpose(0, 2, 1))
         if not need_az:
             return None, el

@@ -1,0 +1,1 @@
+"""Bundled element sets, installed as the package ``passplan.tle_data`` (see README.md here)."""

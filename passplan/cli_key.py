@@ -1,0 +1,83 @@
+"""``passplan key``: secret key of one pass from a transmittance series."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from .cli_common import TableFormat, handle_errors
+from .errors import InputError
+from .io import to_json, to_table
+
+__all__ = ["register"]
+
+
+class BoundsChoice(StrEnum):
+    chernoff = "chernoff"
+    hoeffding = "hoeffding"
+    asymptotic = "asymptotic"
+
+
+def _table(rec: dict) -> str:
+    def fmt(v: object) -> str:
+        if isinstance(v, float):
+            return f"{v:.6g}"
+        if isinstance(v, list):
+            return ", ".join(f"{x:.4g}" for x in v)
+        return "-" if v is None else str(v)
+
+    rows = [[k, fmt(v)] for k, v in rec.items()]
+    return to_table(rows, ["quantity", "value"], align="ll")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``key`` command to ``app``."""
+
+    @app.command("key")
+    @handle_errors
+    def key_command(
+        series: Path = typer.Argument(..., help="SERIES.csv with columns t_s,eta[,background_prob]"),
+        protocol: str = typer.Option(None, "--protocol", help="protocol TOML file, or a bundled "
+                                     "name (micius, jinan1); default: built-in defaults"),
+        pulses_per_s: float = typer.Option(None, "--pulses-per-s", help="source pulse rate (1/s)"),
+        bounds: BoundsChoice = typer.Option(None, "--bounds", help="finite-key deviations"),
+        decoys: int = typer.Option(None, "--decoys", help="1 (Rusca 2018) or 2 (Lim 2014)"),
+        fixed_params: bool = typer.Option(False, "--fixed-params", help="use the protocol's "
+                                          "parameters and every slot (no optimisation)"),
+        fmt: TableFormat = typer.Option(TableFormat.table, "--format", help="table or json"),
+    ) -> None:
+        """Finite-key secret key of one pass (decoy-state BB84; Lim 2014 / Rusca 2018)."""
+        from .keyrate import load_protocol, pass_key, read_series
+
+        pr = load_protocol(protocol)
+        changes: dict = {}
+        if pulses_per_s is not None:
+            changes["pulses_per_s"] = pulses_per_s
+        if bounds is not None:
+            changes["bounds"] = bounds.value
+        if decoys is not None:
+            if decoys not in (1, 2):
+                raise InputError(f"--decoys is {decoys}; expected 1 or 2")
+            changes["decoys"] = decoys
+            if decoys != pr.decoys:
+                if decoys == 1:
+                    changes["intensities"] = pr.intensities[:2]
+                    changes["probabilities"] = (pr.probabilities[0], 1.0 - pr.probabilities[0])
+                else:
+                    changes["intensities"] = (*pr.intensities, 0.0)
+                    p1 = pr.probabilities[0]
+                    changes["probabilities"] = (p1, 0.75 * (1 - p1), 0.25 * (1 - p1))
+        if fixed_params:
+            changes["optimise"] = False
+        if changes:
+            pr = dataclasses.replace(pr, **changes)
+        s = read_series(series)
+        rec = pass_key(s.eta, s.background_prob, s.t_s, pr).to_dict()
+        if fmt is TableFormat.json:
+            sys.stdout.write(to_json(rec))
+        else:
+            sys.stdout.write(_table(rec))

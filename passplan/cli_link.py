@@ -1,0 +1,233 @@
+"""``passplan link``: the optical link budget for one geometry, a plot against elevation, or the
+list of bundled profiles."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .cli_common import TableFormat, handle_errors, info
+from .errors import InputError
+from .io import atomic_write_bytes, to_json, to_table
+
+__all__ = ["register", "link_command"]
+
+_JSON_KEYS = (
+    "profile",
+    "direction",
+    "wavelength_nm",
+    "station",
+    "site_alt_m",
+    "elevation_deg",
+    "range_km",
+    "total_loss_db",
+    "transmitter_db",
+    "geometric_db",
+    "pointing_db",
+    "atmosphere_db",
+    "turbulence_db",
+    "receiver_db",
+    "detector_db",
+    "transmittance",
+    "sky_radiance_w_m2_sr_nm",
+    "background_cps",
+    "dark_cps",
+    "saturation_factor",
+    "background_prob_per_gate",
+    "background_prob_per_gate_per_detector",
+    "r0_m",
+    "isoplanatic_angle_urad",
+    "rytov_variance",
+    "greenwood_hz",
+    "strehl",
+    "beam_radius_m",
+    "clear_sky_probability",
+)
+
+
+def _check_range(
+    name: str, value: float | None, lo: float, hi: float, lo_open: bool = False
+) -> None:
+    if value is None:
+        return
+    bad = not math.isfinite(value) or value > hi or value < lo or (lo_open and value == lo)
+    if bad:
+        left = "(" if lo_open else "["
+        raise InputError(f"--{name} {value:g} is outside {left}{lo:g}, {hi:g}]")
+
+
+def _list_text() -> str:
+    from .link import list_profiles, load_profile
+
+    rows = []
+    for name in list_profiles():
+        p = load_profile(name)
+        rows.append(
+            [
+                name,
+                p.direction,
+                f"{p.wavelength_m * 1e9:.1f}",
+                f"{p.orbit_alt_m / 1e3:g}",
+                p.description,
+            ]
+        )
+    return to_table(rows, ["profile", "direction", "nm", "orbit_km", "description"], align="lllrl")
+
+
+def link_command(
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", "-p", help="Bundled profile name or a profile TOML file."),
+    ] = None,
+    station: Annotated[
+        str | None,
+        typer.Option(
+            "--station", "-s", help="Ground station id; its altitude sets the atmosphere."
+        ),
+    ] = None,
+    elevation_deg: Annotated[
+        float | None,
+        typer.Option("--elevation-deg", "-e", help="Elevation of the satellite, (0, 90] deg."),
+    ] = None,
+    range_km: Annotated[
+        float | None,
+        typer.Option(
+            "--range-km", help="Slant range; default: from the elevation and the profile's orbit."
+        ),
+    ] = None,
+    sun_elevation_deg: Annotated[
+        float, typer.Option("--sun-elevation-deg", help="Sun elevation (deg); default -90 (night).")
+    ] = -90.0,
+    sun_separation_deg: Annotated[
+        float,
+        typer.Option(
+            "--sun-separation-deg", help="Angle between the Sun and the line of sight (deg)."
+        ),
+    ] = 90.0,
+    moon_elevation_deg: Annotated[
+        float, typer.Option("--moon-elevation-deg", help="Moon elevation (deg).")
+    ] = -90.0,
+    moon_separation_deg: Annotated[
+        float,
+        typer.Option(
+            "--moon-separation-deg", help="Angle between the Moon and the line of sight (deg)."
+        ),
+    ] = 90.0,
+    moon_illumination: Annotated[
+        float, typer.Option("--moon-illumination", help="Illuminated fraction of the Moon, 0 to 1.")
+    ] = 0.0,
+    sky: Annotated[
+        str | None,
+        typer.Option(
+            "--sky", help="Night sky class: dark, rural or urban (default: the profile's)."
+        ),
+    ] = None,
+    visibility_km: Annotated[
+        float | None,
+        typer.Option("--visibility-km", help="Meteorological visibility (default: the profile's)."),
+    ] = None,
+    fmt: Annotated[
+        TableFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = TableFormat.table,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="Write a PNG of loss vs elevation and day/night background."),
+    ] = None,
+    list_: Annotated[
+        bool, typer.Option("--list", help="List the bundled profiles and exit.")
+    ] = False,
+) -> None:
+    """Optical link budget for one geometry: every loss term in dB, background and r0."""
+    from .link import link_budget, load_profile
+    from .link.background import SKY_CLASSES
+
+    if list_:
+        sys.stdout.write(_list_text())
+        return
+    if profile is None:
+        raise InputError("--profile is required (see `passplan link --list` for the bundled ones)")
+    prof = load_profile(profile)
+    site_alt = None
+    if station is not None:
+        from .stations import get_station
+
+        st = get_station(station)
+        site_alt = float(st.alt_m)
+        if st.receiver and st.receiver != prof.name:
+            info(
+                f"note: station {st.id} lists receiver profile {st.receiver!r}; using {prof.name!r}"
+            )
+    if sky is not None and sky not in SKY_CLASSES:
+        from .errors import UnknownNameError
+
+        raise UnknownNameError("sky class", sky, SKY_CLASSES, "--sky")
+    _check_range("sun-elevation-deg", sun_elevation_deg, -90.0, 90.0)
+    _check_range("sun-separation-deg", sun_separation_deg, 0.0, 180.0)
+    _check_range("moon-elevation-deg", moon_elevation_deg, -90.0, 90.0)
+    _check_range("moon-separation-deg", moon_separation_deg, 0.0, 180.0)
+    _check_range("moon-illumination", moon_illumination, 0.0, 1.0)
+    if visibility_km is not None and not visibility_km > 0:
+        raise InputError(f"--visibility-km {visibility_km:g} must be positive")
+
+    if plot is not None:
+        from .link.plot import plot_link_png
+
+        atomic_write_bytes(plot, plot_link_png(prof, site_alt_m=site_alt, sky=sky))
+        info(f"wrote {plot}")
+        if elevation_deg is None:
+            return
+    if elevation_deg is None:
+        raise InputError("--elevation-deg is required (a value in (0, 90])")
+    _check_range("elevation-deg", elevation_deg, 0.0, 90.0, lo_open=True)
+    if range_km is not None and not (math.isfinite(range_km) and range_km > 0):
+        raise InputError(f"--range-km {range_km:g} must be a positive distance")
+
+    series = link_budget(
+        prof,
+        elevation_deg=elevation_deg,
+        range_m=None if range_km is None else range_km * 1e3,
+        sun_elevation_deg=sun_elevation_deg,
+        sun_separation_deg=sun_separation_deg,
+        moon_elevation_deg=moon_elevation_deg,
+        moon_separation_deg=moon_separation_deg,
+        moon_illumination=moon_illumination,
+        sky=sky,
+        site_alt_m=site_alt,
+        visibility_km=visibility_km,
+    )
+    rec = series.record(())
+    rec["station"] = station
+    rec["wavelength_nm"] = round(prof.wavelength_m * 1e9, 6)
+    rec["range_km"] = rec["range_m"] / 1e3
+    rec["isoplanatic_angle_urad"] = rec["isoplanatic_angle_rad"] * 1e6
+    out = {k: rec[k] for k in _JSON_KEYS}
+    if fmt is TableFormat.json:
+        sys.stdout.write(to_json(out))
+    else:
+        sys.stdout.write(_table(out))
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return "-"
+        return f"{v:.4g}" if (abs(v) >= 1e-3 or v == 0) and abs(v) < 1e5 else f"{v:.3e}"
+    return str(v)
+
+
+def _table(out: dict[str, Any]) -> str:
+    rows = [[k, _fmt(v)] for k, v in out.items()]
+    return to_table(rows, ["quantity", "value"], align="lr")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``link`` command to the passplan app."""
+    app.command(
+        "link", help="Optical link budget: loss by term, background and r0 for one geometry."
+    )(handle_errors(link_command))

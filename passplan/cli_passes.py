@@ -1,0 +1,250 @@
+"""``passplan passes`` and ``passplan tonight``: which passes, at which station, from which satellite."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .cli_common import OutputFormat, emit, handle_errors, info, warn
+from .elements import Selection, default_fleet, resolve_satellites
+from .errors import InputError
+from .passes import Constraints, Pass, find_passes
+from .sky import tonight as tonight_window
+from .stations import Station, select_stations
+from .times import iso_z, local_str, parse_time, zone
+
+__all__ = ["register", "pass_table"]
+
+
+class Night(StrEnum):
+    """Darkness settings for ``--night``."""
+
+    station = "station"
+    civil = "civil"
+    nautical = "nautical"
+    astronomical = "astronomical"
+    any = "any"
+
+
+SatsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--sats",
+        help="Satellites: a bundled name (micius, jinan-1, iss, gps, galileo, beidou, geo, demo, "
+        "DEMO-SSO-1...), an element file (TLE/3LE, OMM JSON/CSV/XML) or a constellation TOML. "
+        "Repeatable; comma-separated lists work too.",
+    ),
+]
+StationsFileOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--stations", help="A station TOML merged over the bundled stations; alone, selects every station in it. Repeatable."),
+]
+StationOpt = Annotated[list[str] | None, typer.Option("--station", help="Station id to use (repeatable).")]
+StartOpt = Annotated[str | None, typer.Option("--start", help="Window start, ISO-8601 with zone (e.g. 2016-12-19T12:00Z) or 'now'.")]
+EndOpt = Annotated[str | None, typer.Option("--end", help="Window end, ISO-8601 with zone.")]
+HoursOpt = Annotated[float | None, typer.Option("--hours", help="Window length in hours (instead of --end).")]
+DaysOpt = Annotated[float | None, typer.Option("--days", help="Window length in days (instead of --end).")]
+MinElOpt = Annotated[float | None, typer.Option("--min-el", help="Minimum elevation (deg), overriding each station's own.")]
+EclipseOpt = Annotated[
+    bool | None,
+    typer.Option("--eclipse/--no-eclipse", help="Require the satellite in Earth shadow (--eclipse) or sunlit (--no-eclipse)."),
+]
+SunSepOpt = Annotated[float | None, typer.Option("--min-sun-sep", help="Minimum angle between line of sight and the Sun (deg).")]
+MoonSepOpt = Annotated[float | None, typer.Option("--min-moon-sep", help="Minimum angle between line of sight and the Moon, when up (deg).")]
+MaxRangeOpt = Annotated[float | None, typer.Option("--max-range-km", help="Maximum slant range (km).")]
+StaleOpt = Annotated[bool, typer.Option("--allow-stale", help="Use element sets older than 30 days at the analysis time.")]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
+AllOpt = Annotated[bool, typer.Option("--all", help="Also list the passes excluded by a constraint, with the reason.")]
+RefrOpt = Annotated[bool, typer.Option("--refraction", help="Use refracted (apparent) elevations; geometric by default.")]
+OutOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.")]
+
+
+def _window(start: str | None, end: str | None, hours: float | None, days: float | None, default_h: float) -> tuple[datetime, datetime]:
+    t0 = parse_time(start or "now", "--start")
+    given = [x is not None for x in (end, hours, days)]
+    if sum(given) > 1:
+        raise InputError("give only one of --end, --hours and --days")
+    if end is not None:
+        t1 = parse_time(end, "--end")
+    elif hours is not None or days is not None:
+        length = hours if hours is not None else days * 24.0  # type: ignore[operator]
+        if not length > 0:
+            raise InputError(f"window length must be positive, got {length:g} h")
+        t1 = t0 + timedelta(hours=length)
+    else:
+        t1 = t0 + timedelta(hours=default_h)
+    if t1 <= t0:
+        raise InputError(f"--end {iso_z(t1)} is not after --start {iso_z(t0)}; give a later end")
+    if (t1 - t0) > timedelta(days=31):
+        raise InputError("the window is longer than 31 days; split it into shorter runs")
+    return t0, t1
+
+
+def _stations(station: list[str] | None, files: list[Path] | None) -> list[Station]:
+    return select_stations(station or (), files or ())
+
+
+def _satellites(sats: list[str] | None, at: datetime, allow_stale: bool) -> Selection:
+    if sats:
+        sel = resolve_satellites(sats, at, allow_stale)
+    else:
+        sel = default_fleet(at)
+        if sel.skipped:
+            warn(f"skipped {len(sel.skipped)} satellite(s) with stale elements (give --sats NAME --allow-stale to replay them):")
+            for s in sel.skipped:
+                info(f"  {s}")
+    for w in sel.warnings:
+        warn(w)
+    if not sel.satellites:
+        raise InputError("no satellites to plan for; give --sats")
+    return sel
+
+
+def pass_table(passes: list[Pass], show_reason: bool = False) -> str:
+    """A fixed-width table in each station's local time."""
+    from .io import to_table
+
+    rows = []
+    for p in passes:
+        tz = p.station_ref.timezone if p.station_ref else "UTC"
+        flags = []
+        if p.partial:
+            flags.append("partial")
+        if p.cut_start_by and p.cut_start_by != "window":
+            flags.append(f"from {p.cut_start_by}")
+        if p.cut_end_by and p.cut_end_by != "window":
+            flags.append(f"to {p.cut_end_by}")
+        if p.excluded_by:
+            flags.append(f"EXCLUDED by {p.excluded_by}")
+        rows.append(
+            [
+                p.station,
+                p.satellite,
+                local_str(p.aos, tz),
+                local_str(p.tca, tz)[11:19],
+                local_str(p.los, tz)[11:19],
+                f"{p.duration_s:.0f}",
+                f"{p.max_el_deg:.1f}",
+                f"{p.aos_az_deg:.0f}>{p.tca_az_deg:.0f}>{p.los_az_deg:.0f}",
+                f"{p.min_range_km:.0f}",
+                f"{p.sat_sunlit_fraction:.2f}",
+                "yes" if p.station_dark else "no",
+                ", ".join(flags),
+            ]
+        )
+    header = ["station", "satellite", "AOS (local)", "TCA", "LOS", "dur_s", "max_el", "az aos>tca>los", "min_km", "sunlit", "dark", "notes"]
+    if not rows:
+        return "no passes\n"
+    return to_table(rows, header, align="llllllrlrrll")
+
+
+def _constraints(min_el, night: Night | None, eclipse, sun_sep, moon_sep, max_range, refraction, default_night: str | None) -> Constraints:
+    if night is None:
+        darkness = default_night
+    elif night is Night.any:
+        darkness = None
+    else:
+        darkness = night.value
+    return Constraints(
+        min_elevation_deg=min_el,
+        darkness=darkness,
+        eclipse=eclipse,
+        min_sun_sep_deg=sun_sep,
+        min_moon_sep_deg=moon_sep,
+        max_range_km=max_range,
+        refraction=refraction,
+    )
+
+
+def _emit_passes(passes: list[Pass], fmt: OutputFormat, output: Path | None) -> None:
+    emit([p.to_dict() for p in passes], fmt, lambda: pass_table(passes), output)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``passes`` and ``tonight`` to the app."""
+
+    @app.command("passes")
+    @handle_errors
+    def passes_cmd(
+        sats: SatsOpt = None,
+        stations: StationsFileOpt = None,
+        station: StationOpt = None,
+        start: StartOpt = None,
+        end: EndOpt = None,
+        hours: HoursOpt = None,
+        days: DaysOpt = None,
+        min_el: MinElOpt = None,
+        night: Annotated[Night | None, typer.Option("--night", help="Require station darkness (station: each station's own setting).")] = None,
+        eclipse: EclipseOpt = None,
+        min_sun_sep: SunSepOpt = None,
+        min_moon_sep: MoonSepOpt = None,
+        max_range_km: MaxRangeOpt = None,
+        allow_stale: StaleOpt = False,
+        include_all: AllOpt = False,
+        refraction: RefrOpt = False,
+        fmt: FormatOpt = OutputFormat.table,
+        output: OutOpt = None,
+    ) -> None:
+        """Passes of satellites over stations in a time window (default: the next 24 h).
+
+        Only the constraints asked for apply, on top of the minimum elevation and horizon mask.
+        """
+        t0, t1 = _window(start, end, hours, days, 24.0)
+        sts = _stations(station, stations)
+        sel = _satellites(sats, t0, allow_stale)
+        c = _constraints(min_el, night, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction, None)
+        progress = info if len(sel.satellites) * len(sts) > 200 else None
+        result = find_passes(sel.satellites, sts, t0, t1, c, include_excluded=include_all, progress=progress)
+        _emit_passes(result, fmt, output)
+
+    @app.command("tonight")
+    @handle_errors
+    def tonight_cmd(
+        station_id: Annotated[str, typer.Argument(metavar="STATION", help="Station id, e.g. xinglong.")],
+        sats: SatsOpt = None,
+        stations: StationsFileOpt = None,
+        date: Annotated[
+            str | None,
+            typer.Option("--date", help="A local date (YYYY-MM-DD: the night starting that evening) or an ISO time with zone; default now."),
+        ] = None,
+        min_el: MinElOpt = None,
+        night: Annotated[Night | None, typer.Option("--night", help="Darkness setting (default: the station's own).")] = None,
+        eclipse: EclipseOpt = None,
+        min_sun_sep: SunSepOpt = None,
+        min_moon_sep: MoonSepOpt = None,
+        max_range_km: MaxRangeOpt = None,
+        allow_stale: StaleOpt = False,
+        include_all: AllOpt = False,
+        refraction: RefrOpt = False,
+        fmt: FormatOpt = OutputFormat.table,
+        output: OutOpt = None,
+    ) -> None:
+        """Tonight's passes at one station: from now (or --date) if dark, else from dusk, to dawn."""
+        st = _stations([station_id], stations)[0]
+        if date is None:
+            at = parse_time("now")
+        elif len(date.strip()) == 10:
+            try:
+                day = datetime.fromisoformat(date.strip()).date()
+            except ValueError:
+                raise InputError(f"--date {date!r} is not a date; use YYYY-MM-DD or an ISO time with zone") from None
+            at = datetime.combine(day, time(12, 0), tzinfo=zone(st.timezone))
+        else:
+            at = parse_time(date, "--date")
+        setting = None if night in (None, Night.station) else night.value
+        win = tonight_window(st, at, setting)
+        if win.note:
+            warn(win.note)
+        info(
+            f"{st.id}: dark ({win.setting}) from {local_str(win.start, st.timezone)} "
+            f"to {local_str(win.end, st.timezone)}"
+        )
+        sel = _satellites(sats, win.start, allow_stale)
+        darkness = None if win.threshold_deg is None else win.threshold_deg
+        c = _constraints(min_el, None, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction, darkness)
+        result = find_passes(sel.satellites, [st], win.start, win.end, c, include_excluded=include_all)
+        _emit_passes(result, fmt, output)

@@ -1,0 +1,592 @@
+"""Designed satellites: orbits with no element set, turned into SGP4 satellites.
+
+Circular or Keplerian orbits, Walker-delta constellations and GEO slots, defined in code or in a
+constellation TOML file, become :class:`~passplan.elements.Satellite` objects through
+``Satrec.sgp4init`` (WGS-72, no drag: B* = 0 unless given) with their epoch at the analysis time
+``at``, so they are always current.
+
+Conventions and sources:
+
+* ``altitude_km`` is the SGP4 mean semi-major axis minus the WGS-72 equatorial radius
+  (6378.135 km). sgp4init takes a Kozai mean motion; the Brouwer semi-major axis SGP4 recovers from
+  it differs from the Keplerian one by a few km at 500 km, so the mean motion is adjusted until
+  SGP4's own semi-major axis is the requested one (Hoots and Roehrich, Spacetrack Report No. 3,
+  1980; Vallado et al., "Revisiting Spacetrack Report #3", AIAA 2006-6753).
+* Sun-synchronous inclination from the J2 nodal precession matching the mean motion of the Sun,
+  360 deg per tropical year: cos i = -2 a^(7/2) (1 - e^2)^2 dOmega/dt / (3 J2 R^2 sqrt(mu))
+  (Vallado, "Fundamentals of Astrodynamics and Applications", 4th ed., 2013, section 11.4.1 and
+  eq. 9-41; Wertz and Larson, "Space Mission Analysis and Design", 3rd ed., table 6-3).
+  500 km gives 97.40 deg.
+* Local time of the ascending node (``ltan_h``) is mean solar time: the node's Earth-fixed
+  longitude is 15 deg/h x (LTAN - UT); the right ascension of the node then follows from the
+  Greenwich mean sidereal time at the epoch (SGP4's ``gstime``, IAU 1982, the angle between TEME
+  and the Earth-fixed frame). Apparent solar time differs by the equation of time (up to 16 min).
+* Walker delta pattern i: T/P/F (Walker, "Circular orbit patterns providing continuous whole
+  earth coverage", RAE Tech. Rep. 70211, 1970): P planes spread evenly over 360 deg of right
+  ascension (``raan_spread_deg`` changes that), S = T/P satellites per plane 360/S apart, and
+  each plane's satellites shifted by F x 360/T deg in argument of latitude from the previous plane.
+* GEO slot: a near-zero-inclination orbit whose mean longitude at the epoch, RAAN + argp + M minus
+  GMST, is the slot longitude; the mean motion and the mean longitude are then trimmed so that
+  SGP4 (SDP4, with its 24-hour resonance terms) holds the slot over the first day.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Iterable, Mapping
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sgp4.api import WGS72, Satrec
+from sgp4.propagation import gstime
+
+from .elements import Satellite, _check_satrec, _epoch_days
+from .errors import ConfigError, InputError, suggest
+from .times import require_aware
+
+__all__ = [
+    "EARTH_RADIUS_KM",
+    "MU_KM3_S2",
+    "J2",
+    "sun_synchronous_inclination_deg",
+    "node_raan_deg",
+    "circular",
+    "keplerian",
+    "walker_delta",
+    "geo_slot",
+    "load_constellation",
+]
+
+# WGS-72, the constants SGP4 uses for 18 SDS element sets (Vallado et al. 2006, table 1).
+EARTH_RADIUS_KM = 6378.135
+MU_KM3_S2 = 398600.8
+J2 = 0.001082616
+TROPICAL_YEAR_S = 365.2421897 * 86400.0
+SIDEREAL_DAY_S = 86164.0905
+_DEG = math.pi / 180.0
+_XPDOTP = 1440.0 / (2.0 * math.pi)
+
+
+def sun_synchronous_inclination_deg(altitude_km: float, eccentricity: float = 0.0) -> float:
+    """Inclination (deg) making the J2 nodal precession follow the mean Sun (360 deg/tropical year).
+
+    Vallado 2013, eq. 9-41 solved for i; 500 km circular gives 97.40 deg, 800 km 98.60 deg.
+    """
+    a = EARTH_RADIUS_KM + altitude_km
+    rate = 2.0 * math.pi / TROPICAL_YEAR_S
+    cos_i = -2.0 * a**3.5 * (1 - eccentricity**2) ** 2 * rate / (
+        3.0 * J2 * EARTH_RADIUS_KM**2 * math.sqrt(MU_KM3_S2)
+    )
+    if not -1.0 <= cos_i <= 1.0:
+        raise InputError(
+            f"no sun-synchronous orbit exists at {altitude_km:g} km (needs cos i = {cos_i:.3f}); "
+            "sun-synchronous orbits stop near 5,970 km altitude"
+        )
+    return math.degrees(math.acos(cos_i))
+
+
+def _gmst_deg(epoch: datetime) -> float:
+    return math.degrees(gstime(2433281.5 + _epoch_days(epoch)))
+
+
+def node_raan_deg(
+    epoch: datetime,
+    *,
+    raan_deg: float | None = None,
+    ltan_h: float | None = None,
+    node_longitude_deg: float | None = None,
+) -> float:
+    """Right ascension (TEME) of the ascending node at ``epoch`` from one of: ``raan_deg`` itself,
+    the local mean solar time of the ascending node ``ltan_h``, or the node's Earth-fixed longitude
+    ``node_longitude_deg``. None of them: 0."""
+    given = [x is not None for x in (raan_deg, ltan_h, node_longitude_deg)]
+    if sum(given) > 1:
+        raise InputError("give at most one of raan_deg, ltan_h and node_longitude_deg")
+    epoch = require_aware(epoch, "epoch")
+    if raan_deg is not None:
+        return raan_deg % 360.0
+    if ltan_h is not None:
+        ut_h = epoch.hour + epoch.minute / 60 + (epoch.second + epoch.microsecond / 1e6) / 3600
+        node_longitude_deg = 15.0 * (ltan_h - ut_h)
+    if node_longitude_deg is not None:
+        return (_gmst_deg(epoch) + node_longitude_deg) % 360.0
+    return 0.0
+
+
+def _init(
+    epoch: datetime,
+    no_kozai_rad_min: float,
+    ecc: float,
+    inc_deg: float,
+    raan_deg: float,
+    argp_deg: float,
+    ma_deg: float,
+    bstar: float,
+) -> Satrec:
+    sat = Satrec()
+    sat.sgp4init(
+        WGS72,
+        "i",
+        0,
+        _epoch_days(epoch),
+        bstar,
+        0.0,
+        0.0,
+        ecc,
+        (argp_deg % 360.0) * _DEG,
+        inc_deg * _DEG,
+        (ma_deg % 360.0) * _DEG,
+        no_kozai_rad_min,
+        (raan_deg % 360.0) * _DEG,
+    )
+    return sat
+
+
+def _satrec_for_a(
+    epoch: datetime,
+    a_km: float,
+    ecc: float,
+    inc_deg: float,
+    raan_deg: float,
+    argp_deg: float,
+    ma_deg: float,
+    bstar: float,
+) -> Satrec:
+    """sgp4init with the Kozai mean motion that makes SGP4's mean semi-major axis ``a_km``."""
+    n = math.sqrt(MU_KM3_S2 / a_km**3) * 60.0  # rad/min, Keplerian first guess
+    sat = _init(epoch, n, ecc, inc_deg, raan_deg, argp_deg, ma_deg, bstar)
+    for _ in range(4):
+        got = sat.a * sat.radiusearthkm
+        if abs(got - a_km) < 1e-6:
+            break
+        n *= (got / a_km) ** 1.5
+        sat = _init(epoch, n, ecc, inc_deg, raan_deg, argp_deg, ma_deg, bstar)
+    return sat
+
+
+def _check_orbit(where: str, altitude_km: float, ecc: float, inc_deg: float) -> None:
+    if not math.isfinite(altitude_km) or altitude_km <= 0:
+        raise InputError(f"{where}: altitude {altitude_km:g} km must be positive (above the Earth)")
+    if not 0.0 <= ecc < 1.0:
+        raise InputError(f"{where}: eccentricity {ecc:g} must be in [0, 1)")
+    if not 0.0 <= inc_deg <= 180.0:
+        raise InputError(f"{where}: inclination {inc_deg:g} deg must be in [0, 180]")
+
+
+def keplerian(
+    name: str,
+    at: datetime,
+    *,
+    semi_major_axis_km: float,
+    eccentricity: float = 0.0,
+    inclination_deg: float,
+    raan_deg: float = 0.0,
+    arg_perigee_deg: float = 0.0,
+    mean_anomaly_deg: float = 0.0,
+    bstar: float = 0.0,
+    source: str = "designed",
+    aliases: Iterable[str] = (),
+) -> Satellite:
+    """A designed satellite from SGP4 mean Keplerian elements (TEME, WGS-72) at epoch ``at``."""
+    at = require_aware(at, "analysis time")
+    where = f"{source}: {name}"
+    perigee = semi_major_axis_km * (1 - eccentricity) - EARTH_RADIUS_KM
+    _check_orbit(where, semi_major_axis_km - EARTH_RADIUS_KM, eccentricity, inclination_deg)
+    if perigee <= 0:
+        raise InputError(f"{where}: perigee altitude {perigee:.0f} km is below the surface")
+    sat = _satrec_for_a(
+        at, semi_major_axis_km, eccentricity, inclination_deg, raan_deg, arg_perigee_deg,
+        mean_anomaly_deg, bstar,
+    )
+    _check_satrec(sat, where)
+    return Satellite(name, None, sat, at, source, designed=True, aliases=tuple(aliases))
+
+
+def circular(
+    name: str,
+    at: datetime,
+    *,
+    altitude_km: float,
+    inclination_deg: float | None = None,
+    sun_synchronous: bool = False,
+    raan_deg: float | None = None,
+    ltan_h: float | None = None,
+    node_longitude_deg: float | None = None,
+    arg_latitude_deg: float = 0.0,
+    bstar: float = 0.0,
+    source: str = "designed",
+    aliases: Iterable[str] = (),
+) -> Satellite:
+    """A circular orbit at ``altitude_km`` (SGP4 mean), inclination given or sun-synchronous,
+    node from ``raan_deg``, ``ltan_h`` or ``node_longitude_deg``, position ``arg_latitude_deg``
+    from the ascending node at epoch ``at``."""
+    at = require_aware(at, "analysis time")
+    inc = _inclination(f"{source}: {name}", altitude_km, inclination_deg, sun_synchronous)
+    raan = node_raan_deg(at, raan_deg=raan_deg, ltan_h=ltan_h, node_longitude_deg=node_longitude_deg)
+    return keplerian(
+        name, at, semi_major_axis_km=EARTH_RADIUS_KM + altitude_km, inclination_deg=inc,
+        raan_deg=raan, mean_anomaly_deg=arg_latitude_deg, bstar=bstar, source=source,
+        aliases=aliases,
+    )
+
+
+def _inclination(where: str, altitude_km: float, inclination_deg: float | None, sso: bool) -> float:
+    if not math.isfinite(altitude_km) or altitude_km <= 0:
+        raise InputError(f"{where}: altitude {altitude_km:g} km must be positive (above the Earth)")
+    if sso:
+        if inclination_deg is not None:
+            raise InputError(
+                f"{where}: give inclination_deg or sun_synchronous = true, not both "
+                "(a sun-synchronous orbit's inclination follows from its altitude)"
+            )
+        return sun_synchronous_inclination_deg(altitude_km)
+    if inclination_deg is None:
+        raise InputError(f"{where}: inclination_deg is missing (or set sun_synchronous = true)")
+    return inclination_deg
+
+
+def walker_delta(
+    name: str,
+    at: datetime,
+    *,
+    altitude_km: float,
+    planes: int,
+    per_plane: int,
+    phasing: int = 0,
+    inclination_deg: float | None = None,
+    sun_synchronous: bool = False,
+    raan_deg: float | None = None,
+    ltan_h: float | None = None,
+    node_longitude_deg: float | None = None,
+    raan_spread_deg: float = 360.0,
+    arg_latitude_deg: float = 0.0,
+    source: str = "designed",
+) -> list[Satellite]:
+    """A Walker-delta constellation i: T/P/F with T = planes x per_plane, named ``name-1`` ...
+    ``name-T`` plane by plane. Plane k (0-based) has right ascension node + k x spread / P;
+    satellite j in it has argument of latitude u0 + j x 360/S + k x F x 360/T."""
+    at = require_aware(at, "analysis time")
+    where = f"{source}: {name}"
+    for label, v in (("planes", planes), ("per_plane", per_plane), ("phasing", phasing)):
+        if isinstance(v, bool) or not isinstance(v, int | np.integer):
+            raise InputError(f"{where}: {label} = {v!r} must be a whole number")
+    if planes < 1:
+        raise InputError(f"{where}: planes = {planes} must be at least 1")
+    if per_plane < 1:
+        raise InputError(f"{where}: per_plane = {per_plane} must be at least 1")
+    if not 0 <= phasing < max(planes, 1):
+        raise InputError(f"{where}: phasing F = {phasing} must be in 0 .. planes - 1 = {planes - 1}")
+    total = planes * per_plane
+    if total > 20000:
+        raise InputError(f"{where}: {total} satellites is more than passplan's limit of 20000")
+    if not 0 < raan_spread_deg <= 360:
+        raise InputError(f"{where}: raan_spread_deg = {raan_spread_deg:g} must be in (0, 360]")
+    inc = _inclination(where, altitude_km, inclination_deg, sun_synchronous)
+    raan0 = node_raan_deg(at, raan_deg=raan_deg, ltan_h=ltan_h, node_longitude_deg=node_longitude_deg)
+    out = []
+    for k in range(planes):
+        for j in range(per_plane):
+            u = arg_latitude_deg + j * 360.0 / per_plane + k * phasing * 360.0 / total
+            out.append(
+                keplerian(
+                    f"{name}-{k * per_plane + j + 1}", at,
+                    semi_major_axis_km=EARTH_RADIUS_KM + altitude_km, inclination_deg=inc,
+                    raan_deg=raan0 + k * raan_spread_deg / planes, mean_anomaly_deg=u,
+                    source=source,
+                )
+            )
+    return out
+
+
+def _longitudes_deg(sat: Satrec, minutes: np.ndarray, epoch: datetime) -> np.ndarray:
+    jd0 = 2433281.5 + _epoch_days(epoch)
+    out = np.empty(len(minutes))
+    for i, m in enumerate(minutes):
+        _e, r, _v = sat.sgp4_tsince(float(m))
+        gmst = gstime(jd0 + m / 1440.0)
+        out[i] = math.degrees(math.atan2(r[1], r[0]) - gmst)
+    return out
+
+
+def _wrap180(x: np.ndarray | float) -> np.ndarray | float:
+    return (np.asarray(x) + 180.0) % 360.0 - 180.0
+
+
+def geo_slot(
+    longitude_deg: float,
+    at: datetime,
+    *,
+    name: str | None = None,
+    inclination_deg: float = 0.0,
+    source: str = "designed",
+    aliases: Iterable[str] = (),
+) -> Satellite:
+    """A geostationary satellite held at ``longitude_deg`` (east positive) over the first day
+    after ``at``: SGP4's mean longitude at epoch is set from GMST, then mean motion and mean
+    longitude are trimmed so the sub-satellite longitude stays within a few thousandths of a
+    degree of the slot for 24 h."""
+    at = require_aware(at, "analysis time")
+    if not math.isfinite(longitude_deg) or not -180.0 <= longitude_deg <= 360.0:
+        raise InputError(f"{source}: GEO longitude {longitude_deg:g} deg must be in [-180, 360]")
+    if not 0.0 <= inclination_deg <= 20.0:
+        raise InputError(f"{source}: GEO inclination {inclination_deg:g} deg must be in [0, 20]")
+    name = name or f"GEO {longitude_deg:.1f}{'E' if longitude_deg >= 0 else 'W'}"
+    n = 2.0 * math.pi / (SIDEREAL_DAY_S / 60.0)  # rad/min
+    lam = _gmst_deg(at) + longitude_deg  # mean longitude in TEME
+    minutes = np.linspace(0.0, 1440.0, 25)
+    sat = _init(at, n, 0.0, inclination_deg, 0.0, 0.0, lam, 0.0)
+    for _ in range(4):
+        err = _wrap180(_longitudes_deg(sat, minutes, at) - longitude_deg)
+        slope, offset = np.polyfit(minutes, err, 1)  # deg/min, deg
+        if abs(offset) < 1e-4 and abs(slope) * 1440.0 < 1e-4:
+            break
+        n -= slope * _DEG
+        lam -= offset
+        sat = _init(at, n, 0.0, inclination_deg, 0.0, 0.0, lam, 0.0)
+    _check_satrec(sat, f"{source}: {name}")
+    return Satellite(name, None, sat, at, source, designed=True, aliases=tuple(aliases))
+
+
+# ---------------------------------------------------------------------------------------------
+# TOML
+
+_ORBIT_KEYS = {
+    "name", "aliases", "altitude_km", "semi_major_axis_km", "perigee_altitude_km",
+    "apogee_altitude_km", "eccentricity", "inclination_deg", "sun_synchronous", "raan_deg",
+    "ltan_h", "node_longitude_deg", "arg_perigee_deg", "mean_anomaly_deg", "arg_latitude_deg",
+    "bstar",
+}
+_WALKER_KEYS = {
+    "name", "altitude_km", "inclination_deg", "sun_synchronous", "planes", "per_plane", "phasing",
+    "raan_deg", "ltan_h", "node_longitude_deg", "raan_spread_deg", "arg_latitude_deg",
+}
+_GEO_KEYS = {"name", "aliases", "longitude_deg", "inclination_deg"}
+_TOP_KEYS = {"constellation", "satellite", "walker", "geo"}
+
+
+class _Table:
+    """Typed access to one TOML table with messages naming the file, the table and the key."""
+
+    def __init__(self, data: Mapping[str, Any], where: str, known: set[str]) -> None:
+        self.data = data
+        self.where = where
+        for key in data:
+            if key not in known:
+                hint = suggest(key, known)
+                tip = f"; did you mean {hint[0]!r}?" if hint else f"; known keys: {', '.join(sorted(known))}"
+                raise ConfigError(f"{where}: unknown key {key!r}{tip}")
+
+    def has(self, key: str) -> bool:
+        return key in self.data
+
+    def num(self, key: str, default: float | None = None, required: bool = False) -> float | None:
+        if key not in self.data:
+            if required:
+                raise ConfigError(f"{self.where}: {key} is missing")
+            return default
+        v = self.data[key]
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise ConfigError(f"{self.where}: {key} = {v!r} must be a number")
+        return float(v)
+
+    def integer(self, key: str, default: int | None = None) -> int:
+        if key not in self.data:
+            if default is None:
+                raise ConfigError(f"{self.where}: {key} is missing (a whole number)")
+            return default
+        v = self.data[key]
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ConfigError(f"{self.where}: {key} = {v!r} must be a whole number")
+        return v
+
+    def flag(self, key: str) -> bool:
+        v = self.data.get(key, False)
+        if not isinstance(v, bool):
+            raise ConfigError(f"{self.where}: {key} = {v!r} must be true or false")
+        return v
+
+    def text(self, key: str, default: str | None = None) -> str:
+        v = self.data.get(key, default)
+        if not isinstance(v, str) or not v.strip():
+            raise ConfigError(f"{self.where}: {key} must be a non-empty string")
+        return v.strip()
+
+    def names(self, key: str) -> tuple[str, ...]:
+        v = self.data.get(key, [])
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise ConfigError(f"{self.where}: {key} must be a list of strings")
+        return tuple(v)
+
+    def hours(self, key: str) -> float | None:
+        """Local time as hours (22.5), "HH:MM" text or a TOML local time (22:30:00)."""
+        if key not in self.data:
+            return None
+        v = self.data[key]
+        if isinstance(v, time):
+            h = v.hour + v.minute / 60 + v.second / 3600
+        elif isinstance(v, str):
+            try:
+                hh, mm = v.strip().split(":")[:2]
+                h = int(hh) + int(mm) / 60
+            except ValueError:
+                raise ConfigError(f"{self.where}: {key} = {v!r}; give hours (22.5) or \"22:30\"") from None
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            h = float(v)
+        else:
+            raise ConfigError(f"{self.where}: {key} = {v!r}; give hours (22.5) or \"22:30\"")
+        if not 0.0 <= h < 24.0:
+            raise ConfigError(f"{self.where}: {key} = {v!r} must be a time of day in [0, 24) h")
+        return h
+
+
+def _tables(doc: Mapping[str, Any], key: str, path: Path) -> list[Mapping[str, Any]]:
+    v = doc.get(key, [])
+    if isinstance(v, dict):
+        v = [v]
+    if not isinstance(v, list) or not all(isinstance(t, dict) for t in v):
+        raise ConfigError(f"{path}: {key} must be an array of tables ([[{key}]])")
+    return v
+
+
+def _node(t: _Table) -> dict[str, float | None]:
+    given = [k for k in ("raan_deg", "ltan_h", "node_longitude_deg") if t.has(k)]
+    if len(given) > 1:
+        raise ConfigError(f"{t.where}: give only one of {', '.join(given)} to place the orbit plane")
+    return {
+        "raan_deg": t.num("raan_deg"),
+        "ltan_h": t.hours("ltan_h"),
+        "node_longitude_deg": t.num("node_longitude_deg"),
+    }
+
+
+def _orbit_from_table(t: _Table, at: datetime, source: str) -> Satellite:
+    name = t.text("name")
+    aliases = t.names("aliases")
+    ecc = t.num("eccentricity", 0.0) or 0.0
+    sso = t.flag("sun_synchronous")
+    inc = t.num("inclination_deg")
+    if t.has("perigee_altitude_km") or t.has("apogee_altitude_km"):
+        hp = t.num("perigee_altitude_km", required=True)
+        ha = t.num("apogee_altitude_km", required=True)
+        if t.has("eccentricity") or t.has("altitude_km") or t.has("semi_major_axis_km"):
+            raise ConfigError(f"{t.where}: give perigee/apogee altitudes or altitude/eccentricity, not both")
+        if hp <= 0 or ha < hp:
+            raise ConfigError(
+                f"{t.where}: perigee_altitude_km = {hp:g} must be positive and at most apogee_altitude_km = {ha:g}"
+            )
+        a = EARTH_RADIUS_KM + (hp + ha) / 2.0
+        ecc = (ha - hp) / (2.0 * a)
+    elif t.has("semi_major_axis_km"):
+        a = t.num("semi_major_axis_km")
+    else:
+        a = EARTH_RADIUS_KM + t.num("altitude_km", required=True)
+    if t.has("arg_latitude_deg") and (t.has("mean_anomaly_deg") or t.has("arg_perigee_deg")):
+        raise ConfigError(
+            f"{t.where}: arg_latitude_deg (circular orbits) excludes mean_anomaly_deg/arg_perigee_deg"
+        )
+    inc = _inclination(t.where, a - EARTH_RADIUS_KM, inc, sso)
+    _check_orbit(t.where, a - EARTH_RADIUS_KM, ecc, inc)
+    raan = node_raan_deg(at, **_node(t))
+    return keplerian(
+        name, at, semi_major_axis_km=a, eccentricity=ecc, inclination_deg=inc, raan_deg=raan,
+        arg_perigee_deg=t.num("arg_perigee_deg", 0.0),
+        mean_anomaly_deg=t.num("mean_anomaly_deg", t.num("arg_latitude_deg", 0.0)),
+        bstar=t.num("bstar", 0.0), source=source, aliases=aliases,
+    )
+
+
+def load_constellation(
+    path: str | Path, at: datetime, source: str | None = None
+) -> list[Satellite]:
+    """Designed satellites from a constellation TOML file, with their epoch at ``at``.
+
+    Tables (any number of each)::
+
+        [constellation]              # optional: name, description
+        [[satellite]]                # name, altitude_km | semi_major_axis_km |
+                                     #   perigee_altitude_km + apogee_altitude_km, eccentricity,
+                                     #   inclination_deg | sun_synchronous = true,
+                                     #   raan_deg | ltan_h | node_longitude_deg,
+                                     #   arg_perigee_deg, mean_anomaly_deg | arg_latitude_deg,
+                                     #   bstar, aliases
+        [[walker]]                   # name, altitude_km, inclination_deg | sun_synchronous,
+                                     #   planes, per_plane, phasing, raan_deg | ltan_h |
+                                     #   node_longitude_deg, raan_spread_deg, arg_latitude_deg
+        [[geo]]                      # name, longitude_deg, inclination_deg, aliases
+
+    Errors (:class:`~passplan.errors.ConfigError`) name the file, the table and the key; TOML
+    syntax errors name the line.
+    """
+    p = Path(path)
+    at = require_aware(at, "analysis time")
+    src = source or str(p)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"constellation file {p} does not exist; check the path") from None
+    try:
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: not UTF-8 text; a constellation file is TOML") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{p}: invalid TOML: {err}; fix the syntax on that line") from None
+    for key in doc:
+        if key not in _TOP_KEYS:
+            hint = suggest(key, _TOP_KEYS)
+            tip = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise ConfigError(
+                f"{p}: unknown table {key!r}{tip} (a constellation file has [constellation], "
+                "[[satellite]], [[walker]] and [[geo]])"
+            )
+    if "constellation" in doc and not isinstance(doc["constellation"], dict):
+        raise ConfigError(f"{p}: constellation must be a table ([constellation])")
+    sats: list[Satellite] = []
+    try:
+        for i, tab in enumerate(_tables(doc, "walker", p), start=1):
+            t = _Table(tab, f"{p}: [[walker]] #{i} ({tab.get('name', '?')})", _WALKER_KEYS)
+            alt = t.num("altitude_km", required=True)
+            inc = t.num("inclination_deg")
+            sso = t.flag("sun_synchronous")
+            inc = _inclination(t.where, alt, inc, sso)
+            _check_orbit(t.where, alt, 0.0, inc)
+            planes, per_plane = t.integer("planes"), t.integer("per_plane")
+            phasing = t.integer("phasing", 0)
+            if planes < 1 or per_plane < 1:
+                raise ConfigError(
+                    f"{t.where}: planes = {planes} and per_plane = {per_plane} must be at least 1"
+                )
+            if not 0 <= phasing < planes:
+                raise ConfigError(
+                    f"{t.where}: phasing F = {phasing} must be in 0 .. planes - 1 = {planes - 1}"
+                )
+            sats += walker_delta(
+                t.text("name"), at, altitude_km=alt, inclination_deg=inc,
+                planes=planes, per_plane=per_plane,
+                phasing=phasing, raan_spread_deg=t.num("raan_spread_deg", 360.0),
+                arg_latitude_deg=t.num("arg_latitude_deg", 0.0), source=src, **_node(t),
+            )
+        for i, tab in enumerate(_tables(doc, "satellite", p), start=1):
+            t = _Table(tab, f"{p}: [[satellite]] #{i} ({tab.get('name', '?')})", _ORBIT_KEYS)
+            sats.append(_orbit_from_table(t, at, src))
+        for i, tab in enumerate(_tables(doc, "geo", p), start=1):
+            t = _Table(tab, f"{p}: [[geo]] #{i} ({tab.get('name', '?')})", _GEO_KEYS)
+            sats.append(
+                geo_slot(
+                    t.num("longitude_deg", required=True), at, name=t.text("name"),
+                    inclination_deg=t.num("inclination_deg", 0.0), source=src,
+                    aliases=t.names("aliases"),
+                )
+            )
+    except InputError as err:
+        raise ConfigError(str(err)) from None
+    if not sats:
+        raise ConfigError(f"{p}: no satellites defined; add [[satellite]], [[walker]] or [[geo]] tables")
+    seen: set[str] = set()
+    for s in sats:
+        if s.name.lower() in seen:
+            raise ConfigError(f"{p}: satellite name {s.name!r} is used twice; names must be unique")
+        seen.add(s.name.lower())
+    return sats

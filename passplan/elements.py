@@ -1,0 +1,755 @@
+"""Element sets: load and verify them, pick the nearest epoch, judge their age, resolve names.
+
+The one record is :class:`Satellite`: a name, a catalogue number, an ``sgp4.api.Satrec`` ready for
+propagation (alone or in a ``SatrecArray``), its epoch and where it came from.
+
+* Files: TLE/2LE/3LE, CelesTrak OMM JSON and CSV, CCSDS OMM XML and KVN (:mod:`passplan.tle_formats`),
+  and designed constellations in TOML (:mod:`passplan.designed`). :func:`load_file` detects which.
+* TLE checksums are verified with ``sgp4.io.verify_checksum`` (Skyfield does not verify them).
+* OMM records are turned into SGP4 satellites with ``Satrec.sgp4init`` (WGS-72, improved mode, as
+  the 18 SDS element sets are generated), not with ``sgp4.omm`` which refuses epochs without
+  fractional seconds and catalogue numbers above 339999.
+* Age: measured from the analysis time, not from now. Past :data:`WARN_AGE_DAYS` a warning; past
+  :data:`MAX_AGE_DAYS` an error unless ``allow_stale`` (TLE accuracy degrades by roughly 1-3 km per
+  day for LEO; Vallado and Crawford, "SGP4 orbit determination", AIAA 2008-6770).
+* Names: bundled groups (``micius``, ``jinan-1``, ``iss``, ``gps``, ``galileo``, ``beidou``, ``geo``,
+  ``gnss``, ``demo``), satellite names and aliases, catalogue numbers, files fetched with
+  ``passplan elements update`` (in :func:`user_data_dir`), paths and constellation TOML files.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sgp4.api import SGP4_ERRORS, WGS72, Satrec
+
+from .errors import ElementSetError, InputError, StaleElementsError, UnknownNameError
+from .times import iso_z, require_aware
+from .tle_formats import (
+    ALPHA5_MAX,
+    OmmRecord,
+    TleRecord,
+    alpha5_to_int,
+    check_tle_lines,
+    detect_format,
+    parse_omm_epoch,
+    parse_text,
+    tle_epoch,
+)
+
+__all__ = [
+    "Satellite",
+    "Selection",
+    "WARN_AGE_DAYS",
+    "MAX_AGE_DAYS",
+    "ELEMENT_SUFFIXES",
+    "load_file",
+    "load_text",
+    "nearest_epoch",
+    "check_freshness",
+    "resolve_satellites",
+    "default_fleet",
+    "element_sets",
+    "all_element_sets",
+    "bundled_names",
+    "bundled_satellites",
+    "user_satellites",
+    "user_data_dir",
+    "bundled_tle_dir",
+    "demo_fleet_path",
+    "orbit_summary",
+]
+
+WARN_AGE_DAYS = 3.0
+MAX_AGE_DAYS = 30.0
+ELEMENT_SUFFIXES = (".tle", ".txt", ".2le", ".3le", ".json", ".csv", ".xml", ".kvn")
+
+# sgp4init wants epoch as days since 1949-12-31 00:00 UTC (Vallado et al. 2006, AIAA 2006-6753).
+_SGP4_EPOCH0 = datetime(1949, 12, 31, tzinfo=UTC)
+_MIN_PER_DAY = 1440.0
+_XPDOTP = _MIN_PER_DAY / (2.0 * math.pi)  # rev/day per rad/min
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Satellite:
+    """One element set of one satellite, ready for SGP4.
+
+    ``norad_id`` is the catalogue number (``None`` for designed satellites); ``epoch`` is aware UTC;
+    ``source`` says where it came from (a file path, ``bundled:<group>``, or a constellation file).
+    """
+
+    name: str
+    norad_id: int | None
+    satrec: Satrec
+    epoch: datetime
+    source: str
+    designed: bool = False
+    aliases: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.name or not str(self.name).strip():
+            raise ElementSetError(f"{self.source or 'satellite'}: empty satellite name")
+        require_aware(self.epoch, "element-set epoch")
+        if self.epoch.tzinfo is not UTC:
+            object.__setattr__(self, "epoch", self.epoch.astimezone(UTC))
+        object.__setattr__(self, "aliases", tuple(self.aliases))
+
+    def __repr__(self) -> str:
+        return (
+            f"Satellite({self.name!r}, norad_id={self.norad_id}, epoch={iso_z(self.epoch)}, "
+            f"source={self.source!r}{', designed' if self.designed else ''})"
+        )
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Identity used to group element sets of one satellite: catalogue number, else name."""
+        if self.norad_id is not None:
+            return ("norad", str(self.norad_id))
+        return ("name", self.name.lower())
+
+    def age_days(self, at: datetime) -> float:
+        """Age of the element set at ``at`` in days: ``(at - epoch)``, negative before the epoch."""
+        at = require_aware(at, "analysis time")
+        return (at - self.epoch).total_seconds() / 86400.0
+
+    @classmethod
+    def from_tle(
+        cls,
+        line1: str,
+        line2: str,
+        name: str | None = None,
+        source: str = "",
+        *,
+        where: str | None = None,
+        aliases: Iterable[str] = (),
+    ) -> Satellite:
+        """Build from the two lines of a TLE, verifying length, line numbers, checksums and that
+        both lines carry the same catalogue number (``sgp4.io.verify_checksum``)."""
+        line1 = line1.rstrip()
+        line2 = line2.rstrip()
+        loc = where or source or "TLE"
+        norad = check_tle_lines(line1, line2, loc)
+        try:
+            satrec = Satrec.twoline2rv(line1, line2, WGS72)
+        except (ValueError, RuntimeError) as err:
+            raise ElementSetError(f"{loc}: sgp4 cannot read this TLE ({err})") from None
+        _check_satrec(satrec, loc)
+        label = (name or "").strip() or f"NORAD {norad}"
+        return cls(label, norad, satrec, tle_epoch(line1), source, aliases=tuple(aliases))
+
+    @classmethod
+    def from_omm(
+        cls,
+        fields: Mapping[str, Any],
+        source: str = "",
+        *,
+        where: str | None = None,
+        aliases: Iterable[str] = (),
+    ) -> Satellite:
+        """Build from OMM fields (CCSDS keywords as in CelesTrak's JSON/CSV/XML; values text or
+        numbers). Epochs with or without fractional seconds and catalogue numbers above 339999 are
+        accepted; the satellite is initialised with ``Satrec.sgp4init`` (WGS-72).
+
+        Units (CCSDS 502.0-B-3, CelesTrak GP): MEAN_MOTION rev/day, angles deg, BSTAR 1/earth radii,
+        MEAN_MOTION_DOT rev/day^2 (already halved, as in a TLE), MEAN_MOTION_DDOT rev/day^3 (/6).
+        """
+        loc = where or source or "OMM"
+        f = {str(k).strip().upper(): v for k, v in fields.items()}
+
+        def text(key: str, default: str | None = None) -> str | None:
+            v = f.get(key)
+            if v is None or (isinstance(v, str) and not v.strip()):
+                return default
+            return str(v).strip()
+
+        def number(key: str, default: float | None = None) -> float:
+            v = f.get(key)
+            if v is None or (isinstance(v, str) and not v.strip()):
+                if default is None:
+                    raise ElementSetError(
+                        f"{loc}: OMM field {key} is missing; a mean-element OMM needs EPOCH, "
+                        "MEAN_MOTION, ECCENTRICITY, INCLINATION, RA_OF_ASC_NODE, "
+                        "ARG_OF_PERICENTER and MEAN_ANOMALY"
+                    )
+                return default
+            try:
+                x = float(v)
+            except (TypeError, ValueError):
+                raise ElementSetError(f"{loc}: OMM field {key}={v!r} is not a number") from None
+            if not math.isfinite(x):
+                raise ElementSetError(f"{loc}: OMM field {key}={v!r} is not finite")
+            return x
+
+        theory = (text("MEAN_ELEMENT_THEORY") or "SGP4").upper()
+        if theory not in ("SGP4", "SGP/SGP4"):
+            raise ElementSetError(
+                f"{loc}: MEAN_ELEMENT_THEORY is {theory}; passplan propagates SGP4 mean elements "
+                "only (SGP4-XP elements need the XP propagator); fetch FORMAT=json GP data"
+            )
+        for key, want in (("REF_FRAME", "TEME"), ("TIME_SYSTEM", "UTC"), ("CENTER_NAME", "EARTH")):
+            got = text(key)
+            if got is not None and got.upper() != want:
+                raise ElementSetError(f"{loc}: OMM {key} is {got}, expected {want} for SGP4 elements")
+        epoch_text = text("EPOCH")
+        if epoch_text is None:
+            raise ElementSetError(f"{loc}: OMM field EPOCH is missing")
+        epoch = parse_omm_epoch(epoch_text, loc)
+        n_revday = number("MEAN_MOTION")
+        ecc = number("ECCENTRICITY")
+        inc = number("INCLINATION")
+        raan = number("RA_OF_ASC_NODE")
+        argp = number("ARG_OF_PERICENTER")
+        ma = number("MEAN_ANOMALY")
+        bstar = number("BSTAR", 0.0)
+        ndot = number("MEAN_MOTION_DOT", 0.0)
+        nddot = number("MEAN_MOTION_DDOT", 0.0)
+        if n_revday <= 0:
+            raise ElementSetError(f"{loc}: MEAN_MOTION {n_revday} rev/day must be positive")
+        if not 0.0 <= ecc < 1.0:
+            raise ElementSetError(f"{loc}: ECCENTRICITY {ecc} must be in [0, 1)")
+        if not 0.0 <= inc <= 180.0:
+            raise ElementSetError(f"{loc}: INCLINATION {inc} deg must be in [0, 180]")
+        norad: int | None = None
+        cat = text("NORAD_CAT_ID")
+        if cat is not None:
+            try:
+                norad = int(float(cat)) if cat.replace(".", "", 1).isdigit() else alpha5_to_int(cat)
+            except ValueError:
+                raise ElementSetError(f"{loc}: NORAD_CAT_ID {cat!r} is not a catalogue number") from None
+        satrec = Satrec()
+        satnum = norad if norad is not None and norad <= ALPHA5_MAX else 0
+        deg = math.pi / 180.0
+        try:
+            satrec.sgp4init(
+                WGS72,
+                "i",
+                satnum,
+                (epoch - _SGP4_EPOCH0).total_seconds() / 86400.0,
+                bstar,
+                ndot / (_XPDOTP * _MIN_PER_DAY),
+                nddot / (_XPDOTP * _MIN_PER_DAY * _MIN_PER_DAY),
+                ecc,
+                argp * deg,
+                inc * deg,
+                ma * deg,
+                n_revday / _XPDOTP,
+                raan * deg,
+            )
+        except (ValueError, RuntimeError) as err:
+            raise ElementSetError(f"{loc}: sgp4 cannot initialise these elements ({err})") from None
+        _set_optional(satrec, f, text)
+        _check_satrec(satrec, loc)
+        name = text("OBJECT_NAME") or (f"NORAD {norad}" if norad is not None else text("OBJECT_ID"))
+        if not name:
+            raise ElementSetError(f"{loc}: OMM has neither OBJECT_NAME, NORAD_CAT_ID nor OBJECT_ID")
+        return cls(name, norad, satrec, epoch, source, aliases=tuple(aliases))
+
+
+def _set_optional(satrec: Satrec, f: Mapping[str, Any], text: Any) -> None:
+    """Copy the bookkeeping fields sgp4init does not take (for export and display)."""
+    for attr, key, conv in (
+        ("classification", "CLASSIFICATION_TYPE", str),
+        ("ephtype", "EPHEMERIS_TYPE", lambda v: int(float(v))),
+        ("elnum", "ELEMENT_SET_NO", lambda v: int(float(v))),
+        ("revnum", "REV_AT_EPOCH", lambda v: int(float(v))),
+    ):
+        v = text(key)
+        if v is not None:
+            try:
+                setattr(satrec, attr, conv(v))
+            except (ValueError, TypeError, AttributeError):
+                pass
+    oid = text("OBJECT_ID")
+    if oid and len(oid) >= 9 and oid[4] == "-":
+        try:
+            satrec.intldesg = (oid[2:4] + oid[5:])[:8]
+        except (AttributeError, TypeError, ValueError):
+            pass
+
+
+def _check_satrec(satrec: Satrec, loc: str) -> None:
+    """Propagate to the epoch once: sgp4 flags impossible elements with an error code."""
+    err, _r, _v = satrec.sgp4_tsince(0.0)
+    if err:
+        raise ElementSetError(
+            f"{loc}: SGP4 rejects these elements at their epoch: {SGP4_ERRORS.get(err, err)}"
+        )
+
+
+@dataclass
+class Selection:
+    """Satellites chosen for an analysis, with the warnings to show and what was left out."""
+
+    satellites: list[Satellite]
+    warnings: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Files
+
+
+def _records_to_satellites(
+    records: Sequence[TleRecord] | Sequence[OmmRecord], source: str
+) -> list[Satellite]:
+    out: list[Satellite] = []
+    for rec in records:
+        if isinstance(rec, TleRecord):
+            out.append(
+                Satellite.from_tle(
+                    rec.line1, rec.line2, rec.name, source, where=f"{source}:{rec.lineno}"
+                )
+            )
+        else:
+            out.append(Satellite.from_omm(rec.fields, source, where=f"{source}: {rec.where}"))
+    return out
+
+
+def load_text(text: str, source: str = "<text>", fmt: str | None = None) -> list[Satellite]:
+    """Every element set in ``text`` (TLE/2LE/3LE or OMM JSON/CSV/XML/KVN; detected if ``fmt`` is
+    None). Constellation TOML needs :func:`passplan.designed.load_constellation`."""
+    fmt = fmt or detect_format(text)
+    if fmt == "toml":
+        raise InputError(f"{source}: a constellation TOML needs an analysis time; use load_file(path, at)")
+    return _records_to_satellites(parse_text(text, fmt, source), source)
+
+
+def load_file(path: str | os.PathLike[str], at: datetime | None = None) -> list[Satellite]:
+    """Every record in an element file, format detected from the content (and the suffix).
+
+    TLE/2LE/3LE, OMM JSON, OMM CSV, CCSDS OMM XML or KVN; a constellation ``.toml`` file is turned
+    into designed satellites with their epoch at ``at`` (required then). Errors name the file and
+    the line (TLE, CSV) or record (JSON, XML).
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{p} is a folder; give an element-set file (TLE, OMM JSON/CSV/XML or TOML)")
+    if not p.exists():
+        raise InputError(f"element file {p} does not exist; check the path")
+    if p.suffix.lower() == ".toml":
+        if at is None:
+            raise InputError(f"{p}: a constellation file needs the analysis time (at=...)")
+        from .designed import load_constellation
+
+        return load_constellation(p, at)
+    st = p.stat()
+    return list(_load_cached(str(p), st.st_mtime_ns, st.st_size))
+
+
+@functools.lru_cache(maxsize=128)
+def _load_cached(path: str, _mtime_ns: int, _size: int) -> tuple[Satellite, ...]:
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ElementSetError(f"{path}: not UTF-8 text; expected a TLE or OMM file") from None
+    fmt = detect_format(text, path)
+    if fmt == "toml":
+        raise InputError(f"{path}: looks like TOML; name constellation files *.toml")
+    return tuple(_records_to_satellites(parse_text(text, fmt, path), path))
+
+
+# ---------------------------------------------------------------------------------------------
+# Epoch and age
+
+
+def nearest_epoch(sats: Sequence[Satellite], at: datetime) -> list[Satellite]:
+    """One element set per satellite (grouped by catalogue number, else by name): the one whose
+    epoch is nearest ``at``. Ties go to the set before ``at``. Order of first appearance is kept."""
+    at = require_aware(at, "analysis time")
+    best: dict[tuple[str, str], Satellite] = {}
+    for sat in sats:
+        k = sat.key
+        cur = best.get(k)
+        if cur is None:
+            best[k] = sat
+            continue
+        a_new, a_cur = abs(sat.age_days(at)), abs(cur.age_days(at))
+        if a_new < a_cur or (a_new == a_cur and sat.age_days(at) > cur.age_days(at)):
+            best[k] = sat
+    return list(best.values())
+
+
+def _label(sat: Satellite) -> str:
+    return f"{sat.name} ({sat.norad_id})" if sat.norad_id is not None else sat.name
+
+
+def _age_phrase(sat: Satellite, at: datetime) -> str:
+    age = sat.age_days(at)
+    when = "old" if age >= 0 else "in the future"
+    return f"{abs(age):.1f} days {when} at {iso_z(at)} (epoch {iso_z(sat.epoch)})"
+
+
+def check_freshness(sats: Sequence[Satellite], at: datetime, allow_stale: bool = False) -> list[str]:
+    """Warnings for element sets older than 3 days at ``at``; :class:`StaleElementsError` for any
+    older than 30 days (either side of ``at``) unless ``allow_stale``.
+
+    Age is measured from the analysis time, so an old set replaying its own epoch is fresh.
+    """
+    at = require_aware(at, "analysis time")
+    warnings: list[str] = []
+    stale: list[Satellite] = []
+    for sat in sats:
+        if sat.designed:
+            continue
+        age = abs(sat.age_days(at))
+        if age > MAX_AGE_DAYS:
+            stale.append(sat)
+            if allow_stale:
+                warnings.append(
+                    f"{_label(sat)}: elements are {_age_phrase(sat, at)}; used anyway "
+                    "(--allow-stale): expect errors of tens to hundreds of km"
+                )
+        elif age > WARN_AGE_DAYS:
+            warnings.append(
+                f"{_label(sat)}: elements are {_age_phrase(sat, at)}; predictions degrade by "
+                "about a km per day for LEO"
+            )
+    if stale and not allow_stale:
+        first = stale[0]
+        more = f" (and {len(stale) - 1} more)" if len(stale) > 1 else ""
+        raise StaleElementsError(
+            f"elements for {_label(first)}{more} are {_age_phrase(first, at)}, beyond the "
+            f"{MAX_AGE_DAYS:.0f}-day limit; use --allow-stale to use them anyway, or "
+            "`passplan elements update` to fetch current ones"
+        )
+    return warnings
+
+
+# ---------------------------------------------------------------------------------------------
+# Bundled and user data
+
+# Bundled groups: name -> files in data/tle (installed as package passplan.tle_data).
+_GROUPS: dict[str, tuple[str, ...]] = {
+    "micius": ("micius_41731.tle",),
+    "jinan-1": ("jinan1_53300.tle",),
+    "iss": ("iss_2026-03.tle",),
+    "gps": ("gps_2026-03.tle",),
+    "galileo": ("galileo_2026-03.tle",),
+    "beidou": ("beidou_2026-03.tle",),
+    "geo": ("geo_2026-05.tle",),
+    "qkd-pair": ("qkd_pair_micius_jinan1_2023-11.omm.json",),
+}
+# Groups made of other groups.
+_META_GROUPS: dict[str, tuple[str, ...]] = {
+    "gnss": ("gps", "galileo", "beidou"),
+    "qkd": ("micius", "jinan-1"),
+}
+# Display names and short names of well-known satellites (CelesTrak names; Jinan-1 is listed as
+# "2022-087B" in its early element sets).
+_KNOWN: dict[int, tuple[str, tuple[str, ...]]] = {
+    41731: ("QSS (MOZI)", ("micius", "quess", "mozi")),
+    53300: ("LZWN (JINAN 1)", ("jinan-1", "jinan1")),
+    25544: ("ISS (ZARYA)", ("iss",)),
+}
+
+
+def bundled_tle_dir() -> Path:
+    """Folder of the bundled element sets (package ``passplan.tle_data``, i.e. ``data/tle``)."""
+    try:
+        root = resources.files("passplan.tle_data")
+        path = Path(str(root))
+        if (path / _GROUPS["micius"][0]).is_file():
+            return path
+    except (ModuleNotFoundError, TypeError):
+        pass
+    path = Path(__file__).resolve().parents[1] / "data" / "tle"  # a source checkout
+    if not path.is_dir():
+        raise ElementSetError(
+            "the bundled element sets (package passplan.tle_data) are missing; reinstall passplan"
+        )
+    return path
+
+
+def demo_fleet_path() -> Path:
+    """The bundled demo constellation (``passplan/data/fleet/demo.toml``)."""
+    return Path(str(resources.files("passplan") / "data" / "fleet" / "demo.toml"))
+
+
+def user_data_dir() -> Path:
+    """Where ``passplan elements update`` stores element sets: ``$PASSPLAN_DATA_DIR`` if set, else
+    ``$XDG_DATA_HOME/passplan/tle`` (default ``~/.local/share/passplan/tle``)."""
+    env = os.environ.get("PASSPLAN_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "passplan" / "tle"
+
+
+def _canonical(sat: Satellite) -> Satellite:
+    known = _KNOWN.get(sat.norad_id) if sat.norad_id is not None else None
+    if known is None:
+        return sat
+    name, aliases = known
+    if sat.name == name and sat.aliases == aliases:
+        return sat
+    return replace(sat, name=name, aliases=aliases)
+
+
+@functools.cache
+def _bundled_group(group: str) -> tuple[Satellite, ...]:
+    root = bundled_tle_dir()
+    out: list[Satellite] = []
+    for fname in _GROUPS[group]:
+        path = root / fname
+        text = path.read_text(encoding="utf-8")
+        sats = load_text(text, f"bundled:{group}")
+        out.extend(_canonical(s) for s in sats)
+    return tuple(out)
+
+
+def bundled_satellites(group: str | None = None) -> list[Satellite]:
+    """Every bundled element set (all epochs), or those of one group."""
+    if group is not None:
+        if group in _META_GROUPS:
+            return [s for g in _META_GROUPS[group] for s in _bundled_group(g)]
+        if group not in _GROUPS:
+            raise UnknownNameError("bundled group", group, list(_GROUPS) + list(_META_GROUPS))
+        return list(_bundled_group(group))
+    return [s for g in _GROUPS for s in _bundled_group(g)]
+
+
+def _user_files() -> list[Path]:
+    d = user_data_dir()
+    if not d.is_dir():
+        return []
+    files = [p for p in d.iterdir() if p.is_file() and p.suffix.lower() in ELEMENT_SUFFIXES]
+    return sorted(files, key=lambda p: p.name)
+
+
+def user_satellites(warnings: list[str] | None = None) -> list[tuple[Path, list[Satellite]]]:
+    """Element sets fetched with ``passplan elements update``: ``[(file, satellites)]``.
+
+    A broken file is skipped with a message appended to ``warnings`` (so one bad download does not
+    stop every analysis).
+    """
+    out = []
+    for p in _user_files():
+        try:
+            sats = [_canonical(s) for s in load_file(p)]
+        except (ElementSetError, InputError, OSError) as err:
+            if warnings is not None:
+                warnings.append(f"skipping user element file {p}: {err}")
+            continue
+        out.append((p, sats))
+    return out
+
+
+def _demo(at: datetime) -> list[Satellite]:
+    from .designed import load_constellation
+
+    return load_constellation(demo_fleet_path(), at, source="bundled:demo")
+
+
+def bundled_names() -> list[str]:
+    """Names :func:`resolve_satellites` accepts for bundled data: groups, aliases, ``demo``."""
+    names = set(_GROUPS) | set(_META_GROUPS) | {"demo"}
+    for _name, aliases in _KNOWN.values():
+        names.update(aliases)
+    return sorted(names)
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolving names
+
+
+class _Catalogue:
+    """Everything nameable at one analysis time: bundled, user-fetched and demo satellites."""
+
+    def __init__(self, at: datetime, warnings: list[str]) -> None:
+        self.at = at
+        self.pool: list[Satellite] = []  # every element set that a name can expand to
+        self.names: dict[str, set[tuple[str, str]]] = {}  # lower-case name -> satellite keys
+        for group in _GROUPS:
+            sats = list(_bundled_group(group))
+            self.pool += sats
+            self._add(group, sats)
+        for meta, groups in _META_GROUPS.items():
+            self._add(meta, [s for g in groups for s in _bundled_group(g)])
+        for path, sats in user_satellites(warnings):
+            self.pool += sats
+            self._add(path.stem.lower(), sats)
+            self._add(path.name.lower(), sats)
+        self._demo: list[Satellite] | None = None
+        for sat in self.pool:
+            self._add_sat(sat)
+
+    def _add(self, name: str, sats: Iterable[Satellite]) -> None:
+        self.names.setdefault(name.lower(), set()).update(s.key for s in sats)
+
+    def _add_sat(self, sat: Satellite) -> None:
+        self._add(sat.name, [sat])
+        for alias in sat.aliases:
+            self._add(alias, [sat])
+        if sat.norad_id is not None:
+            self._add(str(sat.norad_id), [sat])
+
+    def demo(self) -> list[Satellite]:
+        if self._demo is None:
+            self._demo = _demo(self.at)
+            self.pool += self._demo
+            self._add("demo", self._demo)
+            for sat in self._demo:
+                self._add_sat(sat)
+        return self._demo
+
+    def lookup(self, spec: str) -> list[Satellite]:
+        key = spec.strip().lower()
+        if key not in self.names:
+            self.demo()
+        if key not in self.names:
+            raise UnknownNameError("satellite", spec, self.choices())
+        keys = self.names[key]
+        return [s for s in self.pool if s.key in keys]
+
+    def choices(self) -> list[str]:
+        self.demo()
+        return [n for n in self.names if not n.isdigit()]
+
+
+def _looks_like_path(spec: str) -> bool:
+    return (
+        os.sep in spec
+        or "/" in spec
+        or Path(spec).suffix.lower() in ELEMENT_SUFFIXES + (".toml",)
+    )
+
+
+def resolve_satellites(
+    specs: Sequence[str], at: datetime, allow_stale: bool = False
+) -> Selection:
+    """Turn ``--sats`` values into satellites with the element set nearest ``at``.
+
+    A spec is a bundled name (``micius``, ``jinan-1``, ``iss``, ``gps``, ``galileo``, ``beidou``,
+    ``geo``, ``gnss``, ``demo`` or a demo satellite), a satellite name or catalogue number known from
+    bundled or fetched data, a fetched file's name, a path to an element file or a constellation
+    TOML; comma-separated lists are split. Element sets fetched with ``passplan elements update``
+    join the bundled ones, so the freshest set for ``at`` wins. Raises
+    :class:`~passplan.errors.UnknownNameError` (with the nearest names) or
+    :class:`~passplan.errors.StaleElementsError`.
+    """
+    at = require_aware(at, "analysis time")
+    warnings: list[str] = []
+    cat: _Catalogue | None = None
+    chosen: list[Satellite] = []
+    for raw in specs:
+        parts = [raw] if Path(raw).exists() else [p for p in str(raw).split(",") if p.strip()]
+        for spec in parts:
+            spec = spec.strip()
+            p = Path(spec).expanduser()
+            if p.is_file():
+                chosen += nearest_epoch(load_file(p, at), at)
+                continue
+            if cat is None:
+                cat = _Catalogue(at, warnings)
+            try:
+                chosen += nearest_epoch(cat.lookup(spec), at)
+            except UnknownNameError:
+                if _looks_like_path(spec):
+                    raise InputError(
+                        f"element file {spec} does not exist; check the path, or give a bundled "
+                        f"name such as {', '.join(bundled_names()[:6])}"
+                    ) from None
+                raise
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for sat in chosen:
+        if sat.key not in seen:
+            seen.add(sat.key)
+            unique.append(sat)
+    warnings += check_freshness(unique, at, allow_stale)
+    return Selection(unique, warnings, [])
+
+
+def element_sets(spec: str, at: datetime) -> list[Satellite]:
+    """Every element set (all epochs, bundled and fetched) that ``spec`` names, for listing.
+
+    ``spec`` is anything :func:`resolve_satellites` accepts; no epoch selection, no age check.
+    """
+    at = require_aware(at, "analysis time")
+    p = Path(spec).expanduser()
+    if p.is_file():
+        return load_file(p, at)
+    warnings: list[str] = []
+    try:
+        return _Catalogue(at, warnings).lookup(spec)
+    except UnknownNameError:
+        if _looks_like_path(spec):
+            raise InputError(f"element file {spec} does not exist; check the path") from None
+        raise
+
+
+def all_element_sets(at: datetime, warnings: list[str] | None = None) -> list[Satellite]:
+    """Every bundled and fetched element set plus the demo fleet (epoch ``at``), for listing."""
+    at = require_aware(at, "analysis time")
+    out = bundled_satellites()
+    for _path, sats in user_satellites(warnings):
+        out += sats
+    return out + _demo(at)
+
+
+def default_fleet(at: datetime) -> Selection:
+    """Every bundled satellite whose nearest element set is within 30 days of ``at`` (refreshed by
+    fetched sets of the same satellites), plus the demo fleet. ``skipped`` names the stale ones
+    with their age; ``warnings`` those between 3 and 30 days."""
+    at = require_aware(at, "analysis time")
+    warnings: list[str] = []
+    pool = bundled_satellites()
+    known = {s.key for s in pool}
+    for _path, sats in user_satellites(warnings):
+        pool += [s for s in sats if s.key in known]
+    fresh, skipped = [], []
+    for sat in nearest_epoch(pool, at):
+        if abs(sat.age_days(at)) > MAX_AGE_DAYS:
+            skipped.append(f"{_label(sat)}: elements {_age_phrase(sat, at)}")
+        else:
+            fresh.append(sat)
+    warnings += check_freshness(fresh, at)
+    return Selection(fresh + _demo(at), warnings, skipped)
+
+
+# ---------------------------------------------------------------------------------------------
+# Derived quantities
+
+
+def orbit_summary(sat: Satellite) -> dict[str, float]:
+    """Mean orbit of an element set from SGP4's initialisation (WGS-72 radius 6378.135 km):
+    period (Keplerian, from SGP4's mean semi-major axis), nodal period (ascending node to
+    ascending node, with SGP4's secular J2 rates), semi-major axis, perigee/apogee/mean altitude, inclination, eccentricity, RAAN,
+    argument of perigee, mean anomaly, mean motion and B*."""
+    s = sat.satrec
+    r_km = s.radiusearthkm
+    deg = 180.0 / math.pi
+    # ``Satrec.no`` is the Kozai mean motion; SGP4's Brouwer mean motion is xke / a^1.5.
+    period_min = 2.0 * math.pi / (s.xke * s.a**-1.5)
+    return {
+        "period_min": period_min,
+        "nodal_period_min": 2.0 * math.pi / (s.mdot + s.argpdot),
+        "semi_major_axis_km": s.a * r_km,
+        "mean_altitude_km": (s.a - 1.0) * r_km,
+        "perigee_altitude_km": s.altp * r_km,
+        "apogee_altitude_km": s.alta * r_km,
+        "inclination_deg": s.inclo * deg,
+        "eccentricity": s.ecco,
+        "raan_deg": s.nodeo * deg,
+        "arg_perigee_deg": s.argpo * deg,
+        "mean_anomaly_deg": s.mo * deg,
+        "mean_motion_rev_per_day": s.no_kozai * _XPDOTP,
+        "bstar": s.bstar,
+    }
+
+
+def _epoch_days(epoch: datetime) -> float:
+    """Days since 1949-12-31 00:00 UTC, the epoch argument of ``Satrec.sgp4init``."""
+    return (require_aware(epoch) - _SGP4_EPOCH0).total_seconds() / 86400.0
+
+
+def _epoch_from_days(days: float) -> datetime:
+    return _SGP4_EPOCH0 + timedelta(days=days)

@@ -1,0 +1,256 @@
+"""Finite-key decoy-state BB84 bounds: Lim 2014 (two decoys) and Rusca 2018 (one decoy).
+
+Everything here works on block totals per intensity (:class:`~passplan.keyrate.counts.Counts`)
+and broadcasts over leading batch dimensions, so the optimiser can bound thousands of candidate
+parameter sets or key windows in one call. The key (X) basis gives the key; the test (Z) basis
+bounds the phase errors.
+
+Two-decoy (signal mu1, decoy mu2, vacuum mu3; Lim, Curty, Walenta, Xu, Zbinden, PRA 89, 022307
+(2014), Eqs. (2)-(5)), with ``n^-+_k = exp(mu_k) / p_k * (n_k -+ delta)`` and
+``tau_n = sum_k p_k exp(-mu_k) mu_k**n / n!``:
+
+    s_0 >= tau_0 (mu2 n^-_3 - mu3 n^+_2) / (mu2 - mu3)
+    s_1 >= tau_1 mu1 [n^-_2 - n^+_3 - (mu2^2 - mu3^2)/mu1^2 (n^+_1 - s_0/tau_0)]
+           / [mu1 (mu2 - mu3) - mu2^2 + mu3^2]
+    v_Z1 <= tau_1 (m^+_Z2 - m^-_Z3) / (mu2 - mu3)
+    phi_X <= v_Z1/s_Z1 + gamma(eps_sec, v_Z1/s_Z1, s_Z1, s_X1)
+    l = s_X0 + s_X1 (1 - h(phi_X)) - lambda_EC - 6 log2(21/eps_sec) - log2(2/eps_cor)
+
+One-decoy (signal mu1, decoy mu2; Rusca, Boaron, Gruenenfelder, Martin, Zbinden, APL 112, 171104
+(2018), Eqs. (1)-(5)): the vacuum contribution is bounded from above through the decoy errors
+(vacuum clicks are wrong half the time), ``s_0^u = 2 (tau_0 m^+_2 + delta_H(n))``, and
+
+    s_0^l = tau_0 (mu1 n^-_2 - mu2 n^+_1) / (mu1 - mu2)
+    s_1^l = tau_1 mu1 / (mu2 (mu1 - mu2)) [n^-_2 - (mu2/mu1)^2 n^+_1 - (mu1^2 - mu2^2)/mu1^2 s_0^u/tau_0]
+    v_Z1 <= tau_1 (m^+_Z1 - m^-_Z2) / (mu1 - mu2)
+    l = s_X0^l + s_X1^l (1 - h(phi_X)) - lambda_EC - 6 log2(19/eps_sec) - log2(2/eps_cor)
+
+(``m^+_2`` here already carries the ``exp(mu2)/p2`` factor). ``gamma`` keeps Lim's ``21**2``
+factor in both modes (slightly conservative for the one-decoy budget of 19 terms).
+
+Deviations ``delta`` (each failing with probability ``eps_sec/21``, or ``/19`` for one decoy;
+``L = ln(21/eps_sec)``):
+
+* ``hoeffding`` (Lim 2014): ``delta = sqrt(N/2 L)`` with ``N`` the basis total (of detections, or
+  of errors for error counts).
+* ``chernoff``: the multiplicative Chernoff bound solved for the expectation given the
+  observation ``x`` (Yin et al., Sci. Rep. 10, 14312 (2020), the observed-to-expected task; the
+  closed forms SatQuMA uses): lower ``x - L/2 - sqrt(2 x L + L^2/4)``, upper
+  ``x + L + sqrt(2 x L + L^2)``. Each intensity gets its own deviation, so small decoy counts
+  are no longer charged the whole basis's fluctuation.
+* ``asymptotic``: no deviation, no ``gamma``, no security terms: the decoy-state (GLLP) rate
+  with the given finite set of intensities.
+
+Clamps, all valid lower/upper bounds: ``s_0 <- max(s_0, 0)`` (a count is non-negative) and
+``v_Z1 <- min(max(v_Z1, 0), m_Z)`` (single-photon errors cannot exceed all errors). Nothing is
+clamped upwards: when a single-photon lower bound is not positive the key is zero and
+``limiting`` says why (this is what keeps ``p_x -> 1`` from producing a meaningless key: the
+test basis then has no counts and ``s_Z1 <= 0``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .counts import Counts
+from .leakage import binary_entropy, ec_leakage
+
+__all__ = ["KeyBounds", "REASONS", "finite_key", "deviation", "gamma_lim"]
+
+# Why the key is zero (codes in KeyBounds.reason).
+REASONS: dict[int, str | None] = {
+    0: None,
+    1: "no detections in the key window",
+    2: "no single-photon events bounded in the key basis (too few counts: block too small "
+       "or loss too high)",
+    3: "test-basis statistics cannot support the bounds (no single-photon events bounded in "
+       "the test basis); lower p_x or pool more passes",
+    4: "QBER too high: error correction and the phase-error bound consume the key",
+    5: "block too small: finite-size terms exceed the key",
+}
+
+_FLOOR = 1e-300
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class KeyBounds:
+    """Bounds and key for one block or a batch of blocks (arrays broadcast over the batch).
+
+    ``raw`` is the key length before clipping at zero (negative when no key): a smooth objective
+    for optimisers. ``reason`` holds :data:`REASONS` codes (0 when the key is positive).
+    """
+
+    key: NDArray[np.float64]
+    raw: NDArray[np.float64]
+    n_x: NDArray[np.float64]
+    n_z: NDArray[np.float64]
+    m_x: NDArray[np.float64]
+    qber_x: NDArray[np.float64]
+    s_x0: NDArray[np.float64]
+    s_x1: NDArray[np.float64]
+    s_z1: NDArray[np.float64]
+    v_z1: NDArray[np.float64]
+    phase_error_x: NDArray[np.float64]
+    lambda_ec: NDArray[np.float64]
+    reason: NDArray[np.int64]
+
+    def limiting(self) -> str | None:
+        """The reason text for a scalar result."""
+        return REASONS[int(np.asarray(self.reason).reshape(-1)[0])]
+
+
+def deviation(x: ArrayLike, total: ArrayLike, log_term: float, bounds: str,
+              upper: bool) -> NDArray[np.float64]:
+    """``x`` moved to the lower (``upper=False``) or upper edge of its confidence interval."""
+    x = np.asarray(x, dtype=float)
+    if bounds == "asymptotic":
+        return x
+    L = log_term
+    if bounds == "chernoff":
+        xs = np.maximum(x, 0.0)
+        if upper:
+            return x + L + np.sqrt(2.0 * xs * L + L * L)
+        return x - 0.5 * L - np.sqrt(2.0 * xs * L + 0.25 * L * L)
+    if bounds == "hoeffding":
+        d = np.sqrt(0.5 * np.maximum(np.asarray(total, dtype=float), 0.0) * L)
+        return x + d if upper else x - d
+    raise ValueError(f"unknown bounds {bounds!r}; use chernoff, hoeffding or asymptotic")
+
+
+def gamma_lim(eps_sec: float, b: ArrayLike, c: ArrayLike, d: ArrayLike) -> NDArray[np.float64]:
+    """Lim 2014's phase-error correction gamma(a, b, c, d) (after Eq. (5)), ``a = eps_sec``.
+
+    ``sqrt((c+d)(1-b) b / (c d ln 2) * log2((c+d)/(c d (1-b) b) * 21^2/a^2))``; ``b`` is floored
+    at a tiny positive number so that ``b = 0`` gives ~0 rather than NaN.
+    """
+    b = np.clip(np.asarray(b, dtype=float), _FLOOR, 0.5)
+    c = np.asarray(c, dtype=float)
+    d = np.asarray(d, dtype=float)
+    cd = c * d
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        g1 = np.maximum((c + d) * (1 - b) * b / (cd * math.log(2.0)), 0.0)
+        arg = (c + d) / (cd * (1 - b) * b) * (21.0**2 / eps_sec**2)
+        g2 = np.log2(np.maximum(arg, 1.0))
+        g = np.sqrt(g1 * g2)
+    return np.where((c > 0) & (d > 0), g, np.inf)
+
+
+def _tau(n: int, mu: NDArray, p: NDArray) -> NDArray:
+    return (p * np.exp(-mu) * mu**n).sum(axis=-1) / math.factorial(n)
+
+
+def finite_key(
+    counts: Counts,
+    intensities: ArrayLike,
+    probabilities: ArrayLike,
+    *,
+    eps_sec: float = 1e-9,
+    eps_cor: float = 1e-15,
+    bounds: str = "chernoff",
+    f_ec: float = 1.16,
+    ec_method: str = "f_ec",
+) -> KeyBounds:
+    """Secret key length from block counts (Lim 2014 with 3 intensities, Rusca 2018 with 2).
+
+    The number of intensities in ``counts`` (last axis) selects the two- or one-decoy bound;
+    ``intensities``/``probabilities`` broadcast against it.
+    """
+    mu = np.asarray(intensities, dtype=float)
+    p = np.asarray(probabilities, dtype=float)
+    nx, nz = np.asarray(counts.n_x, float), np.asarray(counts.n_z, float)
+    mx, mz = np.asarray(counts.m_x, float), np.asarray(counts.m_z, float)
+    k = nx.shape[-1]
+    if k not in (2, 3):
+        raise ValueError(f"counts carry {k} intensities; expected 3 (two decoys) or 2 (one decoy)")
+    mu, p = np.broadcast_arrays(mu, p)
+    n_terms = 21.0 if k == 3 else 19.0
+    asym = bounds == "asymptotic"
+    L = 0.0 if asym else math.log(n_terms / eps_sec)
+
+    nX, nZ = nx.sum(-1), nz.sum(-1)
+    mXt, mZt = mx.sum(-1), mz.sum(-1)
+    scale = np.exp(mu) / p
+
+    def lo(x, tot):
+        return scale * deviation(x, tot[..., None], L, bounds, upper=False)
+
+    def hi(x, tot):
+        return scale * deviation(x, tot[..., None], L, bounds, upper=True)
+
+    nxm, nxp = lo(nx, nX), hi(nx, nX)
+    nzm, nzp = lo(nz, nZ), hi(nz, nZ)
+    mzm, mzp = lo(mz, mZt), hi(mz, mZt)
+    tau0, tau1 = _tau(0, mu, p), _tau(1, mu, p)
+    m1, m2 = mu[..., 0], mu[..., 1]
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if k == 3:
+            m3 = mu[..., 2]
+
+            def s0(nm, npl):
+                return np.maximum(tau0 * (m2 * nm[..., 2] - m3 * npl[..., 1]) / (m2 - m3), 0.0)
+
+            def s1(nm, npl, s_0):
+                num = (nm[..., 1] - npl[..., 2]
+                       - (m2**2 - m3**2) / m1**2 * (npl[..., 0] - s_0 / tau0))
+                return tau1 * m1 * num / (m1 * (m2 - m3) - m2**2 + m3**2)
+
+            sx0 = s0(nxm, nxp)
+            sz0 = s0(nzm, nzp)
+            sx1 = s1(nxm, nxp, sx0)
+            sz1 = s1(nzm, nzp, sz0)
+            vz1 = tau1 * (mzp[..., 1] - mzm[..., 2]) / (m2 - m3)
+        else:
+            mxp = hi(mx, mXt)
+            dh_x = 0.0 if asym else np.sqrt(0.5 * nX * L)
+            dh_z = 0.0 if asym else np.sqrt(0.5 * nZ * L)
+
+            def s0_low(nm, npl):
+                return np.maximum(tau0 * (m1 * nm[..., 1] - m2 * npl[..., 0]) / (m1 - m2), 0.0)
+
+            def s1_low(nm, npl, s0_up):
+                num = (nm[..., 1] - (m2 / m1) ** 2 * npl[..., 0]
+                       - (m1**2 - m2**2) / m1**2 * s0_up / tau0)
+                return tau1 * m1 / (m2 * (m1 - m2)) * num
+
+            sx0_up = 2.0 * (tau0 * mxp[..., 1] + dh_x)
+            sz0_up = 2.0 * (tau0 * mzp[..., 1] + dh_z)
+            sx0 = s0_low(nxm, nxp)
+            sx1 = s1_low(nxm, nxp, sx0_up)
+            sz1 = s1_low(nzm, nzp, sz0_up)
+            vz1 = tau1 * (mzp[..., 0] - mzm[..., 1]) / (m1 - m2)
+
+        vz1 = np.minimum(np.maximum(vz1, 0.0), mZt)
+        qber = np.where(nX > 0, mXt / np.where(nX > 0, nX, 1.0), 0.0)
+        ok_z = sz1 > 0
+        ratio = np.where(ok_z, vz1 / np.where(ok_z, sz1, 1.0), 0.5)
+        if asym:
+            phi = np.minimum(ratio, 0.5)
+        else:
+            phi = np.minimum(ratio + gamma_lim(eps_sec, ratio, np.where(ok_z, sz1, 1.0),
+                                               np.where(sx1 > 0, sx1, 1.0)), 0.5)
+            phi = np.where(ok_z & (sx1 > 0), phi, 0.5)
+        lam = ec_leakage(nX, qber, f_ec, ec_method, eps_cor)
+        sec_terms = 0.0 if asym else (6.0 * math.log2(n_terms / eps_sec) + math.log2(2.0 / eps_cor))
+        priv = sx0 + sx1 * (1.0 - binary_entropy(phi))
+        raw = priv - lam - sec_terms
+        raw = np.where(np.isfinite(raw), raw, -np.inf)
+        key = np.where((raw > 0) & (sx1 > 0) & ok_z, raw, 0.0)
+
+        # Why zero: first failing condition wins.
+        asym_phi = np.minimum(ratio, 0.5)
+        asym_val = sx0 + sx1 * (1.0 - binary_entropy(asym_phi)) - lam
+        reason = np.where(
+            nX <= 0, 1,
+            np.where(sx1 <= 0, 2,
+                     np.where(~ok_z, 3,
+                              np.where(key > 0, 0,
+                                       np.where((asym_val <= 0) | (asym_phi >= 0.5), 4, 5)))))
+    return KeyBounds(
+        key=key, raw=raw, n_x=nX, n_z=nZ, m_x=mXt, qber_x=qber, s_x0=sx0, s_x1=sx1, s_z1=sz1,
+        v_z1=vz1, phase_error_x=phi, lambda_ec=lam, reason=reason.astype(np.int64),
+    )

@@ -1,0 +1,212 @@
+"""The protocol record: source, detector and security parameters of a decoy-state BB84 link.
+
+A :class:`Protocol` is a frozen record validated in ``__post_init__``; :meth:`Protocol.from_toml`
+reads the flat TOML file described in issue 4 and names the file and key in every error.
+
+Defaults (each marked with its origin; "assumed" means a typical value, not a measurement):
+
+=======================  ===================  =========================================================
+key                      default              origin
+=======================  ===================  =========================================================
+pulses_per_s             1e8                  SatQuMA shipped example and Micius source (100 MHz)
+p_x                      0.75                 assumed starting point (optimised when ``optimise``)
+intensities              (0.8, 0.1, 0.0)      Micius 2017 signal/decoy/vacuum mean photon numbers
+probabilities            (0.5, 0.25, 0.25)    Micius 2017
+afterpulse_prob          1e-3                 SatQuMA vector A (assumed typical Si-APD value)
+extraneous_click_prob    5e-7                 SatQuMA shipped example (dark + stray, per detector, gate)
+intrinsic_qber           5e-3                 SatQuMA shipped example (Micius measured about 1.1 %)
+eps_sec, eps_cor         1e-9, 1e-15          SatQuMA vector A
+f_ec                     1.16                 issue 4 / SatQuMA
+bounds, decoys           chernoff, 2          issue 4
+optimise                 true                 issue 4
+error_model              resolved             see :mod:`passplan.keyrate.counts`
+ec_method                f_ec                 ``f_ec * n * h(Q)``; ``tomamichel`` for Tomamichel 2017
+p_x_max                  0.99                 assumed: keeps the test basis populated (SatQuMA trap)
+slot_s                   1.0                  issue 4 (one slot per second)
+=======================  ===================  =========================================================
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError, InputError, UnknownNameError
+
+__all__ = ["Protocol", "BOUNDS", "ERROR_MODELS", "EC_METHODS", "load_protocol", "bundled_protocols"]
+
+BOUNDS = ("chernoff", "hoeffding", "asymptotic")
+ERROR_MODELS = ("resolved", "averaged")
+EC_METHODS = ("f_ec", "tomamichel")
+
+
+@dataclass(frozen=True, slots=True)
+class Protocol:
+    """Decoy-state efficient BB84: source, detection and security settings.
+
+    ``intensities`` are mean photon numbers ordered signal > decoy (> vacuum); with ``decoys=2``
+    three values (signal, decoy, vacuum) as in Lim et al. PRA 89, 022307 (2014), which requires
+    ``mu1 > mu2 + mu3`` and ``mu2 > mu3 >= 0``; with ``decoys=1`` two values (signal, decoy) as in
+    Rusca et al. APL 112, 171104 (2018), requiring ``mu1 > mu2 > 0``. ``probabilities`` are the
+    matching sending probabilities and sum to 1. ``p_x`` is the probability of the key (X) basis
+    for both Alice and Bob. ``extraneous_click_prob`` is the dark plus stray click probability
+    per detector and gate; a ``background_prob`` series adds to it.
+    """
+
+    pulses_per_s: float = 1e8
+    p_x: float = 0.75
+    intensities: tuple[float, ...] = (0.8, 0.1, 0.0)
+    probabilities: tuple[float, ...] = (0.5, 0.25, 0.25)
+    afterpulse_prob: float = 1e-3
+    extraneous_click_prob: float = 5e-7
+    intrinsic_qber: float = 5e-3
+    eps_sec: float = 1e-9
+    eps_cor: float = 1e-15
+    f_ec: float = 1.16
+    bounds: str = "chernoff"
+    decoys: int = 2
+    optimise: bool = True
+    error_model: str = "resolved"
+    ec_method: str = "f_ec"
+    p_x_max: float = 0.99
+    slot_s: float = 1.0
+    name: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        where = f" in protocol {self.name!r}" if self.name else ""
+
+        def bad(key: str, value: Any, expected: str) -> InputError:
+            return InputError(f"protocol key {key!r} is {value!r}{where}; expected {expected}")
+
+        object.__setattr__(self, "intensities", tuple(float(v) for v in self.intensities))
+        object.__setattr__(self, "probabilities", tuple(float(v) for v in self.probabilities))
+        for key in ("pulses_per_s", "p_x", "afterpulse_prob", "extraneous_click_prob",
+                    "intrinsic_qber", "eps_sec", "eps_cor", "f_ec", "p_x_max", "slot_s"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise bad(key, value, "a finite number")
+        if self.pulses_per_s <= 0:
+            raise bad("pulses_per_s", self.pulses_per_s, "a positive pulse rate (pulses per second)")
+        if self.slot_s <= 0:
+            raise bad("slot_s", self.slot_s, "a positive slot duration in seconds")
+        for key in ("eps_sec", "eps_cor"):
+            if not 0.0 < getattr(self, key) < 1.0:
+                raise bad(key, getattr(self, key), "a probability strictly between 0 and 1, e.g. 1e-9")
+        if not 0.0 < self.p_x_max < 1.0:
+            raise bad("p_x_max", self.p_x_max, "a number in (0, 1); 0.99 keeps the test basis alive")
+        if not 0.0 < self.p_x < 1.0:
+            raise bad("p_x", self.p_x, "a key-basis probability strictly between 0 and 1")
+        for key in ("afterpulse_prob", "extraneous_click_prob"):
+            if not 0.0 <= getattr(self, key) < 1.0:
+                raise bad(key, getattr(self, key), "a probability in [0, 1)")
+        if not 0.0 <= self.intrinsic_qber < 0.5:
+            raise bad("intrinsic_qber", self.intrinsic_qber, "an error rate in [0, 0.5)")
+        if self.f_ec < 1.0:
+            raise bad("f_ec", self.f_ec, "an error-correction inefficiency >= 1 (typically 1.1 to 1.2)")
+        if self.bounds not in BOUNDS:
+            raise UnknownNameError("bounds", str(self.bounds), BOUNDS, self.name)
+        if self.error_model not in ERROR_MODELS:
+            raise UnknownNameError("error_model", str(self.error_model), ERROR_MODELS, self.name)
+        if self.ec_method not in EC_METHODS:
+            raise UnknownNameError("ec_method", str(self.ec_method), EC_METHODS, self.name)
+        if isinstance(self.decoys, bool) or self.decoys not in (1, 2):
+            raise bad("decoys", self.decoys, "1 (Rusca 2018) or 2 (Lim 2014)")
+        if not isinstance(self.optimise, bool):
+            raise bad("optimise", self.optimise, "true or false")
+        n = self.decoys + 1
+        mu, p = self.intensities, self.probabilities
+        if len(mu) != n:
+            want = "(signal, decoy, vacuum)" if n == 3 else "(signal, decoy)"
+            raise bad("intensities", list(mu), f"{n} mean photon numbers {want} for decoys={self.decoys}")
+        if len(p) != n:
+            raise bad("probabilities", list(p), f"{n} sending probabilities, one per intensity")
+        if any(not math.isfinite(v) or v < 0 for v in mu):
+            raise bad("intensities", list(mu), "finite mean photon numbers >= 0")
+        if any(not math.isfinite(v) or v <= 0 or v >= 1 for v in p):
+            raise bad("probabilities", list(p), "probabilities strictly between 0 and 1")
+        if abs(sum(p) - 1.0) > 1e-9:
+            raise bad("probabilities", list(p), f"values summing to 1 (they sum to {sum(p):.12g})")
+        if n == 3:
+            if not (mu[1] > mu[2] >= 0.0 and mu[0] > mu[1] + mu[2]):
+                raise bad("intensities", list(mu),
+                          "signal > decoy + vacuum and decoy > vacuum >= 0 (Lim et al. 2014), "
+                          "e.g. [0.8, 0.1, 0.0]")
+        elif not mu[0] > mu[1] > 0.0:
+            raise bad("intensities", list(mu), "signal > decoy > 0 (Rusca et al. 2018), e.g. [0.5, 0.1]")
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Protocol:
+        """Read a flat protocol TOML file; unknown keys raise :class:`UnknownNameError`."""
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"{path}: not valid TOML ({err}); fix the syntax") from None
+        return cls.from_mapping(data, where=str(path))
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any], where: str = "") -> Protocol:
+        """Build from a flat mapping (as read from TOML); ``where`` names the source in errors."""
+        known = {f.name for f in fields(cls)} - {"name"}
+        kwargs: dict[str, Any] = {}
+        for key, value in data.items():
+            if key not in known:
+                raise UnknownNameError("protocol key", key, known, where)
+            if isinstance(value, dict):
+                raise ConfigError(f"{where}: key {key!r} must be a value, not a table; the file is flat")
+            kwargs[key] = tuple(value) if isinstance(value, list) else value
+        if "decoys" in kwargs and "intensities" not in kwargs and kwargs["decoys"] == 1:
+            kwargs.setdefault("intensities", (0.5, 0.1))
+            kwargs.setdefault("probabilities", (0.7, 0.3))
+        name = Path(where).stem if where else ""
+        try:
+            return cls(**kwargs, name=name)
+        except InputError as err:
+            raise ConfigError(f"{where}: {err}" if where else str(err)) from None
+        except TypeError as err:
+            raise ConfigError(f"{where}: {err}") from None
+
+    def with_params(self, p_x: float, intensities: tuple[float, ...],
+                    probabilities: tuple[float, ...]) -> Protocol:
+        """A copy with other source parameters (used by the optimiser)."""
+        return replace(self, p_x=float(p_x), intensities=tuple(intensities),
+                       probabilities=tuple(probabilities))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict (lists for tuples)."""
+        d = asdict(self)
+        d["intensities"] = list(self.intensities)
+        d["probabilities"] = list(self.probabilities)
+        return d
+
+
+def bundled_protocols() -> dict[str, Path]:
+    """Protocol files shipped with passplan (``passplan/data/protocols/*.toml``) by name."""
+    from importlib import resources
+
+    root = resources.files("passplan") / "data" / "protocols"
+    out: dict[str, Path] = {}
+    try:
+        for item in root.iterdir():
+            if item.name.endswith(".toml"):
+                out[item.name[:-5]] = Path(str(item))
+    except FileNotFoundError:  # pragma: no cover - data folder missing in a broken install
+        pass
+    return out
+
+
+def load_protocol(name_or_path: str | Path | None) -> Protocol:
+    """A bundled protocol by name (``micius``, ``jinan1``), a TOML file, or the defaults (None)."""
+    if name_or_path is None:
+        return Protocol()
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        return Protocol.from_toml(path)
+    bundled = bundled_protocols()
+    if str(name_or_path) in bundled:
+        return Protocol.from_toml(bundled[str(name_or_path)])
+    raise UnknownNameError("protocol", str(name_or_path), bundled, "the bundled protocols")

@@ -1,0 +1,269 @@
+"""Optical turbulence along a slant path: Hufnagel-Valley Cn2, r0, isoplanatic angle, Rytov
+variance, Greenwood and Tyler frequencies, and the beam/spot models built on them.
+
+Heights ``h`` are metres above sea level. The path integrals run from the site altitude ``h0`` to
+``TOP_ALT_M`` (30 km); the slant path uses the plane-parallel ``sec(zenith)`` factor.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy.integrate import trapezoid
+
+__all__ = [
+    "TOP_ALT_M",
+    "SEEING_FWHM_PER_LAMBDA_OVER_R0",
+    "Cn2Profile",
+    "PathMoments",
+    "hufnagel_valley_cn2",
+    "bufton_wind_m_s",
+    "path_moments",
+    "fried_parameter_m",
+    "isoplanatic_angle_rad",
+    "rytov_variance",
+    "greenwood_frequency_hz",
+    "tyler_frequency_hz",
+    "seeing_half_angle_rad",
+    "fov_fraction",
+    "tilt_variance_rad2",
+    "uplink_beam",
+]
+
+TOP_ALT_M = 30_000.0
+#: Long-exposure seeing disc FWHM in units of lambda / r0 (Fried, JOSA 56, 1372 (1966);
+#: Dierickx, J. Mod. Opt. 39, 569 (1992)).
+SEEING_FWHM_PER_LAMBDA_OVER_R0 = 0.98
+#: FWHM of the Airy disc in units of lambda / D (Born and Wolf, *Principles of Optics*, 8.5).
+AIRY_FWHM_PER_LAMBDA_OVER_D = 1.029
+_FWHM_PER_1E2 = 2.0 * math.sqrt(math.log(2.0) / 2.0)
+_N_GRID = 600
+
+
+@dataclass(frozen=True, slots=True)
+class Cn2Profile:
+    """Hufnagel-Valley parameters (HV5/7 by default) and the Bufton wind profile.
+
+    ``ground_cn2`` (m^-2/3) and ``ground_scale_m`` set the boundary-layer term, which follows the
+    terrain (it is evaluated at the height above the site); the other two terms use the altitude
+    above sea level, so a high site sees less of the free-atmosphere turbulence.
+    """
+
+    wind_rms_m_s: float = 21.0
+    ground_cn2: float = 1.7e-14
+    ground_scale_m: float = 100.0
+    ground_wind_m_s: float = 5.0
+    jet_speed_m_s: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class PathMoments:
+    """Vertical moments of Cn2 above a site (plane-parallel, zenith), SI units.
+
+    ``mu0 = int Cn2 dh``; ``mu56 = int Cn2 (h-h0)^(5/6) dh``; ``mu53 = int Cn2 (h-h0)^(5/3) dh``.
+    ``z_m`` and ``cn2`` are the integration grid (height above the site) and Cn2 on it, and
+    ``wind_m_s`` the wind speed there, for the per-sample wind integrals.
+    """
+
+    site_alt_m: float
+    mu0: float
+    mu56: float
+    mu53: float
+    z_m: np.ndarray
+    cn2: np.ndarray
+    wind_m_s: np.ndarray
+
+
+def hufnagel_valley_cn2(
+    h_m: ArrayLike, site_alt_m: float = 0.0, profile: Cn2Profile = Cn2Profile()
+) -> np.ndarray:
+    """Hufnagel-Valley refractive-index structure constant (m^-2/3).
+
+    Valley, Appl. Opt. 19, 2200 (1980); Andrews and Phillips, *Laser Beam Propagation through
+    Random Media*, 2nd ed. (2005), eq. 12.1::
+
+        Cn2(h) = 0.00594 (v/27)^2 (1e-5 h)^10 exp(-h/1000) + 2.7e-16 exp(-h/1500)
+                 + A exp(-(h - h0)/100)
+
+    with v = 21 m/s and A = 1.7e-14 for HV5/7. The ground term is taken relative to the site.
+    """
+    h = np.asarray(h_m, dtype=float)
+    p = profile
+    return (
+        0.00594 * (p.wind_rms_m_s / 27.0) ** 2 * (1e-5 * h) ** 10 * np.exp(-h / 1000.0)
+        + 2.7e-16 * np.exp(-h / 1500.0)
+        + p.ground_cn2 * np.exp(-np.maximum(h - site_alt_m, 0.0) / p.ground_scale_m)
+    )
+
+
+def bufton_wind_m_s(h_m: ArrayLike, profile: Cn2Profile = Cn2Profile()) -> np.ndarray:
+    """Bufton wind-speed profile, Appl. Opt. 12, 1785 (1973)::
+
+    v(h) = v_g + 30 exp(-((h - 9400) / 4800)^2)   (m/s, h in m above sea level)."""
+    h = np.asarray(h_m, dtype=float)
+    return profile.ground_wind_m_s + profile.jet_speed_m_s * np.exp(-(((h - 9400.0) / 4800.0) ** 2))
+
+
+def path_moments(site_alt_m: float = 0.0, profile: Cn2Profile = Cn2Profile()) -> PathMoments:
+    """Integrate the Cn2 moments from the site altitude to 30 km (trapezoid on a log grid).
+
+    For HV5/7 at sea level ``mu0`` = 2.235e-12 m^(1/3) (../shared/reference/README.md).
+    """
+    top = TOP_ALT_M - site_alt_m
+    if top <= 0:
+        raise ValueError(f"site altitude {site_alt_m} m is above the {TOP_ALT_M} m integration top")
+    z = np.concatenate(([0.0], np.geomspace(0.01, top, _N_GRID - 1)))
+    cn2 = hufnagel_valley_cn2(z + site_alt_m, site_alt_m, profile)
+    return PathMoments(
+        site_alt_m=float(site_alt_m),
+        mu0=float(trapezoid(cn2, z)),
+        mu56=float(trapezoid(cn2 * z ** (5.0 / 6.0), z)),
+        mu53=float(trapezoid(cn2 * z ** (5.0 / 3.0), z)),
+        z_m=z,
+        cn2=cn2,
+        wind_m_s=bufton_wind_m_s(z + site_alt_m, profile),
+    )
+
+
+def _sec_zenith(elevation_deg: ArrayLike) -> np.ndarray:
+    return 1.0 / np.sin(np.radians(np.asarray(elevation_deg, dtype=float)))
+
+
+def fried_parameter_m(wavelength_m: ArrayLike, elevation_deg: ArrayLike, mu0: float) -> np.ndarray:
+    """Fried parameter for a plane wave along the slant path (Fried, JOSA 56, 1372 (1966))::
+
+    r0 = (0.423 k^2 sec(zeta) int Cn2 dh)^(-3/5).  HV5/7, 500 nm, zenith: 4.96 cm."""
+    k = 2.0 * np.pi / np.asarray(wavelength_m, dtype=float)
+    return (0.423 * k**2 * _sec_zenith(elevation_deg) * mu0) ** (-0.6)
+
+
+def isoplanatic_angle_rad(
+    wavelength_m: ArrayLike, elevation_deg: ArrayLike, mu53: float
+) -> np.ndarray:
+    """Isoplanatic angle (Fried, JOSA 72, 52 (1982))::
+
+    theta0 = (2.914 k^2 sec^(8/3)(zeta) int Cn2 (h-h0)^(5/3) dh)^(-3/5).
+
+    HV5/7, 500 nm, zenith: 6.89 urad."""
+    k = 2.0 * np.pi / np.asarray(wavelength_m, dtype=float)
+    return (2.914 * k**2 * _sec_zenith(elevation_deg) ** (8.0 / 3.0) * mu53) ** (-0.6)
+
+
+def rytov_variance(wavelength_m: ArrayLike, elevation_deg: ArrayLike, mu56: float) -> np.ndarray:
+    """Rytov variance of a plane wave on a slant path (Andrews and Phillips 2005, eq. 12.38)::
+
+    sigma_R^2 = 2.25 k^(7/6) sec^(11/6)(zeta) int Cn2 (h-h0)^(5/6) dh.  HV5/7, 850 nm: 0.127."""
+    k = 2.0 * np.pi / np.asarray(wavelength_m, dtype=float)
+    return 2.25 * k ** (7.0 / 6.0) * _sec_zenith(elevation_deg) ** (11.0 / 6.0) * mu56
+
+
+def _apparent_wind(
+    m: PathMoments, elevation_deg: ArrayLike, slew_rate_rad_s: ArrayLike
+) -> np.ndarray:
+    """Wind across the line of sight at each grid height (samples x grid): the Bufton wind and the
+    slew of a line of sight turning at ``omega`` (``omega * z sec(zeta)`` at slant distance
+    ``z sec(zeta)``), added in quadrature (their directions are unrelated)."""
+    sec = _sec_zenith(elevation_deg)[..., None]
+    om = np.asarray(slew_rate_rad_s, dtype=float)[..., None]
+    return np.sqrt(m.wind_m_s**2 + (om * m.z_m * sec) ** 2)
+
+
+def greenwood_frequency_hz(
+    wavelength_m: float, elevation_deg: ArrayLike, m: PathMoments, slew_rate_rad_s: ArrayLike = 0.0
+) -> np.ndarray:
+    """Greenwood frequency (Greenwood, JOSA 67, 390 (1977))::
+
+    f_G = (0.102 k^2 sec(zeta) int Cn2 v^(5/3) dh)^(3/5)."""
+    el = np.asarray(elevation_deg, dtype=float)
+    el_b, om_b = np.broadcast_arrays(el, np.asarray(slew_rate_rad_s, dtype=float))
+    v = _apparent_wind(m, el_b, om_b)
+    integral = trapezoid(m.cn2 * v ** (5.0 / 3.0), m.z_m, axis=-1)
+    k = 2.0 * np.pi / wavelength_m
+    return (0.102 * k**2 * _sec_zenith(el_b) * integral) ** 0.6
+
+
+def tyler_frequency_hz(
+    wavelength_m: float,
+    aperture_m: float,
+    elevation_deg: ArrayLike,
+    m: PathMoments,
+    slew_rate_rad_s: ArrayLike = 0.0,
+) -> np.ndarray:
+    """Tyler's G-tilt tracking frequency (Tyler, JOSA A 11, 358 (1994), eq. 44)::
+
+    f_T = 0.331 D^(-1/6) lambda^-1 (sec(zeta) int Cn2 v^2 dh)^(1/2)."""
+    el = np.asarray(elevation_deg, dtype=float)
+    el_b, om_b = np.broadcast_arrays(el, np.asarray(slew_rate_rad_s, dtype=float))
+    v = _apparent_wind(m, el_b, om_b)
+    integral = trapezoid(m.cn2 * v**2, m.z_m, axis=-1)
+    return 0.331 * aperture_m ** (-1.0 / 6.0) / wavelength_m * np.sqrt(_sec_zenith(el_b) * integral)
+
+
+def seeing_half_angle_rad(
+    wavelength_m: ArrayLike, r0_m: ArrayLike, aperture_m: ArrayLike
+) -> np.ndarray:
+    """1/e^2 half-angle of the Gaussian matching the long-exposure spot's FWHM.
+
+    FWHM of the seeing disc 0.98 lambda/r0 (Fried 1966) and of the Airy disc 1.029 lambda/D
+    added in quadrature, divided by the Gaussian FWHM / (1/e^2 radius) ratio 1.1774.
+    """
+    lam = np.asarray(wavelength_m, dtype=float)
+    fwhm = np.hypot(
+        SEEING_FWHM_PER_LAMBDA_OVER_R0 * lam / np.asarray(r0_m, dtype=float),
+        AIRY_FWHM_PER_LAMBDA_OVER_D * lam / np.asarray(aperture_m, dtype=float),
+    )
+    return fwhm / _FWHM_PER_1E2
+
+
+def fov_fraction(fov_half_angle_rad: ArrayLike, spot_half_angle_rad: ArrayLike) -> np.ndarray:
+    """Fraction of a Gaussian spot (1/e^2 half-angle ``W``) inside a circular field stop of
+    half-angle ``phi``: ``1 - exp(-2 phi^2 / W^2)`` (the Gaussian encircled energy)."""
+    phi2 = np.asarray(fov_half_angle_rad, dtype=float) ** 2
+    return 1.0 - np.exp(-2.0 * phi2 / np.asarray(spot_half_angle_rad, dtype=float) ** 2)
+
+
+def tilt_variance_rad2(
+    wavelength_m: ArrayLike, aperture_m: ArrayLike, r0_m: ArrayLike
+) -> np.ndarray:
+    """One-axis Z-tilt (angle-of-arrival) variance over an aperture ``D`` (Tyler 1994; Fried 1965)::
+
+    sigma^2 = 0.182 (lambda / D)^2 (D / r0)^(5/3)   (rad^2)."""
+    lam = np.asarray(wavelength_m, dtype=float)
+    d = np.asarray(aperture_m, dtype=float)
+    return 0.182 * (lam / d) ** 2 * (d / np.asarray(r0_m, dtype=float)) ** (5.0 / 3.0)
+
+
+def uplink_beam(
+    wavelength_m: float,
+    vacuum_half_angle_rad: ArrayLike,
+    aperture_m: float,
+    r0_m: ArrayLike,
+    tip_tilt_residual: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Long-term, short-term and wander angles of an uplink beam (all 1/e^2 half-angles, rad).
+
+    The long-term far field of a beam whose turbulence sits at the transmitter is the telescope's
+    long-exposure PSF (Fried 1966; Yura, Appl. Opt. 12, 1188 (1973)): the Gaussian of the
+    vacuum divergence broadened in quadrature by the seeing disc (:func:`seeing_half_angle_rad`
+    with no Airy term). Beam wander is the transmitter's Z-tilt (:func:`tilt_variance_rad2`, per
+    axis); a centroid of per-axis variance ``s^2`` widens a Gaussian by ``W_LT^2 = W_ST^2 + 4 s^2``,
+    so the short-term beam is ``sqrt(W_LT^2 - 4 s^2)`` (floored at the vacuum beam). Tip-tilt
+    pre-compensation keeps the fraction ``tip_tilt_residual`` of the wander variance (point-ahead
+    anisoplanatism and servo error; a profile number).
+
+    Returns ``(long_term, short_term, residual_wander_per_axis)``.
+    """
+    th0 = np.asarray(vacuum_half_angle_rad, dtype=float)
+    turb = (
+        SEEING_FWHM_PER_LAMBDA_OVER_R0
+        * wavelength_m
+        / np.asarray(r0_m, dtype=float)
+        / _FWHM_PER_1E2
+    )
+    lt = np.hypot(th0, turb)
+    wander2 = tilt_variance_rad2(wavelength_m, aperture_m, r0_m)
+    st = np.sqrt(np.maximum(lt**2 - 4.0 * wander2, th0**2))
+    return lt, st, np.sqrt(tip_tilt_residual * wander2)

@@ -1,0 +1,159 @@
+"""Profile files: every bundled one loads and documents its numbers; bad input is named clearly."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from passplan.errors import ConfigError, InputError, UnknownNameError
+from passplan.link import Terminal, list_profiles, load_profile
+from passplan.link.profiles import bundled_profile_dir
+
+REQUIRED = {"micius", "micius-uplink", "jinan-1", "meo-generic", "geo-generic", "daylight-1550"}
+
+
+def test_bundled_profiles_present_and_load() -> None:
+    assert REQUIRED <= set(list_profiles())
+    for name in list_profiles():
+        p = load_profile(name)
+        assert p.name == name and p.description
+
+
+def test_every_number_has_a_source_or_says_assumed() -> None:
+    """Every numeric assignment in a bundled profile carries a comment: a source, 'assumed' or
+    'fitted' (or sits in a table whose header comment names the source)."""
+    for path in sorted(bundled_profile_dir().glob("*.toml")):
+        header_source = False
+        for line in path.read_text().splitlines():
+            if line.startswith("["):
+                header_source = "#" in line
+                continue
+            m = re.match(r"^\s*([a-z_0-9]+)\s*=\s*([-+0-9.\[][^#]*)(#.*)?$", line)
+            if not m:
+                continue
+            comment = m.group(3) or ""
+            assert comment or header_source, f"{path.name}: {line!r} has no source"
+
+
+def test_micius_divergence_convention() -> None:
+    p = load_profile("micius")
+    assert p.transmitter.divergence_half_angle_rad == pytest.approx(8.49e-6, rel=1e-3)
+
+
+_BASE = """
+direction = "downlink"
+wavelength_nm = 850.0
+[orbit]
+altitude_km = 500.0
+[transmitter]
+aperture_diameter_m = 0.3
+divergence_urad = 10.0
+divergence_convention = "fwhm_full"
+[receiver]
+aperture_diameter_m = 1.0
+fov_urad = 20.0
+fov_convention = "full"
+filter_nm = 1.0
+[detector]
+efficiency = 0.5
+gate_ns = 2.0
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    f = tmp_path / "mine.toml"
+    f.write_text(text)
+    return f
+
+
+def test_user_profile_by_path(tmp_path: Path) -> None:
+    p = load_profile(_write(tmp_path, _BASE))
+    assert p.name == "mine" and p.path.endswith("mine.toml")
+
+
+def test_unknown_profile_suggests() -> None:
+    with pytest.raises(UnknownNameError, match="did you mean 'micius'"):
+        load_profile("micuis")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "pattern"),
+    [
+        (
+            "divergence_urad = 10.0",
+            "divergense_urad = 10.0",
+            r"mine\.toml \[transmitter\].*divergence_urad",
+        ),
+        (
+            'divergence_convention = "fwhm_full"\n',
+            "",
+            r"\[transmitter\] divergence_urad needs divergence_convention",
+        ),
+        (
+            'divergence_convention = "fwhm_full"',
+            'divergence_convention = "fwhm"',
+            r"unknown divergence convention 'fwhm'.*did you mean.*'fwhm_full'",
+        ),
+        ('fov_convention = "full"\n', "", r"\[receiver\] fov_urad needs fov_convention"),
+        (
+            "aperture_diameter_m = 1.0",
+            "aperture_diameter_m = -1.0",
+            r"mine\.toml: \[receiver\] aperture_diameter_m = -1\.0: must be > 0",
+        ),
+        (
+            "aperture_diameter_m = 1.0",
+            "aperture_diameter_m = 1.0\nobscuration_ratio = 1.0",
+            r"\[receiver\] obscuration_ratio = 1\.0: the central obscuration",
+        ),
+        (
+            "aperture_diameter_m = 1.0",
+            "aperture_diameter_m = 1.0\nobscuration_ratio = 1.5",
+            r"obscuration_ratio = 1\.5",
+        ),
+        ("efficiency = 0.5", "efficiency = 1.5", r"\[detector\] efficiency = 1\.5: must be <= 1"),
+        ("filter_nm = 1.0\n", "", r"\[receiver\] filter_nm is missing"),
+        ('direction = "downlink"', 'direction = "down"', r"did you mean 'downlink'"),
+        (
+            "wavelength_nm = 850.0",
+            'wavelength_nm = "850"',
+            r"wavelength_nm = '850': expected a number",
+        ),
+        (
+            'fov_urad = 20.0\nfov_convention = "full"\n',
+            "",
+            r"fov_urad is missing: a multimode receiver",
+        ),
+        ("[detector]", "[detectr]", r"unknown key 'detectr'.*did you mean 'detector'"),
+        (
+            "altitude_km = 500.0",
+            "altitude_km = 500.0\ncorrection = 'ao'",
+            r"unknown key 'correction' in .*mine\.toml \[orbit\]",
+        ),
+    ],
+)
+def test_bad_profiles_name_file_and_key(tmp_path: Path, old: str, new: str, pattern: str) -> None:
+    assert old in _BASE
+    f = _write(tmp_path, _BASE.replace(old, new, 1))
+    with pytest.raises((ConfigError, UnknownNameError), match=pattern) as err:
+        load_profile(f)
+    assert "mine.toml" in str(err.value)
+
+
+def test_ao_needs_actuators(tmp_path: Path) -> None:
+    text = _BASE.replace("filter_nm = 1.0", 'filter_nm = 1.0\ncoupling = "smf"\ncorrection = "ao"')
+    with pytest.raises(ConfigError, match="actuators_across or corrected_modes"):
+        load_profile(_write(tmp_path, text))
+
+
+def test_toml_syntax_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"mine\.toml: TOML syntax error"):
+        load_profile(_write(tmp_path, _BASE + "\nthis is not toml\n"))
+
+
+def test_terminal_record_validates() -> None:
+    with pytest.raises(InputError, match="obscuration_ratio"):
+        Terminal(aperture_diameter_m=1.0, obscuration_ratio=1.0)
+    with pytest.raises(InputError, match="aperture_diameter_m"):
+        Terminal(aperture_diameter_m=-0.3)
