@@ -6,9 +6,9 @@ Data goes to stdout, messages and progress to stderr; bad input exits with code 
 
 from __future__ import annotations
 
-import importlib
-
 import typer
+
+from . import cli_elements, cli_key, cli_link, cli_passes, cli_stations
 
 app = typer.Typer(
     name="passplan",
@@ -18,16 +18,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_MODULES = ("cli_passes", "cli_stations", "cli_elements", "cli_link", "cli_key")
-
-for _name in _MODULES:
-    try:
-        _mod = importlib.import_module(f"passplan.{_name}")
-    except ModuleNotFoundError as _err:  # a topic not built yet in this checkout
-        if _err.name != f"passplan.{_name}":
-            raise
-        continue
-    _mod.register(app)
+for _module in (cli_passes, cli_stations, cli_elements, cli_link, cli_key):
+    _module.register(app)
 
 
 def main() -> None:
