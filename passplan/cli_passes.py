@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -61,6 +61,18 @@ FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="Output format
 AllOpt = Annotated[bool, typer.Option("--all", help="Also list the passes excluded by a constraint, with the reason.")]
 RefrOpt = Annotated[bool, typer.Option("--refraction", help="Use refracted (apparent) elevations; geometric by default.")]
 OutOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.")]
+KeyOpt = Annotated[
+    bool,
+    typer.Option("--key", help="Forecast each pass's secret key: link budget every second, then finite-key BB84."),
+]
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option("--profile", help="Link profile for --key (default: each station's receiver; see `passplan link --list`)."),
+]
+ProtocolOpt = Annotated[
+    str | None,
+    typer.Option("--protocol", help="Key protocol for --key: bundled name (micius, jinan1) or TOML (default: the profile's)."),
+]
 
 
 def _window(start: str | None, end: str | None, hours: float | None, days: float | None, default_h: float) -> tuple[datetime, datetime]:
@@ -104,8 +116,9 @@ def _satellites(sats: list[str] | None, at: datetime, allow_stale: bool) -> Sele
     return sel
 
 
-def pass_table(passes: list[Pass], show_reason: bool = False) -> str:
-    """A fixed-width table in each station's local time."""
+def pass_table(passes: list[Pass], keys: dict[int, Any] | None = None) -> str:
+    """A fixed-width table in each station's local time (with key columns when ``keys`` maps
+    ``id(pass)`` to its forecast)."""
     from .io import to_table
 
     rows = []
@@ -136,10 +149,21 @@ def pass_table(passes: list[Pass], show_reason: bool = False) -> str:
                 ", ".join(flags),
             ]
         )
+        if keys is not None:
+            f = keys.get(id(p))
+            rows[-1][-1:-1] = (
+                [f"{f.key.secret_key_bits / 1000:.1f}", f"{f.link.total_loss_db.min():.1f}", f.key.limiting or ""]
+                if f is not None
+                else ["", "", ""]
+            )
     header = ["station", "satellite", "AOS (local)", "TCA", "LOS", "dur_s", "max_el", "az aos>tca>los", "min_km", "sunlit", "dark", "notes"]
+    align = "llllllrlrrll"
+    if keys is not None:
+        header[-1:-1] = ["key_kbit", "min_loss_db", "key_limit"]
+        align = "llllllrlrrlrrll"
     if not rows:
         return "no passes\n"
-    return to_table(rows, header, align="llllllrlrrll")
+    return to_table(rows, header, align=align)
 
 
 def _constraints(min_el, night: Night | None, eclipse, sun_sep, moon_sep, max_range, refraction, default_night: str | None) -> Constraints:
@@ -160,8 +184,24 @@ def _constraints(min_el, night: Night | None, eclipse, sun_sep, moon_sep, max_ra
     )
 
 
-def _emit_passes(passes: list[Pass], fmt: OutputFormat, output: Path | None) -> None:
-    emit([p.to_dict() for p in passes], fmt, lambda: pass_table(passes), output)
+def _emit_passes(
+    passes: list[Pass],
+    fmt: OutputFormat,
+    output: Path | None,
+    key: bool = False,
+    profile: str | None = None,
+    protocol: str | None = None,
+) -> None:
+    if not key:
+        emit([p.to_dict() for p in passes], fmt, lambda: pass_table(passes), output)
+        return
+    from .forecast import forecast_passes
+
+    if passes:
+        info(f"forecasting the key of {sum(not p.excluded for p in passes)} pass(es)")
+    forecasts = {id(f.pass_): f for f in forecast_passes(passes, profile=profile, protocol=protocol)}
+    records = [forecasts[id(p)].to_dict() if id(p) in forecasts else p.to_dict() for p in passes]
+    emit(records, fmt, lambda: pass_table(passes, forecasts), output)
 
 
 def register(app: typer.Typer) -> None:
@@ -186,6 +226,9 @@ def register(app: typer.Typer) -> None:
         allow_stale: StaleOpt = False,
         include_all: AllOpt = False,
         refraction: RefrOpt = False,
+        key: KeyOpt = False,
+        profile: ProfileOpt = None,
+        protocol: ProtocolOpt = None,
         fmt: FormatOpt = OutputFormat.table,
         output: OutOpt = None,
     ) -> None:
@@ -199,7 +242,7 @@ def register(app: typer.Typer) -> None:
         c = _constraints(min_el, night, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction, None)
         progress = info if len(sel.satellites) * len(sts) > 200 else None
         result = find_passes(sel.satellites, sts, t0, t1, c, include_excluded=include_all, progress=progress)
-        _emit_passes(result, fmt, output)
+        _emit_passes(result, fmt, output, key, profile, protocol)
 
     @app.command("tonight")
     @handle_errors
@@ -220,6 +263,9 @@ def register(app: typer.Typer) -> None:
         allow_stale: StaleOpt = False,
         include_all: AllOpt = False,
         refraction: RefrOpt = False,
+        key: KeyOpt = False,
+        profile: ProfileOpt = None,
+        protocol: ProtocolOpt = None,
         fmt: FormatOpt = OutputFormat.table,
         output: OutOpt = None,
     ) -> None:
@@ -244,7 +290,7 @@ def register(app: typer.Typer) -> None:
             f"to {local_str(win.end, st.timezone)}"
         )
         sel = _satellites(sats, win.start, allow_stale)
-        darkness = None if win.threshold_deg is None else win.threshold_deg
-        c = _constraints(min_el, None, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction, darkness)
+        # the window is the dark interval itself: passes under way at dusk or dawn are partial
+        c = _constraints(min_el, Night.any, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction, None)
         result = find_passes(sel.satellites, [st], win.start, win.end, c, include_excluded=include_all)
-        _emit_passes(result, fmt, output)
+        _emit_passes(result, fmt, output, key, profile, protocol)

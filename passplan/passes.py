@@ -719,7 +719,11 @@ def _summarise(
     lit_time = np.bincount(owner[:-1], weights=seg_lit, minlength=m)
     duration = b - a
     lit_frac = np.where(duration > 0, lit_time / np.where(duration > 0, duration, 1.0), lit[first].astype(float))
-    dark_all = np.bincount(owner, weights=(sun_el >= eng.dark_flag_deg[st_i[owner]]).astype(float), minlength=m) == 0
+    # dark throughout: every sample (60 s apart, ends included) below the twilight angle, with
+    # 0.02 deg of slack for the difference between this table's geometric Sun and the apparent
+    # Sun that bounds `tonight` windows (about 20 arcsec of aberration)
+    lit_sky = sun_el >= eng.dark_flag_deg[st_i[owner]] + 0.02
+    dark_all = np.bincount(owner, weights=lit_sky.astype(float), minlength=m) == 0
 
     three = np.concatenate([a, t_tca, b])
     pos3, _ = eng.scene.sat_ecef_at(np.tile(sat_i, 3), three)
@@ -767,17 +771,25 @@ def _summarise(
     return out
 
 
-def sample_pass(p: Pass, step_s: float = 1.0) -> PassGeometry:
-    """Per-sample geometry of a pass from AOS to LOS every ``step_s`` seconds (ends included)."""
+def sample_pass(p: Pass, step_s: float = 1.0, slots: bool = False) -> PassGeometry:
+    """Per-sample geometry of a pass every ``step_s`` seconds from AOS, plus LOS itself (so the
+    last interval may be shorter than ``step_s``). With ``slots``, one sample at the centre of
+    each whole slot of ``step_s`` from AOS (a final partial slot is left out), as a key
+    estimate over time slots wants."""
     if p.sat_ref is None or p.station_ref is None:
         raise InputError("this Pass has no satellite/station attached; use one returned by find_passes")
     if not step_s > 0:
         raise InputError(f"step_s {step_s} must be positive")
     scene = Scene([p.sat_ref.satrec], [p.station_ref], p.aos, p.los)
     span = scene.seconds(p.los)
-    n = max(int(np.floor(span / step_s)) + 1, 2)
-    s = np.linspace(0.0, span, n) if span / step_s != np.floor(span / step_s) and n == 2 else np.arange(n) * step_s
-    s = np.unique(np.append(s[s < span], span))
+    if slots:
+        s = (np.arange(int(np.floor(span / step_s + 1e-9))) + 0.5) * step_s
+        if s.size == 0:
+            raise InputError(f"the window lasts {span:.3f} s, less than one {step_s:g} s slot")
+    else:
+        s = np.arange(0.0, span, step_s)
+        if span - s[-1] > 1e-6:
+            s = np.append(s, span)
     pos, _ = scene.sat_ecef_at(np.zeros(s.size, int), s)
     az, el, rng = scene.topocentric(pos, 0)
     sun = scene.sun_ecef(s)

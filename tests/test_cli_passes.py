@@ -1,0 +1,125 @@
+"""``passplan passes`` / ``tonight`` / ``stations``: outputs, and bad input (one line, exit 2)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from passplan.cli import app
+
+MICIUS_2016 = (  # ../shared/reference/README.md section 1
+    "QSS (MOZI)\n"
+    "1 41731U 16051A   16354.56913372  .00000384  00000-0  18801-4 0  9991\n"
+    "2 41731  97.3698 268.1064 0013349 175.8929 309.0190 15.23916091 19164\n"
+)
+
+REQUIRED = {
+    "satellite", "norad_id", "station", "aos_utc", "tca_utc", "los_utc", "duration_s", "max_el_deg",
+    "aos_az_deg", "tca_az_deg", "los_az_deg", "min_range_km", "sat_sunlit_fraction", "station_dark",
+    "partial", "elements_epoch_utc", "elements_age_days",
+}
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_passes_json_has_the_documented_fields() -> None:
+    r = run("passes", "--sats", "micius", "--station", "xinglong", "--start", "2016-12-19T12:00Z",
+            "--hours", "12", "--format", "json")
+    assert r.exit_code == 0, r.output
+    recs = json.loads(r.stdout)
+    assert len(recs) == 1 and REQUIRED <= set(recs[0])
+    assert recs[0]["tca_utc"].startswith("2016-12-19T16:52:1") and recs[0]["tca_utc"].endswith("Z")
+
+
+def test_passes_csv_ndjson_and_table() -> None:
+    base = ["passes", "--sats", "demo", "--station", "graz", "--start", "2026-11-23T00:00Z", "--hours", "12"]
+    csv = run(*base, "--format", "csv")
+    nd = run(*base, "--format", "ndjson")
+    table = run(*base)
+    assert csv.exit_code == nd.exit_code == table.exit_code == 0
+    rows = csv.stdout.strip().splitlines()
+    assert rows[0].startswith("satellite,norad_id,station,aos_utc")
+    assert len(rows) - 1 == len(nd.stdout.strip().splitlines()) > 3
+    assert "CET" in table.stdout  # local time of the station
+
+
+def test_all_lists_excluded_passes_with_reason() -> None:
+    base = ["passes", "--sats", "micius", "--station", "xinglong", "--start", "2016-12-19T00:00Z",
+            "--hours", "24", "--night", "nautical", "--eclipse", "--format", "json"]
+    kept = json.loads(run(*base).stdout)
+    everything = json.loads(run(*base, "--all").stdout)
+    assert len(kept) == 1 and len(everything) == 2
+    assert [r["excluded_by"] for r in everything if r["excluded_by"]] == ["darkness+eclipse"]
+
+
+def test_stale_elements_refused_unless_allowed() -> None:
+    r = run("passes", "--sats", "micius", "--station", "xinglong", "--start", "2026-11-23T00:00Z", "--hours", "6")
+    assert r.exit_code == 2
+    assert "--allow-stale" in r.stderr and "Traceback" not in r.output
+    ok = run("passes", "--sats", "micius", "--station", "xinglong", "--start", "2026-11-23T00:00Z",
+             "--hours", "6", "--allow-stale")
+    assert ok.exit_code == 0 and "old" in ok.stderr
+
+
+def test_output_file_written_atomically_and_not_on_error(tmp_path: Path) -> None:
+    out = tmp_path / "passes.json"
+    r = run("passes", "--sats", "demo", "--station", "jinan", "--start", "2026-11-23T00:00Z", "--hours", "12",
+            "--format", "json", "--output", str(out))
+    assert r.exit_code == 0 and json.loads(out.read_text())
+    bad = tmp_path / "never.json"
+    r = run("passes", "--sats", "demo", "--station", "nowhere", "--format", "json", "--output", str(bad))
+    assert r.exit_code == 2 and not bad.exists()
+    assert not list(tmp_path.glob(".*.part"))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["passes", "--station", "xinlong"], "did you mean 'xinglong'"),
+        (["passes", "--sats", "micus", "--station", "xinglong"], "did you mean"),
+        (["passes", "--start", "2016-12-19T12:00", "--station", "xinglong"], "no time zone"),
+        (["passes", "--start", "2016-12-19T12:00Z", "--end", "2016-12-19T10:00Z", "--station", "xinglong"], "not after"),
+        (["passes", "--start", "2016-12-19T12:00Z", "--hours", "-3"], "positive"),
+        (["passes", "--min-el", "95", "--station", "xinglong", "--sats", "demo"], "outside"),
+        (["tonight", "nowhere"], "unknown station"),
+        (["tonight", "xinglong", "--date", "2026-13-45"], "not a date"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(args: list[str], message: str) -> None:
+    r = run(*args)
+    assert r.exit_code == 2, r.output
+    assert message in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.output
+
+
+def test_bad_files_name_the_file(tmp_path: Path) -> None:
+    tle = tmp_path / "bad.tle"
+    tle.write_text(MICIUS_2016.replace("19164", "19165"))  # break line 2's checksum
+    r = run("passes", "--sats", str(tle), "--station", "xinglong", "--start", "2016-12-19T12:00Z")
+    assert r.exit_code == 2 and "bad.tle:3:" in r.stderr and "checksum" in r.stderr
+    st = tmp_path / "st.toml"
+    st.write_text("[stations.x]\nlat_deg = 95\nlon_deg = 0\nalt_m = 0\n")
+    r = run("passes", "--stations", str(st), "--sats", "demo")
+    assert r.exit_code == 2 and "st.toml" in r.stderr and "lat_deg" in r.stderr
+
+
+def test_tonight_replays_the_micius_night_with_key() -> None:
+    r = run("tonight", "xinglong", "--date", "2016-12-19", "--sats", "micius", "--allow-stale", "--key", "--format", "json")
+    assert r.exit_code == 0, r.output
+    recs = json.loads(r.stdout)
+    assert len(recs) == 1
+    rec = recs[0]
+    assert rec["profile"] == "micius" and rec["protocol"] == "micius"
+    assert rec["secret_key_bits"] > 0 and rec["key_limiting"] is None
+
+
+def test_stations_list_and_show() -> None:
+    r = run("stations", "list", "--format", "json")
+    assert r.exit_code == 0 and len(json.loads(r.stdout)) == 10
+    r = run("stations", "show", "ngari", "--format", "json")
+    assert json.loads(r.stdout)["alt_m"] == 5100.0

@@ -1,0 +1,96 @@
+"""Stations: bundled file, user files merged over it, horizon masks and validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from passplan.errors import ConfigError, UnknownNameError
+from passplan.stations import HorizonMask, get_station, load_stations, select_stations
+
+REFERENCE_SITES = {  # ../shared/reference/README.md section 2
+    "xinglong": (40.39586667, 117.5774583, 893),
+    "nanshan": (43.47546111, 87.17668611, 2080),
+    "delingha": (37.37900833, 97.72694722, 3153),
+    "lijiang": (26.695, 100.030, 3193),
+    "ngari": (32.326, 80.027, 5100),
+    "graz": (47.067, 15.493, 493),
+    "jinan": (36.67, 117.12, 50),
+    "hefei": (31.82, 117.22, 30),
+    "beijing": (40.00, 116.30, 50),
+    "stellenbosch": (-33.93, 18.86, 120),
+}
+
+
+def test_bundled_sites_match_the_reference() -> None:
+    st = load_stations()
+    assert set(REFERENCE_SITES) <= set(st)
+    for sid, (lat, lon, alt) in REFERENCE_SITES.items():
+        assert (st[sid].lat_deg, st[sid].lon_deg, st[sid].alt_m) == (lat, lon, alt)
+        assert st[sid].receiver and st[sid].timezone
+
+
+def test_mask_interpolates_periodically_through_north() -> None:
+    mask = HorizonMask.from_points([[350, 20], [10, 10], [180, 0]])
+    # halfway between 350 (20 deg) and 10 (10 deg) through north
+    assert mask.elevation_deg(0.0) == pytest.approx(15.0)
+    assert mask.elevation_deg(360.0) == pytest.approx(15.0)
+    assert mask.elevation_deg(95.0) == pytest.approx(5.0)
+    # between 180 (0) and 350 (20): linear over 170 deg
+    assert mask.elevation_deg(265.0) == pytest.approx(10.0)
+    assert np.allclose(mask.elevation_deg([-10.0, 350.0]), 20.0)
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "mine.toml"
+    p.write_text(text)
+    return p
+
+
+def test_user_file_merges_over_bundled_and_selects_its_own(tmp_path: Path) -> None:
+    p = _write(
+        tmp_path,
+        """
+[stations.xinglong]
+min_elevation_deg = 20.0
+horizon_mask = [[0, 5], [90, 30], [180, 5], [270, 5]]
+
+[stations.mobile1]
+lat_deg = 30.0
+lon_deg = 110.0
+alt_m = 400.0
+kind = "portable"
+""",
+    )
+    st = load_stations([p])
+    assert st["xinglong"].min_elevation_deg == 20.0
+    assert st["xinglong"].lat_deg == pytest.approx(40.39586667)
+    assert st["xinglong"].min_elevation_at([90.0])[0] == 30.0
+    assert st["mobile1"].kind == "portable"
+    chosen = select_stations((), [p])
+    assert [s.id for s in chosen] == ["xinglong", "mobile1"]
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("[stations.bad]\nlat_deg = 95\nlon_deg = 0\nalt_m = 0\n", "lat_deg 95"),
+        ("[stations.bad]\nlat_deg = 10\nlon_deg = 0\n", "missing required key"),
+        ("[stations.bad]\nlat_deg = 10\nlon_deg = 0\nalt_m = 0\nlatitude = 3\n", "did you mean"),
+        ("[stations.bad]\nlat_deg = 10\nlon_deg = 0\nalt_m = 0\ntimezone = 'Mars/Olympus'\n", "time zone"),
+        ("[stations.bad]\nlat_deg = 10\nlon_deg = 0\nalt_m = 0\nhorizon_mask = [[0, 95]]\n", "horizon_mask"),
+        ("[stations.bad]\nlat_deg = 10\nlon_deg = = 0\n", "line 3"),
+    ],
+)
+def test_bad_station_files_name_file_and_key(tmp_path: Path, text: str, match: str) -> None:
+    p = _write(tmp_path, text)
+    with pytest.raises((ConfigError, UnknownNameError), match=match) as err:
+        load_stations([p])
+    assert str(p) in str(err.value)
+
+
+def test_unknown_station_suggests_nearest() -> None:
+    with pytest.raises(UnknownNameError, match="xinglong"):
+        get_station("xinlong")
