@@ -292,36 +292,47 @@ def _maximise(
     """Maximum of smooth ``func(rows, t)`` on ``[lo, hi]`` near ``x0`` (all rows at once).
 
     Successive parabolic interpolation on a shrinking stencil: each round samples ``x - h``,
-    ``x`` and ``x + h`` (kept inside ``[lo, hi]``), moves to the vertex of the parabola through
-    them (or to the best sample when it is not concave or the vertex lies outside the stencil)
-    and divides ``h`` by eight. From h = 30 s, four rounds end with a 7 ms stencil; the
-    vertex of a smooth maximum is far finer. Returns ``(t, f(t))``, never worse than the best
-    sample.
+    ``x`` and ``x + h`` (kept inside ``[lo, hi]``) and moves to the vertex of the parabola through
+    them, or to the best sample when the fit is not concave or the vertex lies outside the
+    stencil. The stencil shrinks eightfold only when the vertex falls inside it, so a poor
+    start walks towards the maximum first; a row is done after ``rounds`` shrinks (from
+    h = 4 s, three shrinks end with an 8 ms stencil; the vertex of a smooth maximum is far finer).
+    Returns ``(t, f(t))``, never worse than the best sample.
     """
     n = x0.size
     if n == 0:
         return x0.copy(), x0.copy()
-    rows = np.arange(n)
     x = np.clip(np.asarray(x0, float), lo, hi)
     h = np.minimum(np.asarray(h0, float), (hi - lo) / 2.0)
+    shrinks = np.zeros(n, int)
     best_x = x.copy()
     best_f = np.full(n, -np.inf)
     u = np.array([-1.0, 0.0, 1.0])
-    for _ in range(rounds):
-        c = np.clip(x, lo + h, hi - h)
-        t = c[:, None] + h[:, None] * u[None, :]
-        f = func(np.repeat(rows, 3), t.ravel()).reshape(n, 3)
+    live = np.arange(n)
+    for _ in range(rounds + 8):
+        live = live[(shrinks[live] < rounds) & (h[live] > 1e-6)]
+        if live.size == 0:
+            break
+        c = np.clip(x[live], lo[live] + h[live], hi[live] - h[live])
+        t = c[:, None] + h[live][:, None] * u[None, :]
+        f = func(np.repeat(live, 3), t.ravel()).reshape(live.size, 3)
         j = f.argmax(axis=1)
+        rows = np.arange(live.size)
         fj = f[rows, j]
-        better = fj > best_f
-        best_x = np.where(better, t[rows, j], best_x)
-        best_f = np.where(better, fj, best_f)
+        better = fj > best_f[live]
+        best_x[live] = np.where(better, t[rows, j], best_x[live])
+        best_f[live] = np.where(better, fj, best_f[live])
         p1 = 0.5 * (f[:, 2] - f[:, 0])
         p2 = 0.5 * (f[:, 2] - 2.0 * f[:, 1] + f[:, 0])
         vertex = np.where(p2 < 0, -p1 / (2.0 * np.where(p2 < 0, p2, -1.0)), np.nan)
-        ok = np.isfinite(vertex) & (np.abs(vertex) <= 1.0)
-        x = np.clip(np.where(ok, c + vertex * h, t[rows, j]), lo, hi)
-        h = np.maximum(h / 8.0, 1e-6)
+        inside = np.isfinite(vertex) & (np.abs(vertex) <= 1.0)
+        # an edge-clipped stencil at a maximum on the boundary also counts as converging
+        at_edge = ((j == 0) & (c - h[live] <= lo[live])) | ((j == 2) & (c + h[live] >= hi[live]))
+        x[live] = np.clip(np.where(inside, c + vertex * h[live], t[rows, j]), lo[live], hi[live])
+        shrink = inside | at_edge
+        h[live] = np.where(shrink, h[live] / 8.0, h[live])
+        shrinks[live] += shrink
+    rows = np.arange(n)
     fx = func(rows, x)
     better = fx > best_f
     return np.where(better, x, best_x), np.where(better, fx, best_f)
@@ -662,9 +673,9 @@ def _summarise(
     m = a.size
     if progress:
         progress(f"summarising {m} windows")
-    # coarse samples (every 60 s, at least 5 per window) seed the searches and give the
+    # coarse samples (every 90 s, at least 4 per window) seed the searches and give the
     # sunlit/dark statistics; shadow edges inside a window are then refined to 10 ms
-    ts, owner = _flat_samples(a, b, 60.0, min_n=5)
+    ts, owner = _flat_samples(a, b, 90.0, min_n=4)
     pos, err = eng.scene.sat_ecef_at(sat_i[owner], ts)
     _, el_s, rng_s = eng.scene.topocentric(pos, st_i[owner])
     el_s = np.where(err == 0, eng.elevation(el_s), -180.0)
@@ -675,9 +686,22 @@ def _summarise(
     first = np.concatenate([[0], np.cumsum(n)[:-1]])
     spacing = (b - a) / (n - 1)
 
-    def argmax_per_window(values: np.ndarray) -> np.ndarray:
+    def seed(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        """Start of each window's search: the vertex of the parabola through the best coarse
+        sample and its neighbours (within a few seconds of the extremum for a smooth pass),
+        with a stencil of 4 s; the best sample itself, with half the spacing, at an edge."""
         order = np.lexsort((-values, owner))
-        return ts[order[first]]
+        j = order[first]
+        inner = (j > first) & (j < first + n - 1)
+        jm, jp = np.where(inner, j - 1, j), np.where(inner, j + 1, j)
+        f0, f1, f2 = values[jm], values[j], values[jp]
+        curv = f0 - 2.0 * f1 + f2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            off = np.where(inner & (curv < 0), 0.5 * (f0 - f2) / curv, 0.0)
+        ok = inner & (curv < 0) & (np.abs(off) <= 1.0)
+        x0 = ts[j] + np.where(ok, off, 0.0) * spacing
+        h0 = np.where(ok, np.minimum(4.0, spacing / 2), spacing / 2)
+        return x0, h0, 3 if np.all(ok) else 4
 
     def el_of(r: np.ndarray, t: np.ndarray) -> np.ndarray:
         p, e = eng.scene.sat_ecef_at(sat_i[r], t)
@@ -689,13 +713,14 @@ def _summarise(
         _, _, rng = eng.scene.topocentric(p, st_i[r])
         return -rng
 
-    t_tca, max_el = _maximise(el_of, argmax_per_window(el_s), spacing / 2, a, b, rounds=4)
+    x0, h0, rounds = seed(el_s)
+    t_tca, max_el = _maximise(el_of, x0, h0, a, b, rounds=rounds)
     # the range minimum lies within seconds of culmination (exactly there for a spherical
-    # Earth): start beside it, but from the best coarse sample when that is far (cut windows)
-    t_rng = argmax_per_window(-rng_s)
-    near = np.abs(t_rng - t_tca) <= spacing
+    # Earth): start beside it with a 2 s stencil, else from its own coarse seed (cut windows)
+    r0, rh, r_rounds = seed(-rng_s)
+    near = np.abs(r0 - t_tca) <= 4.0
     _, neg_rng = _maximise(
-        neg_range, np.where(near, t_tca, t_rng), np.where(near, 4.0, spacing / 2), a, b, rounds=3
+        neg_range, np.where(near, t_tca, r0), np.where(near, 2.0, rh), a, b, rounds=max(r_rounds - 1, 2)
     )
 
     # sunlit fraction: exact from the refined shadow edges inside each window
@@ -706,11 +731,11 @@ def _summarise(
         e_sat = sat_i[owner[edges]]
 
         def flit(r: np.ndarray, t: np.ndarray) -> np.ndarray:
+            # continuous across the shadow edge (which lies on the night side)
             p, _ = eng.scene.sat_ecef_at(e_sat[r], t)
-            return Scene.sunlit_margin_km(p, eng.scene.sun_ecef(t)) > 0
+            return Scene.sunlit_margin_km(p, eng.scene.sun_ecef(t))
 
-        ea, eb = _bisect(flit, ts[edges], ts[edges + 1], REFINE_TOL_S)
-        t_edge = 0.5 * (ea + eb)
+        t_edge, _ = _crossings(flit, ts[edges], ts[edges + 1], REFINE_TOL_S)
     # integrate the lit indicator: piecewise constant between samples, switched at edges
     seg_len = np.where(same, ts[1:] - ts[:-1], 0.0)
     seg_lit = np.where(lit[:-1] & lit[1:], seg_len, 0.0)
@@ -719,7 +744,7 @@ def _summarise(
     lit_time = np.bincount(owner[:-1], weights=seg_lit, minlength=m)
     duration = b - a
     lit_frac = np.where(duration > 0, lit_time / np.where(duration > 0, duration, 1.0), lit[first].astype(float))
-    # dark throughout: every sample (60 s apart, ends included) below the twilight angle, with
+    # dark throughout: every sample (90 s apart, ends included) below the twilight angle, with
     # 0.02 deg of slack for the difference between this table's geometric Sun and the apparent
     # Sun that bounds `tonight` windows (about 20 arcsec of aberration)
     lit_sky = sun_el >= eng.dark_flag_deg[st_i[owner]] + 0.02

@@ -307,3 +307,27 @@ def test_deterministic() -> None:
     a = [p.to_dict() for p in find_passes(sats, list(STATIONS.values()), t0, t0 + timedelta(hours=12))]
     b = [p.to_dict() for p in find_passes(sats, list(STATIONS.values()), t0, t0 + timedelta(hours=12))]
     assert a == b and len(a) > 10
+
+
+def test_culmination_and_minimum_range_match_dense_scan() -> None:
+    """Max elevation and minimum range against a 2-ms scan of Skyfield's topocentric position
+    within 5 s of each culmination (several demo passes, full and cut by range)."""
+    t0 = utc(2026, 11, 23, 10)
+    sats = load_file(_demo_path(), at=t0)[:6]
+    st = STATIONS["beijing"]
+    ps = find_passes(sats, [st], t0, t0 + timedelta(hours=14), Constraints(min_elevation_deg=0.0, max_range_km=1500))
+    assert len(ps) >= 4
+    ts = timescale()
+    topos = wgs84.latlon(st.lat_deg, st.lon_deg, elevation_m=st.alt_m)
+    for p in ps:
+        es = EarthSatellite.from_satrec(p.sat_ref.satrec, ts)
+        lo = max(-5.0, (p.aos - p.tca).total_seconds())
+        hi = min(5.0, (p.los - p.tca).total_seconds())
+        s = np.arange(lo, hi, 0.002)
+        base = p.tca
+        t = ts.utc(base.year, base.month, base.day, base.hour, base.minute,
+                   base.second + base.microsecond / 1e6 + s)
+        alt, _, dist = (es - topos).at(t).altaz()
+        assert p.max_el_deg == pytest.approx(alt.degrees.max(), abs=2e-5)
+        assert p.min_range_km == pytest.approx(dist.km.min(), abs=1e-3)
+        assert abs(s[int(np.argmax(alt.degrees))]) < 0.05
