@@ -32,6 +32,7 @@ Conventions and sources:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -357,13 +358,13 @@ _ORBIT_KEYS = {
     "name", "aliases", "altitude_km", "semi_major_axis_km", "perigee_altitude_km",
     "apogee_altitude_km", "eccentricity", "inclination_deg", "sun_synchronous", "raan_deg",
     "ltan_h", "node_longitude_deg", "arg_perigee_deg", "mean_anomaly_deg", "arg_latitude_deg",
-    "bstar",
+    "bstar", "profile",
 }
 _WALKER_KEYS = {
-    "name", "altitude_km", "inclination_deg", "sun_synchronous", "planes", "per_plane", "phasing",
+    "name", "profile", "altitude_km", "inclination_deg", "sun_synchronous", "planes", "per_plane", "phasing",
     "raan_deg", "ltan_h", "node_longitude_deg", "raan_spread_deg", "arg_latitude_deg",
 }
-_GEO_KEYS = {"name", "aliases", "longitude_deg", "inclination_deg"}
+_GEO_KEYS = {"name", "aliases", "longitude_deg", "inclination_deg", "profile"}
 _TOP_KEYS = {"constellation", "satellite", "walker", "geo"}
 
 
@@ -498,6 +499,21 @@ def _orbit_from_table(t: _Table, at: datetime, source: str) -> Satellite:
     )
 
 
+def _with_profile(t: _Table, sats: list[Satellite]) -> list[Satellite]:
+    """Attach the table's ``profile`` (a link profile name, checked to exist) to its satellites."""
+    if not t.has("profile"):
+        return sats
+    name = t.text("profile")
+    from .link import list_profiles
+
+    known = list_profiles()
+    if name not in known:
+        hint = suggest(name, known)
+        tip = f"; did you mean {hint[0]!r}?" if hint else f"; known: {', '.join(known)}"
+        raise ConfigError(f"{t.where}: unknown link profile {name!r}{tip}")
+    return [dataclasses.replace(s, profile=name) for s in sats]
+
+
 def load_constellation(
     path: str | Path, at: datetime, source: str | None = None
 ) -> list[Satellite]:
@@ -511,11 +527,15 @@ def load_constellation(
                                      #   inclination_deg | sun_synchronous = true,
                                      #   raan_deg | ltan_h | node_longitude_deg,
                                      #   arg_perigee_deg, mean_anomaly_deg | arg_latitude_deg,
-                                     #   bstar, aliases
+                                     #   bstar, aliases, profile
         [[walker]]                   # name, altitude_km, inclination_deg | sun_synchronous,
                                      #   planes, per_plane, phasing, raan_deg | ltan_h |
-                                     #   node_longitude_deg, raan_spread_deg, arg_latitude_deg
-        [[geo]]                      # name, longitude_deg, inclination_deg, aliases
+                                     #   node_longitude_deg, raan_spread_deg, arg_latitude_deg,
+                                     #   profile
+        [[geo]]                      # name, longitude_deg, inclination_deg, aliases, profile
+
+    ``profile`` names the link profile of the satellite's terminal (``passplan link --list``),
+    used by key forecasts in place of the station's receiver profile.
 
     Errors (:class:`~passplan.errors.ConfigError`) name the file, the table and the key; TOML
     syntax errors name the line.
@@ -562,24 +582,24 @@ def load_constellation(
                 raise ConfigError(
                     f"{t.where}: phasing F = {phasing} must be in 0 .. planes - 1 = {planes - 1}"
                 )
-            sats += walker_delta(
+            sats += _with_profile(t, walker_delta(
                 t.text("name"), at, altitude_km=alt, inclination_deg=inc,
                 planes=planes, per_plane=per_plane,
                 phasing=phasing, raan_spread_deg=t.num("raan_spread_deg", 360.0),
                 arg_latitude_deg=t.num("arg_latitude_deg", 0.0), source=src, **_node(t),
-            )
+            ))
         for i, tab in enumerate(_tables(doc, "satellite", p), start=1):
             t = _Table(tab, f"{p}: [[satellite]] #{i} ({tab.get('name', '?')})", _ORBIT_KEYS)
-            sats.append(_orbit_from_table(t, at, src))
+            sats += _with_profile(t, [_orbit_from_table(t, at, src)])
         for i, tab in enumerate(_tables(doc, "geo", p), start=1):
             t = _Table(tab, f"{p}: [[geo]] #{i} ({tab.get('name', '?')})", _GEO_KEYS)
-            sats.append(
+            sats += _with_profile(t, [
                 geo_slot(
                     t.num("longitude_deg", required=True), at, name=t.text("name"),
                     inclination_deg=t.num("inclination_deg", 0.0), source=src,
                     aliases=t.names("aliases"),
                 )
-            )
+            ])
     except InputError as err:
         raise ConfigError(str(err)) from None
     if not sats:

@@ -93,6 +93,7 @@ class Satellite:
     source: str
     designed: bool = False
     aliases: tuple[str, ...] = ()
+    profile: str | None = None  # link profile of this satellite's terminal, if it names one
 
     def __post_init__(self) -> None:
         if not self.name or not str(self.name).strip():

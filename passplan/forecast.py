@@ -4,7 +4,8 @@ The three stages are the library's own (:func:`passplan.passes.sample_pass`,
 :func:`passplan.link.link_budget`, :func:`passplan.keyrate.pass_key`); this module only joins
 them and decides which hardware and protocol apply:
 
-- the link profile is the one named, else the station's ``receiver``;
+- the link profile is the one named, else the satellite's own (designed satellites may name
+  one), else the station's ``receiver``;
 - the protocol is the one named, else the bundled protocol paired with the profile
   (``micius`` -> ``micius``, ``jinan-1`` -> ``jinan1``), else passplan's defaults. When the
   protocol is not named, the profile's source pulse rate and intrinsic QBER replace the
@@ -83,7 +84,11 @@ def _resolve(profile: str | None, protocol: str | None, p: Pass):
     from .keyrate import load_protocol
     from .link import load_profile
 
-    name = profile or (p.station_ref.receiver if p.station_ref is not None else None)
+    name = (
+        profile
+        or getattr(p.sat_ref, "profile", None)
+        or (p.station_ref.receiver if p.station_ref is not None else None)
+    )
     if not name:
         raise InputError(
             f"station {p.station!r} names no receiver profile; give --profile "

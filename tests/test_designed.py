@@ -228,3 +228,25 @@ def test_demo_fleet():
     geo = sats[7]
     lon = _geo_longitudes(geo, AT, np.linspace(0, 1440, 49))
     assert np.abs((lon - 105 + 180) % 360 - 180).max() < 0.1
+
+
+def test_constellation_profile_key_names_a_link_profile(tmp_path) -> None:
+    """A designed satellite may name its link profile (used by key forecasts); a misspelt
+    profile is refused with the nearest name."""
+    from datetime import UTC, datetime
+
+    from passplan.designed import load_constellation
+    from passplan.errors import ConfigError
+
+    at = datetime(2026, 11, 23, tzinfo=UTC)
+    good = tmp_path / "c.toml"
+    good.write_text('[[geo]]\nname = "G1"\nlongitude_deg = 100.0\nprofile = "geo-generic"\n'
+                    '[[walker]]\nname = "W"\naltitude_km = 600.0\ninclination_deg = 60.0\n'
+                    'planes = 2\nper_plane = 2\nprofile = "jinan-1"\n')
+    sats = load_constellation(good, at)
+    assert {s.name: s.profile for s in sats} == {"W-1": "jinan-1", "W-2": "jinan-1", "W-3": "jinan-1",
+                                                 "W-4": "jinan-1", "G1": "geo-generic"}
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[geo]]\nname = "G1"\nlongitude_deg = 100.0\nprofile = "geo-generik"\n')
+    with pytest.raises(ConfigError, match="did you mean 'geo-generic'"):
+        load_constellation(bad, at)
