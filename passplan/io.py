@@ -27,6 +27,9 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -49,6 +52,8 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
 def _jsonable(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if hasattr(value, "tolist") and getattr(value, "ndim", 0) > 0:  # numpy array
+        return _jsonable(value.tolist())
     if hasattr(value, "item") and callable(value.item):  # numpy scalar
         return _jsonable(value.item())
     if isinstance(value, Mapping):
