@@ -257,7 +257,7 @@ def _crossings(
         safe = np.where(denom != 0, denom, 1.0)
         xn = np.where(denom != 0, b[live] - fb[live] * (b[live] - a[live]) / safe, 0.5 * (a[live] + b[live]))
         xn = np.clip(xn, np.minimum(a[live], b[live]), np.maximum(a[live], b[live]))
-        moved = np.abs(xn - x[live]) >= 0.02 * tol
+        moved = np.abs(xn - x[live]) >= 0.1 * tol
         x[live] = xn
         live = live[moved]
         if live.size == 0:
@@ -715,13 +715,32 @@ def _summarise(
 
     x0, h0, rounds = seed(el_s)
     t_tca, max_el = _maximise(el_of, x0, h0, a, b, rounds=rounds)
-    # the range minimum lies within seconds of culmination (exactly there for a spherical
-    # Earth): start beside it with a 2 s stencil, else from its own coarse seed (cut windows)
-    r0, rh, r_rounds = seed(-rng_s)
-    near = np.abs(r0 - t_tca) <= 4.0
-    _, neg_rng = _maximise(
-        neg_range, np.where(near, t_tca, r0), np.where(near, 2.0, rh), a, b, rounds=max(r_rounds - 1, 2)
-    )
+    # the range minimum lies within seconds of culmination (exactly there for a circular orbit
+    # over a spherical Earth): one parabola through the range at culmination +- 3 s locates it
+    # (the quartic term of the range near its minimum is below a metre over that stencil), and
+    # one evaluation at the vertex gives the value; rows whose vertex is not within the
+    # stencil (cut windows, eccentric orbits) get a full search from their own coarse seed
+    h = np.minimum(3.0, (b - a) / 2.0)
+    c = np.clip(t_tca, a + h, b - h)
+    stencil = np.concatenate([c - h, c, c + h])
+    rows3 = np.tile(np.arange(m), 3)
+    nr = neg_range(rows3, stencil).reshape(3, m)
+    p1 = 0.5 * (nr[2] - nr[0])
+    p2 = 0.5 * (nr[2] - 2.0 * nr[1] + nr[0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vertex = np.where(p2 < 0, -p1 / (2.0 * p2), np.nan)
+    inside = np.isfinite(vertex) & (np.abs(vertex) <= 1.0) & (h > 0)
+    t_v = np.clip(np.where(inside, c + vertex * h, c), a, b)
+    neg_rng = np.maximum(neg_range(np.arange(m), t_v), nr.max(axis=0))
+    far = np.nonzero(~inside)[0]
+    if far.size:
+        r0, rh, r_rounds = seed(-rng_s)
+
+        def neg_range_far(r: np.ndarray, t: np.ndarray) -> np.ndarray:
+            return neg_range(far[r], t)
+
+        _, nr_far = _maximise(neg_range_far, r0[far], rh[far], a[far], b[far], rounds=r_rounds)
+        neg_rng[far] = np.maximum(neg_rng[far], nr_far)
 
     # sunlit fraction: exact from the refined shadow edges inside each window
     same = owner[1:] == owner[:-1]
