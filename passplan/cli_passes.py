@@ -241,7 +241,12 @@ def register(app: typer.Typer) -> None:
         sel = _satellites(sats, t0, allow_stale)
         c = _constraints(min_el, night, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction, None)
         progress = info if len(sel.satellites) * len(sts) > 200 else None
-        result = find_passes(sel.satellites, sts, t0, t1, c, include_excluded=include_all, progress=progress)
+        notes: list[str] = []
+        result = find_passes(
+            sel.satellites, sts, t0, t1, c, include_excluded=include_all, progress=progress, warnings=notes
+        )
+        for note in notes:
+            warn(note)
         _emit_passes(result, fmt, output, key, profile, protocol)
 
     @app.command("tonight")
@@ -292,5 +297,8 @@ def register(app: typer.Typer) -> None:
         sel = _satellites(sats, win.start, allow_stale)
         # the window is the dark interval itself: passes under way at dusk or dawn are partial
         c = _constraints(min_el, Night.any, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction, None)
-        result = find_passes(sel.satellites, [st], win.start, win.end, c, include_excluded=include_all)
+        notes: list[str] = []
+        result = find_passes(sel.satellites, [st], win.start, win.end, c, include_excluded=include_all, warnings=notes)
+        for note in notes:
+            warn(note)
         _emit_passes(result, fmt, output, key, profile, protocol)

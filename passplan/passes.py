@@ -345,6 +345,7 @@ class _Engine:
     """Holds the scene and per-station thresholds; evaluates margins for (sat, station, time) triples."""
 
     def __init__(self, sats: Sequence[Any], stations: Sequence[Station], t0: datetime, t1: datetime, c: Constraints):
+        self.sgp4_failures: list[tuple[int, float, int]] = []  # (satellite, first time, code)
         self.sats = list(sats)
         self.stations = list(stations)
         self.c = c
@@ -466,6 +467,9 @@ def _visibility_intervals(
                         eng.floor[k], mask.elevation_deg(az[:, k, :])
                     )
         f = np.where(err[:, None, :] == 0, f, -180.0 if not sine_path else -3.0)
+        for k in np.nonzero(np.any(err != 0, axis=1))[0]:
+            i = int(np.argmax(err[k] != 0))
+            eng.sgp4_failures.append((lo + int(k), float(grid[i]), int(err[k, i])))
         up = f > 0
         starts_up.append(up[:, :, 0])
         i_s, i_t, i_g = np.nonzero(up[:, :, 1:] != up[:, :, :-1])
@@ -560,13 +564,16 @@ def find_passes(
     *,
     include_excluded: bool = False,
     progress: Callable[[str], None] | None = None,
+    warnings: list[str] | None = None,
 ) -> list[Pass]:
     """Every usable window of every satellite over every station between ``start`` and ``end``.
 
     ``satellites`` are records with ``satrec``, ``name``, ``norad_id`` and ``epoch`` (see
     :class:`passplan.elements.Satellite`). With ``include_excluded``, passes no part of which
     meets every constraint are returned too, with ``excluded_by`` naming the constraint(s).
-    Results are sorted by AOS, then station, then satellite.
+    Results are sorted by AOS, then station, then satellite. A satellite SGP4 cannot propagate
+    (decayed, or elements far from their epoch) has no passes from then on; ``warnings``, if
+    given, receives one line naming it, the time and SGP4's reason.
     """
     from .ephemeris import check_ephemeris_span
 
@@ -580,6 +587,16 @@ def find_passes(
     check_ephemeris_span(start, end)
     eng = _Engine(satellites, stations, start, end, c)
     vis = _visibility_intervals(eng, progress)
+    if warnings is not None:
+        from sgp4.api import SGP4_ERRORS
+
+        for k, s, code in eng.sgp4_failures:
+            sat = eng.sats[k]
+            warnings.append(
+                f"SGP4 cannot propagate {sat.name} from {iso_z(eng.scene.datetime_at(max(s, 0.0)))} "
+                f"({SGP4_ERRORS.get(code, code)}); no passes after that. Use element sets nearer the "
+                "analysis time"
+            )
     if not vis:
         return []
     v = np.array(vis, dtype=float)

@@ -331,3 +331,16 @@ def test_culmination_and_minimum_range_match_dense_scan() -> None:
         assert p.max_el_deg == pytest.approx(alt.degrees.max(), abs=2e-5)
         assert p.min_range_km == pytest.approx(dist.km.min(), abs=1e-3)
         assert abs(s[int(np.argmax(alt.degrees))]) < 0.05
+
+
+def test_decayed_satellite_is_reported_not_silent() -> None:
+    """Micius's last element set (2025-10, decaying) propagated a year on: SGP4 reports decay;
+    find_passes returns no pass for it and says why."""
+    from passplan.elements import bundled_tle_dir, nearest_epoch
+
+    t0 = utc(2026, 11, 23)
+    sats = nearest_epoch(load_file(bundled_tle_dir() / "micius_41731.tle"), t0)
+    notes: list[str] = []
+    ps = find_passes(sats, [STATIONS["xinglong"]], t0, t0 + timedelta(hours=6), warnings=notes)
+    assert ps == []
+    assert len(notes) == 1 and "decayed" in notes[0] and "QSS (MOZI)" in notes[0]
