@@ -109,21 +109,33 @@ def _resolve(profile: str | None, protocol: str | None, p: Pass):
     return prof, proto, proto_name or "default"
 
 
+MAX_SLOTS = 1800
+
+
+def slot_seconds(duration_s: float) -> float:
+    """Default key slot: 1 s, lengthened to whole seconds so that a long (MEO/GEO) window has at
+    most ``MAX_SLOTS`` slots; the channel changes slowly at those ranges."""
+    return float(max(1, int(np.ceil(duration_s / MAX_SLOTS))))
+
+
 def forecast_pass(
     p: Pass,
     *,
     profile: str | None = None,
     protocol: str | None = None,
-    step_s: float = 1.0,
+    step_s: float | None = None,
     sky: str | None = None,
 ) -> PassForecast:
-    """Link budget and finite-key secret bits of one pass, sampled every ``step_s`` seconds."""
+    """Link budget and finite-key secret bits of one pass, one sample per slot of ``step_s``
+    seconds (default :func:`slot_seconds`: 1 s for LEO passes)."""
     from .keyrate import pass_key
     from .link import link_budget
 
     if p.excluded:
         raise InputError(f"the pass of {p.satellite} over {p.station} is excluded ({p.excluded_by}); no key to forecast")
     prof, proto, proto_name = _resolve(profile, protocol, p)
+    if step_s is None:
+        step_s = slot_seconds(p.duration_s)
     geo = sample_pass(p, step_s, slots=True)  # one sample per whole slot, at its centre
     link = link_budget(
         prof,
@@ -149,7 +161,7 @@ def forecast_passes(
     *,
     profile: str | None = None,
     protocol: str | None = None,
-    step_s: float = 1.0,
+    step_s: float | None = None,
     sky: str | None = None,
 ) -> list[PassForecast]:
     """:func:`forecast_pass` for every usable pass (excluded ones are skipped)."""

@@ -20,9 +20,11 @@ How (no random numbers, same input -> same answer):
    trust radius climbs to the optimum of the un-clipped key length (``raw``; smooth, and equal
    to the key where the key is positive).
 4. **Key window.** For fixed parameters, a slot's value grows with its transmittance (more
-   clicks, lower error rate), so the best set of slots is close to a super-level set of
-   ``eta``: every window spanning the slots above a threshold is tried (one batched call using
-   prefix sums), then each edge is refined over every slot. A contiguous window is kept because
+   clicks, lower error rate) and falls with its background, so the best set of slots is close
+   to a super-level set of ``eta`` (or, when the background varies, of ``eta / b``): every
+   window spanning the slots above a threshold is tried (one batched call using prefix sums),
+   then each edge is refined over every slot. With a varying background the first window is
+   chosen with the starting parameters before any parameter fit. A contiguous window is kept because
    a pass is one continuous link and the finite-key block is whatever was recorded in it;
    low-elevation slots at either end are the ones that cost more than they give. Parameters and
    window are alternated until the window stops changing (at most three rounds).
@@ -251,12 +253,21 @@ def _newton(ev: WindowEvaluator, u0: NDArray, f0: float, radius: float = 0.1,
     return u, f
 
 
-def _window_candidates(eta: NDArray, segments: NDArray | None = None) -> NDArray:
-    """(W, 2) candidate windows ``[i, j)``: hulls of the slots above each transmittance level."""
-    order = np.argsort(-eta, kind="stable")
-    lo = np.minimum.accumulate(order)
-    hi = np.maximum.accumulate(order) + 1
-    return np.unique(np.stack([lo, hi], axis=1), axis=0)
+def _window_candidates(eta: NDArray, b: NDArray | None = None) -> NDArray:
+    """(W, 2) candidate windows ``[i, j)``: hulls of the slots above each level of transmittance
+    and, when the background varies, of signal-to-background ratio ``eta / b`` (a GEO or MEO
+    window spanning day and night has its best slots where the sky is dark, not where
+    ``eta`` peaks)."""
+    keys = [eta]
+    if b is not None and np.ptp(b) > 0:
+        keys.append(eta / np.maximum(b, 1e-300))
+    out = []
+    for key in keys:
+        order = np.argsort(-key, kind="stable")
+        lo = np.minimum.accumulate(order)
+        hi = np.maximum.accumulate(order) + 1
+        out.append(np.stack([lo, hi], axis=1))
+    return np.unique(np.vstack(out), axis=0)
 
 
 def _eval_windows(prefix: tuple[NDArray, ...], windows: NDArray, mu: NDArray, p: NDArray,
@@ -274,7 +285,7 @@ def _best_window(eta: NDArray, b: NDArray, protocol: Protocol, p_x: float, mu: N
     prefix = tuple(np.concatenate([zero, np.cumsum(a, axis=1)], axis=1)
                    for a in (sc.n_x, sc.n_z, sc.m_x, sc.m_z))
     t = eta.size
-    cands = _window_candidates(eta)
+    cands = _window_candidates(eta, b)
     if start is not None:
         cands = np.vstack([cands, np.array([start])])
     r = _eval_windows(prefix, cands, mu, p, protocol)
@@ -331,6 +342,11 @@ def optimise_pass(eta: NDArray, extraneous: NDArray, protocol: Protocol,
             f0 = float(ev.raw(u0[None, :])[0])
         return _newton(ev, u0, f0, radius=radius)
 
+    if optimise_window and t > 1 and window is None and np.ptp(b) > 0:
+        # a varying background (day and night in one window): choose the first window with the
+        # starting parameters, so the parameters are not first fitted to daylight slots
+        p_x0, mu0, p0 = space.decode(start_u[None, :])
+        win, _ = _best_window(eta, b, protocol, float(p_x0[0]), mu0[0], p0[0], win)
     u, f = params_on(win, None, 0.1)
     if optimise_window and t > 1:
         for _ in range(3):
