@@ -170,8 +170,10 @@ def register(app: typer.Typer) -> None:
         timeout: float = typer.Option(30.0, "--timeout", help="Seconds to wait for each answer."),
         fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
     ) -> None:
-        """Fetch current element sets (OMM JSON) from CelesTrak's GP service; the only command
-        that uses the network."""
+        """Fetch current element sets (OMM JSON) from CelesTrak's GP service.
+
+        The only passplan command that uses the network.
+        """
         from .fetch import update
 
         if timeout <= 0:

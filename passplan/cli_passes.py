@@ -69,6 +69,10 @@ ProfileOpt = Annotated[
     str | None,
     typer.Option("--profile", help="Link profile for --key (default: each station's receiver; see `passplan link --list`)."),
 ]
+SeriesOpt = Annotated[
+    Path | None,
+    typer.Option("--series-dir", help="With --key: write each pass's per-slot channel (t_s,eta,background_prob,...) as CSV here."),
+]
 ProtocolOpt = Annotated[
     str | None,
     typer.Option("--protocol", help="Key protocol for --key: bundled name (micius, jinan1) or TOML (default: the profile's)."),
@@ -191,7 +195,10 @@ def _emit_passes(
     key: bool = False,
     profile: str | None = None,
     protocol: str | None = None,
+    series_dir: Path | None = None,
 ) -> None:
+    if series_dir is not None and not key:
+        raise InputError("--series-dir goes with --key (the series come from the key forecast)")
     if not key:
         emit([p.to_dict() for p in passes], fmt, lambda: pass_table(passes), output)
         return
@@ -200,6 +207,12 @@ def _emit_passes(
     if passes:
         info(f"forecasting the key of {sum(not p.excluded for p in passes)} pass(es)")
     forecasts = {id(f.pass_): f for f in forecast_passes(passes, profile=profile, protocol=protocol)}
+    if series_dir is not None:
+        from .io import atomic_write_text
+
+        for f in forecasts.values():
+            atomic_write_text(series_dir / f.series_name(), f.series_csv())
+        info(f"wrote {len(forecasts)} channel series to {series_dir}")
     records = [forecasts[id(p)].to_dict() if id(p) in forecasts else p.to_dict() for p in passes]
     emit(records, fmt, lambda: pass_table(passes, forecasts), output)
 
@@ -229,6 +242,7 @@ def register(app: typer.Typer) -> None:
         key: KeyOpt = False,
         profile: ProfileOpt = None,
         protocol: ProtocolOpt = None,
+        series_dir: SeriesOpt = None,
         fmt: FormatOpt = OutputFormat.table,
         output: OutOpt = None,
     ) -> None:
@@ -247,7 +261,7 @@ def register(app: typer.Typer) -> None:
         )
         for note in notes:
             warn(note)
-        _emit_passes(result, fmt, output, key, profile, protocol)
+        _emit_passes(result, fmt, output, key, profile, protocol, series_dir)
 
     @app.command("tonight")
     @handle_errors
@@ -271,6 +285,7 @@ def register(app: typer.Typer) -> None:
         key: KeyOpt = False,
         profile: ProfileOpt = None,
         protocol: ProtocolOpt = None,
+        series_dir: SeriesOpt = None,
         fmt: FormatOpt = OutputFormat.table,
         output: OutOpt = None,
     ) -> None:
@@ -301,4 +316,4 @@ def register(app: typer.Typer) -> None:
         result = find_passes(sel.satellites, [st], win.start, win.end, c, include_excluded=include_all, warnings=notes)
         for note in notes:
             warn(note)
-        _emit_passes(result, fmt, output, key, profile, protocol)
+        _emit_passes(result, fmt, output, key, profile, protocol, series_dir)

@@ -45,6 +45,23 @@ class PassForecast:
     link: Any  # passplan.link.LinkSeries
     key: Any  # passplan.keyrate.PassKey
 
+    def series_csv(self) -> str:
+        """The pass's channel per slot as CSV (``t_s,eta,background_prob`` first, the columns
+        ``passplan key`` reads, then elevation, range and loss), times from AOS."""
+        rows = ["t_s,eta,background_prob,elevation_deg,range_km,total_loss_db"]
+        g, link = self.geometry, self.link
+        for t, eta, bg, el, rng, loss in zip(
+            g.t_s, link.eta, link.background_prob_per_gate_per_detector, g.el_deg, g.range_km,
+            link.total_loss_db, strict=True,
+        ):
+            rows.append(f"{t:.3f},{eta:.6e},{bg:.6e},{el:.4f},{rng:.3f},{loss:.3f}")
+        return "\n".join(rows) + "\n"
+
+    def series_name(self) -> str:
+        """A file name for :meth:`series_csv`: station, satellite and AOS (UTC)."""
+        sat = "".join(c if c.isalnum() or c in "-_" else "_" for c in self.pass_.satellite)
+        return f"{self.pass_.station}_{sat}_{self.pass_.aos:%Y%m%dT%H%M%SZ}.csv"
+
     def to_dict(self) -> dict[str, Any]:
         """The pass record plus the key summary (``key_*`` fields) and the link extremes."""
         rec = self.pass_.to_dict()

@@ -123,3 +123,25 @@ def test_stations_list_and_show() -> None:
     assert r.exit_code == 0 and len(json.loads(r.stdout)) == 10
     r = run("stations", "show", "ngari", "--format", "json")
     assert json.loads(r.stdout)["alt_m"] == 5100.0
+
+
+def test_series_dir_round_trips_through_passplan_key(tmp_path: Path) -> None:
+    """--series-dir writes each pass's channel; `passplan key` on it, with the forecast's
+    protocol settings, gives the forecast's key."""
+    r = run("tonight", "xinglong", "--date", "2016-12-19", "--sats", "micius", "--allow-stale", "--key",
+            "--series-dir", str(tmp_path), "--format", "json")
+    assert r.exit_code == 0, r.output
+    rec = json.loads(r.stdout)[0]
+    files = list(tmp_path.glob("xinglong_QSS__MOZI__*.csv"))
+    assert len(files) == 1
+    proto = tmp_path / "p.toml"
+    proto.write_text(
+        "pulses_per_s = 1e8\nintensities = [0.8, 0.1, 0.0]\nprobabilities = [0.5, 0.25, 0.25]\n"
+        "p_x = 0.5\nextraneous_click_prob = 0.0\nintrinsic_qber = 0.011\nafterpulse_prob = 1e-3\n"
+        "optimise = false\n"
+    )
+    k = run("key", str(files[0]), "--protocol", str(proto), "--format", "json")
+    assert k.exit_code == 0, k.output
+    assert json.loads(k.stdout)["secret_key_bits"] == pytest.approx(rec["secret_key_bits"], rel=1e-6)
+    bad = run("passes", "--sats", "demo", "--series-dir", str(tmp_path))
+    assert bad.exit_code == 2 and "--key" in bad.stderr
