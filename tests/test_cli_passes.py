@@ -145,3 +145,11 @@ def test_series_dir_round_trips_through_passplan_key(tmp_path: Path) -> None:
     assert json.loads(k.stdout)["secret_key_bits"] == pytest.approx(rec["secret_key_bits"], rel=1e-6)
     bad = run("passes", "--sats", "demo", "--series-dir", str(tmp_path))
     assert bad.exit_code == 2 and "--key" in bad.stderr
+
+
+def test_constellation_with_negative_altitude_exits_2(tmp_path: Path) -> None:
+    c = tmp_path / "fleet.toml"
+    c.write_text('[[satellite]]\nname = "X"\naltitude_km = -5\ninclination_deg = 50\n')
+    r = run("passes", "--sats", str(c), "--station", "xinglong")
+    assert r.exit_code == 2 and "fleet.toml" in r.stderr and "altitude" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
