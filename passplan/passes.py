@@ -380,17 +380,22 @@ class _Engine:
     def elevation(self, el: np.ndarray) -> np.ndarray:
         return el + refraction_deg(el) if self.c.refraction else el
 
-    def margin(self, sat_idx: np.ndarray, st_idx: np.ndarray, s: np.ndarray) -> np.ndarray:
-        pos, err = self.scene.sat_ecef_at(sat_idx, s)
-        az, el, _ = self.scene.topocentric(pos, st_idx)
+    def _margin_of(self, pos: np.ndarray, err: np.ndarray, st_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Elevation margin over the threshold (deg; -180 where SGP4 failed) and the range."""
+        az, el, rng = self.scene.topocentric(pos, st_idx)
         m = self.elevation(el) - self.threshold(st_idx, az)
-        return np.where(err == 0, m, -180.0)
+        return np.where(err == 0, m, -180.0), rng
+
+    def margin(self, sat_idx: np.ndarray, st_idx: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """Elevation margin over the threshold for (satellite, station, time) triples."""
+        pos, err = self.scene.sat_ecef_at(sat_idx, s)
+        return self._margin_of(pos, err, st_idx)[0]
 
     def constraint_ok(self, sat_idx: np.ndarray, st_idx: np.ndarray, s: np.ndarray) -> dict[str, np.ndarray]:
         """Each active constraint's truth at the given triples (the horizon included)."""
         pos, err = self.scene.sat_ecef_at(sat_idx, s)
-        az, el, rng = self.scene.topocentric(pos, st_idx)
-        out = {"horizon": (self.elevation(el) - self.threshold(st_idx, az) > 0) & (err == 0)}
+        m, rng = self._margin_of(pos, err, st_idx)
+        out = {"horizon": m > 0}
         c = self.c
         need_sun = c.darkness is not None or c.eclipse is not None or c.min_sun_sep_deg is not None
         sun = self.scene.sun_ecef(s) if need_sun else None
@@ -411,9 +416,6 @@ class _Engine:
             out["max_range"] = rng <= c.max_range_km
         return out
 
-    def all_ok(self, sat_idx: np.ndarray, st_idx: np.ndarray, s: np.ndarray) -> np.ndarray:
-        ok = self.constraint_ok(sat_idx, st_idx, s)
-        return np.logical_and.reduce(list(ok.values()))
 
 
 def _grid_step(sats: Sequence[Any]) -> float:
