@@ -13,6 +13,7 @@ import typer
 from .cli_common import TableFormat, handle_errors, info
 from .errors import InputError
 from .io import atomic_write_bytes, to_json, to_table
+from .link.budget import LOSS_TERMS
 
 __all__ = ["register", "link_command"]
 
@@ -25,13 +26,7 @@ _JSON_KEYS = (
     "elevation_deg",
     "range_km",
     "total_loss_db",
-    "transmitter_db",
-    "geometric_db",
-    "pointing_db",
-    "atmosphere_db",
-    "turbulence_db",
-    "receiver_db",
-    "detector_db",
+    *LOSS_TERMS,
     "transmittance",
     "sky_radiance_w_m2_sr_nm",
     "background_cps",
