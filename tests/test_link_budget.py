@@ -172,7 +172,7 @@ def test_loss_grows_with_range(el: float, frac: float) -> None:
 
 def test_no_matplotlib_at_import() -> None:
     code = (
-        "import sys, passplan, passplan.link, passplan.cli_link; print('matplotlib' in sys.modules)"
+        "import sys, passplan, passplan.link, passplan.cli.link; print('matplotlib' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -340,7 +340,7 @@ def test_decayed_satellite_is_reported_not_silent() -> None:
 
     t0 = utc(2026, 11, 23)
     sats = nearest_epoch(load_file(bundled_tle_dir() / "micius_41731.tle"), t0)
-    notes: list[str] = []
-    ps = find_passes(sats, [STATIONS["xinglong"]], t0, t0 + timedelta(hours=6), warnings=notes)
-    assert ps == []
+    ps = find_passes(sats, [STATIONS["xinglong"]], t0, t0 + timedelta(hours=6))
+    notes = ps.warnings
+    assert len(ps) == 0 and list(ps) == []
     assert len(notes) == 1 and "decayed" in notes[0] and "QSS (MOZI)" in notes[0]

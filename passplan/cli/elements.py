@@ -7,8 +7,7 @@ from typing import Any
 
 import typer
 
-from .cli_common import OutputFormat, TableFormat, emit, handle_errors, info, warn
-from .elements import (
+from ..elements import (
     Satellite,
     all_element_sets,
     element_sets,
@@ -16,9 +15,10 @@ from .elements import (
     orbit_summary,
     user_data_dir,
 )
-from .errors import InputError
-from .io import to_table
-from .times import iso_z, parse_time
+from ..errors import InputError
+from ..io import to_table
+from ..times import iso_z, parse_time
+from .common import OutputFormat, TableFormat, emit, handle_errors, info, warn
 
 __all__ = ["register"]
 
@@ -174,7 +174,7 @@ def register(app: typer.Typer) -> None:
 
         The only passplan command that uses the network.
         """
-        from .fetch import update
+        from ..fetch import update
 
         if timeout <= 0:
             raise InputError(f"--timeout {timeout:g} must be positive")

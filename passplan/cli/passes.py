@@ -9,13 +9,13 @@ from typing import Annotated, Any
 
 import typer
 
-from .cli_common import OutputFormat, emit, handle_errors, info, warn
-from .elements import Selection, default_fleet, resolve_satellites
-from .errors import InputError
-from .passes import Constraints, Pass, find_passes
-from .sky import tonight as tonight_window
-from .stations import Station, select_stations
-from .times import iso_z, local_str, parse_time, zone
+from ..elements import Selection, default_fleet, resolve_satellites
+from ..errors import InputError
+from ..passes import Constraints, Pass, find_passes
+from ..sky import tonight as tonight_window
+from ..stations import Station, select_stations
+from ..times import iso_z, local_str, parse_time, zone
+from .common import OutputFormat, emit, handle_errors, info, warn
 
 __all__ = ["register", "pass_table"]
 
@@ -123,7 +123,7 @@ def _satellites(sats: list[str] | None, at: datetime, allow_stale: bool) -> Sele
 def pass_table(passes: list[Pass], keys: dict[int, Any] | None = None) -> str:
     """A fixed-width table in each station's local time (with key columns when ``keys`` maps
     ``id(pass)`` to its forecast)."""
-    from .io import to_table
+    from ..io import to_table
 
     rows = []
     for p in passes:
@@ -202,13 +202,13 @@ def _emit_passes(
     if not key:
         emit([p.to_dict() for p in passes], fmt, lambda: pass_table(passes), output)
         return
-    from .forecast import forecast_passes
+    from ..forecast import forecast_passes
 
     if passes:
         info(f"forecasting the key of {sum(not p.excluded for p in passes)} pass(es)")
     forecasts = {id(f.pass_): f for f in forecast_passes(passes, profile=profile, protocol=protocol)}
     if series_dir is not None:
-        from .io import atomic_write_text
+        from ..io import atomic_write_text
 
         for f in forecasts.values():
             atomic_write_text(series_dir / f.series_name(), f.series_csv())
@@ -255,11 +255,8 @@ def register(app: typer.Typer) -> None:
         sel = _satellites(sats, t0, allow_stale)
         c = _constraints(min_el, night, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction, None)
         progress = info if len(sel.satellites) * len(sts) > 200 else None
-        notes: list[str] = []
-        result = find_passes(
-            sel.satellites, sts, t0, t1, c, include_excluded=include_all, progress=progress, warnings=notes
-        )
-        for note in notes:
+        result = find_passes(sel.satellites, sts, t0, t1, c, include_excluded=include_all, progress=progress)
+        for note in result.warnings:
             warn(note)
         _emit_passes(result, fmt, output, key, profile, protocol, series_dir)
 
@@ -312,8 +309,7 @@ def register(app: typer.Typer) -> None:
         sel = _satellites(sats, win.start, allow_stale)
         # the window is the dark interval itself: passes under way at dusk or dawn are partial
         c = _constraints(min_el, Night.any, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction, None)
-        notes: list[str] = []
-        result = find_passes(sel.satellites, [st], win.start, win.end, c, include_excluded=include_all, warnings=notes)
-        for note in notes:
+        result = find_passes(sel.satellites, [st], win.start, win.end, c, include_excluded=include_all)
+        for note in result.warnings:
             warn(note)
         _emit_passes(result, fmt, output, key, profile, protocol, series_dir)

@@ -10,10 +10,10 @@ from typing import Annotated, Any
 
 import typer
 
-from .cli_common import TableFormat, handle_errors, info
-from .errors import InputError
-from .io import atomic_write_bytes, to_json, to_table
-from .link.budget import LOSS_TERMS
+from ..errors import InputError
+from ..io import atomic_write_bytes, to_json, to_table
+from ..link.budget import LOSS_TERMS
+from .common import TableFormat, handle_errors, info
 
 __all__ = ["register", "link_command"]
 
@@ -56,7 +56,7 @@ def _check_range(
 
 
 def _list_text() -> str:
-    from .link import list_profiles, load_profile
+    from ..link import list_profiles, load_profile
 
     rows = []
     for name in list_profiles():
@@ -137,8 +137,8 @@ def link_command(
     ] = False,
 ) -> None:
     """Optical link budget for one geometry: every loss term in dB, background and r0."""
-    from .link import link_budget, load_profile
-    from .link.background import SKY_CLASSES
+    from ..link import link_budget, load_profile
+    from ..link.background import SKY_CLASSES
 
     if list_:
         sys.stdout.write(_list_text())
@@ -148,7 +148,7 @@ def link_command(
     prof = load_profile(profile)
     site_alt = None
     if station is not None:
-        from .stations import get_station
+        from ..stations import get_station
 
         st = get_station(station)
         site_alt = float(st.alt_m)
@@ -157,7 +157,7 @@ def link_command(
                 f"note: station {st.id} lists receiver profile {st.receiver!r}; using {prof.name!r}"
             )
     if sky is not None and sky not in SKY_CLASSES:
-        from .errors import UnknownNameError
+        from ..errors import UnknownNameError
 
         raise UnknownNameError("sky class", sky, SKY_CLASSES, "--sky")
     _check_range("sun-elevation-deg", sun_elevation_deg, -90.0, 90.0)
@@ -169,7 +169,7 @@ def link_command(
         raise InputError(f"--visibility-km {visibility_km:g} must be positive")
 
     if plot is not None:
-        from .link.plot import plot_link_png
+        from ..link.plot import plot_link_png
 
         atomic_write_bytes(plot, plot_link_png(prof, site_alt_m=site_alt, sky=sky))
         info(f"wrote {plot}")

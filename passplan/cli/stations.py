@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from .cli_common import OutputFormat, TableFormat, emit, handle_errors
-from .io import to_json, to_table
-from .stations import get_station, load_stations
+from ..io import to_json, to_table
+from ..stations import get_station, load_stations
+from .common import OutputFormat, TableFormat, emit, handle_errors
 
 __all__ = ["register"]
 

@@ -1,6 +1,6 @@
 """The ``passplan`` command line: a thin typer app over the library.
 
-Each topic lives in its own ``cli_<topic>.py`` module with a ``register(app)`` function.
+Each topic lives in its own ``cli/<topic>.py`` module with a ``register(app)`` function.
 Data goes to stdout, messages and progress to stderr; bad input exits with code 2.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from . import cli_elements, cli_key, cli_link, cli_passes, cli_stations
+from . import elements, key, link, passes, stations
 
 app = typer.Typer(
     name="passplan",
@@ -18,7 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (cli_passes, cli_stations, cli_elements, cli_link, cli_key):
+for _module in (passes, stations, elements, link, key):
     _module.register(app)
 
 

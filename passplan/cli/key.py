@@ -9,9 +9,9 @@ from pathlib import Path
 
 import typer
 
-from .cli_common import TableFormat, handle_errors
-from .errors import InputError
-from .io import to_json, to_table
+from ..errors import InputError
+from ..io import to_json, to_table
+from .common import TableFormat, handle_errors
 
 __all__ = ["register"]
 
@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
         fmt: TableFormat = typer.Option(TableFormat.table, "--format", help="table or json"),
     ) -> None:
         """Finite-key secret key of one pass (decoy-state BB84; Lim 2014 / Rusca 2018)."""
-        from .keyrate import load_protocol, pass_key, read_series
+        from ..keyrate import load_protocol, pass_key, read_series
 
         pr = load_protocol(protocol)
         changes: dict = {}

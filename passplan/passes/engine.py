@@ -23,320 +23,23 @@ Passes under way at the window start or still under way at its end are kept and 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 
-from .errors import InputError
-from .geometry import Scene, refraction_deg
-from .stations import Station, twilight_angle_deg
-from .times import iso_z, require_aware
+from ..errors import InputError
+from ..geometry import Scene, refraction_deg
+from ..stations import Station, twilight_angle_deg
+from ..times import iso_z, require_aware
+from .records import CONSTRAINT_NAMES, Constraints, Pass, PassGeometry, PassSearch
+from .roots import bisect_bool, crossings, maximise
 
-__all__ = ["Constraints", "Pass", "PassGeometry", "find_passes", "sample_pass", "CONSTRAINT_NAMES"]
+__all__ = ["find_passes", "iter_passes", "sample_pass", "REFINE_TOL_S", "CONSTRAINT_STEP_S"]
 
 REFINE_TOL_S = 0.01
 CONSTRAINT_STEP_S = 5.0
-
-#: Constraint names, in the order used to name the one that cut or excluded a pass.
-CONSTRAINT_NAMES = ("horizon", "darkness", "eclipse", "sunlit", "sun_separation", "moon_separation", "max_range")
-
-
-@dataclass(frozen=True, slots=True)
-class Constraints:
-    """What a usable pass needs. ``None`` switches a constraint off.
-
-    - ``min_elevation_deg``: elevation floor overriding each station's own (the station's
-      horizon mask still applies unless ``horizon_mask`` is False).
-    - ``darkness``: the Sun must be below a twilight angle at the station: ``"station"`` (each
-      station's own setting), ``"civil"``, ``"nautical"``, ``"astronomical"`` or degrees.
-    - ``eclipse``: True, the satellite must be in the Earth's shadow (as Micius operated);
-      False, it must be sunlit.
-    - ``min_sun_sep_deg`` / ``min_moon_sep_deg``: minimum angle at the station between the line
-      of sight and the Sun / Moon (the Moon only counts while above the horizon).
-    - ``max_range_km``: maximum slant range.
-    - ``refraction``: add standard atmospheric refraction to elevations (off by default, as in
-      Skyfield, pyorbital and gpredict).
-    """
-
-    min_elevation_deg: float | None = None
-    horizon_mask: bool = True
-    darkness: str | float | None = None
-    eclipse: bool | None = None
-    min_sun_sep_deg: float | None = None
-    min_moon_sep_deg: float | None = None
-    max_range_km: float | None = None
-    refraction: bool = False
-
-    def __post_init__(self) -> None:
-        if self.min_elevation_deg is not None and not -5.0 <= self.min_elevation_deg < 90.0:
-            raise InputError(f"minimum elevation {self.min_elevation_deg} deg is outside [-5, 90)")
-        for name in ("min_sun_sep_deg", "min_moon_sep_deg"):
-            v = getattr(self, name)
-            if v is not None and not 0.0 <= v <= 180.0:
-                raise InputError(f"{name} {v} is outside [0, 180] deg")
-        if self.max_range_km is not None and not self.max_range_km > 0:
-            raise InputError(f"max_range_km {self.max_range_km} must be positive")
-        if self.darkness is not None and self.darkness != "station":
-            twilight_angle_deg(self.darkness)
-
-    def active(self) -> list[str]:
-        """Names of the constraints switched on beyond the horizon."""
-        out = []
-        if self.darkness is not None:
-            out.append("darkness")
-        if self.eclipse is True:
-            out.append("eclipse")
-        if self.eclipse is False:
-            out.append("sunlit")
-        if self.min_sun_sep_deg is not None:
-            out.append("sun_separation")
-        if self.min_moon_sep_deg is not None:
-            out.append("moon_separation")
-        if self.max_range_km is not None:
-            out.append("max_range")
-        return out
-
-
-@dataclass(frozen=True, slots=True)
-class Pass:
-    """One usable window of one satellite over one station (or an excluded pass, with the reason).
-
-    ``aos``/``tca``/``los`` bound the window where every constraint holds; ``rise``/``set`` are
-    the horizon (mask and floor) crossings of the pass that contains it. ``cut_start_by`` and
-    ``cut_end_by`` name the constraint that moved AOS or LOS off the horizon crossing
-    (``"window"`` when the analysis window cut it, making the pass ``partial``).
-    """
-
-    satellite: str
-    norad_id: int | None
-    station: str
-    aos: datetime
-    tca: datetime
-    los: datetime
-    max_el_deg: float
-    aos_az_deg: float
-    tca_az_deg: float
-    los_az_deg: float
-    min_range_km: float
-    sat_sunlit_fraction: float
-    station_dark: bool
-    partial: bool
-    rise: datetime
-    set: datetime
-    elements_epoch: datetime | None
-    elements_age_days: float | None
-    cut_start_by: str | None = None
-    cut_end_by: str | None = None
-    excluded_by: str | None = None
-    sat_ref: Any = field(default=None, repr=False, compare=False)
-    station_ref: Station | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def duration_s(self) -> float:
-        """Window length in seconds."""
-        return (self.los - self.aos).total_seconds()
-
-    @property
-    def excluded(self) -> bool:
-        """True for a pass no part of which meets every constraint."""
-        return self.excluded_by is not None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The machine-readable record (UTC ISO-8601 with ``Z``)."""
-        return {
-            "satellite": self.satellite,
-            "norad_id": self.norad_id,
-            "station": self.station,
-            "aos_utc": iso_z(self.aos),
-            "tca_utc": iso_z(self.tca),
-            "los_utc": iso_z(self.los),
-            "duration_s": round(self.duration_s, 3),
-            "max_el_deg": round(self.max_el_deg, 3),
-            "aos_az_deg": round(self.aos_az_deg, 2),
-            "tca_az_deg": round(self.tca_az_deg, 2),
-            "los_az_deg": round(self.los_az_deg, 2),
-            "min_range_km": round(self.min_range_km, 3),
-            "sat_sunlit_fraction": round(self.sat_sunlit_fraction, 4),
-            "station_dark": self.station_dark,
-            "partial": self.partial,
-            "rise_utc": iso_z(self.rise),
-            "set_utc": iso_z(self.set),
-            "cut_start_by": self.cut_start_by,
-            "cut_end_by": self.cut_end_by,
-            "excluded_by": self.excluded_by,
-            "elements_epoch_utc": iso_z(self.elements_epoch) if self.elements_epoch else None,
-            "elements_age_days": None if self.elements_age_days is None else round(self.elements_age_days, 3),
-        }
-
-
-@dataclass(frozen=True, eq=False)
-class PassGeometry:
-    """Per-sample geometry of one pass (arrays of equal length), for the link budget."""
-
-    t: list[datetime]
-    t_s: np.ndarray
-    az_deg: np.ndarray
-    el_deg: np.ndarray
-    range_km: np.ndarray
-    sun_el_deg: np.ndarray
-    sun_sep_deg: np.ndarray
-    moon_el_deg: np.ndarray
-    moon_sep_deg: np.ndarray
-    moon_illumination: np.ndarray
-    sat_sunlit: np.ndarray
-    station_alt_m: float
-
-
-# ----------------------------------------------------------------------------------------------
-# batched root finding and extremum search: every bracket advances together, and each round
-# costs one SGP4 call per satellite, so few rounds matter more than few evaluations.
-
-
-def _bisect(
-    func: Callable[[np.ndarray, np.ndarray], np.ndarray],
-    a: np.ndarray,
-    b: np.ndarray,
-    tol: float,
-    k: int = 8,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Multisection on a boolean ``func(rows, t)`` whose value differs at ``a`` and ``b``.
-
-    Each round evaluates ``k - 1`` interior points of every bracket and keeps the sub-interval
-    holding the first change. Returns final brackets ``(a, b)`` with ``b - a <= tol`` and
-    ``func(a)`` unchanged.
-    """
-    a = np.asarray(a, float).copy()
-    b = np.asarray(b, float).copy()
-    if a.size == 0:
-        return a, b
-    rows = np.arange(a.size)
-    fa = func(rows, a)
-    frac = np.arange(1, k) / k
-    while np.max(b - a) > tol:
-        t = a[:, None] + (b - a)[:, None] * frac[None, :]
-        ft = func(np.repeat(rows, k - 1), t.ravel()).reshape(a.size, k - 1)
-        changed = ft != fa[:, None]
-        first = np.where(changed.any(axis=1), changed.argmax(axis=1), k - 1)
-        grid = np.concatenate([a[:, None], t, b[:, None]], axis=1)
-        a, b = grid[rows, first], grid[rows, first + 1]
-    return a, b
-
-
-def _crossings(
-    func: Callable[[np.ndarray, np.ndarray], np.ndarray],
-    a: np.ndarray,
-    b: np.ndarray,
-    tol: float,
-    fa: np.ndarray | None = None,
-    fb: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Zero crossings of a continuous ``func(rows, t)`` bracketed by ``[a, b]`` (opposite signs
-    of ``func > 0``), to ``tol``: Illinois regula falsi (Dowell and Jarratt 1971, BIT 11, 168)
-    on the rows not yet converged, then a certificate: the sign must differ at ``x - tol/2``
-    and ``x + tol/2`` (multisection finishes any row where it does not).
-
-    ``fa``/``fb`` may pass values already known at the bracket ends. Returns ``(t, rising)``:
-    the crossing (within ``tol / 2``) and whether ``func`` goes from <= 0 to > 0 there.
-    """
-    a = np.asarray(a, float).copy()
-    b = np.asarray(b, float).copy()
-    n = a.size
-    if n == 0:
-        return a, np.zeros(0, bool)
-    rows = np.arange(n)
-    fa = func(rows, a) if fa is None else np.asarray(fa, float).copy()
-    fb = func(rows, b) if fb is None else np.asarray(fb, float).copy()
-    rising = ~(fa > 0)
-    x = 0.5 * (a + b)
-    live = rows
-    for _ in range(10):
-        denom = fb[live] - fa[live]
-        safe = np.where(denom != 0, denom, 1.0)
-        xn = np.where(denom != 0, b[live] - fb[live] * (b[live] - a[live]) / safe, 0.5 * (a[live] + b[live]))
-        xn = np.clip(xn, np.minimum(a[live], b[live]), np.maximum(a[live], b[live]))
-        moved = np.abs(xn - x[live]) >= 0.1 * tol
-        x[live] = xn
-        live = live[moved]
-        if live.size == 0:
-            break
-        fx = func(live, x[live])
-        flip = (fx > 0) != (fb[live] > 0)
-        a[live] = np.where(flip, b[live], a[live])
-        fa[live] = np.where(flip, fb[live], 0.5 * fa[live])
-        b[live], fb[live] = x[live], fx
-    probe = func(np.concatenate([rows, rows]), np.concatenate([x - 0.5 * tol, x + 0.5 * tol])) > 0
-    flo, fhi = probe[:n], probe[n:]
-    bad = np.nonzero(~((flo != fhi) & (flo == ~rising)))[0]
-    if bad.size:
-        lo_b, hi_b = _bisect(
-            lambda r, t: func(bad[r], t) > 0,
-            np.minimum(a[bad], b[bad]),
-            np.maximum(a[bad], b[bad]),
-            tol,
-        )
-        x[bad] = 0.5 * (lo_b + hi_b)
-    return x, rising
-
-
-def _maximise(
-    func: Callable[[np.ndarray, np.ndarray], np.ndarray],
-    x0: np.ndarray,
-    h0: np.ndarray,
-    lo: np.ndarray,
-    hi: np.ndarray,
-    rounds: int = 5,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Maximum of smooth ``func(rows, t)`` on ``[lo, hi]`` near ``x0`` (all rows at once).
-
-    Successive parabolic interpolation on a shrinking stencil: each round samples ``x - h``,
-    ``x`` and ``x + h`` (kept inside ``[lo, hi]``) and moves to the vertex of the parabola through
-    them, or to the best sample when the fit is not concave or the vertex lies outside the
-    stencil. The stencil shrinks eightfold only when the vertex falls inside it, so a poor
-    start walks towards the maximum first; a row is done after ``rounds`` shrinks (from
-    h = 4 s, three shrinks end with an 8 ms stencil; the vertex of a smooth maximum is far finer).
-    Returns ``(t, f(t))``, never worse than the best sample.
-    """
-    n = x0.size
-    if n == 0:
-        return x0.copy(), x0.copy()
-    x = np.clip(np.asarray(x0, float), lo, hi)
-    h = np.minimum(np.asarray(h0, float), (hi - lo) / 2.0)
-    shrinks = np.zeros(n, int)
-    best_x = x.copy()
-    best_f = np.full(n, -np.inf)
-    u = np.array([-1.0, 0.0, 1.0])
-    live = np.arange(n)
-    for _ in range(rounds + 8):
-        live = live[(shrinks[live] < rounds) & (h[live] > 1e-6)]
-        if live.size == 0:
-            break
-        c = np.clip(x[live], lo[live] + h[live], hi[live] - h[live])
-        t = c[:, None] + h[live][:, None] * u[None, :]
-        f = func(np.repeat(live, 3), t.ravel()).reshape(live.size, 3)
-        j = f.argmax(axis=1)
-        rows = np.arange(live.size)
-        fj = f[rows, j]
-        better = fj > best_f[live]
-        best_x[live] = np.where(better, t[rows, j], best_x[live])
-        best_f[live] = np.where(better, fj, best_f[live])
-        p1 = 0.5 * (f[:, 2] - f[:, 0])
-        p2 = 0.5 * (f[:, 2] - 2.0 * f[:, 1] + f[:, 0])
-        vertex = np.where(p2 < 0, -p1 / (2.0 * np.where(p2 < 0, p2, -1.0)), np.nan)
-        inside = np.isfinite(vertex) & (np.abs(vertex) <= 1.0)
-        # an edge-clipped stencil at a maximum on the boundary also counts as converging
-        at_edge = ((j == 0) & (c - h[live] <= lo[live])) | ((j == 2) & (c + h[live] >= hi[live]))
-        x[live] = np.clip(np.where(inside, c + vertex * h[live], t[rows, j]), lo[live], hi[live])
-        shrink = inside | at_edge
-        h[live] = np.where(shrink, h[live] / 8.0, h[live])
-        shrinks[live] += shrink
-    rows = np.arange(n)
-    fx = func(rows, x)
-    better = fx > best_f
-    return np.where(better, x, best_x), np.where(better, fx, best_f)
-
 
 # ----------------------------------------------------------------------------------------------
 
@@ -497,7 +200,7 @@ def _visibility_intervals(
         def fpk(r: np.ndarray, t: np.ndarray) -> np.ndarray:
             return p_sign[r] * eng.margin(p_sat[r], p_st[r], t)
 
-        x, fx = _maximise(fpk, p_c, np.full(p_c.size, step / 2), p_c - step, p_c + step)
+        x, fx = maximise(fpk, p_c, np.full(p_c.size, step / 2), p_c - step, p_c + step)
         k = np.nonzero(fx > 0)[0]  # a max above zero or a min below zero: two crossings
         b_sat = np.concatenate([b_sat, p_sat[k], p_sat[k]])
         b_st = np.concatenate([b_st, p_st[k], p_st[k]])
@@ -516,7 +219,7 @@ def _visibility_intervals(
     def fmargin(r: np.ndarray, t: np.ndarray) -> np.ndarray:
         return eng.margin(b_sat[r], b_st[r], t)
 
-    t_cross, rising = _crossings(fmargin, b_a, b_b, REFINE_TOL_S, b_fa, b_fb)
+    t_cross, rising = crossings(fmargin, b_a, b_b, REFINE_TOL_S, b_fa, b_fb)
 
     # walk the crossings of each pair in time order
     order = np.lexsort((t_cross, b_st, b_sat))
@@ -566,8 +269,7 @@ def find_passes(
     *,
     include_excluded: bool = False,
     progress: Callable[[str], None] | None = None,
-    warnings: list[str] | None = None,
-) -> list[Pass]:
+) -> PassSearch:
     """Every usable window of every satellite over every station between ``start`` and ``end``.
 
     ``satellites`` are records with ``satrec``, ``name``, ``norad_id`` and ``epoch`` (see
@@ -575,9 +277,9 @@ def find_passes(
     meets every constraint are returned too, with ``excluded_by`` naming the constraint(s).
     Results are sorted by AOS, then station, then satellite. A satellite SGP4 cannot propagate
     (decayed, or elements far from their epoch) has no passes from then on; ``warnings``, if
-    given, receives one line naming it, the time and SGP4's reason.
+    result's ``warnings`` hold one line naming it, the time and SGP4's reason.
     """
-    from .ephemeris import check_ephemeris_span
+    from ..ephemeris import check_ephemeris_span
 
     start = require_aware(start, "start")
     end = require_aware(end, "end")
@@ -585,11 +287,12 @@ def find_passes(
         raise InputError(f"end {iso_z(end)} is not after start {iso_z(start)}; give an end later than the start")
     c = constraints or Constraints()
     if not satellites or not stations:
-        return []
+        return PassSearch([])
     check_ephemeris_span(start, end)
     eng = _Engine(satellites, stations, start, end, c)
     vis = _visibility_intervals(eng, progress)
-    if warnings is not None:
+    warnings: list[str] = []
+    if eng.sgp4_failures:
         from sgp4.api import SGP4_ERRORS
 
         for k, s, code in eng.sgp4_failures:
@@ -600,11 +303,28 @@ def find_passes(
                 "analysis time"
             )
     if not vis:
-        return []
+        return PassSearch([], warnings)
     v = np.array(vis, dtype=float)
     v_sat, v_st, v_a, v_b = v[:, 0].astype(int), v[:, 1].astype(int), v[:, 2], v[:, 3]
     wins = _constrained_windows(eng, v_sat, v_st, v_a, v_b, include_excluded, progress)
-    return _summarise(eng, v_sat, v_st, v_a, v_b, wins, progress)
+    return PassSearch(_summarise(eng, v_sat, v_st, v_a, v_b, wins, progress), warnings)
+
+
+def iter_passes(
+    satellites: Sequence[Any],
+    stations: Sequence[Station],
+    start: datetime,
+    end: datetime,
+    constraints: Constraints | None = None,
+    *,
+    include_excluded: bool = False,
+    progress: Callable[[str], None] | None = None,
+    block_s: float = 86400.0,
+) -> Iterator[PassSearch]:
+    """The passes of :func:`find_passes`, one time block at a time (memory bounded by a block)."""
+    yield find_passes(
+        satellites, stations, start, end, constraints, include_excluded=include_excluded, progress=progress
+    )
 
 
 _Window = tuple[int, float, float, "str | None", "str | None", "str | None"]
@@ -641,7 +361,7 @@ def _constrained_windows(
         ok = eng.constraint_ok(t_sat[r], t_st[r], t)
         return np.logical_and.reduce([ok[n] for n in names])
 
-    a, b = _bisect(fok, ts[trans], ts[trans + 1], REFINE_TOL_S)
+    a, b = bisect_bool(fok, ts[trans], ts[trans + 1], REFINE_TOL_S)
     became_ok = ~allok[trans]
     t_edge = np.where(became_ok, b, a)  # the window side of each edge
     probe = np.where(became_ok, a, b)  # just outside the window
@@ -733,7 +453,7 @@ def _summarise(
         return -rng
 
     x0, h0, rounds = seed(el_s)
-    t_tca, max_el = _maximise(el_of, x0, h0, a, b, rounds=rounds)
+    t_tca, max_el = maximise(el_of, x0, h0, a, b, rounds=rounds)
     # the range minimum lies within seconds of culmination (exactly there for a circular orbit
     # over a spherical Earth): one parabola through the range at culmination +- 3 s locates it
     # (the quartic term of the range near its minimum is below a metre over that stencil), and
@@ -758,7 +478,7 @@ def _summarise(
         def neg_range_far(r: np.ndarray, t: np.ndarray) -> np.ndarray:
             return neg_range(far[r], t)
 
-        _, nr_far = _maximise(neg_range_far, r0[far], rh[far], a[far], b[far], rounds=r_rounds)
+        _, nr_far = maximise(neg_range_far, r0[far], rh[far], a[far], b[far], rounds=r_rounds)
         neg_rng[far] = np.maximum(neg_rng[far], nr_far)
 
     # sunlit fraction: exact from the refined shadow edges inside each window
@@ -773,7 +493,7 @@ def _summarise(
             p, _ = eng.scene.sat_ecef_at(e_sat[r], t)
             return Scene.sunlit_margin_km(p, eng.scene.sun_ecef(t))
 
-        t_edge, _ = _crossings(flit, ts[edges], ts[edges + 1], REFINE_TOL_S)
+        t_edge, _ = crossings(flit, ts[edges], ts[edges + 1], REFINE_TOL_S)
     # integrate the lit indicator: piecewise constant between samples, switched at edges
     seg_len = np.where(same, ts[1:] - ts[:-1], 0.0)
     seg_lit = np.where(lit[:-1] & lit[1:], seg_len, 0.0)

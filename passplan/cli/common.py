@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 
 import typer
 
-from .errors import PassplanError
-from .io import atomic_write_text, to_csv, to_json, to_ndjson
+from ..errors import PassplanError
+from ..io import atomic_write_text, to_csv, to_json, to_ndjson
 
 __all__ = ["handle_errors", "fail", "info", "warn", "emit", "OutputFormat", "TableFormat"]
 

@@ -1,0 +1,32 @@
+"""The pass engine: when each satellite is usable from each station, under composable constraints.
+
+``records`` holds what a search takes and gives (:class:`Constraints`, :class:`Pass`,
+:class:`PassGeometry`, :class:`PassSearch`), ``roots`` the batched root finders, ``engine`` the
+search itself.
+"""
+
+from __future__ import annotations
+
+from .engine import CONSTRAINT_STEP_S, REFINE_TOL_S, find_passes, iter_passes, sample_pass
+from .records import (
+    CONSTRAINT_NAMES,
+    Constraints,
+    Pass,
+    PassGeometry,
+    PassSearch,
+    passes_to_records,
+)
+
+__all__ = [
+    "Constraints",
+    "Pass",
+    "PassGeometry",
+    "PassSearch",
+    "CONSTRAINT_NAMES",
+    "CONSTRAINT_STEP_S",
+    "REFINE_TOL_S",
+    "find_passes",
+    "iter_passes",
+    "sample_pass",
+    "passes_to_records",
+]
