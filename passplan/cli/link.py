@@ -12,7 +12,7 @@ import typer
 
 from ..errors import InputError
 from ..io import atomic_write_bytes, to_json, to_table
-from ..link.budget import LOSS_TERMS
+from ..link.terms import LOSS_TERMS
 from .common import TableFormat, handle_errors, info
 
 __all__ = ["register", "link_command"]

@@ -1,14 +1,58 @@
 """The optical channel of a satellite QKD link: beam, pointing, atmosphere, turbulence, adaptive
 optics, detectors and sky background, combined per sample by :func:`link_budget`.
 
-SI units inside, dB at the edges. matplotlib is imported only by :mod:`passplan.link.plot`.
+SI units inside, dB at the edges. matplotlib is imported only by :mod:`passplan.link.plot`; the
+package loads its modules on first use, so the loss-term names (:mod:`.terms`) cost no scipy.
 """
 
 from __future__ import annotations
 
-from .budget import LOSS_TERMS, LinkSeries, link, link_budget, slew_rate_estimate_rad_s
-from .profiles import Detector, Profile, Site, Terminal, list_profiles, load_profile, read_profile
-from .slant import slant_range_m
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .terms import LOSS_TERMS
+
+if TYPE_CHECKING:  # the names below load on first use, so `import passplan.link.terms` stays light
+    from .budget import LinkSeries, link, link_budget, slew_rate_estimate_rad_s
+    from .profiles import (
+        Detector,
+        Profile,
+        Site,
+        Terminal,
+        list_profiles,
+        load_profile,
+        read_profile,
+    )
+    from .slant import slant_range_m
+
+_LAZY = {
+    "LinkSeries": "budget",
+    "link": "budget",
+    "link_budget": "budget",
+    "slew_rate_estimate_rad_s": "budget",
+    "Profile": "profiles",
+    "Terminal": "profiles",
+    "Detector": "profiles",
+    "Site": "profiles",
+    "list_profiles": "profiles",
+    "load_profile": "profiles",
+    "read_profile": "profiles",
+    "slant_range_m": "slant",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "LOSS_TERMS",

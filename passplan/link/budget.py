@@ -37,6 +37,7 @@ from .detectors import click_probability, dead_time_factor
 from .pointing import pointing_transmittance
 from .profiles import Profile, load_profile
 from .slant import slant_range_m
+from .terms import LOSS_TERMS
 from .turbulence import (
     Cn2Profile,
     fov_fraction,
@@ -54,17 +55,6 @@ from .turbulence import (
 __all__ = ["LinkSeries", "link_budget", "link", "slew_rate_estimate_rad_s", "LOSS_TERMS"]
 
 OMEGA_EARTH_RAD_S = 7.292115e-5  # IERS conventions
-#: The loss terms, in the order they multiply into ``eta``.
-LOSS_TERMS = (
-    "transmitter_db",
-    "geometric_db",
-    "pointing_db",
-    "atmosphere_db",
-    "turbulence_db",
-    "receiver_db",
-    "detector_db",
-)
-
 
 @dataclass(frozen=True, slots=True, eq=False)
 class LinkSeries:
