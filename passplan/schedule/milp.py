@@ -1,0 +1,221 @@
+"""The exact schedule: a mixed-integer programme solved by HiGHS through ``scipy.optimize.milp``.
+
+Variables: ``x_j`` in {0, 1} (candidate j is scheduled); for each pair demand p and each
+satellite S seen by both of its stations, ``r_pS >= 0``, the bits S relays for p (Bennett and
+Brassard-style trusted node: announcing K_A xor K_B gives A and B a common key, each pool bit
+used once); ``y_d >= 0``, the key served for demand d; for ``fair``, ``t``.
+
+Constraints: the capacity rows of :mod:`.problem`; each (station A, satellite S) pool spent on
+relays at most once, ``sum_p r_pS <= sum_j v_j x_j`` over A's links with S; a station demand is
+served by its station's key, ``y_d <= sum_j v_j x_j``; a pair demand by its relays,
+``y_p <= sum_S r_pS``. Objectives:
+
+* ``total`` without demands: maximise the expected key ``sum_j v_j x_j``;
+* ``total`` with demands: maximise ``sum_d w_d y_d`` with ``y_d <= D_d`` (key beyond a demand
+  is worth nothing; ``w_d`` is the priority), then the expected key as a tie-break;
+* ``fair``: maximise ``t`` with ``D_d t <= y_d`` for every demand (one unit demand per station
+  when none are given: the max-min of the stations' key in bits), then the expected key.
+
+The tie-breaks carry a weight of 1e-6 of the primary term's scale, so they never trade primary
+objective for key. Time order of relays is not modelled here (pools over the window); the relay
+module replays it in time.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InputError
+from .model import SolverSummary
+from .problem import Problem
+
+__all__ = ["solve_milp", "evaluate", "MilpResult"]
+
+_STATUS = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded", 4: "error"}
+#: HiGHS' relative gap target; its default (1e-4) could stop short of a greedy's objective.
+MIP_REL_GAP = 1e-7
+
+
+@dataclass(frozen=True)
+class MilpResult:
+    x: np.ndarray
+    served: dict[str, float]  # demand label -> served bits
+    summary: SolverSummary
+
+
+class _Model:
+    """Variable layout, objective and constraint matrix of one problem."""
+
+    def __init__(self, prob: Problem) -> None:
+        from scipy.sparse import coo_matrix
+
+        self.prob = prob
+        n = prob.n
+        demands = prob.demand_scale()
+        self.demands = demands
+        fair = prob.objective == "fair"
+        # relay variables
+        self.r_index: list[tuple[int, str]] = []  # (demand index, satellite)
+        for k, (d, _) in enumerate(demands):
+            if d.is_pair:
+                self.r_index.extend((k, s) for s in prob.pair_satellites(d))
+        nr, nd = len(self.r_index), len(demands)
+        self.ix, self.ir, self.iy = 0, n, n + nr
+        self.it = n + nr + nd
+        self.nvar = n + nr + nd + (1 if fair else 0)
+        v = prob.value
+        c = np.zeros(self.nvar)
+        total_v = float(v[prob.allowed].sum()) if n else 0.0
+        if fair:
+            c[self.it] = -1.0
+            c[:n] = -1e-6 * v / max(total_v, 1.0)
+        elif demands:
+            w = np.array([d.priority for d, _ in demands])
+            c[self.iy : self.iy + nd] = -w
+            smallest = float(w.min()) * min(scale for _, scale in demands)
+            c[:n] = -1e-6 * smallest * v / max(total_v, 1.0)
+        else:
+            c[:n] = -v
+        self.c = c
+        rows, cols, vals, lo, hi = [], [], [], [], []
+        r = 0
+        for members, units in prob.capacity_rows():
+            rows.extend([r] * members.size)
+            cols.extend(members.tolist())
+            vals.extend([1.0] * members.size)
+            lo.append(-np.inf)
+            hi.append(float(units))
+            r += 1
+        # pools: sum_p r_pS - sum_{j at A with S} v_j x_j <= 0
+        pool_terms: dict[tuple[str, str], list[int]] = {}
+        for q, (k, sat) in enumerate(self.r_index):
+            for st in demands[k][0].stations:
+                pool_terms.setdefault((st, sat), []).append(q)
+        for (st, sat), qs in sorted(pool_terms.items()):
+            js = np.flatnonzero((prob.st_of == st) & (prob.sat_of == sat))
+            rows.extend([r] * (len(qs) + js.size))
+            cols.extend([self.ir + q for q in qs] + js.tolist())
+            vals.extend([1.0] * len(qs) + (-v[js]).tolist())
+            lo.append(-np.inf)
+            hi.append(0.0)
+            r += 1
+        for k, (d, scale) in enumerate(demands):
+            if d.is_pair:
+                qs = [self.ir + q for q, (kk, _) in enumerate(self.r_index) if kk == k]
+                rows.extend([r] * (1 + len(qs)))
+                cols.extend([self.iy + k, *qs])
+                vals.extend([1.0] + [-1.0] * len(qs))
+            else:
+                js = np.flatnonzero(prob.st_of == d.stations[0])
+                rows.extend([r] * (1 + js.size))
+                cols.extend([self.iy + k, *js.tolist()])
+                vals.extend([1.0, *(-v[js]).tolist()])
+            lo.append(-np.inf)
+            hi.append(0.0)
+            r += 1
+            if fair:  # D_d t - y_d <= 0
+                rows.extend([r, r])
+                cols.extend([self.it, self.iy + k])
+                vals.extend([scale, -1.0])
+                lo.append(-np.inf)
+                hi.append(0.0)
+                r += 1
+        self.A = coo_matrix((vals, (rows, cols)), shape=(r, self.nvar)).tocsr()
+        self.lo = np.array(lo, float)
+        self.hi = np.array(hi, float)
+        self.lb = np.zeros(self.nvar)
+        self.ub = np.full(self.nvar, np.inf)
+        self.ub[:n] = prob.allowed.astype(float)
+        self.lb[:n] = (prob.fixed & prob.allowed).astype(float)
+        if not fair:
+            for k, (_, scale) in enumerate(demands):
+                self.ub[self.iy + k] = scale
+        self.integrality = np.zeros(self.nvar)
+        self.integrality[:n] = 1
+
+    def primary(self, sol: np.ndarray) -> float:
+        """The objective's primary term at a solution vector."""
+        prob = self.prob
+        if prob.objective == "fair":
+            return float(sol[self.it])
+        if self.demands:
+            w = np.array([d.priority for d, _ in self.demands])
+            return float(w @ sol[self.iy : self.iy + len(self.demands)])
+        return float(prob.value @ np.round(sol[: prob.n]))
+
+    def served(self, sol: np.ndarray) -> dict[str, float]:
+        return {d.label: float(sol[self.iy + k]) for k, (d, _) in enumerate(self.demands)}
+
+    def solve(
+        self, time_limit_s: float | None, fixed_x: np.ndarray | None = None
+    ) -> tuple[np.ndarray, SolverSummary]:
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        lb, ub = self.lb.copy(), self.ub.copy()
+        integrality = self.integrality
+        if fixed_x is not None:
+            lb[: self.prob.n] = ub[: self.prob.n] = np.round(fixed_x)
+            integrality = np.zeros(self.nvar)
+        cons = [LinearConstraint(self.A, self.lo, self.hi)] if self.A.shape[0] else []
+        options: dict[str, float | bool] = {"disp": False, "mip_rel_gap": MIP_REL_GAP}
+        if time_limit_s is not None:
+            options["time_limit"] = float(time_limit_s)
+        t0 = time.perf_counter()
+        res = milp(self.c, constraints=cons, integrality=integrality, bounds=Bounds(lb, ub), options=options)
+        seconds = time.perf_counter() - t0
+        status = _STATUS.get(int(res.status), "error")
+        if res.x is None:
+            # no feasible point within the limit: the empty schedule is always feasible
+            sol = np.zeros(self.nvar)
+            status = status if status != "optimal" else "error"
+        else:
+            sol = np.asarray(res.x, float)
+            sol[: self.prob.n] = np.round(sol[: self.prob.n])
+        dual = getattr(res, "mip_dual_bound", None)
+        gap = getattr(res, "mip_gap", None)
+        nodes = getattr(res, "mip_node_count", None)
+        summary = SolverSummary(
+            method="milp",
+            status=status,
+            objective=self.primary(sol),
+            dual_bound=None if dual is None or not np.isfinite(dual) else float(-dual),
+            gap=None if gap is None or not np.isfinite(gap) else float(gap),
+            nodes=None if nodes is None else int(nodes),
+            seconds=seconds,
+        )
+        return sol, summary
+
+
+def solve_milp(prob: Problem, time_limit_s: float | None = None) -> MilpResult:
+    """Solve ``prob`` exactly (or to the time limit): the selection, served demands, summary."""
+    if time_limit_s is not None and not time_limit_s > 0:
+        raise InputError(f"time limit {time_limit_s} s: give a positive number of seconds")
+    model = _Model(prob)
+    sol, summary = model.solve(time_limit_s)
+    return MilpResult(sol[: prob.n] > 0.5, model.served(sol), summary)
+
+
+def evaluate(prob: Problem, x: np.ndarray) -> tuple[float, dict[str, float]]:
+    """Primary objective and served demands of a fixed selection ``x`` (the best relay
+    allocation for it), in the same units as :func:`solve_milp` reports."""
+    x = np.asarray(x, bool)
+    model = _Model(prob)
+    demands = model.demands
+    if not any(d.is_pair for d, _ in demands):
+        key = prob.station_key(x)
+        got = {d.label: key[d.stations[0]] for d, _ in demands}
+        if prob.objective == "fair":
+            served = got
+            obj = min((got[d.label] / s for d, s in demands), default=0.0)
+        elif demands:
+            served = {d.label: min(got[d.label], s) for d, s in demands}
+            obj = float(sum(d.priority * served[d.label] for d, _ in demands))
+        else:
+            served = {}
+            obj = float(prob.value[x].sum())
+        return obj, served
+    sol, summary = model.solve(None, fixed_x=x.astype(float))
+    return summary.objective, model.served(sol)

@@ -1,0 +1,178 @@
+"""From candidates to a checked plan: MILP (optionally over a rolling horizon), the two greedy
+baselines beside it, the independent check, the reasons for what was left out, and totals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from .check import check
+from .greedy import GREEDY_METHODS, greedy
+from .milp import evaluate, solve_milp
+from .model import Candidate, Demand, Plan, Resources, SolverSummary, by_time
+from .problem import Problem
+
+__all__ = ["plan_schedule", "SOLVERS", "ROLLING_DAYS"]
+
+SOLVERS = ("milp", "greedy")
+#: Windows longer than this are solved block by block (earlier decisions fixed).
+ROLLING_DAYS = 3.0
+
+
+def _solve_rolling(
+    cands: list[Candidate],
+    resources: Resources,
+    demands: Sequence[Demand],
+    objective: str,
+    time_limit_s: float | None,
+    block_s: float,
+) -> tuple[np.ndarray, SolverSummary]:
+    """Solve block by block in time: each block's MILP sees the links already chosen (fixed)."""
+    t_first = min(c.start_s for c in cands)
+    block_of = [int((c.start_s - t_first) // block_s) for c in cands]
+    chosen: list[Candidate] = []
+    seconds, nodes, statuses = 0.0, 0, []
+    for b in sorted(set(block_of)):
+        block = [c for c, k in zip(cands, block_of, strict=True) if k == b]
+        prob = Problem(
+            chosen + block, resources, demands, objective, fixed=[c.uid for c in chosen], validate_demands=False
+        )
+        res = solve_milp(prob, time_limit_s)
+        seconds += res.summary.seconds
+        nodes += res.summary.nodes or 0
+        statuses.append(res.summary.status)
+        chosen = [c for c, on in zip(prob.cands, res.x, strict=True) if on]
+    chosen_uids = {c.uid for c in chosen}
+    x = np.array([c.uid in chosen_uids for c in cands], bool)
+    full = Problem(cands, resources, demands, objective)
+    obj, _ = evaluate(full, x)
+    status = "optimal" if all(s == "optimal" for s in statuses) else next(s for s in statuses if s != "optimal")
+    return x, SolverSummary(
+        method="milp", status=status, objective=obj, seconds=seconds, nodes=nodes, blocks=len(statuses)
+    )
+
+
+def _conflict_reason(c: Candidate, chosen: Sequence[Candidate], resources: Resources) -> str | None:
+    """The first chosen link that leaves no room for ``c`` on a shared resource, if any."""
+    from .check import fits
+
+    for kind in ("station", "satellite"):
+        name = c.station if kind == "station" else c.satellite
+        units, gap = resources.station(name) if kind == "station" else resources.satellite(name)
+        same = [o for o in chosen if (o.station if kind == "station" else o.satellite) == name]
+        if fits([*same, c], units, gap):
+            continue
+        # the nearest chosen link in time on that resource
+        near = min(same, key=lambda o: (abs(o.start_s - c.start_s), o.uid))
+        return f"conflict with {near.uid} ({kind} {name})"
+    return None
+
+
+def _pair_totals(links: Sequence[Candidate]) -> dict[str, float]:
+    pools: dict[tuple[str, str], float] = {}
+    for c in links:
+        pools[(c.station, c.satellite)] = pools.get((c.station, c.satellite), 0.0) + c.expected_key_bits
+    stations = sorted({s for s, _ in pools})
+    out: dict[str, float] = {}
+    for i, a in enumerate(stations):
+        for b in stations[i + 1 :]:
+            sats = {s for st, s in pools if st == a} & {s for st, s in pools if st == b}
+            if sats:
+                out[f"{a}:{b}"] = round(sum(min(pools[(a, s)], pools[(b, s)]) for s in sorted(sats)), 1)
+    return out
+
+
+def plan_schedule(
+    candidates: Sequence[Candidate],
+    resources: Resources | None = None,
+    demands: Sequence[Demand] = (),
+    objective: str = "total",
+    *,
+    solver: str = "milp",
+    time_limit_s: float | None = 60.0,
+    rolling_days: float = ROLLING_DAYS,
+) -> Plan:
+    """The best schedule of ``candidates`` under ``resources`` for ``objective`` and ``demands``.
+
+    ``solver="milp"`` solves exactly with HiGHS (block by block for windows longer than
+    ``rolling_days``); the two greedy baselines always run beside it and are reported in
+    ``Plan.baselines``. Should the MILP stop at its time limit below a greedy's objective, the
+    better greedy selection is kept and the status says so. Every plan passes the independent
+    checker before it is returned.
+    """
+    if solver not in SOLVERS:
+        raise InputError(f"solver {solver!r}: choose one of {', '.join(SOLVERS)}")
+    if time_limit_s is not None and not time_limit_s > 0:
+        raise InputError(f"time limit {time_limit_s} s: give a positive number of seconds")
+    if not rolling_days > 0:
+        raise InputError(f"rolling horizon {rolling_days} days must be positive")
+    resources = resources or Resources()
+    cands = by_time(candidates)
+    prob = Problem(cands, resources, demands, objective)
+    baselines: list[tuple[np.ndarray, SolverSummary]] = []
+    for method in GREEDY_METHODS:
+        x_g, _, summary = greedy(prob, method)
+        baselines.append((x_g, summary))
+    if solver == "greedy":
+        x, summary = max(baselines, key=lambda b: b[1].objective)
+    else:
+        span = (max(c.end_s for c in cands) - min(c.start_s for c in cands)) if cands else 0.0
+        if span > rolling_days * 86400.0:
+            x, summary = _solve_rolling(cands, resources, demands, objective, time_limit_s, rolling_days * 86400.0)
+        else:
+            res = solve_milp(prob, time_limit_s)
+            x, summary = res.x, res.summary
+        best_g, best_s = max(baselines, key=lambda b: b[1].objective)
+        if best_s.objective > summary.objective:
+            x = best_g
+            summary = replace(
+                summary, status=f"{summary.status}; kept {best_s.method} (better)", objective=best_s.objective
+            )
+    links = [c for c, on in zip(cands, x, strict=True) if on]
+    check(links, resources)
+    unscheduled: list[tuple[Candidate, str]] = []
+    for c, on in zip(cands, x, strict=True):
+        if on:
+            continue
+        if c.reason is not None:
+            why = c.reason
+        elif c.expected_key_bits <= 0:
+            why = "no key forecast" if c.key_bits <= 0 else "no clear sky expected"
+        else:
+            why = _conflict_reason(c, links, resources) or (
+                "not needed: the demands are met" if demands else "not chosen"
+            )
+        unscheduled.append((c, why))
+    per_station: dict[str, float] = {s: 0.0 for s in prob.stations}
+    for c in links:
+        per_station[c.station] += c.expected_key_bits
+    _, served = evaluate(prob, x)
+    demand_rows: list[dict[str, Any]] = []
+    for d in demands:
+        got = float(served.get(d.label, 0.0))
+        met = got >= d.bits * (1 - 1e-9)
+        row: dict[str, Any] = {
+            "demand": d.label,
+            "bits": d.bits,
+            "priority": d.priority,
+            "served_bits": round(got, 1),
+            "met": met,
+        }
+        if not met:
+            alone = solve_milp(Problem(cands, resources, [d], "total"), time_limit_s)
+            row["best_achievable_bits"] = round(alone.served.get(d.label, 0.0), 1)
+        demand_rows.append(row)
+    return Plan(
+        links=links,
+        unscheduled=unscheduled,
+        per_station={k: round(v, 1) for k, v in per_station.items()},
+        per_pair=_pair_totals(links),
+        solver=summary,
+        baselines=[s for _, s in baselines],
+        demands=demand_rows,
+        objective=objective,
+    )

@@ -1,0 +1,253 @@
+"""The schedule core against independent authorities: exhaustive enumeration on small instances,
+the weighted-interval-scheduling dynamic programme on one station, and the checker."""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from passplan.errors import InputError
+from passplan.schedule import Candidate, Demand, Resources, check, plan_schedule, violations
+from passplan.schedule.milp import evaluate
+from passplan.schedule.problem import Problem
+
+T0 = datetime(2026, 12, 2, 12, tzinfo=UTC)
+
+
+def cand(uid: str, station: str, sat: str, start_s: float, end_s: float, key: float, **kw) -> Candidate:
+    return Candidate(
+        uid=uid,
+        pass_uid=kw.pop("pass_uid", uid),
+        station=station,
+        satellite=sat,
+        start=T0 + timedelta(seconds=start_s),
+        end=T0 + timedelta(seconds=end_s),
+        key_bits=key,
+        **kw,
+    )
+
+
+def random_instance(seed: int, n: int, stations: int = 3, sats: int = 3, span_s: float = 4000.0) -> list[Candidate]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for j in range(n):
+        s = float(rng.uniform(0, span_s))
+        d = float(rng.uniform(100, 700))
+        out.append(
+            cand(
+                f"c{j}",
+                f"st{rng.integers(stations)}",
+                f"sat{rng.integers(sats)}",
+                s,
+                s + d,
+                float(rng.integers(1, 1000)) * 1e3,
+                clear_sky=float(rng.choice([1.0, 0.6, 0.3])),
+            )
+        )
+    return out
+
+
+def brute_force(prob: Problem, resources: Resources) -> float:
+    """The best objective over every subset the checker accepts (depth-first: a subset is
+    extended only while the checker accepts it, so every feasible subset is visited once)."""
+    n = prob.n
+    best = 0.0
+    x = np.zeros(n, bool)
+
+    def visit(j: int, chosen: list[Candidate]) -> None:
+        nonlocal best
+        if j == n:
+            obj, _ = evaluate(prob, x)
+            best = max(best, obj)
+            return
+        visit(j + 1, chosen)
+        c = prob.cands[j]
+        if c.reason is None and not violations([*chosen, c], resources):
+            x[j] = True
+            visit(j + 1, [*chosen, c])
+            x[j] = False
+
+    visit(0, [])
+    return best
+
+
+RES = Resources(setup_s={"st0": 300.0}, repoint_s={"sat1": 0.0}, default_setup_s=120.0, default_repoint_s=60.0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_milp_equals_brute_force_total(seed: int) -> None:
+    cands = random_instance(seed, 11)
+    prob = Problem(cands, RES)
+    plan = plan_schedule(cands, RES, time_limit_s=30)
+    exact = brute_force(prob, RES)
+    assert plan.solver.status == "optimal"
+    assert plan.solver.objective == pytest.approx(exact, rel=1e-9)
+    for b in plan.baselines:
+        assert b.objective <= plan.solver.objective * (1 + 1e-12)
+    check(plan.links, RES)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_milp_equals_brute_force_two_telescopes(seed: int) -> None:
+    res = Resources(telescopes={"st0": 2, "st1": 2}, terminals={"sat0": 2})
+    cands = random_instance(100 + seed, 11, stations=2, span_s=2000.0)
+    plan = plan_schedule(cands, res, time_limit_s=30)
+    assert plan.solver.objective == pytest.approx(brute_force(Problem(cands, res), res), rel=1e-9)
+    assert not violations(plan.links, res)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_milp_equals_brute_force_fair_and_demands(seed: int) -> None:
+    cands = random_instance(200 + seed, 10)
+    fair = Problem(cands, RES, objective="fair")
+    plan = plan_schedule(cands, RES, objective="fair", time_limit_s=30)
+    assert plan.solver.objective == pytest.approx(brute_force(fair, RES), rel=1e-6, abs=1e-6)
+    stations = sorted({c.station for c in cands})
+    demands = [Demand((stations[0],), 4e5, priority=2.0), Demand((stations[-1],), 9e5)]
+    prob = Problem(cands, RES, demands)
+    plan = plan_schedule(cands, RES, demands, time_limit_s=30)
+    assert plan.solver.objective == pytest.approx(brute_force(prob, RES), rel=1e-6)
+    for b in plan.baselines:
+        assert b.objective <= plan.solver.objective * (1 + 1e-9)
+
+
+def test_pair_demand_relay_equals_brute_force() -> None:
+    """A trusted-relay pair demand: min of the two pools per satellite, each pool bit used once."""
+    cands = [
+        cand("a1", "A", "S1", 0, 300, 5e5),
+        cand("b1", "B", "S1", 200, 500, 3e5),  # overlaps a1 on S1: one of them
+        cand("b2", "B", "S1", 900, 1200, 2e5),
+        cand("a2", "A", "S2", 450, 700, 4e5),  # 150 s after a1: past the 120 s setup
+        cand("b3", "B", "S2", 1400, 1700, 6e5),
+        cand("c1", "C", "S2", 100, 600, 9e5),
+    ]
+    demands = [Demand(("A", "B"), 1e6)]
+    res = Resources()
+    prob = Problem(cands, res, demands)
+    plan = plan_schedule(cands, res, demands)
+    exact = brute_force(prob, res)
+    assert plan.solver.objective == pytest.approx(exact, rel=1e-9)
+    # hand count: S1 gives min(5e5, 2e5) with a1 + b2 (b1 conflicts with a1 on S1), S2 min(4e5, 6e5)
+    assert exact == pytest.approx(2e5 + 4e5)
+    row = plan.demands[0]
+    assert row["met"] is False and row["best_achievable_bits"] == pytest.approx(6e5)
+
+
+def weighted_interval_dp(starts: list[float], ends: list[float], values: list[float], gap: float) -> float:
+    """Textbook weighted interval scheduling (Kleinberg and Tardos, Algorithm Design, 6.1)."""
+    order = sorted(range(len(starts)), key=lambda j: ends[j])
+    e = [ends[j] + gap for j in order]
+    best = [0.0] * (len(order) + 1)
+    for k, j in enumerate(order, start=1):
+        p = bisect.bisect_right(e, starts[j], 0, k - 1)  # compatible predecessors end + gap <= start
+        best[k] = max(best[k - 1], values[j] + best[p])
+    return best[-1]
+
+
+def test_one_station_equals_weighted_interval_dp() -> None:
+    rng = np.random.default_rng(7)
+    n = 150
+    starts = rng.uniform(0, 86400, n)
+    ends = starts + rng.uniform(60, 900, n)
+    values = rng.integers(1, 10_000, n).astype(float)
+    cands = [cand(f"p{j}", "xinglong", f"s{j}", float(starts[j]), float(ends[j]), float(values[j])) for j in range(n)]
+    res = Resources(default_setup_s=120.0)
+    plan = plan_schedule(cands, res, time_limit_s=60)
+    dp = weighted_interval_dp(starts.tolist(), ends.tolist(), values.tolist(), 120.0)
+    assert plan.solver.status == "optimal"
+    assert plan.solver.objective == pytest.approx(dp, rel=1e-12)
+    assert all(b.objective <= dp for b in plan.baselines)
+
+
+def test_checker_finds_double_booking_and_gaps() -> None:
+    a = cand("a", "st", "s1", 0, 300, 1.0)
+    b = cand("b", "st", "s2", 250, 600, 1.0)  # overlaps a on the station
+    c = cand("c", "st", "s3", 350, 600, 1.0)  # 50 s after a: inside the 120 s setup
+    d = cand("d", "st", "s4", 420, 600, 1.0)  # 120 s after a: fits
+    res = Resources()
+    assert any("station st" in v for v in violations([a, b], res))
+    assert any("station st" in v for v in violations([a, c], res))
+    assert violations([a, d], res) == []
+    assert violations([a, d], Resources(setup_s={"st": 121.0}))
+    e = cand("e", "st2", "s1", 100, 200, 1.0)  # the same satellite at another station
+    assert any("satellite s1" in v for v in violations([a, e], res))
+    assert violations([a, e], Resources(terminals={"s1": 2})) == []
+    outside = cand("o", "st", "s9", 0, 100, 1.0, pass_start=T0 + timedelta(seconds=10))
+    assert any("outside its pass" in v for v in violations([outside], res))
+    assert any("twice" in v for v in violations([a, a], res))
+
+
+def test_unscheduled_reasons_name_the_conflict() -> None:
+    big = cand("big", "st", "s1", 0, 600, 1e6)
+    small = cand("small", "st", "s2", 100, 400, 1e3)
+    low = cand("low", "st", "s3", 2000, 2300, 1e4, reason="below minimum key")
+    cloudy = cand("cloudy", "st", "s4", 3000, 3300, 1e4, clear_sky=0.0)
+    plan = plan_schedule([big, small, low, cloudy])
+    assert [c.uid for c in plan.links] == ["big"]
+    why = {c.uid: r for c, r in plan.unscheduled}
+    assert why["small"] == "conflict with big (station st)"
+    assert why["low"] == "below minimum key"
+    assert why["cloudy"] == "no clear sky expected"
+
+
+def test_rolling_horizon_is_feasible_and_exact_on_separable_days() -> None:
+    days = []
+    for day in range(6):
+        for c in random_instance(300 + day, 9, span_s=20000.0):
+            days.append(
+                cand(
+                    f"d{day}-{c.uid}", c.station, c.satellite, day * 86400 + c.start_s - T0.timestamp(),
+                    day * 86400 + c.end_s - T0.timestamp(), c.key_bits, clear_sky=c.clear_sky,
+                )
+            )
+    whole = plan_schedule(days, RES, rolling_days=30.0)
+    rolling = plan_schedule(days, RES, rolling_days=1.0)
+    assert rolling.solver.blocks == 6 and whole.solver.blocks == 1
+    check(rolling.links, RES)
+    assert rolling.solver.objective == pytest.approx(whole.solver.objective, rel=1e-9)
+
+
+def test_deterministic() -> None:
+    cands = random_instance(11, 40, span_s=20000.0)
+    a = plan_schedule(cands, RES)
+    b = plan_schedule(list(reversed(cands)), RES)
+    assert [c.uid for c in a.links] == [c.uid for c in b.links]
+
+
+@pytest.mark.parametrize(
+    "make, needle",
+    [
+        (lambda: Resources(telescopes={"st": 0}), "telescopes = 0"),
+        (lambda: Resources(setup_s={"st": -5}), "setup_s"),
+        (lambda: Demand(("a",), -1.0), "positive number of bits"),
+        (lambda: Demand.parse("xinglong=lots"), "not a number of bits"),
+        (lambda: Demand.parse("a:a=1e5"), "two different stations"),
+        (lambda: plan_schedule([cand("a", "st", "s", 0, 10, 1)], time_limit_s=0), "time limit"),
+        (lambda: plan_schedule([cand("a", "st", "s", 0, 10, 1)], demands=[Demand(("nowhere",), 1e3)]), "nowhere"),
+        (lambda: plan_schedule([cand("a", "A", "s", 0, 10, 1), cand("b", "B", "t", 0, 10, 1)],
+                               demands=[Demand(("A", "B"), 1e3)]), "no satellite passes over both"),
+        (lambda: cand("x", "st", "s", 10, 10, 1), "positive duration"),
+    ],
+)
+def test_bad_input_is_refused(make, needle: str) -> None:
+    with pytest.raises(InputError, match=needle):
+        make()
+
+
+def test_demand_parse() -> None:
+    assert Demand.parse("xinglong=2e6") == Demand(("xinglong",), 2e6)
+    d = Demand.parse("beijing:stellenbosch=1e5@3")
+    assert d.stations == ("beijing", "stellenbosch") and d.bits == 1e5 and d.priority == 3.0
+
+
+def test_greedy_solver_never_beats_milp_on_many_instances() -> None:
+    for seed in range(20):
+        cands = random_instance(400 + seed, 30, span_s=8000.0)
+        plan = plan_schedule(cands, RES)
+        g = plan_schedule(cands, RES, solver="greedy")
+        assert g.solver.objective <= plan.solver.objective * (1 + 1e-12)
+        assert list(itertools.chain(violations(plan.links, RES), violations(g.links, RES))) == []
