@@ -4,8 +4,12 @@ A station file is TOML with one table per station, ``[stations.<id>]``, holding 
 ``lon_deg``, ``alt_m`` and optionally ``name``, ``timezone`` (IANA), ``min_elevation_deg``,
 ``horizon_mask`` (``[[az_deg, el_deg], ...]``, interpolated periodically in azimuth),
 ``twilight`` (``civil``, ``nautical``, ``astronomical``, ``any`` or a Sun elevation in degrees),
-``receiver`` (a link-budget profile name) and ``kind`` (``fixed`` or ``portable``). User files
-merge over the bundled one: a table with a known id replaces that station's keys it names.
+``receiver`` (a link-budget profile name), ``kind`` (``fixed`` or ``portable``), and for
+scheduling ``telescopes`` (links at once, default 1), ``setup_s`` (seconds between two links on
+one telescope, default 120), ``clear_sky`` (the probability that a pass finds a clear sky: one
+annual value or twelve monthly ones) with ``clear_sky_source`` (where that number comes from).
+User files merge over the bundled one: a table with a known id replaces that station's keys it
+names.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ __all__ = [
     "select_stations",
     "read_station_file",
     "bundled_station_file",
+    "DEFAULT_SETUP_S",
 ]
 
 #: Sun-elevation thresholds of the twilight classes (USNO / IAU definitions: the Sun's centre
@@ -56,7 +61,15 @@ _KEYS = {
     "twilight",
     "receiver",
     "kind",
+    "telescopes",
+    "setup_s",
+    "clear_sky",
+    "clear_sky_source",
 }
+
+#: Seconds between two links on one telescope when a station does not say (assumed: slew to the
+#: next rise point, beacon acquisition and tracking lock; not published for any QKD station).
+DEFAULT_SETUP_S = 120.0
 
 
 def twilight_angle_deg(setting: str | float | None) -> float | None:
@@ -134,6 +147,10 @@ class Station:
     receiver: str | None = None
     kind: str = "fixed"
     source: str = ""
+    telescopes: int = 1
+    setup_s: float = DEFAULT_SETUP_S
+    clear_sky: float | tuple[float, ...] | None = None
+    clear_sky_source: str = ""
 
     def __post_init__(self) -> None:
         where = f"station {self.id!r}" + (f" in {self.source}" if self.source else "")
@@ -161,6 +178,39 @@ class Station:
             twilight_angle_deg(self.twilight)
         except ValueError as err:
             raise ConfigError(f"{where}: {err}") from None
+        t = self.telescopes
+        if isinstance(t, bool) or not isinstance(t, int | float) or t != int(t) or t < 1:
+            raise ConfigError(f"{where}: telescopes = {t!r}; give a whole number of at least 1")
+        object.__setattr__(self, "telescopes", int(t))
+        g = self.setup_s
+        if isinstance(g, bool) or not isinstance(g, int | float) or not np.isfinite(g) or g < 0:
+            raise ConfigError(f"{where}: setup_s = {g!r}; give the seconds between two links (>= 0)")
+        object.__setattr__(self, "setup_s", float(g))
+        if self.clear_sky is not None:
+            values = self.clear_sky if isinstance(self.clear_sky, list | tuple) else [self.clear_sky]
+            if len(values) not in (1, 12) or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) and 0.0 <= v <= 1.0 for v in values
+            ):
+                raise ConfigError(
+                    f"{where}: clear_sky = {self.clear_sky!r}; give one probability in [0, 1] or "
+                    "twelve monthly ones (January first)"
+                )
+            value = float(values[0]) if len(values) == 1 else tuple(float(v) for v in values)
+            object.__setattr__(self, "clear_sky", value)
+
+    def clear_sky_probability(self, month: int | None = None) -> float:
+        """Probability that a pass finds a clear sky: the station's monthly value for ``month``
+        (1-12) when it gives twelve, else its annual value; 1.0 when it gives none (no weather
+        weighting)."""
+        if self.clear_sky is None:
+            return 1.0
+        if isinstance(self.clear_sky, tuple):
+            if month is None:
+                return float(np.mean(self.clear_sky))
+            if not 1 <= month <= 12:
+                raise ConfigError(f"month {month} is outside 1-12")
+            return self.clear_sky[month - 1]
+        return float(self.clear_sky)
 
     @property
     def twilight_deg(self) -> float | None:
@@ -190,6 +240,10 @@ class Station:
             "receiver": self.receiver,
             "kind": self.kind,
             "source": self.source,
+            "telescopes": self.telescopes,
+            "setup_s": self.setup_s,
+            "clear_sky": list(self.clear_sky) if isinstance(self.clear_sky, tuple) else self.clear_sky,
+            "clear_sky_source": self.clear_sky_source,
         }
 
 
@@ -240,7 +294,7 @@ def _build(sid: str, table: Mapping[str, Any]) -> Station:
     if table.get("horizon_mask") is not None:
         mask = HorizonMask.from_points(table["horizon_mask"], where=f"{where} horizon_mask")
     kwargs = {k: table[k] for k in _KEYS - {"horizon_mask"} if k in table}
-    for key in ("lat_deg", "lon_deg", "alt_m", "min_elevation_deg"):
+    for key in ("lat_deg", "lon_deg", "alt_m", "min_elevation_deg", "setup_s"):
         if key in kwargs and isinstance(kwargs[key], int) and not isinstance(kwargs[key], bool):
             kwargs[key] = float(kwargs[key])
     try:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import InputError
+from ..stations import DEFAULT_SETUP_S
 
 __all__ = [
     "Candidate",
@@ -30,9 +31,6 @@ __all__ = [
     "DEFAULT_REPOINT_S",
 ]
 
-#: Gap between two links on one ground telescope (s): slew to the next satellite's rise point,
-#: re-acquire the beacon and lock the tracking loops (assumed; per station in ``stations.toml``).
-DEFAULT_SETUP_S = 120.0
 #: Gap between two links of one satellite terminal (s): the platform slews to the next station
 #: and re-acquires its beacon (assumed; Micius re-pointed between Xinglong and Graz within one
 #: night, Liao et al., PRL 120, 030501 (2018), but the slew time is not published).
