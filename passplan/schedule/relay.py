@@ -1,0 +1,191 @@
+"""Trusted-relay key between two distant stations through satellites, replayed in time.
+
+During each link a satellite builds a key pool with the station it points at. Between stations A
+and B it acts as a trusted node: it announces ``K_A xor K_B`` over a public channel, so A and B
+share a key as long as the shorter of the two, and each pool bit is used once (the scheme Micius
+flew between Xinglong, Nanshan and Graz, Liao et al., PRL 120, 030501 (2018); Jinan-1 between
+Beijing and Stellenbosch, Li et al., Nature 640, 47 (2025)).
+
+The replay: a link's key joins its pool at the link's end (after sifting and post-processing).
+Whenever both pools of one satellite hold key, it relays at once (for a single pair, relaying as
+early as possible is never worse: pool bits only expire or overflow with time). Optional limits:
+``storage_bits``, the on-board store shared by the pair's two pools on one satellite (the oldest
+bits are discarded first), and ``lifetime_s``, after which a pool bit is discarded unused (both
+assumed operating rules; no flown figure is published).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ..errors import InputError
+
+__all__ = ["Deposit", "RelayResult", "relay"]
+
+
+@dataclass(frozen=True, slots=True)
+class Deposit:
+    """Key a satellite and a station share from one link, available from ``at``."""
+
+    station: str
+    satellite: str
+    at: datetime
+    bits: float
+
+    def __post_init__(self) -> None:
+        if self.at.tzinfo is None:
+            raise InputError(f"deposit at {self.station}: time {self.at.isoformat()} has no time zone")
+        if not (math.isfinite(self.bits) and self.bits >= 0):
+            raise InputError(f"deposit at {self.station}: {self.bits} bits; give a finite number >= 0")
+
+
+@dataclass(frozen=True)
+class RelayResult:
+    """Relayed key between a pair, in time."""
+
+    pair: tuple[str, str]
+    satellites: list[str]
+    relayed_bits: float
+    pool_bits: dict[str, float]  # key deposited at each station by the relaying satellites
+    timeline: list[tuple[datetime, float]]  # (time, cumulative relayed bits)
+    per_satellite: dict[str, float]
+    discarded_bits: float  # lost to the storage cap or the key lifetime
+    demand_bits: float | None = None
+    demand_met: datetime | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)  # each relay: time, sat, bits, pools
+
+    def to_dict(self) -> dict[str, Any]:
+        def iso(t: datetime) -> str:
+            return t.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+        return {
+            "pair": list(self.pair),
+            "satellites": self.satellites,
+            "relayed_bits": round(self.relayed_bits, 1),
+            "pool_bits": {k: round(v, 1) for k, v in self.pool_bits.items()},
+            "per_satellite": {k: round(v, 1) for k, v in self.per_satellite.items()},
+            "discarded_bits": round(self.discarded_bits, 1),
+            "timeline": [{"t_utc": iso(t), "relayed_bits": round(b, 1)} for t, b in self.timeline],
+            "demand_bits": self.demand_bits,
+            "demand_met_utc": None if self.demand_met is None else iso(self.demand_met),
+        }
+
+
+class _Pool:
+    """FIFO of (time, bits) for one station on one satellite."""
+
+    def __init__(self) -> None:
+        self.q: deque[list[float]] = deque()
+        self.total = 0.0
+
+    def add(self, t: float, bits: float) -> None:
+        if bits > 0:
+            self.q.append([t, bits])
+            self.total += bits
+
+    def take(self, bits: float) -> None:
+        """Remove ``bits`` oldest first."""
+        while bits > 1e-9 and self.q:
+            head = self.q[0]
+            used = min(head[1], bits)
+            head[1] -= used
+            bits -= used
+            self.total -= used
+            if head[1] <= 1e-9:
+                self.total -= head[1]
+                self.q.popleft()
+        self.total = max(self.total, 0.0)
+
+    def expire(self, before: float) -> float:
+        lost = 0.0
+        while self.q and self.q[0][0] < before:
+            lost += self.q.popleft()[1]
+        self.total -= lost
+        return lost
+
+    def oldest(self) -> float:
+        return self.q[0][0] if self.q else math.inf
+
+
+def relay(
+    deposits: Iterable[Deposit],
+    pair: tuple[str, str],
+    *,
+    satellites: Sequence[str] | None = None,
+    storage_bits: float | None = None,
+    lifetime_s: float | None = None,
+    demand_bits: float | None = None,
+) -> RelayResult:
+    """Replay trusted-relay key between ``pair`` through each satellite's pools, in time."""
+    a, b = pair
+    if a == b:
+        raise InputError(f"relay pair {a}:{b}: name two different stations")
+    if storage_bits is not None and not storage_bits > 0:
+        raise InputError(f"storage cap {storage_bits} bits must be positive")
+    if lifetime_s is not None and not lifetime_s > 0:
+        raise InputError(f"key lifetime {lifetime_s} s must be positive")
+    if demand_bits is not None and not (math.isfinite(demand_bits) and demand_bits > 0):
+        raise InputError(f"demand {demand_bits} bits: give a positive number of bits")
+    deps = [d for d in deposits if d.station in (a, b)]
+    if satellites is not None:
+        wanted = set(satellites)
+        deps = [d for d in deps if d.satellite in wanted]
+    serving = sorted({d.satellite for d in deps if d.station == a} & {d.satellite for d in deps if d.station == b})
+    if not serving:
+        raise InputError(
+            f"no satellite links with both {a} and {b} in these passes, so nothing can be relayed; "
+            "widen the window or add satellites that pass over both"
+        )
+    deps = sorted(
+        (d for d in deps if d.satellite in serving), key=lambda d: (d.at.timestamp(), d.satellite, d.station)
+    )
+    pools = {(s, st): _Pool() for s in serving for st in (a, b)}
+    per_sat = {s: 0.0 for s in serving}
+    deposited = {a: 0.0, b: 0.0}
+    discarded = 0.0
+    total = 0.0
+    timeline: list[tuple[datetime, float]] = []
+    events: list[dict[str, Any]] = []
+    met: datetime | None = None
+    for d in deps:
+        t = d.at.timestamp()
+        pa, pb = pools[(d.satellite, a)], pools[(d.satellite, b)]
+        if lifetime_s is not None:
+            discarded += pa.expire(t - lifetime_s) + pb.expire(t - lifetime_s)
+        (pa if d.station == a else pb).add(t, d.bits)
+        deposited[d.station] += d.bits
+        if storage_bits is not None:
+            while pa.total + pb.total > storage_bits + 1e-9:
+                older = pa if pa.oldest() <= pb.oldest() else pb
+                excess = pa.total + pb.total - storage_bits
+                before = older.total
+                older.take(min(excess, older.q[0][1]))
+                discarded += before - older.total
+        r = min(pa.total, pb.total)
+        if r > 0:
+            held = (pa.total, pb.total)
+            pa.take(r)
+            pb.take(r)
+            total += r
+            per_sat[d.satellite] += r
+            timeline.append((d.at, total))
+            events.append({"at": d.at, "satellite": d.satellite, "bits": r, "pool_a": held[0], "pool_b": held[1]})
+            if demand_bits is not None and met is None and total >= demand_bits:
+                met = d.at
+    return RelayResult(
+        pair=(a, b),
+        satellites=serving,
+        relayed_bits=total,
+        pool_bits=deposited,
+        timeline=timeline,
+        per_satellite=per_sat,
+        discarded_bits=discarded,
+        demand_bits=demand_bits,
+        demand_met=met,
+        events=events,
+    )

@@ -1,0 +1,214 @@
+"""Trusted relays in time and the integrated network's max flow, against hand-computed cases,
+networkx's max flow and the GYS fibre vector."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from passplan.errors import ConfigError, InputError, UnknownNameError
+from passplan.schedule.network import FibreModel, end_to_end, load_network, max_flow
+from passplan.schedule.relay import Deposit, relay
+
+T0 = datetime(2026, 12, 2, tzinfo=UTC)
+
+
+def dep(station: str, sat: str, minutes: float, bits: float) -> Deposit:
+    return Deposit(station, sat, T0 + timedelta(minutes=minutes), bits)
+
+
+def test_relay_hand_case_and_demand_time() -> None:
+    deps = [
+        dep("A", "S", 0, 5e5),
+        dep("B", "S", 100, 2e5),  # relays 2e5 (A keeps 3e5)
+        dep("B", "S", 200, 4e5),  # relays 3e5 (B keeps 1e5)
+        dep("A", "S", 300, 5e4),  # relays 5e4
+        dep("C", "S", 50, 9e9),  # another station: ignored
+    ]
+    r = relay(deps, ("A", "B"), demand_bits=5e5)
+    assert r.relayed_bits == pytest.approx(5.5e5)
+    assert [b for _, b in r.timeline] == pytest.approx([2e5, 5e5, 5.5e5])
+    assert r.demand_met == T0 + timedelta(minutes=200)
+    assert r.pool_bits == {"A": 5.5e5, "B": 6e5}
+    assert relay(deps, ("A", "B"), demand_bits=1e6).demand_met is None
+
+
+def test_relay_never_exceeds_what_both_pools_held() -> None:
+    rng = np.random.default_rng(4)
+    deps = [
+        dep(str(rng.choice(["A", "B"])), str(rng.choice(["S1", "S2"])), float(rng.uniform(0, 7 * 1440)), float(rng.integers(0, 1e6)))
+        for _ in range(200)
+    ]
+    for storage, life in ((None, None), (8e5, None), (None, 2 * 86400.0), (5e5, 86400.0)):
+        r = relay(deps, ("A", "B"), storage_bits=storage, lifetime_s=life)
+        for e in r.events:
+            assert e["bits"] <= min(e["pool_a"], e["pool_b"]) + 1e-6
+        cum = [b for _, b in r.timeline]
+        assert cum == sorted(cum)
+        for s in r.satellites:
+            a = sum(d.bits for d in deps if d.station == "A" and d.satellite == s)
+            b = sum(d.bits for d in deps if d.station == "B" and d.satellite == s)
+            assert r.per_satellite[s] <= min(a, b) + 1e-6
+            if storage is None and life is None:  # nothing lost: all of the smaller pool relays
+                assert r.per_satellite[s] == pytest.approx(min(a, b))
+        if storage is not None or life is not None:
+            assert r.discarded_bits > 0
+
+
+def test_relay_lifetime_and_storage_hand_cases() -> None:
+    deps = [dep("A", "S", 0, 1e5), dep("B", "S", 120, 1e5)]
+    assert relay(deps, ("A", "B"), lifetime_s=3600).relayed_bits == 0  # A's key expired after 1 h
+    assert relay(deps, ("A", "B"), lifetime_s=3 * 3600).relayed_bits == pytest.approx(1e5)
+    big = [dep("A", "S", 0, 1e5), dep("A", "S", 10, 1e5), dep("B", "S", 20, 3e5)]
+    capped = relay(big, ("A", "B"), storage_bits=1.5e5)
+    # the store holds 1.5e5: A keeps 1.5e5 of 2e5, then B's 3e5 arrives and overflows the oldest
+    assert capped.relayed_bits <= 1.5e5
+    assert capped.discarded_bits > 0
+
+
+@pytest.mark.parametrize(
+    "kwargs, needle",
+    [
+        ({"pair": ("A", "A")}, "two different"),
+        ({"pair": ("A", "Z")}, "no satellite links with both"),
+        ({"pair": ("A", "B"), "storage_bits": 0}, "storage"),
+        ({"pair": ("A", "B"), "lifetime_s": -1}, "lifetime"),
+        ({"pair": ("A", "B"), "demand_bits": -5}, "demand"),
+    ],
+)
+def test_relay_bad_input(kwargs, needle) -> None:
+    deps = [dep("A", "S", 0, 1.0), dep("B", "S", 1, 1.0)]
+    with pytest.raises(InputError, match=needle):
+        relay(deps, **kwargs)
+
+
+def test_max_flow_hand_case() -> None:
+    """The graph of Cormen et al., Introduction to Algorithms, Fig. 26.1, taken undirected (key
+    flows either way along a link): the directed value 23 rises to 24, the cut around t
+    (20 + 4); every other cut is larger (around s: 29)."""
+    cap = {("s", "v1"): 16, ("s", "v2"): 13, ("v1", "v3"): 12, ("v2", "v4"): 14,
+           ("v3", "t"): 20, ("v4", "t"): 4, ("v2", "v1"): 4, ("v3", "v2"): 9, ("v4", "v3"): 7}
+    value, flow, cut = max_flow(cap, "s", "t")
+    assert value == pytest.approx(24.0)
+    assert cut == {"s", "v1", "v2", "v3", "v4"}
+    assert flow[("v3", "t")] == pytest.approx(20.0) and flow[("v4", "t")] == pytest.approx(4.0)
+
+
+def test_max_flow_equals_networkx() -> None:
+    nx = pytest.importorskip("networkx")
+    rng = np.random.default_rng(9)
+    for _ in range(10):
+        n = 9
+        cap = {}
+        g = nx.Graph()
+        for u in range(n):
+            for v in range(u + 1, n):
+                if rng.random() < 0.35:
+                    c = float(rng.integers(1, 100))
+                    cap[(f"n{u}", f"n{v}")] = c
+                    g.add_edge(f"n{u}", f"n{v}", capacity=c)
+        if not (g.has_node("n0") and g.has_node(f"n{n - 1}")):
+            continue
+        ours, _, _ = max_flow(cap, "n0", f"n{n - 1}")
+        theirs = nx.maximum_flow_value(g, "n0", f"n{n - 1}")
+        assert ours == pytest.approx(theirs)
+
+
+def test_fibre_model_gys_vector() -> None:
+    """GYS parameters, infinite decoys: 2.555e-3 per pulse at 0 km (Ma et al. 2005; reference
+    README section 4), zero beyond the ~142 km cut-off."""
+    m = FibreModel()
+    assert m.rate_bps(0.0) / m.pulse_rate_hz == pytest.approx(2.555e-3, rel=2e-3)
+    assert m.rate_bps(150.0) == 0.0
+    assert m.rate_bps(50.0) > m.rate_bps(100.0) > 0
+
+
+NET = """
+[network]
+name = "test"
+[nodes.a]
+[nodes.b]
+[nodes.c]
+[nodes.d]
+[[links]]
+a = "a"
+b = "b"
+rate_bps = 10.0
+[[links]]
+a = "b"
+b = "c"
+rate_bps = 4.0
+[[links]]
+a = "c"
+b = "d"
+kind = "free-space"
+rate_bps = 100.0
+[stations]
+xinglong = "b"
+nanshan = "d"
+"""
+
+
+def test_network_hand_case_with_satellite(tmp_path: Path) -> None:
+    f = tmp_path / "net.toml"
+    f.write_text(NET)
+    net = load_network(f)
+    # a -> d over 100 s: a-b 1000 bits, then b-c 400 (+ satellite b~d min(pools))
+    ground = end_to_end(net, "a", "d", 100.0)
+    assert ground.key_bits == pytest.approx(400.0)
+    assert ground.bottlenecks == [{"a": "b", "b": "c", "kind": "fibre", "capacity_bits": 400.0}]
+    pools = {("xinglong", "micius"): 300.0, ("nanshan", "micius"): 250.0, ("graz", "micius"): 1e6}
+    both = end_to_end(net, "a", "d", 100.0, pools)
+    assert both.key_bits == pytest.approx(650.0)  # 400 by fibre + min(300, 250) by the satellite
+    assert sum(b for _, b in both.paths) == pytest.approx(650.0)
+    assert ["a", "b", "sat:micius", "d"] in [p for p, _ in both.paths]
+
+
+@pytest.mark.parametrize(
+    "text, err, needle",
+    [
+        (NET.replace('b = "c"\nrate_bps = 4.0', 'b = "zz"\nrate_bps = 4.0'), UnknownNameError, "zz"),
+        (NET.replace("rate_bps = 4.0", "rate_bps = -4.0"), ConfigError, "rate_bps"),
+        (NET.replace("rate_bps = 4.0", "length_km = 0"), ConfigError, "length_km"),
+        (NET + "\n[bogus]\n", UnknownNameError, "bogus"),
+        ("[nodes]\n", ConfigError, "no \\[nodes"),
+        ("[nodes.a\n", ConfigError, "invalid TOML"),
+    ],
+)
+def test_network_bad_files(tmp_path: Path, text: str, err: type, needle: str) -> None:
+    f = tmp_path / "net.toml"
+    f.write_text(text)
+    with pytest.raises(err, match=needle):
+        load_network(f)
+
+
+def test_network_disconnected_and_unknown_nodes(tmp_path: Path) -> None:
+    f = tmp_path / "net.toml"
+    f.write_text(NET + '\n[nodes.island]\n')
+    net = load_network(f)
+    with pytest.raises(InputError, match="no path of links"):
+        end_to_end(net, "a", "island", 10.0)
+    with pytest.raises(UnknownNameError):
+        end_to_end(net, "a", "nowhere", 10.0)
+    with pytest.raises(InputError, match="two different"):
+        end_to_end(net, "a", "a", 10.0)
+
+
+def test_bundled_integrated_network() -> None:
+    """The Chen et al. 2021-style example: Nanshan reaches Shanghai only through satellites."""
+    from importlib.resources import files
+
+    net = load_network(Path(str(files("passplan") / "data" / "networks" / "china-integrated.toml")))
+    assert {"nanshan", "xinglong", "beijing", "jinan", "hefei", "shanghai"} <= set(net.nodes)
+    assert all(ln.source for ln in net.links)
+    day = 86400.0
+    with pytest.raises(InputError, match="no path"):
+        end_to_end(net, "nanshan", "shanghai", day)
+    r = end_to_end(net, "nanshan", "shanghai", day, {("xinglong", "micius"): 3e5, ("nanshan", "micius"): 2e5})
+    assert r.key_bits == pytest.approx(2e5)
+    assert r.bottlenecks[0]["kind"] == "satellite"
+    fibre_only = end_to_end(net, "xinglong", "shanghai", day)
+    assert fibre_only.key_bits == pytest.approx(min(ln.rate_bps for ln in net.links) * day)
