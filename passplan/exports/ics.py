@@ -1,0 +1,121 @@
+"""iCalendar (RFC 5545) events for passes and scheduled links, through the ``icalendar`` library.
+
+One VEVENT per pass or link, in UTC (``Z`` times need no VTIMEZONE block). UIDs are UUIDv5 of
+the pass uid (or the link's uid) in a fixed passplan namespace, so re-running a plan updates the
+same calendar entries instead of duplicating them. ``DTSTAMP`` (required by RFC 5545 3.6.1) is
+the creation time, settable so that the same inputs give the same file.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..errors import InputError
+
+__all__ = ["CalendarEvent", "events_from_records", "to_ics", "NAMESPACE", "PRODID"]
+
+#: The UUIDv5 namespace of passplan's calendar UIDs (a fixed random UUID).
+NAMESPACE = uuid.UUID("6f0c1c2e-5d0b-4c57-9a0e-5a3c1c5e2f71")
+PRODID = "-//passplan//satellite QKD pass planner//EN"
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEvent:
+    uid_source: str  # the stable id the UID derives from (a pass uid)
+    start: datetime
+    end: datetime
+    summary: str
+    description: str = ""
+    location: str = ""
+
+    @property
+    def uid(self) -> str:
+        return f"{uuid.uuid5(NAMESPACE, self.uid_source)}@passplan"
+
+
+def _parse_z(text: str, what: str) -> datetime:
+    try:
+        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        raise InputError(f"{what} {text!r} is not an ISO-8601 UTC time") from None
+    if t.tzinfo is None:
+        raise InputError(f"{what} {text!r} has no time zone")
+    return t.astimezone(UTC)
+
+
+def _bits(v: Any) -> str:
+    if v is None:
+        return "n/a"
+    v = float(v)
+    if v >= 1e6:
+        return f"{v / 1e6:.3g} Mbit"
+    if v >= 1e3:
+        return f"{v / 1e3:.3g} kbit"
+    return f"{v:.0f} bit"
+
+
+def events_from_records(records: Iterable[Mapping[str, Any]], kind: str = "pass") -> list[CalendarEvent]:
+    """Events from pass records (``uid``, ``aos_utc``, ``los_utc`` ...) or schedule links
+    (``pass_uid``, ``start_utc``, ``end_utc`` ...): the key and elevations go in the description."""
+    out = []
+    for r in records:
+        if "start_utc" in r:  # a scheduled link
+            start, end = _parse_z(r["start_utc"], "start_utc"), _parse_z(r["end_utc"], "end_utc")
+            src = f"{r['pass_uid']}/{r['start_utc']}" if r.get("handover") else str(r["pass_uid"])
+        else:
+            start, end = _parse_z(r["aos_utc"], "aos_utc"), _parse_z(r["los_utc"], "los_utc")
+            src = str(r.get("uid") or f"{r['satellite']}-{r['station']}-{r['aos_utc']}")
+        lines = [f"{kind}: {r['satellite']} over {r['station']}", f"UTC {r.get('aos_utc', r.get('start_utc'))} to {r.get('los_utc', r.get('end_utc'))}"]
+        for key, label in (
+            ("max_el_deg", "maximum elevation (deg)"),
+            ("aos_az_deg", "azimuth at AOS (deg)"),
+            ("los_az_deg", "azimuth at LOS (deg)"),
+            ("min_range_km", "minimum range (km)"),
+        ):
+            if r.get(key) is not None:
+                lines.append(f"{label}: {r[key]}")
+        key_bits = r.get("secret_key_bits", r.get("key_bits"))
+        if key_bits is not None:
+            lines.append(f"forecast key: {_bits(key_bits)}")
+        if r.get("expected_key_bits") is not None:
+            lines.append(f"expected key (clear-sky weighted): {_bits(r['expected_key_bits'])}")
+        if r.get("handover"):
+            lines.append("hand-over: the satellite switches station during this pass")
+        if r.get("pass_uid") or r.get("uid"):
+            lines.append(f"pass uid: {r.get('pass_uid') or r.get('uid')}")
+        summary = f"QKD {r['satellite']} -> {r['station']}"
+        if key_bits is not None:
+            summary += f" ({_bits(key_bits)})"
+        out.append(CalendarEvent(src, start, end, summary, "\n".join(lines), str(r["station"])))
+    return out
+
+
+def to_ics(events: Iterable[CalendarEvent], dtstamp: datetime | None = None, name: str = "passplan") -> str:
+    """The VCALENDAR text of ``events`` (CRLF line ends, folded by the library as RFC 5545 wants)."""
+    from icalendar import Calendar, Event
+
+    stamp = (dtstamp or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name)
+    for e in sorted(events, key=lambda e: (e.start, e.uid)):
+        ev = Event()
+        ev.add("uid", e.uid)
+        ev.add("dtstamp", stamp)
+        ev.add("dtstart", e.start.astimezone(UTC).replace(microsecond=0))
+        end = e.end.astimezone(UTC)  # seconds resolution: the event covers the whole window
+        ev.add("dtend", end.replace(microsecond=0) + timedelta(seconds=1 if end.microsecond else 0))
+        ev.add("summary", e.summary)
+        if e.description:
+            ev.add("description", e.description)
+        if e.location:
+            ev.add("location", e.location)
+        ev.add("categories", ["QKD"])
+        cal.add_component(ev)
+    return cal.to_ical().decode("utf-8")
