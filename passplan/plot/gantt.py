@@ -1,0 +1,63 @@
+"""A schedule as a Gantt chart: one row per station, one bar per link coloured by satellite and
+labelled with its expected key, hand-over links hatched, and the relay pairs' totals listed."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from .common import figure_bytes, new_figure
+
+__all__ = ["plot_schedule"]
+
+
+def _bits(v: float) -> str:
+    if v >= 1e6:
+        return f"{v / 1e6:.2f} Mb"
+    if v >= 1e3:
+        return f"{v / 1e3:.0f} kb"
+    return f"{v:.0f} b"
+
+
+def plot_schedule(plan: Any, fmt: str = "png", title: str | None = None) -> bytes:
+    """The Gantt chart of a :class:`passplan.schedule.Plan` as ``fmt`` bytes."""
+    from matplotlib import colormaps
+    from matplotlib.dates import DateFormatter, date2num
+    from matplotlib.patches import Patch
+
+    links = list(plan.links)
+    stations = sorted({c.station for c in links} | set(plan.per_station))
+    sats = sorted({c.satellite for c in links})
+    colours = colormaps["tab10"]
+    colour = {s: colours(k % 10) for k, s in enumerate(sats)}
+    row = {s: k for k, s in enumerate(stations)}
+    fig = new_figure(11, 1.6 + 0.7 * max(len(stations), 1))
+    ax = fig.add_subplot(1, 1, 1)
+    for c in links:
+        x0, x1 = date2num(c.start.astimezone(UTC)), date2num(c.end.astimezone(UTC))
+        ax.barh(
+            row[c.station], x1 - x0, left=x0, height=0.6, color=colour[c.satellite],
+            hatch="//" if c.handover else None, edgecolor="black", linewidth=0.5,
+        )
+        ax.annotate(
+            _bits(c.expected_key_bits), ((x0 + x1) / 2, row[c.station] - 0.32), ha="center", va="bottom", fontsize=6,
+        )
+    ax.set_yticks(range(len(stations)), [f"{s}\n{_bits(plan.per_station.get(s, 0.0))}" for s in stations], fontsize=8)
+    ax.set_ylim(-0.8, len(stations) - 0.3)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(DateFormatter("%m-%d %H:%M"))
+    ax.set_xlabel("time (UTC)")
+    ax.grid(axis="x", alpha=0.3)
+    handles = [Patch(facecolor=colour[s], edgecolor="black", label=s) for s in sats]
+    if any(c.handover for c in links):
+        handles.append(Patch(facecolor="white", edgecolor="black", hatch="//", label="hand-over"))
+    if handles:
+        ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    s = plan.solver
+    head = title or f"schedule ({plan.objective}): {_bits(sum(c.expected_key_bits for c in links))} expected key"
+    sub = f"{s.method} {s.status}" + (f", gap {s.gap:.1e}" if s.gap is not None else "")
+    pairs = ", ".join(f"{k} {_bits(v)}" for k, v in sorted(plan.per_pair.items()))
+    ax.set_title(f"{head}\n{sub}" + (f"\nrelay pairs: {pairs}" if pairs else ""), fontsize=9)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return figure_bytes(fig, fmt)
