@@ -1,0 +1,23 @@
+"""Coverage of satellite fleets over a latitude/longitude grid: passes, access and usable time per
+day, gaps between usable accesses, the day/night split; chunked (satellite groups x latitude
+bands x time blocks), reduced per chunk, and run in-process, on a process pool or on Dask with
+identical results. See :func:`coverage`."""
+
+from __future__ import annotations
+
+from .chunk import CoverageConstraints
+from .grid import Grid, cap_fraction, footprint_half_angle_deg, parse_region
+from .run import METRICS, CoverageResult, Estimate, coverage, estimate
+
+__all__ = [
+    "coverage",
+    "CoverageResult",
+    "CoverageConstraints",
+    "Grid",
+    "parse_region",
+    "footprint_half_angle_deg",
+    "cap_fraction",
+    "estimate",
+    "Estimate",
+    "METRICS",
+]

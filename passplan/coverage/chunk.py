@@ -1,0 +1,256 @@
+"""One chunk of a coverage study: a group of satellites over a band of grid cells during a time
+block, reduced inside the chunk to per-cell counts and bitmaps (never a list of passes).
+
+Per satellite, the block is propagated once (SGP4 through :class:`passplan.geometry.Scene`); the
+cells outside its footprint are pruned by grid index arithmetic (the rows and column ranges a
+footprint cap can touch at each sample, a superset computed for the polar radius), and the
+elevation is computed only for the (cell, sample) pairs left, elementwise, so results do not
+depend on the BLAS in use or on how the work was split. Then:
+
+* ``passes``: starts of visibility per satellite and cell (above the minimum elevation); one
+  sample before the block tells whether a pass was already under way, so a pass is counted once
+  whichever block holds its start;
+* bitmaps (one bit per cell and sample, packed) of the union over the group's satellites:
+  ``access`` (visible), ``usable`` (visible and every constraint), ``usable_dark`` (usable with
+  the cell in darkness at the twilight angle; without a darkness constraint the difference to
+  ``usable`` is what a daylight-capable terminal adds);
+* ``usable_passes``: starts of usable runs per satellite and cell.
+
+Samples are ``step_s`` apart; a sample stands for the ``step_s`` that follows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from ..geometry import WGS84_F, Scene, enu_matrices, station_ecef_km
+
+__all__ = ["CoverageConstraints", "ChunkTask", "ChunkResult", "run_chunk", "TWILIGHT_DEFAULT_DEG"]
+
+#: Darkness at a cell for the day/night split when no darkness constraint is set: nautical
+#: twilight, the bundled stations' setting.
+TWILIGHT_DEFAULT_DEG = -12.0
+_R_POLAR_KM = 6356.752  # WGS-84 polar radius: the smallest Earth radius widens the pruning cap
+
+
+@dataclass(frozen=True)
+class CoverageConstraints:
+    """What a usable sample needs: minimum elevation; Sun below ``darkness_deg`` at the cell
+    (None: no darkness constraint); the satellite in Earth shadow (``eclipse`` True) or sunlit
+    (False); a minimum Sun separation from the line of sight."""
+
+    min_elevation_deg: float = 10.0
+    darkness_deg: float | None = None
+    eclipse: bool | None = None
+    min_sun_sep_deg: float | None = None
+    split_twilight_deg: float = TWILIGHT_DEFAULT_DEG
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Everything one chunk needs (picklable: satellites rebuild their SGP4 state). The cells are
+    the rows ``rows_lat_deg`` of a regular grid: ``n_lon`` columns from ``lon0_deg`` by
+    ``step_deg`` (a global grid wraps in longitude)."""
+
+    satellites: tuple[Any, ...]
+    group: int
+    band: int
+    block: int
+    rows_lat_deg: np.ndarray
+    lon0_deg: float
+    step_deg: float
+    n_lon: int
+    start: datetime
+    n_samples: int
+    step_s: float
+    constraints: CoverageConstraints
+
+    @property
+    def wraps(self) -> bool:
+        return abs(self.n_lon * self.step_deg - 360.0) < 1e-9
+
+    def cells(self) -> tuple[np.ndarray, np.ndarray]:
+        lon = self.lon0_deg + (np.arange(self.n_lon) + 0.5) * self.step_deg
+        lat, lo = np.meshgrid(np.asarray(self.rows_lat_deg, float), lon, indexing="ij")
+        return lat.ravel(), lo.ravel()
+
+
+@dataclass
+class ChunkResult:
+    group: int
+    band: int
+    block: int
+    n_samples: int
+    passes: np.ndarray  # int64 (cells,)
+    usable_passes: np.ndarray  # int64 (cells,)
+    access: np.ndarray  # packed bits (cells, ceil(n/8))
+    usable: np.ndarray
+    usable_dark: np.ndarray
+
+
+def _cell_frames(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    pos = station_ecef_km(lat, lon, np.zeros(lat.size))
+    up = enu_matrices(lat, lon)[:, 2, :]
+    return pos, up
+
+
+def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ``counts[i]`` items of owner i: the owner of each item and its rank within its owner."""
+    owner = np.repeat(np.arange(counts.size), counts)
+    first = np.cumsum(counts) - counts
+    return owner, np.arange(owner.size) - first[owner]
+
+
+def footprint_candidates(
+    task: ChunkTask, r: np.ndarray, ok: np.ndarray, e_min_rad: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(cell, sample) pairs whose cell centre may see the satellite at ``r`` (nt, 3): those within
+    the footprint cap (computed for the polar radius, so a superset anywhere on the ellipsoid)
+    plus a 0.05 deg margin, found by grid index arithmetic rather than by testing every cell."""
+    rn = np.linalg.norm(r, axis=1)
+    lat_s = np.degrees(np.arcsin(np.clip(r[:, 2] / rn, -1.0, 1.0)))
+    lon_s = np.degrees(np.arctan2(r[:, 1], r[:, 0]))
+    with np.errstate(invalid="ignore"):
+        lam = np.degrees(np.arccos(np.clip(_R_POLAR_KM * np.cos(e_min_rad) / rn, -1.0, 1.0)) - e_min_rad)
+    lam = np.where(ok & (lam > 0), lam + 0.05, -1.0)
+    # cell rows in geocentric latitude (the cap is a circle of geocentric directions)
+    e2 = WGS84_F * (2.0 - WGS84_F)
+    rows = np.degrees(np.arctan((1.0 - e2) * np.tan(np.radians(np.asarray(task.rows_lat_deg, float)))))
+    order = np.argsort(rows)
+    rows_sorted = rows[order]
+    lo = np.searchsorted(rows_sorted, lat_s - lam, "left")
+    hi = np.searchsorted(rows_sorted, lat_s + lam, "right")
+    counts = np.where(lam > 0, np.maximum(hi - lo, 0), 0)
+    t_i, rank = _expand(counts)
+    row_i = order[lo[t_i] + rank]
+    phi = np.radians(rows[row_i])
+    phs = np.radians(lat_s[t_i])
+    lam_r = np.radians(lam[t_i])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        arg = (np.cos(lam_r) - np.sin(phi) * np.sin(phs)) / (np.cos(phi) * np.cos(phs))
+    keep = arg <= 1.0
+    t_i, row_i, arg = t_i[keep], row_i[keep], arg[keep]
+    half = np.degrees(np.arccos(np.clip(arg, -1.0, 1.0)))  # longitude half-width (deg)
+    d, n_lon = task.step_deg, task.n_lon
+    period = 360.0 / d
+    x = ((lon_s[t_i] - task.lon0_deg) % 360.0) / d - 0.5  # sub-satellite column coordinate
+    c_lo = np.ceil(x - half / d).astype(np.int64)
+    c_hi = np.floor(x + half / d).astype(np.int64)
+    if task.wraps:
+        full = (c_hi - c_lo + 1) >= n_lon
+        c_lo = np.where(full, 0, c_lo)
+        c_hi = np.where(full, n_lon - 1, c_hi)
+        cnt = c_hi - c_lo + 1
+        owner, k = _expand(cnt)
+        col = (c_lo[owner] + k) % n_lon
+    else:
+        parts_owner, parts_col = [], []
+        for shift in (-period, 0.0, period):
+            a = np.maximum(c_lo + int(round(shift)), 0)
+            b = np.minimum(c_hi + int(round(shift)), n_lon - 1)
+            cnt = np.maximum(b - a + 1, 0)
+            o, k = _expand(cnt)
+            parts_owner.append(o)
+            parts_col.append(a[o] + k)
+        owner = np.concatenate(parts_owner)
+        col = np.concatenate(parts_col)
+    return row_i[owner] * n_lon + col, t_i[owner]
+
+
+def run_chunk(task: ChunkTask) -> ChunkResult:
+    """Reduce one chunk (see the module docstring)."""
+    c = task.constraints
+    n, step = task.n_samples, task.step_s
+    s = (np.arange(n + 1) - 1.0) * step  # one sample before the block
+    scene = Scene(
+        [sat.satrec for sat in task.satellites],
+        [],
+        task.start - timedelta(seconds=step),
+        task.start + timedelta(seconds=n * step),
+    )
+    pos, err = scene.sat_ecef_grid(s)  # (nsat, nt, 3)
+    sun = scene.sun_ecef(s)
+    sun_hat = sun / np.linalg.norm(sun, axis=1, keepdims=True)
+    lat, lon = task.cells()
+    cell, up = _cell_frames(lat, lon)
+    nc, nt = cell.shape[0], n + 1
+    sin_min = np.sin(np.radians(c.min_elevation_deg))
+    e_min = np.radians(c.min_elevation_deg)
+    sin_split = np.sin(np.radians(c.split_twilight_deg))
+    sin_dark = None if c.darkness_deg is None else np.sin(np.radians(c.darkness_deg))
+    cos_sun_sep = None if c.min_sun_sep_deg is None else np.cos(np.radians(c.min_sun_sep_deg))
+    access = np.zeros(nc * nt, bool)
+    usable = np.zeros(nc * nt, bool)
+    usable_dark = np.zeros(nc * nt, bool)
+    passes = np.zeros(nc, np.int64)
+    usable_passes = np.zeros(nc, np.int64)
+
+    def starts(key: np.ndarray) -> np.ndarray:
+        """Cells of the runs' first samples, from sorted flat keys cell * nt + sample."""
+        new = np.ones(key.size, bool)
+        new[1:] = key[1:] != key[:-1] + 1
+        # a run cut by the cell boundary cannot continue: sample 0 of a cell always starts one,
+        # and sample 0 is the one before the block, so a run starting there is not counted
+        first_sample = key % nt == 0
+        return (key[new & ~first_sample] // nt).astype(np.int64)
+
+    for k in range(pos.shape[0]):
+        ok = err[k] == 0
+        r = pos[k]
+        ci, ti = footprint_candidates(task, r, ok, e_min)
+        if ci.size == 0:
+            continue
+        d = r[ti] - cell[ci]
+        dn = np.sqrt(np.einsum("ij,ij->i", d, d))
+        sin_el = np.einsum("ij,ij->i", d, up[ci]) / dn
+        v = sin_el > sin_min
+        ci, ti, d, dn = ci[v], ti[v], d[v], dn[v]
+        sin_sun = np.einsum("ij,ij->i", up[ci], sun_hat[ti])  # the Sun's elevation (sine) at the cell
+        good = np.ones(ci.size, bool)
+        if sin_dark is not None:
+            good &= sin_sun < sin_dark
+        if c.eclipse is not None:
+            lit = Scene.sunlit_margin_km(r, sun) > 0  # (nt,)
+            good &= ~lit[ti] if c.eclipse else lit[ti]
+        if cos_sun_sep is not None:
+            good &= np.einsum("ij,ij->i", d, sun_hat[ti]) / dn <= cos_sun_sep
+        key = np.sort(ci.astype(np.int64) * nt + ti)
+        passes += np.bincount(starts(key), minlength=nc)
+        access[key] = True
+        ukey = ci[good].astype(np.int64) * nt + ti[good]
+        ukey.sort()
+        usable_passes += np.bincount(starts(ukey), minlength=nc)
+        usable[ukey] = True
+        dark = good & (sin_sun < sin_split)
+        usable_dark[ci[dark].astype(np.int64) * nt + ti[dark]] = True
+
+    def pack(flat: np.ndarray) -> np.ndarray:
+        return np.packbits(flat.reshape(nc, nt)[:, 1:], axis=1)
+
+    return ChunkResult(
+        group=task.group,
+        band=task.band,
+        block=task.block,
+        n_samples=n,
+        passes=passes,
+        usable_passes=usable_passes,
+        access=pack(access),
+        usable=pack(usable),
+        usable_dark=pack(usable_dark),
+    )
+
+
+def unpack(bits: np.ndarray, n: int) -> np.ndarray:
+    """Bitmap rows back to booleans of length ``n``."""
+    return np.unpackbits(bits, axis=1, count=n).astype(bool)
+
+
+def satellite_groups(satellites: Sequence[Any], size: int) -> list[tuple[Any, ...]]:
+    """Consecutive groups of at most ``size`` satellites."""
+    size = max(1, int(size))
+    return [tuple(satellites[i : i + size]) for i in range(0, len(satellites), size)]

@@ -1,0 +1,230 @@
+"""A coverage study: plan the chunks, estimate the cost, run them (in-process, process pool or
+Dask), reduce them in a fixed order, and report per-cell metrics with area-weighted means."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from ..scale import run_tasks
+from ..times import require_aware
+from .chunk import ChunkResult, ChunkTask, CoverageConstraints, run_chunk, satellite_groups
+from .grid import Grid
+from .reduce import GAP_BINS, BlockState, block_state, combine_groups, fold, p95_gap_s
+
+__all__ = ["coverage", "CoverageResult", "estimate", "Estimate", "METRICS", "sampled_day_offsets"]
+
+#: Per-cell metrics, in output order.
+METRICS = (
+    "passes_per_day",
+    "access_min_per_day",
+    "usable_min_per_day",
+    "usable_dark_min_per_day",
+    "daylight_added_min_per_day",
+    "max_gap_h",
+    "p95_gap_h",
+)
+#: Memory one chunk may use (bytes): three boolean maps and their packed copies, about 6 bytes
+#: per cell and sample in :func:`run_chunk`, plus the footprint candidates.
+CHUNK_BUDGET_BYTES = 256 * 2**20
+_BYTES_PER_CELL_SAMPLE = 6
+DAY_S = 86400.0
+
+
+def _machine_memory_bytes() -> int:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 8 * 2**30
+
+
+def sampled_day_offsets(sample_days: int, year_days: int = 365) -> list[int]:
+    """``sample_days`` day offsets spread evenly over a year (0, 365/K, 2*365/K, ...)."""
+    if not isinstance(sample_days, int) or not 1 <= sample_days <= year_days:
+        raise InputError(f"--sample-days {sample_days!r}: give a whole number of days from 1 to {year_days}")
+    return [math.floor(k * year_days / sample_days) for k in range(sample_days)]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    cells: int
+    satellites: int
+    days: float
+    samples_per_day: int
+    work: float  # cell x satellite x sample evaluations (before pruning)
+    chunk_bytes: int
+    result_bytes: int
+    chunks: int
+    rows_per_band: int
+    machine_bytes: int
+
+    def describe(self) -> str:
+        return (
+            f"{self.cells:,} cells x {self.satellites} satellites x {self.days:g} days "
+            f"({self.work:.3g} cell-satellite samples, {self.chunks} chunks of about "
+            f"{self.chunk_bytes / 2**20:.0f} MB, results {self.result_bytes / 2**20:.0f} MB)"
+        )
+
+
+def estimate(grid: Grid, n_sats: int, days: float, step_s: float, group_size: int, workers: int = 1) -> Estimate:
+    """The cost of a study before it starts; refuses (InputError, with the way out) what would
+    not fit in this machine's memory."""
+    per_day = round(DAY_S / step_s)
+    nt = min(per_day, max(1, round(days * DAY_S / step_s))) + 1
+    rows = max(1, int(CHUNK_BUDGET_BYTES // (_BYTES_PER_CELL_SAMPLE * nt * grid.n_lon)))
+    rows = min(rows, grid.n_lat)
+    chunk = _BYTES_PER_CELL_SAMPLE * nt * grid.n_lon * rows
+    result = grid.n_cells * (GAP_BINS * 4 + 12 * 8)
+    blocks = max(1, math.ceil(days))
+    chunks = math.ceil(grid.n_lat / rows) * math.ceil(n_sats / group_size) * blocks
+    est = Estimate(
+        grid.n_cells, n_sats, days, per_day, float(grid.n_cells) * n_sats * days * per_day, chunk, result,
+        chunks, rows, _machine_memory_bytes(),
+    )
+    need = result * 2 + chunk * max(1, workers)
+    if need > 0.6 * est.machine_bytes:
+        raise InputError(
+            f"this study needs about {need / 2**30:.1f} GB ({est.describe()}), more than this machine's "
+            f"{est.machine_bytes / 2**30:.0f} GB allow; use a coarser --grid-deg, a --region, fewer --workers, "
+            "or run it on a Dask cluster (--scheduler) with more memory per worker"
+        )
+    return est
+
+
+@dataclass
+class CoverageResult:
+    """Per-cell metrics of a study and its area-weighted summary."""
+
+    grid: Grid
+    days: float
+    step_s: float
+    constraints: CoverageConstraints
+    lat_deg: np.ndarray
+    lon_deg: np.ndarray
+    metrics: dict[str, np.ndarray]
+    counts: dict[str, np.ndarray] = field(default_factory=dict)  # the integer totals behind them
+    satellites: int = 0
+
+    def area_weighted(self) -> dict[str, float | None]:
+        """Area-weighted (cos latitude) mean of each metric over the cells that have a value."""
+        w = self.grid.area_weights()
+        out: dict[str, float | None] = {}
+        for name, v in self.metrics.items():
+            ok = np.isfinite(v)
+            out[name] = float(np.sum(w[ok] * v[ok]) / np.sum(w[ok])) if ok.any() else None
+        return out
+
+    def zonal(self, name: str) -> np.ndarray:
+        """Mean of a metric along each latitude row (cells in a row have equal areas)."""
+        v = self.metrics[name].reshape(self.grid.n_lat, self.grid.n_lon)
+        with np.errstate(invalid="ignore"):
+            return np.nanmean(np.where(np.isfinite(v), v, np.nan), axis=1)
+
+    def records(self) -> list[dict[str, Any]]:
+        cols = {k: np.round(v, 4) for k, v in self.metrics.items()}
+        lat, lon = np.round(self.lat_deg, 6).tolist(), np.round(self.lon_deg, 6).tolist()
+        lists = {k: [None if not math.isfinite(x) else x for x in v.tolist()] for k, v in cols.items()}
+        return [
+            {"lat_deg": lat[i], "lon_deg": lon[i], **{k: lists[k][i] for k in METRICS if k in lists}}
+            for i in range(len(lat))
+        ]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "cells": self.grid.n_cells,
+            "grid_deg": self.grid.step_deg,
+            "days": self.days,
+            "satellites": self.satellites,
+            "step_s": self.step_s,
+            "area_weighted": {k: (None if v is None else round(v, 4)) for k, v in self.area_weighted().items()},
+        }
+
+
+def coverage(
+    satellites: Sequence[Any],
+    grid: Grid,
+    start: datetime,
+    days: float = 1.0,
+    *,
+    sample_days: int | None = None,
+    constraints: CoverageConstraints | None = None,
+    step_s: float = 30.0,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    group_size: int = 16,
+    progress: Callable[[int, int], None] | None = None,
+) -> CoverageResult:
+    """Coverage metrics of ``satellites`` over ``grid`` for ``days`` from ``start`` (or for
+    ``sample_days`` single days spread over the year from ``start``)."""
+    start = require_aware(start, "start")
+    c = constraints or CoverageConstraints()
+    if not satellites:
+        raise InputError("no satellites to study; give --sats")
+    if not (math.isfinite(step_s) and 1.0 <= step_s <= 600.0):
+        raise InputError(f"step {step_s} s: give a sampling step between 1 and 600 s")
+    if DAY_S % step_s:
+        raise InputError(f"step {step_s} s must divide a day (86400 s), e.g. 10, 20, 30 or 60")
+    if sample_days is not None:
+        offsets = sampled_day_offsets(sample_days)
+        blocks = [(float(o) * DAY_S, round(DAY_S / step_s)) for o in offsets]
+        study_days = float(sample_days)
+    else:
+        if not (math.isfinite(days) and days > 0):
+            raise InputError(f"--days {days}: give a positive number of days")
+        total = round(days * DAY_S / step_s)
+        if total < 1:
+            raise InputError(f"--days {days} is shorter than one {step_s:g} s sample")
+        per = round(DAY_S / step_s)
+        blocks = [(float(k) * step_s, min(per, total - k)) for k in range(0, total, per)]
+        study_days = total * step_s / DAY_S
+    est = estimate(grid, len(satellites), study_days, step_s, group_size, workers or 1)
+    lat_all, lon_all = grid.cells()
+    rows = grid.lat_centres()
+    bands = grid.bands(est.rows_per_band)
+    groups = satellite_groups(list(satellites), group_size)
+    tasks = [
+        ChunkTask(
+            satellites=g, group=gi, band=bi, block=ki, rows_lat_deg=rows[band], lon0_deg=grid.lon0,
+            step_deg=grid.step_deg, n_lon=grid.n_lon, start=start + timedelta(seconds=t0), n_samples=n,
+            step_s=step_s, constraints=c,
+        )
+        for ki, (t0, n) in enumerate(blocks)
+        for bi, band in enumerate(bands)
+        for gi, g in enumerate(groups)
+    ]
+    per_band: list[BlockState | None] = [None] * len(bands)
+    pending: list[ChunkResult] = []
+    for res in run_tasks(run_chunk, tasks, workers=workers, scheduler=scheduler, progress=progress):
+        pending.append(res)
+        if len(pending) < len(groups):
+            continue
+        combined = combine_groups(pending)
+        pending = []
+        t0, _ = blocks[combined.block]
+        state = block_state(combined, t0, step_s)
+        prev = per_band[combined.band]
+        per_band[combined.band] = state if prev is None else fold(prev, state, step_s)
+    states = [s for s in per_band if s is not None]
+    cat = {k: np.concatenate([getattr(s, k) for s in states]) for k in (
+        "passes", "usable_passes", "access_samples", "usable_samples", "usable_dark_samples", "max_gap_s"
+    )}
+    p95 = np.concatenate([p95_gap_s(s, step_s) for s in states])
+    has_gap = np.concatenate([s.gap_hist.sum(axis=1) > 0 for s in states])
+    minutes = step_s / 60.0 / study_days
+    metrics = {
+        "passes_per_day": cat["passes"] / study_days,
+        "access_min_per_day": cat["access_samples"] * minutes,
+        "usable_min_per_day": cat["usable_samples"] * minutes,
+        "usable_dark_min_per_day": cat["usable_dark_samples"] * minutes,
+        "daylight_added_min_per_day": (cat["usable_samples"] - cat["usable_dark_samples"]) * minutes,
+        "max_gap_h": np.where(has_gap, cat["max_gap_s"] / 3600.0, np.nan),
+        "p95_gap_h": p95 / 3600.0,
+    }
+    return CoverageResult(grid, study_days, step_s, c, lat_all, lon_all, metrics, cat, len(satellites))
