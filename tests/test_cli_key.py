@@ -32,13 +32,73 @@ def test_key_json(series):
     assert rec["secret_key_bits"] > 0 and rec["limiting"] is None
 
 
+@pytest.fixture()
+def key_baseline(series):
+    """``passplan key SERIES --format json`` with the built-in protocol: optimised two-decoy
+    BB84 with Chernoff bounds at 1e8 pulses/s."""
+    res = runner.invoke(app, ["key", str(series), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    base = json.loads(res.stdout)
+    assert base["secret_key_bits"] > 0 and base["optimised"] is True
+    assert (base["decoys"], base["bounds"], len(base["intensities"])) == (2, "chernoff", 3)
+    assert base["pulses"] == pytest.approx(1e8 * base["key_window_s"])
+    return base
+
+
 @pytest.mark.parametrize("args", [["--decoys", "1"], ["--bounds", "hoeffding"],
                                   ["--fixed-params"], ["--pulses-per-s", "5e8"],
                                   ["--protocol", "micius"]])
-def test_key_options(series, args):
+def test_key_options(series, key_baseline, args):
+    """Each option changes what it names, and only that, against the default run."""
+    from passplan.keyrate import Protocol
+
     res = runner.invoke(app, ["key", str(series), "--format", "json", *args])
     assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout)["secret_key_bits"] >= 0
+    rec, base = json.loads(res.stdout), key_baseline
+    n_rows = len(series.read_text().splitlines()) - 1
+    assert rec["secret_key_bits"] > 0 and rec["limiting"] is None
+    assert rec["secret_key_bits"] != base["secret_key_bits"]
+    assert sum(rec["probabilities"]) == pytest.approx(1.0)
+    changed: set[str] = set()
+    if args[0] == "--decoys":
+        # one decoy (Rusca 2018): signal and decoy only, no vacuum state
+        changed = {"decoys"}
+        assert rec["decoys"] == 1
+        assert len(rec["intensities"]) == len(rec["probabilities"]) == 2
+        assert rec["intensities"][0] > rec["intensities"][1] > 0.0
+    elif args[0] == "--bounds":
+        # Hoeffding's deviation ignores the mean; Chernoff's is tighter for these small counts
+        changed = {"bounds"}
+        assert rec["bounds"] == "hoeffding"
+        assert rec["secret_key_bits"] < base["secret_key_bits"]
+    elif args[0] == "--fixed-params":
+        # the protocol's own parameters and every slot; the optimiser can only do better
+        changed = {"optimised"}
+        pr = Protocol()
+        assert rec["optimised"] is False
+        assert rec["p_x"] == pr.p_x
+        assert rec["intensities"] == list(pr.intensities)
+        assert rec["probabilities"] == list(pr.probabilities)
+        assert rec["n_slots"] == n_rows
+        assert (rec["window_start_s"], rec["window_end_s"]) == (-200.0, 201.0)
+        assert rec["secret_key_bits"] < base["secret_key_bits"]
+    elif args[0] == "--pulses-per-s":
+        # five times the pulses over the same transmittance: more key
+        assert rec["pulses"] == pytest.approx(5e8 * rec["key_window_s"])
+        assert rec["secret_key_bits"] > base["secret_key_bits"]
+    elif args[0] == "--protocol":
+        # the bundled micius protocol: the flown settings of Liao et al. 2017 (100 MHz source,
+        # mean photon numbers 0.8/0.1/0, sent with probabilities 0.5/0.25/0.25), not optimised
+        changed = {"optimised"}
+        assert rec["optimised"] is False
+        assert rec["intensities"] == [0.8, 0.1, 0.0]
+        assert rec["probabilities"] == [0.5, 0.25, 0.25]
+        assert rec["pulses"] == pytest.approx(1e8 * rec["key_window_s"])
+        assert rec["n_slots"] == n_rows
+    else:
+        pytest.fail(f"no expectation written for {args}")
+    for key in {"decoys", "bounds", "optimised", "error_model", "ec_method", "sampled"} - changed:
+        assert rec[key] == base[key], key
 
 
 def test_key_table(series):
