@@ -160,3 +160,29 @@ def test_sampled_days_and_memory_refusal() -> None:
     assert r.days == 4.0
     with pytest.raises(InputError, match="coarser --grid-deg"):
         coverage(sats, Grid(0.01), T0, 1.0)
+
+
+def test_access_samples_are_exactly_the_pass_engine_windows() -> None:
+    """Sample by sample: a cell's access bit is set exactly at the samples inside a pass that
+    find_passes reports for the same point (samples within 1 ms of AOS/LOS aside)."""
+    from passplan import Station, find_passes
+    from passplan.coverage.chunk import ChunkTask, run_chunk, unpack
+
+    sats = tuple(walker_delta("w", T0, altitude_km=550, planes=2, per_plane=3, inclination_deg=53))
+    step = 20.0
+    n = round(86400 / step)
+    task = ChunkTask(sats, 0, 0, 0, np.array([35.0, 45.0]), 110.0, 10.0, 2, T0, n, step, CoverageConstraints())
+    res = run_chunk(task)
+    bits = unpack(res.access, n)
+    lat, lon = task.cells()
+    times = T0.timestamp() + np.arange(n) * step
+    for k in range(lat.size):
+        st = Station(id=f"c{k}", lat_deg=float(lat[k]), lon_deg=float(lon[k]), alt_m=0.0, min_elevation_deg=10.0)
+        want = np.zeros(n, bool)
+        near = np.zeros(n, bool)
+        for p in find_passes(sats, [st], T0, T0 + timedelta(days=1)):
+            a, b = p.aos.timestamp(), p.los.timestamp()
+            want |= (times > a) & (times < b)
+            near |= (np.abs(times - a) < 1e-3) | (np.abs(times - b) < 1e-3)
+        assert want.any()
+        assert np.array_equal(bits[k][~near], want[~near]), k

@@ -166,11 +166,11 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     """Reduce one chunk (see the module docstring)."""
     c = task.constraints
     n, step = task.n_samples, task.step_s
-    s = (np.arange(n + 1) - 1.0) * step  # one sample before the block
+    s = (np.arange(n + 1) - 1.0) * step  # seconds from the block start; one sample before it
     scene = Scene(
         [sat.satrec for sat in task.satellites],
         [],
-        task.start - timedelta(seconds=step),
+        task.start,
         task.start + timedelta(seconds=n * step),
     )
     pos, err = scene.sat_ecef_grid(s)  # (nsat, nt, 3)
