@@ -1,0 +1,148 @@
+"""Candidates from forecast passes: whole passes, and hand-over sub-windows where one satellite
+sees two stations at once.
+
+Each candidate carries its own finite-key value from the real forecast chain (geometry -> link
+budget -> finite-key BB84 over the candidate's own window), so a sub-window yields less than its
+share of the pass: the statistical corrections grow as the block shrinks. The whole pass's
+optimiser may itself choose any sub-window as its key window, so a sub-window is worth at most
+the whole pass; its value is capped there, which guards against an optimiser that stops short.
+
+Hand-over: for every pair of passes of one satellite over two stations that overlap in time,
+cut points are the overlap's edges and a grid of ``grid_s`` inside it; each pass then offers the
+prefix ending at each cut and the suffix starting at each cut. The schedule's satellite
+re-pointing gap decides which prefix/suffix pairs fit together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..errors import InputError
+from ..stations import Station
+from .model import Candidate
+
+__all__ = ["candidates_from_forecasts", "handover_cuts", "MIN_SUBWINDOW_S"]
+
+#: Shortest sub-window offered (s): shorter blocks yield no key with any flown source (assumed).
+MIN_SUBWINDOW_S = 30.0
+
+
+def _hms(t: datetime) -> str:
+    return f"{t:%H%M%S}.{t.microsecond // 1000:03d}"
+
+
+def _clear_sky(stations: Mapping[str, Station] | None, station: str, when: datetime) -> float:
+    if stations is None or station not in stations:
+        return 1.0
+    return stations[station].clear_sky_probability(when.month)
+
+
+def handover_cuts(passes: Sequence[Any], grid_s: float) -> dict[str, list[datetime]]:
+    """Cut times inside each pass (keyed by pass uid) where a hand-over to or from another
+    station could happen: the edges of every overlap with a pass of the same satellite over
+    another station, and a ``grid_s`` grid inside each overlap."""
+    if not grid_s > 0:
+        raise InputError(f"hand-over grid {grid_s} s must be positive")
+    by_sat: dict[str, list[Any]] = {}
+    for p in passes:
+        by_sat.setdefault(p.satellite, []).append(p)
+    cuts: dict[str, set[datetime]] = {}
+    for group in by_sat.values():
+        group = sorted(group, key=lambda p: (p.aos, p.station))
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                if b.aos >= a.los:
+                    break
+                if b.station == a.station:
+                    continue
+                o0, o1 = max(a.aos, b.aos), min(a.los, b.los)
+                if o1 <= o0:
+                    continue
+                points = {o0, o1}
+                t = o0 + timedelta(seconds=grid_s)
+                while t < o1:
+                    points.add(t)
+                    t += timedelta(seconds=grid_s)
+                for p in (a, b):
+                    inside = {c for c in points if p.aos < c < p.los}
+                    cuts.setdefault(p.uid, set()).update(inside)
+    return {k: sorted(v) for k, v in cuts.items()}
+
+
+def candidates_from_forecasts(
+    forecasts: Sequence[Any],
+    *,
+    stations: Mapping[str, Station] | None = None,
+    min_key_bits: float = 0.0,
+    handover: bool = True,
+    grid_s: float = 60.0,
+    forecast: Callable[[Any], Any] | None = None,
+) -> list[Candidate]:
+    """Candidates from :class:`passplan.forecast.PassForecast` records.
+
+    ``forecast`` re-runs the chain on a sub-window pass (default
+    :func:`passplan.forecast.forecast_pass` with each forecast's own profile and protocol).
+    Passes whose key is zero or below ``min_key_bits`` become candidates with a reason, so the
+    schedule reports why they were left out.
+    """
+    if not min_key_bits >= 0:
+        raise InputError(f"minimum key {min_key_bits} bits must be zero or more")
+    if forecast is None:
+        from ..forecast import forecast_pass
+
+        def forecast(p: Any, _f: Any = None) -> Any:
+            return forecast_pass(p, profile=_f.profile if _f else None, protocol=_f.protocol if _f else None)
+
+    out: list[Candidate] = []
+    whole_key: dict[str, float] = {}
+    for f in forecasts:
+        p = f.pass_
+        bits = float(f.key.secret_key_bits)
+        whole_key[p.uid] = bits
+        reason = None
+        if bits <= 0:
+            reason = f"no key: {f.key.limiting or 'zero'}"
+        elif bits < min_key_bits:
+            reason = f"below minimum key ({bits:.3g} < {min_key_bits:.3g} bits)"
+        out.append(
+            Candidate(
+                uid=p.uid, pass_uid=p.uid, station=p.station, satellite=p.satellite, start=p.aos, end=p.los,
+                key_bits=bits, clear_sky=_clear_sky(stations, p.station, p.aos), pass_start=p.aos,
+                pass_end=p.los, reason=reason,
+            )
+        )
+    if not handover:
+        return out
+    by_uid = {f.pass_.uid: f for f in forecasts}
+    cuts = handover_cuts([f.pass_ for f in forecasts], grid_s)
+    for uid, points in sorted(cuts.items()):
+        f = by_uid[uid]
+        p = f.pass_
+        if whole_key[uid] <= 0:
+            continue
+        windows = {(p.aos, c) for c in points} | {(c, p.los) for c in points}
+        for a, b in sorted(windows):
+            if (b - a).total_seconds() < MIN_SUBWINDOW_S:
+                continue
+            sub = replace(p, aos=a, los=b)
+            try:
+                bits = float(forecast(sub, f).key.secret_key_bits)
+            except InputError:
+                continue
+            bits = min(bits, whole_key[uid])
+            reason = None
+            if bits <= 0:
+                reason = "no key in this sub-window"
+            elif bits < min_key_bits:
+                reason = f"below minimum key ({bits:.3g} < {min_key_bits:.3g} bits)"
+            out.append(
+                Candidate(
+                    uid=f"{uid}/{_hms(a)}-{_hms(b)}", pass_uid=uid, station=p.station, satellite=p.satellite,
+                    start=a, end=b, key_bits=bits, clear_sky=_clear_sky(stations, p.station, p.aos),
+                    pass_start=p.aos, pass_end=p.los, handover=True, reason=reason,
+                )
+            )
+    return out
