@@ -112,6 +112,11 @@ class HorizonMask:
             raise ConfigError(f"{where}: expected a list of [az_deg, el_deg] pairs, e.g. [[0, 10], [180, 20]]")
         if not np.all(np.isfinite(arr)):
             raise ConfigError(f"{where}: values must be finite numbers")
+        if np.any((arr[:, 0] < 0.0) | (arr[:, 0] > 360.0)):
+            bad = arr[(arr[:, 0] < 0.0) | (arr[:, 0] > 360.0), 0][0]
+            raise ConfigError(
+                f"{where}: azimuth {bad:g} deg is outside [0, 360]; give azimuths from north through east"
+            )
         az = np.mod(arr[:, 0], 360.0)
         el = arr[:, 1]
         if np.any((el < -10.0) | (el >= 90.0)):
@@ -294,6 +299,8 @@ def _build(sid: str, table: Mapping[str, Any]) -> Station:
     if table.get("horizon_mask") is not None:
         mask = HorizonMask.from_points(table["horizon_mask"], where=f"{where} horizon_mask")
     kwargs = {k: table[k] for k in _KEYS - {"horizon_mask"} if k in table}
+    if kwargs.get("receiver") is not None:
+        _check_receiver(str(kwargs["receiver"]), where)
     for key in ("lat_deg", "lon_deg", "alt_m", "min_elevation_deg", "setup_s"):
         if key in kwargs and isinstance(kwargs[key], int) and not isinstance(kwargs[key], bool):
             kwargs[key] = float(kwargs[key])
@@ -303,6 +310,16 @@ def _build(sid: str, table: Mapping[str, Any]) -> Station:
         raise ConfigError(str(err).replace(f"station {sid!r} in {source}", where)) from None
     except TypeError as err:
         raise ConfigError(f"{where}: {err}") from None
+
+
+def _check_receiver(name: str, where: str) -> None:
+    """A receiver names a bundled link profile or an existing profile file (checked here, so a
+    typo fails when the station loads, not later under ``--key``)."""
+    folder = importlib.resources.files("passplan") / "data" / "profiles"
+    bundled = sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    if name in bundled or Path(name).is_file():
+        return
+    raise UnknownNameError("receiver profile", name, bundled, where=where)
 
 
 def load_stations(extra_files: Iterable[str | os.PathLike[str]] = ()) -> dict[str, Station]:

@@ -122,3 +122,20 @@ def test_bad_input() -> None:
     with pytest.raises(InputError, match="bits"):
         simulate_weather([("a", T, float("nan"))], {"a": site("a", 0, 0, 0.5)})
     assert np.isfinite(simulate_weather([], {}).mean_bits)
+
+
+def test_station_file_refuses_bad_mask_azimuth_and_unknown_receiver(tmp_path) -> None:
+    """Issue 12: a mask azimuth of 400 deg and a receiver naming no profile fail at load."""
+    from passplan.errors import UnknownNameError
+
+    f = tmp_path / "st.toml"
+    f.write_text("[stations.obs]\nlat_deg = 10\nlon_deg = 20\nalt_m = 100\nhorizon_mask = [[0, 5], [400, 10]]\n")
+    with pytest.raises(ConfigError, match="azimuth 400 deg is outside"):
+        load_stations([f])
+    f.write_text('[stations.obs]\nlat_deg = 10\nlon_deg = 20\nalt_m = 100\nreceiver = "micios"\n')
+    with pytest.raises(UnknownNameError, match="did you mean 'micius'"):
+        load_stations([f])
+    prof = tmp_path / "mine.toml"
+    prof.write_text("")
+    f.write_text(f'[stations.obs]\nlat_deg = 10\nlon_deg = 20\nalt_m = 100\nreceiver = "{prof}"\n')
+    assert load_stations([f])["obs"].receiver == str(prof)
