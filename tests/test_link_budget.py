@@ -176,3 +176,14 @@ def test_no_matplotlib_at_import() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_link_package_names_load_on_first_use() -> None:
+    import importlib
+
+    import passplan.link as lk
+
+    for name in lk.__all__:
+        module = importlib.import_module(f"passplan.link.{lk._LAZY.get(name, 'terms')}")
+        assert getattr(lk, name) is getattr(module, name), name
+    assert not hasattr(lk, "link")  # the old alias of link_budget is gone

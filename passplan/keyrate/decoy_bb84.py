@@ -56,6 +56,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ..errors import InputError
 from .counts import Counts
 from .leakage import binary_entropy, ec_leakage
 
@@ -118,7 +119,10 @@ def deviation(x: ArrayLike, total: ArrayLike, log_term: float, bounds: str,
     if bounds == "hoeffding":
         d = np.sqrt(0.5 * np.maximum(np.asarray(total, dtype=float), 0.0) * L)
         return x + d if upper else x - d
-    raise ValueError(f"unknown bounds {bounds!r}; use chernoff, hoeffding or asymptotic")
+    raise InputError(
+        f"finite-size bounds {bounds!r} are unknown; expected 'chernoff', 'hoeffding' or "
+        "'asymptotic' (no finite-size correction); set bounds in the protocol to one of them"
+    )
 
 
 def gamma_lim(eps_sec: float, b: ArrayLike, c: ArrayLike, d: ArrayLike) -> NDArray[np.float64]:
@@ -165,7 +169,10 @@ def finite_key(
     mx, mz = np.asarray(counts.m_x, float), np.asarray(counts.m_z, float)
     k = nx.shape[-1]
     if k not in (2, 3):
-        raise ValueError(f"counts carry {k} intensities; expected 3 (two decoys) or 2 (one decoy)")
+        raise InputError(
+            f"counts carry {k} intensities (last axis); expected 3 (signal and two decoys, Lim "
+            "2014) or 2 (signal and one decoy, Rusca 2018); give one column per intensity"
+        )
     mu, p = np.broadcast_arrays(mu, p)
     n_terms = 21.0 if k == 3 else 19.0
     asym = bounds == "asymptotic"

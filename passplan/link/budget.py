@@ -52,7 +52,7 @@ from .turbulence import (
     uplink_beam,
 )
 
-__all__ = ["LinkSeries", "link_budget", "link", "slew_rate_estimate_rad_s", "LOSS_TERMS"]
+__all__ = ["LinkSeries", "link_budget", "slew_rate_estimate_rad_s", "LOSS_TERMS"]
 
 OMEGA_EARTH_RAD_S = 7.292115e-5  # IERS conventions
 
@@ -102,11 +102,6 @@ class LinkSeries:
     strehl: np.ndarray
     valid: np.ndarray
     reason: np.ndarray
-
-    @property
-    def transmittance(self) -> np.ndarray:
-        """Same as ``eta``."""
-        return self.eta
 
     def record(self, index: int | tuple[int, ...] = 0) -> dict[str, Any]:
         """One sample as a flat dict of plain numbers (the CLI's JSON object)."""
@@ -369,6 +364,3 @@ def link_budget(
         reason=reason,
     )
 
-
-#: The name in the design notes' data flow: ``link(geometry, profile, conditions)``.
-link = link_budget
