@@ -131,16 +131,16 @@ def gamma_lim(eps_sec: float, b: ArrayLike, c: ArrayLike, d: ArrayLike) -> NDArr
     ``sqrt((c+d)(1-b) b / (c d ln 2) * log2((c+d)/(c d (1-b) b) * 21^2/a^2))``; ``b`` is floored
     at a tiny positive number so that ``b = 0`` gives ~0 rather than NaN.
     """
-    b = np.clip(np.asarray(b, dtype=float), _FLOOR, 0.5)
-    c = np.asarray(c, dtype=float)
-    d = np.asarray(d, dtype=float)
-    cd = c * d
+    bf = np.clip(np.asarray(b, dtype=float), _FLOOR, 0.5)
+    cf = np.asarray(c, dtype=float)
+    df = np.asarray(d, dtype=float)
+    cd = cf * df
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        g1 = np.maximum((c + d) * (1 - b) * b / (cd * math.log(2.0)), 0.0)
-        arg = (c + d) / (cd * (1 - b) * b) * (21.0**2 / eps_sec**2)
+        g1 = np.maximum((cf + df) * (1 - bf) * bf / (cd * math.log(2.0)), 0.0)
+        arg = (cf + df) / (cd * (1 - bf) * bf) * (21.0**2 / eps_sec**2)
         g2 = np.log2(np.maximum(arg, 1.0))
         g = np.sqrt(g1 * g2)
-    return np.where((c > 0) & (d > 0), g, np.inf)
+    return np.where((cf > 0) & (df > 0), g, np.inf)
 
 
 def _tau(n: int, mu: NDArray, p: NDArray) -> NDArray:
