@@ -38,7 +38,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypedDict, overload
 
 import numpy as np
 from sgp4.api import Satrec
@@ -375,6 +375,12 @@ class _Table:
     def has(self, key: str) -> bool:
         return key in self.data
 
+    @overload
+    def num(self, key: str, default: float) -> float: ...
+    @overload
+    def num(self, key: str, *, required: Literal[True]) -> float: ...
+    @overload
+    def num(self, key: str) -> float | None: ...
     def num(self, key: str, default: float | None = None, required: bool = False) -> float | None:
         if key not in self.data:
             if required:
@@ -444,7 +450,13 @@ def _tables(doc: Mapping[str, Any], key: str, path: Path) -> list[Mapping[str, A
     return v
 
 
-def _node(t: _Table) -> dict[str, float | None]:
+class _Node(TypedDict):
+    raan_deg: float | None
+    ltan_h: float | None
+    node_longitude_deg: float | None
+
+
+def _node(t: _Table) -> _Node:
     given = [k for k in ("raan_deg", "ltan_h", "node_longitude_deg") if t.has(k)]
     if len(given) > 1:
         raise ConfigError(f"{t.where}: give only one of {', '.join(given)} to place the orbit plane")
@@ -458,7 +470,7 @@ def _node(t: _Table) -> dict[str, float | None]:
 def _orbit_from_table(t: _Table, at: datetime, source: str) -> Satellite:
     name = t.text("name")
     aliases = t.names("aliases")
-    ecc = t.num("eccentricity", 0.0) or 0.0
+    ecc = t.num("eccentricity", 0.0)
     sso = t.flag("sun_synchronous")
     inc = t.num("inclination_deg")
     if t.has("perigee_altitude_km") or t.has("apogee_altitude_km"):
@@ -473,7 +485,7 @@ def _orbit_from_table(t: _Table, at: datetime, source: str) -> Satellite:
         a = EARTH_RADIUS_KM + (hp + ha) / 2.0
         ecc = (ha - hp) / (2.0 * a)
     elif t.has("semi_major_axis_km"):
-        a = t.num("semi_major_axis_km")
+        a = t.num("semi_major_axis_km", required=True)
     else:
         a = EARTH_RADIUS_KM + t.num("altitude_km", required=True)
     if t.has("arg_latitude_deg") and (t.has("mean_anomaly_deg") or t.has("arg_perigee_deg")):
