@@ -27,7 +27,6 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
-from .designed import load_constellation
 from .errors import ElementSetError, InputError, StaleElementsError, UnknownNameError
 from .satellite import XPDOTP, Satellite
 from .times import iso_z, require_aware
@@ -114,6 +113,8 @@ def load_file(path: str | os.PathLike[str], at: datetime | None = None) -> list[
     if p.suffix.lower() == ".toml":
         if at is None:
             raise InputError(f"{p}: a constellation file needs the analysis time (at=...)")
+        from .designed import load_constellation  # numpy only when designing orbits
+
         return load_constellation(p, at)
     st = p.stat()
     return list(_load_cached(str(p), st.st_mtime_ns, st.st_size))
@@ -318,6 +319,8 @@ def user_satellites(warnings: list[str] | None = None) -> list[tuple[Path, list[
 
 
 def _demo(at: datetime) -> list[Satellite]:
+    from .designed import load_constellation  # numpy only when designing orbits
+
     return load_constellation(demo_fleet_path(), at, source="bundled:demo")
 
 
