@@ -36,13 +36,14 @@ AT = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 MINUTES = (0.0, 17.5, 95.0, 720.0, 1440.0, 4321.25)
 
 
-def states(sat: Satellite) -> list[tuple[int, tuple[float, ...], tuple[float, ...]]]:
-    """SGP4 error code, position and velocity at several times after the epoch, as exact floats."""
+def states(sat: Satellite) -> str:
+    """SGP4 error code, position and velocity at several times after the epoch, written with
+    repr (which round-trips every double exactly, NaN included): equal text = equal bits."""
     out = [sat.satrec.sgp4_tsince(m) for m in MINUTES]
     jd = sat.satrec.jdsatepoch + np.array([0.25, 1.0, 3.5])
     e, r, v = sat.satrec.sgp4_array(jd, np.full(jd.shape, sat.satrec.jdsatepochF))
-    out += [(int(a), tuple(b), tuple(c)) for a, b, c in zip(e, r, v, strict=True)]
-    return out
+    out += [(int(a), tuple(map(float, b)), tuple(map(float, c))) for a, b, c in zip(e, r, v, strict=True)]
+    return repr(out)
 
 
 def assert_same_satellite(a: Satellite, b: Satellite) -> None:
