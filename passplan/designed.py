@@ -1,7 +1,7 @@
 """Designed satellites: orbits with no element set, turned into SGP4 satellites.
 
 Circular or Keplerian orbits, Walker-delta constellations and GEO slots, defined in code or in a
-constellation TOML file, become :class:`~passplan.elements.Satellite` objects through
+constellation TOML file, become :class:`~passplan.satellite.Satellite` objects through
 ``Satrec.sgp4init`` (WGS-72, no drag: B* = 0 unless given) with their epoch at the analysis time
 ``at``, so they are always current.
 
@@ -38,14 +38,14 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypedDict, overload
 
 import numpy as np
-from sgp4.api import WGS72, Satrec
+from sgp4.api import Satrec
 from sgp4.propagation import gstime
 
-from .elements import Satellite, _check_satrec, _epoch_days
 from .errors import ConfigError, InputError, suggest
+from .satellite import Satellite, Sgp4Init, epoch_days
 from .times import require_aware
 
 __all__ = [
@@ -68,7 +68,6 @@ J2 = 0.001082616
 TROPICAL_YEAR_S = 365.2421897 * 86400.0
 SIDEREAL_DAY_S = 86164.0905
 _DEG = math.pi / 180.0
-_XPDOTP = 1440.0 / (2.0 * math.pi)
 
 
 def sun_synchronous_inclination_deg(altitude_km: float, eccentricity: float = 0.0) -> float:
@@ -90,7 +89,7 @@ def sun_synchronous_inclination_deg(altitude_km: float, eccentricity: float = 0.
 
 
 def _gmst_deg(epoch: datetime) -> float:
-    return math.degrees(gstime(2433281.5 + _epoch_days(epoch)))
+    return math.degrees(gstime(2433281.5 + epoch_days(epoch)))
 
 
 def node_raan_deg(
@@ -126,27 +125,21 @@ def _init(
     argp_deg: float,
     ma_deg: float,
     bstar: float,
-) -> Satrec:
-    sat = Satrec()
-    sat.sgp4init(
-        WGS72,
-        "i",
-        0,
-        _epoch_days(epoch),
-        bstar,
-        0.0,
-        0.0,
-        ecc,
-        (argp_deg % 360.0) * _DEG,
-        inc_deg * _DEG,
-        (ma_deg % 360.0) * _DEG,
-        no_kozai_rad_min,
-        (raan_deg % 360.0) * _DEG,
+) -> tuple[Sgp4Init, Satrec]:
+    args = Sgp4Init(
+        epoch=epoch,
+        ecco=ecc,
+        argpo_rad=(argp_deg % 360.0) * _DEG,
+        inclo_rad=inc_deg * _DEG,
+        mo_rad=(ma_deg % 360.0) * _DEG,
+        no_kozai_rad_min=no_kozai_rad_min,
+        nodeo_rad=(raan_deg % 360.0) * _DEG,
+        bstar=bstar,
     )
-    return sat
+    return args, args.satrec()
 
 
-def _satrec_for_a(
+def _elements_for_a(
     epoch: datetime,
     a_km: float,
     ecc: float,
@@ -155,17 +148,18 @@ def _satrec_for_a(
     argp_deg: float,
     ma_deg: float,
     bstar: float,
-) -> Satrec:
-    """sgp4init with the Kozai mean motion that makes SGP4's mean semi-major axis ``a_km``."""
+) -> Sgp4Init:
+    """sgp4init arguments with the Kozai mean motion that makes SGP4's mean semi-major axis
+    ``a_km``."""
     n = math.sqrt(MU_KM3_S2 / a_km**3) * 60.0  # rad/min, Keplerian first guess
-    sat = _init(epoch, n, ecc, inc_deg, raan_deg, argp_deg, ma_deg, bstar)
+    args, sat = _init(epoch, n, ecc, inc_deg, raan_deg, argp_deg, ma_deg, bstar)
     for _ in range(4):
         got = sat.a * sat.radiusearthkm
         if abs(got - a_km) < 1e-6:
             break
         n *= (got / a_km) ** 1.5
-        sat = _init(epoch, n, ecc, inc_deg, raan_deg, argp_deg, ma_deg, bstar)
-    return sat
+        args, sat = _init(epoch, n, ecc, inc_deg, raan_deg, argp_deg, ma_deg, bstar)
+    return args
 
 
 def _check_orbit(where: str, altitude_km: float, ecc: float, inc_deg: float) -> None:
@@ -198,12 +192,11 @@ def keplerian(
     _check_orbit(where, semi_major_axis_km - EARTH_RADIUS_KM, eccentricity, inclination_deg)
     if perigee <= 0:
         raise InputError(f"{where}: perigee altitude {perigee:.0f} km is below the surface")
-    sat = _satrec_for_a(
+    elements = _elements_for_a(
         at, semi_major_axis_km, eccentricity, inclination_deg, raan_deg, arg_perigee_deg,
         mean_anomaly_deg, bstar,
     )
-    _check_satrec(sat, where)
-    return Satellite(name, None, sat, at, source, designed=True, aliases=tuple(aliases))
+    return Satellite.from_sgp4init(name, elements, source, aliases=aliases)
 
 
 def circular(
@@ -303,7 +296,7 @@ def walker_delta(
 
 
 def _longitudes_deg(sat: Satrec, minutes: np.ndarray, epoch: datetime) -> np.ndarray:
-    jd0 = 2433281.5 + _epoch_days(epoch)
+    jd0 = 2433281.5 + epoch_days(epoch)
     out = np.empty(len(minutes))
     for i, m in enumerate(minutes):
         _e, r, _v = sat.sgp4_tsince(float(m))
@@ -338,7 +331,7 @@ def geo_slot(
     n = 2.0 * math.pi / (SIDEREAL_DAY_S / 60.0)  # rad/min
     lam = _gmst_deg(at) + longitude_deg  # mean longitude in TEME
     minutes = np.linspace(0.0, 1440.0, 25)
-    sat = _init(at, n, 0.0, inclination_deg, 0.0, 0.0, lam, 0.0)
+    args, sat = _init(at, n, 0.0, inclination_deg, 0.0, 0.0, lam, 0.0)
     for _ in range(4):
         err = _wrap180(_longitudes_deg(sat, minutes, at) - longitude_deg)
         slope, offset = np.polyfit(minutes, err, 1)  # deg/min, deg
@@ -346,9 +339,8 @@ def geo_slot(
             break
         n -= slope * _DEG
         lam -= offset
-        sat = _init(at, n, 0.0, inclination_deg, 0.0, 0.0, lam, 0.0)
-    _check_satrec(sat, f"{source}: {name}")
-    return Satellite(name, None, sat, at, source, designed=True, aliases=tuple(aliases))
+        args, sat = _init(at, n, 0.0, inclination_deg, 0.0, 0.0, lam, 0.0)
+    return Satellite.from_sgp4init(name, args, source, aliases=aliases)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -383,6 +375,12 @@ class _Table:
     def has(self, key: str) -> bool:
         return key in self.data
 
+    @overload
+    def num(self, key: str, default: float) -> float: ...
+    @overload
+    def num(self, key: str, *, required: Literal[True]) -> float: ...
+    @overload
+    def num(self, key: str) -> float | None: ...
     def num(self, key: str, default: float | None = None, required: bool = False) -> float | None:
         if key not in self.data:
             if required:
@@ -452,7 +450,13 @@ def _tables(doc: Mapping[str, Any], key: str, path: Path) -> list[Mapping[str, A
     return v
 
 
-def _node(t: _Table) -> dict[str, float | None]:
+class _Node(TypedDict):
+    raan_deg: float | None
+    ltan_h: float | None
+    node_longitude_deg: float | None
+
+
+def _node(t: _Table) -> _Node:
     given = [k for k in ("raan_deg", "ltan_h", "node_longitude_deg") if t.has(k)]
     if len(given) > 1:
         raise ConfigError(f"{t.where}: give only one of {', '.join(given)} to place the orbit plane")
@@ -466,7 +470,7 @@ def _node(t: _Table) -> dict[str, float | None]:
 def _orbit_from_table(t: _Table, at: datetime, source: str) -> Satellite:
     name = t.text("name")
     aliases = t.names("aliases")
-    ecc = t.num("eccentricity", 0.0) or 0.0
+    ecc = t.num("eccentricity", 0.0)
     sso = t.flag("sun_synchronous")
     inc = t.num("inclination_deg")
     if t.has("perigee_altitude_km") or t.has("apogee_altitude_km"):
@@ -481,7 +485,7 @@ def _orbit_from_table(t: _Table, at: datetime, source: str) -> Satellite:
         a = EARTH_RADIUS_KM + (hp + ha) / 2.0
         ecc = (ha - hp) / (2.0 * a)
     elif t.has("semi_major_axis_km"):
-        a = t.num("semi_major_axis_km")
+        a = t.num("semi_major_axis_km", required=True)
     else:
         a = EARTH_RADIUS_KM + t.num("altitude_km", required=True)
     if t.has("arg_latitude_deg") and (t.has("mean_anomaly_deg") or t.has("arg_perigee_deg")):

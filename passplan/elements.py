@@ -1,14 +1,13 @@
 """Element sets: load and verify them, pick the nearest epoch, judge their age, resolve names.
 
-The one record is :class:`Satellite`: a name, a catalogue number, an ``sgp4.api.Satrec`` ready for
-propagation (alone or in a ``SatrecArray``), its epoch and where it came from.
+The one record is :class:`~passplan.satellite.Satellite` (defined in :mod:`passplan.satellite`,
+re-exported here): a name, a catalogue number, an ``sgp4.api.Satrec`` ready for propagation (alone
+or in a ``SatrecArray``), its epoch, where it came from and the elements that rebuild it.
 
 * Files: TLE/2LE/3LE, CelesTrak OMM JSON and CSV, CCSDS OMM XML and KVN (:mod:`passplan.tle_formats`),
   and designed constellations in TOML (:mod:`passplan.designed`). :func:`load_file` detects which.
-* TLE checksums are verified with ``sgp4.io.verify_checksum`` (Skyfield does not verify them).
-* OMM records are turned into SGP4 satellites with ``Satrec.sgp4init`` (WGS-72, improved mode, as
-  the 18 SDS element sets are generated), not with ``sgp4.omm`` which refuses epochs without
-  fractional seconds and catalogue numbers above 339999.
+* TLE checksums are verified and OMM records initialised with ``Satrec.sgp4init`` (WGS-72) in
+  :mod:`passplan.satellite`.
 * Age: measured from the analysis time, not from now. Past :data:`WARN_AGE_DAYS` a warning; past
   :data:`MAX_AGE_DAYS` an error unless ``allow_stale`` (TLE accuracy degrades by roughly 1-3 km per
   day for LEO; Vallado and Crawford, "SGP4 orbit determination", AIAA 2008-6770).
@@ -22,28 +21,16 @@ from __future__ import annotations
 import functools
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-from sgp4.api import SGP4_ERRORS, WGS72, Satrec
 
 from .errors import ElementSetError, InputError, StaleElementsError, UnknownNameError
+from .satellite import XPDOTP, Satellite
 from .times import iso_z, require_aware
-from .tle_formats import (
-    ALPHA5_MAX,
-    OmmRecord,
-    TleRecord,
-    alpha5_to_int,
-    check_tle_lines,
-    detect_format,
-    parse_omm_epoch,
-    parse_text,
-    tle_epoch,
-)
+from .tle_formats import OmmRecord, TleRecord, detect_format, parse_text
 
 __all__ = [
     "Satellite",
@@ -71,218 +58,6 @@ __all__ = [
 WARN_AGE_DAYS = 3.0
 MAX_AGE_DAYS = 30.0
 ELEMENT_SUFFIXES = (".tle", ".txt", ".2le", ".3le", ".json", ".csv", ".xml", ".kvn")
-
-# sgp4init wants epoch as days since 1949-12-31 00:00 UTC (Vallado et al. 2006, AIAA 2006-6753).
-_SGP4_EPOCH0 = datetime(1949, 12, 31, tzinfo=UTC)
-_MIN_PER_DAY = 1440.0
-_XPDOTP = _MIN_PER_DAY / (2.0 * math.pi)  # rev/day per rad/min
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Satellite:
-    """One element set of one satellite, ready for SGP4.
-
-    ``norad_id`` is the catalogue number (``None`` for designed satellites); ``epoch`` is aware UTC;
-    ``source`` says where it came from (a file path, ``bundled:<group>``, or a constellation file).
-    """
-
-    name: str
-    norad_id: int | None
-    satrec: Satrec
-    epoch: datetime
-    source: str
-    designed: bool = False
-    aliases: tuple[str, ...] = ()
-    profile: str | None = None  # link profile of this satellite's terminal, if it names one
-
-    def __post_init__(self) -> None:
-        if not self.name or not str(self.name).strip():
-            raise ElementSetError(f"{self.source or 'satellite'}: empty satellite name")
-        require_aware(self.epoch, "element-set epoch")
-        if self.epoch.tzinfo is not UTC:
-            object.__setattr__(self, "epoch", self.epoch.astimezone(UTC))
-        object.__setattr__(self, "aliases", tuple(self.aliases))
-
-    def __repr__(self) -> str:
-        return (
-            f"Satellite({self.name!r}, norad_id={self.norad_id}, epoch={iso_z(self.epoch)}, "
-            f"source={self.source!r}{', designed' if self.designed else ''})"
-        )
-
-    @property
-    def key(self) -> tuple[str, str]:
-        """Identity used to group element sets of one satellite: catalogue number, else name."""
-        if self.norad_id is not None:
-            return ("norad", str(self.norad_id))
-        return ("name", self.name.lower())
-
-    def age_days(self, at: datetime) -> float:
-        """Age of the element set at ``at`` in days: ``(at - epoch)``, negative before the epoch."""
-        at = require_aware(at, "analysis time")
-        return (at - self.epoch).total_seconds() / 86400.0
-
-    @classmethod
-    def from_tle(
-        cls,
-        line1: str,
-        line2: str,
-        name: str | None = None,
-        source: str = "",
-        *,
-        where: str | None = None,
-        aliases: Iterable[str] = (),
-    ) -> Satellite:
-        """Build from the two lines of a TLE, verifying length, line numbers, checksums and that
-        both lines carry the same catalogue number (``sgp4.io.verify_checksum``)."""
-        line1 = line1.rstrip()
-        line2 = line2.rstrip()
-        loc = where or source or "TLE"
-        norad = check_tle_lines(line1, line2, loc)
-        try:
-            satrec = Satrec.twoline2rv(line1, line2, WGS72)
-        except (ValueError, RuntimeError) as err:
-            raise ElementSetError(f"{loc}: sgp4 cannot read this TLE ({err})") from None
-        _check_satrec(satrec, loc)
-        label = (name or "").strip() or f"NORAD {norad}"
-        return cls(label, norad, satrec, tle_epoch(line1), source, aliases=tuple(aliases))
-
-    @classmethod
-    def from_omm(
-        cls,
-        fields: Mapping[str, Any],
-        source: str = "",
-        *,
-        where: str | None = None,
-        aliases: Iterable[str] = (),
-    ) -> Satellite:
-        """Build from OMM fields (CCSDS keywords as in CelesTrak's JSON/CSV/XML; values text or
-        numbers). Epochs with or without fractional seconds and catalogue numbers above 339999 are
-        accepted; the satellite is initialised with ``Satrec.sgp4init`` (WGS-72).
-
-        Units (CCSDS 502.0-B-3, CelesTrak GP): MEAN_MOTION rev/day, angles deg, BSTAR 1/earth radii,
-        MEAN_MOTION_DOT rev/day^2 (already halved, as in a TLE), MEAN_MOTION_DDOT rev/day^3 (/6).
-        """
-        loc = where or source or "OMM"
-        f = {str(k).strip().upper(): v for k, v in fields.items()}
-
-        def text(key: str, default: str | None = None) -> str | None:
-            v = f.get(key)
-            if v is None or (isinstance(v, str) and not v.strip()):
-                return default
-            return str(v).strip()
-
-        def number(key: str, default: float | None = None) -> float:
-            v = f.get(key)
-            if v is None or (isinstance(v, str) and not v.strip()):
-                if default is None:
-                    raise ElementSetError(
-                        f"{loc}: OMM field {key} is missing; a mean-element OMM needs EPOCH, "
-                        "MEAN_MOTION, ECCENTRICITY, INCLINATION, RA_OF_ASC_NODE, "
-                        "ARG_OF_PERICENTER and MEAN_ANOMALY"
-                    )
-                return default
-            try:
-                x = float(v)
-            except (TypeError, ValueError):
-                raise ElementSetError(f"{loc}: OMM field {key}={v!r} is not a number") from None
-            if not math.isfinite(x):
-                raise ElementSetError(f"{loc}: OMM field {key}={v!r} is not finite")
-            return x
-
-        theory = (text("MEAN_ELEMENT_THEORY") or "SGP4").upper()
-        if theory not in ("SGP4", "SGP/SGP4"):
-            raise ElementSetError(
-                f"{loc}: MEAN_ELEMENT_THEORY is {theory}; passplan propagates SGP4 mean elements "
-                "only (SGP4-XP elements need the XP propagator); fetch FORMAT=json GP data"
-            )
-        for key, want in (("REF_FRAME", "TEME"), ("TIME_SYSTEM", "UTC"), ("CENTER_NAME", "EARTH")):
-            got = text(key)
-            if got is not None and got.upper() != want:
-                raise ElementSetError(f"{loc}: OMM {key} is {got}, expected {want} for SGP4 elements")
-        epoch_text = text("EPOCH")
-        if epoch_text is None:
-            raise ElementSetError(f"{loc}: OMM field EPOCH is missing")
-        epoch = parse_omm_epoch(epoch_text, loc)
-        n_revday = number("MEAN_MOTION")
-        ecc = number("ECCENTRICITY")
-        inc = number("INCLINATION")
-        raan = number("RA_OF_ASC_NODE")
-        argp = number("ARG_OF_PERICENTER")
-        ma = number("MEAN_ANOMALY")
-        bstar = number("BSTAR", 0.0)
-        ndot = number("MEAN_MOTION_DOT", 0.0)
-        nddot = number("MEAN_MOTION_DDOT", 0.0)
-        if n_revday <= 0:
-            raise ElementSetError(f"{loc}: MEAN_MOTION {n_revday} rev/day must be positive")
-        if not 0.0 <= ecc < 1.0:
-            raise ElementSetError(f"{loc}: ECCENTRICITY {ecc} must be in [0, 1)")
-        if not 0.0 <= inc <= 180.0:
-            raise ElementSetError(f"{loc}: INCLINATION {inc} deg must be in [0, 180]")
-        norad: int | None = None
-        cat = text("NORAD_CAT_ID")
-        if cat is not None:
-            try:
-                norad = int(float(cat)) if cat.replace(".", "", 1).isdigit() else alpha5_to_int(cat)
-            except ValueError:
-                raise ElementSetError(f"{loc}: NORAD_CAT_ID {cat!r} is not a catalogue number") from None
-        satrec = Satrec()
-        satnum = norad if norad is not None and norad <= ALPHA5_MAX else 0
-        deg = math.pi / 180.0
-        try:
-            satrec.sgp4init(
-                WGS72,
-                "i",
-                satnum,
-                (epoch - _SGP4_EPOCH0).total_seconds() / 86400.0,
-                bstar,
-                ndot / (_XPDOTP * _MIN_PER_DAY),
-                nddot / (_XPDOTP * _MIN_PER_DAY * _MIN_PER_DAY),
-                ecc,
-                argp * deg,
-                inc * deg,
-                ma * deg,
-                n_revday / _XPDOTP,
-                raan * deg,
-            )
-        except (ValueError, RuntimeError) as err:
-            raise ElementSetError(f"{loc}: sgp4 cannot initialise these elements ({err})") from None
-        _set_optional(satrec, f, text)
-        _check_satrec(satrec, loc)
-        name = text("OBJECT_NAME") or (f"NORAD {norad}" if norad is not None else text("OBJECT_ID"))
-        if not name:
-            raise ElementSetError(f"{loc}: OMM has neither OBJECT_NAME, NORAD_CAT_ID nor OBJECT_ID")
-        return cls(name, norad, satrec, epoch, source, aliases=tuple(aliases))
-
-
-def _set_optional(satrec: Satrec, f: Mapping[str, Any], text: Any) -> None:
-    """Copy the bookkeeping fields sgp4init does not take (for export and display)."""
-    for attr, key, conv in (
-        ("classification", "CLASSIFICATION_TYPE", str),
-        ("ephtype", "EPHEMERIS_TYPE", lambda v: int(float(v))),
-        ("elnum", "ELEMENT_SET_NO", lambda v: int(float(v))),
-        ("revnum", "REV_AT_EPOCH", lambda v: int(float(v))),
-    ):
-        v = text(key)
-        if v is not None:
-            try:
-                setattr(satrec, attr, conv(v))
-            except (ValueError, TypeError, AttributeError):
-                pass
-    oid = text("OBJECT_ID")
-    if oid and len(oid) >= 9 and oid[4] == "-":
-        try:
-            satrec.intldesg = (oid[2:4] + oid[5:])[:8]
-        except (AttributeError, TypeError, ValueError):
-            pass
-
-
-def _check_satrec(satrec: Satrec, loc: str) -> None:
-    """Propagate to the epoch once: sgp4 flags impossible elements with an error code."""
-    err, _r, _v = satrec.sgp4_tsince(0.0)
-    if err:
-        raise ElementSetError(
-            f"{loc}: SGP4 rejects these elements at their epoch: {SGP4_ERRORS.get(err, err)}"
-        )
 
 
 @dataclass
@@ -338,7 +113,7 @@ def load_file(path: str | os.PathLike[str], at: datetime | None = None) -> list[
     if p.suffix.lower() == ".toml":
         if at is None:
             raise InputError(f"{p}: a constellation file needs the analysis time (at=...)")
-        from .designed import load_constellation
+        from .designed import load_constellation  # numpy only when designing orbits
 
         return load_constellation(p, at)
     st = p.stat()
@@ -544,7 +319,7 @@ def user_satellites(warnings: list[str] | None = None) -> list[tuple[Path, list[
 
 
 def _demo(at: datetime) -> list[Satellite]:
-    from .designed import load_constellation
+    from .designed import load_constellation  # numpy only when designing orbits
 
     return load_constellation(demo_fleet_path(), at, source="bundled:demo")
 
@@ -742,15 +517,7 @@ def orbit_summary(sat: Satellite) -> dict[str, float]:
         "raan_deg": s.nodeo * deg,
         "arg_perigee_deg": s.argpo * deg,
         "mean_anomaly_deg": s.mo * deg,
-        "mean_motion_rev_per_day": s.no_kozai * _XPDOTP,
+        "mean_motion_rev_per_day": s.no_kozai * XPDOTP,
         "bstar": s.bstar,
     }
 
-
-def _epoch_days(epoch: datetime) -> float:
-    """Days since 1949-12-31 00:00 UTC, the epoch argument of ``Satrec.sgp4init``."""
-    return (require_aware(epoch) - _SGP4_EPOCH0).total_seconds() / 86400.0
-
-
-def _epoch_from_days(days: float) -> datetime:
-    return _SGP4_EPOCH0 + timedelta(days=days)

@@ -15,6 +15,7 @@ __all__ = [
     "ElementSetError",
     "StaleElementsError",
     "UnknownNameError",
+    "FetchError",
     "suggest",
 ]
 
@@ -40,6 +41,10 @@ class ElementSetError(PassplanError):
 
 class StaleElementsError(PassplanError):
     """An element set is too old for the analysis time and ``allow_stale`` was not given."""
+
+
+class FetchError(PassplanError):
+    """CelesTrak could not be reached, or its answer was not usable element data."""
 
 
 class UnknownNameError(PassplanError):

@@ -17,12 +17,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from importlib import metadata
 from pathlib import Path
 
-from . import __version__
 from .elements import Satellite, user_data_dir
-from .errors import ElementSetError, InputError, PassplanError
+from .errors import ElementSetError, FetchError, InputError
 from .io import atomic_write_text
 from .tle_formats import parse_omm_json
 
@@ -34,8 +34,13 @@ MAX_BYTES = 64 * 1024 * 1024
 _KEYS = ("CATNR", "NAME", "GROUP")
 
 
-class FetchError(PassplanError):
-    """CelesTrak could not be reached, or its answer was not usable element data."""
+def _version() -> str:
+    """The installed passplan's version, for the User-Agent (read from the package metadata, so
+    this module need not import the ``passplan`` package root, which imports every stage)."""
+    try:
+        return metadata.version("passplan")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +78,7 @@ def _slug(text: str) -> str:
 
 def _download(url: str, timeout: float) -> str:
     req = urllib.request.Request(
-        url, headers={"User-Agent": f"passplan/{__version__}", "Accept": "application/json"}
+        url, headers={"User-Agent": f"passplan/{_version()}", "Accept": "application/json"}
     )
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (http(s) checked)
@@ -178,6 +183,4 @@ def update(
 
 
 def _with_source(sat: Satellite, path: Path) -> Satellite:
-    from dataclasses import replace
-
     return replace(sat, source=str(path))

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+import passplan
+from passplan import errors, fetch
 from passplan.elements import default_fleet, resolve_satellites
 from passplan.errors import InputError
 from passplan.fetch import FetchError, gp_url, update
@@ -33,6 +35,7 @@ class FakeCelesTrak(BaseHTTPRequestHandler):
     """Answers like CelesTrak's gp.php for a few queries."""
 
     requests: list[str] = []
+    agents: list[str | None] = []
 
     def log_message(self, *args) -> None:  # keep test output clean
         pass
@@ -47,6 +50,7 @@ class FakeCelesTrak(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (http.server API)
         self.requests.append(self.path)
+        self.agents.append(self.headers.get("User-Agent"))
         url = urllib.parse.urlsplit(self.path)
         q = dict(urllib.parse.parse_qsl(url.query))
         if url.path != "/NORAD/elements/gp.php":
@@ -75,6 +79,7 @@ class FakeCelesTrak(BaseHTTPRequestHandler):
 def celestrak() -> Iterator[str]:
     """A local GP server for one test; it stops itself afterwards."""
     FakeCelesTrak.requests = []
+    FakeCelesTrak.agents = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeCelesTrak)
     server.timeout = 5
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -154,6 +159,16 @@ def test_http_errors(celestrak, tmp_path):
         port = sock.getsockname()[1]
     with pytest.raises(FetchError, match="cannot reach"):
         update([41731], url_base=f"http://127.0.0.1:{port}", out_dir=tmp_path, timeout=2)
+
+
+def test_fetch_error_lives_in_errors():
+    assert FetchError is errors.FetchError is fetch.FetchError
+    assert issubclass(FetchError, errors.PassplanError) and "FetchError" in errors.__all__
+
+
+def test_requests_name_passplan_and_its_version(celestrak, tmp_path):
+    update([41731], url_base=celestrak, out_dir=tmp_path, timeout=5)
+    assert FakeCelesTrak.agents == [f"passplan/{passplan.__version__}"]
 
 
 def test_nothing_asked(tmp_path):

@@ -9,8 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from passplan.errors import InputError
 from passplan.keyrate import (
     REASONS,
+    Counts,
     Protocol,
     ec_leakage,
     expected_counts,
@@ -166,3 +168,31 @@ def test_key_never_rises_with_intrinsic_qber(qi, more, optimise):
     eta = SHORT * 3
     _not_more(_key(eta, None, min(qi + more, 0.49), optimise), _key(eta, None, qi, optimise),
               optimise)
+
+
+# --- wrong option names reach the caller as InputError with the choices and the fix ---
+def test_unknown_error_model_teaches() -> None:
+    with pytest.raises(InputError, match=r"error model 'mixed' is unknown; expected 'resolved'.*'averaged'.*set error_model"):
+        slot_counts(np.array([1e-3]), 1e-6, 1e6, 0.5, [0.5, 0.1, 0.0], [0.7, 0.2, 0.1], 0.0, 0.01,
+                    error_model="mixed")
+
+
+def test_unknown_ec_method_teaches() -> None:
+    with pytest.raises(InputError, match=r"error-correction method 'ldpc' is unknown; expected 'f_ec'.*'tomamichel'.*set ec_method"):
+        ec_leakage(1e5, 0.02, method="ldpc")
+
+
+def _block(k: int) -> Counts:
+    n = np.full(k, 1e5)
+    return Counts(n_x=n, n_z=n / 10, m_x=n * 0.02, m_z=n * 0.002)
+
+
+def test_unknown_bounds_teaches() -> None:
+    with pytest.raises(InputError, match=r"finite-size bounds 'bernstein' are unknown; expected 'chernoff', 'hoeffding' or\s+'asymptotic'.*set bounds"):
+        finite_key(_block(3), [0.5, 0.1, 0.0], [0.7, 0.2, 0.1], bounds="bernstein")
+
+
+def test_wrong_number_of_intensities_teaches() -> None:
+    with pytest.raises(InputError, match=r"counts carry 4 intensities \(last axis\); expected 3 .* or 2 .*one column per intensity"):
+        finite_key(_block(4), [0.5, 0.2, 0.1, 0.0], [0.6, 0.2, 0.1, 0.1])
+    assert np.shape(finite_key(_block(3), [0.5, 0.1, 0.0], [0.7, 0.2, 0.1]).key) == ()

@@ -108,3 +108,18 @@ def test_pooling_needs_passes():
     assert pk.to_dict()["passes_needed"] == pk.passes_needed
     with pytest.raises(InputError, match="pass 1"):
         pool_passes([eta, np.array([np.nan])])
+
+
+def test_package_names_load_on_first_use():
+    """passplan.keyrate is lazy: every public name resolves, to the object of its topic module."""
+    import importlib
+
+    import passplan.keyrate as kr
+
+    for name in kr.__all__:
+        value = getattr(kr, name)
+        module = importlib.import_module(f"passplan.keyrate.{kr._LAZY[name]}")
+        assert value is getattr(module, name), name
+    assert sorted(dir(kr)) == sorted(kr.__all__)
+    with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
+        kr.no_such_name  # noqa: B018

@@ -176,3 +176,30 @@ def test_no_matplotlib_at_import() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_link_package_names_load_on_first_use() -> None:
+    import importlib
+
+    import passplan.link as lk
+
+    for name in lk.__all__:
+        module = importlib.import_module(f"passplan.link.{lk._LAZY.get(name, 'terms')}")
+        assert getattr(lk, name) is getattr(module, name), name
+    assert not hasattr(lk, "link")  # the old alias of link_budget is gone
+
+
+def test_profile_built_in_code_without_field_stop_or_filter_is_refused() -> None:
+    """A Profile made in code can lack what the TOML reader insists on; the budget says what."""
+    import dataclasses
+
+    p = load_profile("micius")
+    no_fov = dataclasses.replace(p, receiver=dataclasses.replace(p.receiver, fov_half_angle_rad=None))
+    with pytest.raises(InputError, match=r"multimode receiver has no fov_half_angle_rad; give the field\s+stop's half-angle"):
+        link_budget(no_fov, elevation_deg=np.array([45.0]))
+    no_filter = dataclasses.replace(p, receiver=dataclasses.replace(p.receiver, filter_nm=None))
+    with pytest.raises(InputError, match="the receiver has no filter_nm; give the spectral filter's bandwidth in nm"):
+        link_budget(no_filter, elevation_deg=np.array([45.0]))
+    smf = load_profile("daylight-1550")  # a single-mode receiver needs no field stop
+    assert smf.receiver.fov_half_angle_rad is None
+    assert np.all(np.isfinite(link_budget(smf, elevation_deg=np.array([30.0, 60.0])).eta))

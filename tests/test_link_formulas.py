@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
+from passplan.errors import InputError
 from passplan.link import ao, atmosphere, background, beam, pointing, turbulence
+from passplan.link.budget import link_budget
 from passplan.link.slant import elevation_from_range_deg, slant_range_m
 from passplan.units import loss_db
 
@@ -248,3 +250,30 @@ def test_photon_rate_units() -> None:
     n = background.photon_rate_cps(1e-3, 850e-9, 1.0, 1.0, 1.0)
     assert n == pytest.approx(1e-3 / (6.62607015e-34 * 299792458.0 / 850e-9), rel=1e-9)
     assert background.smf_etendue_m2_sr(1550e-9) == pytest.approx(1550e-9**2)
+
+
+# --- wrong inputs reach the caller as InputError with what was given, what is expected, the fix ---
+def test_unknown_correction_mode_teaches() -> None:
+    with pytest.raises(InputError, match=r"correction mode 'tip_tilt' is not one of 'none', 'tip-tilt', 'ao'; did you mean 'tip-tilt'\?"):
+        ao.residual_phase_variance("tip_tilt", aperture_m=1.0, r0_m=0.1, greenwood_hz=30.0,
+                                   tyler_hz=5.0)
+
+
+@pytest.mark.parametrize("alt", [30_000.0, 35_000.0, float("nan")])
+def test_site_above_the_turbulence_profile_teaches(alt: float) -> None:
+    with pytest.raises(InputError, match=r"site altitude .* m is not below the top of the turbulence profile \(30000 m\).*altitude above sea level in metres"):
+        turbulence.path_moments(alt)
+
+
+def test_site_above_the_profile_through_the_budget() -> None:
+    with pytest.raises(InputError, match="turbulence profile"):
+        link_budget("micius", elevation_deg=np.array([45.0]), site_alt_m=31_000.0)
+
+
+def test_trapezoid_matches_scipy() -> None:
+    """turbulence's own trapezoid rule (no scipy at import) is scipy's, batch axis included."""
+    from scipy.integrate import trapezoid
+
+    z = np.concatenate(([0.0], np.geomspace(0.01, 30e3, 99)))
+    y = np.exp(-z / 1500.0)[None, :] * np.array([[1.0], [2.5], [0.3]])
+    assert np.allclose(turbulence._trapezoid(y, z), trapezoid(y, z, axis=-1), rtol=1e-14, atol=0)

@@ -11,26 +11,77 @@ Typical use::
     from passplan.keyrate import Protocol, pass_key
     rec = pass_key(eta, background_prob, t_s, Protocol.from_toml("micius.toml"))
     rec.secret_key_bits, rec.limiting
+
+The package loads its modules on first use (as :mod:`passplan.link` does), so importing it, or a
+light module such as :mod:`.protocol`, costs no scipy.
 """
 
 from __future__ import annotations
 
-from .asymptotic import gllp_cutoff_km, gllp_optimal_mu, gllp_rate
-from .counts import (
-    Counts,
-    SlotCounts,
-    click_error_probs,
-    expected_counts,
-    sample_counts,
-    slot_counts,
-)
-from .decoy_bb84 import REASONS, KeyBounds, finite_key
-from .leakage import binary_entropy, ec_leakage, tomamichel_leakage
-from .optimise import OptimisedPass, optimise_pass
-from .passkey import PassKey, check_series, pass_key
-from .pooling import PooledKey, pool_passes
-from .protocol import Protocol, bundled_protocols, load_protocol
-from .series import ChannelSeries, read_series
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names below load on first use
+    from .asymptotic import gllp_cutoff_km, gllp_optimal_mu, gllp_rate
+    from .counts import (
+        Counts,
+        SlotCounts,
+        click_error_probs,
+        expected_counts,
+        sample_counts,
+        slot_counts,
+    )
+    from .decoy_bb84 import REASONS, KeyBounds, finite_key
+    from .leakage import binary_entropy, ec_leakage, tomamichel_leakage
+    from .optimise import OptimisedPass, optimise_pass
+    from .passkey import PassKey, check_series, pass_key
+    from .pooling import PooledKey, pool_passes
+    from .protocol import Protocol, bundled_protocols, load_protocol
+    from .series import ChannelSeries, read_series
+
+_LAZY = {
+    "Protocol": "protocol",
+    "load_protocol": "protocol",
+    "bundled_protocols": "protocol",
+    "PassKey": "passkey",
+    "pass_key": "passkey",
+    "check_series": "passkey",
+    "PooledKey": "pooling",
+    "pool_passes": "pooling",
+    "ChannelSeries": "series",
+    "read_series": "series",
+    "Counts": "counts",
+    "SlotCounts": "counts",
+    "click_error_probs": "counts",
+    "slot_counts": "counts",
+    "expected_counts": "counts",
+    "sample_counts": "counts",
+    "KeyBounds": "decoy_bb84",
+    "REASONS": "decoy_bb84",
+    "finite_key": "decoy_bb84",
+    "binary_entropy": "leakage",
+    "ec_leakage": "leakage",
+    "tomamichel_leakage": "leakage",
+    "gllp_rate": "asymptotic",
+    "gllp_optimal_mu": "asymptotic",
+    "gllp_cutoff_km": "asymptotic",
+    "OptimisedPass": "optimise",
+    "optimise_pass": "optimise",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "Protocol", "load_protocol", "bundled_protocols",

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import brentq, minimize_scalar
 
 from .leakage import binary_entropy
 
@@ -45,6 +44,8 @@ def gllp_rate(eta: ArrayLike, mu: ArrayLike, y0: float, e_d: float, f_ec: float 
 def gllp_optimal_mu(eta: float, y0: float, e_d: float, f_ec: float = 1.22,
                     q: float = 0.5) -> tuple[float, float]:
     """``(mu_opt, rate)`` maximising :func:`gllp_rate` over ``mu`` in (0, 2); rate is signed."""
+    from scipy.optimize import minimize_scalar  # here, so that gllp_rate alone costs no scipy
+
     res = minimize_scalar(lambda m: -float(gllp_rate(eta, m, y0, e_d, f_ec, q, clip=False)),
                           bounds=(1e-4, 2.0), method="bounded", options={"xatol": 1e-7})
     return float(res.x), float(-res.fun)
@@ -53,6 +54,8 @@ def gllp_optimal_mu(eta: float, y0: float, e_d: float, f_ec: float = 1.22,
 def gllp_cutoff_km(eta_bob: float, alpha_db_km: float, y0: float, e_d: float,
                    f_ec: float = 1.22, q: float = 0.5) -> float:
     """Fibre length (km) where the optimised rate reaches zero."""
+    from scipy.optimize import brentq
+
     def g(length: float) -> float:
         eta = eta_bob * 10 ** (-alpha_db_km * length / 10)
         return gllp_optimal_mu(eta, y0, e_d, f_ec, q)[1]

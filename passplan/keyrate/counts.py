@@ -35,6 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ..errors import InputError
+
 __all__ = ["SlotCounts", "Counts", "click_error_probs", "slot_counts", "expected_counts",
            "sample_counts"]
 
@@ -121,7 +123,10 @@ def slot_counts(
                           out=np.zeros(d.shape[1:]), where=(p[:, None] * d).sum(axis=0) > 0)
         pe = pd * ratio
     else:
-        raise ValueError(f"unknown error_model {error_model!r}; use 'resolved' or 'averaged'")
+        raise InputError(
+            f"error model {error_model!r} is unknown; expected 'resolved' (errors per intensity) "
+            "or 'averaged' (one error rate for all intensities); set error_model in the protocol"
+        )
     return SlotCounts(n_x=px2 * pd, n_z=pz2 * pd, m_x=px2 * pe, m_z=pz2 * pe)
 
 

@@ -56,6 +56,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ..errors import InputError
 from .counts import Counts
 from .leakage import binary_entropy, ec_leakage
 
@@ -118,7 +119,10 @@ def deviation(x: ArrayLike, total: ArrayLike, log_term: float, bounds: str,
     if bounds == "hoeffding":
         d = np.sqrt(0.5 * np.maximum(np.asarray(total, dtype=float), 0.0) * L)
         return x + d if upper else x - d
-    raise ValueError(f"unknown bounds {bounds!r}; use chernoff, hoeffding or asymptotic")
+    raise InputError(
+        f"finite-size bounds {bounds!r} are unknown; expected 'chernoff', 'hoeffding' or "
+        "'asymptotic' (no finite-size correction); set bounds in the protocol to one of them"
+    )
 
 
 def gamma_lim(eps_sec: float, b: ArrayLike, c: ArrayLike, d: ArrayLike) -> NDArray[np.float64]:
@@ -127,16 +131,16 @@ def gamma_lim(eps_sec: float, b: ArrayLike, c: ArrayLike, d: ArrayLike) -> NDArr
     ``sqrt((c+d)(1-b) b / (c d ln 2) * log2((c+d)/(c d (1-b) b) * 21^2/a^2))``; ``b`` is floored
     at a tiny positive number so that ``b = 0`` gives ~0 rather than NaN.
     """
-    b = np.clip(np.asarray(b, dtype=float), _FLOOR, 0.5)
-    c = np.asarray(c, dtype=float)
-    d = np.asarray(d, dtype=float)
-    cd = c * d
+    bf = np.clip(np.asarray(b, dtype=float), _FLOOR, 0.5)
+    cf = np.asarray(c, dtype=float)
+    df = np.asarray(d, dtype=float)
+    cd = cf * df
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        g1 = np.maximum((c + d) * (1 - b) * b / (cd * math.log(2.0)), 0.0)
-        arg = (c + d) / (cd * (1 - b) * b) * (21.0**2 / eps_sec**2)
+        g1 = np.maximum((cf + df) * (1 - bf) * bf / (cd * math.log(2.0)), 0.0)
+        arg = (cf + df) / (cd * (1 - bf) * bf) * (21.0**2 / eps_sec**2)
         g2 = np.log2(np.maximum(arg, 1.0))
         g = np.sqrt(g1 * g2)
-    return np.where((c > 0) & (d > 0), g, np.inf)
+    return np.where((cf > 0) & (df > 0), g, np.inf)
 
 
 def _tau(n: int, mu: NDArray, p: NDArray) -> NDArray:
@@ -165,7 +169,10 @@ def finite_key(
     mx, mz = np.asarray(counts.m_x, float), np.asarray(counts.m_z, float)
     k = nx.shape[-1]
     if k not in (2, 3):
-        raise ValueError(f"counts carry {k} intensities; expected 3 (two decoys) or 2 (one decoy)")
+        raise InputError(
+            f"counts carry {k} intensities (last axis); expected 3 (signal and two decoys, Lim "
+            "2014) or 2 (signal and one decoy, Rusca 2018); give one column per intensity"
+        )
     mu, p = np.broadcast_arrays(mu, p)
     n_terms = 21.0 if k == 3 else 19.0
     asym = bounds == "asymptotic"

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import binom
+
+from ..errors import InputError
 
 __all__ = ["binary_entropy", "ec_leakage", "tomamichel_leakage"]
 
@@ -38,6 +39,8 @@ def tomamichel_leakage(n: ArrayLike, q: ArrayLike, eps_cor: float) -> NDArray[np
     q = np.asarray(q, dtype=float)
     n_i = np.floor(np.maximum(n, 1.0))
     qq = np.clip(q, 1e-300, 0.5)
+    from scipy.stats import binom  # here, so that the f_ec leakage costs no scipy
+
     quant = binom.ppf(np.minimum(eps_cor * (1.0 + 1.0 / np.sqrt(n_i)), 0.5), n_i, 1.0 - qq)
     leak = (n * binary_entropy(qq) + (n * (1.0 - qq) - quant - 1.0) * np.log2((1.0 - qq) / qq)
             - 0.5 * np.log2(n_i) - np.log2(1.0 / eps_cor))
@@ -53,4 +56,7 @@ def ec_leakage(n: ArrayLike, q: ArrayLike, f_ec: float = 1.16, method: str = "f_
         return f_ec * n * binary_entropy(np.clip(q, 0.0, 1.0))
     if method == "tomamichel":
         return tomamichel_leakage(n, q, eps_cor)
-    raise ValueError(f"unknown error-correction method {method!r}; use 'f_ec' or 'tomamichel'")
+    raise InputError(
+        f"error-correction method {method!r} is unknown; expected 'f_ec' (f_ec * n * h(Q)) or "
+        "'tomamichel' (Tomamichel et al. 2017); set ec_method in the protocol to one of them"
+    )

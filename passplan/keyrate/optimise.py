@@ -243,7 +243,7 @@ def _newton(ev: WindowEvaluator, u0: NDArray, f0: float, radius: float = 0.1,
         all_vals = np.concatenate([cv, vals[1:], vals_back])
         k = int(np.argmax(all_vals))
         if all_vals[k] > f + 1e-12 * max(abs(f), 1.0):
-            moved = np.linalg.norm(all_pts[k] - u)
+            moved = float(np.linalg.norm(all_pts[k] - u))
             u, f = all_pts[k].copy(), float(all_vals[k])
             radius = min(0.5, max(radius, 2.0 * moved))
             if moved < 1e-7:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .terms import LOSS_TERMS
 
 if TYPE_CHECKING:  # the names below load on first use, so `import passplan.link.terms` stays light
-    from .budget import LinkSeries, link, link_budget, slew_rate_estimate_rad_s
+    from .budget import LinkSeries, link_budget, slew_rate_estimate_rad_s
     from .profiles import (
         Detector,
         Profile,
@@ -27,7 +27,6 @@ if TYPE_CHECKING:  # the names below load on first use, so `import passplan.link
 
 _LAZY = {
     "LinkSeries": "budget",
-    "link": "budget",
     "link_budget": "budget",
     "slew_rate_estimate_rad_s": "budget",
     "Profile": "profiles",
@@ -57,7 +56,6 @@ def __dir__() -> list[str]:
 __all__ = [
     "LOSS_TERMS",
     "LinkSeries",
-    "link",
     "link_budget",
     "slew_rate_estimate_rad_s",
     "Profile",

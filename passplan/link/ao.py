@@ -11,6 +11,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..errors import InputError, suggest
 from .beam import klein_degnan_optimum
 
 __all__ = [
@@ -131,7 +132,12 @@ def residual_phase_variance(
             fit = fitting_variance(actuators_across or 1.0, aperture_m, r0_m)
         servo = servo_lag_variance(greenwood_hz, ao_bandwidth_hz) if ao_bandwidth_hz else 0.0
         return fit + servo + tt
-    raise ValueError(f"unknown correction mode {mode!r}; expected one of {AO_MODES}")
+    hint = suggest(str(mode), AO_MODES)
+    tip = f"did you mean {hint[0]!r}? " if hint else ""
+    raise InputError(
+        f"correction mode {mode!r} is not one of {', '.join(repr(m) for m in AO_MODES)}; {tip}"
+        "set the receiving terminal's correction to 'none', 'tip-tilt' or 'ao'"
+    )
 
 
 def strehl_extended_marechal(phase_variance: ArrayLike, d_over_r0: ArrayLike) -> np.ndarray:

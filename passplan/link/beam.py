@@ -10,7 +10,6 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.optimize import minimize_scalar
 
 __all__ = [
     "DIVERGENCE_CONVENTIONS",
@@ -104,6 +103,8 @@ def klein_degnan_optimum(obscuration_ratio: float = 0.0) -> tuple[float, float]:
 
     Numerical maximisation of the Klein and Degnan (1974) gain; (1.121, 0.8145) unobscured.
     """
+    from scipy.optimize import minimize_scalar  # here, so that importing beam costs no scipy
+
     res = minimize_scalar(
         lambda a: -float(klein_degnan_gain(a, obscuration_ratio)),
         bounds=(0.2, 5.0),

@@ -52,7 +52,7 @@ from .turbulence import (
     uplink_beam,
 )
 
-__all__ = ["LinkSeries", "link_budget", "link", "slew_rate_estimate_rad_s", "LOSS_TERMS"]
+__all__ = ["LinkSeries", "link_budget", "slew_rate_estimate_rad_s", "LOSS_TERMS"]
 
 OMEGA_EARTH_RAD_S = 7.292115e-5  # IERS conventions
 
@@ -103,11 +103,6 @@ class LinkSeries:
     valid: np.ndarray
     reason: np.ndarray
 
-    @property
-    def transmittance(self) -> np.ndarray:
-        """Same as ``eta``."""
-        return self.eta
-
     def record(self, index: int | tuple[int, ...] = 0) -> dict[str, Any]:
         """One sample as a flat dict of plain numbers (the CLI's JSON object)."""
         out: dict[str, Any] = {}
@@ -123,7 +118,10 @@ class LinkSeries:
 
     def to_records(self) -> list[dict[str, Any]]:
         """Every sample as a dict (flattened order)."""
-        return [self.record(np.unravel_index(i, self.eta.shape)) for i in range(self.eta.size)]
+        shape = self.eta.shape
+        return [
+            self.record(tuple(int(j) for j in np.unravel_index(i, shape))) for i in range(self.eta.size)
+        ]
 
 
 def slew_rate_estimate_rad_s(
@@ -145,6 +143,26 @@ def slew_rate_estimate_rad_s(
 
 def _as_profile(profile: Profile | str) -> Profile:
     return profile if isinstance(profile, Profile) else load_profile(profile)
+
+
+def _receiver_stops(p: Profile) -> tuple[float, float]:
+    """The receiver's field-stop half-angle (NaN for a single-mode fibre, which needs none) and
+    filter bandwidth, refused when missing (a profile read from TOML always has them)."""
+    rx = p.receiver
+    if rx.filter_nm is None:
+        raise InputError(
+            f"profile {p.name!r}: the receiver has no filter_nm; give the spectral filter's "
+            "bandwidth in nm (it sets the sky background)"
+        )
+    if rx.coupling == "smf":
+        return math.nan, rx.filter_nm
+    if rx.fov_half_angle_rad is None:
+        raise InputError(
+            f"profile {p.name!r}: the multimode receiver has no fov_half_angle_rad; give the field "
+            "stop's half-angle in rad (it sets the turbulent-spot clipping and the sky "
+            "background), or coupling='smf'"
+        )
+    return rx.fov_half_angle_rad, rx.filter_nm
 
 
 def link_budget(
@@ -217,6 +235,7 @@ def link_budget(
     lam = p.wavelength_m
     tx, rx, det = p.transmitter, p.receiver, p.detector
     ground = p.ground
+    fov, filter_nm = _receiver_stops(p)
 
     # --- turbulence along the path (ground end) ---
     m = path_moments(site_alt, Cn2Profile(**p.turbulence))
@@ -280,8 +299,8 @@ def link_budget(
                         spot_vac**2,
                     )
                 )
-            t_couple = fov_fraction(rx.fov_half_angle_rad, spot_vac) * np.ones_like(rng)
-            t_turb = fov_fraction(rx.fov_half_angle_rad, spot) / t_couple
+            t_couple = fov_fraction(fov, spot_vac) * np.ones_like(rng)
+            t_turb = fov_fraction(fov, spot) / t_couple
     else:  # uplink: turbulence at the transmitter spreads and tilts the beam
         _lt, st, wander = uplink_beam(lam, theta, tx.aperture_diameter_m, r0, tx.tip_tilt_residual)
         w_st = beam_radius_m(rng, w0, st)
@@ -295,7 +314,7 @@ def link_budget(
             t_couple = smf_peak_coupling(rx.obscuration_ratio) * np.ones_like(rng)
         else:
             spot_vac = seeing_half_angle_rad(lam, np.inf, rx.aperture_diameter_m)
-            t_couple = fov_fraction(rx.fov_half_angle_rad, spot_vac) * np.ones_like(rng)
+            t_couple = fov_fraction(fov, spot_vac) * np.ones_like(rng)
     t_rx = rx.optics_efficiency * t_couple
 
     # --- background and detectors ---
@@ -310,11 +329,9 @@ def link_budget(
     if rx.coupling == "smf":
         etendue = bg.smf_etendue_m2_sr(lam)
     else:
-        etendue = bg.multimode_etendue_m2_sr(
-            rx.radius_m, rx.obscuration_ratio, rx.fov_half_angle_rad
-        )
+        etendue = bg.multimode_etendue_m2_sr(rx.radius_m, rx.obscuration_ratio, fov)
     bg_cps = bg.photon_rate_cps(
-        radiance, lam, etendue, rx.filter_nm, rx.optics_efficiency * det.efficiency
+        radiance, lam, etendue, filter_nm, rx.optics_efficiency * det.efficiency
     )
     dark = np.full(rng.shape, det.dark_cps * det.count)
     sat = dead_time_factor((bg_cps + dark + sig) / det.count, det.dead_time_s)
@@ -369,6 +386,3 @@ def link_budget(
         reason=reason,
     )
 
-
-#: The name in the design notes' data flow: ``link(geometry, profile, conditions)``.
-link = link_budget

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.integrate import trapezoid
+
+from ..errors import InputError
 
 __all__ = [
     "TOP_ALT_M",
@@ -41,6 +42,13 @@ SEEING_FWHM_PER_LAMBDA_OVER_R0 = 0.98
 AIRY_FWHM_PER_LAMBDA_OVER_D = 1.029
 _FWHM_PER_1E2 = 2.0 * math.sqrt(math.log(2.0) / 2.0)
 _N_GRID = 600
+
+
+def _trapezoid(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Trapezoid rule over the last axis of ``y`` on the 1-D grid ``x`` (the formula of
+    ``scipy.integrate.trapezoid``, here so that turbulence needs no scipy)."""
+    y = np.asarray(y, dtype=float)
+    return (np.diff(x) * (y[..., 1:] + y[..., :-1]) / 2.0).sum(axis=-1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,15 +121,19 @@ def path_moments(site_alt_m: float = 0.0, profile: Cn2Profile = Cn2Profile()) ->
     For HV5/7 at sea level ``mu0`` = 2.235e-12 m^(1/3) (../shared/reference/README.md).
     """
     top = TOP_ALT_M - site_alt_m
-    if top <= 0:
-        raise ValueError(f"site altitude {site_alt_m} m is above the {TOP_ALT_M} m integration top")
+    if not top > 0:
+        raise InputError(
+            f"site altitude {site_alt_m:g} m is not below the top of the turbulence profile "
+            f"({TOP_ALT_M:g} m), so there is no atmosphere to integrate; give the ground "
+            "station's altitude above sea level in metres"
+        )
     z = np.concatenate(([0.0], np.geomspace(0.01, top, _N_GRID - 1)))
     cn2 = hufnagel_valley_cn2(z + site_alt_m, site_alt_m, profile)
     return PathMoments(
         site_alt_m=float(site_alt_m),
-        mu0=float(trapezoid(cn2, z)),
-        mu56=float(trapezoid(cn2 * z ** (5.0 / 6.0), z)),
-        mu53=float(trapezoid(cn2 * z ** (5.0 / 3.0), z)),
+        mu0=float(_trapezoid(cn2, z)),
+        mu56=float(_trapezoid(cn2 * z ** (5.0 / 6.0), z)),
+        mu53=float(_trapezoid(cn2 * z ** (5.0 / 3.0), z)),
         z_m=z,
         cn2=cn2,
         wind_m_s=bufton_wind_m_s(z + site_alt_m, profile),
@@ -180,7 +192,7 @@ def greenwood_frequency_hz(
     el = np.asarray(elevation_deg, dtype=float)
     el_b, om_b = np.broadcast_arrays(el, np.asarray(slew_rate_rad_s, dtype=float))
     v = _apparent_wind(m, el_b, om_b)
-    integral = trapezoid(m.cn2 * v ** (5.0 / 3.0), m.z_m, axis=-1)
+    integral = _trapezoid(m.cn2 * v ** (5.0 / 3.0), m.z_m)
     k = 2.0 * np.pi / wavelength_m
     return (0.102 * k**2 * _sec_zenith(el_b) * integral) ** 0.6
 
@@ -198,7 +210,7 @@ def tyler_frequency_hz(
     el = np.asarray(elevation_deg, dtype=float)
     el_b, om_b = np.broadcast_arrays(el, np.asarray(slew_rate_rad_s, dtype=float))
     v = _apparent_wind(m, el_b, om_b)
-    integral = trapezoid(m.cn2 * v**2, m.z_m, axis=-1)
+    integral = _trapezoid(m.cn2 * v**2, m.z_m)
     return 0.331 * aperture_m ** (-1.0 / 6.0) / wavelength_m * np.sqrt(_sec_zenith(el_b) * integral)
 
 
