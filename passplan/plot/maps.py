@@ -115,13 +115,13 @@ def plot_ground_tracks(
         for k, (lo, la) in enumerate(split_at_dateline(lon, lat)):
             ax.plot(lo, la, color=colour[name], lw=1.0, label=name if k == 0 else None)
     for name, la0, lo0, r in footprints:
-        la, lo = small_circle(la0, lo0, r)
-        for lo_p, la_p in split_at_dateline(lo, la):
+        c_lat, c_lon = small_circle(la0, lo0, r)
+        for lo_p, la_p in split_at_dateline(c_lon, c_lat):
             ax.plot(lo_p, la_p, color=colour[name], lw=0.8, ls="--")
         ax.plot(((lo0 + 180) % 360) - 180, la0, "o", color=colour[name], ms=3)
-    for name, la, lo in stations:
-        ax.plot(lo, la, "r^", ms=5)
-        ax.annotate(name, (lo, la), xytext=(3, 3), textcoords="offset points", fontsize=7, color="red")
+    for name, s_lat, s_lon in stations:
+        ax.plot(s_lon, s_lat, "r^", ms=5)
+        ax.annotate(name, (s_lon, s_lat), xytext=(3, 3), textcoords="offset points", fontsize=7, color="red")
     if tracks:
         ax.legend(fontsize=7, loc="lower left")
     ax.set_title(title, fontsize=10)

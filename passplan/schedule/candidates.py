@@ -79,11 +79,11 @@ def candidates_from_forecasts(
     min_key_bits: float = 0.0,
     handover: bool = True,
     grid_s: float = 60.0,
-    forecast: Callable[[Any], Any] | None = None,
+    forecast: Callable[[Any, Any], Any] | None = None,
 ) -> list[Candidate]:
     """Candidates from :class:`passplan.forecast.PassForecast` records.
 
-    ``forecast`` re-runs the chain on a sub-window pass (default
+    ``forecast(sub_pass, whole_forecast)`` re-runs the chain on a sub-window pass (default
     :func:`passplan.forecast.forecast_pass` with each forecast's own profile and protocol).
     Passes whose key is zero or below ``min_key_bits`` become candidates with a reason, so the
     schedule reports why they were left out.
