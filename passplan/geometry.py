@@ -336,8 +336,8 @@ class StateGrid:
         self.pos, self.vel, self.ok = pos, vel, ok
         self.i0, self.step_s = int(i0), float(step_s)
         nsat, nt = ok.shape
-        # positions and velocity x step side by side, one row per (satellite, grid point)
-        self._flat = np.concatenate([pos, vel * self.step_s], axis=-1).reshape(nsat * nt, 6)
+        # component-major: rows x, y, z, vx h, vy h, vz h; one column per (satellite, grid point)
+        self._flat = np.concatenate([pos, vel * self.step_s], axis=-1).reshape(nsat * nt, 6).T.copy()
 
     @property
     def times(self) -> np.ndarray:
@@ -354,18 +354,22 @@ class StateGrid:
         h = self.step_s
         nt = self.pos.shape[1]
         j = np.clip(np.floor(s / h).astype(np.int64) - self.i0, 0, nt - 2)
-        u = np.clip(s / h - (j + self.i0), 0.0, 1.0)[:, None]
+        u = np.clip(s / h - (j + self.i0), 0.0, 1.0)
         row = sat_idx * nt + j
-        y0 = self._flat[row]
-        y1 = self._flat[row + 1]
-        p0, m0, p1, m1 = y0[:, :3], y0[:, 3:], y1[:, :3], y1[:, 3:]
+        y0 = [c.take(row) for c in self._flat]  # x, y, z, vx h, vy h, vz h at the left point
+        y1 = [c.take(row + 1) for c in self._flat]
         u2 = u * u
         u3 = u2 * u
         h01 = -2.0 * u3 + 3.0 * u2
-        pos = (1.0 - h01) * p0 + h01 * p1 + (u3 - 2.0 * u2 + u) * m0 + (u3 - u2) * m1
+        h00 = 1.0 - h01
+        h10 = u3 - 2.0 * u2 + u
+        h11 = u3 - u2
+        pos = np.stack([h00 * y0[k] + h01 * y1[k] + h10 * y0[k + 3] + h11 * y1[k + 3] for k in range(3)], axis=-1)
         vel = None
         if velocity:
-            d00 = 6.0 * u2 - 6.0 * u
-            vel = (d00 * (p0 - p1) + (3.0 * u2 - 4.0 * u + 1.0) * m0 + (3.0 * u2 - 2.0 * u) * m1) / h
+            d00 = (6.0 * u2 - 6.0 * u) / h
+            d10 = (3.0 * u2 - 4.0 * u + 1.0) / h
+            d11 = (3.0 * u2 - 2.0 * u) / h
+            vel = np.stack([d00 * (y0[k] - y1[k]) + d10 * y0[k + 3] + d11 * y1[k + 3] for k in range(3)], axis=-1)
         ok = self.ok.ravel()
         return pos, vel, ok[row] & ok[row + 1]

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -138,9 +138,10 @@ def _assign(w_pid: np.ndarray, w0: np.ndarray, w1: np.ndarray, pid: np.ndarray, 
 
 
 def _datetimes(t0: datetime, s: np.ndarray) -> list[datetime]:
-    base = np.datetime64(t0.astimezone(UTC).replace(tzinfo=None), "us")
-    stamps = base + np.round(np.asarray(s, float) * 1e6).astype("timedelta64[us]")
-    return [d.replace(tzinfo=UTC) for d in stamps.astype(object).tolist()]
+    """Aware UTC datetimes ``s`` seconds after ``t0``, to the microsecond (rounded)."""
+    base = t0.astimezone(UTC)
+    us = np.round(np.asarray(s, float) * 1e6).astype(np.int64).tolist()
+    return [base + timedelta(microseconds=u) for u in us]
 
 
 def summarise(
