@@ -84,7 +84,7 @@ def sample_pieces(
     # constraint edges
     if cons:
         ok = np.stack([c.margin(look) > 0 for c in cons])  # (ncons, nsamples)
-        allok = ok.all(axis=0)
+        allok: np.ndarray = np.all(ok, axis=0)
         out["first_ok"] = {"pid": pid[is_start], "ok": allok[first][is_start]}
         out["ok_any"] = {"pid": pid, "v": np.logical_or.reduceat(ok, first, axis=1).T}
         out["ok_all"] = {"pid": pid, "v": np.logical_and.reduceat(ok, first, axis=1).T}

@@ -94,9 +94,10 @@ class Constraints:
         out: list[Constraint] = []
         if self.darkness is not None:
             if self.darkness == "station":
-                dark = [np.nan if st.twilight_deg is None else st.twilight_deg for st in stations]
+                dark: list[float] = [np.nan if st.twilight_deg is None else st.twilight_deg for st in stations]
             else:
-                dark = [twilight_angle_deg(self.darkness)] * len(stations)
+                angle = twilight_angle_deg(self.darkness)  # None: any sky will do
+                dark = [np.nan if angle is None else angle] * len(stations)
             out.append(Darkness(np.array(dark, float)))
         if self.eclipse is True:
             out.append(Eclipse())
