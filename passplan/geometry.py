@@ -241,14 +241,27 @@ class Scene:
         """East, north, up components (km) of the line of sight, componentwise (no temporaries
         of shape (..., 3, 3))."""
         st_idx = np.asarray(st_idx)
-        s = self.sta_ecef[st_idx]
-        m = self.sta_enu[st_idx]
-        d0 = sat_ecef[..., 0] - s[..., 0]
-        d1 = sat_ecef[..., 1] - s[..., 1]
-        d2 = sat_ecef[..., 2] - s[..., 2]
-        e = m[..., 0, 0] * d0 + m[..., 0, 1] * d1
-        n = m[..., 1, 0] * d0 + m[..., 1, 1] * d1 + m[..., 1, 2] * d2
-        u = m[..., 2, 0] * d0 + m[..., 2, 1] * d1 + m[..., 2, 2] * d2
+        if st_idx.ndim == 0 or self.sta_ecef.shape[0] == 1:
+            s = self.sta_ecef[st_idx]
+            m = self.sta_enu[st_idx]
+            d0 = sat_ecef[..., 0] - s[..., 0]
+            d1 = sat_ecef[..., 1] - s[..., 1]
+            d2 = sat_ecef[..., 2] - s[..., 2]
+            e = m[..., 0, 0] * d0 + m[..., 0, 1] * d1
+            n = m[..., 1, 0] * d0 + m[..., 1, 1] * d1 + m[..., 1, 2] * d2
+            u = m[..., 2, 0] * d0 + m[..., 2, 1] * d1 + m[..., 2, 2] * d2
+            return e, n, u
+        # many rows: gather each station coefficient as its own 1-D array (small tables)
+        if not hasattr(self, "_enu_cols"):
+            self._enu_cols = [np.ascontiguousarray(self.sta_enu[:, i, j]) for i in range(3) for j in range(3)]
+            self._sta_cols = [np.ascontiguousarray(self.sta_ecef[:, i]) for i in range(3)]
+        c = [col.take(st_idx) for col in self._enu_cols]
+        d0 = sat_ecef[..., 0] - self._sta_cols[0].take(st_idx)
+        d1 = sat_ecef[..., 1] - self._sta_cols[1].take(st_idx)
+        d2 = sat_ecef[..., 2] - self._sta_cols[2].take(st_idx)
+        e = c[0] * d0 + c[1] * d1
+        n = c[3] * d0 + c[4] * d1 + c[5] * d2
+        u = c[6] * d0 + c[7] * d1 + c[8] * d2
         return e, n, u
 
     def topocentric_grid(

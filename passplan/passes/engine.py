@@ -67,6 +67,13 @@ def _grid_step(sats: Sequence[Any]) -> float:
     return EVENT_STEP_S * math.floor(raw / EVENT_STEP_S)
 
 
+def _ranks(names: list[str]) -> np.ndarray:
+    """Each name's rank in sorted order (equal names share one)."""
+    uniq = sorted(set(names))
+    pos = {n: i for i, n in enumerate(uniq)}
+    return np.array([pos[n] for n in names], int)
+
+
 class _Search:
     """The state of one search carried from block to block: open passes and their tables."""
 
@@ -102,6 +109,8 @@ class _Search:
         self.next_pid = 0
         self.store = Store()
         self.failed: set[int] = set()
+        self.station_rank = _ranks([st.id for st in self.stations])
+        self.sat_rank = _ranks([s.name for s in self.sats])
         self.sgp4_evaluations = {"grid": 0, "refine": 0}
 
     def blocks(self) -> Iterator[PassSearch]:
@@ -239,8 +248,11 @@ class _Search:
             tables.setdefault(name, {})
         win = windows(tables, pid, a, b, self.names, self.include_excluded)
         out = summarise(tables, win, info, self.sats, self.stations, self.t0, self.span, self.dark_flag_deg)
-        out.sort(key=lambda p: (p.aos, p.station, p.satellite))
-        return out
+        # by AOS (to the microsecond, as the datetimes), then station id, then satellite name
+        aos_us = np.round(win[1] * 1e6).astype(np.int64)
+        st_rank = self.station_rank[[info[int(q)][1] for q in win[0].tolist()]]
+        sat_rank = self.sat_rank[[info[int(q)][0] for q in win[0].tolist()]]
+        return [out[i] for i in np.lexsort((sat_rank, st_rank, aos_us)).tolist()]
 
 
 def _check(start: datetime, end: datetime, block_s: float) -> tuple[datetime, datetime]:
@@ -304,15 +316,15 @@ def find_passes(
     ``warnings`` hold one line naming it, the time and SGP4's reason. The search runs in blocks
     of a day (:func:`iter_passes`), so its working memory does not grow with the span.
     """
-    passes: list[Pass] = []
-    warnings: list[str] = []
-    for part in iter_passes(
-        satellites, stations, start, end, constraints, include_excluded=include_excluded, progress=progress, block_s=FIND_BLOCK_S
-    ):
-        passes.extend(part.passes)
-        warnings.extend(part.warnings)
-    passes.sort(key=lambda p: (p.aos, p.station, p.satellite))
-    return PassSearch(passes, warnings)
+    parts = list(
+        iter_passes(
+            satellites, stations, start, end, constraints, include_excluded=include_excluded, progress=progress, block_s=FIND_BLOCK_S
+        )
+    )
+    passes = [p for part in parts for p in part.passes]
+    if sum(1 for part in parts if part.passes) > 1:
+        passes.sort(key=lambda p: (p.aos, p.station, p.satellite))
+    return PassSearch(passes, [w for part in parts for w in part.warnings])
 
 
 def sample_pass(p: Pass, step_s: float = 1.0, slots: bool = False) -> PassGeometry:

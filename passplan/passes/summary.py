@@ -197,9 +197,18 @@ def summarise(
         kb = _assign(w_pid, w0, w1, br["pid"], br[col])
         dark[kb[kb >= 0]] = False
 
-    when = _datetimes(t0, np.concatenate([w0, t[best], w1]))
     info_rows = [info[int(p)] for p in w_pid.tolist()]
-    rise_set = _datetimes(t0, np.array([[r[2], r[3]] for r in info_rows], float).ravel())
+    rise_t = np.array([r[2] for r in info_rows], float)
+    set_t = np.array([r[3] for r in info_rows], float)
+    # rise/set are AOS/LOS unless a constraint moved them: make only the other datetimes
+    extra_r = np.flatnonzero(rise_t != w0)
+    extra_s = np.flatnonzero(set_t != w1)
+    when = _datetimes(t0, np.concatenate([w0, t[best], w1, rise_t[extra_r], set_t[extra_s]]))
+    rise_dt, set_dt = list(when[:m]), list(when[2 * m : 3 * m])
+    for i, j in enumerate(extra_r.tolist()):
+        rise_dt[j] = when[3 * m + i]
+    for i, j in enumerate(extra_s.tolist()):
+        set_dt[j] = when[3 * m + extra_r.size + i]
     max_el, min_rng, lit_l = el[best].tolist(), rng[near].tolist(), lit_frac.tolist()
     az0, azt, az1 = az[first].tolist(), az[best].tolist(), az[last].tolist()
     w0l, w1l, dark_l = w0.tolist(), w1.tolist(), dark.tolist()
@@ -226,8 +235,8 @@ def summarise(
                 sat_sunlit_fraction=lit_l[j],
                 station_dark=bool(dark_l[j]),
                 partial=bool(part_start or part_end),
-                rise=rise_set[2 * j],
-                set=rise_set[2 * j + 1],
+                rise=rise_dt[j],
+                set=set_dt[j],
                 elements_epoch=epoch,
                 elements_age_days=None if epoch is None else (aos - epoch).total_seconds() / 86400.0,
                 cut_start_by="window" if part_start else cut_s[j],
