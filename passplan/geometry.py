@@ -292,8 +292,13 @@ class Scene:
 
     def body_elevation_deg(self, body_ecef: np.ndarray, st_idx: np.ndarray | int) -> np.ndarray:
         """Topocentric elevation (deg) of a body given geocentric Earth-fixed positions."""
-        _, el, _ = self.topocentric(body_ecef, st_idx)
-        return el
+        return self.elevation_range(body_ecef, st_idx)[0]
+
+    def elevation_range(self, sat_ecef: np.ndarray, st_idx: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
+        """Elevation (deg) and range (km) as :meth:`topocentric` gives them, without azimuth."""
+        e, n, u = self.enu(sat_ecef, st_idx)
+        rng = np.sqrt(e * e + n * n + u * u)
+        return np.degrees(np.arcsin(np.clip(u / rng, -1.0, 1.0))), rng
 
     def separation_deg(self, sat_ecef: np.ndarray, body_ecef: np.ndarray, st_idx: np.ndarray | int) -> np.ndarray:
         """Angle (deg) at the station between the satellite and a body (Sun or Moon)."""

@@ -51,23 +51,23 @@ class Look:
         self.scene, self.pos, self.vel, self.ok, self.st, self.t = scene, pos, vel, ok, st, t
 
     @cached_property
-    def _topo(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self.scene.topocentric(self.pos, self.st)
+    def _el_rng(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.scene.elevation_range(self.pos, self.st)
 
-    @property
+    @cached_property
     def az_deg(self) -> np.ndarray:
         """Azimuth (deg from north through east)."""
-        return self._topo[0]
+        return self.scene.topocentric(self.pos, self.st)[0]
 
     @property
     def el_deg(self) -> np.ndarray:
         """Geometric elevation (deg)."""
-        return self._topo[1]
+        return self._el_rng[0]
 
     @property
     def range_km(self) -> np.ndarray:
         """Slant range (km)."""
-        return self._topo[2]
+        return self._el_rng[1]
 
     @cached_property
     def rates(self) -> tuple[np.ndarray, np.ndarray]:
@@ -138,18 +138,20 @@ class Horizon:
         """Reported elevation (deg): geometric, or apparent with refraction."""
         return el_deg + refraction_deg(el_deg) if self.refraction else el_deg
 
-    def threshold(self, st: np.ndarray, az_deg: np.ndarray) -> np.ndarray:
-        """Elevation threshold (deg) at stations ``st`` looking at azimuths ``az_deg``."""
+    def threshold(self, look: Look) -> np.ndarray:
+        """Elevation threshold (deg) of each row: floor, or the mask where higher (the
+        azimuth is computed only when a row's station has a mask)."""
+        st = look.st
         thr = self.floor_deg[st].astype(float)
         for k, mask in enumerate(self.masks):
             if mask is not None:
                 sel = st == k
                 if np.any(sel):
-                    thr = np.where(sel, np.maximum(thr, mask.elevation_deg(az_deg)), thr)
+                    thr = np.where(sel, np.maximum(thr, mask.elevation_deg(look.az_deg)), thr)
         return thr
 
     def margin(self, look: Look) -> np.ndarray:
-        m = self.elevation(look.el_deg) - self.threshold(look.st, look.az_deg)
+        m = self.elevation(look.el_deg) - self.threshold(look)
         return np.where(look.ok, m, FAILED_MARGIN_DEG)
 
 

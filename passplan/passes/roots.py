@@ -49,13 +49,15 @@ def crossings(
     tol: float,
     fa: np.ndarray | None = None,
     fb: np.ndarray | None = None,
+    certify: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Zero crossings of a continuous ``func(rows, t)`` bracketed by ``[a, b]`` (opposite signs
     of ``func > 0``), to ``tol``: Illinois regula falsi (Dowell and Jarratt 1971, BIT 11, 168)
     on the rows not yet converged, then a certificate: the sign must differ at ``x - tol/2``
     and ``x + tol/2`` (multisection finishes any row where it does not).
 
-    ``fa``/``fb`` may pass values already known at the bracket ends. Returns ``(t, rising)``:
+    ``fa``/``fb`` may pass values already known at the bracket ends; ``certify=False`` skips the
+    certificate (for a caller that certifies otherwise). Returns ``(t, rising)``:
     the crossing (within ``tol / 2``) and whether ``func`` goes from <= 0 to > 0 there.
     """
     a = np.asarray(a, float).copy()
@@ -84,6 +86,8 @@ def crossings(
         a[live] = np.where(flip, b[live], a[live])
         fa[live] = np.where(flip, fb[live], 0.5 * fa[live])
         b[live], fb[live] = x[live], fx
+    if not certify:
+        return x, rising
     probe = func(np.concatenate([rows, rows]), np.concatenate([x - 0.5 * tol, x + 0.5 * tol])) > 0
     flo, fhi = probe[:n], probe[n:]
     bad = np.nonzero(~((flo != fhi) & (flo == ~rising)))[0]
@@ -176,7 +180,7 @@ def certified_crossings(
     """
     a = np.asarray(a, float)
     b = np.asarray(b, float)
-    x, rising = crossings(fast, a, b, fast_tol)
+    x, rising = crossings(fast, a, b, fast_tol, certify=False)
     if x.size == 0:
         return x, rising, 0
     rows = np.arange(x.size)

@@ -209,42 +209,51 @@ def summarise(
         rise_dt[j] = when[3 * m + i]
     for i, j in enumerate(extra_s.tolist()):
         set_dt[j] = when[3 * m + extra_r.size + i]
-    max_el, min_rng, lit_l = el[best].tolist(), rng[near].tolist(), lit_frac.tolist()
-    az0, azt, az1 = az[first].tolist(), az[best].tolist(), az[last].tolist()
-    w0l, w1l, dark_l = w0.tolist(), w1.tolist(), dark.tolist()
-    out: list[Pass] = []
-    for j, (si, ti, _, _) in enumerate(info_rows):
-        sat = sats[si]
-        part_start = w0l[j] <= 0.0
-        part_end = w1l[j] >= span
-        epoch = getattr(sat, "epoch", None)
-        aos = when[j]
-        out.append(
-            Pass(
-                satellite=sat.name,
-                norad_id=getattr(sat, "norad_id", None),
-                station=stations[ti].id,
-                aos=aos,
-                tca=when[m + j],
-                los=when[2 * m + j],
-                max_el_deg=max_el[j],
-                aos_az_deg=az0[j],
-                tca_az_deg=azt[j],
-                los_az_deg=az1[j],
-                min_range_km=min_rng[j],
-                sat_sunlit_fraction=lit_l[j],
-                station_dark=bool(dark_l[j]),
-                partial=bool(part_start or part_end),
-                rise=rise_dt[j],
-                set=set_dt[j],
-                elements_epoch=epoch,
-                elements_age_days=None if epoch is None else (aos - epoch).total_seconds() / 86400.0,
-                cut_start_by="window" if part_start else cut_s[j],
-                cut_end_by="window" if part_end else cut_e[j],
-                excluded_by=excl[j],
-                sat_ref=sat,
-                station_ref=stations[ti],
-            )
+    # per-window columns as plain Python lists, then one record per window
+    sat_i = [r[0] for r in info_rows]
+    st_i = [r[1] for r in info_rows]
+    names = [s.name for s in sats]
+    norads = [getattr(s, "norad_id", None) for s in sats]
+    epochs = [getattr(s, "epoch", None) for s in sats]
+    t0_utc = t0.astimezone(UTC)
+    # elements age from whole microseconds, as (aos - epoch).total_seconds() / 86400 gives it
+    epoch_us = [None if e is None else (e - t0_utc) // timedelta(microseconds=1) for e in epochs]
+    aos_us = np.round(w0 * 1e6).astype(np.int64).tolist()
+    ages = [None if epoch_us[si] is None else (a - epoch_us[si]) / 1e6 / 86400.0 for si, a in zip(sat_i, aos_us, strict=True)]
+    part_s = (w0 <= 0.0).tolist()
+    part_e = (w1 >= span).tolist()
+    columns = zip(
+        sat_i, st_i, when[:m], when[m : 2 * m], when[2 * m : 3 * m], el[best].tolist(), az[first].tolist(),
+        az[best].tolist(), az[last].tolist(), rng[near].tolist(), lit_frac.tolist(), dark.tolist(), part_s,
+        part_e, rise_dt, set_dt, ages, cut_s, cut_e, excl, strict=True,
+    )
+    out = [
+        Pass(
+            satellite=names[si],
+            norad_id=norads[si],
+            station=stations[ti].id,
+            aos=aos,
+            tca=tca,
+            los=los,
+            max_el_deg=mx,
+            aos_az_deg=a0,
+            tca_az_deg=at,
+            los_az_deg=a1,
+            min_range_km=mr,
+            sat_sunlit_fraction=lf,
+            station_dark=dk,
+            partial=ps or pe,
+            rise=rs,
+            set=st_,
+            elements_epoch=epochs[si],
+            elements_age_days=age,
+            cut_start_by="window" if ps else cs,
+            cut_end_by="window" if pe else ce,
+            excluded_by=ex,
+            sat_ref=sats[si],
+            station_ref=stations[ti],
         )
+        for si, ti, aos, tca, los, mx, a0, at, a1, mr, lf, dk, ps, pe, rs, st_, age, cs, ce, ex in columns
+    ]
     return out
 
