@@ -10,13 +10,15 @@ station pair at once:
 2. **Horizon crossings.** The elevation margin over floor and mask (on the grid: the sine of
    elevation when no mask or refraction applies) changes sign in a grid interval at a rise or
    set; a local maximum of the samples below zero may hide a grazing pass (and, with a mask, a
-   local minimum above zero a dip), which the extremum of the interpolated margin reveals. Each
+   local minimum above zero a dip), which the extremum of the interpolated margin reveals
+   (confirmed by SGP4 at that extremum, and searched on SGP4 when within 0.01 deg). Each
    crossing is refined on the cubic Hermite interpolant of the state
    (:class:`passplan.geometry.StateGrid`) and certified by one SGP4 evaluation (a Newton step
    on the true margin, accepted when it is within half the 10 ms tolerance; otherwise the
    crossing is refined on SGP4 itself, :func:`.roots.certified_crossings`).
-3. **Inside each pass** (:mod:`.pieces`): the constraints (:mod:`.constraints`) sampled every
-   5 s, their edges refined and certified the same way, the constraint failing just outside
+3. **Inside each pass** (:mod:`.pieces`), sampled every 5 s when a constraint is active (30 s
+   otherwise): the constraints (:mod:`.constraints`), their edges refined on the interpolant
+   and certified the same way, the constraint failing just outside
    naming each edge; culminations, range minima and shadow edges refined on the interpolant;
    bright-sky samples noted. Culmination, minimum range, azimuths and the values at every edge
    are SGP4 evaluations.

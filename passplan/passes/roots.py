@@ -165,7 +165,7 @@ def certified_crossings(
     a: np.ndarray,
     b: np.ndarray,
     tol: float,
-    fast_tol: float = 1e-3,
+    fast_tol: float = 0.02,
     slope_step: float = 1e-3,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Crossings of ``true`` bracketed by ``[a, b]``, found on a cheap approximation ``fast``
@@ -173,7 +173,9 @@ def certified_crossings(
 
     Each root of ``fast`` (to ``fast_tol``) is moved by one Newton step on ``true`` with the
     slope of ``fast`` (central difference over ``slope_step``): the step is the first-order
-    distance to the true root. Where it is at most ``tol / 2`` the moved root stands; elsewhere
+    distance to the true root, and what remains after it is second order (for a root 5 ms off
+    and a margin curving on a 100 s scale, under a microsecond), so ``fast`` need not be
+    refined further than the certificate accepts. Where it is at most ``tol / 2`` the moved root stands; elsewhere
     (or where the slope vanishes) :func:`crossings` refines ``true`` itself on the bracket.
     Returns ``(t, rising, number of fallbacks)``; ``rising`` as in :func:`crossings` (from
     ``fast`` at the bracket ends).
