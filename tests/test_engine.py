@@ -157,3 +157,31 @@ def test_hermite_interpolation_error_against_sgp4(demo: list[Satellite]) -> None
     at = np.tile(times[:-1], len(leo))
     p_g, _, _ = grid.state(sat, at)
     assert np.array_equal(p_g, pos[sat, np.tile(np.arange(n), len(leo))])
+
+
+def test_refraction_and_separations_on_the_same_footing() -> None:
+    """With refraction the AOS/LOS are where the apparent elevation (geometric, from SGP4 via
+    sample_pass, plus Saemundsson refraction) meets the floor; Sun and Moon separation edges
+    stitch across blocks like the others."""
+    from passplan.geometry import refraction_deg
+
+    sat = Satellite.from_tle(*MICIUS_2016, name="MICIUS")
+    st = STATIONS["xinglong"]
+    t0, t1 = utc(2016, 12, 18), utc(2016, 12, 20)
+    c = Constraints(min_elevation_deg=5.0, refraction=True)
+    ps = find_passes([sat], [st], t0, t1, c)
+    plain = find_passes([sat], [st], t0, t1, Constraints(min_elevation_deg=5.0))
+    assert len(ps) == len(plain) >= 4
+    from passplan.passes import sample_pass
+
+    for p, q in zip(ps, plain, strict=True):
+        assert 1.0 < (q.aos - p.aos).total_seconds() < 30.0  # refraction lifts the satellite earlier
+        g = sample_pass(p, 1.0)
+        for el in (g.el_deg[0], g.el_deg[-1]):
+            assert el + refraction_deg(el) == pytest.approx(5.0, abs=0.005)
+    sep = Constraints(min_sun_sep_deg=60.0, min_moon_sep_deg=40.0, max_range_km=1800.0)
+    whole = find_passes([sat], [st], t0, t1, sep, include_excluded=True)
+    cut = {p.cut_start_by for p in whole} | {p.cut_end_by for p in whole} | {p.excluded_by for p in whole}
+    assert cut & {"sun_separation", "moon_separation"}, cut
+    joined = [p for b in iter_passes([sat], [st], t0, t1, sep, include_excluded=True, block_s=3 * 3600.0) for p in b]
+    assert sorted(joined, key=_key) == list(whole)

@@ -144,6 +144,58 @@ def _datetimes(t0: datetime, s: np.ndarray) -> list[datetime]:
     return [base + timedelta(microseconds=u) for u in us]
 
 
+def _window_points(
+    tables: Tables, w_pid: np.ndarray, w0: np.ndarray, w1: np.ndarray
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The SGP4 points inside each window (sorted by window, then time) and, per window, the
+    index of its highest, its nearest, its first and its last point."""
+    m = w_pid.size
+    pts = _sorted(tables["points"])
+    k = _assign(w_pid, w0, w1, pts["pid"], pts["t"])
+    sel = k >= 0
+    p = {name: col[sel] for name, col in pts.items()}
+    k = k[sel]
+    best = np.lexsort((-p["el"], k))
+    best = best[np.searchsorted(k[best], np.arange(m))]
+    near = np.lexsort((p["rng"], k))
+    near = near[np.searchsorted(k[near], np.arange(m))]
+    first = np.searchsorted(k, np.arange(m))
+    last = np.searchsorted(k, np.arange(m), side="right") - 1
+    return p, best, near, first, last
+
+
+def _sunlit_fraction(tables: Tables, w_pid: np.ndarray, w0: np.ndarray, w1: np.ndarray, lit_margin0: np.ndarray) -> np.ndarray:
+    """Fraction of each window the satellite spends in sunlight (step 3 of the module)."""
+    m = w_pid.size
+    sh = _sorted(tables["shadow"])
+    ks = _assign(w_pid, w0, w1, sh["pid"], sh["t"], slack=REFINE_TOL_S)
+    at_start = (ks >= 0) & (np.abs(sh["t"] - w0[np.maximum(ks, 0)]) <= REFINE_TOL_S)
+    lit0 = lit_margin0 > 0
+    lit0[ks[at_start]] = sh["to_lit"][at_start]
+    inside = (ks >= 0) & ~at_start & (sh["t"] < w1[np.maximum(ks, 0)] - REFINE_TOL_S)
+    e_k, e_t, e_lit = ks[inside], sh["t"][inside], sh["to_lit"][inside]
+    nxt = np.where(np.concatenate([e_k[1:] == e_k[:-1], [False]]), np.concatenate([e_t[1:], [0.0]]), w1[e_k])
+    lit_time = np.bincount(e_k, weights=np.where(e_lit, nxt - e_t, 0.0), minlength=m).astype(float)
+    first_edge = np.full(m, np.inf)
+    np.minimum.at(first_edge, e_k, e_t)
+    end0 = np.where(np.isinf(first_edge), w1, first_edge)
+    lit_time += np.where(lit0, end0 - w0, 0.0)
+    dur = w1 - w0
+    return np.clip(np.where(dur > 0, lit_time / np.where(dur > 0, dur, 1.0), lit0.astype(float)), 0.0, 1.0)
+
+
+def _station_dark(
+    tables: Tables, w_pid: np.ndarray, w0: np.ndarray, w1: np.ndarray, sun_el0: np.ndarray, sun_el1: np.ndarray, thr: np.ndarray
+) -> np.ndarray:
+    """Whether the station sky stays dark through each window (step 4 of the module)."""
+    dark = (sun_el0 < thr) & (sun_el1 < thr)
+    br = tables["bright"]
+    for col in ("r0", "r1"):
+        kb = _assign(w_pid, w0, w1, br["pid"], br[col])
+        dark[kb[kb >= 0]] = False
+    return dark
+
+
 def summarise(
     tables: Tables,
     win: tuple[np.ndarray, np.ndarray, np.ndarray, list[Any], list[Any], list[Any]],
@@ -160,42 +212,12 @@ def summarise(
     m = w_pid.size
     if m == 0:
         return []
-    pts = _sorted(tables["points"])
-    k = _assign(w_pid, w0, w1, pts["pid"], pts["t"])
-    sel = k >= 0
-    k, el, rng, az, t, litm, sun_el = (x[sel] for x in (k, pts["el"], pts["rng"], pts["az"], pts["t"], pts["litm"], pts["sun_el"]))
-    # points are sorted by (pid, t): within a window by time
-    o_el = np.lexsort((-el, k))
-    first_of = np.searchsorted(k[o_el], np.arange(m))
-    best = o_el[first_of]
-    o_r = np.lexsort((rng, k))
-    near = o_r[np.searchsorted(k[o_r], np.arange(m))]
-    first = np.searchsorted(k, np.arange(m))  # k is sorted (windows in pass/time order)
-    last = np.searchsorted(k, np.arange(m), side="right") - 1
-    # sunlit fraction
-    sh = _sorted(tables["shadow"])
-    ks = _assign(w_pid, w0, w1, sh["pid"], sh["t"], slack=REFINE_TOL_S)
-    at_start = (ks >= 0) & (np.abs(sh["t"] - w0[np.maximum(ks, 0)]) <= REFINE_TOL_S)
-    lit0 = litm[first] > 0
-    lit0[ks[at_start]] = sh["to_lit"][at_start]
-    inside = (ks >= 0) & ~at_start & (sh["t"] < w1[np.maximum(ks, 0)] - REFINE_TOL_S)
-    e_k, e_t, e_lit = ks[inside], sh["t"][inside], sh["to_lit"][inside]
-    nxt = np.where(np.concatenate([e_k[1:] == e_k[:-1], [False]]), np.concatenate([e_t[1:], [0.0]]), w1[e_k])
-    lit_time = np.bincount(e_k, weights=np.where(e_lit, nxt - e_t, 0.0), minlength=m).astype(float)
-    first_edge = np.full(m, np.inf)
-    np.minimum.at(first_edge, e_k, e_t)
-    end0 = np.where(np.isinf(first_edge), w1, first_edge)
-    lit_time += np.where(lit0, end0 - w0, 0.0)
-    dur = w1 - w0
-    lit_frac = np.clip(np.where(dur > 0, lit_time / np.where(dur > 0, dur, 1.0), lit0.astype(float)), 0.0, 1.0)
-    # station dark
+    pts, best, near, first, last = _window_points(tables, w_pid, w0, w1)
+    el, rng, az, t = pts["el"], pts["rng"], pts["az"], pts["t"]
+    lit_frac = _sunlit_fraction(tables, w_pid, w0, w1, pts["litm"][first])
     st_of = np.array([info[int(p)][1] for p in w_pid.tolist()], int)
     thr = dark_flag_deg[st_of] + DARK_SLACK_DEG
-    dark = (sun_el[first] < thr) & (sun_el[last] < thr)
-    br = tables["bright"]
-    for col in ("r0", "r1"):
-        kb = _assign(w_pid, w0, w1, br["pid"], br[col])
-        dark[kb[kb >= 0]] = False
+    dark = _station_dark(tables, w_pid, w0, w1, pts["sun_el"][first], pts["sun_el"][last], thr)
 
     info_rows = [info[int(p)] for p in w_pid.tolist()]
     rise_t = np.array([r[2] for r in info_rows], float)
