@@ -185,3 +185,14 @@ def test_refraction_and_separations_on_the_same_footing() -> None:
     assert cut & {"sun_separation", "moon_separation"}, cut
     joined = [p for b in iter_passes([sat], [st], t0, t1, sep, include_excluded=True, block_s=3 * 3600.0) for p in b]
     assert sorted(joined, key=_key) == list(whole)
+
+
+def test_iter_passes_checks_its_arguments_at_the_call() -> None:
+    from passplan.errors import InputError
+
+    sat = Satellite.from_tle(*MICIUS_2016, name="MICIUS")
+    with pytest.raises(InputError, match="block_s"):
+        iter_passes([sat], [STATIONS["xinglong"]], utc(2016, 12, 19), utc(2016, 12, 20), block_s=0.0)
+    with pytest.raises(InputError, match="not after"):
+        iter_passes([sat], [STATIONS["xinglong"]], utc(2016, 12, 20), utc(2016, 12, 19))
+    assert list(iter_passes([], [STATIONS["xinglong"]], utc(2016, 12, 19), utc(2016, 12, 20))) == []

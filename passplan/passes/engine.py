@@ -290,12 +290,13 @@ def iter_passes(
     """
     from ..ephemeris import check_ephemeris_span
 
+    # checked here, not at the first block, so a bad argument fails at the call
     start, end = _check(start, end, block_s)
     c = constraints or Constraints()
     if not satellites or not stations:
-        return
+        return iter(())
     check_ephemeris_span(start, end)
-    yield from _Search(satellites, stations, start, end, c, include_excluded, progress, block_s).blocks()
+    return _Search(satellites, stations, start, end, c, include_excluded, progress, block_s).blocks()
 
 
 def find_passes(
