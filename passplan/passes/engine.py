@@ -152,7 +152,7 @@ class _Search:
             self.failed.add(k)
             i = int(np.argmax(owned[k] != 0))
             code = int(owned[k, i])
-            when = Scene.datetime_at(blk.scene, max((blk.lo + i) * self.step, 0.0))
+            when = blk.scene.datetime_at(max((blk.lo + i) * self.step, 0.0))
             out.append(
                 f"SGP4 cannot propagate {self.sats[k].name} from {iso_z(when)} "
                 f"({SGP4_ERRORS.get(code, code)}); no passes after that. Use element sets nearer the "
