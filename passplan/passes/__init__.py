@@ -1,8 +1,10 @@
 """The pass engine: when each satellite is usable from each station, under composable constraints.
 
 ``records`` holds what a search takes and gives (:class:`Constraints`, :class:`Pass`,
-:class:`PassGeometry`, :class:`PassSearch`), ``roots`` the batched root finders, ``engine`` the
-search itself.
+:class:`PassGeometry`, :class:`PassSearch`, :func:`passes_to_records`), ``constraints`` one small
+class per constraint, ``roots`` the batched root finders, ``block`` one time block's propagated
+grid and horizon crossings, ``pieces`` what happens inside each pass, ``summary`` the records of
+finished passes, and ``engine`` the search over blocks (:func:`find_passes`, :func:`iter_passes`).
 """
 
 from __future__ import annotations

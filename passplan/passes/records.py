@@ -3,9 +3,10 @@ the result of a search (passes plus the warnings met on the way)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, overload
 
 import numpy as np
@@ -13,11 +14,20 @@ import numpy as np
 from ..errors import InputError
 from ..stations import Station, twilight_angle_deg
 from ..times import iso_z
+from .constraints import (
+    CONSTRAINT_NAMES,
+    Constraint,
+    Darkness,
+    Eclipse,
+    Horizon,
+    MaxRange,
+    MoonSeparation,
+    Sunlit,
+    SunSeparation,
+)
 
-__all__ = ["Constraints", "Pass", "PassGeometry", "PassSearch", "CONSTRAINT_NAMES", "passes_to_records"]
+__all__ = ["Constraints", "Pass", "PassGeometry", "PassSearch", "CONSTRAINT_NAMES", "passes_to_records", "pass_uid"]
 
-#: Constraint names, in the order used to name the one that cut or excluded a pass.
-CONSTRAINT_NAMES = ("horizon", "darkness", "eclipse", "sunlit", "sun_separation", "moon_separation", "max_range")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +85,32 @@ class Constraints:
             out.append("max_range")
         return out
 
+    def build(self, stations: Sequence[Station]) -> tuple[Horizon, list[Constraint]]:
+        """The horizon constraint and the other active ones (in :data:`CONSTRAINT_NAMES`
+        order) for these stations."""
+        floors = [self.min_elevation_deg if self.min_elevation_deg is not None else st.min_elevation_deg for st in stations]
+        masks = [st.horizon_mask if self.horizon_mask else None for st in stations]
+        horizon = Horizon(np.array(floors, float), masks, self.refraction)
+        out: list[Constraint] = []
+        if self.darkness is not None:
+            if self.darkness == "station":
+                dark: list[float] = [np.nan if st.twilight_deg is None else st.twilight_deg for st in stations]
+            else:
+                angle = twilight_angle_deg(self.darkness)  # None: any sky will do
+                dark = [np.nan if angle is None else angle] * len(stations)
+            out.append(Darkness(np.array(dark, float)))
+        if self.eclipse is True:
+            out.append(Eclipse())
+        if self.eclipse is False:
+            out.append(Sunlit())
+        if self.min_sun_sep_deg is not None:
+            out.append(SunSeparation(float(self.min_sun_sep_deg)))
+        if self.min_moon_sep_deg is not None:
+            out.append(MoonSeparation(float(self.min_moon_sep_deg)))
+        if self.max_range_km is not None:
+            out.append(MaxRange(float(self.max_range_km)))
+        return horizon, out
+
 
 @dataclass(frozen=True, slots=True)
 class Pass:
@@ -111,6 +147,12 @@ class Pass:
     station_ref: Station | None = field(default=None, repr=False, compare=False)
 
     @property
+    def uid(self) -> str:
+        """A stable, filename- and URL-safe id: catalogue number (or slugged satellite name),
+        slugged station id and AOS floored to the second, e.g. ``41731-xinglong-20161219T164843Z``."""
+        return pass_uid(self.norad_id, self.satellite, self.station, self.aos)
+
+    @property
     def duration_s(self) -> float:
         """Window length in seconds."""
         return (self.los - self.aos).total_seconds()
@@ -123,6 +165,7 @@ class Pass:
     def to_dict(self) -> dict[str, Any]:
         """The machine-readable record (UTC ISO-8601 with ``Z``)."""
         return {
+            "uid": self.uid,
             "satellite": self.satellite,
             "norad_id": self.norad_id,
             "station": self.station,
@@ -189,6 +232,70 @@ class PassSearch(Sequence[Pass]):
         return iter(self.passes)
 
 
+def _slug(text: str) -> str:
+    """Lower case, runs of anything but ``a-z0-9`` as one ``-``, no leading/trailing ``-``."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def pass_uid(norad_id: int | None, satellite: str, station: str, aos: datetime) -> str:
+    """The id :attr:`Pass.uid` gives (see there)."""
+    sat = str(int(norad_id)) if norad_id is not None else _slug(satellite)
+    return f"{sat}-{_slug(station)}-{aos.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def _iso_many(values: Sequence[datetime | None]) -> list[str | None]:
+    """``iso_z`` of many datetimes in one numpy step (``None`` stays ``None``)."""
+    present = [v is not None for v in values]
+    stamps = np.array(
+        [v.astimezone(UTC).replace(tzinfo=None) for v in values if v is not None], dtype="datetime64[us]"
+    )
+    text = iter((np.char.add(np.datetime_as_string(stamps, unit="ms"), "Z")).tolist() if stamps.size else [])
+    return [next(text) if ok else None for ok in present]
+
+
 def passes_to_records(passes: Sequence[Pass]) -> list[dict[str, Any]]:
-    """The machine-readable records of many passes (what ``Pass.to_dict`` gives for one)."""
-    return [p.to_dict() for p in passes]
+    """The machine-readable records of many passes: exactly what ``Pass.to_dict`` gives for each
+    (same keys, order, rounding and ``Z`` strings), with the ISO strings and uids made in
+    vectorised steps; values are plain Python types (JSON-ready)."""
+    ps = list(passes)
+    if not ps:
+        return []
+    n = len(ps)
+    times = _iso_many([getattr(p, k) for k in ("aos", "tca", "los", "rise", "set") for p in ps])
+    aos, tca, los, rise, set_ = (times[i * n : (i + 1) * n] for i in range(5))
+    epochs = _iso_many([p.elements_epoch for p in ps])
+    # uid: the AOS string floored to the second, in basic format
+    aos_basic = [a[:19].replace("-", "").replace(":", "") + "Z" for a in aos if a is not None]
+    sat_part = [str(int(p.norad_id)) if p.norad_id is not None else _slug(p.satellite) for p in ps]
+    station_slug = {sid: _slug(sid) for sid in {p.station for p in ps}}
+    out = []
+    for j, p in enumerate(ps):
+        age = p.elements_age_days
+        out.append(
+            {
+                "uid": f"{sat_part[j]}-{station_slug[p.station]}-{aos_basic[j]}",
+                "satellite": p.satellite,
+                "norad_id": p.norad_id,
+                "station": p.station,
+                "aos_utc": aos[j],
+                "tca_utc": tca[j],
+                "los_utc": los[j],
+                "duration_s": round(p.duration_s, 3),
+                "max_el_deg": round(p.max_el_deg, 3),
+                "aos_az_deg": round(p.aos_az_deg, 2),
+                "tca_az_deg": round(p.tca_az_deg, 2),
+                "los_az_deg": round(p.los_az_deg, 2),
+                "min_range_km": round(p.min_range_km, 3),
+                "sat_sunlit_fraction": round(p.sat_sunlit_fraction, 4),
+                "station_dark": p.station_dark,
+                "partial": p.partial,
+                "rise_utc": rise[j],
+                "set_utc": set_[j],
+                "cut_start_by": p.cut_start_by,
+                "cut_end_by": p.cut_end_by,
+                "excluded_by": p.excluded_by,
+                "elements_epoch_utc": epochs[j],
+                "elements_age_days": None if age is None else round(age, 3),
+            }
+        )
+    return out

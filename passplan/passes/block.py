@@ -1,0 +1,195 @@
+"""One time block of the pass search: the propagated grid and the horizon crossings on it.
+
+A block covers the global grid points ``lo .. hi`` (times ``i * step_s`` after the search
+start) and propagates one more point on each side, so every grid interval ``[i, i + 1]`` with
+``lo <= i < hi`` (the intervals the block owns) and its neighbours are interpolated from the
+same states whichever blocks the search is cut into.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from ..geometry import Scene, StateGrid
+from ..stations import Station
+from .constraints import FAILED_MARGIN_DEG, Constraint, Horizon, Look
+from .roots import certified_crossings, maximise
+
+__all__ = ["Block", "REFINE_TOL_S", "HIDDEN_BOUND_DEG"]
+
+#: tolerance of every reported crossing (s)
+REFINE_TOL_S = 0.01
+#: A grazing pass between grid points is decided on the interpolant when its peak clears the
+#: threshold by more than this (deg); closer calls are decided on SGP4 itself. Assumed: 25x the
+#: elevation error of a 4 m position error seen from 500 km (4.6e-4 deg).
+HIDDEN_BOUND_DEG = 0.01
+#: satellite x station x time values per chunk of the grid margins (memory bound, assumed)
+_CHUNK_VALUES = 4_000_000
+
+
+class Block:
+    """Scene, interpolated states and margins of one block (global grid points ``lo .. hi``)."""
+
+    def __init__(
+        self,
+        sats: Sequence[Any],
+        stations: Sequence[Station],
+        t0: datetime,
+        t1: datetime,
+        lo: int,
+        hi: int,
+        step_s: float,
+        horizon: Horizon,
+        constraints: Sequence[Constraint],
+    ):
+        self.lo, self.hi, self.step_s = lo, hi, step_s
+        self.horizon, self.constraints = horizon, list(constraints)
+        self.nst = len(stations)
+        self.scene = Scene([s.satrec for s in sats], list(stations), t0, t1, table_s=((lo - 1) * step_s, (hi + 1) * step_s))
+        times = np.arange(lo - 1, hi + 2) * step_s
+        pos, vel, err = self.scene.sat_state_grid(times)
+        self.err = err
+        self.grid = StateGrid(pos, vel, err == 0, lo - 1, step_s)
+        self.sgp4_evaluations = {"grid": int(err.size), "refine": 0}
+
+    # ---- geometry of (satellite, station, time) rows ----------------------------------------
+    def look(self, sat: np.ndarray, st: np.ndarray, t: np.ndarray, exact: bool = False, velocity: bool = True) -> Look:
+        """Geometry of the rows: interpolated, or with ``exact`` from SGP4 itself (velocities
+        only with ``velocity``, which the rates need)."""
+        vel: np.ndarray | None
+        if exact:
+            pos, vel, err = self.scene.sat_state_at(sat, t)
+            ok = err == 0
+            self.sgp4_evaluations["refine"] += int(np.size(t))
+        else:
+            pos, vel, ok = self.grid.state(sat, t, velocity)
+        return Look(self.scene, pos, vel, ok, np.asarray(st, int), np.asarray(t, float))
+
+    def horizon_margin(self, sat: np.ndarray, st: np.ndarray, t: np.ndarray, exact: bool = False) -> np.ndarray:
+        """Elevation margin (deg) over floor and mask."""
+        return self.horizon.margin(self.look(sat, st, t, exact, velocity=False))
+
+    # ---- horizon crossings ------------------------------------------------------------------
+    def grid_margins(
+        self, progress: Callable[[str], None] | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Sign changes and hidden-extremum candidates of the grid margins.
+
+        Returns ``(sat, st, j)`` arrays of the owned intervals whose end margins differ in sign,
+        the same for candidate intervals that may hide a grazing pass (a local maximum of the
+        samples below zero whose parabola vertex comes within 3 deg of zero; on a grid of 1/50
+        orbit the vertex estimate errs by under 0.35 deg, measured over 100 Starlink satellites x
+        20 stations x 1 day) or, with a mask, a dip (a local minimum above zero), with a sign
+        (+1 hump, -1 dip), and the up-state at the first owned point. ``j`` is the local index
+        of the interval's left end in :attr:`grid`.
+        """
+        h = self.horizon
+        nsat, nt = self.err.shape
+        need_az = bool(h.has_mask.any())
+        sine_path = not need_az and not h.refraction
+        sin_floor = np.sin(np.radians(h.floor_deg))
+        chunk = max(1, _CHUNK_VALUES // max(1, self.nst * nt))
+        own = slice(1, nt - 2)  # intervals j = 1 .. nt - 3 are [lo, hi]
+        out_b: list[tuple[np.ndarray, ...]] = []
+        out_h: list[tuple[np.ndarray, ...]] = []
+        up0: list[np.ndarray] = []
+        for a in range(0, nsat, chunk):
+            b = min(a + chunk, nsat)
+            if progress:
+                progress(f"margins of satellites {a + 1}-{b} of {nsat} on {nt} grid points")
+            if sine_path:
+                # no mask, no refraction: compare sines (monotone in elevation); degrees only
+                # where a hidden pass is judged below
+                _, sin_el = self.scene.topocentric_grid(self.grid.pos[a:b], False, sine=True)
+                f = sin_el - sin_floor[None, :, None]
+            else:
+                az, el = self.scene.topocentric_grid(self.grid.pos[a:b], need_az)
+                f = h.elevation(el) - h.floor_deg[None, :, None]
+                for k, mask in enumerate(h.masks):
+                    if mask is not None and az is not None:
+                        f[:, k, :] = h.elevation(el[:, k, :]) - np.maximum(h.floor_deg[k], mask.elevation_deg(az[:, k, :]))
+            f = np.where(self.grid.ok[a:b, None, :], f, -3.0 if sine_path else FAILED_MARGIN_DEG)
+            up = f > 0
+            up0.append(up[:, :, 1])
+            i_s, i_t, i_j = np.nonzero(up[:, :, :-1][:, :, own] != up[:, :, 1:][:, :, own])
+            out_b.append((i_s + a, i_t, i_j + 1))
+            f0, f1, f2 = f[:, :, :-2], f[:, :, 1:-1], f[:, :, 2:]  # centres c = 1 .. nt - 2
+            j_s, j_t, j_c = np.nonzero((f1 >= f0) & (f1 > f2) & (f1 <= 0) & (f1 > (-1.9 if sine_path else -90.0)))
+
+            def deg(v: np.ndarray, st: np.ndarray) -> np.ndarray:
+                if not sine_path:
+                    return v
+                return np.degrees(np.arcsin(np.clip(v + sin_floor[st], -1.0, 1.0))) - h.floor_deg[st]
+
+            c0, c1, c2 = (deg(x[j_s, j_t, j_c], j_t) for x in (f0, f1, f2))
+            vertex = c1 - (c2 - c0) ** 2 / (8.0 * np.minimum(c0 - 2.0 * c1 + c2, -1e-12))
+            keep = vertex > -3.0
+            cand = [(j_s[keep], j_t[keep], j_c[keep] + 1, 1.0)]
+            if need_az:
+                d_s, d_t, d_c = np.nonzero((f1 <= f0) & (f1 < f2) & (f1 > 0) & h.has_mask[None, :, None])
+                cand.append((d_s, d_t, d_c + 1, -1.0))
+            for s_, t_, c_, sign in cand:
+                for j_ in (c_ - 1, c_):  # the intervals on either side of the centre
+                    fl, fr = f[s_, t_, j_], f[s_, t_, j_ + 1]
+                    same = (fl <= 0) & (fr <= 0) if sign > 0 else (fl > 0) & (fr > 0)
+                    inside = (j_ >= 1) & (j_ <= nt - 3) & same
+                    out_h.append((s_[inside] + a, t_[inside], j_[inside], np.full(int(inside.sum()), sign)))
+        b_sat, b_st, b_j = (np.concatenate(x) for x in zip(*out_b, strict=True))
+        if out_h:
+            h_all = np.unique(np.stack([np.concatenate(x) for x in zip(*out_h, strict=True)]), axis=1)
+            hid = (h_all[0].astype(int), h_all[1].astype(int), h_all[2].astype(int), h_all[3])
+        else:
+            hid = (np.zeros(0, int), np.zeros(0, int), np.zeros(0, int), np.zeros(0))
+        return np.stack([b_sat, b_st, b_j]), np.stack(hid[:3]), hid[3], np.concatenate(up0, axis=0)
+
+    def crossings(
+        self, progress: Callable[[str], None] | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every horizon crossing in the owned intervals: ``(sat, st, t, rising)`` and the
+        up-state (nsat, nst) at the block's first point."""
+        brackets, hid, sign, up0 = self.grid_margins(progress)
+        g = self.grid.times
+        b_sat, b_st, b_j = brackets
+        b_a, b_b = g[b_j], g[b_j + 1]
+        h_sat, h_st, h_j = hid
+        if h_sat.size:
+            # grazing humps (and mask dips) inside one interval: the extremum on the interpolant,
+            # confirmed by SGP4 at the extremum, or searched on SGP4 when the call is close
+            def fpk(r: np.ndarray, t: np.ndarray) -> np.ndarray:
+                return sign[r] * self.horizon_margin(h_sat[r], h_st[r], t)
+
+            lo_t, hi_t = g[h_j], g[h_j + 1]
+            x, fx = maximise(fpk, 0.5 * (lo_t + hi_t), np.full(lo_t.size, self.step_s / 4), lo_t, hi_t)
+            near = np.nonzero(fx > -HIDDEN_BOUND_DEG)[0]
+            ft = sign[near] * self.horizon_margin(h_sat[near], h_st[near], x[near], exact=True)
+            confirmed = near[ft > 0]
+            doubt = near[(ft <= 0) & (fx[near] > -HIDDEN_BOUND_DEG)]
+            if doubt.size:
+
+                def fpk_true(r: np.ndarray, t: np.ndarray) -> np.ndarray:
+                    k = doubt[r]
+                    return sign[k] * self.horizon_margin(h_sat[k], h_st[k], t, exact=True)
+
+                xd, fd = maximise(fpk_true, x[doubt], np.full(doubt.size, self.step_s / 4), lo_t[doubt], hi_t[doubt])
+                x[doubt] = xd
+                confirmed = np.sort(np.concatenate([confirmed, doubt[fd > 0]]))
+            k = confirmed
+            b_sat = np.concatenate([b_sat, h_sat[k], h_sat[k]])
+            b_st = np.concatenate([b_st, h_st[k], h_st[k]])
+            b_a = np.concatenate([b_a, lo_t[k], x[k]])
+            b_b = np.concatenate([b_b, x[k], hi_t[k]])
+        if progress:
+            progress(f"refining {b_sat.size} horizon crossings to {REFINE_TOL_S * 1000:.0f} ms")
+
+        def fast(r: np.ndarray, t: np.ndarray) -> np.ndarray:
+            return self.horizon_margin(b_sat[r], b_st[r], t)
+
+        def true(r: np.ndarray, t: np.ndarray) -> np.ndarray:
+            return self.horizon_margin(b_sat[r], b_st[r], t, exact=True)
+
+        t_cross, rising, _ = certified_crossings(fast, true, b_a, b_b, REFINE_TOL_S)
+        return b_sat, b_st, t_cross, rising, up0

@@ -1,0 +1,191 @@
+"""What happens inside each visible piece of a pass: constraint edges, culminations, range
+minima, shadow edges and daylight, found on the interpolated state.
+
+A *piece* is the part of one pass (satellite over station, above the horizon) inside one time
+block. It is sampled at the pass ends and at every multiple of the sampling step strictly
+inside (a lattice fixed from the search start, so a pass cut by block edges, which fall on the
+lattice, is sampled at exactly the times it would be whole). Between consecutive samples the
+search looks for:
+
+- a change of "every constraint holds": refined on the interpolant and certified with one SGP4
+  evaluation (:func:`certified_crossings`); the constraint failing just outside names the edge;
+- a culmination (the elevation rate turning negative) and a range minimum (the range rate
+  turning positive), refined on the interpolant: the values reported there come from SGP4
+  itself, where the elevation and range are flat, so a millisecond of timing error is
+  invisible in them;
+- a shadow edge (the sign of :meth:`Scene.sunlit_margin_km`);
+- samples where the station sky is bright (the Sun above its darkness angle).
+
+Every candidate window edge (the pass ends and the constraint edges), culmination and range
+minimum becomes a *point* evaluated on SGP4 (elevation, azimuth, range, sunlit margin, Sun
+elevation). :mod:`.summary` turns a finished pass's points and edges into :class:`Pass`
+records without any further propagation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .block import REFINE_TOL_S, Block
+from .constraints import Look
+from .roots import certified_crossings, crossings
+
+__all__ = ["CONSTRAINT_STEP_S", "EVENT_STEP_S", "DARK_SLACK_DEG", "Tables", "sample_pieces"]
+
+#: sampling step (s) of the constraints inside a pass (unchanged from the previous engine)
+CONSTRAINT_STEP_S = 5.0
+#: sampling step (s) of culminations, range minima, shadow edges and daylight when no
+#: constraint is active. Assumed: a LEO pass has one culmination and one range minimum, and a
+#: shadow arc lasts tens of minutes, so no two of one kind fall within 30 s.
+EVENT_STEP_S = 30.0
+#: slack (deg) for the difference between the tabulated geometric Sun and the apparent Sun that
+#: bounds ``tonight`` windows (about 20 arcsec of aberration): a sky counts as bright from
+#: the darkness angle + this
+DARK_SLACK_DEG = 0.02
+#: tolerance (s) of culminations, range minima and shadow edges on the interpolant
+_EVENT_TOL_S = 0.01
+
+Tables = dict[str, dict[str, np.ndarray]]
+
+
+def _lattice_samples(pa: np.ndarray, pb: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """Times ``pa``, every multiple of ``step`` strictly inside, ``pb`` for each piece; owner."""
+    k_lo = np.floor(pa / step).astype(np.int64) + 1
+    k_hi = np.ceil(pb / step).astype(np.int64) - 1
+    n = np.maximum(k_hi - k_lo + 1, 0) + 2
+    owner = np.repeat(np.arange(pa.size), n)
+    start = np.concatenate([[0], np.cumsum(n)[:-1]])
+    pos = np.arange(owner.size) - start[owner]
+    t = (k_lo[owner] + pos - 1) * step
+    t = np.where(pos == 0, pa[owner], np.where(pos == n[owner] - 1, pb[owner], t))
+    return t.astype(float), owner
+
+
+@dataclass(frozen=True, eq=False)
+class _Samples:
+    """The lattice samples of a batch of pieces: times, owning piece, satellite, station, the
+    interpolated geometry, and where each piece's run of samples starts."""
+
+    t: np.ndarray
+    owner: np.ndarray
+    sat: np.ndarray
+    st: np.ndarray
+    look: Look
+    same: np.ndarray  # same[k]: samples k and k + 1 belong to one piece
+    first: np.ndarray  # index of each piece's first sample
+
+
+def _constraint_edges(
+    blk: Block, smp: _Samples, pid: np.ndarray, is_start: np.ndarray
+) -> tuple[Tables, np.ndarray, np.ndarray]:
+    """Where "every constraint holds" changes between samples: refined, certified, named by the
+    constraint failing just outside. Also whether all held at each pass's first sample and,
+    per piece and constraint, whether it held anywhere / everywhere (for ``excluded_by``)."""
+    cons = blk.constraints
+    ok = np.stack([c.margin(smp.look) > 0 for c in cons])  # (ncons, nsamples)
+    allok: np.ndarray = np.all(ok, axis=0)
+    out: Tables = {
+        "first_ok": {"pid": pid[is_start], "ok": allok[smp.first][is_start]},
+        "ok_any": {"pid": pid, "v": np.logical_or.reduceat(ok, smp.first, axis=1).T},
+        "ok_all": {"pid": pid, "v": np.logical_and.reduceat(ok, smp.first, axis=1).T},
+    }
+    idx = np.nonzero(smp.same & (allok[1:] != allok[:-1]))[0]
+    e_sat, e_st = smp.sat[idx], smp.st[idx]
+
+    def fmin(r: np.ndarray, t: np.ndarray, exact: bool) -> np.ndarray:
+        lk = blk.look(e_sat[r], e_st[r], t, exact, velocity=False)
+        return np.min(np.stack([c.margin(lk) for c in cons]), axis=0)
+
+    x, _, _ = certified_crossings(
+        lambda r, t: fmin(r, t, False), lambda r, t: fmin(r, t, True), smp.t[idx], smp.t[idx + 1], REFINE_TOL_S
+    )
+    became_ok = ~allok[idx]
+    probe = np.where(became_ok, x - REFINE_TOL_S, x + REFINE_TOL_S)
+    plk = blk.look(e_sat, e_st, probe, velocity=False)
+    fails = np.stack([c.margin(plk) <= 0 for c in cons])
+    who = np.where(fails.any(axis=0), fails.argmax(axis=0), len(cons) - 1)
+    out["trans"] = {"pid": pid[smp.owner[idx]], "t": x, "became_ok": became_ok, "who": who}
+    return out, x, smp.owner[idx]
+
+
+def _events(blk: Block, smp: _Samples) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Culminations, range minima and shadow edges between samples, refined on the interpolant:
+    ``name -> (times, index of the sample before)``."""
+    el_rate, rng_rate = smp.look.rates
+    litm = smp.look.sunlit_margin_km
+    same = smp.same
+    found: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name, where, pick, values in (
+        ("culm", same & (el_rate[:-1] > 0) & (el_rate[1:] <= 0), 0, el_rate),
+        ("rmin", same & (rng_rate[:-1] < 0) & (rng_rate[1:] >= 0), 1, rng_rate),
+        ("shadow", same & ((litm[:-1] > 0) != (litm[1:] > 0)), 2, litm),
+    ):
+        idx = np.nonzero(where)[0]
+        i_sat, i_st = smp.sat[idx], smp.st[idx]
+
+        def fev(r: np.ndarray, t: np.ndarray, pick: int = pick, i_sat: np.ndarray = i_sat, i_st: np.ndarray = i_st) -> np.ndarray:
+            lk = blk.look(i_sat[r], i_st[r], t, velocity=pick != 2)
+            return lk.sunlit_margin_km if pick == 2 else lk.rates[pick]
+
+        # no certificate: SGP4 gives the values at culminations and range minima, where they
+        # are flat; a shadow edge 1 ms off moves a sunlit fraction by 1e-5 of a pass at most
+        t_ev, _ = crossings(fev, smp.t[idx], smp.t[idx + 1], _EVENT_TOL_S, values[idx], values[idx + 1], certify=False)
+        found[name] = (t_ev, idx)
+    return found
+
+
+def _bright_runs(smp: _Samples, pid: np.ndarray, dark_flag_deg: np.ndarray) -> dict[str, np.ndarray]:
+    """First and last sample of each run of samples under a bright sky."""
+    bright = smp.look.sun_el_deg >= dark_flag_deg[smp.st] + DARK_SLACK_DEG
+    prev = np.concatenate([[False], bright[:-1] & smp.same])
+    nxt = np.concatenate([bright[1:] & smp.same, [False]])
+    r0 = np.nonzero(bright & ~prev)[0]
+    r1 = np.nonzero(bright & ~nxt)[0]
+    return {"pid": pid[smp.owner[r0]], "r0": smp.t[r0], "r1": smp.t[r1]}
+
+
+def sample_pieces(
+    blk: Block,
+    sat: np.ndarray,
+    st: np.ndarray,
+    pid: np.ndarray,
+    pa: np.ndarray,
+    pb: np.ndarray,
+    is_start: np.ndarray,
+    is_end: np.ndarray,
+    dark_flag_deg: np.ndarray,
+) -> Tables:
+    """Edges, events and points of the pieces ``[pa, pb]`` of passes ``pid`` (see the module)."""
+    step = CONSTRAINT_STEP_S if blk.constraints else EVENT_STEP_S
+    ts, owner = _lattice_samples(pa, pb, step)
+    same = owner[1:] == owner[:-1]
+    smp = _Samples(
+        ts, owner, sat[owner], st[owner], blk.look(sat[owner], st[owner], ts), same, np.concatenate([[0], np.flatnonzero(~same) + 1])
+    )
+    out: Tables = {}
+    edge_t, edge_o = np.zeros(0), np.zeros(0, int)
+    if blk.constraints:
+        tables, edge_t, edge_o = _constraint_edges(blk, smp, pid, is_start)
+        out.update(tables)
+    found = _events(blk, smp)
+    t_sh, i_sh = found["shadow"]
+    out["shadow"] = {"pid": pid[owner[i_sh]], "t": t_sh, "to_lit": smp.look.sunlit_margin_km[i_sh + 1] > 0}
+    out["bright"] = _bright_runs(smp, pid, dark_flag_deg)
+    # points: candidate window edges, culminations and range minima, on SGP4
+    p_t = np.concatenate([pa[is_start], pb[is_end], edge_t, found["culm"][0], found["rmin"][0]])
+    p_o = np.concatenate(
+        [np.flatnonzero(is_start), np.flatnonzero(is_end), edge_o, owner[found["culm"][1]], owner[found["rmin"][1]]]
+    )
+    plook = blk.look(sat[p_o], st[p_o], p_t, exact=True, velocity=False)
+    out["points"] = {
+        "pid": pid[p_o],
+        "t": p_t,
+        "el": np.where(plook.ok, blk.horizon.elevation(plook.el_deg), -180.0),
+        "az": plook.az_deg,
+        "rng": plook.range_km,
+        "litm": plook.sunlit_margin_km,
+        "sun_el": plook.sun_el_deg,
+    }
+    return out

@@ -1,0 +1,281 @@
+"""From a finished pass's edges and points to :class:`Pass` records (no propagation here).
+
+1. Windows: a pass starts usable if every constraint held at its first sample; each constraint
+   edge toggles that (edges alternate by construction), so windows are the runs between them.
+   A pass with no window is *excluded*, named by the constraints that never held (or, if each
+   held somewhere, those that did not hold throughout), joined by ``+``.
+2. Each window takes the SGP4 points inside it: the highest is the culmination, the nearest the
+   minimum range; its first and last give the AOS/LOS azimuths.
+3. Sunlit fraction: the window cut at the shadow edges inside it (edges within the refinement
+   tolerance of a window end count as at the end), each part lit or not as the edge says.
+4. Station dark: the Sun below the darkness angle (plus slack) at both ends and at every
+   sample between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from ..stations import Station
+from .block import REFINE_TOL_S
+from .pieces import DARK_SLACK_DEG, Tables
+from .records import Pass
+
+__all__ = ["Store", "windows", "summarise"]
+
+
+class Store:
+    """Edges, events and points of the passes still open, table by table (bounded by them)."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[str, np.ndarray]] = {}
+
+    def add(self, new: Tables) -> None:
+        for name, cols in new.items():
+            old = self.tables.get(name)
+            self.tables[name] = cols if old is None else {k: np.concatenate([old[k], v]) for k, v in cols.items()}
+
+    def pop(self, pids: np.ndarray) -> Tables:
+        """The rows of passes ``pids`` (removed from the store)."""
+        out: Tables = {}
+        for name, cols in self.tables.items():
+            sel = np.isin(cols["pid"], pids)
+            out[name] = {k: v[sel] for k, v in cols.items()}
+            self.tables[name] = {k: v[~sel] for k, v in cols.items()}
+        return out
+
+
+def _sorted(cols: dict[str, np.ndarray], key: str = "t") -> dict[str, np.ndarray]:
+    order = np.lexsort((cols[key], cols["pid"]))
+    return {k: v[order] for k, v in cols.items()}
+
+
+def windows(
+    tables: Tables,
+    pid: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    names: Sequence[str],
+    include_excluded: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Any], list[Any], list[Any]]:
+    """Windows ``(pid, w0, w1, cut_start_by, cut_end_by, excluded_by)`` of passes ``pid``
+    spanning ``[a, b]``, sorted by pass and start."""
+    if not names:
+        n = pid.size
+        return pid, a, b, [None] * n, [None] * n, [None] * n
+    row = {int(p): i for i, p in enumerate(pid.tolist())}
+    fo = tables["first_ok"]
+    first_ok = np.zeros(pid.size, bool)
+    first_ok[[row[int(p)] for p in fo["pid"].tolist()]] = fo["ok"]
+    tr = _sorted(tables["trans"])
+    t_row = np.array([row[int(p)] for p in tr["pid"].tolist()], int)
+    n_tr = np.bincount(t_row, minlength=pid.size)
+    last_ok = first_ok ^ (n_tr % 2 == 1)
+    who = [names[int(k)] for k in tr["who"].tolist()]
+    up = tr["became_ok"]
+    # starts: the pass start where usable at once, then every edge into a window
+    s_row = np.concatenate([np.flatnonzero(first_ok), t_row[up]])
+    s_t = np.concatenate([a[first_ok], tr["t"][up]])
+    s_by = [None] * int(first_ok.sum()) + [w for w, u in zip(who, up.tolist(), strict=True) if u]
+    e_row = np.concatenate([t_row[~up], np.flatnonzero(last_ok)])
+    e_t = np.concatenate([tr["t"][~up], b[last_ok]])
+    e_by = [w for w, u in zip(who, up.tolist(), strict=True) if not u] + [None] * int(last_ok.sum())
+    so = np.lexsort((s_t, s_row))
+    eo = np.lexsort((e_t, e_row))
+    w_row, w0, w1 = s_row[so], s_t[so], e_t[eo]
+    cut_s = [s_by[i] for i in so.tolist()]
+    cut_e = [e_by[i] for i in eo.tolist()]
+    excl: list[Any] = [None] * w_row.size
+    if include_excluded:
+        none = np.flatnonzero(np.bincount(w_row, minlength=pid.size) == 0)
+        if none.size:
+            anyok = np.zeros((pid.size, len(names)), bool)
+            allok = np.ones((pid.size, len(names)), bool)
+            ok_rows = np.array([row[int(p)] for p in tables["ok_any"]["pid"].tolist()], int)
+            np.logical_or.at(anyok, ok_rows, tables["ok_any"]["v"])
+            np.logical_and.at(allok, ok_rows, tables["ok_all"]["v"])
+            reasons = []
+            for r in none.tolist():
+                reason = [n for k, n in enumerate(names) if not anyok[r, k]]
+                reason = reason or [n for k, n in enumerate(names) if not allok[r, k]]
+                reasons.append("+".join(reason))
+            w_row = np.concatenate([w_row, none])
+            w0 = np.concatenate([w0, a[none]])
+            w1 = np.concatenate([w1, b[none]])
+            cut_s += [None] * none.size
+            cut_e += [None] * none.size
+            excl += reasons
+            o = np.lexsort((w0, w_row))
+            w_row, w0, w1 = w_row[o], w0[o], w1[o]
+            cut_s, cut_e, excl = ([x[i] for i in o.tolist()] for x in (cut_s, cut_e, excl))
+    return pid[w_row], w0, w1, cut_s, cut_e, excl
+
+
+def _assign(w_pid: np.ndarray, w0: np.ndarray, w1: np.ndarray, pid: np.ndarray, t: np.ndarray, slack: float = 0.0) -> np.ndarray:
+    """Index of the window (sorted by pass, start) holding each (pid, t), or -1."""
+    nw = w_pid.size
+    if nw == 0 or pid.size == 0:
+        return np.full(pid.size, -1)
+    key_p = np.concatenate([w_pid, pid])
+    key_t = np.concatenate([w0 - slack, t])
+    kind = np.concatenate([np.zeros(nw, int), np.ones(pid.size, int)])
+    order = np.lexsort((kind, key_t, key_p))
+    marker = np.where(kind[order] == 0, np.concatenate([np.arange(nw), np.full(pid.size, -1)])[order], -1)
+    current = np.maximum.accumulate(marker)
+    win = np.full(pid.size, -1)
+    is_pt = kind[order] == 1
+    cand = current[is_pt]
+    pt_idx = order[is_pt] - nw
+    ok = (cand >= 0)
+    c = np.where(ok, cand, 0)
+    ok &= (w_pid[c] == pid[pt_idx]) & (t[pt_idx] >= w0[c] - slack) & (t[pt_idx] <= w1[c] + slack)
+    win[pt_idx[ok]] = cand[ok]
+    return win
+
+
+def _datetimes(t0: datetime, s: np.ndarray) -> list[datetime]:
+    """Aware UTC datetimes ``s`` seconds after ``t0``, to the microsecond (rounded)."""
+    base = t0.astimezone(UTC)
+    us = np.round(np.asarray(s, float) * 1e6).astype(np.int64).tolist()
+    return [base + timedelta(microseconds=u) for u in us]
+
+
+def _window_points(
+    tables: Tables, w_pid: np.ndarray, w0: np.ndarray, w1: np.ndarray
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The SGP4 points inside each window (sorted by window, then time) and, per window, the
+    index of its highest, its nearest, its first and its last point."""
+    m = w_pid.size
+    pts = _sorted(tables["points"])
+    k = _assign(w_pid, w0, w1, pts["pid"], pts["t"])
+    sel = k >= 0
+    p = {name: col[sel] for name, col in pts.items()}
+    k = k[sel]
+    best = np.lexsort((-p["el"], k))
+    best = best[np.searchsorted(k[best], np.arange(m))]
+    near = np.lexsort((p["rng"], k))
+    near = near[np.searchsorted(k[near], np.arange(m))]
+    first = np.searchsorted(k, np.arange(m))
+    last = np.searchsorted(k, np.arange(m), side="right") - 1
+    return p, best, near, first, last
+
+
+def _sunlit_fraction(tables: Tables, w_pid: np.ndarray, w0: np.ndarray, w1: np.ndarray, lit_margin0: np.ndarray) -> np.ndarray:
+    """Fraction of each window the satellite spends in sunlight (step 3 of the module)."""
+    m = w_pid.size
+    sh = _sorted(tables["shadow"])
+    ks = _assign(w_pid, w0, w1, sh["pid"], sh["t"], slack=REFINE_TOL_S)
+    at_start = (ks >= 0) & (np.abs(sh["t"] - w0[np.maximum(ks, 0)]) <= REFINE_TOL_S)
+    lit0 = lit_margin0 > 0
+    lit0[ks[at_start]] = sh["to_lit"][at_start]
+    inside = (ks >= 0) & ~at_start & (sh["t"] < w1[np.maximum(ks, 0)] - REFINE_TOL_S)
+    e_k, e_t, e_lit = ks[inside], sh["t"][inside], sh["to_lit"][inside]
+    nxt = np.where(np.concatenate([e_k[1:] == e_k[:-1], [False]]), np.concatenate([e_t[1:], [0.0]]), w1[e_k])
+    lit_time = np.bincount(e_k, weights=np.where(e_lit, nxt - e_t, 0.0), minlength=m).astype(float)
+    first_edge = np.full(m, np.inf)
+    np.minimum.at(first_edge, e_k, e_t)
+    end0 = np.where(np.isinf(first_edge), w1, first_edge)
+    lit_time += np.where(lit0, end0 - w0, 0.0)
+    dur = w1 - w0
+    return np.clip(np.where(dur > 0, lit_time / np.where(dur > 0, dur, 1.0), lit0.astype(float)), 0.0, 1.0)
+
+
+def _station_dark(
+    tables: Tables, w_pid: np.ndarray, w0: np.ndarray, w1: np.ndarray, sun_el0: np.ndarray, sun_el1: np.ndarray, thr: np.ndarray
+) -> np.ndarray:
+    """Whether the station sky stays dark through each window (step 4 of the module)."""
+    dark = (sun_el0 < thr) & (sun_el1 < thr)
+    br = tables["bright"]
+    for col in ("r0", "r1"):
+        kb = _assign(w_pid, w0, w1, br["pid"], br[col])
+        dark[kb[kb >= 0]] = False
+    return dark
+
+
+def summarise(
+    tables: Tables,
+    win: tuple[np.ndarray, np.ndarray, np.ndarray, list[Any], list[Any], list[Any]],
+    info: dict[int, tuple[int, int, float, float]],
+    sats: Sequence[Any],
+    stations: Sequence[Station],
+    t0: datetime,
+    span: float,
+    dark_flag_deg: np.ndarray,
+) -> list[Pass]:
+    """:class:`Pass` records of the windows ``win`` (see the module); ``info`` maps a pass id
+    to (satellite, station, rise, set) in seconds after ``t0``."""
+    w_pid, w0, w1, cut_s, cut_e, excl = win
+    m = w_pid.size
+    if m == 0:
+        return []
+    pts, best, near, first, last = _window_points(tables, w_pid, w0, w1)
+    el, rng, az, t = pts["el"], pts["rng"], pts["az"], pts["t"]
+    lit_frac = _sunlit_fraction(tables, w_pid, w0, w1, pts["litm"][first])
+    st_of = np.array([info[int(p)][1] for p in w_pid.tolist()], int)
+    thr = dark_flag_deg[st_of] + DARK_SLACK_DEG
+    dark = _station_dark(tables, w_pid, w0, w1, pts["sun_el"][first], pts["sun_el"][last], thr)
+
+    info_rows = [info[int(p)] for p in w_pid.tolist()]
+    rise_t = np.array([r[2] for r in info_rows], float)
+    set_t = np.array([r[3] for r in info_rows], float)
+    # rise/set are AOS/LOS unless a constraint moved them: make only the other datetimes
+    extra_r = np.flatnonzero(rise_t != w0)
+    extra_s = np.flatnonzero(set_t != w1)
+    when = _datetimes(t0, np.concatenate([w0, t[best], w1, rise_t[extra_r], set_t[extra_s]]))
+    rise_dt, set_dt = list(when[:m]), list(when[2 * m : 3 * m])
+    for i, j in enumerate(extra_r.tolist()):
+        rise_dt[j] = when[3 * m + i]
+    for i, j in enumerate(extra_s.tolist()):
+        set_dt[j] = when[3 * m + extra_r.size + i]
+    # per-window columns as plain Python lists, then one record per window
+    sat_i = [r[0] for r in info_rows]
+    st_i = [r[1] for r in info_rows]
+    names = [s.name for s in sats]
+    norads = [getattr(s, "norad_id", None) for s in sats]
+    epochs = [getattr(s, "epoch", None) for s in sats]
+    t0_utc = t0.astimezone(UTC)
+    # elements age from whole microseconds, as (aos - epoch).total_seconds() / 86400 gives it
+    epoch_us = [None if e is None else (e - t0_utc) // timedelta(microseconds=1) for e in epochs]
+    aos_us = np.round(w0 * 1e6).astype(np.int64).tolist()
+    ages = [None if epoch_us[si] is None else (a - epoch_us[si]) / 1e6 / 86400.0 for si, a in zip(sat_i, aos_us, strict=True)]
+    part_s = (w0 <= 0.0).tolist()
+    part_e = (w1 >= span).tolist()
+    columns = zip(
+        sat_i, st_i, when[:m], when[m : 2 * m], when[2 * m : 3 * m], el[best].tolist(), az[first].tolist(),
+        az[best].tolist(), az[last].tolist(), rng[near].tolist(), lit_frac.tolist(), dark.tolist(), part_s,
+        part_e, rise_dt, set_dt, ages, cut_s, cut_e, excl, strict=True,
+    )
+    out = [
+        Pass(
+            satellite=names[si],
+            norad_id=norads[si],
+            station=stations[ti].id,
+            aos=aos,
+            tca=tca,
+            los=los,
+            max_el_deg=mx,
+            aos_az_deg=a0,
+            tca_az_deg=at,
+            los_az_deg=a1,
+            min_range_km=mr,
+            sat_sunlit_fraction=lf,
+            station_dark=dk,
+            partial=ps or pe,
+            rise=rs,
+            set=st_,
+            elements_epoch=epochs[si],
+            elements_age_days=age,
+            cut_start_by="window" if ps else cs,
+            cut_end_by="window" if pe else ce,
+            excluded_by=ex,
+            sat_ref=sats[si],
+            station_ref=stations[ti],
+        )
+        for si, ti, aos, tca, los, mx, a0, at, a1, mr, lf, dk, ps, pe, rs, st_, age, cs, ce, ex in columns
+    ]
+    return out
+
