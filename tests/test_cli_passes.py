@@ -43,7 +43,7 @@ def test_passes_csv_ndjson_and_table() -> None:
     table = run(*base)
     assert csv.exit_code == nd.exit_code == table.exit_code == 0
     rows = csv.stdout.strip().splitlines()
-    assert rows[0].startswith("satellite,norad_id,station,aos_utc")
+    assert rows[0].startswith("uid,satellite,norad_id,station,aos_utc")
     assert len(rows) - 1 == len(nd.stdout.strip().splitlines()) > 3
     assert "CET" in table.stdout  # local time of the station
 
