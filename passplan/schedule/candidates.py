@@ -24,14 +24,16 @@ from ..errors import InputError
 from ..stations import Station
 from .model import Candidate
 
-__all__ = ["candidates_from_forecasts", "handover_cuts", "MIN_SUBWINDOW_S"]
+__all__ = ["candidates_from_forecasts", "handover_cuts", "MIN_SUBWINDOW_S", "MAX_CUTS"]
 
 #: Shortest sub-window offered (s): shorter blocks yield no key with any flown source (assumed).
 MIN_SUBWINDOW_S = 30.0
+#: Most grid cuts inside one overlap (besides its two edges).
+MAX_CUTS = 8
 
 
 def _hms(t: datetime) -> str:
-    return f"{t:%H%M%S}.{t.microsecond // 1000:03d}"
+    return f"{t:%Y%m%dT%H%M%S}.{t.microsecond // 1000:03d}Z"
 
 
 def _clear_sky(stations: Mapping[str, Station] | None, station: str, when: datetime) -> float:
@@ -40,10 +42,11 @@ def _clear_sky(stations: Mapping[str, Station] | None, station: str, when: datet
     return stations[station].clear_sky_probability(when.month)
 
 
-def handover_cuts(passes: Sequence[Any], grid_s: float) -> dict[str, list[datetime]]:
+def handover_cuts(passes: Sequence[Any], grid_s: float, max_cuts: int = MAX_CUTS) -> dict[str, list[datetime]]:
     """Cut times inside each pass (keyed by pass uid) where a hand-over to or from another
     station could happen: the edges of every overlap with a pass of the same satellite over
-    another station, and a ``grid_s`` grid inside each overlap."""
+    another station, and a grid inside each overlap, ``grid_s`` apart but at most ``max_cuts``
+    points (hours-long MEO and GEO overlaps get a coarser grid, not thousands of sub-windows)."""
     if not grid_s > 0:
         raise InputError(f"hand-over grid {grid_s} s must be positive")
     by_sat: dict[str, list[Any]] = {}
@@ -62,10 +65,13 @@ def handover_cuts(passes: Sequence[Any], grid_s: float) -> dict[str, list[dateti
                 if o1 <= o0:
                     continue
                 points = {o0, o1}
-                t = o0 + timedelta(seconds=grid_s)
+                step = max(grid_s, (o1 - o0).total_seconds() / (max_cuts + 1))
+                t = o0 + timedelta(seconds=step)
                 while t < o1:
                     points.add(t)
-                    t += timedelta(seconds=grid_s)
+                    t += timedelta(seconds=step)
+                # to the millisecond: the candidate uids name cuts to the millisecond
+                points = {c.replace(microsecond=c.microsecond // 1000 * 1000) for c in points}
                 for p in (a, b):
                     inside = {c for c in points if p.aos < c < p.los}
                     cuts.setdefault(p.uid, set()).update(inside)
@@ -79,12 +85,15 @@ def candidates_from_forecasts(
     min_key_bits: float = 0.0,
     handover: bool = True,
     grid_s: float = 60.0,
+    profile: str | None = None,
+    protocol: str | None = None,
     forecast: Callable[[Any, Any], Any] | None = None,
 ) -> list[Candidate]:
     """Candidates from :class:`passplan.forecast.PassForecast` records.
 
     ``forecast(sub_pass, whole_forecast)`` re-runs the chain on a sub-window pass (default
-    :func:`passplan.forecast.forecast_pass` with each forecast's own profile and protocol).
+    :func:`passplan.forecast.forecast_pass` with the ``profile`` and ``protocol`` the forecasts
+    were made with, so a sub-window resolves its hardware exactly as its pass did).
     Passes whose key is zero or below ``min_key_bits`` become candidates with a reason, so the
     schedule reports why they were left out.
     """
@@ -94,7 +103,7 @@ def candidates_from_forecasts(
         from ..forecast import forecast_pass
 
         def forecast(p: Any, _f: Any = None) -> Any:
-            return forecast_pass(p, profile=_f.profile if _f else None, protocol=_f.protocol if _f else None)
+            return forecast_pass(p, profile=profile, protocol=protocol)
 
     out: list[Candidate] = []
     whole_key: dict[str, float] = {}
