@@ -44,6 +44,7 @@ class PassForecast:
     geometry: PassGeometry
     link: Any  # passplan.link.LinkSeries
     key: Any  # passplan.keyrate.PassKey
+    protocol_params: Any = None  # the passplan.keyrate.Protocol the key was estimated with
 
     def series_csv(self) -> str:
         """The pass's channel per slot as CSV (``t_s,eta,background_prob`` first, the columns
@@ -170,7 +171,7 @@ def forecast_pass(
     eta = np.where(np.isfinite(link.eta), link.eta, 0.0)
     bg = np.where(np.isfinite(link.background_prob_per_gate_per_detector), link.background_prob_per_gate_per_detector, 0.0)
     key = pass_key(eta, bg, geo.t_s, proto)
-    return PassForecast(p, prof.name, proto_name, geo, link, key)
+    return PassForecast(p, prof.name, proto_name, geo, link, key, proto)
 
 
 def forecast_passes(

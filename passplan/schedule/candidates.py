@@ -1,9 +1,10 @@
 """Candidates from forecast passes: whole passes, and hand-over sub-windows where one satellite
 sees two stations at once.
 
-Each candidate carries its own finite-key value from the real forecast chain (geometry -> link
-budget -> finite-key BB84 over the candidate's own window), so a sub-window yields less than its
-share of the pass: the statistical corrections grow as the block shrinks. The whole pass's
+Each candidate carries its own finite-key value from the real forecast chain: a sub-window's key
+is the finite-key BB84 estimate over the pass's own per-slot channel (transmittance and
+background from the link budget) restricted to the slots inside the sub-window, so a sub-window
+yields less than its share of the pass: the statistical corrections grow as the block shrinks. The whole pass's
 optimiser may itself choose any sub-window as its key window, so a sub-window is worth at most
 the whole pass; its value is capped there, which guards against an optimiser that stops short.
 
@@ -16,20 +17,24 @@ re-pointing gap decides which prefix/suffix pairs fit together.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
+
+import numpy as np
 
 from ..errors import InputError
 from ..stations import Station
 from .model import Candidate
 
-__all__ = ["candidates_from_forecasts", "handover_cuts", "MIN_SUBWINDOW_S", "MAX_CUTS"]
+__all__ = ["candidates_from_forecasts", "handover_cuts", "subwindow_key", "MIN_SUBWINDOW_S", "MAX_CUTS", "MAX_PASS_S"]
 
 #: Shortest sub-window offered (s): shorter blocks yield no key with any flown source (assumed).
 MIN_SUBWINDOW_S = 30.0
 #: Most grid cuts inside one overlap (besides its two edges).
 MAX_CUTS = 8
+#: Longest pass offered for hand-over by default (s): LEO passes (assumed operating choice).
+MAX_PASS_S = 3600.0
 
 
 def _hms(t: datetime) -> str:
@@ -42,16 +47,21 @@ def _clear_sky(stations: Mapping[str, Station] | None, station: str, when: datet
     return stations[station].clear_sky_probability(when.month)
 
 
-def handover_cuts(passes: Sequence[Any], grid_s: float, max_cuts: int = MAX_CUTS) -> dict[str, list[datetime]]:
+def handover_cuts(
+    passes: Sequence[Any], grid_s: float, max_cuts: int = MAX_CUTS, max_pass_s: float | None = MAX_PASS_S
+) -> dict[str, list[datetime]]:
     """Cut times inside each pass (keyed by pass uid) where a hand-over to or from another
     station could happen: the edges of every overlap with a pass of the same satellite over
     another station, and a grid inside each overlap, ``grid_s`` apart but at most ``max_cuts``
-    points (hours-long MEO and GEO overlaps get a coarser grid, not thousands of sub-windows)."""
+    points. Only passes of at most ``max_pass_s`` take part (None: all): LEO passes, where
+    hand-over decides a night's key; hours-long MEO and GEO windows would add hundreds of
+    sub-windows each."""
     if not grid_s > 0:
         raise InputError(f"hand-over grid {grid_s} s must be positive")
     by_sat: dict[str, list[Any]] = {}
     for p in passes:
-        by_sat.setdefault(p.satellite, []).append(p)
+        if max_pass_s is None or (p.los - p.aos).total_seconds() <= max_pass_s:
+            by_sat.setdefault(p.satellite, []).append(p)
     cuts: dict[str, set[datetime]] = {}
     for group in by_sat.values():
         group = sorted(group, key=lambda p: (p.aos, p.station))
@@ -78,6 +88,34 @@ def handover_cuts(passes: Sequence[Any], grid_s: float, max_cuts: int = MAX_CUTS
     return {k: sorted(v) for k, v in cuts.items()}
 
 
+def subwindow_key(f: Any, start: datetime, end: datetime) -> Any:
+    """The finite-key estimate of a forecast pass restricted to its whole slots inside
+    ``[start, end]`` (a :class:`passplan.keyrate.PassKey`), with the pass's own protocol."""
+    from ..keyrate import pass_key
+
+    g, link = f.geometry, f.link
+    t = np.asarray(g.t_s, float)
+    half = (t[1] - t[0]) / 2.0 if t.size > 1 else 0.5
+    lo = (start - f.pass_.aos).total_seconds()
+    hi = (end - f.pass_.aos).total_seconds()
+    sel = (t - half >= lo - 1e-6) & (t + half <= hi + 1e-6)
+    if not sel.any():
+        raise InputError(f"no whole key slot of {f.pass_.uid} lies between {start} and {end}")
+    eta = np.asarray(link.eta, float)[sel]
+    bg = np.asarray(link.background_prob_per_gate_per_detector, float)[sel]
+    eta = np.where(np.isfinite(eta), eta, 0.0)
+    bg = np.where(np.isfinite(bg), bg, 0.0)
+    return pass_key(eta, bg, t[sel], f.protocol_params)
+
+
+def _slice_forecast(sub: Any, f: Any) -> Any:
+    @dataclass(frozen=True)
+    class _Key:
+        key: Any
+
+    return _Key(subwindow_key(f, sub.aos, sub.los))
+
+
 def candidates_from_forecasts(
     forecasts: Sequence[Any],
     *,
@@ -85,25 +123,23 @@ def candidates_from_forecasts(
     min_key_bits: float = 0.0,
     handover: bool = True,
     grid_s: float = 60.0,
+    max_pass_s: float | None = MAX_PASS_S,
     profile: str | None = None,
     protocol: str | None = None,
     forecast: Callable[[Any, Any], Any] | None = None,
 ) -> list[Candidate]:
     """Candidates from :class:`passplan.forecast.PassForecast` records.
 
-    ``forecast(sub_pass, whole_forecast)`` re-runs the chain on a sub-window pass (default
-    :func:`passplan.forecast.forecast_pass` with the ``profile`` and ``protocol`` the forecasts
-    were made with, so a sub-window resolves its hardware exactly as its pass did).
+    ``forecast(sub_pass, whole_forecast)`` gives a sub-window's key (default: the whole pass's
+    channel restricted to the sub-window, :func:`subwindow_key`); ``profile`` and ``protocol``
+    are kept for callers that re-run the chain on sub-windows instead.
     Passes whose key is zero or below ``min_key_bits`` become candidates with a reason, so the
     schedule reports why they were left out.
     """
     if not min_key_bits >= 0:
         raise InputError(f"minimum key {min_key_bits} bits must be zero or more")
     if forecast is None:
-        from ..forecast import forecast_pass
-
-        def forecast(p: Any, _f: Any = None) -> Any:
-            return forecast_pass(p, profile=profile, protocol=protocol)
+        forecast = _slice_forecast
 
     out: list[Candidate] = []
     whole_key: dict[str, float] = {}
@@ -126,7 +162,7 @@ def candidates_from_forecasts(
     if not handover:
         return out
     by_uid = {f.pass_.uid: f for f in forecasts}
-    cuts = handover_cuts([f.pass_ for f in forecasts], grid_s)
+    cuts = handover_cuts([f.pass_ for f in forecasts], grid_s, max_pass_s=max_pass_s)
     for uid, points in sorted(cuts.items()):
         f = by_uid[uid]
         p = f.pass_
