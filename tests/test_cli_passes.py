@@ -153,3 +153,144 @@ def test_constellation_with_negative_altitude_exits_2(tmp_path: Path) -> None:
     r = run("passes", "--sats", str(c), "--station", "xinglong")
     assert r.exit_code == 2 and "fleet.toml" in r.stderr and "altitude" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+# --- streaming output, the stale summary and the shared emit path ---------------------------
+
+STREAM_ARGS = ["passes", "--sats", "demo", "--station", "graz", "--station", "jinan",
+               "--start", "2026-11-23T00:00Z", "--days", "3"]
+
+
+def _whole(fmt: str) -> str:
+    """The same search done in one piece by the library, written in one piece."""
+    from datetime import UTC, datetime, timedelta
+
+    from passplan import default_fleet, find_passes, passes_to_records, select_stations
+    from passplan.io import to_csv, to_json, to_ndjson
+
+    t0 = datetime(2026, 11, 23, tzinfo=UTC)
+    sats = [s for s in default_fleet(t0).satellites if s.name.startswith("DEMO")]
+    recs = passes_to_records(find_passes(sats, select_stations(["graz", "jinan"]), t0, t0 + timedelta(days=3)))
+    return {"json": to_json, "ndjson": to_ndjson, "csv": to_csv}[fmt](recs)
+
+
+def _daily_blocks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Make the CLI's ``iter_passes`` yield the whole search as one block per AOS day (some
+    empty), whatever the engine does; returns the sizes of the blocks yielded."""
+    import passplan.passes as pp
+
+    sizes: list[int] = []
+
+    def daily(sats, stations, start, end, constraints=None, **kw):
+        kw.pop("block_s", None)
+        whole = pp.find_passes(sats, stations, start, end, constraints, **kw)
+        day = 0
+        while day <= (end - start).days + 1:
+            block = [p for p in whole if (p.aos - start).days == day]
+            sizes.append(len(block))
+            yield pp.PassSearch(block, whole.warnings)
+            if day == 0:
+                sizes.append(0)
+                yield pp.PassSearch([], [])
+            day += 1
+
+    monkeypatch.setattr(pp, "iter_passes", daily)
+    return sizes
+
+
+@pytest.mark.parametrize("fmt", ["json", "ndjson", "csv"])
+def test_streamed_output_equals_whole_output(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = _whole(fmt)
+    r = run(*STREAM_ARGS, "--format", fmt)
+    assert r.exit_code == 0, r.output
+    assert r.stdout == whole
+    sizes = _daily_blocks(monkeypatch)
+    r = run(*STREAM_ARGS, "--format", fmt)
+    assert r.exit_code == 0, r.output
+    assert sum(1 for n in sizes if n) >= 3 and 0 in sizes  # several blocks, an empty one among them
+    assert r.stdout == whole
+    if fmt == "json":
+        assert len(json.loads(r.stdout)) == sum(sizes) > 20
+
+
+def test_streamed_output_file_is_atomic_on_a_late_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import passplan.passes as pp
+    from passplan.errors import InputError
+
+    def fails_on_second_block(sats, stations, start, end, constraints=None, **kw):
+        yield pp.find_passes(sats, stations, start, end, constraints)
+        raise InputError("something went wrong on day two")
+
+    out = tmp_path / "p.ndjson"
+    out.write_text("old\n")
+    monkeypatch.setattr(pp, "iter_passes", fails_on_second_block)
+    r = run(*STREAM_ARGS, "--format", "ndjson", "--output", str(out))
+    assert r.exit_code == 2 and "day two" in r.stderr
+    assert out.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["p.ndjson"]
+    monkeypatch.undo()
+    r = run(*STREAM_ARGS, "--format", "ndjson", "--output", str(out))
+    assert r.exit_code == 0 and r.stdout == ""
+    assert out.read_text() == _whole("ndjson")
+
+
+def test_key_streams_per_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    args = ["tonight", "xinglong", "--date", "2016-12-19", "--sats", "micius", "--allow-stale", "--key", "--all",
+            "--night", "nautical", "--eclipse"]
+    one = run(*args, "--format", "ndjson")
+    sizes = _daily_blocks(monkeypatch)
+    split = run(*args, "--format", "ndjson")
+    assert one.exit_code == split.exit_code == 0, split.output
+    assert split.stdout == one.stdout and 0 in sizes
+    recs = [json.loads(line) for line in one.stdout.splitlines()]
+    assert any("secret_key_bits" in r for r in recs)
+
+
+def test_stale_satellites_one_summary_line_or_all_with_verbose() -> None:
+    base = ["tonight", "xinglong", "--date", "2026-11-23", "--format", "json"]
+    quiet = run(*base)
+    loud = run(*base, "--verbose")
+    assert quiet.exit_code == loud.exit_code == 0
+    assert quiet.stdout == loud.stdout
+    summary = [line for line in quiet.stderr.splitlines() if "stale" in line]
+    assert len(summary) == 1
+    m = __import__("re").search(r"skipped (\d+) bundled satellite\(s\) with stale elements \((\d+) to (\d+) days old\)", summary[0])
+    assert m and int(m.group(1)) > 5 and int(m.group(2)) < int(m.group(3))
+    assert "passplan elements update" in summary[0] and "--allow-stale" in summary[0]
+    assert "QSS (MOZI)" not in quiet.stderr
+    listed = [line for line in loud.stderr.splitlines() if ": elements " in line]
+    assert len(listed) == int(m.group(1)) and any("QSS (MOZI)" in line for line in listed)
+    assert len(quiet.stderr.splitlines()) < len(loud.stderr.splitlines()) - 5
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["stations", "show", "graz"],
+        ["stations", "list"],
+        ["link", "-p", "micius", "-e", "40"],
+        ["link", "--list"],
+        ["elements", "show", "micius", "--at", "2016-12-19T16:40Z"],
+    ],
+)
+def test_every_command_writes_through_emit(args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """JSON on stdout and the same JSON atomically in --output, through the shared emit."""
+    import passplan.cli.common as common
+
+    calls: list[str] = []
+    real = common.emit
+
+    def spy(records, fmt, table, output=None):
+        calls.append(str(fmt))
+        return real(records, fmt, table, output)
+
+    for mod in ("stations", "link", "elements", "key", "passes"):
+        monkeypatch.setattr(f"passplan.cli.{mod}.emit", spy)
+    r = run(*args, "--format", "json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    out = tmp_path / "sub" / "out.json"
+    r2 = run(*args, "--format", "json", "--output", str(out))
+    assert r2.exit_code == 0 and r2.stdout == ""
+    assert json.loads(out.read_text()) == data
+    assert calls == ["json", "json"]
+    assert [p.name for p in out.parent.iterdir()] == ["out.json"]
