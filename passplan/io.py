@@ -20,7 +20,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -97,7 +97,24 @@ def _numpy_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-_ENCODE = json.JSONEncoder(allow_nan=False, default=_numpy_default).encode
+def _make_encoder() -> Callable[[Any], str]:
+    """The standard library's C encoder, made once and reused for every record (what
+    ``json.dumps`` builds on each call); ``JSONEncoder.encode`` where the C speed-ups are absent."""
+    from json import encoder
+
+    if encoder.c_make_encoder is None:  # pragma: no cover - CPython always has it
+        return json.JSONEncoder(allow_nan=False, default=_numpy_default).encode
+    c_encode = encoder.c_make_encoder(
+        None, _numpy_default, encoder.encode_basestring_ascii, None, ": ", ", ", False, False, False
+    )
+
+    def encode(value: Any) -> str:
+        return "".join(c_encode(value, 0))
+
+    return encode
+
+
+_ENCODE = _make_encoder()
 
 
 def _dumps(value: Any) -> str:
@@ -141,8 +158,13 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+_G6 = "%.6g".__mod__
+
+
 def _float_cells(col: list[Any]) -> list[str]:
-    return ["" if v is None or not math.isfinite(v) else f"{v:.6g}" for v in col]
+    if None not in col and all(map(math.isfinite, col)):
+        return list(map(_G6, col))
+    return ["" if v is None or not math.isfinite(v) else _G6(v) for v in col]
 
 
 def _str_cells(col: list[Any]) -> list[str]:

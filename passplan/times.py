@@ -75,8 +75,9 @@ def parse_time(text: str, what: str = "time") -> datetime:
 
 def iso_z(value: datetime) -> str:
     """UTC ISO-8601 with a ``Z`` suffix and millisecond precision."""
-    v = require_aware(value)
-    return v.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    if value.__class__ is not datetime or value.tzinfo is not UTC:
+        value = require_aware(value)  # in UTC from here: isoformat ends "+00:00"
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 @functools.cache

@@ -152,7 +152,7 @@ def register(app: typer.Typer) -> None:
     @el.command("show")
     @handle_errors
     def show_cmd(
-        name: Annotated[str, typer.Argument(help="Satellite or group name, catalogue number, or file.")],
+        name: Annotated[str, typer.Argument(metavar="NAME", help="Satellite or group name, catalogue number, or file.")],
         at: AtOpt = "now",
         fmt: OneFormatOpt = TableFormat.table,
         output: OutputOpt = None,

@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
     @app.command("key")
     @handle_errors
     def key_command(
-        series: Annotated[Path, typer.Argument(help="SERIES.csv with columns t_s,eta[,background_prob]")],
+        series: Annotated[Path, typer.Argument(metavar="SERIES", help="SERIES.csv with columns t_s,eta[,background_prob]")],
         protocol: Annotated[
             str | None,
             typer.Option("--protocol", help="protocol TOML file, or a bundled name (micius, jinan1); default: built-in defaults"),
