@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
-from .passes import Pass, PassGeometry, sample_pass
+from .passes import Pass, PassGeometry, passes_to_records, sample_pass
 
 __all__ = ["PassForecast", "forecast_pass", "forecast_passes", "PROFILE_PROTOCOLS"]
 
@@ -81,8 +81,9 @@ class PassForecast:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        """The pass record plus :meth:`key_fields`."""
-        rec = self.pass_.to_dict()
+        """The pass record (as :func:`passplan.passes.passes_to_records` makes it) plus
+        :meth:`key_fields`."""
+        rec = passes_to_records([self.pass_])[0]
         rec.update(self.key_fields())
         return rec
 

@@ -19,7 +19,6 @@ import csv
 import json
 import math
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -41,6 +40,8 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
     """Open a temporary file beside ``path`` for writing (``"w"`` text as UTF-8, or ``"wb"``);
     on a clean exit it is flushed, synced and renamed over ``path``; on any error it is removed,
     so ``path`` is either the old file or the whole new one."""
+    import tempfile  # here, not at the top: `passplan --help` has no use for it
+
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_open mode must be 'w' or 'wb', got {mode!r}")
     target = Path(path)

@@ -294,3 +294,20 @@ def test_every_command_writes_through_emit(args: list[str], tmp_path: Path, monk
     assert json.loads(out.read_text()) == data
     assert calls == ["json", "json"]
     assert [p.name for p in out.parent.iterdir()] == ["out.json"]
+
+
+def test_key_records_equal_the_library_forecast_records() -> None:
+    from datetime import UTC, datetime
+
+    from passplan import find_passes, forecast_passes, resolve_satellites, select_stations
+    from passplan.io import to_json
+
+    r = run("passes", "--sats", "micius", "--allow-stale", "--station", "xinglong", "--start", "2016-12-19T12:00Z",
+            "--hours", "12", "--key", "--format", "json")
+    assert r.exit_code == 0, r.output
+    t0, t1 = datetime(2016, 12, 19, 12, tzinfo=UTC), datetime(2016, 12, 20, 0, tzinfo=UTC)
+    sats = resolve_satellites(["micius"], t0, allow_stale=True).satellites
+    found = forecast_passes(find_passes(sats, select_stations(["xinglong"]), t0, t1))
+    assert len(found) == 1
+    assert r.stdout == to_json([f.to_dict() for f in found])
+    assert {"secret_key_bits", "key_limiting", "min_loss_db"} <= set(json.loads(r.stdout)[0])
