@@ -89,8 +89,6 @@ def zone(name: str) -> ZoneInfo:
         raise InputError(f"unknown IANA time zone {name!r}; use e.g. 'Asia/Shanghai' or 'UTC'") from None
 
 
-def local_str(value: datetime, tz: str, seconds: bool = True) -> str:
+def local_str(value: datetime, tz: str) -> str:
     """Format an aware datetime in the given IANA zone, e.g. ``2016-12-20 00:52:14 CST``."""
-    v = require_aware(value).astimezone(zone(tz))
-    fmt = "%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z"
-    return v.strftime(fmt)
+    return require_aware(value).astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M:%S %Z")
