@@ -211,6 +211,9 @@ def test_streamed_output_equals_whole_output(fmt: str, monkeypatch: pytest.Monke
     assert r.stdout == whole
     if fmt == "json":
         assert len(json.loads(r.stdout)) == sum(sizes) > 20
+    monkeypatch.setattr("passplan.cli.passes._RECORDS_AT_ONCE", 5)  # records made and written 5 at a time
+    r = run(*STREAM_ARGS, "--format", fmt)
+    assert r.exit_code == 0 and r.stdout == whole
 
 
 def test_streamed_output_file_is_atomic_on_a_late_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

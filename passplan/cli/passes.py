@@ -185,6 +185,10 @@ def _constraints(
     )
 
 
+#: Passes turned into records and written at a time (a day of a big constellation holds 10^5).
+_RECORDS_AT_ONCE = 8192
+
+
 def _run(
     satellites: Sequence[Any],
     stations: Sequence[Station],
@@ -226,13 +230,15 @@ def _run(
                 shown.extend(passes)
                 forecasts.update(found)
                 continue
-            records = passes_to_records(passes)
-            if found:
-                for rec, p in zip(records, passes, strict=True):
-                    f = found.get(id(p))
-                    if f is not None:
-                        rec.update(f.key_fields())
-            yield records
+            for i in range(0, len(passes), _RECORDS_AT_ONCE):  # bounded memory for records and text
+                part = passes[i : i + _RECORDS_AT_ONCE]
+                records = passes_to_records(part)
+                if found:
+                    for rec, p in zip(records, part, strict=True):
+                        f = found.get(id(p))
+                        if f is not None:
+                            rec.update(f.key_fields())
+                yield records
 
     emit(blocks(), fmt, lambda: pass_table(shown, forecasts if key else None), output)
 
