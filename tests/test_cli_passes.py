@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,7 @@ def test_passes_csv_ndjson_and_table() -> None:
     table = run(*base)
     assert csv.exit_code == nd.exit_code == table.exit_code == 0
     rows = csv.stdout.strip().splitlines()
-    assert rows[0].startswith("satellite,norad_id,station,aos_utc")
+    assert "satellite,norad_id,station,aos_utc" in rows[0]  # after the engine's uid column, if any
     assert len(rows) - 1 == len(nd.stdout.strip().splitlines()) > 3
     assert "CET" in table.stdout  # local time of the station
 
@@ -157,63 +158,96 @@ def test_constellation_with_negative_altitude_exits_2(tmp_path: Path) -> None:
 
 # --- streaming output, the stale summary and the shared emit path ---------------------------
 
-STREAM_ARGS = ["passes", "--sats", "demo", "--station", "graz", "--station", "jinan",
-               "--start", "2026-11-23T00:00Z", "--days", "3"]
+STREAM_ARGS = ["passes", "--station", "graz", "--station", "jinan", "--start", "2026-11-23T00:00Z", "--days", "3"]
+WITH_GEO = "demo"  # the GEO satellite's pass lasts the whole window
+LEO_MEO = "DEMO-SSO-1,DEMO-SSO-2,DEMO-SSO-4,DEMO-MEO-1"
 
 
-def _whole(fmt: str) -> str:
+def _whole(fmt: str, sats: str = WITH_GEO) -> str:
     """The same search done in one piece by the library, written in one piece."""
     from datetime import UTC, datetime, timedelta
 
-    from passplan import default_fleet, find_passes, passes_to_records, select_stations
+    from passplan import find_passes, passes_to_records, resolve_satellites, select_stations
     from passplan.io import to_csv, to_json, to_ndjson
 
     t0 = datetime(2026, 11, 23, tzinfo=UTC)
-    sats = [s for s in default_fleet(t0).satellites if s.name.startswith("DEMO")]
-    recs = passes_to_records(find_passes(sats, select_stations(["graz", "jinan"]), t0, t0 + timedelta(days=3)))
+    chosen = resolve_satellites([sats], t0).satellites
+    recs = passes_to_records(find_passes(chosen, select_stations(["graz", "jinan"]), t0, t0 + timedelta(days=3)))
     return {"json": to_json, "ndjson": to_ndjson, "csv": to_csv}[fmt](recs)
 
 
-def _daily_blocks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Make the CLI's ``iter_passes`` yield the whole search as one block per AOS day (some
-    empty), whatever the engine does; returns the sizes of the blocks yielded."""
+class _Block:
+    """What ``iter_passes`` yields: passes, warnings and (optionally) ``complete_before``."""
+
+    def __init__(self, passes, warnings, **bound) -> None:
+        self.passes, self.warnings = passes, warnings
+        self.__dict__.update(bound)
+
+
+def _engine_like_blocks(monkeypatch: pytest.MonkeyPatch, bounded: bool) -> list[str]:
+    """Make the CLI's ``iter_passes`` yield the whole search as the streaming engine does: one
+    block per day, each pass in the block where it ends (a GEO pass under way for days comes
+    last), sorted within the block, an empty block among them; with ``bounded``, each block says
+    before which AOS every pass has been yielded. Returns a log of blocks yielded and records
+    made, in the order they happen."""
+    import passplan.cli.passes as cli_passes
     import passplan.passes as pp
 
-    sizes: list[int] = []
+    log: list[str] = []
+    real_records = pp.passes_to_records
 
-    def daily(sats, stations, start, end, constraints=None, **kw):
+    def records(passes):
+        log.append(f"records {len(passes)}")
+        return real_records(passes)
+
+    def engine_like(sats, stations, start, end, constraints=None, **kw):
         kw.pop("block_s", None)
         whole = pp.find_passes(sats, stations, start, end, constraints, **kw)
-        day = 0
-        while day <= (end - start).days + 1:
-            block = [p for p in whole if (p.aos - start).days == day]
-            sizes.append(len(block))
-            yield pp.PassSearch(block, whole.warnings)
-            if day == 0:
-                sizes.append(0)
-                yield pp.PassSearch([], [])
-            day += 1
+        days = math.ceil((end - start).total_seconds() / 86400)
 
-    monkeypatch.setattr(pp, "iter_passes", daily)
-    return sizes
+        def ends_in(p) -> int:  # the block (day) in which the pass ends; the window end is in the last
+            return min(int((p.los - start).total_seconds() // 86400), days - 1)
+
+        for day in range(days):
+            block = sorted((p for p in whole if ends_in(p) == day), key=lambda p: (p.aos, p.station, p.satellite))
+            under_way = [p.aos for p in whole if ends_in(p) > day]
+            bound = {"complete_before": min(under_way, default=None)} if bounded else {}
+            log.append(f"block {day} {len(block)}")
+            yield _Block(block, whole.warnings if day == 0 else [], **bound)
+            if day == 0:
+                log.append("block empty")
+                yield _Block([], [], **bound)
+
+    monkeypatch.setattr(pp, "iter_passes", engine_like)
+    monkeypatch.setattr(cli_passes, "_RECORDS_AT_ONCE", 7)
+    monkeypatch.setattr(pp, "passes_to_records", records)
+    return log
 
 
 @pytest.mark.parametrize("fmt", ["json", "ndjson", "csv"])
-def test_streamed_output_equals_whole_output(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    whole = _whole(fmt)
-    r = run(*STREAM_ARGS, "--format", fmt)
+@pytest.mark.parametrize("sats", [WITH_GEO, LEO_MEO])
+@pytest.mark.parametrize("bounded", [True, False])
+def test_streamed_output_equals_whole_output(fmt: str, sats: str, bounded: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = _whole(fmt, sats)
+    r = run(*STREAM_ARGS, "--sats", sats, "--format", fmt)
     assert r.exit_code == 0, r.output
     assert r.stdout == whole
-    sizes = _daily_blocks(monkeypatch)
-    r = run(*STREAM_ARGS, "--format", fmt)
+    log = _engine_like_blocks(monkeypatch, bounded)
+    r = run(*STREAM_ARGS, "--sats", sats, "--format", fmt)
     assert r.exit_code == 0, r.output
-    assert sum(1 for n in sizes if n) >= 3 and 0 in sizes  # several blocks, an empty one among them
     assert r.stdout == whole
+    blocks = [e for e in log if e.startswith("block")]
+    assert len(blocks) == 4 and "block empty" in blocks
+    first_records = min(i for i, e in enumerate(log) if e.startswith("records"))
+    if bounded and sats == LEO_MEO:  # records written while the search goes on
+        assert first_records < log.index(blocks[-1])
+    else:  # without a bound, or with a pass under way since the start, passes are held to the end
+        assert first_records > log.index(blocks[-1])
+    if sats == WITH_GEO:  # the GEO pass comes in the last block but is written first (earliest AOS)
+        assert int(blocks[-1].split()[-1]) >= 1
+        assert "DEMO-GEO" in r.stdout.splitlines()[1 if fmt != "ndjson" else 0]
     if fmt == "json":
-        assert len(json.loads(r.stdout)) == sum(sizes) > 20
-    monkeypatch.setattr("passplan.cli.passes._RECORDS_AT_ONCE", 5)  # records made and written 5 at a time
-    r = run(*STREAM_ARGS, "--format", fmt)
-    assert r.exit_code == 0 and r.stdout == whole
+        assert len(json.loads(r.stdout)) > 20
 
 
 def test_streamed_output_file_is_atomic_on_a_late_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -227,11 +261,11 @@ def test_streamed_output_file_is_atomic_on_a_late_error(tmp_path: Path, monkeypa
     out = tmp_path / "p.ndjson"
     out.write_text("old\n")
     monkeypatch.setattr(pp, "iter_passes", fails_on_second_block)
-    r = run(*STREAM_ARGS, "--format", "ndjson", "--output", str(out))
+    r = run(*STREAM_ARGS, "--sats", "demo", "--format", "ndjson", "--output", str(out))
     assert r.exit_code == 2 and "day two" in r.stderr
     assert out.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["p.ndjson"]
     monkeypatch.undo()
-    r = run(*STREAM_ARGS, "--format", "ndjson", "--output", str(out))
+    r = run(*STREAM_ARGS, "--sats", "demo", "--format", "ndjson", "--output", str(out))
     assert r.exit_code == 0 and r.stdout == ""
     assert out.read_text() == _whole("ndjson")
 
@@ -240,10 +274,11 @@ def test_key_streams_per_block(monkeypatch: pytest.MonkeyPatch) -> None:
     args = ["tonight", "xinglong", "--date", "2016-12-19", "--sats", "micius", "--allow-stale", "--key", "--all",
             "--night", "nautical", "--eclipse"]
     one = run(*args, "--format", "ndjson")
-    sizes = _daily_blocks(monkeypatch)
+    _engine_like_blocks(monkeypatch, bounded=True)
     split = run(*args, "--format", "ndjson")
-    assert one.exit_code == split.exit_code == 0, split.output
-    assert split.stdout == one.stdout and 0 in sizes
+    table = run(*args)
+    assert one.exit_code == split.exit_code == table.exit_code == 0, split.output
+    assert split.stdout == one.stdout and "key_kbit" in table.stdout
     recs = [json.loads(line) for line in one.stdout.splitlines()]
     assert any("secret_key_bits" in r for r in recs)
 

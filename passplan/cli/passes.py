@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, time, timedelta
 from enum import StrEnum
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -188,6 +189,41 @@ def _constraints(
 #: Passes turned into records and written at a time (a day of a big constellation holds 10^5).
 _RECORDS_AT_ONCE = 8192
 
+_ORDER = attrgetter("aos", "station", "satellite")  # find_passes' order
+_UNKNOWN = object()
+
+
+def _in_order(blocks: Iterable[Any], warned: set[str]) -> Iterator[list[Pass]]:
+    """The passes of ``iter_passes`` blocks in :func:`find_passes`' order (AOS, station,
+    satellite), released as soon as no later block can hold an earlier pass.
+
+    A block yields the passes that end in it, so a pass under way across block edges (a GEO
+    window, say) comes after passes that rose later. A block's ``complete_before`` (when the
+    engine gives it) is the AOS before which every pass has been yielded (``None``: no pass is
+    under way); the passes before it are released, the rest held. Without it, every pass is held
+    to the end (same output, memory not bounded)."""
+    held: list[Pass] = []
+    for block in blocks:
+        for note in block.warnings:
+            if note not in warned:
+                warned.add(note)
+                warn(note)
+        held.extend(block.passes)
+        bound = getattr(block, "complete_before", _UNKNOWN)
+        if bound is _UNKNOWN or not held:
+            continue
+        if bound is None:
+            ready, held = held, []
+        else:
+            ready = [p for p in held if p.aos < bound]
+            held = [p for p in held if p.aos >= bound]
+        if ready:
+            ready.sort(key=_ORDER)  # stable: equal keys keep the engine's order, as find_passes does
+            yield ready
+    if held:
+        held.sort(key=_ORDER)
+        yield held
+
 
 def _run(
     satellites: Sequence[Any],
@@ -204,8 +240,8 @@ def _run(
     protocol: str | None = None,
     series_dir: Path | None = None,
 ) -> None:
-    """Search block by block (``iter_passes``) and write each block's records as it comes;
-    with ``--key``, forecast each block's passes first. The table collects every pass."""
+    """Search block by block (``iter_passes``) and write the passes as they are released in
+    order; with ``--key``, forecast each released batch first. The table collects every pass."""
     from ..passes import iter_passes, passes_to_records
 
     if series_dir is not None and not key:
@@ -214,17 +250,10 @@ def _run(
     table = fmt is OutputFormat.table
     shown: list[Pass] = []
     forecasts: dict[int, Any] = {}
-    warned: set[str] = set()
 
     def blocks() -> Iterator[list[dict[str, Any]]]:
-        for block in iter_passes(
-            satellites, stations, t0, t1, constraints, include_excluded=include_all, progress=progress
-        ):
-            for note in block.warnings:
-                if note not in warned:
-                    warned.add(note)
-                    warn(note)
-            passes = block.passes
+        search = iter_passes(satellites, stations, t0, t1, constraints, include_excluded=include_all, progress=progress)
+        for passes in _in_order(search, set()):
             found = _forecast(passes, profile, protocol, series_dir) if key else {}
             if table:
                 shown.extend(passes)
