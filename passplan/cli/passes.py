@@ -193,28 +193,48 @@ _ORDER = attrgetter("aos", "station", "satellite")  # find_passes' order
 _UNKNOWN = object()
 
 
-def _in_order(blocks: Iterable[Any], warned: set[str]) -> Iterator[list[Pass]]:
+def _in_order(blocks: Iterable[Any], warned: set[str], n_pairs: int) -> Iterator[list[Pass]]:
     """The passes of ``iter_passes`` blocks in :func:`find_passes`' order (AOS, station,
     satellite), released as soon as no later block can hold an earlier pass.
 
     A block yields the passes that end in it, so a pass under way across block edges (a GEO
-    window, say) comes after passes that rose later. A block's ``complete_before`` (when the
-    engine gives it) is the AOS before which every pass has been yielded (``None``: no pass is
-    under way); the passes before it are released, the rest held. Without it, every pass is held
-    to the end (same output, memory not bounded)."""
+    window, say) comes after passes that rose later: passes are held until an AOS bound says
+    no earlier pass can follow. Two bounds are used, the larger wins:
+
+    - the block's ``complete_before``, when the engine gives it: the AOS before which every pass
+      has been yielded (``None``: no pass under way);
+    - the passes seen so far: the windows of one satellite-station pair never overlap, so a pass
+      still to come starts after the last LOS yielded for its pair; once every one of the
+      ``n_pairs`` pairs has had a pass, the earliest of those LOS bounds every pass to come.
+
+    With neither (a pair that never sees its station), passes are held to the end: the same
+    output, with memory not bounded by a block."""
     held: list[Pass] = []
+    last_los: dict[tuple[int, str], datetime] = {}
     for block in blocks:
         for note in block.warnings:
             if note not in warned:
                 warned.add(note)
                 warn(note)
-        held.extend(block.passes)
-        bound = getattr(block, "complete_before", _UNKNOWN)
-        if bound is _UNKNOWN or not held:
+        passes = block.passes
+        held.extend(passes)
+        for p in passes:
+            pair = (id(p.sat_ref) if p.sat_ref is not None else hash(p.satellite), p.station)
+            seen = last_los.get(pair)
+            if seen is None or p.los > seen:
+                last_los[pair] = p.los
+        if not held:
             continue
-        if bound is None:
+        engine = getattr(block, "complete_before", _UNKNOWN)
+        if engine is None:
             ready, held = held, []
         else:
+            bounds = [engine] if engine is not _UNKNOWN else []
+            if len(last_los) >= n_pairs:
+                bounds.append(min(last_los.values()))
+            if not bounds:
+                continue
+            bound = max(bounds)
             ready = [p for p in held if p.aos < bound]
             held = [p for p in held if p.aos >= bound]
         if ready:
@@ -253,7 +273,7 @@ def _run(
 
     def blocks() -> Iterator[list[dict[str, Any]]]:
         search = iter_passes(satellites, stations, t0, t1, constraints, include_excluded=include_all, progress=progress)
-        for passes in _in_order(search, set()):
+        for passes in _in_order(search, set(), len(satellites) * len(stations)):
             found = _forecast(passes, profile, protocol, series_dir) if key else {}
             if table:
                 shown.extend(passes)
