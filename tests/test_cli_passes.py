@@ -201,7 +201,7 @@ def _engine_like_blocks(monkeypatch: pytest.MonkeyPatch, bounded: bool) -> list[
         return real_records(passes)
 
     def engine_like(sats, stations, start, end, constraints=None, **kw):
-        kw.pop("block_s", None)
+        log.append(f"block_s {kw.pop('block_s', None)}")
         whole = pp.find_passes(sats, stations, start, end, constraints, **kw)
         days = math.ceil((end - start).total_seconds() / 86400)
 
@@ -236,7 +236,8 @@ def test_streamed_output_equals_whole_output(fmt: str, sats: str, bounded: bool,
     r = run(*STREAM_ARGS, "--sats", sats, "--format", fmt)
     assert r.exit_code == 0, r.output
     assert r.stdout == whole
-    blocks = [e for e in log if e.startswith("block")]
+    assert log[0] == "block_s 86400.0"  # a small scene searches a day at a time
+    blocks = [e for e in log if e.startswith("block ")]
     assert len(blocks) == 4 and "block empty" in blocks
     first_records = min(i for i, e in enumerate(log) if e.startswith("records"))
     if sats == LEO_MEO:  # records written while the search goes on (the engine's bound, or the
@@ -249,6 +250,14 @@ def test_streamed_output_equals_whole_output(fmt: str, sats: str, bounded: bool,
         assert "DEMO-GEO" in r.stdout.splitlines()[1 if fmt != "ndjson" else 0]
     if fmt == "json":
         assert len(json.loads(r.stdout)) > 20
+
+
+def test_search_blocks_shorten_for_big_scenes() -> None:
+    from passplan.cli.passes import _block_seconds
+
+    assert _block_seconds(1) == _block_seconds(10_000) == 86400.0
+    assert _block_seconds(50_000) == pytest.approx(17280.0)  # 1,000 satellites x 50 stations: 4.8 h
+    assert _block_seconds(10**8) == 3600.0
 
 
 def test_streamed_output_file_is_atomic_on_a_late_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -189,6 +189,17 @@ def _constraints(
 #: Passes turned into records and written at a time (a day of a big constellation holds 10^5).
 _RECORDS_AT_ONCE = 8192
 
+#: Satellite-station pairs a day-long search block may hold; larger scenes search shorter blocks
+#: (the engine's memory grows with pairs x block length; results do not depend on it).
+_PAIR_DAYS_PER_BLOCK = 10_000
+
+
+def _block_seconds(n_pairs: int) -> float:
+    """Search block length for ``n_pairs`` pairs: a day up to ``_PAIR_DAYS_PER_BLOCK`` pairs,
+    shorter beyond (at least an hour)."""
+    return max(3600.0, 86400.0 * min(1.0, _PAIR_DAYS_PER_BLOCK / max(n_pairs, 1)))
+
+
 _ORDER = attrgetter("aos", "station", "satellite")  # find_passes' order
 _UNKNOWN = object()
 
@@ -272,8 +283,12 @@ def _run(
     forecasts: dict[int, Any] = {}
 
     def blocks() -> Iterator[list[dict[str, Any]]]:
-        search = iter_passes(satellites, stations, t0, t1, constraints, include_excluded=include_all, progress=progress)
-        for passes in _in_order(search, set(), len(satellites) * len(stations)):
+        n_pairs = len(satellites) * len(stations)
+        search = iter_passes(
+            satellites, stations, t0, t1, constraints, include_excluded=include_all, progress=progress,
+            block_s=_block_seconds(n_pairs),
+        )
+        for passes in _in_order(search, set(), n_pairs):
             found = _forecast(passes, profile, protocol, series_dir) if key else {}
             if table:
                 shown.extend(passes)
