@@ -1,24 +1,17 @@
 """passplan: plan satellite QKD passes and predict the secret key each pass yields.
 
 The one import for mission-ops scripts; topic modules hold the code (``passplan.link`` for the
-optical link budget, ``passplan.keyrate`` for finite-key estimates). matplotlib is not imported
-here.
+optical link budget, ``passplan.keyrate`` for finite-key estimates). The public names below load
+their modules on first use (module ``__getattr__``), so ``import passplan`` costs almost
+nothing: no numpy, Skyfield, scipy or matplotlib until a name that needs them is touched.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from .elements import (  # noqa: E402
-    Satellite,
-    Selection,
-    check_freshness,
-    default_fleet,
-    load_file,
-    nearest_epoch,
-    resolve_satellites,
-)
-from .errors import (  # noqa: E402
+from .errors import (
     ConfigError,
     ElementSetError,
     InputError,
@@ -26,9 +19,37 @@ from .errors import (  # noqa: E402
     StaleElementsError,
     UnknownNameError,
 )
-from .passes import Constraints, Pass, PassGeometry, find_passes, sample_pass  # noqa: E402
-from .sky import Night, tonight  # noqa: E402
-from .stations import HorizonMask, Station, get_station, load_stations, select_stations  # noqa: E402
+
+__version__ = "0.1.0"
+
+#: public name -> the module that defines it (loaded on first use)
+_LAZY = {
+    "Satellite": "elements",
+    "Selection": "elements",
+    "load_file": "elements",
+    "nearest_epoch": "elements",
+    "check_freshness": "elements",
+    "resolve_satellites": "elements",
+    "default_fleet": "elements",
+    "Station": "stations",
+    "HorizonMask": "stations",
+    "load_stations": "stations",
+    "get_station": "stations",
+    "select_stations": "stations",
+    "Constraints": "passes",
+    "Pass": "passes",
+    "PassGeometry": "passes",
+    "PassSearch": "passes",
+    "find_passes": "passes",
+    "iter_passes": "passes",
+    "sample_pass": "passes",
+    "passes_to_records": "passes",
+    "Night": "sky",
+    "tonight": "sky",
+    "PassForecast": "forecast",
+    "forecast_pass": "forecast",
+    "forecast_passes": "forecast",
+}
 
 __all__ = [
     "__version__",
@@ -47,10 +68,16 @@ __all__ = [
     "Constraints",
     "Pass",
     "PassGeometry",
+    "PassSearch",
     "find_passes",
+    "iter_passes",
     "sample_pass",
+    "passes_to_records",
     "Night",
     "tonight",
+    "PassForecast",
+    "forecast_pass",
+    "forecast_passes",
     "PassplanError",
     "InputError",
     "ConfigError",
@@ -58,3 +85,41 @@ __all__ = [
     "StaleElementsError",
     "UnknownNameError",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'passplan' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the names as if imported eagerly
+    from .elements import (
+        Satellite,
+        Selection,
+        check_freshness,
+        default_fleet,
+        load_file,
+        nearest_epoch,
+        resolve_satellites,
+    )
+    from .forecast import PassForecast, forecast_pass, forecast_passes
+    from .passes import (
+        Constraints,
+        Pass,
+        PassGeometry,
+        PassSearch,
+        find_passes,
+        iter_passes,
+        passes_to_records,
+        sample_pass,
+    )
+    from .sky import Night, tonight
+    from .stations import HorizonMask, Station, get_station, load_stations, select_stations

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
-from .passes import Pass, PassGeometry, sample_pass
+from .passes import Pass, PassGeometry, passes_to_records, sample_pass
 
 __all__ = ["PassForecast", "forecast_pass", "forecast_passes", "PROFILE_PROTOCOLS"]
 
@@ -63,27 +63,29 @@ class PassForecast:
         sat = "".join(c if c.isalnum() or c in "-_" else "_" for c in self.pass_.satellite)
         return f"{self.pass_.station}_{sat}_{self.pass_.aos:%Y%m%dT%H%M%SZ}.csv"
 
-    def to_dict(self) -> dict[str, Any]:
-        """The pass record plus the key summary (``key_*`` fields) and the link extremes."""
-        rec = self.pass_.to_dict()
+    def key_fields(self) -> dict[str, Any]:
+        """The key summary (``key_*`` fields), the profile and protocol, and the link extremes:
+        what :meth:`to_dict` adds to the pass record (plain Python values)."""
         k = self.key
         loss = np.asarray(self.link.total_loss_db, float)
         finite = loss[np.isfinite(loss)]
-        rec.update(
-            {
-                "profile": self.profile,
-                "protocol": self.protocol,
-                "secret_key_bits": float(k.secret_key_bits),
-                "key_window_s": float(k.key_window_s),
-                "key_qber_x": None if k.qber_x is None else float(k.qber_x),
-                "key_limiting": k.limiting,
-                "min_loss_db": float(finite.min()) if finite.size else None,
-                "max_loss_db": float(finite.max()) if finite.size else None,
-                "mean_background_prob_per_gate": float(
-                    np.mean(self.link.background_prob_per_gate_per_detector)
-                ),
-            }
-        )
+        return {
+            "profile": self.profile,
+            "protocol": self.protocol,
+            "secret_key_bits": float(k.secret_key_bits),
+            "key_window_s": float(k.key_window_s),
+            "key_qber_x": None if k.qber_x is None else float(k.qber_x),
+            "key_limiting": k.limiting,
+            "min_loss_db": float(finite.min()) if finite.size else None,
+            "max_loss_db": float(finite.max()) if finite.size else None,
+            "mean_background_prob_per_gate": float(np.mean(self.link.background_prob_per_gate_per_detector)),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The pass record (as :func:`passplan.passes.passes_to_records` makes it) plus
+        :meth:`key_fields`."""
+        rec = passes_to_records([self.pass_])[0]
+        rec.update(self.key_fields())
         return rec
 
 

@@ -1,28 +1,49 @@
 """Writing records: CSV, JSON, NDJSON and plain-text tables; atomic file writes.
 
-The library never prints. These functions return strings (or write files atomically: a temporary
-file in the same folder, then ``os.replace``), so a failed run leaves nothing half-written.
+The library never prints. These functions return strings, or write to a text stream block by
+block (:class:`RecordWriter`), or write files atomically (:func:`atomic_open`: a temporary file
+in the same folder, renamed over the target at the end), so a failed run leaves nothing
+half-written.
+
+Records are plain dicts of ``str``, ``int``, ``float``, ``bool``, ``None`` and lists, made once
+where the records are built. JSON goes through the standard library's C encoder
+(``json.dumps`` without ``indent``): one record per line, inside a list for ``json``. NaN and
+infinities become ``null``, and numpy values become plain numbers, only on the rare record that
+holds them (the encoder refuses such a record and that one record alone is converted).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import io
 import json
 import math
 import os
-import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-__all__ = ["atomic_write_text", "atomic_write_bytes", "to_csv", "to_json", "to_ndjson", "to_table", "FORMATS"]
+__all__ = [
+    "atomic_open",
+    "atomic_write_text",
+    "atomic_write_bytes",
+    "RecordWriter",
+    "to_csv",
+    "to_json",
+    "to_ndjson",
+    "to_table",
+]
 
-FORMATS = ("table", "csv", "json", "ndjson")
 
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path`` for writing (``"w"`` text as UTF-8, or ``"wb"``);
+    on a clean exit it is flushed, synced and renamed over ``path``; on any error it is removed,
+    so ``path`` is either the old file or the whole new one."""
+    import tempfile  # here, not at the top: `passplan --help` has no use for it
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+    if mode not in ("w", "wb"):
+        raise ValueError(f"atomic_open mode must be 'w' or 'wb', got {mode!r}")
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
@@ -30,18 +51,22 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        with os.fdopen(fd, mode, **({"encoding": "utf-8", "newline": ""} if mode == "w" else {})) as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
-    return target
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+    with atomic_open(path, "wb") as fh:
+        fh.write(data)
+    return Path(path)
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
@@ -49,34 +74,80 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "tolist") and getattr(value, "ndim", 0) > 0:  # numpy array
-        return _jsonable(value.tolist())
-    if hasattr(value, "item") and callable(value.item):  # numpy scalar
-        return _jsonable(value.item())
+# ---------------------------------------------------------------------------------------------
+# JSON
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with numpy values as plain Python and non-finite floats as ``None`` (the slow
+    path, for a record the C encoder refused)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "tolist"):
-        return _jsonable(value.tolist())
+        return [_plain(v) for v in value]
+    if hasattr(value, "tolist"):  # numpy array or scalar
+        return _plain(value.tolist())
     return value
 
 
-def to_json(records: Any, indent: int | None = 2) -> str:
-    """JSON text; NaN and infinities become ``null``; numpy values become plain numbers."""
-    return json.dumps(_jsonable(records), indent=indent, allow_nan=False) + "\n"
+def _numpy_default(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def to_ndjson(records: Sequence[Mapping[str, Any]]) -> str:
+def _make_encoder() -> Callable[[Any], str]:
+    """The standard library's C encoder, made once and reused for every record (what
+    ``json.dumps`` builds on each call); ``JSONEncoder.encode`` where the C speed-ups are absent."""
+    from json import encoder
+
+    if encoder.c_make_encoder is None:  # pragma: no cover - CPython always has it
+        return json.JSONEncoder(allow_nan=False, default=_numpy_default).encode
+    c_encode = encoder.c_make_encoder(
+        None, _numpy_default, encoder.encode_basestring_ascii, None, ": ", ", ", False, False, False
+    )
+
+    def encode(value: Any) -> str:
+        return "".join(c_encode(value, 0))
+
+    return encode
+
+
+_ENCODE = _make_encoder()
+
+
+def _dumps(value: Any) -> str:
+    """Compact JSON of ``value`` through the C encoder; ``_plain`` only if it holds a NaN."""
+    try:
+        return _ENCODE(value)
+    except ValueError:  # NaN or infinity somewhere in this value
+        return _ENCODE(_plain(value))
+
+
+def to_json(records: Any) -> str:
+    """JSON text: a list of records as ``[``, one record per line, ``]``; any other value on one
+    line. NaN and infinities become ``null``; numpy values become plain numbers."""
+    if isinstance(records, list | tuple):
+        if not records:
+            return "[]\n"
+        return "[\n" + ",\n".join(map(_dumps, records)) + "\n]\n"
+    return _dumps(records) + "\n"
+
+
+def to_ndjson(records: Iterable[Mapping[str, Any]]) -> str:
     """One JSON object per line."""
-    return "".join(json.dumps(_jsonable(r), allow_nan=False) + "\n" for r in records)
+    return "".join(_dumps(r) + "\n" for r in records)
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV
 
 
 def _cell(value: Any) -> str:
-    value = _jsonable(value)
+    """One CSV or table cell for a value of any type (the general path)."""
+    value = _plain(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -88,16 +159,119 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+_G6 = "%.6g".__mod__
+
+
+def _float_cells(col: list[Any]) -> list[str]:
+    if None not in col and all(map(math.isfinite, col)):
+        return list(map(_G6, col))
+    return ["" if v is None or not math.isfinite(v) else _G6(v) for v in col]
+
+
+def _str_cells(col: list[Any]) -> list[str]:
+    return ["" if v is None else v for v in col]
+
+
+def _int_cells(col: list[Any]) -> list[str]:
+    return ["" if v is None else str(v) for v in col]
+
+
+def _bool_cells(col: list[Any]) -> list[str]:
+    return ["" if v is None else ("true" if v else "false") for v in col]
+
+
+_NONE = type(None)
+_COLUMN_CELLS = {
+    frozenset({float}): _float_cells,
+    frozenset({float, _NONE}): _float_cells,
+    frozenset({str}): _str_cells,
+    frozenset({str, _NONE}): _str_cells,
+    frozenset({int}): _int_cells,
+    frozenset({int, _NONE}): _int_cells,
+    frozenset({bool}): _bool_cells,
+    frozenset({bool, _NONE}): _bool_cells,
+    frozenset({_NONE}): _str_cells,
+}
+
+
+def _column_cells(col: list[Any]) -> list[str]:
+    """The cells of one column: one formatter for the whole column by its value types (exact
+    types: ``bool`` is not taken for ``int``), the general :func:`_cell` only for mixed ones."""
+    cells = _COLUMN_CELLS.get(frozenset(map(type, col)))
+    return cells(col) if cells is not None else [_cell(v) for v in col]
+
+
+def _csv_rows(records: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> Iterable[Sequence[str]]:
+    cols = [_column_cells([r.get(c) for r in records]) for c in columns]
+    return zip(*cols, strict=True) if cols else ([] for _ in records)
+
+
 def to_csv(records: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
-    """CSV with a header row; columns default to the keys of the first record."""
+    """CSV with a header row; columns default to the keys of the first record. Floats have six
+    significant digits, booleans are ``true``/``false``, missing values and NaN are empty."""
+    import io
+
     if columns is None:
         columns = list(records[0].keys()) if records else []
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
-    for r in records:
-        writer.writerow([_cell(r.get(c)) for c in columns])
+    writer.writerows(_csv_rows(records, columns))
     return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Streams
+
+
+class RecordWriter:
+    """Write records to a text stream in ``csv``, ``json`` or ``ndjson``, block by block.
+
+    The text is the same however the records are split into blocks: ``write(a); write(b)``
+    gives what ``to_json(a + b)`` (or ``to_csv``, ``to_ndjson``) gives. CSV columns are the keys
+    of the first record written. Call :meth:`close` once at the end (it writes the JSON ``]``,
+    or the whole text of an empty output).
+    """
+
+    def __init__(self, stream: IO[str], fmt: str, columns: Sequence[str] | None = None) -> None:
+        if fmt not in ("csv", "json", "ndjson"):
+            raise ValueError(f"RecordWriter format must be csv, json or ndjson, got {fmt!r}")
+        self.stream = stream
+        self.fmt = fmt
+        self.columns = list(columns) if columns is not None else None
+        self.count = 0
+        self._csv = csv.writer(stream, lineterminator="\n") if fmt == "csv" else None
+
+    def write(self, records: Sequence[Mapping[str, Any]]) -> None:
+        """Write one block of records."""
+        if not records:
+            return
+        if self.fmt == "ndjson":
+            self.stream.write("".join(_dumps(r) + "\n" for r in records))
+        elif self.fmt == "json":
+            lead = "[\n" if self.count == 0 else ",\n"
+            self.stream.write(lead + ",\n".join(map(_dumps, records)))
+        else:
+            assert self._csv is not None
+            if self.count == 0:
+                if self.columns is None:
+                    self.columns = list(records[0].keys())
+                self._csv.writerow(self.columns)
+            self._csv.writerows(_csv_rows(records, self.columns or []))
+        self.count += len(records)
+
+    def close(self) -> None:
+        """Finish the output (the stream itself stays open)."""
+        if self.fmt == "json":
+            self.stream.write("[]\n" if self.count == 0 else "\n]\n")
+        elif self.fmt == "csv" and self.count == 0:
+            assert self._csv is not None
+            self._csv.writerow(self.columns or [])
+        self.stream.flush()
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables
 
 
 def to_table(rows: Sequence[Sequence[Any]], header: Sequence[str], align: str | None = None) -> str:

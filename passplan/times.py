@@ -7,30 +7,30 @@ the package, so nothing is ever downloaded.
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import numpy as np
-from skyfield.api import load
-
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from skyfield.timelib import Timescale
 
 __all__ = [
     "timescale",
     "parse_time",
     "require_aware",
-    "to_utc",
     "iso_z",
     "local_str",
     "zone",
-    "datetimes_from_unix",
-    "unix_seconds",
 ]
 
 
 @functools.cache
-def timescale():
+def timescale() -> Timescale:
     """The one Skyfield timescale, built from the tables bundled with Skyfield (no network)."""
+    from skyfield.api import load
+
     return load.timescale(builtin=True)
 
 
@@ -44,9 +44,6 @@ def require_aware(value: datetime, what: str = "time") -> datetime:
             f"e.g. {value.replace(tzinfo=UTC).isoformat()} or datetime(..., tzinfo=UTC)"
         )
     return value.astimezone(UTC)
-
-
-to_utc = require_aware
 
 
 def parse_time(text: str, what: str = "time") -> datetime:
@@ -78,8 +75,9 @@ def parse_time(text: str, what: str = "time") -> datetime:
 
 def iso_z(value: datetime) -> str:
     """UTC ISO-8601 with a ``Z`` suffix and millisecond precision."""
-    v = require_aware(value)
-    return v.strftime("%Y-%m-%dT%H:%M:%S.") + f"{v.microsecond // 1000:03d}Z"
+    if value.__class__ is not datetime or value.tzinfo is not UTC:
+        value = require_aware(value)  # in UTC from here: isoformat ends "+00:00"
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 @functools.cache
@@ -91,24 +89,6 @@ def zone(name: str) -> ZoneInfo:
         raise InputError(f"unknown IANA time zone {name!r}; use e.g. 'Asia/Shanghai' or 'UTC'") from None
 
 
-def local_str(value: datetime, tz: str, seconds: bool = True) -> str:
+def local_str(value: datetime, tz: str) -> str:
     """Format an aware datetime in the given IANA zone, e.g. ``2016-12-20 00:52:14 CST``."""
-    v = require_aware(value).astimezone(zone(tz))
-    fmt = "%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z"
-    return v.strftime(fmt)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def unix_seconds(value: datetime) -> float:
-    """Seconds since 1970-01-01 UTC (POSIX, leap seconds not counted)."""
-    return (require_aware(value) - _EPOCH).total_seconds()
-
-
-def datetimes_from_unix(seconds: np.ndarray | float) -> list[datetime] | datetime:
-    """Inverse of :func:`unix_seconds` for a scalar or an array."""
-    arr = np.asarray(seconds, dtype=float)
-    if arr.ndim == 0:
-        return _EPOCH + timedelta(seconds=float(arr))
-    return [_EPOCH + timedelta(seconds=float(s)) for s in arr]
+    return require_aware(value).astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M:%S %Z")

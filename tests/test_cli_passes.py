@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,208 @@ def test_constellation_with_negative_altitude_exits_2(tmp_path: Path) -> None:
     r = run("passes", "--sats", str(c), "--station", "xinglong")
     assert r.exit_code == 2 and "fleet.toml" in r.stderr and "altitude" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+# --- streaming output, the stale summary and the shared emit path ---------------------------
+
+STREAM_ARGS = ["passes", "--station", "graz", "--station", "jinan", "--start", "2026-11-23T00:00Z", "--days", "3"]
+WITH_GEO = "demo"  # the GEO satellite's pass lasts the whole window
+LEO_MEO = "DEMO-SSO-1,DEMO-SSO-2,DEMO-SSO-4,DEMO-MEO-1"
+
+
+def _whole(fmt: str, sats: str = WITH_GEO) -> str:
+    """The same search done in one piece by the library, written in one piece."""
+    from datetime import UTC, datetime, timedelta
+
+    from passplan import find_passes, passes_to_records, resolve_satellites, select_stations
+    from passplan.io import to_csv, to_json, to_ndjson
+
+    t0 = datetime(2026, 11, 23, tzinfo=UTC)
+    chosen = resolve_satellites([sats], t0).satellites
+    recs = passes_to_records(find_passes(chosen, select_stations(["graz", "jinan"]), t0, t0 + timedelta(days=3)))
+    return {"json": to_json, "ndjson": to_ndjson, "csv": to_csv}[fmt](recs)
+
+
+class _Block:
+    """What ``iter_passes`` yields: passes, warnings and (optionally) ``complete_before``."""
+
+    def __init__(self, passes, warnings, **bound) -> None:
+        self.passes, self.warnings = passes, warnings
+        self.__dict__.update(bound)
+
+
+def _engine_like_blocks(monkeypatch: pytest.MonkeyPatch, bounded: bool) -> list[str]:
+    """Make the CLI's ``iter_passes`` yield the whole search as the streaming engine does: one
+    block per day, each pass in the block where it ends (a GEO pass under way for days comes
+    last), sorted within the block, an empty block among them; with ``bounded``, each block says
+    before which AOS every pass has been yielded. Returns a log of blocks yielded and records
+    made, in the order they happen."""
+    import passplan.cli.passes as cli_passes
+    import passplan.passes as pp
+
+    log: list[str] = []
+    real_records = pp.passes_to_records
+
+    def records(passes):
+        log.append(f"records {len(passes)}")
+        return real_records(passes)
+
+    def engine_like(sats, stations, start, end, constraints=None, **kw):
+        log.append(f"block_s {kw.pop('block_s', None)}")
+        whole = pp.find_passes(sats, stations, start, end, constraints, **kw)
+        days = math.ceil((end - start).total_seconds() / 86400)
+
+        def ends_in(p) -> int:  # the block (day) in which the pass ends; the window end is in the last
+            return min(int((p.los - start).total_seconds() // 86400), days - 1)
+
+        for day in range(days):
+            block = sorted((p for p in whole if ends_in(p) == day), key=lambda p: (p.aos, p.station, p.satellite))
+            under_way = [p.aos for p in whole if ends_in(p) > day]
+            bound = {"complete_before": min(under_way, default=None)} if bounded else {}
+            log.append(f"block {day} {len(block)}")
+            yield _Block(block, whole.warnings if day == 0 else [], **bound)
+            if day == 0:
+                log.append("block empty")
+                yield _Block([], [], **bound)
+
+    monkeypatch.setattr(pp, "iter_passes", engine_like)
+    monkeypatch.setattr(cli_passes, "_RECORDS_AT_ONCE", 7)
+    monkeypatch.setattr(pp, "passes_to_records", records)
+    return log
+
+
+@pytest.mark.parametrize("fmt", ["json", "ndjson", "csv"])
+@pytest.mark.parametrize("sats", [WITH_GEO, LEO_MEO])
+@pytest.mark.parametrize("bounded", [True, False])
+def test_streamed_output_equals_whole_output(fmt: str, sats: str, bounded: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = _whole(fmt, sats)
+    r = run(*STREAM_ARGS, "--sats", sats, "--format", fmt)
+    assert r.exit_code == 0, r.output
+    assert r.stdout == whole
+    log = _engine_like_blocks(monkeypatch, bounded)
+    r = run(*STREAM_ARGS, "--sats", sats, "--format", fmt)
+    assert r.exit_code == 0, r.output
+    assert r.stdout == whole
+    assert log[0] == "block_s 86400.0"  # a small scene searches a day at a time
+    blocks = [e for e in log if e.startswith("block ")]
+    assert len(blocks) == 4 and "block empty" in blocks
+    first_records = min(i for i, e in enumerate(log) if e.startswith("records"))
+    if sats == LEO_MEO:  # records written while the search goes on (the engine's bound, or the
+        # passes' own: every pair has had a pass, and a pair's windows never overlap)
+        assert first_records < log.index(blocks[-1])
+    else:  # a GEO pass under way since the start, and a pair with no pass: held to the end
+        assert first_records > log.index(blocks[-1])
+    if sats == WITH_GEO:  # the GEO pass comes in the last block but is written first (earliest AOS)
+        assert int(blocks[-1].split()[-1]) >= 1
+        assert "DEMO-GEO" in r.stdout.splitlines()[1 if fmt != "ndjson" else 0]
+    if fmt == "json":
+        assert len(json.loads(r.stdout)) > 20
+
+
+def test_search_blocks_shorten_for_big_scenes() -> None:
+    from passplan.cli.passes import _block_seconds
+
+    assert _block_seconds(1) == _block_seconds(10_000) == 86400.0
+    assert _block_seconds(50_000) == pytest.approx(17280.0)  # 1,000 satellites x 50 stations: 4.8 h
+    assert _block_seconds(10**8) == 3600.0
+
+
+def test_streamed_output_file_is_atomic_on_a_late_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import passplan.passes as pp
+    from passplan.errors import InputError
+
+    def fails_on_second_block(sats, stations, start, end, constraints=None, **kw):
+        yield pp.find_passes(sats, stations, start, end, constraints)
+        raise InputError("something went wrong on day two")
+
+    out = tmp_path / "p.ndjson"
+    out.write_text("old\n")
+    monkeypatch.setattr(pp, "iter_passes", fails_on_second_block)
+    r = run(*STREAM_ARGS, "--sats", "demo", "--format", "ndjson", "--output", str(out))
+    assert r.exit_code == 2 and "day two" in r.stderr
+    assert out.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["p.ndjson"]
+    monkeypatch.undo()
+    r = run(*STREAM_ARGS, "--sats", "demo", "--format", "ndjson", "--output", str(out))
+    assert r.exit_code == 0 and r.stdout == ""
+    assert out.read_text() == _whole("ndjson")
+
+
+def test_key_streams_per_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    args = ["tonight", "xinglong", "--date", "2016-12-19", "--sats", "micius", "--allow-stale", "--key", "--all",
+            "--night", "nautical", "--eclipse"]
+    one = run(*args, "--format", "ndjson")
+    _engine_like_blocks(monkeypatch, bounded=True)
+    split = run(*args, "--format", "ndjson")
+    table = run(*args)
+    assert one.exit_code == split.exit_code == table.exit_code == 0, split.output
+    assert split.stdout == one.stdout and "key_kbit" in table.stdout
+    recs = [json.loads(line) for line in one.stdout.splitlines()]
+    assert any("secret_key_bits" in r for r in recs)
+
+
+def test_stale_satellites_one_summary_line_or_all_with_verbose() -> None:
+    base = ["tonight", "xinglong", "--date", "2026-11-23", "--format", "json"]
+    quiet = run(*base)
+    loud = run(*base, "--verbose")
+    assert quiet.exit_code == loud.exit_code == 0
+    assert quiet.stdout == loud.stdout
+    summary = [line for line in quiet.stderr.splitlines() if "stale" in line]
+    assert len(summary) == 1
+    m = __import__("re").search(r"skipped (\d+) bundled satellite\(s\) with stale elements \((\d+) to (\d+) days old\)", summary[0])
+    assert m and int(m.group(1)) > 5 and int(m.group(2)) < int(m.group(3))
+    assert "passplan elements update" in summary[0] and "--allow-stale" in summary[0]
+    assert "QSS (MOZI)" not in quiet.stderr
+    listed = [line for line in loud.stderr.splitlines() if ": elements " in line]
+    assert len(listed) == int(m.group(1)) and any("QSS (MOZI)" in line for line in listed)
+    assert len(quiet.stderr.splitlines()) < len(loud.stderr.splitlines()) - 5
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["stations", "show", "graz"],
+        ["stations", "list"],
+        ["link", "-p", "micius", "-e", "40"],
+        ["link", "--list"],
+        ["elements", "show", "micius", "--at", "2016-12-19T16:40Z"],
+    ],
+)
+def test_every_command_writes_through_emit(args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """JSON on stdout and the same JSON atomically in --output, through the shared emit."""
+    import passplan.cli.common as common
+
+    calls: list[str] = []
+    real = common.emit
+
+    def spy(records, fmt, table, output=None):
+        calls.append(str(fmt))
+        return real(records, fmt, table, output)
+
+    for mod in ("stations", "link", "elements", "key", "passes"):
+        monkeypatch.setattr(f"passplan.cli.{mod}.emit", spy)
+    r = run(*args, "--format", "json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    out = tmp_path / "sub" / "out.json"
+    r2 = run(*args, "--format", "json", "--output", str(out))
+    assert r2.exit_code == 0 and r2.stdout == ""
+    assert json.loads(out.read_text()) == data
+    assert calls == ["json", "json"]
+    assert [p.name for p in out.parent.iterdir()] == ["out.json"]
+
+
+def test_key_records_equal_the_library_forecast_records() -> None:
+    from datetime import UTC, datetime
+
+    from passplan import find_passes, forecast_passes, resolve_satellites, select_stations
+    from passplan.io import to_json
+
+    r = run("passes", "--sats", "micius", "--allow-stale", "--station", "xinglong", "--start", "2016-12-19T12:00Z",
+            "--hours", "12", "--key", "--format", "json")
+    assert r.exit_code == 0, r.output
+    t0, t1 = datetime(2016, 12, 19, 12, tzinfo=UTC), datetime(2016, 12, 20, 0, tzinfo=UTC)
+    sats = resolve_satellites(["micius"], t0, allow_stale=True).satellites
+    found = forecast_passes(find_passes(sats, select_stations(["xinglong"]), t0, t1))
+    assert len(found) == 1
+    assert r.stdout == to_json([f.to_dict() for f in found])
+    assert {"secret_key_bits", "key_limiting", "min_loss_db"} <= set(json.loads(r.stdout)[0])

@@ -46,3 +46,68 @@ def test_formats_handle_numpy_and_non_finite() -> None:
     assert to_csv(recs).splitlines() == ["a,b,c,d", "1.5,,\"[1, 2]\",true"]
     table = to_table([["x", 1.0]], ["name", "value"])
     assert table.splitlines()[0].startswith("name")
+
+
+RECORDS = [
+    {"name": "a", "n": 1, "x": 1.23456789, "ok": True, "note": None, "mixed": 1},
+    {"name": "b,c", "n": None, "x": math.inf, "ok": False, "note": "q\"uote", "mixed": "one"},
+    {"name": "d", "n": 3, "x": None, "ok": None, "note": None, "mixed": 2.5},
+    {"name": "e", "n": 4, "x": -0.000123456, "ok": True, "note": "line", "mixed": [1, 2]},
+]
+
+
+def test_json_is_one_record_per_line_and_compact() -> None:
+    text = to_json(RECORDS)
+    lines = text.splitlines()
+    assert lines[0] == "[" and lines[-1] == "]" and len(lines) == len(RECORDS) + 2
+    assert json.loads(text)[1]["x"] is None  # infinity -> null
+    assert lines[1] == json.dumps(RECORDS[0]) + ","  # the standard library's compact separators
+    assert to_json([]) == "[]\n"
+    assert to_json({"a": 1}) == '{"a": 1}\n'
+    with pytest.raises(TypeError, match="not JSON serialisable"):
+        to_json([{"a": object()}])
+
+
+def test_csv_columns_format_like_cells() -> None:
+    rows = to_csv(RECORDS).splitlines()
+    assert rows[0] == "name,n,x,ok,note,mixed"
+    assert rows[1] == "a,1,1.23457,true,,1"
+    assert rows[2] == '"b,c",,,false,"q""uote",one'
+    assert rows[3] == "d,3,,,,2.5"
+    assert rows[4] == 'e,4,-0.000123456,true,line,"[1, 2]"'
+    assert to_csv([{"b": False, "i": np.int64(7)}]).splitlines()[1] == "false,7"  # bool not taken for int
+    assert to_csv(RECORDS, columns=["x", "absent"]).splitlines()[1:3] == ["1.23457,", ","]
+    assert to_csv([]) == "\n"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "ndjson"])
+def test_record_writer_blocks_equal_the_whole(fmt: str) -> None:
+    import io
+
+    from passplan.io import RecordWriter
+
+    whole = {"csv": to_csv, "json": to_json, "ndjson": to_ndjson}[fmt]
+    for split in ([RECORDS], [[], RECORDS[:1], [], RECORDS[1:3], RECORDS[3:]], [[r] for r in RECORDS], [], [[]]):
+        buf = io.StringIO()
+        w = RecordWriter(buf, fmt)
+        for block in split:
+            w.write(block)
+        w.close()
+        expected = whole([r for block in split for r in block])
+        assert buf.getvalue() == expected, (fmt, [len(b) for b in split])
+
+
+def test_atomic_open_streams_and_leaves_nothing_on_error(tmp_path: Path) -> None:
+    from passplan.io import atomic_open
+
+    target = tmp_path / "out.txt"
+    with atomic_open(target) as fh:
+        fh.write("part one\n")
+        assert not target.exists() and len(list(tmp_path.iterdir())) == 1  # only the temporary file
+        fh.write("part two\n")
+    assert target.read_text() == "part one\npart two\n"
+    with pytest.raises(RuntimeError), atomic_open(target) as fh:
+        fh.write("never\n")
+        raise RuntimeError("stop")
+    assert target.read_text() == "part one\npart two\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]

@@ -1,25 +1,63 @@
-"""Shared CLI plumbing: error handling (one line on stderr, exit 2), output formats, messages.
+"""Shared CLI plumbing: the option bundles, the one output path (:func:`emit`), errors (one line
+on stderr, exit 2) and messages.
 
-Every command module (``cli_*.py``) exposes ``register(app)`` and wraps its body in
-:func:`handle_errors`, so a :class:`~passplan.errors.PassplanError` (or an ``OSError`` reading a
-file the user named) becomes one clear line on stderr and exit code 2, never a traceback.
+Every command module (``cli/<topic>.py``) exposes ``register(app)``, wraps its body in
+:func:`handle_errors` (so a :class:`~passplan.errors.PassplanError`, or an ``OSError`` on a file
+the user named, becomes one clear line on stderr and exit code 2, never a traceback), takes its
+options from the ``Annotated`` aliases here and writes its data through :func:`emit`.
+
+Nothing here imports numpy, Skyfield, scipy or matplotlib: ``passplan --help`` stays fast.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from ..errors import PassplanError
-from ..io import atomic_write_text, to_csv, to_json, to_ndjson
+from ..io import RecordWriter, atomic_open, to_json
 
-__all__ = ["handle_errors", "fail", "info", "warn", "emit", "OutputFormat", "TableFormat"]
+if TYPE_CHECKING:
+    from ..elements import Selection
+
+__all__ = [
+    "handle_errors",
+    "fail",
+    "info",
+    "warn",
+    "emit",
+    "report_selection",
+    "OutputFormat",
+    "TableFormat",
+    "SatsOpt",
+    "StationsFileOpt",
+    "StationFilesOpt",
+    "StationOpt",
+    "StartOpt",
+    "EndOpt",
+    "HoursOpt",
+    "DaysOpt",
+    "MinElOpt",
+    "EclipseOpt",
+    "SunSepOpt",
+    "MoonSepOpt",
+    "MaxRangeOpt",
+    "RefrOpt",
+    "AllOpt",
+    "StaleOpt",
+    "VerboseOpt",
+    "FormatOpt",
+    "OneFormatOpt",
+    "OutputOpt",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,6 +76,64 @@ class TableFormat(StrEnum):
 
     table = "table"
     json = "json"
+
+
+# ---------------------------------------------------------------------------------------------
+# Option bundles (typer ``Annotated`` aliases; every command takes its options from here)
+
+# satellites
+SatsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--sats",
+        help="Satellites: a bundled name (micius, jinan-1, iss, gps, galileo, beidou, geo, demo, "
+        "DEMO-SSO-1...), an element file (TLE/3LE, OMM JSON/CSV/XML) or a constellation TOML. "
+        "Repeatable; comma-separated lists work too.",
+    ),
+]
+StaleOpt = Annotated[bool, typer.Option("--allow-stale", help="Use element sets older than 30 days at the analysis time.")]
+
+# stations
+StationsFileOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--stations",
+        help="A station TOML merged over the bundled stations; alone, selects every station in it. Repeatable.",
+    ),
+]
+StationFilesOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--stations", help="A station TOML merged over the bundled stations (repeatable)."),
+]
+StationOpt = Annotated[list[str] | None, typer.Option("--station", help="Station id to use (repeatable).")]
+
+# window
+StartOpt = Annotated[str | None, typer.Option("--start", help="Window start, ISO-8601 with zone (e.g. 2016-12-19T12:00Z) or 'now'.")]
+EndOpt = Annotated[str | None, typer.Option("--end", help="Window end, ISO-8601 with zone.")]
+HoursOpt = Annotated[float | None, typer.Option("--hours", help="Window length in hours (instead of --end).")]
+DaysOpt = Annotated[float | None, typer.Option("--days", help="Window length in days (instead of --end).")]
+
+# constraints
+MinElOpt = Annotated[float | None, typer.Option("--min-el", help="Minimum elevation (deg), overriding each station's own.")]
+EclipseOpt = Annotated[
+    bool | None,
+    typer.Option("--eclipse/--no-eclipse", help="Require the satellite in Earth shadow (--eclipse) or sunlit (--no-eclipse)."),
+]
+SunSepOpt = Annotated[float | None, typer.Option("--min-sun-sep", help="Minimum angle between line of sight and the Sun (deg).")]
+MoonSepOpt = Annotated[float | None, typer.Option("--min-moon-sep", help="Minimum angle between line of sight and the Moon, when up (deg).")]
+MaxRangeOpt = Annotated[float | None, typer.Option("--max-range-km", help="Maximum slant range (km).")]
+RefrOpt = Annotated[bool, typer.Option("--refraction", help="Use refracted (apparent) elevations; geometric by default.")]
+AllOpt = Annotated[bool, typer.Option("--all", help="Also list the passes excluded by a constraint, with the reason.")]
+
+# output and messages
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
+OneFormatOpt = Annotated[TableFormat, typer.Option("--format", help="Output format.")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Say more on stderr (e.g. every satellite skipped as stale).")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages and errors
 
 
 def fail(message: str) -> None:
@@ -77,24 +173,84 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+_AGE = re.compile(r": elements (\d+(?:\.\d+)?) days (?:old|in the future)")
+
+
+def report_selection(sel: Selection, verbose: bool = False) -> None:
+    """The satellite selection's messages on stderr: its warnings, and the satellites skipped
+    as stale in one summary line (how many, their age range, the fix), or one line each with
+    ``verbose``."""
+    if sel.skipped:
+        if verbose:
+            warn(f"skipped {len(sel.skipped)} satellite(s) with stale elements:")
+            for line in sel.skipped:
+                info(f"  {line}")
+        else:
+            ages = [float(m.group(1)) for m in map(_AGE.search, sel.skipped) if m]
+            span = ""
+            if ages:
+                lo, hi = min(ages), max(ages)
+                span = f" ({lo:.0f} days old)" if round(lo) == round(hi) else f" ({lo:.0f} to {hi:.0f} days old)"
+            warn(
+                f"skipped {len(sel.skipped)} bundled satellite(s) with stale elements{span}; "
+                "`passplan elements update` fetches current ones, --sats NAME --allow-stale "
+                "replays old ones (--verbose lists them)"
+            )
+    for w in sel.warnings:
+        warn(w)
+
+
+# ---------------------------------------------------------------------------------------------
+# The one output path
+
+
+@contextlib.contextmanager
+def _destination(output: Path | None) -> Iterator[IO[str]]:
+    """stdout, or a temporary file beside ``output`` renamed over it only when all went well."""
+    if output is None:
+        yield sys.stdout
+        sys.stdout.flush()
+    else:
+        with atomic_open(output, "w") as fh:
+            yield fh
+
+
+Records = Mapping[str, Any] | Sequence[Mapping[str, Any]] | Iterator[Sequence[Mapping[str, Any]]]
+
+
 def emit(
-    records: Sequence[Mapping[str, Any]],
-    fmt: OutputFormat | str,
+    records: Records,
+    fmt: OutputFormat | TableFormat | str,
     table: Callable[[], str],
     output: Path | None = None,
 ) -> None:
-    """Render ``records`` in ``fmt`` (``table`` uses the given renderer) to stdout or a file."""
-    fmt = OutputFormat(fmt)
-    if fmt is OutputFormat.json:
-        text = to_json(list(records))
-    elif fmt is OutputFormat.ndjson:
-        text = to_ndjson(records)
-    elif fmt is OutputFormat.csv:
-        text = to_csv(records)
+    """Write a command's data to stdout, or atomically to ``output``, in ``fmt``.
+
+    ``records`` is one object (a mapping: one JSON object), a sequence of records, or an
+    iterator of blocks of records, written as each block comes (a long pass search streams).
+    ``table`` renders the ``table`` format; it is called after the blocks are consumed, so a
+    block iterator may collect what the table needs as it goes. CSV, JSON and NDJSON of any
+    split into blocks equal those of the whole (see :class:`passplan.io.RecordWriter`).
+    """
+    fmt = OutputFormat(str(fmt))
+    blocks: Iterable[Sequence[Mapping[str, Any]]]
+    if isinstance(records, Mapping):
+        if fmt is OutputFormat.json:
+            with _destination(output) as out:
+                out.write(to_json(records))
+            return
+        blocks = [[records]]
+    elif isinstance(records, Iterator):
+        blocks = records
     else:
-        text = table()
-    if output is not None:
-        atomic_write_text(output, text)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        blocks = [records]
+    with _destination(output) as out:
+        if fmt is OutputFormat.table:
+            for _ in blocks:  # let a block iterator run (and collect) to the end
+                pass
+            out.write(table())
+            return
+        writer = RecordWriter(out, fmt.value)
+        for block in blocks:
+            writer.write(block)
+        writer.close()

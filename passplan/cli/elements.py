@@ -2,34 +2,43 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..elements import (
-    Satellite,
-    all_element_sets,
-    element_sets,
-    nearest_epoch,
-    orbit_summary,
-    user_data_dir,
-)
 from ..errors import InputError
 from ..io import to_table
 from ..times import iso_z, parse_time
-from .common import OutputFormat, TableFormat, emit, handle_errors, info, warn
+from .common import (
+    FormatOpt,
+    OneFormatOpt,
+    OutputFormat,
+    OutputOpt,
+    TableFormat,
+    emit,
+    handle_errors,
+    info,
+    warn,
+)
+
+if TYPE_CHECKING:
+    from ..elements import Satellite
 
 __all__ = ["register"]
 
-AT_HELP = "Analysis time for ages (ISO-8601 with zone, e.g. 2016-12-19T16:40:00Z, or 'now')."
+AtOpt = Annotated[
+    str,
+    typer.Option("--at", help="Analysis time for ages (ISO-8601 with zone, e.g. 2016-12-19T16:40:00Z, or 'now')."),
+]
 
 
 def _epoch_short(sat: Satellite) -> str:
     return sat.epoch.strftime("%Y-%m-%d %H:%M:%SZ")
 
 
-def _row(sat: Satellite, at: Any) -> dict[str, Any]:
+def _row(sat: Satellite, at: datetime) -> dict[str, Any]:
     return {
         "name": sat.name,
         "norad_id": sat.norad_id,
@@ -41,7 +50,9 @@ def _row(sat: Satellite, at: Any) -> dict[str, Any]:
     }
 
 
-def _details(sat: Satellite, at: Any, epochs: list[Satellite]) -> dict[str, Any]:
+def _details(sat: Satellite, at: datetime, epochs: list[Satellite]) -> dict[str, Any]:
+    from ..elements import orbit_summary
+
     rec = _row(sat, at)
     rec.update(orbit_summary(sat))
     others = {iso_z(s.epoch) for s in epochs} - {iso_z(sat.epoch)}
@@ -110,14 +121,14 @@ def register(app: typer.Typer) -> None:
     @el.command("list")
     @handle_errors
     def list_cmd(
-        at: str = typer.Option("now", "--at", help=AT_HELP),
-        nearest: bool = typer.Option(
-            False, "--nearest", help="Only the element set nearest --at for each satellite."
-        ),
-        fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
-        output: Path | None = typer.Option(None, "--output", "-o", help="Write to a file."),
+        at: AtOpt = "now",
+        nearest: Annotated[bool, typer.Option("--nearest", help="Only the element set nearest --at for each satellite.")] = False,
+        fmt: FormatOpt = OutputFormat.table,
+        output: OutputOpt = None,
     ) -> None:
         """List bundled and fetched element sets (and the demo fleet) with their age at --at."""
+        from ..elements import all_element_sets, nearest_epoch, user_data_dir
+
         when = parse_time(at, "--at")
         warnings: list[str] = []
         sats = all_element_sets(when, warnings)
@@ -141,34 +152,37 @@ def register(app: typer.Typer) -> None:
     @el.command("show")
     @handle_errors
     def show_cmd(
-        name: str = typer.Argument(..., help="Satellite or group name, catalogue number, or file."),
-        at: str = typer.Option("now", "--at", help=AT_HELP),
-        fmt: TableFormat = typer.Option(TableFormat.table, "--format", help="Output format."),
+        name: Annotated[str, typer.Argument(metavar="NAME", help="Satellite or group name, catalogue number, or file.")],
+        at: AtOpt = "now",
+        fmt: OneFormatOpt = TableFormat.table,
+        output: OutputOpt = None,
     ) -> None:
         """Details of the element set nearest --at: epoch, age, altitude, period, inclination."""
+        from ..elements import element_sets, nearest_epoch
+
         when = parse_time(at, "--at")
         sets = element_sets(name, when)
         chosen = nearest_epoch(sets, when)
         recs = [_details(s, when, [x for x in sets if x.key == s.key]) for s in chosen]
-        emit(recs, OutputFormat(fmt.value), lambda: _details_text(recs))
+        emit(recs, fmt, lambda: _details_text(recs), output)
 
     @el.command("update")
     @handle_errors
     def update_cmd(
-        norad: list[int] = typer.Option([], "--norad", help="Catalogue number (repeatable)."),
-        name: list[str] = typer.Option([], "--name", help="Part of an object name (repeatable)."),
-        group: list[str] = typer.Option(
-            [], "--group", help="CelesTrak group, e.g. stations, gps-ops, geo (repeatable)."
-        ),
-        url_base: str = typer.Option(
-            "https://celestrak.org", "--url-base", help="GP service root (or a full .../gp.php)."
-        ),
-        out: Path | None = typer.Option(
-            None, "--out", help="Folder to save into (default $PASSPLAN_DATA_DIR or "
-            "~/.local/share/passplan/tle)."
-        ),
-        timeout: float = typer.Option(30.0, "--timeout", help="Seconds to wait for each answer."),
-        fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
+        norad: Annotated[list[int] | None, typer.Option("--norad", help="Catalogue number (repeatable).")] = None,
+        name: Annotated[list[str] | None, typer.Option("--name", help="Part of an object name (repeatable).")] = None,
+        group: Annotated[
+            list[str] | None, typer.Option("--group", help="CelesTrak group, e.g. stations, gps-ops, geo (repeatable).")
+        ] = None,
+        url_base: Annotated[
+            str, typer.Option("--url-base", help="GP service root (or a full .../gp.php).")
+        ] = "https://celestrak.org",
+        out: Annotated[
+            Path | None,
+            typer.Option("--out", help="Folder to save into (default $PASSPLAN_DATA_DIR or ~/.local/share/passplan/tle)."),
+        ] = None,
+        timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for each answer.")] = 30.0,
+        fmt: FormatOpt = OutputFormat.table,
     ) -> None:
         """Fetch current element sets (OMM JSON) from CelesTrak's GP service.
 
@@ -178,7 +192,7 @@ def register(app: typer.Typer) -> None:
 
         if timeout <= 0:
             raise InputError(f"--timeout {timeout:g} must be positive")
-        results = update(norad, name, group, url_base=url_base, out_dir=out, timeout=timeout)
+        results = update(norad or [], name or [], group or [], url_base=url_base, out_dir=out, timeout=timeout)
         recs = []
         for r in results:
             newest = max(s.epoch for s in r.satellites)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 from ..errors import InputError
-from ..io import to_json, to_table
-from .common import TableFormat, handle_errors
+from ..io import to_table
+from .common import OneFormatOpt, OutputOpt, TableFormat, emit, handle_errors
 
 __all__ = ["register"]
 
@@ -22,7 +22,7 @@ class BoundsChoice(StrEnum):
     asymptotic = "asymptotic"
 
 
-def _table(rec: dict) -> str:
+def _table(rec: dict[str, Any]) -> str:
     def fmt(v: object) -> str:
         if isinstance(v, float):
             return f"{v:.6g}"
@@ -40,21 +40,25 @@ def register(app: typer.Typer) -> None:
     @app.command("key")
     @handle_errors
     def key_command(
-        series: Path = typer.Argument(..., help="SERIES.csv with columns t_s,eta[,background_prob]"),
-        protocol: str = typer.Option(None, "--protocol", help="protocol TOML file, or a bundled "
-                                     "name (micius, jinan1); default: built-in defaults"),
-        pulses_per_s: float = typer.Option(None, "--pulses-per-s", help="source pulse rate (1/s)"),
-        bounds: BoundsChoice = typer.Option(None, "--bounds", help="finite-key deviations"),
-        decoys: int = typer.Option(None, "--decoys", help="1 (Rusca 2018) or 2 (Lim 2014)"),
-        fixed_params: bool = typer.Option(False, "--fixed-params", help="use the protocol's "
-                                          "parameters and every slot (no optimisation)"),
-        fmt: TableFormat = typer.Option(TableFormat.table, "--format", help="table or json"),
+        series: Annotated[Path, typer.Argument(metavar="SERIES", help="SERIES.csv with columns t_s,eta[,background_prob]")],
+        protocol: Annotated[
+            str | None,
+            typer.Option("--protocol", help="protocol TOML file, or a bundled name (micius, jinan1); default: built-in defaults"),
+        ] = None,
+        pulses_per_s: Annotated[float | None, typer.Option("--pulses-per-s", help="source pulse rate (1/s)")] = None,
+        bounds: Annotated[BoundsChoice | None, typer.Option("--bounds", help="finite-key deviations")] = None,
+        decoys: Annotated[int | None, typer.Option("--decoys", help="1 (Rusca 2018) or 2 (Lim 2014)")] = None,
+        fixed_params: Annotated[
+            bool, typer.Option("--fixed-params", help="use the protocol's parameters and every slot (no optimisation)")
+        ] = False,
+        fmt: OneFormatOpt = TableFormat.table,
+        output: OutputOpt = None,
     ) -> None:
         """Finite-key secret key of one pass (decoy-state BB84; Lim 2014 / Rusca 2018)."""
         from ..keyrate import load_protocol, pass_key, read_series
 
         pr = load_protocol(protocol)
-        changes: dict = {}
+        changes: dict[str, Any] = {}
         if pulses_per_s is not None:
             changes["pulses_per_s"] = pulses_per_s
         if bounds is not None:
@@ -77,7 +81,4 @@ def register(app: typer.Typer) -> None:
             pr = dataclasses.replace(pr, **changes)
         s = read_series(series)
         rec = pass_key(s.eta, s.background_prob, s.t_s, pr).to_dict()
-        if fmt is TableFormat.json:
-            sys.stdout.write(to_json(rec))
-        else:
-            sys.stdout.write(_table(rec))
+        emit(rec, fmt, lambda: _table(rec), output)

@@ -4,16 +4,15 @@ list of bundled profiles."""
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from ..errors import InputError
-from ..io import atomic_write_bytes, to_json, to_table
+from ..io import atomic_write_bytes, to_table
 from ..link.terms import LOSS_TERMS
-from .common import TableFormat, handle_errors, info
+from .common import OutputOpt, TableFormat, emit, handle_errors, info
 
 __all__ = ["register", "link_command"]
 
@@ -55,21 +54,29 @@ def _check_range(
         raise InputError(f"--{name} {value:g} is outside {left}{lo:g}, {hi:g}]")
 
 
-def _list_text() -> str:
+def _profiles() -> list[dict[str, Any]]:
     from ..link import list_profiles, load_profile
 
-    rows = []
+    recs = []
     for name in list_profiles():
         p = load_profile(name)
-        rows.append(
-            [
-                name,
-                p.direction,
-                f"{p.wavelength_m * 1e9:.1f}",
-                f"{p.orbit_alt_m / 1e3:g}",
-                p.description,
-            ]
+        recs.append(
+            {
+                "profile": name,
+                "direction": p.direction,
+                "wavelength_nm": round(p.wavelength_m * 1e9, 6),
+                "orbit_alt_km": p.orbit_alt_m / 1e3,
+                "description": p.description,
+            }
         )
+    return recs
+
+
+def _profiles_table(recs: list[dict[str, Any]]) -> str:
+    rows = [
+        [r["profile"], r["direction"], f"{r['wavelength_nm']:.1f}", f"{r['orbit_alt_km']:g}", r["description"]]
+        for r in recs
+    ]
     return to_table(rows, ["profile", "direction", "nm", "orbit_km", "description"], align="lllrl")
 
 
@@ -135,13 +142,15 @@ def link_command(
     list_: Annotated[
         bool, typer.Option("--list", help="List the bundled profiles and exit.")
     ] = False,
+    output: OutputOpt = None,
 ) -> None:
     """Optical link budget for one geometry: every loss term in dB, background and r0."""
     from ..link import link_budget, load_profile
     from ..link.background import SKY_CLASSES
 
     if list_:
-        sys.stdout.write(_list_text())
+        recs = _profiles()
+        emit(recs, fmt, lambda: _profiles_table(recs), output)
         return
     if profile is None:
         raise InputError("--profile is required (see `passplan link --list` for the bundled ones)")
@@ -200,10 +209,7 @@ def link_command(
     rec["range_km"] = rec["range_m"] / 1e3
     rec["isoplanatic_angle_urad"] = rec["isoplanatic_angle_rad"] * 1e6
     out = {k: rec[k] for k in _JSON_KEYS}
-    if fmt is TableFormat.json:
-        sys.stdout.write(to_json(out))
-    else:
-        sys.stdout.write(_table(out))
+    emit(out, fmt, lambda: _table(out), output)
 
 
 def _fmt(v: Any) -> str:

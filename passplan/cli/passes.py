@@ -2,20 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, time, timedelta
 from enum import StrEnum
+from operator import attrgetter
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..elements import Selection, default_fleet, resolve_satellites
 from ..errors import InputError
-from ..passes import Constraints, Pass, find_passes
-from ..sky import tonight as tonight_window
-from ..stations import Station, select_stations
 from ..times import iso_z, local_str, parse_time, zone
-from .common import OutputFormat, emit, handle_errors, info, warn
+from .common import (
+    AllOpt,
+    DaysOpt,
+    EclipseOpt,
+    EndOpt,
+    FormatOpt,
+    HoursOpt,
+    MaxRangeOpt,
+    MinElOpt,
+    MoonSepOpt,
+    OutputFormat,
+    OutputOpt,
+    RefrOpt,
+    SatsOpt,
+    StaleOpt,
+    StartOpt,
+    StationOpt,
+    StationsFileOpt,
+    SunSepOpt,
+    VerboseOpt,
+    emit,
+    handle_errors,
+    info,
+    report_selection,
+    warn,
+)
+
+if TYPE_CHECKING:
+    from ..elements import Selection
+    from ..passes import Constraints, Pass
+    from ..stations import Station
 
 __all__ = ["register", "pass_table"]
 
@@ -30,37 +58,6 @@ class Night(StrEnum):
     any = "any"
 
 
-SatsOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--sats",
-        help="Satellites: a bundled name (micius, jinan-1, iss, gps, galileo, beidou, geo, demo, "
-        "DEMO-SSO-1...), an element file (TLE/3LE, OMM JSON/CSV/XML) or a constellation TOML. "
-        "Repeatable; comma-separated lists work too.",
-    ),
-]
-StationsFileOpt = Annotated[
-    list[Path] | None,
-    typer.Option("--stations", help="A station TOML merged over the bundled stations; alone, selects every station in it. Repeatable."),
-]
-StationOpt = Annotated[list[str] | None, typer.Option("--station", help="Station id to use (repeatable).")]
-StartOpt = Annotated[str | None, typer.Option("--start", help="Window start, ISO-8601 with zone (e.g. 2016-12-19T12:00Z) or 'now'.")]
-EndOpt = Annotated[str | None, typer.Option("--end", help="Window end, ISO-8601 with zone.")]
-HoursOpt = Annotated[float | None, typer.Option("--hours", help="Window length in hours (instead of --end).")]
-DaysOpt = Annotated[float | None, typer.Option("--days", help="Window length in days (instead of --end).")]
-MinElOpt = Annotated[float | None, typer.Option("--min-el", help="Minimum elevation (deg), overriding each station's own.")]
-EclipseOpt = Annotated[
-    bool | None,
-    typer.Option("--eclipse/--no-eclipse", help="Require the satellite in Earth shadow (--eclipse) or sunlit (--no-eclipse)."),
-]
-SunSepOpt = Annotated[float | None, typer.Option("--min-sun-sep", help="Minimum angle between line of sight and the Sun (deg).")]
-MoonSepOpt = Annotated[float | None, typer.Option("--min-moon-sep", help="Minimum angle between line of sight and the Moon, when up (deg).")]
-MaxRangeOpt = Annotated[float | None, typer.Option("--max-range-km", help="Maximum slant range (km).")]
-StaleOpt = Annotated[bool, typer.Option("--allow-stale", help="Use element sets older than 30 days at the analysis time.")]
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
-AllOpt = Annotated[bool, typer.Option("--all", help="Also list the passes excluded by a constraint, with the reason.")]
-RefrOpt = Annotated[bool, typer.Option("--refraction", help="Use refracted (apparent) elevations; geometric by default.")]
-OutOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.")]
 KeyOpt = Annotated[
     bool,
     typer.Option("--key", help="Forecast each pass's secret key: link budget every second, then finite-key BB84."),
@@ -101,20 +98,16 @@ def _window(start: str | None, end: str | None, hours: float | None, days: float
 
 
 def _stations(station: list[str] | None, files: list[Path] | None) -> list[Station]:
+    from ..stations import select_stations
+
     return select_stations(station or (), files or ())
 
 
-def _satellites(sats: list[str] | None, at: datetime, allow_stale: bool) -> Selection:
-    if sats:
-        sel = resolve_satellites(sats, at, allow_stale)
-    else:
-        sel = default_fleet(at)
-        if sel.skipped:
-            warn(f"skipped {len(sel.skipped)} satellite(s) with stale elements (give --sats NAME --allow-stale to replay them):")
-            for s in sel.skipped:
-                info(f"  {s}")
-    for w in sel.warnings:
-        warn(w)
+def _satellites(sats: list[str] | None, at: datetime, allow_stale: bool, verbose: bool) -> Selection:
+    from ..elements import default_fleet, resolve_satellites
+
+    sel = resolve_satellites(sats, at, allow_stale) if sats else default_fleet(at)
+    report_selection(sel, verbose)
     if not sel.satellites:
         raise InputError("no satellites to plan for; give --sats")
     return sel
@@ -125,7 +118,7 @@ def pass_table(passes: list[Pass], keys: dict[int, Any] | None = None) -> str:
     ``id(pass)`` to its forecast)."""
     from ..io import to_table
 
-    rows = []
+    rows: list[list[str]] = []
     for p in passes:
         tz = p.station_ref.timezone if p.station_ref else "UTC"
         flags = []
@@ -170,13 +163,18 @@ def pass_table(passes: list[Pass], keys: dict[int, Any] | None = None) -> str:
     return to_table(rows, header, align=align)
 
 
-def _constraints(min_el, night: Night | None, eclipse, sun_sep, moon_sep, max_range, refraction, default_night: str | None) -> Constraints:
-    if night is None:
-        darkness = default_night
-    elif night is Night.any:
-        darkness = None
-    else:
-        darkness = night.value
+def _constraints(
+    min_el: float | None,
+    night: Night | None,
+    eclipse: bool | None,
+    sun_sep: float | None,
+    moon_sep: float | None,
+    max_range: float | None,
+    refraction: bool,
+) -> Constraints:
+    from ..passes import Constraints
+
+    darkness = None if night in (None, Night.any) else night.value
     return Constraints(
         min_elevation_deg=min_el,
         darkness=darkness,
@@ -188,8 +186,84 @@ def _constraints(min_el, night: Night | None, eclipse, sun_sep, moon_sep, max_ra
     )
 
 
-def _emit_passes(
-    passes: list[Pass],
+#: Passes turned into records and written at a time (a day of a big constellation holds 10^5).
+_RECORDS_AT_ONCE = 8192
+
+#: Satellite-station pairs a day-long search block may hold; larger scenes search shorter blocks
+#: (the engine's memory grows with pairs x block length; results do not depend on it).
+_PAIR_DAYS_PER_BLOCK = 10_000
+
+
+def _block_seconds(n_pairs: int) -> float:
+    """Search block length for ``n_pairs`` pairs: a day up to ``_PAIR_DAYS_PER_BLOCK`` pairs,
+    shorter beyond (at least an hour)."""
+    return max(3600.0, 86400.0 * min(1.0, _PAIR_DAYS_PER_BLOCK / max(n_pairs, 1)))
+
+
+_ORDER = attrgetter("aos", "station", "satellite")  # find_passes' order
+_UNKNOWN = object()
+
+
+def _in_order(blocks: Iterable[Any], warned: set[str], n_pairs: int) -> Iterator[list[Pass]]:
+    """The passes of ``iter_passes`` blocks in :func:`find_passes`' order (AOS, station,
+    satellite), released as soon as no later block can hold an earlier pass.
+
+    A block yields the passes that end in it, so a pass under way across block edges (a GEO
+    window, say) comes after passes that rose later: passes are held until an AOS bound says
+    no earlier pass can follow. Two bounds are used, the larger wins:
+
+    - the block's ``complete_before``, when the engine gives it: the AOS before which every pass
+      has been yielded (``None``: no pass under way);
+    - the passes seen so far: the windows of one satellite-station pair never overlap, so a pass
+      still to come starts after the last LOS yielded for its pair; once every one of the
+      ``n_pairs`` pairs has had a pass, the earliest of those LOS bounds every pass to come.
+
+    With neither (a pair that never sees its station), passes are held to the end: the same
+    output, with memory not bounded by a block."""
+    held: list[Pass] = []
+    last_los: dict[tuple[int, str], datetime] = {}
+    for block in blocks:
+        for note in block.warnings:
+            if note not in warned:
+                warned.add(note)
+                warn(note)
+        passes = block.passes
+        held.extend(passes)
+        for p in passes:
+            pair = (id(p.sat_ref) if p.sat_ref is not None else hash(p.satellite), p.station)
+            seen = last_los.get(pair)
+            if seen is None or p.los > seen:
+                last_los[pair] = p.los
+        if not held:
+            continue
+        engine = getattr(block, "complete_before", _UNKNOWN)
+        if engine is None:
+            ready, held = held, []
+        else:
+            bounds = [engine] if engine is not _UNKNOWN else []
+            if len(last_los) >= n_pairs:
+                bounds.append(min(last_los.values()))
+            if not bounds:
+                continue
+            bound = max(bounds)
+            ready = [p for p in held if p.aos < bound]
+            held = [p for p in held if p.aos >= bound]
+        if ready:
+            ready.sort(key=_ORDER)  # stable: equal keys keep the engine's order, as find_passes does
+            yield ready
+    if held:
+        held.sort(key=_ORDER)
+        yield held
+
+
+def _run(
+    satellites: Sequence[Any],
+    stations: Sequence[Station],
+    t0: datetime,
+    t1: datetime,
+    constraints: Constraints,
+    *,
+    include_all: bool,
     fmt: OutputFormat,
     output: Path | None,
     key: bool = False,
@@ -197,24 +271,67 @@ def _emit_passes(
     protocol: str | None = None,
     series_dir: Path | None = None,
 ) -> None:
+    """Search block by block (``iter_passes``) and write the passes as they are released in
+    order; with ``--key``, forecast each released batch first. The table collects every pass."""
+    from ..passes import iter_passes, passes_to_records
+
     if series_dir is not None and not key:
         raise InputError("--series-dir goes with --key (the series come from the key forecast)")
-    if not key:
-        emit([p.to_dict() for p in passes], fmt, lambda: pass_table(passes), output)
-        return
+    progress = info if len(satellites) * len(stations) > 200 else None
+    table = fmt is OutputFormat.table
+    shown: list[Pass] = []
+    forecasts: dict[int, Any] = {}
+
+    def blocks() -> Iterator[list[dict[str, Any]]]:
+        n_pairs = len(satellites) * len(stations)
+        search = iter_passes(
+            satellites, stations, t0, t1, constraints, include_excluded=include_all, progress=progress,
+            block_s=_block_seconds(n_pairs),
+        )
+        for passes in _in_order(search, set(), n_pairs):
+            found = _forecast(passes, profile, protocol, series_dir) if key else {}
+            if table:
+                shown.extend(passes)
+                forecasts.update(found)
+                continue
+            for i in range(0, len(passes), _RECORDS_AT_ONCE):  # bounded memory for records and text
+                part = passes[i : i + _RECORDS_AT_ONCE]
+                records = passes_to_records(part)
+                if found:
+                    for rec, p in zip(records, part, strict=True):
+                        f = found.get(id(p))
+                        if f is not None:
+                            rec.update(f.key_fields())
+                yield records
+
+    emit(blocks(), fmt, lambda: pass_table(shown, forecasts if key else None), output)
+
+
+def _forecast(passes: Sequence[Pass], profile: str | None, protocol: str | None, series_dir: Path | None) -> dict[int, Any]:
+    """The key forecast of each usable pass, keyed by ``id(pass)``; the channel series written
+    to ``series_dir`` when given."""
     from ..forecast import forecast_passes
 
-    if passes:
-        info(f"forecasting the key of {sum(not p.excluded for p in passes)} pass(es)")
-    forecasts = {id(f.pass_): f for f in forecast_passes(passes, profile=profile, protocol=protocol)}
+    usable = sum(not p.excluded for p in passes)
+    if not usable:
+        return {}
+    info(f"forecasting the key of {usable} pass(es)")
+    found = {id(f.pass_): f for f in forecast_passes(passes, profile=profile, protocol=protocol)}
     if series_dir is not None:
         from ..io import atomic_write_text
 
-        for f in forecasts.values():
+        for f in found.values():
             atomic_write_text(series_dir / f.series_name(), f.series_csv())
-        info(f"wrote {len(forecasts)} channel series to {series_dir}")
-    records = [forecasts[id(p)].to_dict() if id(p) in forecasts else p.to_dict() for p in passes]
-    emit(records, fmt, lambda: pass_table(passes, forecasts), output)
+        info(f"wrote {len(found)} channel series to {series_dir}")
+    return found
+
+
+NightOpt = Annotated[Night | None, typer.Option("--night", help="Require station darkness (station: each station's own setting).")]
+TonightNightOpt = Annotated[Night | None, typer.Option("--night", help="Darkness setting (default: the station's own).")]
+DateOpt = Annotated[
+    str | None,
+    typer.Option("--date", help="A local date (YYYY-MM-DD: the night starting that evening) or an ISO time with zone; default now."),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -231,7 +348,7 @@ def register(app: typer.Typer) -> None:
         hours: HoursOpt = None,
         days: DaysOpt = None,
         min_el: MinElOpt = None,
-        night: Annotated[Night | None, typer.Option("--night", help="Require station darkness (station: each station's own setting).")] = None,
+        night: NightOpt = None,
         eclipse: EclipseOpt = None,
         min_sun_sep: SunSepOpt = None,
         min_moon_sep: MoonSepOpt = None,
@@ -244,21 +361,22 @@ def register(app: typer.Typer) -> None:
         protocol: ProtocolOpt = None,
         series_dir: SeriesOpt = None,
         fmt: FormatOpt = OutputFormat.table,
-        output: OutOpt = None,
+        output: OutputOpt = None,
+        verbose: VerboseOpt = False,
     ) -> None:
         """Passes of satellites over stations in a time window (default: the next 24 h).
 
         Only the constraints asked for apply, on top of the minimum elevation and horizon mask.
+        CSV, JSON and NDJSON are written day by day as the search goes.
         """
         t0, t1 = _window(start, end, hours, days, 24.0)
         sts = _stations(station, stations)
-        sel = _satellites(sats, t0, allow_stale)
-        c = _constraints(min_el, night, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction, None)
-        progress = info if len(sel.satellites) * len(sts) > 200 else None
-        result = find_passes(sel.satellites, sts, t0, t1, c, include_excluded=include_all, progress=progress)
-        for note in result.warnings:
-            warn(note)
-        _emit_passes(result, fmt, output, key, profile, protocol, series_dir)
+        sel = _satellites(sats, t0, allow_stale, verbose)
+        c = _constraints(min_el, night, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction)
+        _run(
+            sel.satellites, sts, t0, t1, c, include_all=include_all, fmt=fmt, output=output,
+            key=key, profile=profile, protocol=protocol, series_dir=series_dir,
+        )
 
     @app.command("tonight")
     @handle_errors
@@ -266,12 +384,9 @@ def register(app: typer.Typer) -> None:
         station_id: Annotated[str, typer.Argument(metavar="STATION", help="Station id, e.g. xinglong.")],
         sats: SatsOpt = None,
         stations: StationsFileOpt = None,
-        date: Annotated[
-            str | None,
-            typer.Option("--date", help="A local date (YYYY-MM-DD: the night starting that evening) or an ISO time with zone; default now."),
-        ] = None,
+        date: DateOpt = None,
         min_el: MinElOpt = None,
-        night: Annotated[Night | None, typer.Option("--night", help="Darkness setting (default: the station's own).")] = None,
+        night: TonightNightOpt = None,
         eclipse: EclipseOpt = None,
         min_sun_sep: SunSepOpt = None,
         min_moon_sep: MoonSepOpt = None,
@@ -284,9 +399,12 @@ def register(app: typer.Typer) -> None:
         protocol: ProtocolOpt = None,
         series_dir: SeriesOpt = None,
         fmt: FormatOpt = OutputFormat.table,
-        output: OutOpt = None,
+        output: OutputOpt = None,
+        verbose: VerboseOpt = False,
     ) -> None:
         """Tonight's passes at one station: from now (or --date) if dark, else from dusk, to dawn."""
+        from ..sky import tonight as tonight_window
+
         st = _stations([station_id], stations)[0]
         if date is None:
             at = parse_time("now")
@@ -306,10 +424,10 @@ def register(app: typer.Typer) -> None:
             f"{st.id}: dark ({win.setting}) from {local_str(win.start, st.timezone)} "
             f"to {local_str(win.end, st.timezone)}"
         )
-        sel = _satellites(sats, win.start, allow_stale)
+        sel = _satellites(sats, win.start, allow_stale, verbose)
         # the window is the dark interval itself: passes under way at dusk or dawn are partial
-        c = _constraints(min_el, Night.any, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction, None)
-        result = find_passes(sel.satellites, [st], win.start, win.end, c, include_excluded=include_all)
-        for note in result.warnings:
-            warn(note)
-        _emit_passes(result, fmt, output, key, profile, protocol, series_dir)
+        c = _constraints(min_el, Night.any, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction)
+        _run(
+            sel.satellites, [st], win.start, win.end, c, include_all=include_all, fmt=fmt, output=output,
+            key=key, profile=profile, protocol=protocol, series_dir=series_dir,
+        )

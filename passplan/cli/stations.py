@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..io import to_json, to_table
-from ..stations import get_station, load_stations
-from .common import OutputFormat, TableFormat, emit, handle_errors
+from .common import (
+    FormatOpt,
+    OneFormatOpt,
+    OutputFormat,
+    OutputOpt,
+    StationFilesOpt,
+    TableFormat,
+    emit,
+    handle_errors,
+)
 
 __all__ = ["register"]
-
-FilesOpt = Annotated[
-    list[Path] | None,
-    typer.Option("--stations", help="A station TOML merged over the bundled stations (repeatable)."),
-]
 
 
 def register(app: typer.Typer) -> None:
@@ -27,12 +28,15 @@ def register(app: typer.Typer) -> None:
     @group.command("list")
     @handle_errors
     def list_cmd(
-        stations: FilesOpt = None,
-        fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
+        stations: StationFilesOpt = None,
+        fmt: FormatOpt = OutputFormat.table,
+        output: OutputOpt = None,
     ) -> None:
         """Every known station (bundled, then your files' additions and overrides)."""
+        from ..io import to_table
+        from ..stations import load_stations
+
         sts = list(load_stations(stations or ()).values())
-        records = [s.to_dict() for s in sts]
 
         def table() -> str:
             rows = [
@@ -42,23 +46,25 @@ def register(app: typer.Typer) -> None:
                 for s in sts
             ]
             header = ["id", "lat_deg", "lon_deg", "alt_m", "timezone", "min_el", "mask", "twilight", "receiver", "kind", "name"]
-            return to_table(rows, header, align="lrrrllllll" + "l")
+            return to_table(rows, header, align="lrrrlllllll")
 
-        emit(records, fmt, table)
+        emit([s.to_dict() for s in sts], fmt, table, output)
 
     @group.command("show")
     @handle_errors
     def show_cmd(
         station_id: Annotated[str, typer.Argument(metavar="STATION", help="Station id.")],
-        stations: FilesOpt = None,
-        fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
+        stations: StationFilesOpt = None,
+        fmt: OneFormatOpt = TableFormat.table,
+        output: OutputOpt = None,
     ) -> None:
         """One station in full."""
-        st = get_station(station_id, stations or ())
-        rec = st.to_dict()
-        if fmt is TableFormat.json:
-            typer.echo(to_json(rec), nl=False)
-        else:
+        from ..stations import get_station
+
+        rec = get_station(station_id, stations or ()).to_dict()
+
+        def table() -> str:
             width = max(len(k) for k in rec)
-            for k, v in rec.items():
-                typer.echo(f"{k.ljust(width)}  {v if v is not None else '-'}")
+            return "".join(f"{k.ljust(width)}  {v if v is not None else '-'}\n" for k, v in rec.items())
+
+        emit(rec, fmt, table, output)
