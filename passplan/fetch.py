@@ -174,6 +174,7 @@ def update(
         text, sats, url = fetch_gp(key, value, url_base, timeout)
         got.append((f"{key}={value}", url, target / fname, text, sats))
     out = []
+    target.mkdir(parents=True, exist_ok=True)  # passplan's own data folder (or --out) may be new
     for query, url, path, text, sats in got:
         # normalise to one indented JSON list (CelesTrak's own layout varies)
         data = json.loads(text)

@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from .errors import InputError
+
 __all__ = [
     "atomic_open",
     "atomic_write_text",
@@ -45,8 +47,11 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_open mode must be 'w' or 'wb', got {mode!r}")
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    check_output_path(target)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as err:
+        raise InputError(f"cannot write {target}: {err.strerror or err}") from None
     try:
         umask = os.umask(0)
         os.umask(umask)
@@ -60,6 +65,31 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def check_output_path(target: Path) -> None:
+    """Refuse an output path that is not a regular file or a new name in an existing folder:
+    a missing folder is not created, and devices, FIFOs, sockets, folders and symbolic links
+    are never replaced (each error names the path given)."""
+    import stat
+
+    if target.is_symlink():
+        raise InputError(
+            f"{target} is a symbolic link (to {os.readlink(target)}); give the file itself, passplan does "
+            "not replace links"
+        )
+    parent = target.parent
+    if not parent.is_dir():
+        raise InputError(f"cannot write {target}: the folder {parent} does not exist; create it first")
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{target} is a folder; give a file name")
+    if not stat.S_ISREG(mode):
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+        raise InputError(f"{target} is {kind}, not a regular file; give a file name (or - for standard output)")
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:

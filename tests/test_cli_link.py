@@ -78,7 +78,7 @@ def test_default_range_from_orbit() -> None:
 
 @pytest.mark.parametrize("name", ["micius", "micius-uplink", "daylight-1550"])
 def test_plot_writes_png(tmp_path: Path, name: str) -> None:
-    f = tmp_path / "sub" / f"{name}.png"
+    f = tmp_path / f"{name}.png"
     res = runner.invoke(app, ["link", "-p", name, "--plot", str(f)])
     assert res.exit_code == 0, res.output
     assert f.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -337,6 +337,7 @@ def test_every_command_writes_through_emit(args: list[str], tmp_path: Path, monk
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     out = tmp_path / "sub" / "out.json"
+    out.parent.mkdir()
     r2 = run(*args, "--format", "json", "--output", str(out))
     assert r2.exit_code == 0 and r2.stdout == ""
     assert json.loads(out.read_text()) == data

@@ -16,6 +16,7 @@ from passplan.io import atomic_write_text, to_csv, to_json, to_ndjson, to_table
 
 def test_atomic_write_replaces_whole_file_with_usual_permissions(tmp_path: Path) -> None:
     target = tmp_path / "sub" / "out.json"
+    target.parent.mkdir()
     atomic_write_text(target, "first")
     atomic_write_text(target, "second")
     assert target.read_text() == "second"
@@ -111,3 +112,30 @@ def test_atomic_open_streams_and_leaves_nothing_on_error(tmp_path: Path) -> None
         raise RuntimeError("stop")
     assert target.read_text() == "part one\npart two\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_output_paths_that_are_not_regular_files_are_refused(tmp_path: Path) -> None:
+    """Issue 12: no folder is created, and a FIFO, a folder or a symlink is never replaced;
+    each error names the path given (never the hidden temporary file)."""
+    from passplan.errors import InputError
+
+    with pytest.raises(InputError, match="folder .* does not exist"):
+        atomic_write_text(tmp_path / "missing" / "out.json", "x")
+    assert not (tmp_path / "missing").exists()
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="pipe is a FIFO"):
+        atomic_write_text(fifo, "x")
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    (tmp_path / "real.json").write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(tmp_path / "real.json")
+    with pytest.raises(InputError, match="symbolic link"):
+        atomic_write_text(link, "x")
+    assert link.is_symlink() and (tmp_path / "real.json").read_text() == "old"
+    with pytest.raises(InputError, match="is a folder"):
+        atomic_write_text(tmp_path, "x")
+    if os.path.exists("/dev/null"):
+        with pytest.raises(InputError, match="a device"):
+            atomic_write_text(Path("/dev/null"), "x")
+    assert not list(tmp_path.glob(".*.part"))

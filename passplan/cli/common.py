@@ -206,8 +206,9 @@ def report_selection(sel: Selection, verbose: bool = False) -> None:
 
 @contextlib.contextmanager
 def _destination(output: Path | None) -> Iterator[IO[str]]:
-    """stdout, or a temporary file beside ``output`` renamed over it only when all went well."""
-    if output is None:
+    """stdout (no ``--output``, or ``-``), or a temporary file beside ``output`` renamed over it
+    only when all went well."""
+    if output is None or str(output) == "-":
         yield sys.stdout
         sys.stdout.flush()
     else:

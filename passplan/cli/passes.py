@@ -320,6 +320,9 @@ def _forecast(passes: Sequence[Pass], profile: str | None, protocol: str | None,
     if series_dir is not None:
         from ..io import atomic_write_text
 
+        if series_dir.exists() and not series_dir.is_dir():
+            raise InputError(f"--series-dir {series_dir} is a file; give a folder (it is created if new)")
+        series_dir.mkdir(parents=True, exist_ok=True)
         for f in found.values():
             atomic_write_text(series_dir / f.series_name(), f.series_csv())
         info(f"wrote {len(found)} channel series to {series_dir}")

@@ -75,7 +75,8 @@ class _Model:
         elif demands:
             w = np.array([d.priority for d, _ in demands])
             c[self.iy : self.iy + nd] = -w
-            smallest = float(w.min()) * min(scale for _, scale in demands)
+            # the primary term is at most sum w_d min(D_d, all key): scale the tie-break to it
+            smallest = min(d.priority * min(scale, max(total_v, 1.0)) for d, scale in demands)
             c[:n] = -1e-6 * smallest * v / max(total_v, 1.0)
         else:
             c[:n] = -v

@@ -1,0 +1,133 @@
+"""``passplan schedule``, ``relay`` and ``network``: the JSON contracts, the exports, the
+independent check of every printed plan, and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from passplan.cli import app
+
+runner = CliRunner()
+WINDOW = ["--start", "2026-12-02T10:00Z", "--hours", "14", "--night", "station"]
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+@pytest.fixture(scope="module")
+def schedule_json() -> dict:
+    r = run("schedule", "--sats", "demo", "--station", "xinglong", "--station", "nanshan", *WINDOW,
+            "--demand", "xinglong:nanshan=1e5", "--format", "json")
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+def test_schedule_json_contract(schedule_json) -> None:
+    doc = schedule_json
+    assert {"links", "unscheduled", "totals", "solver", "baselines"} <= set(doc)
+    assert doc["links"], "the demo fleet gives links at two stations"
+    for ln in doc["links"]:
+        assert {"station", "satellite", "pass_uid", "start_utc", "end_utc", "key_bits", "expected_key_bits", "handover"} <= set(ln)
+    for un in doc["unscheduled"]:
+        assert un["reason"]
+    assert set(doc["totals"]) == {"per_station", "per_pair"}
+    assert {"method", "status", "objective", "dual_bound", "gap", "seconds"} <= set(doc["solver"])
+    assert [b["method"] for b in doc["baselines"]] == ["greedy-priority", "greedy-density"]
+    assert all(doc["solver"]["objective"] >= b["objective"] * (1 - 1e-9) for b in doc["baselines"])
+    assert doc["demands"][0]["demand"] == "xinglong:nanshan"
+
+
+def test_schedule_links_pass_the_independent_checker(schedule_json) -> None:
+    from datetime import datetime
+
+    from passplan.schedule import Candidate, Resources, violations
+
+    links = [
+        Candidate(
+            uid=f"{ln['pass_uid']}#{k}", pass_uid=ln["pass_uid"], station=ln["station"], satellite=ln["satellite"],
+            start=datetime.fromisoformat(ln["start_utc"].replace("Z", "+00:00")),
+            end=datetime.fromisoformat(ln["end_utc"].replace("Z", "+00:00")), key_bits=ln["key_bits"],
+        )
+        for k, ln in enumerate(schedule_json["links"])
+    ]
+    assert violations(links, Resources()) == []
+
+
+def test_schedule_csv_ndjson_ics_and_plot(tmp_path: Path) -> None:
+    from icalendar import Calendar
+
+    base = ["schedule", "--sats", "demo", "--station", "xinglong", *WINDOW, "--no-handover"]
+    csv = run(*base, "--format", "csv")
+    nd = run(*base, "--format", "ndjson")
+    assert csv.exit_code == nd.exit_code == 0
+    assert csv.stdout.splitlines()[0].startswith("station,satellite,pass_uid,start_utc,end_utc")
+    assert len(csv.stdout.strip().splitlines()) - 1 == len(nd.stdout.strip().splitlines())
+    ics = tmp_path / "plan.ics"
+    png = tmp_path / "plan.png"
+    r = run(*base, "--format", "ics", "--dtstamp", "2026-12-01T00:00Z", "--output", str(ics), "--plot", str(png))
+    assert r.exit_code == 0, r.output
+    cal = Calendar.from_ical(ics.read_text())
+    assert len(cal.walk("VEVENT")) == len(nd.stdout.strip().splitlines())
+    again = tmp_path / "again.ics"
+    run(*base, "--format", "ics", "--dtstamp", "2026-12-01T00:00Z", "--output", str(again))
+    assert again.read_text() == ics.read_text()  # stable UIDs and DTSTAMP: same file
+    assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_relay_json_contract() -> None:
+    r = run("relay", "xinglong", "nanshan", "--sats", "demo", *WINDOW, "--demand", "1e4", "--format", "json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert {"pair", "satellites", "relayed_bits", "pool_bits", "timeline", "demand_met_utc"} <= set(doc)
+    assert doc["pair"] == ["xinglong", "nanshan"]
+    assert doc["relayed_bits"] <= min(doc["pool_bits"].values()) + 1e-6
+    assert all({"t_utc", "relayed_bits"} <= set(t) for t in doc["timeline"])
+
+
+def test_network_json_contract(tmp_path: Path) -> None:
+    r = run("network", "china-integrated", "--from", "nanshan", "--to", "shanghai", "--sats", "demo", *WINDOW,
+            "--format", "json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert {"key_bits", "paths", "bottlenecks"} <= set(doc)
+    assert doc["key_bits"] == pytest.approx(sum(p["key_bits"] for p in doc["paths"]), rel=1e-6)
+    assert all(p["nodes"][0] == "nanshan" and p["nodes"][-1] == "shanghai" for p in doc["paths"])
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["schedule", "--sats", "demo", "--station", "xinglong", "--demand", "nowhere=1e5", *WINDOW], "nowhere"),
+        (["schedule", "--sats", "demo", "--station", "xinglong", "--demand", "xinglong=-5", *WINDOW], "positive number of bits"),
+        (["schedule", "--sats", "demo", "--station", "xinglong", "--demand", "xinglong=lots", *WINDOW], "not a number"),
+        (["schedule", "--sats", "demo", "--station", "xinglong", "--time-limit-s", "0", *WINDOW], "time-limit"),
+        (["schedule", "--sats", "demo", "--station", "xinglong", "--plot", "x.jpg", *WINDOW], "suffix"),
+        (["schedule", "--sats", "demo", "--station", "nosuch", *WINDOW], "nosuch"),
+        (["relay", "xinglong", "xinglong", "--sats", "demo", *WINDOW], "two different"),
+        (["relay", "xinglong", "atlantis", "--sats", "demo", *WINDOW], "atlantis"),
+        (["network", "china-integrated", "--from", "nanshan", "--to", "moon", *WINDOW], "moon"),
+        (["network", "nonexistent.toml", "--from", "a", "--to", "b", *WINDOW], "does not exist"),
+    ],
+)
+def test_bad_input_one_line_exit_2(args, needle) -> None:
+    r = run(*args)
+    assert r.exit_code == 2, r.output
+    assert needle in r.output and "Traceback" not in r.output
+
+
+def test_station_with_zero_telescopes_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "st.toml"
+    f.write_text("[stations.xinglong]\ntelescopes = 0\n")
+    r = run("schedule", "--sats", "demo", "--stations", str(f), "--station", "xinglong", *WINDOW)
+    assert r.exit_code == 2 and "telescopes = 0" in r.output
+
+
+def test_unwritable_output_leaves_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "missing" / "plan.json"
+    r = run("schedule", "--sats", "demo", "--station", "xinglong", *WINDOW, "--format", "json", "--output", str(out))
+    assert r.exit_code == 2 and not out.exists()
