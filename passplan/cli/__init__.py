@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from . import elements, key, link, network, passes, stations
+from . import elements, key, link, network, passes, stations, track
 
 app = typer.Typer(
     name="passplan",
@@ -18,7 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (passes, stations, elements, link, key, network):
+for _module in (passes, stations, elements, link, key, network, track):
     _module.register(app)
 
 
