@@ -23,7 +23,7 @@ from .leakage import binary_entropy
 __all__ = ["gllp_rate", "gllp_optimal_mu", "gllp_cutoff_km"]
 
 
-def gllp_rate(eta: ArrayLike, mu: ArrayLike, y0: float, e_d: float, f_ec: float = 1.22,
+def gllp_rate(eta: ArrayLike, mu: ArrayLike, y0: ArrayLike, e_d: float, f_ec: float = 1.22,
               q: float = 0.5, clip: bool = True) -> NDArray[np.float64]:
     """Asymptotic decoy-state BB84 key rate per pulse with infinite decoys (Ma et al. 2005).
 
@@ -31,6 +31,7 @@ def gllp_rate(eta: ArrayLike, mu: ArrayLike, y0: float, e_d: float, f_ec: float 
     """
     eta = np.asarray(eta, dtype=float)
     mu = np.asarray(mu, dtype=float)
+    y0 = np.asarray(y0, dtype=float)
     click = -np.expm1(-eta * mu)
     q_mu = y0 + click
     e_mu = (0.5 * y0 + e_d * click) / q_mu
