@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from . import elements, key, link, network, passes, stations, track
+from . import elements, fleet, key, link, network, passes, stations, track
 
 app = typer.Typer(
     name="passplan",
@@ -18,7 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (passes, stations, elements, link, key, network, track):
+for _module in (passes, stations, elements, link, key, network, track, fleet):
     _module.register(app)
 
 

@@ -1,0 +1,124 @@
+"""``passplan constellation`` and ``passplan coverage``: Walker geometry against hand-computed
+nodes and phasing, the coverage JSON contract, and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from passplan.cli import app
+
+runner = CliRunner()
+AT = "2026-12-02T00:00Z"
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def show(path: Path) -> list[dict]:
+    r = run("constellation", "show", str(path), "--at", AT, "--format", "json")
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+def test_walker_delta_nodes_and_phasing_by_hand(tmp_path: Path) -> None:
+    """53:12/3/1: planes at RAAN 0, 120, 240 deg; in-plane spacing 90 deg; plane k shifted by
+    k F 360 / T = 30 k deg (Walker 1984)."""
+    f = tmp_path / "w.toml"
+    assert run("constellation", "walker", "--altitude-km", "550", "--notation", "53:12/3/1", "--output", str(f)).exit_code == 0
+    recs = show(f)
+    assert len(recs) == 12
+    raan0 = recs[0]["raan_deg"]
+    for k in range(3):
+        for j in range(4):
+            r = recs[4 * k + j]
+            assert (r["raan_deg"] - raan0) % 360 == pytest.approx(120.0 * k, abs=1e-6)
+            assert (r["arg_latitude_deg"] - recs[0]["arg_latitude_deg"]) % 360 == pytest.approx((90.0 * j + 30.0 * k) % 360, abs=1e-6)
+            assert r["inclination_deg"] == pytest.approx(53.0, abs=1e-9)
+            assert r["altitude_km"] == pytest.approx(550.0, abs=1.0)
+    # the footprint radius at 10 deg for 550 km: 14.97 deg of arc (reference README section 5)
+    assert recs[0]["footprint_half_angle_deg"] == pytest.approx(14.97, abs=0.02)
+
+
+def test_walker_star_sso_meo_and_geo(tmp_path: Path) -> None:
+    star = tmp_path / "star.toml"
+    assert run("constellation", "walker", "--altitude-km", "780", "--inclination-deg", "86.4", "--total", "6",
+               "--planes", "3", "--phasing", "1", "--star", "--output", str(star)).exit_code == 0
+    recs = show(star)
+    nodes = sorted({round((r["raan_deg"] - recs[0]["raan_deg"]) % 360, 6) for r in recs})
+    assert nodes == pytest.approx([0.0, 60.0, 120.0])  # star: planes over 180 deg
+    sso = tmp_path / "sso.toml"
+    assert run("constellation", "sso", "--altitude-km", "500", "--ltan", "22:30", "--planes", "2", "--per-plane", "3",
+               "--output", str(sso)).exit_code == 0
+    assert all(r["inclination_deg"] == pytest.approx(97.40, abs=0.02) for r in show(sso))  # J2 sun-synchronous
+    meo = tmp_path / "meo.toml"
+    assert run("constellation", "meo", "--altitude-km", "10000", "--inclination-deg", "55", "--per-plane", "3",
+               "--output", str(meo)).exit_code == 0
+    assert all(r["profile"] == "meo-generic" for r in show(meo))
+    geo = tmp_path / "geo.toml"
+    assert run("constellation", "geo", "--longitude-deg", "105", "--longitude-deg", "-30", "--output", str(geo)).exit_code == 0
+    g = show(geo)
+    assert [r["satellite"] for r in g] == ["GEO-105E", "GEO-30W"]
+    assert g[0]["footprint_half_angle_deg"] == pytest.approx(71.4, abs=0.1)
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["walker", "--altitude-km", "550", "--notation", "53:12/5/1"], "do not divide"),
+        (["walker", "--altitude-km", "550", "--notation", "53:12/3/3"], "phasing F = 3"),
+        (["walker", "--altitude-km", "100", "--notation", "53:12/3/1"], "altitude"),
+        (["walker", "--altitude-km", "60000", "--notation", "53:12/3/1"], "altitude"),
+        (["walker", "--altitude-km", "550", "--inclination-deg", "200", "--total", "4", "--planes", "2"], "inclination"),
+        (["walker", "--altitude-km", "550", "--notation", "53-12-3-1"], "i:T/P/F"),
+        (["sso", "--altitude-km", "500", "--ltan", "25:00"], "HH:MM"),
+        (["geo", "--longitude-deg", "500"], "longitude"),
+    ],
+)
+def test_constellation_bad_input(args, needle) -> None:
+    r = run("constellation", *args)
+    assert r.exit_code == 2, r.output
+    assert needle in r.output and "Traceback" not in r.output
+
+
+def test_coverage_json_contract_and_map(tmp_path: Path) -> None:
+    f = tmp_path / "w.toml"
+    run("constellation", "walker", "--altitude-km", "550", "--notation", "53:6/2/1", "--output", str(f))
+    png = tmp_path / "map.png"
+    r = run("coverage", "--sats", str(f), "--grid-deg", "10", "--start", AT, "--days", "1", "--format", "json",
+            "--plot", str(png))
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert set(doc) == {"cells", "summary"}
+    assert len(doc["cells"]) == 18 * 36
+    keys = {"lat_deg", "lon_deg", "passes_per_day", "access_min_per_day", "usable_min_per_day", "max_gap_h", "p95_gap_h"}
+    assert keys <= set(doc["cells"][0])
+    s = doc["summary"]
+    assert {"cells", "grid_deg", "days", "area_weighted"} <= set(s)
+    assert {"passes_per_day", "access_min_per_day", "usable_min_per_day", "max_gap_h", "p95_gap_h"} <= set(s["area_weighted"])
+    assert png.read_bytes().startswith(b"\x89PNG")
+    csv = run("coverage", "--sats", str(f), "--grid-deg", "30", "--start", AT, "--days", "0.5", "--format", "csv")
+    assert csv.exit_code == 0 and csv.stdout.startswith("lat_deg,lon_deg,passes_per_day")
+
+
+@pytest.mark.parametrize(
+    "extra, needle",
+    [
+        (["--grid-deg", "7"], "does not divide"),
+        (["--grid-deg", "0"], "positive step"),
+        (["--region", "0,95,0,10"], "outside [-90, 90]"),
+        (["--grid-deg", "0.01"], "coarser --grid-deg"),
+        (["--plot", "map.jpg"], "suffix"),
+        (["--workers", "0"], "--workers"),
+    ],
+)
+def test_coverage_bad_input(extra, needle, tmp_path: Path) -> None:
+    f = tmp_path / "w.toml"
+    run("constellation", "walker", "--altitude-km", "550", "--notation", "53:2/1/0", "--output", str(f))
+    r = run("coverage", "--sats", str(f), "--start", AT, "--days", "0.1", *extra)
+    assert r.exit_code == 2, r.output
+    assert needle in r.output and "Traceback" not in r.output
