@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, overload
 
 import numpy as np
@@ -243,11 +243,16 @@ def pass_uid(norad_id: int | None, satellite: str, station: str, aos: datetime) 
     return f"{sat}-{_slug(station)}-{aos.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}"
 
 
+_UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def _iso_many(values: Sequence[datetime | None]) -> list[str | None]:
     """``iso_z`` of many datetimes in one numpy step (``None`` stays ``None``)."""
     present = [v is not None for v in values]
-    stamps = np.array(
-        [v.astimezone(UTC).replace(tzinfo=None) for v in values if v is not None], dtype="datetime64[us]"
+    # exact integer microseconds since 1970 (aware subtraction; no per-object numpy parsing)
+    stamps = np.array([(v - _UNIX_EPOCH) // _MICROSECOND for v in values if v is not None], dtype=np.int64).astype(
+        "datetime64[us]"
     )
     text = iter((np.char.add(np.datetime_as_string(stamps, unit="ms"), "Z")).tolist() if stamps.size else [])
     return [next(text) if ok else None for ok in present]
