@@ -131,3 +131,42 @@ def test_unwritable_output_leaves_nothing(tmp_path: Path) -> None:
     out = tmp_path / "missing" / "plan.json"
     r = run("schedule", "--sats", "demo", "--station", "xinglong", *WINDOW, "--format", "json", "--output", str(out))
     assert r.exit_code == 2 and not out.exists()
+
+
+def test_tonight_sky_chart_and_pass_calendar(tmp_path: Path) -> None:
+    from icalendar import Calendar
+
+    sky = tmp_path / "sky.svg"
+    r = run("tonight", "xinglong", "--date", "2026-12-02", "--plot", str(sky), "--format", "json")
+    assert r.exit_code == 0, r.output
+    passes = json.loads(r.stdout)
+    assert sky.read_bytes().startswith(b"<?xml") and b"forecast key rate" in sky.read_bytes()
+    ics = run("tonight", "xinglong", "--date", "2026-12-02", "--format", "ics", "--dtstamp", "2026-12-01T00:00Z")
+    assert ics.exit_code == 0, ics.output
+    events = Calendar.from_ical(ics.stdout).walk("VEVENT")
+    assert len(events) == len(passes)
+    assert {str(e["description"]).split("pass uid: ")[1] for e in events} == {p["uid"] for p in passes}
+    bad = run("tonight", "xinglong", "--date", "2026-12-02", "--plot", str(tmp_path / "sky.bmp"))
+    assert bad.exit_code == 2 and "suffix" in bad.output
+
+
+def test_progress_bar_draws_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    import io
+    import sys
+
+    from passplan.cli.common import progress_bar
+
+    with progress_bar("work") as tick:  # pytest's stderr is not a terminal: silent
+        tick(1, 2, "half")
+    assert capsys.readouterr().err == ""
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    fake = Tty()
+    monkeypatch.setattr(sys, "stderr", fake)
+    with progress_bar("work") as tick:
+        for k in range(3):
+            tick(k + 1, 3, "step")
+    assert "work" in fake.getvalue()

@@ -35,6 +35,7 @@ __all__ = [
     "warn",
     "emit",
     "report_selection",
+    "progress_bar",
     "OutputFormat",
     "TableFormat",
     "SatsOpt",
@@ -198,6 +199,28 @@ def report_selection(sel: Selection, verbose: bool = False) -> None:
             )
     for w in sel.warnings:
         warn(w)
+
+
+@contextlib.contextmanager
+def progress_bar(description: str) -> Iterator[Callable[[int, int, str], None]]:
+    """A progress bar on stderr (rich) for long runs, silent when stderr is not a terminal.
+    Yields ``update(done, total, what)``."""
+    if not sys.stderr.isatty():
+        yield lambda done, total, what="": None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+    ) as prog:
+        task = prog.add_task(description, total=None)
+
+        def update(done: int, total: int, what: str = "") -> None:
+            prog.update(task, completed=done, total=total, description=f"{description}: {what}" if what else description)
+
+        yield update
 
 
 # ---------------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from .common import (
     emit,
     handle_errors,
     info,
+    progress_bar,
     warn,
 )
 from .passes import NightOpt, ProfileOpt, ProtocolOpt, _constraints, _satellites, _stations, _window
@@ -219,11 +220,12 @@ def register(app: typer.Typer) -> None:
                     raise InputError(f"--demand {d.label}: station {s!r} is not among the chosen stations ({', '.join(sorted(known))})")
         sel = _satellites(sats, t0, allow_stale, verbose)
         c = _constraints(min_el, night, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction)
-        run = schedule_passes(
-            sel.satellites, sts, t0, t1, c, profile=profile, protocol=protocol, objective=objective.value,
-            demands=demands, handover=handover, min_key_bits=min_key_bits, solver=solver.value,
-            time_limit_s=time_limit_s, repoint_s=repoint_s, progress=info if verbose else None,
-        )
+        with progress_bar("schedule") as tick:
+            run = schedule_passes(
+                sel.satellites, sts, t0, t1, c, profile=profile, protocol=protocol, objective=objective.value,
+                demands=demands, handover=handover, min_key_bits=min_key_bits, solver=solver.value,
+                time_limit_s=time_limit_s, repoint_s=repoint_s, progress=info if verbose else None, tick=tick,
+            )
         for w in run.warnings:
             warn(w)
         doc = schedule_document(run)
@@ -290,9 +292,11 @@ def register(app: typer.Typer) -> None:
         c = _constraints(min_el, night, eclipse, None, None, None, False)
         # schedule for the pair: the most key both stations share through each satellite
         want = Demand((a, b), demand_bits if demand_bits is not None else RELAY_ALL_BITS)
-        run = schedule_passes(
-            sel.satellites, sts, t0, t1, c, profile=profile, protocol=protocol, handover=False, demands=[want]
-        )
+        with progress_bar("relay") as tick:
+            run = schedule_passes(
+                sel.satellites, sts, t0, t1, c, profile=profile, protocol=protocol, handover=False, demands=[want],
+                tick=tick,
+            )
         for w in run.warnings:
             warn(w)
         deps = [Deposit(ln.station, ln.satellite, ln.end, ln.expected_key_bits) for ln in run.plan.links]
@@ -368,10 +372,11 @@ def register(app: typer.Typer) -> None:
             c = _constraints(min_el, night, eclipse, None, None, None, False)
             # schedule for relaying between the network's satellite stations
             pairs = [Demand((x, y), RELAY_ALL_BITS) for i, x in enumerate(ids) for y in ids[i + 1 :]]
-            run = schedule_passes(
-                sel.satellites, sts, t0, t1, c, profile=profile, protocol=protocol, handover=False,
-                demands=pairs if pairs else (),
-            )
+            with progress_bar("network") as tick:
+                run = schedule_passes(
+                    sel.satellites, sts, t0, t1, c, profile=profile, protocol=protocol, handover=False,
+                    demands=pairs if pairs else (), tick=tick,
+                )
             for w in run.warnings:
                 warn(w)
             pools = pools_from_links(run.plan.links)

@@ -18,7 +18,6 @@ from .common import (
     DaysOpt,
     EclipseOpt,
     EndOpt,
-    FormatOpt,
     HoursOpt,
     MaxRangeOpt,
     MinElOpt,
@@ -36,6 +35,7 @@ from .common import (
     emit,
     handle_errors,
     info,
+    progress_bar,
     report_selection,
     warn,
 )
@@ -264,12 +264,13 @@ def _run(
     constraints: Constraints,
     *,
     include_all: bool,
-    fmt: OutputFormat,
+    fmt: PassFormat | OutputFormat,
     output: Path | None,
     key: bool = False,
     profile: str | None = None,
     protocol: str | None = None,
     series_dir: Path | None = None,
+    dtstamp: datetime | None = None,
 ) -> None:
     """Search block by block (``iter_passes``) and write the passes as they are released in
     order; with ``--key``, forecast each released batch first. The table collects every pass."""
@@ -278,7 +279,7 @@ def _run(
     if series_dir is not None and not key:
         raise InputError("--series-dir goes with --key (the series come from the key forecast)")
     progress = info if len(satellites) * len(stations) > 200 else None
-    table = fmt is OutputFormat.table
+    table = str(fmt) == "table"
     shown: list[Pass] = []
     forecasts: dict[int, Any] = {}
 
@@ -304,19 +305,34 @@ def _run(
                             rec.update(f.key_fields())
                 yield records
 
-    emit(blocks(), fmt, lambda: pass_table(shown, forecasts if key else None), output)
+    if str(fmt) == "ics":
+        from ..exports.ics import events_from_records, to_ics
+        from ..io import atomic_write_text
+
+        records = [r for block in blocks() for r in block if not r.get("excluded_by")]
+        text = to_ics(events_from_records(records), dtstamp=dtstamp, name="passplan passes")
+        if output is None or str(output) == "-":
+            typer.echo(text, nl=False)
+        else:
+            atomic_write_text(output, text)
+        return
+    emit(blocks(), OutputFormat(str(fmt)), lambda: pass_table(shown, forecasts if key else None), output)
 
 
 def _forecast(passes: Sequence[Pass], profile: str | None, protocol: str | None, series_dir: Path | None) -> dict[int, Any]:
     """The key forecast of each usable pass, keyed by ``id(pass)``; the channel series written
     to ``series_dir`` when given."""
-    from ..forecast import forecast_passes
+    from ..forecast import forecast_pass
 
-    usable = sum(not p.excluded for p in passes)
-    if not usable:
+    todo = [p for p in passes if not p.excluded]
+    if not todo:
         return {}
-    info(f"forecasting the key of {usable} pass(es)")
-    found = {id(f.pass_): f for f in forecast_passes(passes, profile=profile, protocol=protocol)}
+    info(f"forecasting the key of {len(todo)} pass(es)")
+    found = {}
+    with progress_bar("key forecasts") as tick:
+        for k, p in enumerate(todo):
+            found[id(p)] = forecast_pass(p, profile=profile, protocol=protocol)
+            tick(k + 1, len(todo), "")
     if series_dir is not None:
         from ..io import atomic_write_text
 
@@ -329,12 +345,58 @@ def _forecast(passes: Sequence[Pass], profile: str | None, protocol: str | None,
     return found
 
 
+class PassFormat(StrEnum):
+    """``--format`` of pass lists: the shared formats plus iCalendar."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+    ndjson = "ndjson"
+    ics = "ics"
+
+
+PassFormatOpt = Annotated[PassFormat, typer.Option("--format", help="Output format (ics: one calendar event per pass, stable UIDs).")]
+PassDtstampOpt = Annotated[
+    str | None,
+    typer.Option("--dtstamp", help="With --format ics: DTSTAMP of every event (ISO time with zone; default now)."),
+]
 NightOpt = Annotated[Night | None, typer.Option("--night", help="Require station darkness (station: each station's own setting).")]
 TonightNightOpt = Annotated[Night | None, typer.Option("--night", help="Darkness setting (default: the station's own).")]
 DateOpt = Annotated[
     str | None,
     typer.Option("--date", help="A local date (YYYY-MM-DD: the night starting that evening) or an ISO time with zone; default now."),
 ]
+
+
+def _sky_chart(
+    path: Path, satellites: Sequence[Any], st: Station, win: Any, c: Constraints,
+    profile: str | None, protocol: str | None,
+) -> None:
+    """Draw tonight's passes on the sky chart, coloured by their forecast key rate where the
+    station (or satellite, or --profile) names a link profile."""
+    import numpy as np
+
+    from ..io import atomic_write_bytes
+    from ..passes import find_passes, sample_pass
+    from ..plot import format_for_path
+    from ..plot.sky import plot_sky
+    from ..track import track_pass
+
+    tracks = []
+    for p in find_passes(satellites, [st], win.start, win.end, c):
+        label = f"{p.satellite} {local_str(p.aos, st.timezone)[11:16]}"
+        step = max(1.0, p.duration_s / 300.0)
+        try:
+            tr = track_pass(p, min(step, 60.0), profile=profile, protocol=protocol)
+            tracks.append((label, tr.az_deg, tr.el_deg, tr.key_rate_bps))
+        except InputError:
+            g = sample_pass(p, step)
+            tracks.append((label, g.az_deg, g.el_deg, None))
+    floor = c.min_elevation_deg if c.min_elevation_deg is not None else st.min_elevation_deg
+    title = f"{st.id}: {local_str(win.start, st.timezone)} to {local_str(win.end, st.timezone)[11:]}, {len(tracks)} passes"
+    img = plot_sky(tracks, title=title, min_elevation_deg=float(np.asarray(floor)), mask=st.horizon_mask, fmt=format_for_path(path))
+    atomic_write_bytes(path, img)
+    info(f"wrote {path}")
 
 
 def register(app: typer.Typer) -> None:
@@ -363,7 +425,8 @@ def register(app: typer.Typer) -> None:
         profile: ProfileOpt = None,
         protocol: ProtocolOpt = None,
         series_dir: SeriesOpt = None,
-        fmt: FormatOpt = OutputFormat.table,
+        fmt: PassFormatOpt = PassFormat.table,
+        dtstamp: PassDtstampOpt = None,
         output: OutputOpt = None,
         verbose: VerboseOpt = False,
     ) -> None:
@@ -378,6 +441,7 @@ def register(app: typer.Typer) -> None:
         c = _constraints(min_el, night, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction)
         _run(
             sel.satellites, sts, t0, t1, c, include_all=include_all, fmt=fmt, output=output,
+            dtstamp=parse_time(dtstamp, "--dtstamp") if dtstamp else None,
             key=key, profile=profile, protocol=protocol, series_dir=series_dir,
         )
 
@@ -401,8 +465,10 @@ def register(app: typer.Typer) -> None:
         profile: ProfileOpt = None,
         protocol: ProtocolOpt = None,
         series_dir: SeriesOpt = None,
-        fmt: FormatOpt = OutputFormat.table,
+        fmt: PassFormatOpt = PassFormat.table,
+        dtstamp: PassDtstampOpt = None,
         output: OutputOpt = None,
+        plot: Annotated[Path | None, typer.Option("--plot", help="Tonight's sky chart (tracks coloured by key rate, horizon mask): .png, .svg or .pdf.")] = None,
         verbose: VerboseOpt = False,
     ) -> None:
         """Tonight's passes at one station: from now (or --date) if dark, else from dusk, to dawn."""
@@ -430,7 +496,14 @@ def register(app: typer.Typer) -> None:
         sel = _satellites(sats, win.start, allow_stale, verbose)
         # the window is the dark interval itself: passes under way at dusk or dawn are partial
         c = _constraints(min_el, Night.any, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction)
+        if plot is not None:
+            from ..plot import format_for_path
+
+            format_for_path(plot)  # refuse a bad suffix before any work
         _run(
             sel.satellites, [st], win.start, win.end, c, include_all=include_all, fmt=fmt, output=output,
+            dtstamp=parse_time(dtstamp, "--dtstamp") if dtstamp else None,
             key=key, profile=profile, protocol=protocol, series_dir=series_dir,
         )
+        if plot is not None:
+            _sky_chart(plot, sel.satellites, st, win, c, profile, protocol)

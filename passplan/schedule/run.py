@@ -67,9 +67,11 @@ def schedule_passes(
     time_limit_s: float | None = 60.0,
     repoint_s: float | None = None,
     progress: Callable[[str], None] | None = None,
+    tick: Callable[[int, int, str], None] | None = None,
 ) -> ScheduleRun:
-    """Plan links of ``satellites`` over ``stations`` between ``start`` and ``end``."""
-    from ..forecast import forecast_passes
+    """Plan links of ``satellites`` over ``stations`` between ``start`` and ``end``.
+    ``progress`` receives a line per stage, ``tick(done, total, stage)`` the forecast count."""
+    from ..forecast import forecast_pass
 
     t = time.perf_counter()
     passes = []
@@ -81,7 +83,12 @@ def schedule_passes(
     if progress:
         progress(f"forecasting the key of {len(passes)} passes")
     t = time.perf_counter()
-    forecasts = forecast_passes(passes, profile=profile, protocol=protocol)
+    usable = [p for p in passes if not p.excluded]
+    forecasts = []
+    for k, p in enumerate(usable):
+        forecasts.append(forecast_pass(p, profile=profile, protocol=protocol))
+        if tick:
+            tick(k + 1, len(usable), "forecasting keys")
     by_id = {s.id: s for s in stations}
     cands = candidates_from_forecasts(
         forecasts, stations=by_id, min_key_bits=min_key_bits, handover=handover, grid_s=grid_s,
