@@ -170,3 +170,16 @@ def test_progress_bar_draws_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch, 
         for k in range(3):
             tick(k + 1, 3, "step")
     assert "work" in fake.getvalue()
+
+
+def test_schedule_weather_spread_centres_on_the_expected_key() -> None:
+    r = run("schedule", "--sats", "demo", "--station", "xinglong", "--station", "nanshan", *WINDOW, "--no-handover",
+            "--weather-trials", "3000", "--seed", "7", "--format", "json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    w = doc["weather"]
+    assert abs(w["mean_bits"] - doc["expected_key_bits"]) < 4 * w["std_bits"] / 3000**0.5 + 1.0
+    assert w["p05_bits"] <= w["p50_bits"] <= w["p95_bits"] <= w["forecast_bits"]
+    again = json.loads(run("schedule", "--sats", "demo", "--station", "xinglong", "--station", "nanshan", *WINDOW,
+                           "--no-handover", "--weather-trials", "3000", "--seed", "7", "--format", "json").stdout)
+    assert again["weather"] == w

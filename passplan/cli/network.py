@@ -143,6 +143,13 @@ def _schedule_table(doc: dict[str, Any], stations: dict[str, Any]) -> str:
         lines.append(f"demand {d['demand']} {_bits(d['bits'])}: served {_bits(d['served_bits'])}, {met}")
     if doc["handover_gain_bits"] is not None:
         lines.append(f"hand-over gain over whole passes: {_bits(doc['handover_gain_bits'])}")
+    w = doc.get("weather")
+    if w:
+        lines.append(
+            f"weather ({w['trials']} trials, clouds correlated over {w['correlation_km']:g} km): delivered "
+            f"{_bits(w['mean_bits'])} on average (5-95 %: {_bits(w['p05_bits'])} to {_bits(w['p95_bits'])}); a night "
+            f"has a clear station with probability {w['p_any_clear']:.2f} (best single station {w['p_best_single_clear']:.2f})"
+        )
     lines.append(f"{len(doc['unscheduled'])} candidate(s) not scheduled (reasons in --format json)")
     return out + "\n".join(lines) + "\n"
 
@@ -191,6 +198,8 @@ def register(app: typer.Typer) -> None:
         output: OutputOpt = None,
         plot: PlotOpt = None,
         dtstamp: DtstampOpt = None,
+        weather_trials: Annotated[int, typer.Option("--weather-trials", help="Also draw this many seeded cloudy-night Monte-Carlo trials of the plan (0: off).")] = 0,
+        seed: Annotated[int, typer.Option("--seed", help="Seed of the weather Monte-Carlo.")] = 0,
         verbose: VerboseOpt = False,
     ) -> None:
         """Schedule links of satellites with stations for the most (or fairest) expected key.
@@ -229,6 +238,16 @@ def register(app: typer.Typer) -> None:
         for w in run.warnings:
             warn(w)
         doc = schedule_document(run)
+        if weather_trials < 0:
+            raise InputError(f"--weather-trials {weather_trials}: give zero or more trials")
+        if weather_trials:
+            from ..weather import simulate_weather
+
+            spread = simulate_weather(
+                [(c.station, c.start, c.key_bits) for c in run.plan.links], {s.id: s for s in sts},
+                trials=weather_trials, seed=seed,
+            )
+            doc["weather"] = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in spread.to_dict().items()}
         if plot is not None:
             from ..plot.gantt import plot_schedule
 
