@@ -254,8 +254,11 @@ def _iso_many(values: Sequence[datetime | None]) -> list[str | None]:
     stamps = np.array([(v - _UNIX_EPOCH) // _MICROSECOND for v in values if v is not None], dtype=np.int64).astype(
         "datetime64[us]"
     )
-    text = iter((np.char.add(np.datetime_as_string(stamps, unit="ms"), "Z")).tolist() if stamps.size else [])
-    return [next(text) if ok else None for ok in present]
+    text = [t + "Z" for t in np.datetime_as_string(stamps, unit="ms").tolist()]
+    if all(present):
+        return text  # type: ignore[return-value]
+    it = iter(text)
+    return [next(it) if ok else None for ok in present]
 
 
 def passes_to_records(passes: Sequence[Pass]) -> list[dict[str, Any]]:
