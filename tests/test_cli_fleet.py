@@ -122,3 +122,40 @@ def test_coverage_bad_input(extra, needle, tmp_path: Path) -> None:
     r = run("coverage", "--sats", str(f), "--start", AT, "--days", "0.1", *extra)
     assert r.exit_code == 2, r.output
     assert needle in r.output and "Traceback" not in r.output
+
+
+def test_union_intervals() -> None:
+    from passplan.coverage.compare import union_intervals
+
+    assert union_intervals([(5, 7), (0, 2), (1, 3), (7, 8)]) == [(0, 2 + 1), (5, 8)]
+    assert union_intervals([]) == []
+
+
+def test_fleet_comparison_geo_and_leo(tmp_path: Path) -> None:
+    """A GEO slot at 105 E is usable all day from Xinglong (one window, no gap) and never from
+    Graz (outside its 71 deg footprint); a LEO fleet's passes match the pass engine's count."""
+    geo = tmp_path / "geo.toml"
+    run("constellation", "geo", "--longitude-deg", "105", "--output", str(geo))
+    leo = tmp_path / "leo.toml"
+    run("constellation", "walker", "--altitude-km", "550", "--notation", "53:4/2/1", "--output", str(leo))
+    png = tmp_path / "cmp.png"
+    r = run("coverage", "--compare", str(geo), "--compare", str(leo), "--station", "xinglong", "--station", "graz",
+            "--start", AT, "--days", "1", "--format", "json", "--plot", str(png))
+    assert r.exit_code == 0, r.output
+    rows = {(x["fleet"], x["station"]): x for x in json.loads(r.stdout)}
+    g = rows[("geo", "xinglong")]
+    assert g["usable_h_per_day"] == pytest.approx(24.0, abs=1e-3) and g["longest_gap_h"] == 0.0
+    assert g["key_bits_per_day"] > 0
+    assert rows[("geo", "graz")]["passes"] == 0 and rows[("geo", "graz")]["longest_gap_h"] is None
+    from datetime import datetime, timedelta
+
+    from passplan import find_passes, select_stations
+    from passplan.designed import load_constellation
+
+    t0 = datetime.fromisoformat("2026-12-02T00:00:00+00:00")
+    sats = load_constellation(leo, t0)
+    n = len(find_passes(sats, select_stations(["graz"]), t0, t0 + timedelta(days=1), None))
+    assert rows[("leo", "graz")]["passes"] == n
+    assert png.read_bytes().startswith(b"\x89PNG")
+    bad = run("coverage", "--compare", str(geo), "--start", AT)
+    assert bad.exit_code == 2 and "--station" in bad.output

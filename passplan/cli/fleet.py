@@ -250,6 +250,61 @@ class CoverageFormat(StrEnum):
     csv = "csv"
 
 
+def _compare(
+    fleets: list[str], station: list[str] | None, start: str | None, days: float, min_el: float,
+    night: str | None, eclipse: bool | None, min_sun_sep: float | None, allow_stale: bool,
+    profile: str | None, fmt: CoverageFormat, output: Path | None, plot: Path | None,
+) -> None:
+    from datetime import timedelta
+
+    from ..coverage.compare import compare_fleets
+    from ..elements import resolve_satellites
+    from ..passes import Constraints
+    from ..stations import select_stations
+    from .common import progress_bar
+
+    if not station:
+        raise InputError("--compare needs --station (the stations to compare the fleets at)")
+    if plot is not None:
+        from ..plot import format_for_path
+
+        format_for_path(plot)
+    if not (math.isfinite(days) and 0 < days <= 31):
+        raise InputError(f"--days {days:g}: give 0 to 31 days for a comparison")
+    t0 = parse_time(start or "now", "--start")
+    sts = select_stations(station)
+    c = Constraints(
+        min_elevation_deg=min_el, darkness=night, eclipse=eclipse, min_sun_sep_deg=min_sun_sep,
+    )
+    chosen = {}
+    for spec in fleets:
+        sel = resolve_satellites([spec], t0, allow_stale)
+        chosen[Path(spec).stem if spec.endswith(".toml") else spec] = sel.satellites
+    with progress_bar("compare") as tick:
+        rows = compare_fleets(chosen, sts, t0, t0 + timedelta(days=days), c, profile=profile, tick=tick)
+    if plot is not None:
+        from ..io import atomic_write_bytes
+        from ..plot import format_for_path
+        from ..plot.compare import plot_fleet_comparison
+
+        atomic_write_bytes(plot, plot_fleet_comparison(rows, format_for_path(plot), f"{days:g} days from {t0:%Y-%m-%d}"))
+        info(f"wrote {plot}")
+
+    def table() -> str:
+        from ..io import to_table
+
+        def f(v: Any, spec: str) -> str:
+            return "" if v is None else format(v, spec)
+
+        body = [[r["fleet"], r["station"], str(r["passes"]), f(r["mean_pass_min"], ".1f"), f(r["usable_h_per_day"], ".2f"),
+                 "" if r["key_bits_per_day"] is None else f"{r['key_bits_per_day'] / 1e6:.3f}", f(r["longest_gap_h"], ".1f")]
+                for r in rows]
+        return to_table(body, ["fleet", "station", "passes", "mean_pass_min", "usable_h_day", "key_Mbit_day", "longest_gap_h"],
+                        align="llrrrrr")
+
+    emit(rows, OutputFormat(fmt.value), table, output)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``constellation`` and ``coverage`` to the app."""
     app.add_typer(constellation_app)
@@ -257,7 +312,10 @@ def register(app: typer.Typer) -> None:
     @app.command("coverage")
     @handle_errors
     def coverage_cmd(
-        sats: Annotated[list[str], typer.Option("--sats", help="Satellites: a constellation TOML, element file or bundled name (repeatable).")],
+        sats: Annotated[list[str] | None, typer.Option("--sats", help="Satellites: a constellation TOML, element file or bundled name (repeatable).")] = None,
+        compare: Annotated[list[str] | None, typer.Option("--compare", help="Comparison mode: a fleet (TOML, element file or bundled name) to set beside the others at --station (repeatable).")] = None,
+        station: Annotated[list[str] | None, typer.Option("--station", help="With --compare: a station to compare the fleets at (repeatable).")] = None,
+        profile: Annotated[str | None, typer.Option("--profile", help="With --compare: link profile for key per day where a satellite names none (default: the station's receiver).")] = None,
         grid_deg: Annotated[float, typer.Option("--grid-deg", help="Grid step (deg); must divide the region.")] = 5.0,
         region: Annotated[str | None, typer.Option("--region", help="LAT0,LAT1,LON0,LON1 (deg); default the whole Earth.")] = None,
         start: Annotated[str | None, typer.Option("--start", help="Start, ISO time with zone (default now).")] = None,
@@ -277,11 +335,19 @@ def register(app: typer.Typer) -> None:
         plot_metric: Annotated[str, typer.Option("--plot-metric", help="The metric to map.")] = "usable_min_per_day",
     ) -> None:
         """Per cell of a latitude/longitude grid: passes, access and usable minutes per day, gaps
-        between usable accesses and the day/night split; area-weighted means in the summary."""
+        between usable accesses and the day/night split; area-weighted means in the summary.
+        With --compare and --station: fleets side by side (passes, pass length, usable hours,
+        key per day, longest gap) in one table and one figure."""
         from ..coverage import METRICS, CoverageConstraints, Grid, coverage, parse_region
         from ..elements import resolve_satellites
         from ..stations import twilight_angle_deg
 
+        if compare:
+            _compare(compare, station, start, days, min_el, night, eclipse, min_sun_sep, allow_stale, profile,
+                     fmt, output, plot)
+            return
+        if not sats:
+            raise InputError("give --sats (a grid study) or --compare with --station (fleets side by side)")
         if plot is not None:
             from ..plot import format_for_path
 
