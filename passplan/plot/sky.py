@@ -28,7 +28,7 @@ def plot_sky(
     from matplotlib.colors import LogNorm, Normalize
 
     fig = new_figure(7.5, 7.0)
-    ax = fig.add_subplot(1, 1, 1, projection="polar")
+    ax: Any = fig.add_subplot(1, 1, 1, projection="polar")  # PolarAxes
     ax.set_theta_zero_location("N")
     ax.set_theta_direction(-1)  # azimuth clockwise from north
     ax.set_rlim(0, 90)
@@ -51,10 +51,10 @@ def plot_sky(
         theta, r = np.radians(a), 90.0 - np.asarray(e, float)
         if rate is not None and vmax > 0:
             pts = np.column_stack([theta, r]).reshape(-1, 1, 2)
-            segs = np.concatenate([pts[:-1], pts[1:]], axis=1)
+            segs = list(np.concatenate([pts[:-1], pts[1:]], axis=1))
             lc = LineCollection(segs, cmap=cmap, norm=norm, linewidths=2.5)
             kbps = np.asarray(rate, float)[:-1] / 1e3
-            lc.set_array(np.maximum(kbps, norm.vmin) if log else kbps)
+            lc.set_array(np.maximum(kbps, float(norm.vmin or 0.0)) if log else kbps)
             ax.add_collection(lc)
         else:
             ax.plot(theta, r, lw=1.5)
