@@ -159,3 +159,14 @@ def test_fleet_comparison_geo_and_leo(tmp_path: Path) -> None:
     assert png.read_bytes().startswith(b"\x89PNG")
     bad = run("coverage", "--compare", str(geo), "--start", AT)
     assert bad.exit_code == 2 and "--station" in bad.output
+
+
+def test_ground_tracks_render(tmp_path: Path) -> None:
+    f = tmp_path / "sso.toml"
+    run("constellation", "sso", "--altitude-km", "500", "--ltan", "22:30", "--planes", "1", "--per-plane", "2", "--output", str(f))
+    png = tmp_path / "tracks.png"
+    r = run("constellation", "show", str(f), "--at", AT, "--plot", str(png), "--min-el", "25")
+    assert r.exit_code == 0, r.output
+    assert png.read_bytes().startswith(b"\x89PNG")
+    bad = run("constellation", "show", str(f), "--at", AT, "--plot", str(png), "--hours", "0")
+    assert bad.exit_code == 2 and "--hours" in bad.output

@@ -205,6 +205,8 @@ def show_cmd(
     at: Annotated[str | None, typer.Option("--at", help="Epoch of the designed orbits (ISO time with zone; default now).")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
     output: OutputOpt = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Ground tracks with footprint circles at --at: .png, .svg or .pdf.")] = None,
+    hours: Annotated[float, typer.Option("--hours", help="With --plot: hours of ground track to draw.")] = 1.6,
 ) -> None:
     """The orbits of a fleet: period, altitude, inclination, node, phasing, footprint radius."""
     from ..coverage import footprint_half_angle_deg
@@ -214,8 +216,16 @@ def show_cmd(
 
     if not -5.0 <= min_el < 90.0:
         raise InputError(f"--min-el {min_el:g} is outside [-5, 90)")
+    if plot is not None:
+        from ..plot import format_for_path
+
+        format_for_path(plot)
+        if not (math.isfinite(hours) and 0 < hours <= 48):
+            raise InputError(f"--hours {hours:g}: give 0 to 48 hours of ground track")
     t = parse_time(at or "now", "--at")
     sats = load_constellation(file, t)
+    if plot is not None:
+        _ground_tracks(plot, sats, t, hours, min_el, file)
     recs = []
     for s in sats:
         o = orbit_summary(s)
@@ -242,6 +252,37 @@ def show_cmd(
                                f"footprint_km@{min_el:g}", "profile"], align="lrrrrrrl")
 
     emit(recs, fmt, table, output)
+
+
+def _ground_tracks(path: Path, sats: list[Any], t: Any, hours: float, min_el: float, file: Path) -> None:
+    """Sub-satellite tracks for ``hours`` from ``t`` and each footprint circle at ``t``."""
+    from datetime import timedelta
+
+    import numpy as np
+
+    from ..coverage import footprint_half_angle_deg
+    from ..geometry import Scene
+    from ..io import atomic_write_bytes
+    from ..plot import format_for_path
+    from ..plot.maps import plot_ground_tracks
+
+    s = np.arange(0.0, hours * 3600.0 + 1.0, 30.0)
+    scene = Scene([x.satrec for x in sats], [], t, t + timedelta(hours=hours))
+    pos, err = scene.sat_ecef_grid(s)
+    tracks, prints = [], []
+    for k, sat in enumerate(sats):
+        r = pos[k][err[k] == 0]
+        if r.size == 0:
+            continue
+        rn = np.linalg.norm(r, axis=1)
+        lat = np.degrees(np.arcsin(r[:, 2] / rn))  # geocentric latitude: within 0.2 deg of geodetic
+        lon = np.degrees(np.arctan2(r[:, 1], r[:, 0]))
+        tracks.append((sat.name, lat, lon))
+        lam = float(footprint_half_angle_deg(rn[0] - 6371.0, min_el))
+        prints.append((sat.name, float(lat[0]), float(lon[0]), lam))
+    title = f"{file.name}: {len(sats)} satellites, {hours:g} h of ground track, footprints at {min_el:g} deg at {t:%Y-%m-%d %H:%M} UTC"
+    atomic_write_bytes(path, plot_ground_tracks(tracks[:10], prints, title=title, fmt=format_for_path(path)))
+    info(f"wrote {path}" + (" (tracks of the first 10 satellites)" if len(tracks) > 10 else ""))
 
 
 class CoverageFormat(StrEnum):
