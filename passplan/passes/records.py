@@ -256,7 +256,7 @@ def _iso_many(values: Sequence[datetime | None]) -> list[str | None]:
     )
     text = [t + "Z" for t in np.datetime_as_string(stamps, unit="ms").tolist()]
     if all(present):
-        return text  # type: ignore[return-value]
+        return text
     it = iter(text)
     return [next(it) if ok else None for ok in present]
 
