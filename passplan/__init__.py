@@ -8,8 +8,7 @@ nothing: no numpy, Skyfield, scipy or matplotlib until a name that needs them is
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .errors import (
     ConfigError,
@@ -19,6 +18,7 @@ from .errors import (
     StaleElementsError,
     UnknownNameError,
 )
+from .lazy import lazy_names
 
 __version__ = "0.1.0"
 
@@ -87,17 +87,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'passplan' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the names as if imported eagerly
