@@ -28,6 +28,7 @@ import numpy as np
 
 from .errors import InputError
 from .stations import Station
+from .units import R_EARTH_M
 
 __all__ = [
     "CLOUD_CORRELATION_KM",
@@ -39,7 +40,7 @@ __all__ = [
 
 #: e-folding distance of the inter-station cloud correlation (km), assumed.
 CLOUD_CORRELATION_KM = 500.0
-_EARTH_RADIUS_KM = 6371.0  # mean Earth radius for great-circle distances
+_EARTH_RADIUS_KM = R_EARTH_M / 1000.0  # mean Earth radius (IUGG) for great-circle distances
 
 
 def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -261,6 +261,7 @@ def _ground_tracks(path: Path, sats: list[Any], t: Any, hours: float, min_el: fl
     import numpy as np
 
     from ..coverage import footprint_half_angle_deg
+    from ..coverage.grid import R_MEAN_KM
     from ..geometry import Scene
     from ..io import atomic_write_bytes
     from ..plot import format_for_path
@@ -278,7 +279,7 @@ def _ground_tracks(path: Path, sats: list[Any], t: Any, hours: float, min_el: fl
         lat = np.degrees(np.arcsin(r[:, 2] / rn))  # geocentric latitude: within 0.2 deg of geodetic
         lon = np.degrees(np.arctan2(r[:, 1], r[:, 0]))
         tracks.append((sat.name, lat, lon))
-        lam = float(footprint_half_angle_deg(rn[0] - 6371.0, min_el))
+        lam = float(footprint_half_angle_deg(rn[0] - R_MEAN_KM, min_el))
         prints.append((sat.name, float(lat[0]), float(lon[0]), lam))
     title = f"{file.name}: {len(sats)} satellites, {hours:g} h of ground track, footprints at {min_el:g} deg at {t:%Y-%m-%d %H:%M} UTC"
     atomic_write_bytes(path, plot_ground_tracks(tracks[:10], prints, title=title, fmt=format_for_path(path)))

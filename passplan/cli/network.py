@@ -104,7 +104,7 @@ def schedule_document(run: Any) -> dict[str, Any]:
         "links": [candidate_record(c) for c in plan.links],
         "unscheduled": [dict(candidate_record(c), reason=why) for c, why in plan.unscheduled],
         "totals": {"per_station": plan.per_station, "per_pair": plan.per_pair},
-        "solver": {k: v for k, v in plan.solver.to_dict().items() if k in ("method", "status", "objective", "dual_bound", "gap", "seconds", "nodes", "blocks")},
+        "solver": plan.solver.to_dict(),
         "baselines": [{"method": b.method, "objective": b.objective} for b in plan.baselines],
         "objective": plan.objective,
         "demands": plan.demands,

@@ -9,6 +9,7 @@ satellite's own link profile, else the station's receiver, else ``profile``) div
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -69,6 +70,7 @@ def compare_fleets(
             usable_s = sum(b - a for a, b in spans)
             gaps = [spans[i + 1][0] - spans[i][1] for i in range(len(spans) - 1)]
             bits = [keys[id(p)] for p in mine if id(p) in keys]
+            known = bool(bits) and not any(math.isnan(b) for b in bits)
             out.append(
                 {
                     "fleet": name,
@@ -80,9 +82,7 @@ def compare_fleets(
                     "usable_h_per_day": round(usable_s / 3600.0 / days, 3),
                     # one window and no other: no wait between windows (0); none at all: no value
                     "longest_gap_h": round(max(gaps) / 3600.0, 3) if gaps else (0.0 if spans else None),
-                    "key_bits_per_day": (round(sum(bits) / days, 1) if bits and all(b == b for b in bits) else None)
-                    if key
-                    else None,
+                    "key_bits_per_day": round(sum(bits) / days, 1) if key and known else None,
                 }
             )
     return out

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from ..units import R_EARTH_M
 
 __all__ = [
     "Grid",
@@ -29,7 +30,7 @@ __all__ = [
     "R_MEAN_KM",
 ]
 
-R_MEAN_KM = 6371.0  # mean Earth radius for footprint geometry (spherical Earth)
+R_MEAN_KM = R_EARTH_M / 1000.0  # mean Earth radius (IUGG) for footprint geometry (spherical Earth)
 
 
 def footprint_half_angle_deg(altitude_km: float | np.ndarray, min_elevation_deg: float) -> np.ndarray:

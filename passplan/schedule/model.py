@@ -15,11 +15,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ..errors import InputError
 from ..stations import DEFAULT_SETUP_S
+from ..times import iso_z
 
 __all__ = [
     "Candidate",
@@ -253,19 +254,14 @@ class Plan:
         return float(sum(c.expected_key_bits for c in self.links))
 
 
-def iso_utc(t: datetime) -> str:
-    """``YYYY-MM-DDTHH:MM:SS.mmmZ``."""
-    return t.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def candidate_record(c: Candidate) -> dict[str, Any]:
     """The machine-readable fields of a link (the ``links`` entries of the schedule JSON)."""
     return {
         "station": c.station,
         "satellite": c.satellite,
         "pass_uid": c.pass_uid,
-        "start_utc": iso_utc(c.start),
-        "end_utc": iso_utc(c.end),
+        "start_utc": iso_z(c.start),
+        "end_utc": iso_z(c.end),
         "key_bits": round(c.key_bits, 1),
         "expected_key_bits": round(c.expected_key_bits, 1),
         "handover": c.handover,

@@ -20,10 +20,11 @@ import math
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ..errors import InputError
+from ..times import iso_z
 
 __all__ = ["Deposit", "RelayResult", "relay"]
 
@@ -60,9 +61,6 @@ class RelayResult:
     events: list[dict[str, Any]] = field(default_factory=list)  # each relay: time, sat, bits, pools
 
     def to_dict(self) -> dict[str, Any]:
-        def iso(t: datetime) -> str:
-            return t.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
         return {
             "pair": list(self.pair),
             "satellites": self.satellites,
@@ -70,9 +68,9 @@ class RelayResult:
             "pool_bits": {k: round(v, 1) for k, v in self.pool_bits.items()},
             "per_satellite": {k: round(v, 1) for k, v in self.per_satellite.items()},
             "discarded_bits": round(self.discarded_bits, 1),
-            "timeline": [{"t_utc": iso(t), "relayed_bits": round(b, 1)} for t, b in self.timeline],
+            "timeline": [{"t_utc": iso_z(t), "relayed_bits": round(b, 1)} for t, b in self.timeline],
             "demand_bits": self.demand_bits,
-            "demand_met_utc": None if self.demand_met is None else iso(self.demand_met),
+            "demand_met_utc": None if self.demand_met is None else iso_z(self.demand_met),
         }
 
 
