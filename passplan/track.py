@@ -25,7 +25,7 @@ from .link.terms import LOSS_TERMS
 from .passes import Constraints, Pass, find_passes, sample_pass
 from .stations import Station
 
-__all__ = ["Track", "find_pass_at", "find_pass_by_uid", "track_pass"]
+__all__ = ["Track", "find_pass_at", "find_pass_by_uid", "track_pass", "uid_aos"]
 
 _UID = re.compile(r"^(?P<sat>.+)-(?P<station>[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*)-(?P<aos>\d{8}T\d{6}Z)$")
 
@@ -83,19 +83,22 @@ def find_pass_at(sat: Any, station: Station, at: datetime, constraints: Constrai
     return _pass_around(sat, station, at, constraints)
 
 
+def uid_aos(uid: str) -> datetime:
+    """The AOS (to the second) a pass uid carries, or a clear error."""
+    m = _UID.match(uid.strip())
+    if not m:
+        raise InputError(f"{uid!r} is not a pass uid (<satellite>-<station>-<YYYYMMDDTHHMMSSZ>, as outputs carry it)")
+    return datetime.strptime(m["aos"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+
+
 def find_pass_by_uid(
     uid: str, satellites: Sequence[Any], stations: Sequence[Station], constraints: Constraints | None = None
 ) -> Pass:
     """The pass a uid names (``<catalogue number or name>-<station>-<AOS>``, as outputs carry)."""
-    m = _UID.match(uid.strip())
-    if not m:
-        raise InputError(f"pass uid {uid!r} is not <satellite>-<station>-<YYYYMMDDTHHMMSSZ>, as outputs carry")
-    aos = datetime.strptime(m["aos"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    for st in stations:
-        for sat in satellites:
-            for p in find_passes([sat], [st], aos - timedelta(minutes=1), aos + timedelta(days=2), constraints):
-                if p.uid == uid:
-                    return p
+    aos = uid_aos(uid)
+    for p in find_passes(satellites, stations, aos - timedelta(minutes=1), aos + timedelta(days=2), constraints):
+        if p.uid == uid.strip():
+            return p
     raise InputError(f"no pass {uid} among these satellites and stations; check --sats and --station")
 
 

@@ -43,7 +43,7 @@ def test_handover_cuts_lie_inside_overlaps(forecasts) -> None:
 
 def test_subwindows_never_beat_their_pass_and_handover_never_loses(forecasts) -> None:
     fs, stations = forecasts
-    cands = candidates_from_forecasts(fs, stations=stations, grid_s=60.0, profile="jinan-1")
+    cands = candidates_from_forecasts(fs, stations=stations, grid_s=60.0)
     whole = {c.pass_uid: c for c in cands if not c.handover}
     subs = [c for c in cands if c.handover]
     assert subs

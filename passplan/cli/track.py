@@ -62,22 +62,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The pointing table of one pass per step: UTC, azimuth, elevation, range, range rate,
         Sun separation, loss and key rate; or its state vectors as a CCSDS OEM."""
-        from datetime import UTC, datetime
 
         from ..elements import resolve_satellites
-        from ..track import find_pass_at, find_pass_by_uid, track_pass
+        from ..track import find_pass_at, find_pass_by_uid, track_pass, uid_aos
 
         if (at is None) == (pass_uid is None):
             raise InputError("give --at TIME or --pass UID (one of them)")
-        when = parse_time(at, "--at") if at else None
-        if pass_uid is not None:
-            import re
-
-            m = re.search(r"-(\d{8}T\d{6}Z)$", pass_uid.strip())
-            if not m:
-                raise InputError(f"--pass {pass_uid!r} is not a pass uid (<satellite>-<station>-<YYYYMMDDTHHMMSSZ>)")
-            when = datetime.strptime(m.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        assert when is not None
+        when = parse_time(at, "--at") if at is not None else uid_aos(pass_uid or "")
         st = _stations([station], stations)[0]
         sel = resolve_satellites([satellite], when, allow_stale)
         report_selection(sel)

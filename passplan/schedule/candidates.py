@@ -17,7 +17,6 @@ re-pointing gap decides which prefix/suffix pairs fit together.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -108,14 +107,6 @@ def subwindow_key(f: Any, start: datetime, end: datetime) -> Any:
     return pass_key(eta, bg, t[sel], f.protocol_params)
 
 
-def _slice_forecast(sub: Any, f: Any) -> Any:
-    @dataclass(frozen=True)
-    class _Key:
-        key: Any
-
-    return _Key(subwindow_key(f, sub.aos, sub.los))
-
-
 def candidates_from_forecasts(
     forecasts: Sequence[Any],
     *,
@@ -124,22 +115,19 @@ def candidates_from_forecasts(
     handover: bool = True,
     grid_s: float = 60.0,
     max_pass_s: float | None = MAX_PASS_S,
-    profile: str | None = None,
-    protocol: str | None = None,
-    forecast: Callable[[Any, Any], Any] | None = None,
+    key_of: Callable[[Any, datetime, datetime], Any] | None = None,
 ) -> list[Candidate]:
     """Candidates from :class:`passplan.forecast.PassForecast` records.
 
-    ``forecast(sub_pass, whole_forecast)`` gives a sub-window's key (default: the whole pass's
-    channel restricted to the sub-window, :func:`subwindow_key`); ``profile`` and ``protocol``
-    are kept for callers that re-run the chain on sub-windows instead.
+    ``key_of(forecast, start, end)`` gives a sub-window's :class:`passplan.keyrate.PassKey`
+    (default :func:`subwindow_key`: the whole pass's channel restricted to the sub-window).
     Passes whose key is zero or below ``min_key_bits`` become candidates with a reason, so the
     schedule reports why they were left out.
     """
     if not min_key_bits >= 0:
         raise InputError(f"minimum key {min_key_bits} bits must be zero or more")
-    if forecast is None:
-        forecast = _slice_forecast
+    if key_of is None:
+        key_of = subwindow_key
 
     out: list[Candidate] = []
     whole_key: dict[str, float] = {}
@@ -172,9 +160,8 @@ def candidates_from_forecasts(
         for a, b in sorted(windows):
             if (b - a).total_seconds() < MIN_SUBWINDOW_S:
                 continue
-            sub = replace(p, aos=a, los=b)
             try:
-                bits = float(forecast(sub, f).key.secret_key_bits)
+                bits = float(key_of(f, a, b).secret_key_bits)
             except InputError:
                 continue
             bits = min(bits, whole_key[uid])

@@ -203,8 +203,7 @@ def evaluate(prob: Problem, x: np.ndarray) -> tuple[float, dict[str, float]]:
     """Primary objective and served demands of a fixed selection ``x`` (the best relay
     allocation for it), in the same units as :func:`solve_milp` reports."""
     x = np.asarray(x, bool)
-    model = _Model(prob)
-    demands = model.demands
+    demands = prob.demand_scale()
     if not any(d.is_pair for d, _ in demands):
         key = prob.station_key(x)
         got = {d.label: key[d.stations[0]] for d, _ in demands}
@@ -218,5 +217,6 @@ def evaluate(prob: Problem, x: np.ndarray) -> tuple[float, dict[str, float]]:
             served = {}
             obj = float(prob.value[x].sum())
         return obj, served
+    model = _Model(prob)  # pair demands: the best relay allocation is an LP with x fixed
     sol, summary = model.solve(None, fixed_x=x.astype(float))
     return summary.objective, model.served(sol)

@@ -91,8 +91,7 @@ def schedule_passes(
             tick(k + 1, len(usable), "forecasting keys")
     by_id = {s.id: s for s in stations}
     cands = candidates_from_forecasts(
-        forecasts, stations=by_id, min_key_bits=min_key_bits, handover=handover, grid_s=grid_s,
-        profile=profile, protocol=protocol,
+        forecasts, stations=by_id, min_key_bits=min_key_bits, handover=handover, grid_s=grid_s
     )
     t_forecast = time.perf_counter() - t
     if progress:
