@@ -36,6 +36,8 @@ __all__ = [
     "emit",
     "report_selection",
     "progress_bar",
+    "plot_format",
+    "write_plot",
     "OutputFormat",
     "TableFormat",
     "SatsOpt",
@@ -221,6 +223,26 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int, str], None]]:
             prog.update(task, completed=done, total=total, description=f"{description}: {what}" if what else description)
 
         yield update
+
+
+def plot_format(path: Path | None) -> str | None:
+    """The image format ``--plot PATH`` names by its suffix (png, svg, pdf), checked before any
+    work; None without ``--plot``."""
+    if path is None:
+        return None
+    from ..plot import format_for_path
+
+    return format_for_path(path)
+
+
+def write_plot(path: Path, render: Callable[[str], bytes], note: str = "") -> None:
+    """Render the figure in the format ``path`` names and write it atomically."""
+    from ..io import atomic_write_bytes
+
+    fmt = plot_format(path)
+    assert fmt is not None
+    atomic_write_bytes(path, render(fmt))
+    info(f"wrote {path}{note}")
 
 
 # ---------------------------------------------------------------------------------------------

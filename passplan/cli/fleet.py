@@ -13,7 +13,16 @@ import typer
 
 from ..errors import InputError
 from ..times import parse_time
-from .common import OutputFormat, OutputOpt, TableFormat, emit, handle_errors, info
+from .common import (
+    OutputFormat,
+    OutputOpt,
+    TableFormat,
+    emit,
+    handle_errors,
+    info,
+    plot_format,
+    write_plot,
+)
 
 constellation_app = typer.Typer(
     name="constellation",
@@ -216,10 +225,7 @@ def show_cmd(
 
     if not -5.0 <= min_el < 90.0:
         raise InputError(f"--min-el {min_el:g} is outside [-5, 90)")
-    if plot is not None:
-        from ..plot import format_for_path
-
-        format_for_path(plot)
+    if plot_format(plot) is not None:
         if not (math.isfinite(hours) and 0 < hours <= 48):
             raise InputError(f"--hours {hours:g}: give 0 to 48 hours of ground track")
     t = parse_time(at or "now", "--at")
@@ -263,8 +269,6 @@ def _ground_tracks(path: Path, sats: list[Any], t: Any, hours: float, min_el: fl
     from ..coverage import footprint_half_angle_deg
     from ..coverage.grid import R_MEAN_KM
     from ..geometry import Scene
-    from ..io import atomic_write_bytes
-    from ..plot import format_for_path
     from ..plot.maps import plot_ground_tracks
 
     s = np.arange(0.0, hours * 3600.0 + 1.0, 30.0)
@@ -282,8 +286,10 @@ def _ground_tracks(path: Path, sats: list[Any], t: Any, hours: float, min_el: fl
         lam = float(footprint_half_angle_deg(rn[0] - R_MEAN_KM, min_el))
         prints.append((sat.name, float(lat[0]), float(lon[0]), lam))
     title = f"{file.name}: {len(sats)} satellites, {hours:g} h of ground track, footprints at {min_el:g} deg at {t:%Y-%m-%d %H:%M} UTC"
-    atomic_write_bytes(path, plot_ground_tracks(tracks[:10], prints, title=title, fmt=format_for_path(path)))
-    info(f"wrote {path}" + (" (tracks of the first 10 satellites)" if len(tracks) > 10 else ""))
+    write_plot(
+        path, lambda f: plot_ground_tracks(tracks[:10], prints, title=title, fmt=f),
+        " (tracks of the first 10 satellites)" if len(tracks) > 10 else "",
+    )
 
 
 class CoverageFormat(StrEnum):
@@ -307,10 +313,7 @@ def _compare(
 
     if not station:
         raise InputError("--compare needs --station (the stations to compare the fleets at)")
-    if plot is not None:
-        from ..plot import format_for_path
-
-        format_for_path(plot)
+    plot_format(plot)
     if not (math.isfinite(days) and 0 < days <= 31):
         raise InputError(f"--days {days:g}: give 0 to 31 days for a comparison")
     t0 = parse_time(start or "now", "--start")
@@ -325,12 +328,9 @@ def _compare(
     with progress_bar("compare") as tick:
         rows = compare_fleets(chosen, sts, t0, t0 + timedelta(days=days), c, profile=profile, tick=tick)
     if plot is not None:
-        from ..io import atomic_write_bytes
-        from ..plot import format_for_path
         from ..plot.compare import plot_fleet_comparison
 
-        atomic_write_bytes(plot, plot_fleet_comparison(rows, format_for_path(plot), f"{days:g} days from {t0:%Y-%m-%d}"))
-        info(f"wrote {plot}")
+        write_plot(plot, lambda f: plot_fleet_comparison(rows, f, f"{days:g} days from {t0:%Y-%m-%d}"))
 
     def table() -> str:
         from ..io import to_table
@@ -390,10 +390,7 @@ def register(app: typer.Typer) -> None:
             return
         if not sats:
             raise InputError("give --sats (a grid study) or --compare with --station (fleets side by side)")
-        if plot is not None:
-            from ..plot import format_for_path
-
-            format_for_path(plot)
+        if plot_format(plot) is not None:
             if plot_metric not in METRICS:
                 raise InputError(f"--plot-metric {plot_metric!r}: choose one of {', '.join(METRICS)}")
         t0 = parse_time(start or "now", "--start")
@@ -420,15 +417,14 @@ def register(app: typer.Typer) -> None:
                        workers=workers, scheduler=scheduler, progress=progress)
         summary = res.summary()
         if plot is not None:
-            from ..io import atomic_write_bytes
             from ..plot.maps import plot_grid_map
 
             v = res.metrics[plot_metric].reshape(grid.n_lat, grid.n_lon)
-            img = plot_grid_map(grid.lat_centres(), grid.lon_centres(), v,
-                                title=f"{plot_metric} ({len(sel.satellites)} satellites, {res.days:g} days, min el {min_el:g} deg)",
-                                label=plot_metric, fmt=format_for_path(plot))
-            atomic_write_bytes(plot, img)
-            info(f"wrote {plot}")
+            title = f"{plot_metric} ({len(sel.satellites)} satellites, {res.days:g} days, min el {min_el:g} deg)"
+            write_plot(
+                plot,
+                lambda f: plot_grid_map(grid.lat_centres(), grid.lon_centres(), v, title=title, label=plot_metric, fmt=f),
+            )
         if fmt is CoverageFormat.csv:
             emit(res.records(), OutputFormat.csv, lambda: "", output)
             return

@@ -35,8 +35,10 @@ from .common import (
     emit,
     handle_errors,
     info,
+    plot_format,
     progress_bar,
     warn,
+    write_plot,
 )
 from .passes import NightOpt, ProfileOpt, ProtocolOpt, _constraints, _satellites, _stations, _window
 
@@ -84,15 +86,6 @@ def _bits(v: float) -> str:
     if v >= 1e3:
         return f"{v / 1e3:.1f} kbit"
     return f"{v:.0f} bit"
-
-
-def _write_plot(path: Path, render: Any) -> None:
-    from ..io import atomic_write_bytes
-    from ..plot import format_for_path
-
-    fmt = format_for_path(path)
-    atomic_write_bytes(path, render(fmt))
-    info(f"wrote {path}")
 
 
 def schedule_document(run: Any) -> dict[str, Any]:
@@ -217,6 +210,7 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--time-limit-s {time_limit_s:g}: give a positive number of seconds")
         if setup_s is not None and not setup_s >= 0:
             raise InputError(f"--setup-s {setup_s:g}: give zero or more seconds")
+        plot_format(plot)
         demands = [Demand.parse(d) for d in demand or ()]
         t0, t1 = _window(start, end, hours, days, 24.0)
         sts = _stations(station, stations)
@@ -251,7 +245,7 @@ def register(app: typer.Typer) -> None:
         if plot is not None:
             from ..plot.gantt import plot_schedule
 
-            _write_plot(plot, lambda f: plot_schedule(run.plan, f))
+            write_plot(plot, lambda f: plot_schedule(run.plan, f))
         if fmt is ScheduleFormat.ics:
             from ..exports.ics import events_from_records, to_ics
             from ..io import atomic_write_text

@@ -35,9 +35,11 @@ from .common import (
     emit,
     handle_errors,
     info,
+    plot_format,
     progress_bar,
     report_selection,
     warn,
+    write_plot,
 )
 
 if TYPE_CHECKING:
@@ -374,11 +376,7 @@ def _sky_chart(
 ) -> None:
     """Draw tonight's passes on the sky chart, coloured by their forecast key rate where the
     station (or satellite, or --profile) names a link profile."""
-    import numpy as np
-
-    from ..io import atomic_write_bytes
     from ..passes import find_passes, sample_pass
-    from ..plot import format_for_path
     from ..plot.sky import plot_sky
     from ..track import track_pass
 
@@ -394,9 +392,7 @@ def _sky_chart(
             tracks.append((label, g.az_deg, g.el_deg, None))
     floor = c.min_elevation_deg if c.min_elevation_deg is not None else st.min_elevation_deg
     title = f"{st.id}: {local_str(win.start, st.timezone)} to {local_str(win.end, st.timezone)[11:]}, {len(tracks)} passes"
-    img = plot_sky(tracks, title=title, min_elevation_deg=float(np.asarray(floor)), mask=st.horizon_mask, fmt=format_for_path(path))
-    atomic_write_bytes(path, img)
-    info(f"wrote {path}")
+    write_plot(path, lambda f: plot_sky(tracks, title=title, min_elevation_deg=float(floor), mask=st.horizon_mask, fmt=f))
 
 
 def register(app: typer.Typer) -> None:
@@ -496,10 +492,7 @@ def register(app: typer.Typer) -> None:
         sel = _satellites(sats, win.start, allow_stale, verbose)
         # the window is the dark interval itself: passes under way at dusk or dawn are partial
         c = _constraints(min_el, Night.any, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction)
-        if plot is not None:
-            from ..plot import format_for_path
-
-            format_for_path(plot)  # refuse a bad suffix before any work
+        plot_format(plot)  # refuse a bad suffix before any work
         _run(
             sel.satellites, [st], win.start, win.end, c, include_all=include_all, fmt=fmt, output=output,
             dtstamp=parse_time(dtstamp, "--dtstamp") if dtstamp else None,

@@ -19,7 +19,9 @@ from .common import (
     emit,
     handle_errors,
     info,
+    plot_format,
     report_selection,
+    write_plot,
 )
 from .passes import ProfileOpt, ProtocolOpt, _stations
 
@@ -66,6 +68,7 @@ def register(app: typer.Typer) -> None:
         from ..elements import resolve_satellites
         from ..track import find_pass_at, find_pass_by_uid, track_pass, uid_aos
 
+        plot_format(plot)
         if (at is None) == (pass_uid is None):
             raise InputError("give --at TIME or --pass UID (one of them)")
         when = parse_time(at, "--at") if at is not None else uid_aos(pass_uid or "")
@@ -81,11 +84,9 @@ def register(app: typer.Typer) -> None:
         info(f"{p.uid}: {iso_z(p.aos)} to {iso_z(p.los)}, max elevation {p.max_el_deg:.1f} deg, "
              f"finite-key {tr.secret_key_bits:.0f} bits ({tr.profile} / {tr.protocol})")
         if plot is not None:
-            from ..io import atomic_write_bytes
-            from ..plot import format_for_path
             from ..plot.track import plot_track
 
-            atomic_write_bytes(plot, plot_track(tr, format_for_path(plot)))
+            write_plot(plot, lambda f: plot_track(tr, f))
         if fmt is TrackFormat.oem:
             from ..exports.oem import gcrf_states, oem_text
             from ..io import atomic_write_text
