@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -38,7 +38,7 @@ def timed(fn, *a, **kw):
 def unpruned_access_minutes(sats, grid: Grid, step_s: float) -> np.ndarray:
     """Access minutes per cell by testing every (cell, satellite, sample): the brute force."""
     s = np.arange(round(86400 / step_s)) * step_s
-    scene = Scene([x.satrec for x in sats], [], T0, T0.replace(day=T0.day + 1))
+    scene = Scene([x.satrec for x in sats], [], T0, T0 + timedelta(days=1))
     pos, _ = scene.sat_ecef_grid(s)
     lat, lon = grid.cells()
     cell = station_ecef_km(lat, lon, np.zeros(lat.size))

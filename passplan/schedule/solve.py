@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from .check import check
+from .check import check, fits
 from .greedy import GREEDY_METHODS, greedy
 from .milp import evaluate, solve_milp
 from .model import Candidate, Demand, Plan, Resources, SolverSummary, by_time
@@ -58,8 +58,6 @@ def _solve_rolling(
 
 def _conflict_reason(c: Candidate, chosen: Sequence[Candidate], resources: Resources) -> str | None:
     """The first chosen link that leaves no room for ``c`` on a shared resource, if any."""
-    from .check import fits
-
     for kind in ("station", "satellite"):
         name = c.station if kind == "station" else c.satellite
         units, gap = resources.station(name) if kind == "station" else resources.satellite(name)
