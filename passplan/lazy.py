@@ -15,7 +15,7 @@ def lazy_names(
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """``(__getattr__, __dir__)`` for ``package``: ``table`` maps each name to the submodule
     (relative, e.g. ``"budget"``) that defines it; a loaded name is cached in ``namespace`` so
-    later look-ups skip the hook."""
+    later look-ups skip the hook. ``dir()`` lists the package's ``__all__``."""
 
     def __getattr__(name: str) -> Any:
         module = table.get(name)
@@ -26,6 +26,7 @@ def lazy_names(
         return value
 
     def __dir__() -> list[str]:
-        return sorted(set(namespace) | set(table))
+        # the package's public names (its __all__, read when asked: it may be defined later)
+        return sorted(namespace.get("__all__", set(namespace) | set(table)))
 
     return __getattr__, __dir__
