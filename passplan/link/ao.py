@@ -24,6 +24,7 @@ __all__ = [
     "strehl_extended_marechal",
     "smf_peak_coupling",
     "residual_phase_variance",
+    "wavefront_strehl",
 ]
 
 #: Noll, JOSA 66, 207 (1976), table IV: residual Kolmogorov phase variance after removing the
@@ -163,3 +164,18 @@ def smf_peak_coupling(obscuration_ratio: float = 0.0) -> float:
     (2005) for the weak-residual limit).
     """
     return klein_degnan_optimum(obscuration_ratio)[1]
+
+
+def wavefront_strehl(rms_wavefront_error_m: float, wavelength_m: float) -> float:
+    """On-axis far-field gain of a transmitter with a static rms wavefront error ``sigma`` (m).
+
+    Marechal approximation ``S = exp(-(2 pi sigma / lambda)^2)`` (Marechal 1947; Born and Wolf,
+    *Principles of Optics*, 7th ed., sec. 9.1.3; Mahajan, JOSA 72, 1258 (1982) for its accuracy:
+    within a few per cent for S >= 0.3). lambda/14 rms gives 0.82, the "diffraction-limited"
+    Marechal criterion. Zero error gives 1.
+    """
+    if not (rms_wavefront_error_m >= 0 and math.isfinite(rms_wavefront_error_m)):
+        raise InputError(
+            f"wavefront error {rms_wavefront_error_m!r} m must be a finite number >= 0 (rms)"
+        )
+    return math.exp(-((2.0 * math.pi * rms_wavefront_error_m / wavelength_m) ** 2))

@@ -24,8 +24,13 @@ from numpy.typing import ArrayLike
 from ..errors import InputError, UnknownNameError
 from ..units import MU_EARTH_M3_S2, R_EARTH_M, loss_db
 from . import background as bg
-from .ao import residual_phase_variance, smf_peak_coupling, strehl_extended_marechal
-from .atmosphere import slant_transmittance, zenith_transmittance
+from .ao import (
+    residual_phase_variance,
+    smf_peak_coupling,
+    strehl_extended_marechal,
+    wavefront_strehl,
+)
+from .atmosphere import dispersion_offset_rad, slant_transmittance, zenith_transmittance
 from .beam import (
     beam_radius_m,
     gaussian_collection,
@@ -40,7 +45,9 @@ from .slant import slant_range_m
 from .terms import LOSS_TERMS
 from .turbulence import (
     Cn2Profile,
+    day_profile,
     fov_fraction,
+    fov_fraction_offset,
     fried_parameter_m,
     greenwood_frequency_hz,
     isoplanatic_angle_rad,
@@ -55,6 +62,8 @@ from .turbulence import (
 __all__ = ["LinkSeries", "link_budget", "slew_rate_estimate_rad_s", "LOSS_TERMS"]
 
 OMEGA_EARTH_RAD_S = 7.292115e-5  # IERS conventions
+#: The daytime turbulence profile applies while the Sun's centre is above the horizon.
+DAY_SUN_ELEVATION_DEG = 0.0
 
 @dataclass(frozen=True, slots=True, eq=False)
 class LinkSeries:
@@ -139,6 +148,21 @@ def slew_rate_estimate_rad_s(
         - OMEGA_EARTH_RAD_S * a * math.cos(math.radians(inclination_deg))
     )
     return v / np.asarray(range_m, dtype=float)
+
+
+def _turbulence(
+    lam: float, ground_aperture_m: float, site_alt: float, cn2: Cn2Profile, el: np.ndarray,
+    slew: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """r0, isoplanatic angle, Rytov variance, Greenwood and Tyler frequencies along the path."""
+    m = path_moments(site_alt, cn2)
+    return (
+        fried_parameter_m(lam, el, m.mu0),
+        isoplanatic_angle_rad(lam, el, m.mu53),
+        rytov_variance(lam, el, m.mu56),
+        greenwood_frequency_hz(lam, el, m, slew),
+        tyler_frequency_hz(lam, ground_aperture_m, el, m, slew),
+    )
 
 
 def _as_profile(profile: Profile | str) -> Profile:
@@ -237,18 +261,20 @@ def link_budget(
     ground = p.ground
     fov, filter_nm = _receiver_stops(p)
 
-    # --- turbulence along the path (ground end) ---
-    m = path_moments(site_alt, Cn2Profile(**p.turbulence))
-    r0 = fried_parameter_m(lam, el_c, m.mu0)
-    theta0 = isoplanatic_angle_rad(lam, el_c, m.mu53)
-    rytov = rytov_variance(lam, el_c, m.mu56)
+    # --- turbulence along the path (ground end): the night profile, or the day's when the Sun is up
+    night = Cn2Profile(**p.turbulence)
+    day = sun_el > DAY_SUN_ELEVATION_DEG
     slew = (
         slew_rate_estimate_rad_s(rng, p.orbit_alt_m, p.inclination_deg)
         if slew_rate_rad_s is None
         else np.broadcast_to(np.asarray(slew_rate_rad_s, dtype=float), rng.shape)
     )
-    f_g = greenwood_frequency_hz(lam, el_c, m, slew)
-    f_t = tyler_frequency_hz(lam, ground.aperture_diameter_m, el_c, m, slew)
+    r0, theta0, rytov, f_g, f_t = _turbulence(lam, ground.aperture_diameter_m, site_alt, night, el_c, slew)
+    if np.any(day):
+        day_terms = _turbulence(lam, ground.aperture_diameter_m, site_alt, day_profile(night), el_c, slew)
+        r0, theta0, rytov, f_g, f_t = (
+            np.where(day, d, n) for d, n in zip(day_terms, (r0, theta0, rytov, f_g, f_t), strict=True)
+        )
 
     # --- transmitter: divergence (quoted or diffraction-limited) and truncation ---
     a_tx = tx.radius_m
@@ -262,7 +288,7 @@ def link_budget(
     else:
         alpha = tx.truncation_ratio or klein_degnan_optimum(tx.obscuration_ratio)[0]
         theta, w0, t_trunc = truncated_beam(lam, a_tx, alpha, tx.obscuration_ratio)
-    t_tx = tx.optics_efficiency * t_trunc * np.ones_like(rng)
+    t_tx = tx.optics_efficiency * t_trunc * wavefront_strehl(tx.wavefront_error_m, lam) * np.ones_like(rng)
 
     w_vac = beam_radius_m(rng, w0, theta)
     t_geo = gaussian_collection(w_vac, rx.radius_m, rx.obscuration_ratio)
@@ -300,7 +326,11 @@ def link_budget(
                     )
                 )
             t_couple = fov_fraction(fov, spot_vac) * np.ones_like(rng)
-            t_turb = fov_fraction(fov, spot) / t_couple
+            if rx.tracking_beacon_m is not None:  # the beacon is centred, the signal sits off it
+                offset = dispersion_offset_rad(lam, rx.tracking_beacon_m, el_c, site_alt)
+                t_turb = fov_fraction_offset(fov, spot, offset) / t_couple
+            else:
+                t_turb = fov_fraction(fov, spot) / t_couple
     else:  # uplink: turbulence at the transmitter spreads and tilts the beam
         _lt, st, wander = uplink_beam(lam, theta, tx.aperture_diameter_m, r0, tx.tip_tilt_residual)
         w_st = beam_radius_m(rng, w0, st)

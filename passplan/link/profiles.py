@@ -11,16 +11,20 @@ Layout (sections and keys; ``*`` required)::
     [orbit]        altitude_km*, inclination_deg
     [site]         station, alt_m, sky, visibility_km | visibility, clear_sky_probability,
                    turbidity, ground_albedo
-    [turbulence]   wind_rms_m_s, ground_cn2, ground_scale_m, ground_wind_m_s
+    [turbulence]   wind_rms_m_s, ground_cn2, ground_scale_m, ground_wind_m_s, day_ground_cn2
     [transmitter]  aperture_diameter_m*, obscuration_ratio, optics_efficiency,
                    divergence_urad + divergence_convention | truncation_ratio,
-                   pointing_jitter_urad, pointing_bias_urad, tip_tilt_residual
+                   pointing_jitter_urad, pointing_bias_urad, tip_tilt_residual,
+                   wavefront_error_nm (rms, Marechal Strehl)
     [receiver]     aperture_diameter_m*, obscuration_ratio, optics_efficiency, coupling
                    ("multimode" | "smf"), fov_urad + fov_convention, filter_nm*, correction
                    ("none" | "tip-tilt" | "ao"), tip_tilt_bandwidth_hz, ao_bandwidth_hz,
-                   actuators_across, corrected_modes
+                   actuators_across, corrected_modes, tracking_beacon_nm (the wavelength the
+                   fine tracking centres: atmospheric dispersion puts the signal off centre)
     [detector]     efficiency*, dark_cps (per detector), count, dead_time_ns, gate_ns*
-    [source]       free-form numbers for the key estimator (rep_rate_hz, intensities, ...)
+    [source]       numbers for the key estimator: rep_rate_hz, intensities, probabilities,
+                   intrinsic_qber, linewidth_nm, protocol (checked when given), and any other
+                   notes
 """
 
 from __future__ import annotations
@@ -75,6 +79,8 @@ class Terminal:
     pointing_jitter_rad: float = 0.0
     pointing_bias_rad: float = 0.0
     tip_tilt_residual: float = 1.0
+    wavefront_error_m: float = 0.0
+    tracking_beacon_m: float | None = None
     coupling: str = "multimode"
     fov_half_angle_rad: float | None = None
     filter_nm: float | None = None
@@ -167,6 +173,14 @@ def _check_terminal(t: Terminal, where: str) -> None:
         raise InputError(f"{where}: obscuration_ratio {t.obscuration_ratio} must be in [0, 1)")
     if not 0.0 < t.optics_efficiency <= 1.0:
         raise InputError(f"{where}: optics_efficiency {t.optics_efficiency} is outside (0, 1]")
+    for key in ("pointing_jitter_rad", "pointing_bias_rad", "wavefront_error_m"):
+        v = getattr(t, key)
+        if not (v >= 0 and math.isfinite(v)):
+            raise InputError(f"{where}: {key} {v} must be a finite number >= 0")
+    if t.divergence_half_angle_rad is not None and not t.divergence_half_angle_rad > 0:
+        raise InputError(
+            f"{where}: divergence_half_angle_rad {t.divergence_half_angle_rad} must be positive"
+        )
     if t.coupling not in COUPLINGS:
         raise UnknownNameError("coupling", t.coupling, COUPLINGS, where)
     if t.correction not in AO_MODES:
@@ -203,6 +217,7 @@ _SPEC: dict[str, dict[str, tuple[str, float | None, float | None, bool]]] = {
         "ground_cn2": (_NUM, 0.0, 1e-10, False),
         "ground_scale_m": (_NUM, 0.0, 10000.0, True),
         "ground_wind_m_s": (_NUM, 0.0, 100.0, False),
+        "day_ground_cn2": (_NUM, 0.0, 1e-10, False),
     },
     "terminal": {
         "aperture_diameter_m": (_NUM, 0.0, 100.0, True),
@@ -214,6 +229,8 @@ _SPEC: dict[str, dict[str, tuple[str, float | None, float | None, bool]]] = {
         "pointing_jitter_urad": (_NUM, 0.0, 1e5, False),
         "pointing_bias_urad": (_NUM, 0.0, 1e5, False),
         "tip_tilt_residual": (_NUM, 0.0, 1.0, False),
+        "wavefront_error_nm": (_NUM, 0.0, 1e4, False),
+        "tracking_beacon_nm": (_NUM, 200.0, 20000.0, True),
         "coupling": ("str", None, None, False),
         "fov_urad": (_NUM, 0.0, 1e6, True),
         "fov_convention": ("str", None, None, False),
@@ -380,6 +397,8 @@ def _terminal(data: Mapping[str, Any], section: str, where: str) -> Terminal:
             pointing_jitter_rad=g("pointing_jitter_urad", 0.0) * 1e-6,
             pointing_bias_rad=g("pointing_bias_urad", 0.0) * 1e-6,
             tip_tilt_residual=g("tip_tilt_residual", 1.0),
+            wavefront_error_m=g("wavefront_error_nm", 0.0) * 1e-9,
+            tracking_beacon_m=None if "tracking_beacon_nm" not in t else g("tracking_beacon_nm") * 1e-9,
             coupling=coupling,
             fov_half_angle_rad=fov,
             filter_nm=g("filter_nm"),
@@ -391,6 +410,65 @@ def _terminal(data: Mapping[str, Any], section: str, where: str) -> Terminal:
         )
     except InputError as err:
         raise ConfigError(f"{where}: [{section}] {err}") from None
+
+
+#: Largest mean photon number a weak-coherent-pulse source can declare: decoy BB84 signals are
+#: below about 1 (Micius 0.8); anything past 10 is a unit slip (photons per second, per slot).
+MAX_MEAN_PHOTON_NUMBER = 10.0
+
+
+def _check_source(src: Mapping[str, Any], rx: Terminal, where: str) -> None:
+    """Refuse impossible source numbers, naming the file and key (the rest of [source] is free)."""
+
+    def bad(key: str, expected: str) -> ConfigError:
+        return ConfigError(f"{where}: [source] {key} = {src[key]!r}: expected {expected}")
+
+    def number(key: str) -> float | None:
+        if key not in src:
+            return None
+        v = src[key]
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise bad(key, "a finite number")
+        return float(v)
+
+    rate = number("rep_rate_hz")
+    if rate is not None and not rate > 0:
+        raise bad("rep_rate_hz", "a positive pulse rate in Hz")
+    qber = number("intrinsic_qber")
+    if qber is not None and not 0.0 <= qber < 0.5:
+        raise bad("intrinsic_qber", "an error rate in [0, 0.5), e.g. 0.011")
+    for key in ("intensities", "probabilities"):
+        if key in src:
+            v = src[key]
+            if not isinstance(v, list) or not v or any(
+                isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x)
+                for x in v
+            ):
+                raise bad(key, "a list of finite numbers")
+    if "intensities" in src:
+        mu = [float(x) for x in src["intensities"]]
+        if any(x < 0 or x > MAX_MEAN_PHOTON_NUMBER for x in mu):
+            raise bad(
+                "intensities",
+                f"mean photon numbers per pulse in [0, {MAX_MEAN_PHOTON_NUMBER:g}] (decoy BB84 "
+                "signals are below about 1, e.g. [0.8, 0.1, 0.0])",
+            )
+    if "probabilities" in src:
+        p = [float(x) for x in src["probabilities"]]
+        if any(not 0.0 < x < 1.0 for x in p) or abs(sum(p) - 1.0) > 1e-9:
+            raise bad("probabilities", "sending probabilities in (0, 1) summing to 1")
+        if "intensities" in src and len(p) != len(src["intensities"]):
+            raise bad("probabilities", f"one probability per intensity ({len(src['intensities'])})")
+    width = number("linewidth_nm")
+    if width is not None:
+        if not width > 0:
+            raise bad("linewidth_nm", "the source's spectral width in nm, > 0")
+        if rx.filter_nm is not None and rx.filter_nm < width:
+            raise ConfigError(
+                f"{where}: [receiver] filter_nm = {rx.filter_nm:g} is narrower than the source's "
+                f"linewidth_nm = {width:g}: the filter would cut the signal itself; widen the "
+                "filter or check the linewidth"
+            )
 
 
 def profile_from_dict(
@@ -439,6 +517,7 @@ def profile_from_dict(
 
     tx = _terminal(data, "transmitter", where)
     rx = _terminal(data, "receiver", where)
+    _check_source(src, rx, where)
     det = Detector(
         efficiency=_get(det_t, "detector", "efficiency", where),
         gate_s=_get(det_t, "detector", "gate_ns", where) * 1e-9,

@@ -8,7 +8,8 @@ Heights ``h`` are metres above sea level. The path integrals run from the site a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -30,7 +31,11 @@ __all__ = [
     "tyler_frequency_hz",
     "seeing_half_angle_rad",
     "fov_fraction",
+    "fov_fraction_offset",
+    "day_profile",
     "tilt_variance_rad2",
+    "wind_integrals",
+    "wind_integrals_reference",
     "uplink_beam",
 ]
 
@@ -65,15 +70,35 @@ class Cn2Profile:
     ground_scale_m: float = 100.0
     ground_wind_m_s: float = 5.0
     jet_speed_m_s: float = 30.0
+    day_ground_cn2: float = 1.7e-13
 
 
-@dataclass(frozen=True, slots=True)
+def day_profile(profile: Cn2Profile) -> Cn2Profile:
+    """The daytime profile: the same free atmosphere with the stronger, solar-heated boundary
+    layer ``day_ground_cn2`` as the ground term.
+
+    Hufnagel-Valley with ``A = 1.7e-13`` m^-2/3, ten times the night's 1.7e-14, is the usual
+    daytime ground term (Andrews and Phillips, *Laser Beam Propagation through Random Media*, 2nd
+    ed. (2005), sec. 12.2.1); a profile may set its own ``day_ground_cn2``.
+    """
+    return replace(profile, ground_cn2=profile.day_ground_cn2)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class PathMoments:
     """Vertical moments of Cn2 above a site (plane-parallel, zenith), SI units.
 
     ``mu0 = int Cn2 dh``; ``mu56 = int Cn2 (h-h0)^(5/6) dh``; ``mu53 = int Cn2 (h-h0)^(5/3) dh``.
     ``z_m`` and ``cn2`` are the integration grid (height above the site) and Cn2 on it, and
-    ``wind_m_s`` the wind speed there, for the per-sample wind integrals.
+    ``wind_m_s`` the wind speed there (read-only arrays: the record is cached per site and
+    profile).
+
+    The wind integrals of the Greenwood and Tyler frequencies depend on the zenith angle and the
+    line-of-sight rate ``omega`` only through ``s = omega sec(zeta)`` (the slew adds the
+    transverse speed ``omega z sec(zeta)`` at height ``z``). So they are integrated once here:
+    Tyler's ``int Cn2 (v^2 + s^2 z^2) dh = mu_v2 + s^2 mu2`` exactly, and Greenwood's
+    ``int Cn2 (v^2 + s^2 z^2)^(5/6) dh`` tabulated in ``log s`` (``greenwood_log_s``,
+    ``greenwood_log_i``) between its exact limits ``mu_v53`` (s -> 0) and ``s^(5/3) mu53``.
     """
 
     site_alt_m: float
@@ -83,6 +108,17 @@ class PathMoments:
     z_m: np.ndarray
     cn2: np.ndarray
     wind_m_s: np.ndarray
+    mu_v53: float = math.nan
+    mu_v2: float = math.nan
+    mu2: float = math.nan
+    greenwood_log_s: np.ndarray | None = None
+    greenwood_log_i: np.ndarray | None = None
+
+
+#: The Greenwood wind integral's table in ``s = omega sec(zeta)`` (1/s): 50 points a decade from
+#: 1e-7 (below it the slew changes the integral by < 1e-6) to 1e8 (above it the table's last
+#: value is scaled by the exact large-``s`` law ``s^(5/3)``).
+_S_TABLE = np.geomspace(1e-7, 1e8, 751)
 
 
 def hufnagel_valley_cn2(
@@ -118,8 +154,14 @@ def bufton_wind_m_s(h_m: ArrayLike, profile: Cn2Profile = Cn2Profile()) -> np.nd
 def path_moments(site_alt_m: float = 0.0, profile: Cn2Profile = Cn2Profile()) -> PathMoments:
     """Integrate the Cn2 moments from the site altitude to 30 km (trapezoid on a log grid).
 
-    For HV5/7 at sea level ``mu0`` = 2.235e-12 m^(1/3) (../shared/reference/README.md).
+    For HV5/7 at sea level ``mu0`` = 2.235e-12 m^(1/3) (../shared/reference/README.md). Cached
+    per (site altitude, profile): a run over many passes integrates each profile once.
     """
+    return _path_moments(float(site_alt_m), profile)
+
+
+@lru_cache(maxsize=256)
+def _path_moments(site_alt_m: float, profile: Cn2Profile) -> PathMoments:
     top = TOP_ALT_M - site_alt_m
     if not top > 0:
         raise InputError(
@@ -129,14 +171,29 @@ def path_moments(site_alt_m: float = 0.0, profile: Cn2Profile = Cn2Profile()) ->
         )
     z = np.concatenate(([0.0], np.geomspace(0.01, top, _N_GRID - 1)))
     cn2 = hufnagel_valley_cn2(z + site_alt_m, site_alt_m, profile)
+    wind = bufton_wind_m_s(z + site_alt_m, profile)
+    table = _trapezoid(
+        cn2 * (wind**2 + (_S_TABLE[:, None] * z) ** 2) ** (5.0 / 6.0), z
+    )
+    for a in (z, cn2, wind, table):
+        a.setflags(write=False)
+    log_s = np.log(_S_TABLE)
+    log_s.setflags(write=False)
+    log_i = np.log(table)
+    log_i.setflags(write=False)
     return PathMoments(
-        site_alt_m=float(site_alt_m),
+        site_alt_m=site_alt_m,
         mu0=float(_trapezoid(cn2, z)),
         mu56=float(_trapezoid(cn2 * z ** (5.0 / 6.0), z)),
         mu53=float(_trapezoid(cn2 * z ** (5.0 / 3.0), z)),
         z_m=z,
         cn2=cn2,
-        wind_m_s=bufton_wind_m_s(z + site_alt_m, profile),
+        wind_m_s=wind,
+        mu_v53=float(_trapezoid(cn2 * wind ** (5.0 / 3.0), z)),
+        mu_v2=float(_trapezoid(cn2 * wind**2, z)),
+        mu2=float(_trapezoid(cn2 * z**2, z)),
+        greenwood_log_s=log_s,
+        greenwood_log_i=log_i,
     )
 
 
@@ -177,10 +234,51 @@ def _apparent_wind(
 ) -> np.ndarray:
     """Wind across the line of sight at each grid height (samples x grid): the Bufton wind and the
     slew of a line of sight turning at ``omega`` (``omega * z sec(zeta)`` at slant distance
-    ``z sec(zeta)``), added in quadrature (their directions are unrelated)."""
+    ``z sec(zeta)``), added in quadrature (their directions are unrelated). Used by the
+    height-grid reference integrals only."""
     sec = _sec_zenith(elevation_deg)[..., None]
     om = np.asarray(slew_rate_rad_s, dtype=float)[..., None]
     return np.sqrt(m.wind_m_s**2 + (om * m.z_m * sec) ** 2)
+
+
+def wind_integrals_reference(
+    m: PathMoments, elevation_deg: ArrayLike, slew_rate_rad_s: ArrayLike = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The Greenwood (``int Cn2 v^(5/3)``) and Tyler (``int Cn2 v^2``) wind integrals on the
+    height grid for every sample: the brute-force reference for :func:`wind_integrals`."""
+    el_b, om_b = np.broadcast_arrays(
+        np.asarray(elevation_deg, dtype=float), np.asarray(slew_rate_rad_s, dtype=float)
+    )
+    v = _apparent_wind(m, el_b, om_b)
+    return _trapezoid(m.cn2 * v ** (5.0 / 3.0), m.z_m), _trapezoid(m.cn2 * v**2, m.z_m)
+
+
+def wind_integrals(
+    m: PathMoments, elevation_deg: ArrayLike, slew_rate_rad_s: ArrayLike = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The Greenwood and Tyler wind integrals from the per-profile cache (no height grid).
+
+    Both depend on the geometry only through ``s = omega sec(zeta)`` (:class:`PathMoments`):
+    Tyler's is ``mu_v2 + s^2 mu2`` exactly; Greenwood's is interpolated in ``log s`` on the cached
+    table (relative error below 1e-4 against :func:`wind_integrals_reference`), ``mu_v53`` below
+    it and ``s^(5/3)`` times the last value above it. With no slew both reduce to the fixed
+    integrals, so the frequencies scale exactly as sec(zeta)^(3/5) (Greenwood) and
+    sec(zeta)^(1/2) (Tyler) in the plane-parallel atmosphere.
+    """
+    if m.greenwood_log_s is None or m.greenwood_log_i is None:  # a record built by hand
+        return wind_integrals_reference(m, elevation_deg, slew_rate_rad_s)
+    el_b, om_b = np.broadcast_arrays(
+        np.asarray(elevation_deg, dtype=float), np.asarray(slew_rate_rad_s, dtype=float)
+    )
+    s = np.abs(om_b) * _sec_zenith(el_b)
+    log_s = m.greenwood_log_s
+    with np.errstate(divide="ignore"):
+        ls = np.log(s)
+    inside = np.interp(np.clip(ls, log_s[0], log_s[-1]), log_s, m.greenwood_log_i)
+    beyond = m.greenwood_log_i[-1] + (5.0 / 3.0) * (ls - log_s[-1])
+    g = np.where(ls > log_s[-1], np.exp(beyond), np.exp(inside))
+    g = np.where(ls < log_s[0], m.mu_v53, g)
+    return g, m.mu_v2 + s**2 * m.mu2
 
 
 def greenwood_frequency_hz(
@@ -188,11 +286,13 @@ def greenwood_frequency_hz(
 ) -> np.ndarray:
     """Greenwood frequency (Greenwood, JOSA 67, 390 (1977))::
 
-    f_G = (0.102 k^2 sec(zeta) int Cn2 v^(5/3) dh)^(3/5)."""
-    el = np.asarray(elevation_deg, dtype=float)
-    el_b, om_b = np.broadcast_arrays(el, np.asarray(slew_rate_rad_s, dtype=float))
-    v = _apparent_wind(m, el_b, om_b)
-    integral = _trapezoid(m.cn2 * v ** (5.0 / 3.0), m.z_m)
+    f_G = (0.102 k^2 sec(zeta) int Cn2 v^(5/3) dh)^(3/5)
+
+    with the wind integral from the per-profile cache (:func:`wind_integrals`)."""
+    el_b, om_b = np.broadcast_arrays(
+        np.asarray(elevation_deg, dtype=float), np.asarray(slew_rate_rad_s, dtype=float)
+    )
+    integral, _ = wind_integrals(m, el_b, om_b)
     k = 2.0 * np.pi / wavelength_m
     return (0.102 * k**2 * _sec_zenith(el_b) * integral) ** 0.6
 
@@ -206,11 +306,13 @@ def tyler_frequency_hz(
 ) -> np.ndarray:
     """Tyler's G-tilt tracking frequency (Tyler, JOSA A 11, 358 (1994), eq. 44)::
 
-    f_T = 0.331 D^(-1/6) lambda^-1 (sec(zeta) int Cn2 v^2 dh)^(1/2)."""
-    el = np.asarray(elevation_deg, dtype=float)
-    el_b, om_b = np.broadcast_arrays(el, np.asarray(slew_rate_rad_s, dtype=float))
-    v = _apparent_wind(m, el_b, om_b)
-    integral = _trapezoid(m.cn2 * v**2, m.z_m)
+    f_T = 0.331 D^(-1/6) lambda^-1 (sec(zeta) int Cn2 v^2 dh)^(1/2)
+
+    with the wind integral in closed form (:func:`wind_integrals`)."""
+    el_b, om_b = np.broadcast_arrays(
+        np.asarray(elevation_deg, dtype=float), np.asarray(slew_rate_rad_s, dtype=float)
+    )
+    _, integral = wind_integrals(m, el_b, om_b)
     return 0.331 * aperture_m ** (-1.0 / 6.0) / wavelength_m * np.sqrt(_sec_zenith(el_b) * integral)
 
 
@@ -235,6 +337,26 @@ def fov_fraction(fov_half_angle_rad: ArrayLike, spot_half_angle_rad: ArrayLike) 
     half-angle ``phi``: ``1 - exp(-2 phi^2 / W^2)`` (the Gaussian encircled energy)."""
     phi2 = np.asarray(fov_half_angle_rad, dtype=float) ** 2
     return 1.0 - np.exp(-2.0 * phi2 / np.asarray(spot_half_angle_rad, dtype=float) ** 2)
+
+
+def fov_fraction_offset(
+    fov_half_angle_rad: ArrayLike, spot_half_angle_rad: ArrayLike, offset_rad: ArrayLike
+) -> np.ndarray:
+    """Fraction of a Gaussian spot (1/e^2 half-angle ``W``) whose centre sits ``d`` off the centre
+    of a circular field stop of half-angle ``phi``.
+
+    The spot is a circular normal law of per-axis deviation ``W / 2``, so the fraction is the
+    non-central chi-square (2 degrees of freedom) distribution ``F((2 phi / W)^2; 2, (2 d / W)^2)``,
+    i.e. one minus Marcum's Q_1 (Marcum, IRE Trans. Inf. Theory 6, 59 (1960)); ``d = 0`` gives
+    :func:`fov_fraction`.
+    """
+    from scipy.special import chndtr  # here, so that importing turbulence costs no scipy
+
+    w = np.asarray(spot_half_angle_rad, dtype=float)
+    x = (2.0 * np.asarray(fov_half_angle_rad, dtype=float) / w) ** 2
+    nc = (2.0 * np.asarray(offset_rad, dtype=float) / w) ** 2
+    centred = fov_fraction(fov_half_angle_rad, spot_half_angle_rad)
+    return np.where(nc > 0, chndtr(x, 2.0, np.maximum(nc, 1e-300)), centred)
 
 
 def tilt_variance_rad2(
