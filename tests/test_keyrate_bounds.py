@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -188,7 +189,7 @@ def _block(k: int) -> Counts:
 
 
 def test_unknown_bounds_teaches() -> None:
-    with pytest.raises(InputError, match=r"finite-size bounds 'bernstein' are unknown; expected 'chernoff', 'hoeffding' or\s+'asymptotic'.*set bounds"):
+    with pytest.raises(InputError, match=r"finite-size bounds 'bernstein' are unknown; expected 'chernoff', 'chernoff-tight', 'hoeffding' or\s+'asymptotic'.*set bounds"):
         finite_key(_block(3), [0.5, 0.1, 0.0], [0.7, 0.2, 0.1], bounds="bernstein")
 
 
@@ -196,3 +197,60 @@ def test_wrong_number_of_intensities_teaches() -> None:
     with pytest.raises(InputError, match=r"counts carry 4 intensities \(last axis\); expected 3 .* or 2 .*one column per intensity"):
         finite_key(_block(4), [0.5, 0.2, 0.1, 0.0], [0.6, 0.2, 0.1, 0.1])
     assert np.shape(finite_key(_block(3), [0.5, 0.1, 0.0], [0.7, 0.2, 0.1]).key) == ()
+
+
+# --- the tight Chernoff inversion (issue 10) ---------------------------------------------------
+
+
+def _poisson_sf_ge(k: np.ndarray, mean: float) -> np.ndarray:
+    """P(X >= k) for X ~ Poisson(mean), exact (scipy as the independent authority)."""
+    from scipy.stats import poisson
+
+    return poisson.sf(k - 1, mean)
+
+
+@pytest.mark.parametrize("eps", [1e-3, 1e-9])
+@pytest.mark.parametrize("mean", [3.0, 40.0, 500.0, 2e4])
+def test_chernoff_tight_bounds_cover_exact_poisson(mean: float, eps: float) -> None:
+    """Coverage by brute force: for a true expectation ``mean``, the observations whose tight
+    lower (upper) bound lands above (below) ``mean`` must have exact Poisson probability at
+    most ``eps`` (each tail is charged ``exp(-L)``)."""
+    from scipy.stats import poisson
+
+    from passplan.keyrate.decoy_bb84 import chernoff_tight
+
+    L = math.log(1.0 / eps)
+    k = np.arange(0, int(mean + 60 * math.sqrt(mean) + 200 + 10 * L))
+    lo = chernoff_tight(k.astype(float), L, upper=False)
+    hi = chernoff_tight(k.astype(float), L, upper=True)
+    pmf = poisson.pmf(k, mean)
+    miss_low = pmf[lo > mean].sum()  # lower bound wrongly above the truth
+    miss_high = pmf[hi < mean].sum()  # upper bound wrongly below the truth
+    assert miss_low <= eps and miss_high <= eps, (miss_low, miss_high)
+    # and it is tight: the exact tails at the bounds are not far below eps (within a factor 60)
+    x = float(round(mean))
+    assert _poisson_sf_ge(np.array([x]), float(chernoff_tight(np.array([x]), L, False)[0]))[0] > eps / 60
+
+
+def test_chernoff_tight_is_inside_the_closed_forms_by_about_L() -> None:
+    """The closed forms (SatQuMA's) are looser than the exact inversion of the same tail: each
+    lower bound by about ln(21/eps) counts or more; the upper bound never below the tight one."""
+    from passplan.keyrate.decoy_bb84 import chernoff_tight, deviation
+
+    L = math.log(21 / 1e-9)
+    x = np.array([50.0, 1e3, 1e5, 1e8])
+    tight_lo = chernoff_tight(x, L, upper=False)
+    loose_lo = deviation(x, 0.0, L, "chernoff", upper=False)
+    assert np.all(tight_lo - loose_lo > 0.9 * L)
+    assert np.all(tight_lo - loose_lo < 1.3 * L)
+    assert np.all(chernoff_tight(x, L, upper=True) <= deviation(x, 0.0, L, "chernoff", upper=True))
+    # D(x || m) = L at both roots
+    for m in (tight_lo, chernoff_tight(x, L, upper=True)):
+        assert np.allclose(m - x + x * np.log(x / m), L, rtol=1e-6, atol=1e-3)
+
+
+def test_chernoff_tight_gives_at_least_the_default_key() -> None:
+    base = finite_key(_block(3), [0.5, 0.1, 0.0], [0.7, 0.2, 0.1], bounds="chernoff")
+    tight = finite_key(_block(3), [0.5, 0.1, 0.0], [0.7, 0.2, 0.1], bounds="chernoff-tight")
+    assert float(tight.key) >= float(base.key)
+    assert float(tight.s_x1) >= float(base.s_x1)

@@ -17,7 +17,7 @@ extraneous_click_prob    5e-7                 SatQuMA shipped example (dark + st
 intrinsic_qber           5e-3                 SatQuMA shipped example (Micius measured about 1.1 %)
 eps_sec, eps_cor         1e-9, 1e-15          SatQuMA vector A
 f_ec                     1.16                 issue 4 / SatQuMA
-bounds, decoys           chernoff, 2          issue 4
+bounds, decoys           chernoff, 2          issue 4 (``chernoff-tight``: exact inversion, see decoy_bb84)
 optimise                 true                 issue 4
 error_model              resolved             see :mod:`passplan.keyrate.counts`
 ec_method                f_ec                 ``f_ec * n * h(Q)``; ``tomamichel`` for Tomamichel 2017
@@ -38,7 +38,7 @@ from ..errors import ConfigError, InputError, UnknownNameError
 
 __all__ = ["Protocol", "BOUNDS", "ERROR_MODELS", "EC_METHODS", "load_protocol", "bundled_protocols"]
 
-BOUNDS = ("chernoff", "hoeffding", "asymptotic")
+BOUNDS = ("chernoff", "chernoff-tight", "hoeffding", "asymptotic")
 ERROR_MODELS = ("resolved", "averaged")
 EC_METHODS = ("f_ec", "tomamichel")
 
