@@ -56,15 +56,17 @@ def _proto():
     return replace(load_protocol("micius"), extraneous_click_prob=0.0)
 
 
-def test_micius_pass_counts_are_of_the_published_order(micius_pass) -> None:
-    """Liao et al., Nature 549, 43 (2017) report for this 273-s pass about 1.67 Mbit of sifted
-    key and 0.30 Mbit of final key [recalled, not in the reference README: a loose check only,
-    a factor 1.5 on the sifted key and 2 on the final key]."""
+def test_micius_pass_counts_match_the_paper(micius_pass) -> None:
+    """Liao et al., Nature 549, 43 (2017), this 273-s pass: 3,551,136 detections, 1,671,072 sifted
+    bits (both bases, all intensities), QBER 1.1 %, 300,939 bits of final key. Tolerances (issue 10):
+    sifted within 10 %, QBER within 0.3 points, final key within a factor 1.6. Convention: our key
+    is distilled from the X basis alone (Lim et al. 2014, p_x = 0.5 as flown), half the sifted bits;
+    the paper's key uses both bases, so ours is expected below it (2.2e5)."""
     f = forecast_pass(micius_pass)
     sifted = f.key.n_x + f.key.n_z
-    assert 1.67e6 / 1.5 < sifted < 1.67e6 * 1.5
-    assert 0.30e6 / 2 < f.key.secret_key_bits < 0.30e6 * 2
-    assert 0.005 < f.key.qber_x < 0.03  # per-pass QBER 1.0-2.8 % (reference README section 3)
+    assert sifted == pytest.approx(1.671e6, rel=0.10)
+    assert abs(f.key.qber_x - 0.011) < 0.003
+    assert 3.01e5 / 1.6 < f.key.secret_key_bits < 3.01e5 * 1.6
 
 
 def test_more_loss_never_more_key(micius_pass) -> None:

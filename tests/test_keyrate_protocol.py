@@ -50,6 +50,10 @@ def test_toml_roundtrip(tmp_path):
     ("f_ec = 0.9\n", "f_ec"),
     ("intensities = [0.8, 0.1]\n", "intensities"),
     ("pulses_per_s = [\n", "TOML"),
+    # issue 10: an absurd signal intensity is refused by name, not left to a zero key
+    ("intensities = [80, 0.1, 0.0]\n", r"'intensities' is \[80\.0, 0\.1, 0\.0\].*at most 10"),
+    ("afterpulse_prob = 1.5\n", "afterpulse_prob"),
+    ("intrinsic_qber = 0.6\n", "intrinsic_qber"),
 ])
 def test_toml_errors_name_key_and_file(tmp_path, text, match):
     p = write(tmp_path, "bad.toml", text)

@@ -126,6 +126,33 @@ def test_unknown_profile_suggests() -> None:
             r"fov_urad is missing: a multimode receiver",
         ),
         ("[detector]", "[detectr]", r"unknown key 'detectr'.*did you mean 'detector'"),
+        # physically impossible values (issue 10): efficiencies outside (0, 1], negative
+        # apertures or jitter, a filter narrower than the source, absurd intensities
+        ("efficiency = 0.5", "efficiency = 0.0", r"\[detector\] efficiency = 0\.0: must be > 0"),
+        (
+            "divergence_urad = 10.0",
+            "divergence_urad = 10.0\noptics_efficiency = 1.2",
+            r"\[transmitter\] optics_efficiency = 1\.2: must be <= 1",
+        ),
+        (
+            "divergence_urad = 10.0",
+            "divergence_urad = 10.0\npointing_jitter_urad = -0.3",
+            r"\[transmitter\] pointing_jitter_urad = -0\.3: must be >= 0",
+        ),
+        (
+            "divergence_urad = 10.0",
+            "divergence_urad = 10.0\nwavefront_error_nm = -5.0",
+            r"\[transmitter\] wavefront_error_nm = -5\.0: must be >= 0",
+        ),
+        ("aperture_diameter_m = 0.3", "aperture_diameter_m = 0.0", r"\[transmitter\] aperture_diameter_m = 0\.0: must be > 0"),
+        ("gate_ns = 2.0\n", "gate_ns = 2.0\n[source]\nlinewidth_nm = 2.0\n",
+         r"\[receiver\] filter_nm = 1 is narrower than the source's linewidth_nm = 2"),
+        ("gate_ns = 2.0\n", "gate_ns = 2.0\n[source]\nintensities = [80, 0.1, 0.0]\n",
+         r"\[source\] intensities = \[80, 0\.1, 0\.0\]: expected mean photon numbers per pulse in \[0, 10\]"),
+        ("gate_ns = 2.0\n", "gate_ns = 2.0\n[source]\nprobabilities = [0.5, 0.6]\n",
+         r"\[source\] probabilities .*summing to 1"),
+        ("gate_ns = 2.0\n", "gate_ns = 2.0\n[source]\nrep_rate_hz = -1e8\n", r"\[source\] rep_rate_hz"),
+        ("gate_ns = 2.0\n", "gate_ns = 2.0\n[source]\nintrinsic_qber = 0.7\n", r"\[source\] intrinsic_qber"),
         (
             "altitude_km = 500.0",
             "altitude_km = 500.0\ncorrection = 'ao'",

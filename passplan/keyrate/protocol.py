@@ -38,6 +38,11 @@ from ..errors import ConfigError, InputError, UnknownNameError
 
 __all__ = ["Protocol", "BOUNDS", "ERROR_MODELS", "EC_METHODS", "load_protocol", "bundled_protocols"]
 
+#: Largest mean photon number per pulse accepted: weak-coherent decoy BB84 signals are below about
+#: 1 (Micius 0.8); a value past 10 is a unit slip (photons per second or per slot), which would
+#: otherwise surface only as a zero key ("block too small").
+MAX_MEAN_PHOTON_NUMBER = 10.0
+
 BOUNDS = ("chernoff", "chernoff-tight", "hoeffding", "asymptotic")
 ERROR_MODELS = ("resolved", "averaged")
 EC_METHODS = ("f_ec", "tomamichel")
@@ -125,6 +130,11 @@ class Protocol:
             raise bad("probabilities", list(p), f"{n} sending probabilities, one per intensity")
         if any(not math.isfinite(v) or v < 0 for v in mu):
             raise bad("intensities", list(mu), "finite mean photon numbers >= 0")
+        if any(v > MAX_MEAN_PHOTON_NUMBER for v in mu):
+            raise bad("intensities", list(mu),
+                      f"mean photon numbers per pulse of at most {MAX_MEAN_PHOTON_NUMBER:g} (weak "
+                      "coherent pulses: decoy BB84 signals are below about 1, e.g. [0.8, 0.1, 0.0]); "
+                      "a value like 80 is photons per slot or per second, not per pulse")
         if any(not math.isfinite(v) or v <= 0 or v >= 1 for v in p):
             raise bad("probabilities", list(p), "probabilities strictly between 0 and 1")
         if abs(sum(p) - 1.0) > 1e-9:
