@@ -211,7 +211,13 @@ def link_budget(
     ``site_alt_m``, ``sky`` and ``visibility_km`` default to the profile's site. Sun and Moon
     angles are degrees (separation = angle between the body and the line of sight);
     ``moon_illumination`` is the illuminated fraction. ``signal_cps`` (detected signal rate,
-    optional) only enters the dead-time saturation. Formulas and sources: the functions called,
+    optional) only enters the dead-time saturation. While the Sun is above the horizon the
+    turbulence is the profile's daytime Hufnagel-Valley profile (stronger ground layer,
+    :func:`~passplan.link.turbulence.day_profile`); a receiver with ``tracking_beacon_m`` holds the
+    signal's image off the field-stop centre by the beacon-signal atmospheric dispersion
+    (:func:`~passplan.link.atmosphere.dispersion_offset_rad`); a transmitter's
+    ``wavefront_error_m`` costs its Marechal Strehl (:func:`~passplan.link.ao.wavefront_strehl`)
+    in ``transmitter_db``. Formulas and sources: the functions called,
     in :mod:`passplan.link.beam`, ``pointing``, ``atmosphere``, ``turbulence``, ``ao``,
     ``detectors`` and ``background``.
     """
