@@ -30,6 +30,11 @@ def test_bundled_protocols_load():
         load_protocol("micus")
 
 
+def test_tight_chernoff_is_a_protocol_choice(tmp_path):
+    p = write(tmp_path, "tight.toml", 'bounds = "chernoff-tight"\n')
+    assert Protocol.from_toml(p).bounds == "chernoff-tight"
+
+
 def test_toml_roundtrip(tmp_path):
     p = write(tmp_path, "p.toml", 'pulses_per_s = 5e8\nintensities = [0.5, 0.1]\n'
               'probabilities = [0.8, 0.2]\ndecoys = 1\nbounds = "hoeffding"\noptimise = false\n')
