@@ -26,12 +26,13 @@ from __future__ import annotations
 import numbers
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
 
 if TYPE_CHECKING:
-    from astropy.table import QTable
+    from astropy.table import QTable  # type: ignore[import-untyped]
 
 __all__ = ["as_value", "passes_table", "forecasts_table", "records_table", "UNIT_SUFFIXES"]
 
@@ -50,6 +51,7 @@ UNIT_SUFFIXES: dict[str, str] = {
     "_bits": "bit",
 }
 _TIME_SUFFIX = "_utc"
+_MISSING = object()
 
 
 def as_value(value: Any, unit: str, what: str) -> float:
@@ -82,8 +84,8 @@ def _astropy() -> Any:
     """Import astropy's table, time and units (a clear InputError if astropy is missing), with
     IERS auto-download switched off."""
     try:
-        import astropy.units as u
-        from astropy.utils import iers
+        import astropy.units as u  # type: ignore[import-untyped]
+        from astropy.utils import iers  # type: ignore[import-untyped]
     except ImportError:
         raise InputError(
             "astropy is not installed; install it with: pip install 'passplan[astro]'"
@@ -103,6 +105,20 @@ def _record(item: Any) -> Mapping[str, Any]:
     return to_dict()
 
 
+def _exact_times(items: list[Any], stem: str) -> list[datetime | None] | None:
+    """The datetimes behind a ``<stem>_utc`` field, to the microsecond, when every item is an
+    object holding them (a Pass, or a forecast's ``pass_``); ``None`` for plain records, whose
+    ISO strings hold milliseconds."""
+    out = []
+    for item in items:
+        source = getattr(item, "pass_", item)
+        value = getattr(source, stem, _MISSING)
+        if isinstance(item, Mapping) or not (value is None or isinstance(value, datetime)):
+            return None
+        out.append(value)
+    return out
+
+
 def _split(name: str) -> tuple[str, str | None]:
     """The column name and unit of a record field (``max_el_deg`` -> ``("max_el", "deg")``)."""
     for suffix, unit in UNIT_SUFFIXES.items():
@@ -111,12 +127,17 @@ def _split(name: str) -> tuple[str, str | None]:
     return name, None
 
 
-def _time_column(values: list[Any]) -> Any:
-    """``*_utc`` strings (``2016-12-19T16:48:43.123Z``; ``None`` masked) as a UTC Time column."""
+def _time_column(values: list[Any], exact: list[datetime | None] | None) -> Any:
+    """``*_utc`` strings (``2016-12-19T16:48:43.123Z``), or the ``exact`` datetimes behind
+    them, as a UTC Time column (``None`` masked)."""
     import numpy as np
-    from astropy.time import Time
+    from astropy.time import Time  # type: ignore[import-untyped]
 
-    stamps = np.array(["NaT" if v is None else str(v).rstrip("Zz") for v in values], dtype="datetime64[us]")
+    if exact is not None:
+        text = ["NaT" if v is None else v.astimezone(UTC).replace(tzinfo=None).isoformat() for v in exact]
+    else:
+        text = ["NaT" if v is None else str(v).rstrip("Zz") for v in values]
+    stamps = np.array(text, dtype="datetime64[us]")
     t = Time(stamps, format="datetime64", scale="utc")
     t.format = "isot"
     t.precision = 3
@@ -139,13 +160,15 @@ def _plain_column(values: list[Any]) -> Any:
 
 def records_table(records: Iterable[Any]) -> QTable:
     """Records (dicts, or objects with ``to_dict()``) as a QTable with units; columns in the
-    records' key order (the first record's), named and typed as the module docstring says. An
-    empty input gives an empty table."""
+    records' key order (the first record's), named and typed as the module docstring says. Time
+    columns of passes and forecasts keep the microseconds of their datetimes (records' strings
+    hold milliseconds). An empty input gives an empty table."""
     import numpy as np
     from astropy.table import QTable
 
     u = _astropy()
-    rows = [_record(r) for r in records]
+    items = list(records)
+    rows = [_record(r) for r in items]
     table = QTable()
     if not rows:
         return table
@@ -153,7 +176,8 @@ def records_table(records: Iterable[Any]) -> QTable:
     for key in names:
         values = [r.get(key) for r in rows]
         if key.endswith(_TIME_SUFFIX) and len(key) > len(_TIME_SUFFIX):
-            table[key[: -len(_TIME_SUFFIX)]] = _time_column(values)
+            stem = key[: -len(_TIME_SUFFIX)]
+            table[stem] = _time_column(values, _exact_times(items, stem))
             continue
         name, unit = _split(key)
         numeric = all(v is None or (isinstance(v, numbers.Real) and not isinstance(v, bool)) for v in values)

@@ -80,7 +80,7 @@ def as_datetime(value: Any, what: str = "time") -> datetime:
 
 def _from_astropy_time(value: Any, what: str) -> datetime:
     """A scalar astropy Time as an aware UTC datetime (microseconds), IERS downloads off."""
-    from astropy.utils import iers
+    from astropy.utils import iers  # type: ignore[import-untyped]
 
     if not value.isscalar:
         raise InputError(
@@ -88,11 +88,26 @@ def _from_astropy_time(value: Any, what: str) -> datetime:
         )
     if value.masked and bool(value.mask):
         raise InputError(f"{what}: the astropy Time is masked (no value); give a time")
+    beyond = InputError(
+        f"{what} {value.isot} ({value.scale}) is beyond the Earth-orientation (IERS) table bundled "
+        "with astropy, and passplan downloads nothing; give it in the utc, tai or tt scale"
+    )
     try:
-        with iers.conf.set_temp("auto_download", False):
+        # No download; the bundled IERS-A predictions are used whatever their age (UT1 - UTC
+        # predictions drift by tens of ms over a year, far below what a pass plan resolves),
+        # but never beyond their last day, where astropy would silently hold the last value.
+        with iers.conf.set_temp("auto_download", False), iers.conf.set_temp("auto_max_age", None):
+            if value.scale == "ut1":
+                mjd = iers.earth_orientation_table.get()["MJD"].to_value("d")
+                if not mjd[0] <= value.mjd <= mjd[-1]:
+                    raise beyond
             return value.utc.to_datetime(timezone=UTC)
-    except Exception as err:  # astropy raises ValueError, IndexError (IERS range), ScaleValueError...
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+    except InputError:
+        raise
+    except IndexError:  # astropy's IERSRangeError: UT1 outside an Earth-orientation table
+        raise beyond from None
+    except Exception as err:  # ValueError (a leap second), ScaleValueError ('local' scale) ...
+        reason = " ".join(str(err).split()).split(". ")[0][:200] or type(err).__name__
         raise InputError(
             f"{what} {value.isot} ({value.scale}) cannot be turned into UTC offline: {reason}; "
             "give it in the utc, tai or tt scale"

@@ -32,7 +32,7 @@ def as_records(items: Iterable[Any]) -> list[Mapping[str, Any]]:
     ``to_dict()`` (a key forecast gives its pass record plus the key fields)."""
     items = list(items)
     if items and all(type(x) is Pass for x in items):
-        return passes_to_records(items)
+        return list(passes_to_records(items))
     out: list[Mapping[str, Any]] = []
     for x in items:
         if isinstance(x, Mapping):

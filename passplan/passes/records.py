@@ -291,7 +291,7 @@ class PassSearch(Sequence[Pass]):
         """The passes as an ``astropy.table.QTable`` with units (:func:`passplan.astro.passes_table`)."""
         from ..astro import passes_table
 
-        return passes_table(passes_to_records(self.passes))
+        return passes_table(self.passes)
 
 
 def _slug(text: str) -> str:
