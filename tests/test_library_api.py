@@ -292,3 +292,20 @@ def test_as_datetime_is_the_object_rule() -> None:
         as_datetime("2016-12-19T16:40Z", "end")
     with pytest.raises(InputError, match="no time zone"):
         find_passes([], [], datetime(2016, 12, 19), T0)
+
+
+@pytest.mark.parametrize("naive", ["2016-12-19T16:40", "2016-12-19 16:40:00"])
+def test_cli_time_options_follow_the_one_rule(naive: str) -> None:
+    """`elements show --at` and `passes --start` refuse the same naive text with the same words."""
+    from passplan.cli import app
+
+    runner = CliRunner()
+    messages = []
+    for args, option in (
+        (["elements", "show", "micius", "--at", naive], "--at"),
+        (["passes", "--station", "xinglong", "--start", naive, "--hours", "1"], "--start"),
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, result.output
+        messages.append(result.output.strip().replace(option, "OPTION"))
+    assert messages[0] == messages[1] and "no time zone" in messages[0]
