@@ -3,7 +3,12 @@
 The one import for mission-ops scripts; topic modules hold the code (``passplan.link`` for the
 optical link budget, ``passplan.keyrate`` for finite-key estimates). The public names below load
 their modules on first use (module ``__getattr__``), so ``import passplan`` costs almost
-nothing: no numpy, Skyfield, scipy or matplotlib until a name that needs them is touched.
+nothing: no numpy, Skyfield, scipy or matplotlib until a name that needs them is touched
+(astropy, optional, only for :func:`passes_table` / :func:`forecasts_table`).
+
+Writers (:func:`write_csv`, :func:`write_json`, :func:`write_ndjson`, :func:`write_ics`) write
+passes, forecasts or records atomically. Warnings reach scripts through the :mod:`warnings`
+module as :class:`PassplanWarning` subclasses.
 """
 
 from __future__ import annotations
@@ -14,8 +19,12 @@ from .errors import (
     ConfigError,
     ElementSetError,
     InputError,
+    InputWarning,
     PassplanError,
+    PassplanWarning,
+    PropagationWarning,
     StaleElementsError,
+    StaleElementsWarning,
     UnknownNameError,
 )
 from .lazy import lazy_names
@@ -49,6 +58,12 @@ _LAZY = {
     "PassForecast": "forecast",
     "forecast_pass": "forecast",
     "forecast_passes": "forecast",
+    "write_csv": "writers",
+    "write_json": "writers",
+    "write_ndjson": "writers",
+    "write_ics": "writers",
+    "passes_table": "astro",
+    "forecasts_table": "astro",
 }
 
 __all__ = [
@@ -78,12 +93,22 @@ __all__ = [
     "PassForecast",
     "forecast_pass",
     "forecast_passes",
+    "write_csv",
+    "write_json",
+    "write_ndjson",
+    "write_ics",
+    "passes_table",
+    "forecasts_table",
     "PassplanError",
     "InputError",
     "ConfigError",
     "ElementSetError",
     "StaleElementsError",
     "UnknownNameError",
+    "PassplanWarning",
+    "InputWarning",
+    "StaleElementsWarning",
+    "PropagationWarning",
 ]
 
 
@@ -91,6 +116,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the names as if imported eagerly
+    from .astro import forecasts_table, passes_table
     from .elements import (
         Satellite,
         Selection,
@@ -113,3 +139,4 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the names as if imported eagerl
     )
     from .sky import Night, tonight
     from .stations import HorizonMask, Station, get_station, load_stations, select_stations
+    from .writers import write_csv, write_ics, write_json, write_ndjson

@@ -1,12 +1,24 @@
 """Typed errors whose messages teach: what was given, what was expected, and the fix.
 
 The library raises these; the CLI prints ``str(err)`` on one line of stderr and exits 2.
+
+Warnings (input that is legal but suspicious, element sets getting old, a satellite SGP4 cannot
+propagate) reach library users through the standard :mod:`warnings` module, as a
+:class:`PassplanWarning` subclass, attributed to the first caller outside passplan, so a script
+sees them without printing a list (and can silence or raise them with ``warnings.filterwarnings``).
+The CLI, which prints the warnings of a result itself, runs its commands inside
+:func:`reported_by_caller` so that nothing is said twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
-from collections.abc import Iterable
+import os
+import sys
+import warnings
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 
 __all__ = [
     "PassplanError",
@@ -16,6 +28,12 @@ __all__ = [
     "StaleElementsError",
     "UnknownNameError",
     "FetchError",
+    "PassplanWarning",
+    "InputWarning",
+    "StaleElementsWarning",
+    "PropagationWarning",
+    "emit_warnings",
+    "reported_by_caller",
     "suggest",
 ]
 
@@ -71,3 +89,70 @@ def suggest(name: str, choices: Iterable[str], n: int = 3) -> list[str]:
     lower = {c.lower(): c for c in choices}
     hits = difflib.get_close_matches(name.lower(), list(lower), n=n, cutoff=0.5)
     return [lower[h] for h in hits]
+
+
+# ---------------------------------------------------------------------------------------------
+# Warnings
+
+
+class PassplanWarning(UserWarning):
+    """Base class of every warning passplan issues (``warnings.filterwarnings("error",
+    category=PassplanWarning)`` turns them all into exceptions)."""
+
+
+class InputWarning(PassplanWarning):
+    """An input is legal but suspicious (the message says why and what to check)."""
+
+
+class StaleElementsWarning(PassplanWarning):
+    """An element set is old at the analysis time (its predictions degrade; fetch newer ones)."""
+
+
+class PropagationWarning(PassplanWarning):
+    """SGP4 cannot propagate a satellite (decayed, or elements far from their epoch): it has no
+    passes from the time named on."""
+
+
+#: True while the caller prints the warnings of the results itself (the CLI); see
+#: :func:`reported_by_caller`.
+_REPORTED_BY_CALLER: ContextVar[bool] = ContextVar("passplan_reported_by_caller", default=False)
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _first_outside_frame_level() -> int:
+    """The ``stacklevel`` of ``warnings.warn`` called from :func:`emit_warnings` that names the
+    first frame outside the passplan package (the user's line that called the public function)."""
+    frame = sys._getframe(2)  # the caller of emit_warnings
+    level = 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
+
+
+def emit_warnings(messages: Iterable[str], category: type[PassplanWarning] = PassplanWarning) -> None:
+    """Issue each message with :func:`warnings.warn` as ``category``, attributed to the first
+    caller outside passplan, unless the caller reports them itself (:func:`reported_by_caller`).
+
+    A result that carries a ``warnings`` list (a pass search, a satellite selection) calls this
+    with the same lines, so a library user sees them without printing the list."""
+    if _REPORTED_BY_CALLER.get():
+        return
+    messages = list(messages)
+    if not messages:
+        return
+    level = _first_outside_frame_level()
+    for message in messages:
+        warnings.warn(message, category, stacklevel=level)
+
+
+@contextlib.contextmanager
+def reported_by_caller() -> Iterator[None]:
+    """Inside this block :func:`emit_warnings` is silent: the caller (the CLI) prints the
+    ``warnings`` of the results itself, so the user does not read them twice. Thread- and
+    task-local (a :class:`contextvars.ContextVar`); nesting is fine."""
+    token = _REPORTED_BY_CALLER.set(True)
+    try:
+        yield
+    finally:
+        _REPORTED_BY_CALLER.reset(token)

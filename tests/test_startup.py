@@ -1,5 +1,7 @@
-"""Start-up: no command imports scipy or matplotlib unless it computes with them, and
-``import passplan`` loads its stages only when a name that needs them is used.
+"""Start-up: no command imports scipy or matplotlib unless it computes with them, none imports
+astropy (an optional edge, loaded only by ``passplan.astro``'s tables and a caller's own Times
+and Quantities), and ``import passplan`` loads its stages only when a name that needs them is
+used.
 
 Each check runs in a fresh interpreter and reads ``sys.modules`` after the command."""
 
@@ -12,6 +14,8 @@ import sys
 import pytest
 
 HEAVY = ("scipy", "matplotlib")
+#: never loaded by a CLI command, nor by the library unless a table is asked for
+OPTIONAL = ("astropy",)
 
 _RUN = """
 import json, sys
@@ -57,9 +61,9 @@ def _profiles_load_scipy() -> bool:
 @pytest.mark.parametrize(
     ("args", "absent"),
     [
-        (["--help"], {*HEAVY, "numpy", "skyfield", "sgp4"}),
-        (["passes", "--help"], {*HEAVY, "numpy", "skyfield", "sgp4"}),
-        (["stations", "list"], {*HEAVY, "skyfield", "sgp4"}),
+        (["--help"], {*HEAVY, *OPTIONAL, "numpy", "skyfield", "sgp4"}),
+        (["passes", "--help"], {*HEAVY, *OPTIONAL, "numpy", "skyfield", "sgp4"}),
+        (["stations", "list"], {*HEAVY, *OPTIONAL, "skyfield", "sgp4"}),
     ],
 )
 def test_help_and_stations_list_stay_light(args: list[str], absent: set[str], tmp_path) -> None:
@@ -82,20 +86,31 @@ def test_commands_without_key_load_no_scipy_or_matplotlib(args: list[str], tmp_p
                     "the demo fleet's profile check loads it, outside the CLI")
     code, mods = _loaded(args, tmp_path)
     assert code == 0
-    assert not mods & set(HEAVY), mods & set(HEAVY)
+    assert not mods & {*HEAVY, *OPTIONAL}, mods & {*HEAVY, *OPTIONAL}
 
 
 def test_key_forecast_does_load_scipy(tmp_path) -> None:
     """The check above can see scipy: a command that computes with it loads it."""
     code, mods = _loaded(["tonight", "xinglong", "--date", "2016-12-19", "--sats", "micius", "--allow-stale",
                           "--key", "--format", "json"], tmp_path)
-    assert code == 0 and "scipy" in mods and "matplotlib" not in mods
+    assert code == 0 and "scipy" in mods and "matplotlib" not in mods and "astropy" not in mods
+
+
+def test_library_loads_astropy_only_for_tables() -> None:
+    """Constraints, writers and the astro module itself import no astropy; a table does."""
+    light = _imports(
+        "import passplan, passplan.astro, passplan.writers\n"
+        "from passplan import Constraints, find_passes, write_csv\n"
+        "Constraints(min_elevation_deg=10.0, night='nautical')"
+    )
+    assert "astropy" not in light and "numpy" in light
+    assert "astropy" in _imports("import passplan; passplan.passes_table([{'max_el_deg': 1.0}])")
 
 
 def test_import_passplan_is_light_and_names_load_lazily() -> None:
-    assert not _imports("import passplan") & {"numpy", "skyfield", "sgp4", *HEAVY}
+    assert not _imports("import passplan") & {"numpy", "skyfield", "sgp4", *HEAVY, *OPTIONAL}
     after = _imports("from passplan import find_passes, forecast_pass, forecast_passes, Satellite")
-    assert {"numpy", "skyfield", "sgp4"} <= after and "matplotlib" not in after
+    assert {"numpy", "skyfield", "sgp4"} <= after and not after & {"matplotlib", *OPTIONAL}
 
 
 def test_public_names_resolve() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .engine import CONSTRAINT_STEP_S, REFINE_TOL_S, find_passes, iter_passes, sample_pass
 from .records import (
+    CONSTRAINT_ALIASES,
     CONSTRAINT_NAMES,
     Constraints,
     Pass,
@@ -25,6 +26,7 @@ __all__ = [
     "PassGeometry",
     "PassSearch",
     "CONSTRAINT_NAMES",
+    "CONSTRAINT_ALIASES",
     "CONSTRAINT_STEP_S",
     "REFINE_TOL_S",
     "find_passes",

@@ -3,14 +3,16 @@ the result of a search (passes plus the warnings met on the way)."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, InitVar, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, overload
 
 import numpy as np
 
+from ..astro import as_value
 from ..errors import InputError
 from ..stations import Station, twilight_angle_deg
 from ..times import iso_z
@@ -26,25 +28,47 @@ from .constraints import (
     SunSeparation,
 )
 
-__all__ = ["Constraints", "Pass", "PassGeometry", "PassSearch", "CONSTRAINT_NAMES", "passes_to_records", "pass_uid"]
+__all__ = ["Constraints", "CONSTRAINT_ALIASES", "Pass", "PassGeometry", "PassSearch", "CONSTRAINT_NAMES", "passes_to_records", "pass_uid"]
 
+
+
+#: Alternative spellings :class:`Constraints` accepts: alias -> field. ``night`` is the CLI's
+#: ``--night``; ``min_el_deg`` the CLI's ``--min-el`` with its unit, as in ``Pass.max_el_deg``.
+CONSTRAINT_ALIASES: dict[str, str] = {"night": "darkness", "min_el_deg": "min_elevation_deg"}
+
+#: The unit-suffixed fields of :class:`Constraints` and their unit (astropy Quantities converted).
+_CONSTRAINT_UNITS: dict[str, str] = {
+    "min_elevation_deg": "deg",
+    "min_sun_sep_deg": "deg",
+    "min_moon_sep_deg": "deg",
+    "max_range_km": "km",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Constraints:
     """What a usable pass needs. ``None`` switches a constraint off.
 
-    - ``min_elevation_deg``: elevation floor overriding each station's own (the station's
-      horizon mask still applies unless ``horizon_mask`` is False).
-    - ``darkness``: the Sun must be below a twilight angle at the station: ``"station"`` (each
-      station's own setting), ``"civil"``, ``"nautical"``, ``"astronomical"`` or degrees.
-    - ``eclipse``: True, the satellite must be in the Earth's shadow (as Micius operated);
-      False, it must be sunlit.
-    - ``min_sun_sep_deg`` / ``min_moon_sep_deg``: minimum angle at the station between the line
-      of sight and the Sun / Moon (the Moon only counts while above the horizon).
-    - ``max_range_km``: maximum slant range.
-    - ``refraction``: add standard atmospheric refraction to elevations (off by default, as in
-      Skyfield, pyorbital and gpredict).
+    - ``min_elevation_deg`` (alias ``min_el_deg``; CLI ``--min-el``): elevation floor overriding
+      each station's own (the station's horizon mask still applies unless ``horizon_mask`` is
+      False).
+    - ``darkness`` (alias ``night``; CLI ``--night``): the Sun must be below a twilight angle at
+      the station: ``"station"`` (each station's own setting), ``"civil"``, ``"nautical"``,
+      ``"astronomical"`` or degrees.
+    - ``eclipse`` (CLI ``--eclipse``/``--no-eclipse``): True, the satellite must be in the
+      Earth's shadow (as Micius operated); False, it must be sunlit.
+    - ``min_sun_sep_deg`` / ``min_moon_sep_deg`` (CLI ``--min-sun-sep``/``--min-moon-sep``):
+      minimum angle at the station between the line of sight and the Sun / Moon (the Moon only
+      counts while above the horizon).
+    - ``max_range_km`` (CLI ``--max-range-km``): maximum slant range.
+    - ``refraction`` (CLI ``--refraction``): add standard atmospheric refraction to elevations
+      (off by default, as in Skyfield, pyorbital and gpredict).
+
+    The unit-suffixed values (and a darkness in degrees) may be astropy Quantities
+    (``min_elevation_deg=30 * u.deg``, ``max_range_km=1200 * u.km``): they are converted and
+    stored as plain floats; a wrong dimension is an :class:`~passplan.errors.InputError`. An
+    alias and its field given together must agree (``Constraints(night="nautical") ==
+    Constraints(darkness="nautical")``).
     """
 
     min_elevation_deg: float | None = None
@@ -55,8 +79,27 @@ class Constraints:
     min_moon_sep_deg: float | None = None
     max_range_km: float | None = None
     refraction: bool = False
+    _: KW_ONLY
+    night: InitVar[str | float | None] = None
+    min_el_deg: InitVar[float | None] = None
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, night: str | float | None, min_el_deg: float | None) -> None:
+        for alias, value in (("night", night), ("min_el_deg", min_el_deg)):
+            _take_alias(self, alias, value)
+        for name, unit in _CONSTRAINT_UNITS.items():
+            value = getattr(self, name)
+            if value is not None:
+                v = as_value(value, unit, name)
+                if math.isnan(v):
+                    raise InputError(f"{name} is NaN; give a number in {unit} or None to switch it off")
+                object.__setattr__(self, name, v)
+        if self.darkness is not None and not isinstance(self.darkness, str):
+            object.__setattr__(self, "darkness", as_value(self.darkness, "deg", "darkness"))
+        for name in ("horizon_mask", "refraction"):
+            if not isinstance(getattr(self, name), bool | np.bool_):
+                raise InputError(f"{name} {getattr(self, name)!r} must be True or False")
+        if self.eclipse is not None and not isinstance(self.eclipse, bool | np.bool_):
+            raise InputError(f"eclipse {self.eclipse!r} must be True (in shadow), False (sunlit) or None (either)")
         if self.min_elevation_deg is not None and not -5.0 <= self.min_elevation_deg < 90.0:
             raise InputError(f"minimum elevation {self.min_elevation_deg} deg is outside [-5, 90)")
         for name in ("min_sun_sep_deg", "min_moon_sep_deg"):
@@ -110,6 +153,19 @@ class Constraints:
         if self.max_range_km is not None:
             out.append(MaxRange(float(self.max_range_km)))
         return horizon, out
+
+
+def _take_alias(c: Constraints, alias: str, value: Any) -> None:
+    """Store an alias's value in its field of ``c``; refuse an alias and a field that disagree."""
+    if value is None:
+        return
+    name = CONSTRAINT_ALIASES[alias]
+    current = getattr(c, name)
+    if current is not None and current != value:
+        raise InputError(
+            f"Constraints got {name}={current!r} and its alias {alias}={value!r}; give one of them"
+        )
+    object.__setattr__(c, name, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +286,12 @@ class PassSearch(Sequence[Pass]):
 
     def __iter__(self) -> Iterator[Pass]:
         return iter(self.passes)
+
+    def to_table(self) -> Any:
+        """The passes as an ``astropy.table.QTable`` with units (:func:`passplan.astro.passes_table`)."""
+        from ..astro import passes_table
+
+        return passes_table(self.passes)
 
 
 def _slug(text: str) -> str:
