@@ -46,7 +46,7 @@ def test_passes_csv_ndjson_and_table() -> None:
     rows = csv.stdout.strip().splitlines()
     assert rows[0].startswith("uid,satellite,norad_id,station,aos_utc")
     assert len(rows) - 1 == len(nd.stdout.strip().splitlines()) > 3
-    assert "CET" in table.stdout  # local time of the station
+    assert "aos (Europe/Vienna)" in table.stdout  # local time of the station, named in the header
 
 
 def test_all_lists_excluded_passes_with_reason() -> None:
@@ -190,7 +190,7 @@ def _engine_like_blocks(monkeypatch: pytest.MonkeyPatch, bounded: bool) -> list[
     last), sorted within the block, an empty block among them; with ``bounded``, each block says
     before which AOS every pass has been yielded. Returns a log of blocks yielded and records
     made, in the order they happen."""
-    import passplan.cli.passes as cli_passes
+    import passplan.cli.pass_run as cli_passes
     import passplan.passes as pp
 
     log: list[str] = []
@@ -253,7 +253,7 @@ def test_streamed_output_equals_whole_output(fmt: str, sats: str, bounded: bool,
 
 
 def test_search_blocks_shorten_for_big_scenes() -> None:
-    from passplan.cli.passes import _block_seconds
+    from passplan.cli.pass_run import _block_seconds
 
     assert _block_seconds(1) == _block_seconds(10_000) == 86400.0
     assert _block_seconds(50_000) == pytest.approx(17280.0)  # 1,000 satellites x 50 stations: 4.8 h
@@ -331,7 +331,7 @@ def test_every_command_writes_through_emit(args: list[str], tmp_path: Path, monk
         calls.append(str(fmt))
         return real(records, fmt, table, output)
 
-    for mod in ("stations", "link", "elements", "key", "passes"):
+    for mod in ("stations", "link", "elements", "key", "pass_run", "next_pass"):
         monkeypatch.setattr(f"passplan.cli.{mod}.emit", spy)
     r = run(*args, "--format", "json")
     assert r.exit_code == 0, r.output

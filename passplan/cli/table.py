@@ -234,9 +234,12 @@ def pass_table(
             row += ["" if age is None else f"{age:.1f}"]
         row += [_notes(p, wide)]
         rows.append(row)
+    if not marks:  # no marked time: no marker slot
+        for r in rows:
+            r[2], r[4] = r[2].rstrip(), r[4].rstrip()
     zone_label = next(iter(zones)) if not mixed else "station time"
     header = ["station", "satellite", f"aos ({zone_label})", "tca", "los", "dur_s", "max_el_deg", "az_deg"]
-    align = "llllllrr"
+    align = "lllllrrr"
     if keys is None or wide:
         header += ["min_range_km"]
         align += "r"
