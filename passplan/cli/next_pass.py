@@ -9,7 +9,6 @@ marked ``~`` in the table: cut by the search window).
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any
 
 import typer

@@ -212,7 +212,13 @@ def search_bar(enabled: bool = True) -> Iterator[Callable[[int, int, str], None]
         yield _no_tick
         return
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     with Progress(
         TextColumn("searching"), BarColumn(), TextColumn("{task.completed}/{task.total} blocks"),

@@ -28,7 +28,6 @@ from .common import (
     MaxRangeOpt,
     MinElOpt,
     MoonSepOpt,
-    OutputFormat,
     OutputOpt,
     RefrOpt,
     SatsOpt,

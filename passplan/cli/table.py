@@ -13,14 +13,16 @@ What it promises:
   the dark share of its window;
 - a start or end set by a constraint rather than the horizon is marked ``*`` (the constraint in
   ``notes``), one set by the search window ``~``;
-- units in every header; the key in the unit that keeps it under four digits; the key's
-  limiting reason as a short code, with the sentence in a footer (and in JSON);
+- units in every header; the key in the unit that keeps it under four digits; a zero key with
+  its limiting reason as a short code (``0 qber``; its own ``limit`` column under ``--wide``),
+  the sentence in a footer (and in JSON);
 - at most 120 columns with ``--key`` for the bundled station and satellite names; ``--wide``
   adds the satellite's sunlit share, range, loss, element age and the long notes.
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -220,15 +222,16 @@ def pass_table(
         if keys is not None:
             f = keys.get(id(p))
             if f is None:
-                row += ["", ""] + ([""] if wide else [])
+                row += ["", "", ""] if wide else [""]
             else:
                 code = limit_code(f.key.limiting)
                 if code:
                     codes[code] = f.key.limiting
-                row += [_key_cell(f.key.secret_key_bits, size)]
+                cell = _key_cell(f.key.secret_key_bits, size)
                 if wide:
-                    row += [f"{f.link.total_loss_db.min():.1f}"]
-                row += [code]
+                    row += [cell, f"{f.link.total_loss_db.min():.1f}", code]
+                else:  # a zero key says why, in the same cell
+                    row += [f"{cell} {code}" if code else cell]
         if wide:
             age = p.elements_age_days
             row += ["" if age is None else f"{age:.1f}"]
@@ -250,8 +253,8 @@ def pass_table(
         header += ["dark"]
         align += "r"
     if keys is not None:
-        header += [f"key_{unit}"] + (["min_loss_db"] if wide else []) + ["limit"]
-        align += "r" + ("r" if wide else "") + "l"
+        header += [f"key_{unit}"] + (["min_loss_db", "limit"] if wide else [])
+        align += "r" + ("rl" if wide else "")
     if wide:
         header += ["elements_age_days"]
         align += "r"
@@ -276,4 +279,5 @@ def _footer(marks: set[str], codes: dict[str, str], continuous: bool, grouped: b
         lines.append("stations in different zones: rows by station, each in its own time (--utc or --tz ZONE: one time line)")
     for code, sentence in codes.items():
         lines.append(f"limit {code}: {sentence}")
-    return "".join(f"\n{line}" for line in lines) + ("\n" if lines else "")
+    wrapped = [textwrap.fill(line, 118, subsequent_indent="  ") for line in lines]
+    return "".join(f"\n{line}" for line in wrapped) + ("\n" if lines else "")
