@@ -88,11 +88,11 @@ ProtocolOpt = Annotated[
 MAX_WINDOW_DAYS = 36525.0
 
 
-def _length_h(hours: float | None, days: float | None) -> float:
+def _length_h(hours: float | None, days: float | None, days_name: str = "--days") -> float:
     """The window length in hours from ``--hours`` or ``--days``, refused (one line) unless a
     positive finite number of at most :data:`MAX_WINDOW_DAYS`; checked before any datetime
     arithmetic (``timedelta(hours=inf)`` raises OverflowError)."""
-    name, value, scale = ("--hours", hours, 1.0) if hours is not None else ("--days", days, 24.0)
+    name, value, scale = ("--hours", hours, 1.0) if hours is not None else (days_name, days, 24.0)
     assert value is not None
     if not (math.isfinite(value) and value > 0):
         raise InputError(f"{name} {value:g} is not a window length; give a positive number of {name[2:]}")
@@ -103,7 +103,7 @@ def _length_h(hours: float | None, days: float | None) -> float:
 
 def _window(
     start: str | None, end: str | None, hours: float | None, days: float | None, default_h: float,
-    max_days: float | None = 31.0,
+    max_days: float | None = 31.0, days_name: str = "--days",
 ) -> tuple[datetime, datetime]:
     """The analysis window from ``--start`` and one of ``--end``, ``--hours``, ``--days``
     (default ``default_h`` hours); longer than ``max_days`` is refused (None: no limit but
@@ -111,7 +111,7 @@ def _window(
     given = [x is not None for x in (end, hours, days)]
     if sum(given) > 1:
         raise InputError("give only one of --end, --hours and --days")
-    length_h = _length_h(hours, days) if end is None and (hours is not None or days is not None) else None
+    length_h = _length_h(hours, days, days_name) if end is None and (hours is not None or days is not None) else None
     t0 = parse_time(start or "now", "--start")
     if end is not None:
         t1 = parse_time(end, "--end")
