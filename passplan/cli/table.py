@@ -264,17 +264,20 @@ def pass_table(
         header, align = header[:-1], align[:-1]
         rows = [r[:-1] for r in rows]
     text = to_table(rows, header, align=align)
-    return text + _footer(marks, codes, continuous_seen, mixed and group_mixed_zones)
+    return text + _footer(marks, codes, continuous_seen, mixed and group_mixed_zones, "dark" in header)
 
 
-def _footer(marks: set[str], codes: dict[str, str], continuous: bool, grouped: bool) -> str:
+def _footer(marks: set[str], codes: dict[str, str], continuous: bool, grouped: bool, dark: bool) -> str:
     lines = []
     if CONSTRAINT_MARK in marks:
         lines.append(f"{CONSTRAINT_MARK} start/end set by a constraint (named in notes), not by rise/set")
     if WINDOW_MARK in marks:
         lines.append(f"{WINDOW_MARK} start/end cut by the search window (the pass goes on)")
     if continuous:
-        lines.append("continuous visibility: window start/end, elevation at best, one azimuth; dark = share of the window")
+        lines.append(
+            "continuous visibility (tca -): window start/end, highest elevation, one azimuth"
+            + ("; dark = the night's share of the window" if dark else "")
+        )
     if grouped:
         lines.append("stations in different zones: rows by station, each in its own time (--utc or --tz ZONE: one time line)")
     for code, sentence in codes.items():
