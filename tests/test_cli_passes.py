@@ -547,3 +547,20 @@ def test_tonight_under_the_midnight_sun_says_there_is_no_dark_period(tmp_path: P
     assert r.exit_code == 0, r.output
     assert "no dark period" in r.stderr and "window used" in r.stderr
     assert "dark (" not in r.stderr
+
+
+def test_progress_counts_search_blocks_and_key_units() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from passplan.cli.pass_run import _ticking
+    from passplan.cli.table import key_unit, limit_code
+    from passplan.keyrate import REASONS
+
+    ticks: list[tuple[int, int]] = []
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    out = list(_ticking(iter("abc"), lambda d, n, w="": ticks.append((d, n)), t0, t0 + timedelta(days=3), 86400.0))
+    assert out == ["a", "b", "c"] and ticks == [(1, 3), (2, 3), (3, 3)]
+    assert key_unit(999.0) == ("bit", 1.0) and key_unit(226_600.0) == ("kbit", 1e3)
+    assert key_unit(270_868_600.0) == ("Mbit", 1e6)  # 270868.6 kbit: six digits, so Mbit
+    assert {limit_code(REASONS[k]) for k in REASONS if REASONS[k]} == {"clicks", "counts", "test", "qber", "finite"}
+    assert limit_code(None) == "" and limit_code("something new") == "other"
