@@ -390,6 +390,7 @@ def _no_search(monkeypatch: pytest.MonkeyPatch) -> None:
         (["--days", "1e9"], "too long"),
         (["--days", "inf"], "--days inf"),
         (["--days", "nan"], "positive"),
+        (["--hours", "1e-12"], "shorter than a microsecond"),
     ],
 )
 def test_names_and_numbers_checked_before_any_search(args: list[str], message: str, monkeypatch: pytest.MonkeyPatch) -> None:

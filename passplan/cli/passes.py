@@ -121,6 +121,9 @@ def _window(
         except OverflowError:
             raise InputError(f"the window from --start {iso_z(t0)} ends after the year 9999; give a shorter window") from None
     if t1 <= t0:
+        if length_h is not None:
+            name = "--hours" if hours is not None else days_name
+            raise InputError(f"{name} {hours if hours is not None else days:g} is shorter than a microsecond; give a longer window")
         raise InputError(f"--end {iso_z(t1)} is not after --start {iso_z(t0)}; give a later end")
     if max_days is not None and (t1 - t0) > timedelta(days=max_days):
         raise InputError(f"the window is longer than {max_days:g} days; split it into shorter runs")
