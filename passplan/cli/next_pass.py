@@ -124,7 +124,8 @@ def register(app: typer.Typer) -> None:
         verbose: VerboseOpt = False,
     ) -> None:
         """The next usable pass of SATELLITE over one station (one table row, or one JSON object),
-        searching forward a day at a time up to --within-days; exit code 1 if there is none."""
+        searching forward in growing windows (a day, a week, 31 days) up to --within-days; exit
+        code 1 if there is none. A pass under way at the start counts (marked ~ in the table)."""
         check_key_options(key, profile, protocol, None)
         if utc and tz is not None:
             raise InputError("give only one of --utc and --tz")
