@@ -45,7 +45,7 @@ CONSTRAINT_MARK = "*"
 WINDOW_MARK = "~"
 
 _DARK_SAMPLE_S = 300.0
-_MAX_DARK_SAMPLES = 20_000
+_MAX_DARK_SAMPLES = 4000  # a year at 2.2 h steps: the share to about 1%, in about 2 s
 
 
 def limit_code(sentence: str | None) -> str:
