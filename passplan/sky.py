@@ -8,8 +8,10 @@ refraction: twilight classes are defined by the geometric position of the Sun's 
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 from skyfield.api import wgs84
@@ -17,12 +19,12 @@ from skyfield.api import wgs84
 from .ephemeris import check_ephemeris_span, planets
 from .errors import InputError
 from .stations import TWILIGHT_ANGLES_DEG, Station, twilight_angle_deg
-from .times import iso_z, require_aware, timescale
+from .times import iso_z, local_str, require_aware, timescale, zone
 
-__all__ = ["Night", "sun_elevation_deg", "tonight"]
+__all__ = ["Night", "sun_elevation_deg", "tonight", "night_of"]
 
 _SEARCH_H = 36.0
-_STEP_S = 120.0
+_STEP_S = 600.0
 
 
 def sun_elevation_deg(station: Station, times: list[datetime]) -> np.ndarray:
@@ -40,8 +42,9 @@ class Night:
     """The dark interval chosen for ``tonight``.
 
     ``threshold_deg`` is the Sun elevation that bounds it; ``reached`` is False when the asked-for
-    darkness does not happen within the next 24 h (high latitude in summer), in which case the
-    interval is the darkest one the station does reach and ``note`` says so.
+    darkness does not come that night (high latitude in summer), in which case the interval is
+    the darkest one the station does reach, ``used`` names it (``civil``, ``sunset`` or
+    ``lowest Sun``) and ``note`` says so.
     """
 
     station: str
@@ -52,6 +55,7 @@ class Night:
     reached: bool
     darkest_sun_el_deg: float
     note: str = ""
+    used: str = ""
 
     def to_dict(self) -> dict[str, object]:
         """A plain record."""
@@ -64,43 +68,85 @@ class Night:
             "reached": self.reached,
             "darkest_sun_el_deg": round(self.darkest_sun_el_deg, 2),
             "note": self.note,
+            "used": self.used or self.setting,
         }
+
+    def describe(self, tz: str = "UTC") -> str:
+        """One line saying what the window is, in the zone ``tz``: the darkness asked for, or,
+        when it never comes, that there is none and which window is used instead."""
+        span = f"{local_str(self.start, tz)} to {local_str(self.end, tz)}"
+        if self.setting == "any":
+            return f"{self.station}: no darkness required; the 24 h from local noon, {span}"
+        if self.reached:
+            extra = f" ({self.note})" if self.note else ""
+            return f"{self.station}: dark ({self.setting}, Sun below {self.threshold_deg:g} deg) from {span}{extra}"
+        if self.threshold_deg is not None:
+            return (
+                f"{self.station}: no {self.setting} darkness tonight (the Sun gets no lower than "
+                f"{self.darkest_sun_el_deg:.1f} deg); window used: Sun below {self.threshold_deg:g} deg "
+                f"({self.used}), {span}"
+            )
+        return (
+            f"{self.station}: no dark period tonight, the Sun never sets (lowest "
+            f"{self.darkest_sun_el_deg:.1f} deg); window used: the 4 h around its lowest point, {span}"
+        )
 
 
 def _refine(station: Station, a: datetime, b: datetime, thr: float, dark_at_a: bool) -> datetime:
-    """Bisection (to 1 s) for the instant the Sun crosses ``thr`` between ``a`` and ``b``."""
-    while (b - a).total_seconds() > 1.0:
-        m = a + (b - a) / 2
-        dark = bool(sun_elevation_deg(station, [m])[0] < thr)
-        if dark == dark_at_a:
-            a = m
-        else:
-            b = m
+    """The first whole second after ``a`` (up to ``b``) at which the Sun has crossed ``thr``:
+    the bracket is cut into about 30 steps per vectorised evaluation until the step is 1 s."""
+    span = (b - a).total_seconds()
+    while span > 1.0:
+        step = max(1.0, float(math.ceil(span / 30.0)))
+        times = [min(a + timedelta(seconds=step * k), b) for k in range(1, int(math.ceil(span / step)) + 1)]
+        dark = sun_elevation_deg(station, times) < thr
+        changed = np.nonzero(dark != dark_at_a)[0]
+        i = int(changed[0]) if changed.size else len(times) - 1
+        a, b = (times[i - 1] if i > 0 else a), times[i]
+        span = (b - a).total_seconds()
     return b
 
 
 def tonight(station: Station, at: datetime, setting: str | float | None = None) -> Night:
-    """Tonight's dark interval at ``station``: from ``at`` if already dark, else from the next
-    dusk, to the following dawn, at the station's twilight setting (or ``setting``).
+    """The night at ``station`` that ``at`` falls in, or else the next one, at the station's
+    twilight setting (or ``setting``): the whole dark interval from dusk to dawn.
 
-    If that darkness never comes in the next 24 h, the darkest interval reached is returned:
-    the deepest of astronomical, nautical, civil twilight or sunset that is reached, or, under
-    the midnight Sun, four hours centred on the Sun's lowest point. ``setting="any"`` returns
-    the next 24 hours.
+    The window depends on the station's local date only (:func:`night_of`), never on the
+    instant within it: two calls during the same night, or during the same afternoon, give the
+    same window to the microsecond.
     """
     at = require_aware(at, "time")
-    check_ephemeris_span(at, at + timedelta(hours=_SEARCH_H))
+    day = at.astimezone(zone(station.timezone)).date()
+    before = night_of(station, day - timedelta(days=1), setting)
+    if at < before.end:
+        return before
+    return night_of(station, day, setting)
+
+
+@functools.lru_cache(maxsize=64)
+def night_of(station: Station, day: date, setting: str | float | None = None) -> Night:
+    """The night starting on the evening of the local date ``day`` at ``station``: from dusk to
+    dawn at the twilight setting (the station's, or ``setting``), searched on a 10-min grid from
+    local noon and refined to 1 s (so it depends on the date and station only).
+
+    If that darkness never comes, the darkest interval reached is returned: the deepest of
+    astronomical, nautical, civil twilight or sunset that is reached, or, under the midnight
+    Sun, four hours centred on the Sun's lowest point. ``setting="any"`` returns the 24 h from
+    local noon; in polar night (the Sun below the threshold all day) also the 24 h from noon.
+    """
+    noon = datetime.combine(day, time(12, 0), tzinfo=zone(station.timezone)).astimezone(UTC)
+    check_ephemeris_span(noon, noon + timedelta(hours=_SEARCH_H))
     if setting is None:
         setting = station.twilight
     thr = twilight_angle_deg(setting)
     name = setting if isinstance(setting, str) else f"{float(setting):g} deg"
     n = int(_SEARCH_H * 3600 / _STEP_S) + 1
-    times = [at + timedelta(seconds=i * _STEP_S) for i in range(n)]
+    times = [noon + timedelta(seconds=i * _STEP_S) for i in range(n)]
     sun = sun_elevation_deg(station, times)
-    day = sun[: int(24 * 3600 / _STEP_S) + 1]
-    darkest = float(day.min())
+    whole_day = int(24 * 3600 / _STEP_S) + 1
+    darkest = float(sun[:whole_day].min())
     if thr is None:
-        return Night(station.id, at, at + timedelta(hours=24), "any", None, True, darkest)
+        return Night(station.id, noon, noon + timedelta(hours=24), "any", None, True, darkest, used="any")
     if darkest >= thr:
         # the asked-for darkness never comes: fall back to the darkest class reached
         classes = sorted(
@@ -108,46 +154,34 @@ def tonight(station: Station, at: datetime, setting: str | float | None = None) 
         )
         for value, label in classes:
             if darkest < value:
-                night = tonight(station, at, value)
-                return Night(
-                    station.id,
-                    night.start,
-                    night.end,
-                    str(name),
-                    value,
-                    False,
-                    darkest,
-                    f"the Sun stays above {thr:g} deg ({name}) at {station.id} in the next 24 h "
-                    f"(lowest {darkest:.1f} deg); using the darkest interval reached, Sun below "
-                    f"{value:g} deg ({label})",
+                night = night_of(station, day, value)
+                note = (
+                    f"no {name} darkness at {station.id} on the night of {day.isoformat()} (the Sun "
+                    f"gets no lower than {darkest:.1f} deg); the window used is the darkest "
+                    f"reached: Sun below {value:g} deg ({label})"
                 )
-        k = int(np.argmin(day))
-        mid = times[k]
+                return Night(station.id, night.start, night.end, str(name), value, False, darkest, note, label)
+        mid = times[int(np.argmin(sun[:whole_day]))]
+        note = (
+            f"no dark period at {station.id} on the night of {day.isoformat()}: the Sun never sets "
+            f"(lowest {darkest:.1f} deg at {iso_z(mid)}); the window used is the 4 h around its lowest point"
+        )
         return Night(
-            station.id,
-            max(at, mid - timedelta(hours=2)),
-            mid + timedelta(hours=2),
-            str(name),
-            None,
-            False,
-            darkest,
-            f"the Sun never sets at {station.id} in the next 24 h (lowest {darkest:.1f} deg at "
-            f"{iso_z(mid)}); using the 4 h around its lowest point",
+            station.id, mid - timedelta(hours=2), mid + timedelta(hours=2), str(name), None, False, darkest, note,
+            "lowest Sun",
         )
     dark = sun < thr
-    if dark[0]:
-        start = at
-        i0 = 0
-    else:
-        i0 = int(np.argmax(dark))
-        start = _refine(station, times[i0 - 1], times[i0], thr, False)
+    if dark[:whole_day].all():
+        note = f"polar night: the Sun stays below {thr:g} deg all day; the window is the 24 h from local noon"
+        return Night(station.id, noon, noon + timedelta(hours=24), str(name), thr, True, darkest, note, str(name))
+    i0 = 0 if dark[0] else int(np.argmax(dark))  # dark at local noon: a zone far from the station's longitude
+    start = noon if i0 == 0 else _refine(station, times[i0 - 1], times[i0], thr, False)
     after = np.nonzero(~dark[i0:])[0]
     if after.size == 0:
-        end = times[-1]
-        note = f"the Sun stays below {thr:g} deg for the next {_SEARCH_H:g} h (polar night)"
-        return Night(station.id, start, end, str(name), thr, True, darkest, note)
+        note = f"the Sun stays below {thr:g} deg for {_SEARCH_H:g} h from local noon (polar night)"
+        return Night(station.id, start, times[-1], str(name), thr, True, darkest, note, str(name))
     j = i0 + int(after[0])
     end = _refine(station, times[j - 1], times[j], thr, True)
     if end <= start:
-        raise InputError(f"no dark interval found at {station.id} after {iso_z(at)}")
-    return Night(station.id, start, end, str(name), thr, True, darkest)
+        raise InputError(f"no dark interval found at {station.id} on the night of {day.isoformat()}")
+    return Night(station.id, start, end, str(name), thr, True, darkest, used=str(name))

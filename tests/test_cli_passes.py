@@ -46,7 +46,7 @@ def test_passes_csv_ndjson_and_table() -> None:
     rows = csv.stdout.strip().splitlines()
     assert rows[0].startswith("uid,satellite,norad_id,station,aos_utc")
     assert len(rows) - 1 == len(nd.stdout.strip().splitlines()) > 3
-    assert "CET" in table.stdout  # local time of the station
+    assert "aos (Europe/Vienna)" in table.stdout  # local time of the station, named in the header
 
 
 def test_all_lists_excluded_passes_with_reason() -> None:
@@ -190,7 +190,7 @@ def _engine_like_blocks(monkeypatch: pytest.MonkeyPatch, bounded: bool) -> list[
     last), sorted within the block, an empty block among them; with ``bounded``, each block says
     before which AOS every pass has been yielded. Returns a log of blocks yielded and records
     made, in the order they happen."""
-    import passplan.cli.passes as cli_passes
+    import passplan.cli.pass_run as cli_passes
     import passplan.passes as pp
 
     log: list[str] = []
@@ -253,7 +253,7 @@ def test_streamed_output_equals_whole_output(fmt: str, sats: str, bounded: bool,
 
 
 def test_search_blocks_shorten_for_big_scenes() -> None:
-    from passplan.cli.passes import _block_seconds
+    from passplan.cli.pass_run import _block_seconds
 
     assert _block_seconds(1) == _block_seconds(10_000) == 86400.0
     assert _block_seconds(50_000) == pytest.approx(17280.0)  # 1,000 satellites x 50 stations: 4.8 h
@@ -331,7 +331,7 @@ def test_every_command_writes_through_emit(args: list[str], tmp_path: Path, monk
         calls.append(str(fmt))
         return real(records, fmt, table, output)
 
-    for mod in ("stations", "link", "elements", "key", "passes"):
+    for mod in ("stations", "link", "elements", "key", "pass_run", "next_pass"):
         monkeypatch.setattr(f"passplan.cli.{mod}.emit", spy)
     r = run(*args, "--format", "json")
     assert r.exit_code == 0, r.output
@@ -360,3 +360,208 @@ def test_key_records_equal_the_library_forecast_records() -> None:
     assert len(found) == 1
     assert r.stdout == to_json([f.to_dict() for f in found])
     assert {"secret_key_bits", "key_limiting", "min_loss_db"} <= set(json.loads(r.stdout)[0])
+
+
+# --- issue 12: checks before work, long windows, honest tables, filters and order ---------------
+
+def _no_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any pass search fail loudly: a check that must come first cannot reach it."""
+    import passplan.passes as pp
+
+    def boom(*a, **k):
+        raise AssertionError("the pass search ran")
+
+    monkeypatch.setattr(pp, "iter_passes", boom)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--key", "--protocol", "nosuch"], "protocol"),
+        (["--key", "--profile", "nosuch"], "profile"),
+        (["--protocol", "micius"], "go with --key"),
+        (["--sort", "key"], "--sort key needs --key"),
+        (["--tz", "Mars/Olympus"], "time zone"),
+        (["--utc", "--tz", "UTC"], "only one of --utc and --tz"),
+        (["--min-duration", "-5"], "--min-duration"),
+        (["--min-max-el", "95"], "--min-max-el"),
+        (["--hours", "1e9"], "too long"),
+        (["--hours", "inf"], "--hours inf"),
+        (["--days", "1e9"], "too long"),
+        (["--days", "inf"], "--days inf"),
+        (["--days", "nan"], "positive"),
+        (["--hours", "1e-12"], "shorter than a microsecond"),
+    ],
+)
+def test_names_and_numbers_checked_before_any_search(args: list[str], message: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_search(monkeypatch)
+    # micius is stale in 2026: its summary line would come before a late check
+    r = run("passes", "--sats", "demo,micius", "--station", "xinglong", "--start", "2026-11-23T00:00Z", *args)
+    assert r.exit_code == 2, r.output
+    assert message in r.stderr and "Traceback" not in r.output
+    assert len(r.stderr.strip().splitlines()) == 1 and r.stdout == ""
+
+
+def test_tonight_checks_profile_and_receivers_before_the_night(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_search(monkeypatch)
+    r = run("tonight", "xinglong", "--date", "2026-11-23", "--key", "--protocol", "nosuch")
+    assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1 and "dark" not in r.stderr
+    st = tmp_path / "st.toml"
+    st.write_text("[stations.lab]\nlat_deg = 40\nlon_deg = 117\nalt_m = 900\n")  # no receiver
+    r = run("passes", "--stations", str(st), "--station", "lab", "--sats", "demo", "--key")
+    assert r.exit_code == 2 and "'lab'" in r.stderr and "names no receiver profile" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_window_over_31_days_is_accepted_and_streamed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """40 days of one satellite over one station: records are written while the engine's
+    blocks still come (the real engine, a day per block)."""
+    import passplan.passes as pp
+
+    log: list[str] = []
+    real_iter, real_records = pp.iter_passes, pp.passes_to_records
+
+    def spy_iter(*a, **k):
+        for block in real_iter(*a, **k):
+            log.append("block")
+            yield block
+
+    def spy_records(passes):
+        log.append("records")
+        return real_records(passes)
+
+    monkeypatch.setattr(pp, "iter_passes", spy_iter)
+    monkeypatch.setattr(pp, "passes_to_records", spy_records)
+    r = run("passes", "--sats", "DEMO-SSO-1", "--station", "graz", "--start", "2026-11-23T00:00Z", "--days", "40",
+            "--min-max-el", "30", "--format", "ndjson")
+    assert r.exit_code == 0, r.output
+    recs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert recs[-1]["aos_utc"] > "2026-12-30" and all(x["max_el_deg"] >= 30 for x in recs)
+    assert log.count("block") == 40
+    assert log.index("records") < len(log) - log[::-1].index("block") - 1  # first write before the last block
+
+
+def test_sort_other_than_aos_collects_and_orders_every_format() -> None:
+    base = ["passes", "--sats", "demo", "--station", "graz", "--start", "2026-11-23T00:00Z", "--hours", "24",
+            "--min-duration", "300", "--sort", "max-el"]
+    recs = json.loads(run(*base, "--format", "json").stdout)
+    els = [r["max_el_deg"] for r in recs]
+    assert els == sorted(els, reverse=True) and all(r["duration_s"] >= 300 for r in recs)
+    csv = run(*base, "--format", "csv").stdout.strip().splitlines()
+    table = run(*base).stdout
+    ics = run(*base, "--format", "ics", "--dtstamp", "2026-11-01T00:00Z").stdout
+    assert len(csv) - 1 == len(recs) == ics.count("BEGIN:VEVENT")
+    body = [line for line in table.splitlines()[2:] if line.startswith("graz")]
+    assert len(body) == len(recs)
+    shown = [float(line.split()[8 if "-" == line.split()[4] else 7]) for line in body if line.split()[4] != "-"]
+    assert shown == sorted(shown, reverse=True)
+
+
+def test_multi_station_table_in_the_zone_shown() -> None:
+    base = ["passes", "--sats", "DEMO-SSO-1,DEMO-SSO-2", "--station", "xinglong", "--station", "graz",
+            "--start", "2026-11-23T00:00Z", "--hours", "24"]
+    local = run(*base).stdout.splitlines()
+    utc = run(*base, "--utc").stdout.splitlines()
+    vienna = run(*base, "--tz", "Europe/Vienna").stdout.splitlines()
+    assert "aos (station time)" in local[0] and "aos (UTC)" in utc[0] and "aos (Europe/Vienna)" in vienna[0]
+
+    def column(lines: list[str]) -> list[tuple[str, str]]:
+        return [(line.split()[0], " ".join(line.split()[2:4])) for line in lines[2:] if line.startswith(("graz", "xinglong"))]
+
+    rows = column(local)  # grouped by station, each in its own (ordered) time
+    stations = [s for s, _ in rows]
+    assert stations == sorted(stations, key=stations.index) and set(stations) == {"xinglong", "graz"}
+    for sid in ("xinglong", "graz"):
+        times = [t for s, t in rows if s == sid]
+        assert times == sorted(times)
+    assert "CST" in local[2] and "rows by station" in "\n".join(local)
+    for lines in (utc, vienna):  # one time line, in order
+        times = [line.split()[2] + " " + line.split()[3] for line in lines[2:] if line.startswith(("graz", "xinglong"))]
+        assert times == sorted(times) and len(times) == len(rows)
+
+
+def test_continuous_window_dates_units_and_key_columns() -> None:
+    r = run("passes", "--sats", "demo", "--station", "xinglong", "--start", "2026-11-23T00:00Z", "--hours", "24", "--key")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    header = lines[0].split()
+    for col in ("max_el_deg", "az_deg", "dur_s", "key_Mbit"):
+        assert col in header
+    assert max(len(line) for line in lines) <= 120
+    geo = next(line for line in lines if line.startswith("xinglong  DEMO-GEO"))
+    cells = geo.split()
+    assert cells[4] == "-"  # no TCA
+    assert cells[5] == "11-24" and cells[6].startswith("08:00:00")  # LOS on another day carries its date
+    assert cells[9] == "199"  # one azimuth, no sweep
+    assert "continuous visibility" in r.stdout
+    codes = {line.split()[-1] for line in lines[2:] if line.startswith("xinglong") and line.split()[-1].isalpha()}
+    assert codes <= {"qber", "counts", "clicks", "test", "finite"} and codes
+    assert "limit qber: QBER too high" in r.stdout
+    wide = run("passes", "--sats", "demo", "--station", "xinglong", "--start", "2026-11-23T00:00Z", "--hours", "24",
+               "--key", "--wide", "--utc").stdout
+    for col in ("sunlit", "min_loss_db", "min_range_km", "elements_age_days", "dark", "limit"):
+        assert col in wide.splitlines()[0]
+    geo = next(line for line in wide.splitlines() if "DEMO-GEO" in line)
+    assert any(c.endswith("%") for c in geo.split())  # dark: the night's share of the window
+
+
+def test_geo_dark_share_is_the_night_inside_the_window() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from passplan import find_passes, resolve_satellites, select_stations
+    from passplan.cli.table import dark_fraction
+    from passplan.sky import tonight
+
+    st = select_stations(["xinglong"])[0]
+    t0 = datetime(2026, 11, 23, tzinfo=UTC)
+    geo = [p for p in find_passes(resolve_satellites(["DEMO-GEO-105E"], t0).satellites, [st], t0, t0 + timedelta(days=1))]
+    assert len(geo) == 1
+    night = tonight(st, t0, -12.0)  # xinglong's night of the 22nd/23rd, then the next
+    nights = [night, tonight(st, night.end + timedelta(hours=1), -12.0)]
+    inside = sum(
+        max(0.0, (min(n.end, geo[0].los) - max(n.start, geo[0].aos)).total_seconds()) for n in nights
+    ) / geo[0].duration_s
+    assert dark_fraction(geo[0], -12.0) == pytest.approx(inside, abs=0.01)
+
+
+def test_constraint_cut_is_marked_in_the_table() -> None:
+    r = run("passes", "--sats", "DEMO-MEO-1", "--station", "graz", "--start", "2026-11-23T00:00Z", "--hours", "24",
+            "--night", "nautical")
+    row = next(line for line in r.stdout.splitlines() if "end darkness" in line)
+    assert "*" in row and "start/end set by a constraint" in r.stdout
+
+
+def test_tonight_same_day_gives_the_same_window_and_keys() -> None:
+    base = ["tonight", "graz", "--sats", "DEMO-SSO-1", "--format", "json"]
+    a = run(*base, "--date", "2026-11-23T14:00:00+01:00")
+    b = run(*base, "--date", "2026-11-23T14:00:07.3+01:00")
+    c = run(*base, "--date", "2026-11-23T19:30:00+01:00")
+    assert a.exit_code == b.exit_code == c.exit_code == 0
+    assert a.stdout == b.stdout == c.stdout and json.loads(a.stdout)
+    assert a.stderr.splitlines()[0] == c.stderr.splitlines()[0]
+
+
+def test_tonight_under_the_midnight_sun_says_there_is_no_dark_period(tmp_path: Path) -> None:
+    st = tmp_path / "st.toml"
+    st.write_text('[stations.tromso]\nlat_deg = 69.65\nlon_deg = 18.96\nalt_m = 100\ntimezone = "Europe/Oslo"\n')
+    r = run("tonight", "tromso", "--stations", str(st), "--date", "2026-06-21", "--sats", "DEMO-SSO-1", "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert "no dark period" in r.stderr and "window used" in r.stderr
+    assert "dark (" not in r.stderr
+
+
+def test_progress_counts_search_blocks_and_key_units() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from passplan.cli.pass_run import _ticking
+    from passplan.cli.table import key_unit, limit_code
+    from passplan.keyrate import REASONS
+
+    ticks: list[tuple[int, int]] = []
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    out = list(_ticking(iter("abc"), lambda d, n, w="": ticks.append((d, n)), t0, t0 + timedelta(days=3), 86400.0))
+    assert out == ["a", "b", "c"] and ticks == [(1, 3), (2, 3), (3, 3)]
+    assert key_unit(999.0) == ("bit", 1.0) and key_unit(226_600.0) == ("kbit", 1e3)
+    assert key_unit(270_868_600.0) == ("Mbit", 1e6)  # 270868.6 kbit: six digits, so Mbit
+    assert {limit_code(REASONS[k]) for k in REASONS if REASONS[k]} == {"clicks", "counts", "test", "qber", "finite"}
+    assert limit_code(None) == "" and limit_code("something new") == "other"

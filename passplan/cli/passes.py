@@ -1,11 +1,17 @@
-"""``passplan passes`` and ``passplan tonight``: which passes, at which station, from which satellite."""
+"""``passplan passes``, ``passplan tonight`` (and ``passplan next``, :mod:`.next_pass`): which
+passes, at which station, from which satellite.
+
+The options are checked before any search or output: names (``--profile``, ``--protocol``, each
+station's receiver under ``--key``, ``--tz``), numbers (``--hours``, ``--days``, the filters) and
+paths (``--series-dir``, ``--plot``). The search, filters, order and output live in
+:mod:`.pass_run`, the table in :mod:`.table`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import math
+from collections.abc import Callable, Sequence
 from datetime import datetime, time, timedelta
 from enum import StrEnum
-from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -22,7 +28,6 @@ from .common import (
     MaxRangeOpt,
     MinElOpt,
     MoonSepOpt,
-    OutputFormat,
     OutputOpt,
     RefrOpt,
     SatsOpt,
@@ -32,22 +37,22 @@ from .common import (
     StationsFileOpt,
     SunSepOpt,
     VerboseOpt,
-    emit,
     handle_errors,
     info,
     plot_format,
-    progress_bar,
     report_selection,
     warn,
     write_plot,
 )
+from .pass_run import Listing, PassSort, check_series_dir, run
+from .table import pass_table
 
 if TYPE_CHECKING:
     from ..elements import Selection
     from ..passes import Constraints, Pass
     from ..stations import Station
 
-__all__ = ["register", "pass_table"]
+__all__ = ["register", "pass_table", "Listing", "PassSort"]
 
 
 class Night(StrEnum):
@@ -78,24 +83,50 @@ ProtocolOpt = Annotated[
 ]
 
 
-def _window(start: str | None, end: str | None, hours: float | None, days: float | None, default_h: float) -> tuple[datetime, datetime]:
-    t0 = parse_time(start or "now", "--start")
+#: The longest window accepted (days): a century, far past the ephemeris (to 2053), which
+#: refuses a window it cannot cover with its own message.
+MAX_WINDOW_DAYS = 36525.0
+
+
+def _length_h(hours: float | None, days: float | None, days_name: str = "--days") -> float:
+    """The window length in hours from ``--hours`` or ``--days``, refused (one line) unless a
+    positive finite number of at most :data:`MAX_WINDOW_DAYS`; checked before any datetime
+    arithmetic (``timedelta(hours=inf)`` raises OverflowError)."""
+    name, value, scale = ("--hours", hours, 1.0) if hours is not None else (days_name, days, 24.0)
+    assert value is not None
+    if not (math.isfinite(value) and value > 0):
+        raise InputError(f"{name} {value:g} is not a window length; give a positive number of {name[2:]}")
+    if value * scale > MAX_WINDOW_DAYS * 24.0:
+        raise InputError(f"{name} {value:g} is too long; give at most {MAX_WINDOW_DAYS:g} days (the ephemeris ends in 2053)")
+    return value * scale
+
+
+def _window(
+    start: str | None, end: str | None, hours: float | None, days: float | None, default_h: float,
+    max_days: float | None = 31.0, days_name: str = "--days",
+) -> tuple[datetime, datetime]:
+    """The analysis window from ``--start`` and one of ``--end``, ``--hours``, ``--days``
+    (default ``default_h`` hours); longer than ``max_days`` is refused (None: no limit but
+    :data:`MAX_WINDOW_DAYS`)."""
     given = [x is not None for x in (end, hours, days)]
     if sum(given) > 1:
         raise InputError("give only one of --end, --hours and --days")
+    length_h = _length_h(hours, days, days_name) if end is None and (hours is not None or days is not None) else None
+    t0 = parse_time(start or "now", "--start")
     if end is not None:
         t1 = parse_time(end, "--end")
-    elif hours is not None or days is not None:
-        length = hours if hours is not None else days * 24.0  # type: ignore[operator]
-        if not length > 0:
-            raise InputError(f"window length must be positive, got {length:g} h")
-        t1 = t0 + timedelta(hours=length)
     else:
-        t1 = t0 + timedelta(hours=default_h)
+        try:
+            t1 = t0 + timedelta(hours=length_h if length_h is not None else default_h)
+        except OverflowError:
+            raise InputError(f"the window from --start {iso_z(t0)} ends after the year 9999; give a shorter window") from None
     if t1 <= t0:
+        if length_h is not None:
+            name = "--hours" if hours is not None else days_name
+            raise InputError(f"{name} {hours if hours is not None else days:g} is shorter than a microsecond; give a longer window")
         raise InputError(f"--end {iso_z(t1)} is not after --start {iso_z(t0)}; give a later end")
-    if (t1 - t0) > timedelta(days=31):
-        raise InputError("the window is longer than 31 days; split it into shorter runs")
+    if max_days is not None and (t1 - t0) > timedelta(days=max_days):
+        raise InputError(f"the window is longer than {max_days:g} days; split it into shorter runs")
     return t0, t1
 
 
@@ -113,56 +144,6 @@ def _satellites(sats: list[str] | None, at: datetime, allow_stale: bool, verbose
     if not sel.satellites:
         raise InputError("no satellites to plan for; give --sats")
     return sel
-
-
-def pass_table(passes: list[Pass], keys: dict[int, Any] | None = None) -> str:
-    """A fixed-width table in each station's local time (with key columns when ``keys`` maps
-    ``id(pass)`` to its forecast)."""
-    from ..io import to_table
-
-    rows: list[list[str]] = []
-    for p in passes:
-        tz = p.station_ref.timezone if p.station_ref else "UTC"
-        flags = []
-        if p.partial:
-            flags.append("partial")
-        if p.cut_start_by and p.cut_start_by != "window":
-            flags.append(f"from {p.cut_start_by}")
-        if p.cut_end_by and p.cut_end_by != "window":
-            flags.append(f"to {p.cut_end_by}")
-        if p.excluded_by:
-            flags.append(f"EXCLUDED by {p.excluded_by}")
-        rows.append(
-            [
-                p.station,
-                p.satellite,
-                local_str(p.aos, tz),
-                local_str(p.tca, tz)[11:19],
-                local_str(p.los, tz)[11:19],
-                f"{p.duration_s:.0f}",
-                f"{p.max_el_deg:.1f}",
-                f"{p.aos_az_deg:.0f}>{p.tca_az_deg:.0f}>{p.los_az_deg:.0f}",
-                f"{p.min_range_km:.0f}",
-                f"{p.sat_sunlit_fraction:.2f}",
-                "yes" if p.station_dark else "no",
-                ", ".join(flags),
-            ]
-        )
-        if keys is not None:
-            f = keys.get(id(p))
-            rows[-1][-1:-1] = (
-                [f"{f.key.secret_key_bits / 1000:.1f}", f"{f.link.total_loss_db.min():.1f}", f.key.limiting or ""]
-                if f is not None
-                else ["", "", ""]
-            )
-    header = ["station", "satellite", "AOS (local)", "TCA", "LOS", "dur_s", "max_el", "az aos>tca>los", "min_km", "sunlit", "dark", "notes"]
-    align = "llllllrlrrll"
-    if keys is not None:
-        header[-1:-1] = ["key_kbit", "min_loss_db", "key_limit"]
-        align = "llllllrlrrlrrll"
-    if not rows:
-        return "no passes\n"
-    return to_table(rows, header, align=align)
 
 
 def _constraints(
@@ -186,165 +167,6 @@ def _constraints(
         max_range_km=max_range,
         refraction=refraction,
     )
-
-
-#: Passes turned into records and written at a time (a day of a big constellation holds 10^5).
-_RECORDS_AT_ONCE = 8192
-
-#: Satellite-station pairs a day-long search block may hold; larger scenes search shorter blocks
-#: (the engine's memory grows with pairs x block length; results do not depend on it).
-_PAIR_DAYS_PER_BLOCK = 10_000
-
-
-def _block_seconds(n_pairs: int) -> float:
-    """Search block length for ``n_pairs`` pairs: a day up to ``_PAIR_DAYS_PER_BLOCK`` pairs,
-    shorter beyond (at least an hour)."""
-    return max(3600.0, 86400.0 * min(1.0, _PAIR_DAYS_PER_BLOCK / max(n_pairs, 1)))
-
-
-_ORDER = attrgetter("aos", "station", "satellite")  # find_passes' order
-_UNKNOWN = object()
-
-
-def _in_order(blocks: Iterable[Any], warned: set[str], n_pairs: int) -> Iterator[list[Pass]]:
-    """The passes of ``iter_passes`` blocks in :func:`find_passes`' order (AOS, station,
-    satellite), released as soon as no later block can hold an earlier pass.
-
-    A block yields the passes that end in it, so a pass under way across block edges (a GEO
-    window, say) comes after passes that rose later: passes are held until an AOS bound says
-    no earlier pass can follow. Two bounds are used, the larger wins:
-
-    - the block's ``complete_before``, when the engine gives it: the AOS before which every pass
-      has been yielded (``None``: no pass under way);
-    - the passes seen so far: the windows of one satellite-station pair never overlap, so a pass
-      still to come starts after the last LOS yielded for its pair; once every one of the
-      ``n_pairs`` pairs has had a pass, the earliest of those LOS bounds every pass to come.
-
-    With neither (a pair that never sees its station), passes are held to the end: the same
-    output, with memory not bounded by a block."""
-    held: list[Pass] = []
-    last_los: dict[tuple[int, str], datetime] = {}
-    for block in blocks:
-        for note in block.warnings:
-            if note not in warned:
-                warned.add(note)
-                warn(note)
-        passes = block.passes
-        held.extend(passes)
-        for p in passes:
-            pair = (id(p.sat_ref) if p.sat_ref is not None else hash(p.satellite), p.station)
-            seen = last_los.get(pair)
-            if seen is None or p.los > seen:
-                last_los[pair] = p.los
-        if not held:
-            continue
-        engine = getattr(block, "complete_before", _UNKNOWN)
-        if engine is None:
-            ready, held = held, []
-        else:
-            bounds = [engine] if engine is not _UNKNOWN else []
-            if len(last_los) >= n_pairs:
-                bounds.append(min(last_los.values()))
-            if not bounds:
-                continue
-            bound = max(bounds)
-            ready = [p for p in held if p.aos < bound]
-            held = [p for p in held if p.aos >= bound]
-        if ready:
-            ready.sort(key=_ORDER)  # stable: equal keys keep the engine's order, as find_passes does
-            yield ready
-    if held:
-        held.sort(key=_ORDER)
-        yield held
-
-
-def _run(
-    satellites: Sequence[Any],
-    stations: Sequence[Station],
-    t0: datetime,
-    t1: datetime,
-    constraints: Constraints,
-    *,
-    include_all: bool,
-    fmt: PassFormat | OutputFormat,
-    output: Path | None,
-    key: bool = False,
-    profile: str | None = None,
-    protocol: str | None = None,
-    series_dir: Path | None = None,
-    dtstamp: datetime | None = None,
-) -> None:
-    """Search block by block (``iter_passes``) and write the passes as they are released in
-    order; with ``--key``, forecast each released batch first. The table collects every pass."""
-    from ..passes import iter_passes, passes_to_records
-
-    if series_dir is not None and not key:
-        raise InputError("--series-dir goes with --key (the series come from the key forecast)")
-    progress = info if len(satellites) * len(stations) > 200 else None
-    table = str(fmt) == "table"
-    shown: list[Pass] = []
-    forecasts: dict[int, Any] = {}
-
-    def blocks() -> Iterator[list[dict[str, Any]]]:
-        n_pairs = len(satellites) * len(stations)
-        search = iter_passes(
-            satellites, stations, t0, t1, constraints, include_excluded=include_all, progress=progress,
-            block_s=_block_seconds(n_pairs),
-        )
-        for passes in _in_order(search, set(), n_pairs):
-            found = _forecast(passes, profile, protocol, series_dir) if key else {}
-            if table:
-                shown.extend(passes)
-                forecasts.update(found)
-                continue
-            for i in range(0, len(passes), _RECORDS_AT_ONCE):  # bounded memory for records and text
-                part = passes[i : i + _RECORDS_AT_ONCE]
-                records = passes_to_records(part)
-                if found:
-                    for rec, p in zip(records, part, strict=True):
-                        f = found.get(id(p))
-                        if f is not None:
-                            rec.update(f.key_fields())
-                yield records
-
-    if str(fmt) == "ics":
-        from ..exports.ics import events_from_records, to_ics
-        from ..io import atomic_write_text
-
-        records = [r for block in blocks() for r in block if not r.get("excluded_by")]
-        text = to_ics(events_from_records(records), dtstamp=dtstamp, name="passplan passes")
-        if output is None or str(output) == "-":
-            typer.echo(text, nl=False)
-        else:
-            atomic_write_text(output, text)
-        return
-    emit(blocks(), OutputFormat(str(fmt)), lambda: pass_table(shown, forecasts if key else None), output)
-
-
-def _forecast(passes: Sequence[Pass], profile: str | None, protocol: str | None, series_dir: Path | None) -> dict[int, Any]:
-    """The key forecast of each usable pass, keyed by ``id(pass)``; the channel series written
-    to ``series_dir`` when given."""
-    from ..forecast import forecast_pass
-
-    todo = [p for p in passes if not p.excluded]
-    if not todo:
-        return {}
-    info(f"forecasting the key of {len(todo)} pass(es)")
-    found = {}
-    with progress_bar("key forecasts") as tick:
-        for k, p in enumerate(todo):
-            found[id(p)] = forecast_pass(p, profile=profile, protocol=protocol)
-            tick(k + 1, len(todo), "")
-    if series_dir is not None:
-        from ..io import atomic_write_text
-
-        if series_dir.exists() and not series_dir.is_dir():
-            raise InputError(f"--series-dir {series_dir} is a file; give a folder (it is created if new)")
-        series_dir.mkdir(parents=True, exist_ok=True)
-        for f in found.values():
-            atomic_write_text(series_dir / f.series_name(), f.series_csv())
-        info(f"wrote {len(found)} channel series to {series_dir}")
-    return found
 
 
 class PassFormat(StrEnum):
@@ -395,8 +217,102 @@ def _sky_chart(
     write_plot(path, lambda f: plot_sky(tracks, title=title, min_elevation_deg=float(floor), mask=st.horizon_mask, fmt=f))
 
 
+UtcOpt = Annotated[bool, typer.Option("--utc", help="Table times in UTC (default: each station's own zone).")]
+TzOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tz",
+        help="Table times in this IANA zone, e.g. Europe/Vienna (default: each station's own zone; with "
+        "stations in several zones the table is grouped by station).",
+    ),
+]
+WideOpt = Annotated[bool, typer.Option("--wide", help="Wider table: sunlit share, range, loss, element age, long notes.")]
+MinDurationOpt = Annotated[float | None, typer.Option("--min-duration", help="Keep windows at least this long (s).")]
+MinMaxElOpt = Annotated[float | None, typer.Option("--min-max-el", help="Keep passes whose highest elevation reaches this (deg).")]
+SortOpt = Annotated[
+    PassSort,
+    typer.Option(
+        "--sort",
+        help="Order of every format: aos (written as the search goes), max-el, duration, key (needs --key), "
+        "station, satellite (highest first for max-el, duration, key). Any order but aos collects every pass first.",
+    ),
+]
+
+
+def listing(
+    min_duration: float | None, min_max_el: float | None, sort: PassSort, utc: bool, tz: str | None, wide: bool, key: bool
+) -> Listing:
+    """The filters, order and table view, checked."""
+    if utc and tz is not None:
+        raise InputError("give only one of --utc and --tz")
+    if sort is PassSort.key and not key:
+        raise InputError("--sort key needs --key (the key comes from the forecast)")
+    return Listing(min_duration, min_max_el, sort, "UTC" if utc else tz, wide)
+
+
+def check_key_options(
+    key: bool, profile: str | None, protocol: str | None, series_dir: Path | None, plot: bool = False
+) -> None:
+    """Refuse bad ``--profile``, ``--protocol`` and ``--series-dir`` before any work."""
+    if series_dir is not None and not key:
+        raise InputError("--series-dir goes with --key (the series come from the key forecast)")
+    if (profile or protocol) and not (key or plot):
+        raise InputError("--profile and --protocol go with --key" + (" or --plot" if plot else ""))
+    if series_dir is not None:
+        check_series_dir(series_dir)
+    if profile:
+        from ..link import load_profile
+
+        load_profile(profile)
+    if protocol:
+        from ..keyrate import load_protocol
+
+        load_protocol(protocol)
+
+
+def check_receivers(key: bool, profile: str | None, stations: Sequence[Station], satellites: Sequence[Any] = ()) -> None:
+    """Under ``--key`` without ``--profile``: every station's receiver (or every satellite's
+    profile) names a profile that loads, checked before the search."""
+    if not key or profile:
+        return
+    from ..link import load_profile
+
+    sat_profiles = {getattr(s, "profile", None) for s in satellites}
+    for name in sorted(n for n in sat_profiles if n):
+        load_profile(name)
+    if satellites and None not in sat_profiles:
+        return
+    for st in stations:
+        if not st.receiver:
+            raise InputError(
+                f"station {st.id!r} names no receiver profile; give --profile (see `passplan link --list`) "
+                "or add receiver = \"...\" to its station table"
+            )
+        try:
+            load_profile(st.receiver)
+        except InputError as err:
+            raise InputError(f"station {st.id!r}: receiver {st.receiver!r}: {err}") from None
+
+
+def twilight_for(c: Constraints) -> Callable[[Pass], float]:
+    """The Sun elevation below which a pass's station counts as dark for the table's ``dark``
+    column: the ``--night`` setting, else the station's own, else nautical (-12 deg)."""
+    from ..stations import twilight_angle_deg
+
+    fixed = None if c.darkness in (None, "station") else twilight_angle_deg(c.darkness)
+
+    def angle(p: Pass) -> float:
+        if fixed is not None:
+            return float(fixed)
+        st = p.station_ref
+        return float(st.twilight_deg) if st is not None and st.twilight_deg is not None else -12.0
+
+    return angle
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``passes`` and ``tonight`` to the app."""
+    """Add ``passes``, ``tonight`` and ``next`` to the app."""
+    from . import next_pass
 
     @app.command("passes")
     @handle_errors
@@ -414,6 +330,9 @@ def register(app: typer.Typer) -> None:
         min_sun_sep: SunSepOpt = None,
         min_moon_sep: MoonSepOpt = None,
         max_range_km: MaxRangeOpt = None,
+        min_duration: MinDurationOpt = None,
+        min_max_el: MinMaxElOpt = None,
+        sort: SortOpt = PassSort.aos,
         allow_stale: StaleOpt = False,
         include_all: AllOpt = False,
         refraction: RefrOpt = False,
@@ -423,22 +342,33 @@ def register(app: typer.Typer) -> None:
         series_dir: SeriesOpt = None,
         fmt: PassFormatOpt = PassFormat.table,
         dtstamp: PassDtstampOpt = None,
+        utc: UtcOpt = False,
+        tz: TzOpt = None,
+        wide: WideOpt = False,
         output: OutputOpt = None,
         verbose: VerboseOpt = False,
     ) -> None:
-        """Passes of satellites over stations in a time window (default: the next 24 h).
+        """Passes of satellites over stations in a time window (default: the next 24 h; any
+        length: a long campaign streams with a progress bar on stderr).
 
         Only the constraints asked for apply, on top of the minimum elevation and horizon mask.
-        CSV, JSON and NDJSON are written day by day as the search goes.
+        The filters and --sort apply to every format; with --sort aos, CSV, JSON and NDJSON are
+        written block by block as the search goes. Table times are in each station's own zone
+        unless --utc or --tz.
         """
-        t0, t1 = _window(start, end, hours, days, 24.0)
-        sts = _stations(station, stations)
-        sel = _satellites(sats, t0, allow_stale, verbose)
+        check_key_options(key, profile, protocol, series_dir)
+        view = listing(min_duration, min_max_el, sort, utc, tz, wide, key)
+        stamp = parse_time(dtstamp, "--dtstamp") if dtstamp else None
+        t0, t1 = _window(start, end, hours, days, 24.0, max_days=None)
         c = _constraints(min_el, night, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction)
-        _run(
-            sel.satellites, sts, t0, t1, c, include_all=include_all, fmt=fmt, output=output,
-            dtstamp=parse_time(dtstamp, "--dtstamp") if dtstamp else None,
-            key=key, profile=profile, protocol=protocol, series_dir=series_dir,
+        sts = _stations(station, stations)
+        check_receivers(key, profile, sts)
+        sel = _satellites(sats, t0, allow_stale, verbose)
+        check_receivers(key, profile, sts, sel.satellites)
+        run(
+            sel.satellites, sts, t0, t1, c, view, include_all=include_all, fmt=fmt.value, output=output,
+            dtstamp=stamp, key=key, profile=profile, protocol=protocol, series_dir=series_dir,
+            twilight_deg=twilight_for(c),
         )
 
     @app.command("tonight")
@@ -454,6 +384,9 @@ def register(app: typer.Typer) -> None:
         min_sun_sep: SunSepOpt = None,
         min_moon_sep: MoonSepOpt = None,
         max_range_km: MaxRangeOpt = None,
+        min_duration: MinDurationOpt = None,
+        min_max_el: MinMaxElOpt = None,
+        sort: SortOpt = PassSort.aos,
         allow_stale: StaleOpt = False,
         include_all: AllOpt = False,
         refraction: RefrOpt = False,
@@ -463,40 +396,50 @@ def register(app: typer.Typer) -> None:
         series_dir: SeriesOpt = None,
         fmt: PassFormatOpt = PassFormat.table,
         dtstamp: PassDtstampOpt = None,
+        utc: UtcOpt = False,
+        tz: TzOpt = None,
+        wide: WideOpt = False,
         output: OutputOpt = None,
         plot: Annotated[Path | None, typer.Option("--plot", help="Tonight's sky chart (tracks coloured by key rate, horizon mask): .png, .svg or .pdf.")] = None,
         verbose: VerboseOpt = False,
     ) -> None:
-        """Tonight's passes at one station: from now (or --date) if dark, else from dusk, to dawn."""
+        """Tonight's passes at one station: the whole night (dusk to dawn) that now, or --date,
+        falls in, else the next one; the window depends on the local date only."""
         from ..sky import tonight as tonight_window
 
+        check_key_options(key, profile, protocol, series_dir, plot=plot is not None)
+        view = listing(min_duration, min_max_el, sort, utc, tz, wide, key)
+        stamp = parse_time(dtstamp, "--dtstamp") if dtstamp else None
+        plot_format(plot)  # refuse a bad suffix before any work
         st = _stations([station_id], stations)[0]
-        if date is None:
-            at = parse_time("now")
-        elif len(date.strip()) == 10:
-            try:
-                day = datetime.fromisoformat(date.strip()).date()
-            except ValueError:
-                raise InputError(f"--date {date!r} is not a date; use YYYY-MM-DD or an ISO time with zone") from None
-            at = datetime.combine(day, time(12, 0), tzinfo=zone(st.timezone))
-        else:
-            at = parse_time(date, "--date")
+        check_receivers(key, profile, [st])
+        at = _tonight_at(date, st)
         setting = None if night in (None, Night.station) else night.value
-        win = tonight_window(st, at, setting)
-        if win.note:
-            warn(win.note)
-        info(
-            f"{st.id}: dark ({win.setting}) from {local_str(win.start, st.timezone)} "
-            f"to {local_str(win.end, st.timezone)}"
-        )
-        sel = _satellites(sats, win.start, allow_stale, verbose)
         # the window is the dark interval itself: passes under way at dusk or dawn are partial
         c = _constraints(min_el, Night.any, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction)
-        plot_format(plot)  # refuse a bad suffix before any work
-        _run(
-            sel.satellites, [st], win.start, win.end, c, include_all=include_all, fmt=fmt, output=output,
-            dtstamp=parse_time(dtstamp, "--dtstamp") if dtstamp else None,
-            key=key, profile=profile, protocol=protocol, series_dir=series_dir,
+        win = tonight_window(st, at, setting)
+        (info if win.reached else warn)(win.describe(st.timezone))
+        sel = _satellites(sats, win.start, allow_stale, verbose)
+        check_receivers(key, profile, [st], sel.satellites)
+        run(
+            sel.satellites, [st], win.start, win.end, c, view, include_all=include_all, fmt=fmt.value, output=output,
+            dtstamp=stamp, key=key, profile=profile, protocol=protocol, series_dir=series_dir,
+            twilight_deg=lambda p: win.threshold_deg if win.threshold_deg is not None else 0.0,
         )
         if plot is not None:
             _sky_chart(plot, sel.satellites, st, win, c, profile, protocol)
+
+    next_pass.register(app)
+
+
+def _tonight_at(date: str | None, st: Station) -> datetime:
+    """The instant ``--date`` names: local noon of a bare date, an ISO time, or now."""
+    if date is None:
+        return parse_time("now")
+    if len(date.strip()) == 10:
+        try:
+            day = datetime.fromisoformat(date.strip()).date()
+        except ValueError:
+            raise InputError(f"--date {date!r} is not a date; use YYYY-MM-DD or an ISO time with zone") from None
+        return datetime.combine(day, time(12, 0), tzinfo=zone(st.timezone))
+    return parse_time(date, "--date")

@@ -1,0 +1,155 @@
+"""``passplan next SATELLITE --station ID``: when is the next usable pass?
+
+The search runs forward from ``--start`` (default now) in growing windows (a day, a week, 31
+days, then ``--within-days``) and stops at the first window holding a pass that meets the
+constraints and filters, so a pass tomorrow costs a day's search; it gives up at
+``--within-days`` (default 31) with a message and exit code 1. A pass already under way at the start counts (its start is
+marked ``~`` in the table: cut by the search window).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ..errors import InputError
+from ..times import iso_z
+from .common import (
+    EclipseOpt,
+    FormatOpt,
+    MaxRangeOpt,
+    MinElOpt,
+    MoonSepOpt,
+    OutputFormat,
+    OutputOpt,
+    RefrOpt,
+    StaleOpt,
+    StartOpt,
+    StationsFileOpt,
+    SunSepOpt,
+    VerboseOpt,
+    emit,
+    handle_errors,
+    warn,
+)
+from .pass_run import Listing, forecast_batch, released, search_bar
+from .passes import (
+    KeyOpt,
+    MinDurationOpt,
+    MinMaxElOpt,
+    NightOpt,
+    ProfileOpt,
+    ProtocolOpt,
+    TzOpt,
+    UtcOpt,
+    WideOpt,
+    _constraints,
+    _satellites,
+    _stations,
+    _window,
+    check_key_options,
+    check_receivers,
+    twilight_for,
+)
+from .table import is_continuous, pass_table
+
+if TYPE_CHECKING:
+    from ..passes import Constraints, Pass
+    from ..stations import Station
+
+__all__ = ["register", "DEFAULT_WITHIN_DAYS", "SEARCH_DAYS"]
+
+#: How far ahead ``next`` looks by default (days).
+DEFAULT_WITHIN_DAYS = 31.0
+
+#: The growing search windows (days from the start), cut at ``--within-days``.
+SEARCH_DAYS = (1.0, 7.0, 31.0)
+
+
+def _first_pass(
+    satellites: Sequence[Any], stations: Sequence[Station], t0: datetime, t1: datetime, c: Constraints, view: Listing
+) -> Pass | None:
+    """The usable pass with the earliest AOS, searched in growing windows (:data:`SEARCH_DAYS`,
+    then the whole bound): the first window holding one whose end is known (not cut by the
+    window, or a continuous window, or the bound reached) gives it."""
+    bound_days = (t1 - t0).total_seconds() / 86400.0
+    sizes = [d for d in SEARCH_DAYS if d < bound_days] + [bound_days]
+    with search_bar() as tick:
+        for k, days in enumerate(sizes):
+            end = t1 if k == len(sizes) - 1 else t0 + timedelta(days=days)
+            found = [p for batch, _ in released(satellites, stations, t0, end, c, view) for p in batch]
+            if not found:
+                tick(k + 1, len(sizes), "")
+                continue
+            first = min(found, key=lambda p: (p.aos, p.station, p.satellite))
+            if first.cut_end_by != "window" or end == t1 or is_continuous(first, (t0, end)):
+                return first
+            tick(k + 1, len(sizes), "")
+    return None
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``next`` to the app."""
+    @app.command("next")
+    @handle_errors
+    def next_cmd(
+        satellite: Annotated[str, typer.Argument(metavar="SATELLITE", help="A satellite (bundled name, element file...) as for --sats.")],
+        station: Annotated[str, typer.Option("--station", help="Station id.")],
+        stations: StationsFileOpt = None,
+        start: StartOpt = None,
+        within_days: Annotated[
+            float, typer.Option("--within-days", help="Give up after this many days from the start.")
+        ] = DEFAULT_WITHIN_DAYS,
+        min_el: MinElOpt = None,
+        night: NightOpt = None,
+        eclipse: EclipseOpt = None,
+        min_sun_sep: SunSepOpt = None,
+        min_moon_sep: MoonSepOpt = None,
+        max_range_km: MaxRangeOpt = None,
+        min_duration: MinDurationOpt = None,
+        min_max_el: MinMaxElOpt = None,
+        allow_stale: StaleOpt = False,
+        refraction: RefrOpt = False,
+        key: KeyOpt = False,
+        profile: ProfileOpt = None,
+        protocol: ProtocolOpt = None,
+        fmt: FormatOpt = OutputFormat.table,
+        utc: UtcOpt = False,
+        tz: TzOpt = None,
+        wide: WideOpt = False,
+        output: OutputOpt = None,
+        verbose: VerboseOpt = False,
+    ) -> None:
+        """The next usable pass of SATELLITE over one station (one table row, or one JSON object),
+        searching forward in growing windows (a day, a week, 31 days) up to --within-days; exit
+        code 1 if there is none. A pass under way at the start counts (marked ~ in the table)."""
+        check_key_options(key, profile, protocol, None)
+        if utc and tz is not None:
+            raise InputError("give only one of --utc and --tz")
+        view = Listing(min_duration, min_max_el, tz="UTC" if utc else tz, wide=wide)
+        t0, t1 = _window(start, None, None, within_days, 24.0, max_days=None, days_name="--within-days")
+        c = _constraints(min_el, night, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction)
+        sts = _stations([station], stations)
+        check_receivers(key, profile, sts)
+        sel = _satellites([satellite], t0, allow_stale, verbose)
+        check_receivers(key, profile, sts, sel.satellites)
+        first = _first_pass(sel.satellites, sts, t0, t1, c, view)
+        if first is None:
+            names = ", ".join(s.name for s in sel.satellites[:3]) + (" ..." if len(sel.satellites) > 3 else "")
+            warn(
+                f"no usable pass of {names} over {sts[0].id} from {iso_z(t0)} to {iso_z(t1)} "
+                f"({within_days:g} days); relax the constraints or give a larger --within-days"
+            )
+            raise typer.Exit(code=1)
+        found: dict[int, Any] = forecast_batch([first], profile, protocol, None) if key else {}
+        record = first.to_dict()
+        if found:
+            record.update(found[id(first)].key_fields())
+        emit(
+            record, fmt,
+            lambda: pass_table([first], found if key else None, tz=view.tz, wide=wide, search=(t0, t1), twilight_deg=twilight_for(c)),
+            output,
+        )
