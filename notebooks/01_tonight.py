@@ -157,7 +157,8 @@ with TemporaryDirectory() as tmp:
 print("\n".join(text.splitlines()[:18]))
 
 # %% [markdown]
-# The same from the command line:
+# The same from the command line (where `demo` also brings the demo fleet's MEO and GEO
+# satellites):
 #
 # ```
 # passplan tonight xinglong --date 2026-03-15 --sats demo,iss --plot sky.png

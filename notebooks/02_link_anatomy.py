@@ -171,12 +171,12 @@ for n in ["micius", "jinan-1", "daylight-1550"]:
 
 # %%
 base = profiles["daylight-1550"]
+f = forecast_pass(p, profile="daylight-1550")
 fig, ax = plt.subplots(figsize=(7, 3.5))
 for corr in ["none", "tip-tilt", "ao"]:
     q = dataclasses.replace(base, receiver=dataclasses.replace(base.receiver, correction=corr))
     s = link_budget(q, elevation_deg=el)
     ax.plot(el, s.turbulence_db, label=corr)
-    f = forecast_pass(p, profile="daylight-1550")
     k = day_key(f, q)
     i20, i60 = np.searchsorted(el, [20, 60])
     print(
