@@ -57,7 +57,7 @@ for n, p in profiles.items():
 # %%
 el = np.linspace(10, 90, 81)
 fig, axes = plt.subplots(1, 4, figsize=(15, 3.8), sharey=True)
-for ax, (n, p) in zip(axes, profiles.items()):
+for ax, (n, p) in zip(axes, profiles.items(), strict=True):
     s = link_budget(p, elevation_deg=el)
     bottom = np.zeros_like(el)
     for term in LOSS_TERMS:
@@ -75,7 +75,7 @@ fig.tight_layout()
 for n, p in profiles.items():
     s = link_budget(p, elevation_deg=np.array([20.0, 90.0]))
     terms = ", ".join(f"{t.removesuffix('_db')} {getattr(s, t)[0]:.1f}" for t in LOSS_TERMS)
-    print(f"{n:<14} total {s.total_loss_db[1]:.1f} dB at zenith, {s.total_loss_db[0]:.1f} dB at 20 deg ({terms})")
+    print(f"{n:<14} total {s.total_loss_db[1]:.1f} dB at zenith, {s.total_loss_db[0]:.1f} dB at 20 deg (at 20 deg: {terms})")
 
 # %% [markdown]
 # ## Micius against its published channel
@@ -94,7 +94,7 @@ rng_km = np.array(list(published))
 el_at = np.interp(rng_km, grid.range_m[::-1] / 1e3, el_grid[::-1])  # range falls as elevation rises
 s = link_budget(mic, elevation_deg=el_at, range_m=rng_km * 1e3)
 model = s.total_loss_db - s.detector_db
-for r, e, m in zip(rng_km, el_at, model):
+for r, e, m in zip(rng_km, el_at, model, strict=True):
     print(f"{r:6.0f} km (el {e:4.1f} deg): model {m:5.1f} dB, published {published[r]:5.2f} dB, difference {m - published[r]:+.1f} dB")
 
 # %% [markdown]
@@ -122,9 +122,9 @@ ax.legend(fontsize=7, ncol=2)
 fig.tight_layout()
 
 # %% [markdown]
-# The multimode 850 nm receivers of `micius` and `jinan-1` see daylight background close to their
-# signal, which wipes out the key; the single-mode 1550 nm receiver with a 0.1 nm filter and a
-# short gate keeps the background orders of magnitude below its signal. To see it in key, the
+# The multimode 850 nm receivers of `micius` and `jinan-1` see daylight background that comes
+# close to their signal; the single-mode 1550 nm receiver, with a 0.1 nm filter and a short gate,
+# keeps the background orders of magnitude below its signal. To see it in key, the
 # same pass (the highest pass of a 500 km demo satellite over Xinglong on the evening of 15 March
 # 2026) is run through
 # each profile twice: with the real night sky, and with the Sun put 40 deg up.

@@ -91,7 +91,7 @@ ax.set_xlabel("channel loss (dB)")
 ax.set_ylabel(f"secret key of a {T} s block (bits)")
 ax.legend()
 fig.tight_layout()
-for L, a, b in zip(losses[::2], k2[::2], k1[::2]):
+for L, a, b in zip(losses[::2], k2[::2], k1[::2], strict=True):
     print(f"{L:4.0f} dB: two decoys {a:10.0f} bits, one decoy {b:10.0f} bits, ratio {b / a if a else float('nan'):.2f}")
 
 # %% [markdown]
@@ -156,7 +156,7 @@ published = {"duration within 1200 km (s)": 273.0, "minimum range (km)": 645.0,
              "QBER (%), recalled": 1.1}
 computed = [p.duration_s, p.min_range_km, k.secret_key_bits / 1e3,
             k.secret_key_bits / p.duration_s / 1e3, 100 * k.qber_x]
-for (what, pub), mine in zip(published.items(), computed):
+for (what, pub), mine in zip(published.items(), computed, strict=True):
     print(f"{what:<34} published {pub:8.2f}   passplan {mine:8.2f}   ratio {mine / pub:5.2f}")
 
 # %%

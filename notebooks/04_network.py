@@ -31,7 +31,6 @@
 from datetime import UTC, datetime, timedelta
 
 import matplotlib.pyplot as plt
-import numpy as np
 from IPython.display import Image, display
 
 from passplan import Constraints, resolve_satellites, select_stations

@@ -86,7 +86,7 @@ results = {name: coverage(sats, grid, t0, 1.0, constraints=night_cells, step_s=1
 lat, lon = grid.lat_centres(), grid.lon_centres()
 coast = coastline()
 fig, axes = plt.subplots(1, 3, figsize=(16, 3.6), constrained_layout=True)
-for ax, (name, res) in zip(axes, results.items()):
+for ax, (name, res) in zip(axes, results.items(), strict=True):
     v = res.metrics["usable_min_per_day"].reshape(grid.n_lat, grid.n_lon)
     mesh = ax.pcolormesh(lon, lat, v, shading="nearest", cmap="viridis")
     for line in coast:
