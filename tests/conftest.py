@@ -10,6 +10,9 @@
 - ``@pytest.mark.slow``: tests that regenerate the stored authorities in ``tests/authorities/``
   (expensive brute-force scans). Skipped unless ``--run-slow`` is given; CI runs them once with
   ``python -m pytest -q -m slow --run-slow``.
+- ``@pytest.mark.notebooks``: tests that execute the notebooks in ``notebooks/`` (a minute or two).
+  Skipped unless ``--run-notebooks`` is given; CI runs them with
+  ``python -m pytest -q -m notebooks --run-notebooks``.
 """
 
 from __future__ import annotations
@@ -33,6 +36,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="also run tests marked slow (regenerate the stored authorities in tests/authorities/ "
         "and check the stored files are current)",
     )
+    parser.addoption(
+        "--run-notebooks",
+        action="store_true",
+        default=False,
+        help="also run tests marked notebooks (execute every notebook in notebooks/)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -41,18 +50,28 @@ def pytest_configure(config: pytest.Config) -> None:
         "slow: regenerates a stored authority in tests/authorities/ by brute force (tens of "
         "seconds); runs only with --run-slow",
     )
+    config.addinivalue_line(
+        "markers",
+        "notebooks: executes a notebook of notebooks/ with nbclient; runs only with --run-notebooks",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--run-slow"):
-        return
-    skip = pytest.mark.skip(
-        reason="slow: regenerates a stored authority by brute force; run with --run-slow "
-        "(CI: python -m pytest -q -m slow --run-slow)"
-    )
+    skips = {}
+    if not config.getoption("--run-slow"):
+        skips["slow"] = pytest.mark.skip(
+            reason="slow: regenerates a stored authority by brute force; run with --run-slow "
+            "(CI: python -m pytest -q -m slow --run-slow)"
+        )
+    if not config.getoption("--run-notebooks"):
+        skips["notebooks"] = pytest.mark.skip(
+            reason="notebooks: executes a notebook; run with --run-notebooks "
+            "(CI: python -m pytest -q -m notebooks --run-notebooks)"
+        )
     for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
+        for marker, skip in skips.items():
+            if marker in item.keywords:
+                item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)
