@@ -50,9 +50,10 @@ def round_like_python(x: np.ndarray, digits: int) -> list[float]:
     rounding error of a half-way point to the other side; those few values (and non-finite
     ones) are rounded by Python itself, so every result equals Python's."""
     x = np.asarray(x, float)
-    scaled = x * 10.0**digits
-    out = np.round(scaled) / 10.0**digits
-    frac = np.abs(scaled - np.floor(scaled) - 0.5)
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = x * 10.0**digits
+        out = np.round(scaled) / 10.0**digits
+        frac = np.abs(scaled - np.floor(scaled) - 0.5)
     doubt = np.flatnonzero(~(frac > 1e-6) | ~np.isfinite(scaled) | (np.abs(scaled) > 2.0**50))
     values = out.tolist()
     for i in doubt.tolist():
@@ -246,7 +247,9 @@ class PassColumns:
             return []
         aos, tca, los, rise, set_ = (_iso(getattr(self, k)).tolist() for k in _TIME_FIELDS)
         epochs = self._epochs()
-        epoch_iso = [None if e is None else _iso(np.array([unix_us(e)], np.int64))[0].item() for e in epochs]
+        known = [e is not None for e in epochs]
+        iso_known = iter(_iso(np.array([unix_us(e) for e in epochs if e is not None], np.int64)).tolist())
+        epoch_iso = [next(iso_known) if k else None for k in known]
         sat_part = [str(int(s.norad_id)) if getattr(s, "norad_id", None) is not None else _slug(s.name) for s in self.sats]
         sat_names = [s.name for s in self.sats]
         norads = [getattr(s, "norad_id", None) for s in self.sats]

@@ -46,8 +46,8 @@ from ..geometry import Scene
 from ..stations import Station
 from ..times import iso_z, require_aware
 from .block import REFINE_TOL_S, Block
-from .pieces import CONSTRAINT_STEP_S, EVENT_STEP_S, sample_pieces
 from .columns import PassColumns
+from .pieces import CONSTRAINT_STEP_S, EVENT_STEP_S, sample_pieces
 from .records import Constraints, Pass, PassGeometry, PassSearch
 from .summary import Store, summarise, windows
 

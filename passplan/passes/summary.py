@@ -27,8 +27,8 @@ import numpy as np
 
 from ..stations import Station
 from .block import REFINE_TOL_S
-from .pieces import DARK_SLACK_DEG, Tables
 from .columns import PassColumns, unix_us
+from .pieces import DARK_SLACK_DEG, Tables
 
 __all__ = ["Store", "windows", "summarise"]
 
