@@ -12,6 +12,7 @@ to the microsecond exactly as the datetimes of a :class:`Pass` are.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -37,10 +38,37 @@ def _datetimes(us: np.ndarray) -> list[datetime]:
     return [_UNIX_EPOCH + timedelta(microseconds=u) for u in us.tolist()]
 
 
-def _iso(us: np.ndarray) -> np.ndarray:
+@functools.cache
+def _basic_clock() -> list[str]:
+    """``HHMMSSZ`` of every second of a day."""
+    return [f"{h:02d}{m:02d}{s:02d}Z" for h in range(24) for m in range(60) for s in range(60)]
+
+
+def _iso(us: np.ndarray) -> list[str]:
     """``iso_z`` of microsecond stamps in one numpy step: ``YYYY-MM-DDTHH:MM:SS.mmmZ``
     (milliseconds truncated, as ``datetime.isoformat`` does)."""
-    return np.datetime_as_string(us.astype("datetime64[us]"), unit="ms", timezone="UTC")
+    return np.datetime_as_string(np.asarray(us, np.int64).astype("datetime64[us]"), unit="ms", timezone="UTC").tolist()
+
+
+def _iso_basic(us: np.ndarray) -> list[str]:
+    """``YYYYMMDDTHHMMSSZ`` of microsecond stamps (seconds truncated): the few distinct dates
+    from numpy, the clock from a table."""
+    day, sec = np.divmod(np.asarray(us, np.int64) // 1_000_000, 86400)
+    days, inv = np.unique(day, return_inverse=True)
+    dates = [d.replace("-", "") + "T" for d in np.datetime_as_string(days.astype("datetime64[D]")).tolist()]
+    clock = _basic_clock()
+    return [dates[a] + clock[b] for a, b in zip(inv.ravel().tolist(), sec.tolist(), strict=True)]
+
+
+def _iso_or_same(us: np.ndarray, same_as: np.ndarray, known: list[str]) -> list[str]:
+    """:func:`_iso` of ``us``, reusing ``known`` (the strings of ``same_as``) where equal."""
+    differ = np.flatnonzero(us != same_as)
+    if differ.size == 0:
+        return known
+    out = list(known)
+    for j, text in zip(differ.tolist(), _iso(us[differ]), strict=True):
+        out[j] = text
+    return out
 
 
 def round_like_python(x: np.ndarray, digits: int) -> list[float]:
@@ -61,7 +89,15 @@ def round_like_python(x: np.ndarray, digits: int) -> list[float]:
     return values
 
 
-_TIME_FIELDS = ("aos_us", "tca_us", "los_us", "rise_us", "set_us")
+def _round_ages(ages: list[float | None]) -> list[float | None]:
+    """``round(age, 3)`` of each age, None kept."""
+    known = [a is not None for a in ages]
+    if all(known):
+        return round_like_python(np.array(ages, float), 3)
+    values = iter(round_like_python(np.array([a for a in ages if a is not None], float), 3))
+    return [next(values) if k else None for k in known]
+
+
 _LIST_FIELDS = ("cut_start_by", "cut_end_by", "excluded_by")
 
 
@@ -245,10 +281,13 @@ class PassColumns:
         n = len(self)
         if n == 0:
             return []
-        aos, tca, los, rise, set_ = (_iso(getattr(self, k)).tolist() for k in _TIME_FIELDS)
+        aos, tca, los = (_iso(getattr(self, k)) for k in ("aos_us", "tca_us", "los_us"))
+        rise = _iso_or_same(self.rise_us, self.aos_us, aos)  # rise and set are mostly AOS and LOS
+        set_ = _iso_or_same(self.set_us, self.los_us, los)
+        aos_basic = _iso_basic(self.aos_us)
         epochs = self._epochs()
         known = [e is not None for e in epochs]
-        iso_known = iter(_iso(np.array([unix_us(e) for e in epochs if e is not None], np.int64)).tolist())
+        iso_known = iter(_iso(np.array([unix_us(e) for e in epochs if e is not None], np.int64)))
         epoch_iso = [next(iso_known) if k else None for k in known]
         sat_part = [str(int(s.norad_id)) if getattr(s, "norad_id", None) is not None else _slug(s.name) for s in self.sats]
         sat_names = [s.name for s in self.sats]
@@ -256,10 +295,10 @@ class PassColumns:
         st_ids = [s.id for s in self.stations]
         st_slug = [_slug(i) for i in st_ids]
         ages = self._ages()
-        age_r = [None if a is None else round(a, 3) for a in ages]
+        age_r = _round_ages(ages)
         dur = round_like_python((self.los_us - self.aos_us) / 1e6, 3)
         columns = zip(
-            self.sat.tolist(), self.st.tolist(), aos, tca, los, dur, round_like_python(self.max_el_deg, 3),
+            self.sat.tolist(), self.st.tolist(), aos_basic, aos, tca, los, dur, round_like_python(self.max_el_deg, 3),
             round_like_python(self.aos_az_deg, 2), round_like_python(self.tca_az_deg, 2),
             round_like_python(self.los_az_deg, 2), round_like_python(self.min_range_km, 3),
             round_like_python(self.sat_sunlit_fraction, 4), self.station_dark.tolist(), self.partial.tolist(), rise,
@@ -268,7 +307,7 @@ class PassColumns:
         )
         return [
             {
-                "uid": f"{sat_part[si]}-{st_slug[ti]}-{a[0:4]}{a[5:7]}{a[8:10]}T{a[11:13]}{a[14:16]}{a[17:19]}Z",
+                "uid": f"{sat_part[si]}-{st_slug[ti]}-{ab}",
                 "satellite": sat_names[si],
                 "norad_id": norads[si],
                 "station": st_ids[ti],
@@ -293,6 +332,6 @@ class PassColumns:
                 "elements_age_days": age,
                 "station_dark_fraction": df,
             }
-            for si, ti, a, tc, lo, du, mx, a0, at, a1, mr, lf, dk, pa, rs, se, cs, ce, ex, age, df in columns
+            for si, ti, ab, a, tc, lo, du, mx, a0, at, a1, mr, lf, dk, pa, rs, se, cs, ce, ex, age, df in columns
         ]
 
