@@ -243,9 +243,9 @@ class _Search:
         station, then satellite."""
         closing = np.sort(closing)  # the summary wants windows in pass-id order
         tables = self.store.pop(closing)
-        info = {int(q): self.info.pop(int(q)) for q in closing.tolist()}
-        a = np.array([info[int(q)][2] for q in closing.tolist()], float)
-        b = np.array([info[int(q)][3] for q in closing.tolist()], float)
+        pop = self.info.pop
+        info = np.array([pop(q) for q in closing.tolist()], float).reshape(-1, 4)  # sat, station, rise, set
+        a, b = info[:, 2], info[:, 3]
         keep = b > a
         pid, a, b = closing[keep], a[keep], b[keep]
         for name in ("first_ok", "trans", "ok_any", "ok_all", "bright"):
@@ -253,7 +253,7 @@ class _Search:
         for col in ("pid", "r0", "r1", "c0", "c1"):
             tables["bright"].setdefault(col, np.zeros(0, int if col == "pid" else float))
         win = windows(tables, pid, a, b, self.names, self.include_excluded)
-        cols = summarise(tables, win, info, self.sats, self.stations, self.t0, self.span, self.dark_flag_deg)
+        cols = summarise(tables, win, closing, info, self.sats, self.stations, self.t0, self.span, self.dark_flag_deg)
         # by AOS (to the microsecond, as the datetimes), then station id, then satellite name
         return cols.take(np.lexsort((self.sat_rank[cols.sat], self.station_rank[cols.st], cols.aos_us)))
 

@@ -215,7 +215,8 @@ def _dark_fraction(
 def summarise(
     tables: Tables,
     win: tuple[np.ndarray, np.ndarray, np.ndarray, list[Any], list[Any], list[Any]],
-    info: dict[int, tuple[int, int, float, float]],
+    pids: np.ndarray,
+    info: np.ndarray,
     sats: Sequence[Any],
     stations: Sequence[Station],
     t0: datetime,
@@ -223,12 +224,13 @@ def summarise(
     dark_flag_deg: np.ndarray,
 ) -> PassColumns:
     """The windows ``win`` as :class:`PassColumns` (see the module), in the order of ``win``;
-    ``info`` maps a pass id to (satellite, station, rise, set) in seconds after ``t0``."""
+    row ``i`` of ``info`` holds (satellite, station, rise, set; times in seconds after ``t0``)
+    of pass ``pids[i]`` (``pids`` sorted)."""
     w_pid, w0, w1, cut_s, cut_e, excl = win
     m = w_pid.size
-    info_rows = [info[int(p)] for p in w_pid.tolist()]
-    sat_i = np.array([r[0] for r in info_rows], int)
-    st_i = np.array([r[1] for r in info_rows], int)
+    rows = info[np.searchsorted(pids, w_pid)] if m else np.zeros((0, 4))
+    sat_i = rows[:, 0].astype(int)
+    st_i = rows[:, 1].astype(int)
     if m == 0:
         pts = {k: np.zeros(0) for k in ("el", "rng", "az", "t", "litm", "sun_el")}
         best = near = first = last = np.zeros(0, int)
@@ -239,8 +241,7 @@ def summarise(
     thr = dark_flag_deg[st_i] + DARK_SLACK_DEG
     dark = _station_dark(tables, w_pid, w0, w1, pts["sun_el"][first], pts["sun_el"][last], thr) if m else np.zeros(0, bool)
     dark_frac = _dark_fraction(tables, w_pid, w0, w1, dark) if m else np.zeros(0)
-    rise_t = np.array([r[2] for r in info_rows], float)
-    set_t = np.array([r[3] for r in info_rows], float)
+    rise_t, set_t = rows[:, 2], rows[:, 3]
     t0_us = unix_us(t0.astimezone(UTC))
 
     def stamp(s: np.ndarray) -> np.ndarray:
