@@ -89,11 +89,11 @@ def round_like_python(x: np.ndarray, digits: int) -> list[float]:
     return values
 
 
-def _round_ages(ages: list[float | None]) -> list[float | None]:
+def _round_ages(ages: list[float | None]) -> list[Any]:
     """``round(age, 3)`` of each age, None kept."""
     known = [a is not None for a in ages]
     if all(known):
-        return round_like_python(np.array(ages, float), 3)
+        return list(round_like_python(np.array(ages, float), 3))
     values = iter(round_like_python(np.array([a for a in ages if a is not None], float), 3))
     return [next(values) if k else None for k in known]
 

@@ -83,7 +83,7 @@ def records_in_order(
             pairs.add(cols)
         if not held:
             continue
-        engine = getattr(block, "complete_before", _UNKNOWN)
+        engine: Any = getattr(block, "complete_before", _UNKNOWN)
         if engine is None:
             whole, held = PassColumns.concat(held), []
             yield from release(whole)
