@@ -201,6 +201,12 @@ def _dark_fraction(
     overlap with every bright run of its pass."""
     m = w_pid.size
     br = _sorted(tables["bright"], key="c0")
+    if br["pid"].size:  # runs of one pass touching at a block edge become one (exact, whatever the blocks)
+        new = np.concatenate([[True], (br["pid"][1:] != br["pid"][:-1]) | (br["c0"][1:] > br["c1"][:-1])])
+        group = np.cumsum(new) - 1
+        c1 = np.full(int(group[-1]) + 1, -np.inf)
+        np.maximum.at(c1, group, br["c1"])
+        br = {"pid": br["pid"][new], "c0": br["c0"][new], "c1": c1}
     lo = np.searchsorted(br["pid"], w_pid, side="left")
     n = np.searchsorted(br["pid"], w_pid, side="right") - lo
     win = np.repeat(np.arange(m), n)
