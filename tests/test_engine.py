@@ -196,3 +196,100 @@ def test_iter_passes_checks_its_arguments_at_the_call() -> None:
     with pytest.raises(InputError, match="not after"):
         iter_passes([sat], [STATIONS["xinglong"]], utc(2016, 12, 20), utc(2016, 12, 19))
     assert list(iter_passes([], [STATIONS["xinglong"]], utc(2016, 12, 19), utc(2016, 12, 20))) == []
+
+
+def _old_object_path(ps) -> dict[str, str]:
+    """JSON, NDJSON and CSV as the CLI wrote them before the array path: Pass objects, then
+    passes_to_records."""
+    from passplan.io import to_csv, to_json, to_ndjson
+
+    recs = passes_to_records(ps)
+    return {"json": to_json(recs), "ndjson": to_ndjson(recs), "csv": to_csv(recs)}
+
+
+@pytest.mark.parametrize("block_s", [86400.0, 7000.0])
+def test_array_path_bytes_equal_object_path(demo: list[Satellite], block_s: float) -> None:
+    """Several stations and satellites (LEO, MEO, GEO), constraints, constraint-cut, window-cut
+    and excluded passes: the records made from the engine's arrays, released in order block by
+    block (records_in_order, as the CLI writes them), are byte for byte the object path's in
+    JSON, NDJSON and CSV; and each block's columns give exactly passes_to_records(passes)."""
+    import io as _io
+
+    from passplan.io import RecordWriter
+    from passplan.passes import records_in_order
+
+    t0 = utc(2026, 11, 23, 3)
+    t1 = t0 + timedelta(hours=40)
+    stations = [STATIONS["graz"], STATIONS["jinan"], STATIONS["xinglong"], _masked_station()]
+    c = Constraints(darkness="nautical", max_range_km=1500.0)
+    whole = find_passes(demo, stations, t0, t1, c, include_excluded=True)
+    cut = [p for p in whole if p.cut_start_by not in (None, "window") or p.cut_end_by not in (None, "window")]
+    assert cut and any(p.excluded for p in whole) and any(p.partial for p in whole)
+    assert len({p.satellite for p in whole}) >= 5 and len({p.station for p in whole}) == 4
+    expected = _old_object_path(whole)
+    warned: list[str] = []
+    for fmt in ("json", "ndjson", "csv"):
+        blocks = iter_passes(demo, stations, t0, t1, c, include_excluded=True, block_s=block_s)
+        out = _io.StringIO()
+        writer = RecordWriter(out, fmt)
+        for chunk in records_in_order(blocks, warned.append, len(demo) * len(stations), chunk=7):
+            writer.write(chunk)
+        writer.close()
+        assert out.getvalue() == expected[fmt], fmt
+    for b in iter_passes(demo, stations, t0, t1, c, include_excluded=True, block_s=block_s):
+        assert b.columns.records() == passes_to_records(b.passes) == [p.to_dict() for p in b.passes]
+    assert warned == []
+
+
+def test_lazy_block_passes_pickle_and_measure(demo: list[Satellite]) -> None:
+    import pickle
+
+    t0 = utc(2026, 11, 23)
+    block = next(iter_passes(demo, [STATIONS["graz"]], t0, t0 + timedelta(hours=12)))
+    assert "passes" not in block.__dict__ and len(block) > 3  # measured without building passes
+    back = pickle.loads(pickle.dumps(block))
+    assert back.passes == block.passes and back.complete_before is None
+
+
+def test_round_like_python_equals_round() -> None:
+    from passplan.passes.columns import round_like_python
+
+    rng = np.random.default_rng(3)
+    x = np.concatenate([
+        rng.uniform(-400, 40000, 20000),
+        np.arange(-2000, 2000) / 1000 + 0.0005,  # half-way in decimal, not in binary
+        np.array([0.0625, 0.125, 2.675, -0.0004, np.nan, np.inf, 1e17]),
+    ])
+    for digits in (2, 3, 4):
+        got = round_like_python(x, digits)
+        want = [round(v, digits) for v in x.tolist()]
+        assert [repr(g) for g in got] == [repr(w) for w in want]
+
+
+def test_station_dark_fraction_against_a_sun_scan(demo: list[Satellite]) -> None:
+    """The dark fraction of a GEO window spanning two nights and of LEO passes equals a 20-s
+    scan of Skyfield's Sun elevation at the station (below the darkness angle), to 0.002."""
+    from skyfield.api import wgs84
+
+    from passplan.ephemeris import planets
+    from passplan.times import timescale
+
+    t0 = utc(2026, 11, 23, 3)
+    st = STATIONS["jinan"]
+    ps = find_passes(demo, [st], t0, t0 + timedelta(hours=40), Constraints())
+    geo = [p for p in ps if "GEO" in p.satellite]
+    leo = [p for p in ps if p.duration_s > 60][:12]
+    assert geo and geo[0].duration_s > 30 * 3600 and 0.2 < geo[0].station_dark_fraction < 0.8
+    assert geo[0].station_dark is False
+    eph = planets()
+    ts = timescale()
+    observer = eph["earth"] + wgs84.latlon(st.lat_deg, st.lon_deg, elevation_m=st.alt_m)
+    threshold = (st.twilight_deg if st.twilight_deg is not None else -12.0) + 0.02
+    for p in geo + leo:
+        n = max(int(p.duration_s / 20.0), 2)
+        t = ts.from_datetimes([p.aos + timedelta(seconds=(i + 0.5) * p.duration_s / n) for i in range(n)])
+        sun_el = observer.at(t).observe(eph["sun"]).apparent().altaz()[0].degrees
+        scan = float(np.mean(sun_el < threshold))
+        assert p.station_dark_fraction == pytest.approx(scan, abs=max(0.002, 1.5 / n)), p
+        if p.station_dark:
+            assert p.station_dark_fraction == 1.0

@@ -3,12 +3,15 @@
 ``records`` holds what a search takes and gives (:class:`Constraints`, :class:`Pass`,
 :class:`PassGeometry`, :class:`PassSearch`, :func:`passes_to_records`), ``constraints`` one small
 class per constraint, ``roots`` the batched root finders, ``block`` one time block's propagated
-grid and horizon crossings, ``pieces`` what happens inside each pass, ``summary`` the records of
-finished passes, and ``engine`` the search over blocks (:func:`find_passes`, :func:`iter_passes`).
+grid and horizon crossings, ``pieces`` what happens inside each pass, ``summary`` the figures of
+finished passes, ``columns`` those passes as arrays (:class:`PassColumns`: records without a
+Python object per pass), ``engine`` the search over blocks (:func:`find_passes`,
+:func:`iter_passes`) and ``stream`` its blocks' records in order (:func:`records_in_order`).
 """
 
 from __future__ import annotations
 
+from .columns import PassColumns
 from .engine import CONSTRAINT_STEP_S, REFINE_TOL_S, find_passes, iter_passes, sample_pass
 from .records import (
     CONSTRAINT_ALIASES,
@@ -19,6 +22,7 @@ from .records import (
     PassSearch,
     passes_to_records,
 )
+from .stream import records_in_order
 
 __all__ = [
     "Constraints",
@@ -33,4 +37,6 @@ __all__ = [
     "iter_passes",
     "sample_pass",
     "passes_to_records",
+    "PassColumns",
+    "records_in_order",
 ]

@@ -28,7 +28,7 @@ REFINE_TOL_S = 0.01
 #: elevation error of a 4 m position error seen from 500 km (4.6e-4 deg).
 HIDDEN_BOUND_DEG = 0.01
 #: satellite x station x time values per chunk of the grid margins (memory bound, assumed)
-_CHUNK_VALUES = 4_000_000
+_CHUNK_VALUES = 1_000_000
 
 
 class Block:
@@ -104,21 +104,30 @@ class Block:
             if sine_path:
                 # no mask, no refraction: compare sines (monotone in elevation); degrees only
                 # where a hidden pass is judged below
-                _, sin_el = self.scene.topocentric_grid(self.grid.pos[a:b], False, sine=True)
-                f = sin_el - sin_floor[None, :, None]
+                _, f = self.scene.topocentric_grid(self.grid.pos[a:b], False, sine=True)
+                f -= sin_floor[None, :, None]  # a fresh array: in place
             else:
                 az, el = self.scene.topocentric_grid(self.grid.pos[a:b], need_az)
                 f = h.elevation(el) - h.floor_deg[None, :, None]
                 for k, mask in enumerate(h.masks):
                     if mask is not None and az is not None:
                         f[:, k, :] = h.elevation(el[:, k, :]) - np.maximum(h.floor_deg[k], mask.elevation_deg(az[:, k, :]))
-            f = np.where(self.grid.ok[a:b, None, :], f, -3.0 if sine_path else FAILED_MARGIN_DEG)
+            bad = ~self.grid.ok[a:b]
+            if bad.any():
+                f[np.broadcast_to(bad[:, None, :], f.shape)] = -3.0 if sine_path else FAILED_MARGIN_DEG
             up = f > 0
             up0.append(up[:, :, 1])
             i_s, i_t, i_j = np.nonzero(up[:, :, :-1][:, :, own] != up[:, :, 1:][:, :, own])
             out_b.append((i_s + a, i_t, i_j + 1))
             f0, f1, f2 = f[:, :, :-2], f[:, :, 1:-1], f[:, :, 2:]  # centres c = 1 .. nt - 2
-            j_s, j_t, j_c = np.nonzero((f1 >= f0) & (f1 > f2) & (f1 <= 0) & (f1 > (-1.9 if sine_path else -90.0)))
+            # local maxima (f1 >= f0, f1 > f2: the signs of exact float differences), then the
+            # few of them at or below zero and not far below
+            d = np.diff(f, axis=2)
+            j_s, j_t, j_c = np.nonzero((d[:, :, :-1] >= 0) & (d[:, :, 1:] < 0))
+            del d
+            v = f1[j_s, j_t, j_c]
+            low = (v <= 0) & (v > (-1.9 if sine_path else -90.0))
+            j_s, j_t, j_c = j_s[low], j_t[low], j_c[low]
 
             def deg(v: np.ndarray, st: np.ndarray) -> np.ndarray:
                 if not sine_path:

@@ -1,4 +1,4 @@
-"""One small class per constraint: its name, what it needs from the geometry, where it holds.
+"""One small class per constraint: its name and its margin (positive where it holds).
 
 The engine hands every constraint a :class:`Look` (the geometry of a batch of satellite x
 station x time rows, each quantity computed on first use) and asks for its *margin*: a
@@ -110,8 +110,6 @@ class Constraint(Protocol):
 
     #: one of :data:`CONSTRAINT_NAMES`
     name: ClassVar[str]
-    #: what it reads from a :class:`Look`: a subset of {"satellite", "sun", "moon"}
-    needs: ClassVar[frozenset[str]]
 
     def margin(self, look: Look) -> np.ndarray:
         """Positive where the constraint holds (continuous across its edge)."""
@@ -127,7 +125,6 @@ class Horizon:
     masks: Sequence[HorizonMask | None]  # per station
     refraction: bool
     name: ClassVar[str] = "horizon"
-    needs: ClassVar[frozenset[str]] = frozenset({"satellite"})
 
     @property
     def has_mask(self) -> np.ndarray:
@@ -161,7 +158,6 @@ class Darkness:
 
     twilight_deg: np.ndarray  # per station
     name: ClassVar[str] = "darkness"
-    needs: ClassVar[frozenset[str]] = frozenset({"sun"})
 
     def margin(self, look: Look) -> np.ndarray:
         thr = self.twilight_deg[look.st]
@@ -174,7 +170,6 @@ class Eclipse:
     ``is_sunlit``). Margin in km."""
 
     name: ClassVar[str] = "eclipse"
-    needs: ClassVar[frozenset[str]] = frozenset({"satellite", "sun"})
 
     def margin(self, look: Look) -> np.ndarray:
         return -look.sunlit_margin_km
@@ -185,7 +180,6 @@ class Sunlit:
     """The satellite in sunlight. Margin in km."""
 
     name: ClassVar[str] = "sunlit"
-    needs: ClassVar[frozenset[str]] = frozenset({"satellite", "sun"})
 
     def margin(self, look: Look) -> np.ndarray:
         return look.sunlit_margin_km
@@ -197,7 +191,6 @@ class SunSeparation:
 
     min_deg: float
     name: ClassVar[str] = "sun_separation"
-    needs: ClassVar[frozenset[str]] = frozenset({"satellite", "sun"})
 
     def margin(self, look: Look) -> np.ndarray:
         return look.scene.separation_deg(look.pos, look.sun, look.st) - self.min_deg
@@ -210,7 +203,6 @@ class MoonSeparation:
 
     min_deg: float
     name: ClassVar[str] = "moon_separation"
-    needs: ClassVar[frozenset[str]] = frozenset({"satellite", "moon"})
 
     def margin(self, look: Look) -> np.ndarray:
         moon_el = look.scene.body_elevation_deg(look.moon, look.st)
@@ -224,7 +216,6 @@ class MaxRange:
 
     max_km: float
     name: ClassVar[str] = "max_range"
-    needs: ClassVar[frozenset[str]] = frozenset({"satellite"})
 
     def margin(self, look: Look) -> np.ndarray:
         return self.max_km - look.range_km

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -46,6 +46,7 @@ from ..geometry import Scene
 from ..stations import Station
 from ..times import iso_z, require_aware
 from .block import REFINE_TOL_S, Block
+from .columns import PassColumns
 from .pieces import CONSTRAINT_STEP_S, EVENT_STEP_S, sample_pieces
 from .records import Constraints, Pass, PassGeometry, PassSearch
 from .summary import Store, summarise, windows
@@ -114,6 +115,7 @@ class _Search:
         self.station_rank = _ranks([st.id for st in self.stations])
         self.sat_rank = _ranks([s.name for s in self.sats])
         self.sgp4_evaluations = {"grid": 0, "refine": 0}
+        self.searched_s, self.done = 0.0, False
 
     def blocks(self) -> Iterator[PassSearch]:
         for lo in range(0, self.n, self.block_n):
@@ -138,7 +140,9 @@ class _Search:
             self.store.add(sample_pieces(blk, p_sat, p_st, p_pid, p_a, p_b, p_start, p_end, self.dark_flag_deg))
         for k, v in blk.sgp4_evaluations.items():
             self.sgp4_evaluations[k] += v
-        return PassSearch(self._finish(closing), warnings)
+        self.searched_s = min(hi * self.step, self.span)
+        self.done = hi == self.n
+        return PassSearch(None, warnings, self.complete_before(), self._finish(closing))
 
     def _failures(self, blk: Block) -> list[str]:
         """One warning per satellite SGP4 cannot propagate, the first time it fails."""
@@ -234,27 +238,32 @@ class _Search:
         self.open[pair] = q
         return q
 
-    def _finish(self, closing: np.ndarray) -> list[Pass]:
-        """The :class:`Pass` records of the passes that ended in this block, sorted by AOS, then
+    def _finish(self, closing: np.ndarray) -> PassColumns:
+        """The windows of the passes that ended in this block, as columns sorted by AOS, then
         station, then satellite."""
-        if closing.size == 0:
-            return []
         closing = np.sort(closing)  # the summary wants windows in pass-id order
         tables = self.store.pop(closing)
-        info = {int(q): self.info.pop(int(q)) for q in closing.tolist()}
-        a = np.array([info[int(q)][2] for q in closing.tolist()])
-        b = np.array([info[int(q)][3] for q in closing.tolist()])
+        pop = self.info.pop
+        info = np.array([pop(q) for q in closing.tolist()], float).reshape(-1, 4)  # sat, station, rise, set
+        a, b = info[:, 2], info[:, 3]
         keep = b > a
         pid, a, b = closing[keep], a[keep], b[keep]
-        for name in ("first_ok", "trans", "ok_any", "ok_all"):
+        for name in ("first_ok", "trans", "ok_any", "ok_all", "bright"):
             tables.setdefault(name, {})
+        for col in ("pid", "r0", "r1", "c0", "c1"):
+            tables["bright"].setdefault(col, np.zeros(0, int if col == "pid" else float))
         win = windows(tables, pid, a, b, self.names, self.include_excluded)
-        out = summarise(tables, win, info, self.sats, self.stations, self.t0, self.span, self.dark_flag_deg)
+        cols = summarise(tables, win, closing, info, self.sats, self.stations, self.t0, self.span, self.dark_flag_deg)
         # by AOS (to the microsecond, as the datetimes), then station id, then satellite name
-        aos_us = np.round(win[1] * 1e6).astype(np.int64)
-        st_rank = self.station_rank[[info[int(q)][1] for q in win[0].tolist()]]
-        sat_rank = self.sat_rank[[info[int(q)][0] for q in win[0].tolist()]]
-        return [out[i] for i in np.lexsort((sat_rank, st_rank, aos_us)).tolist()]
+        return cols.take(np.lexsort((self.sat_rank[cols.sat], self.station_rank[cols.st], cols.aos_us)))
+
+    def complete_before(self) -> datetime | None:
+        """The AOS before which every pass has been yielded: the earliest rise of a pass still
+        open, else the end of the blocks searched so far (None once the search is over)."""
+        if self.done:
+            return None
+        rises = [self.info[q][2] for q in self.open.values()]
+        return self.t0 + timedelta(microseconds=round(min(rises, default=self.searched_s) * 1e6))
 
 
 def _check(start: datetime, end: datetime, block_s: float) -> tuple[datetime, datetime]:

@@ -137,13 +137,31 @@ def _events(blk: Block, smp: _Samples) -> dict[str, tuple[np.ndarray, np.ndarray
 
 
 def _bright_runs(smp: _Samples, pid: np.ndarray, dark_flag_deg: np.ndarray) -> dict[str, np.ndarray]:
-    """First and last sample of each run of samples under a bright sky."""
-    bright = smp.look.sun_el_deg >= dark_flag_deg[smp.st] + DARK_SLACK_DEG
+    """First and last sample (``r0``, ``r1``) of each run of samples under a bright sky, and
+    where the run's sky turns bright and dark again (``c0``, ``c1``): the Sun elevation
+    interpolated linearly to the threshold between the run's end samples and their neighbours
+    in the piece (the piece's end where there is none)."""
+    sun = smp.look.sun_el_deg
+    thr = dark_flag_deg[smp.st] + DARK_SLACK_DEG
+    bright = sun >= thr
     prev = np.concatenate([[False], bright[:-1] & smp.same])
     nxt = np.concatenate([bright[1:] & smp.same, [False]])
     r0 = np.nonzero(bright & ~prev)[0]
     r1 = np.nonzero(bright & ~nxt)[0]
-    return {"pid": pid[smp.owner[r0]], "r0": smp.t[r0], "r1": smp.t[r1]}
+
+    def edge(r: np.ndarray, other: np.ndarray, inside: np.ndarray) -> np.ndarray:
+        o = np.where(inside, other, r)
+        ds = sun[r] - sun[o]
+        frac = np.where(inside & (ds > 0), (thr[r] - sun[o]) / np.where(ds > 0, ds, 1.0), 1.0)
+        return smp.t[o] + np.clip(frac, 0.0, 1.0) * (smp.t[r] - smp.t[o])
+
+    before = np.zeros(r0.size, bool)
+    before[r0 > 0] = smp.same[r0[r0 > 0] - 1]
+    after = np.zeros(r1.size, bool)
+    after[r1 < smp.t.size - 1] = smp.same[r1[r1 < smp.t.size - 1]]
+    c0 = edge(r0, np.maximum(r0 - 1, 0), before)
+    c1 = edge(r1, np.minimum(r1 + 1, smp.t.size - 1), after)
+    return {"pid": pid[smp.owner[r0]], "r0": smp.t[r0], "r1": smp.t[r1], "c0": c0, "c1": c1}
 
 
 def sample_pieces(

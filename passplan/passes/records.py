@@ -201,6 +201,11 @@ class Pass:
     excluded_by: str | None = None
     sat_ref: Any = field(default=None, repr=False, compare=False)
     station_ref: Station | None = field(default=None, repr=False, compare=False)
+    #: fraction of the window with the Sun below the station's darkness angle (the
+    #: ``darkness`` constraint's, else the station's own, else -12 deg; plus 0.02 deg of slack),
+    #: for long windows (a GEO one spans nights and days) where ``station_dark`` says only
+    #: whether the whole window is dark; None when not computed
+    station_dark_fraction: float | None = None
 
     @property
     def uid(self) -> str:
@@ -244,6 +249,7 @@ class Pass:
             "excluded_by": self.excluded_by,
             "elements_epoch_utc": iso_z(self.elements_epoch) if self.elements_epoch else None,
             "elements_age_days": None if self.elements_age_days is None else round(self.elements_age_days, 3),
+            "station_dark_fraction": _round_or_none(self.station_dark_fraction, 4),
         }
 
 
@@ -265,14 +271,44 @@ class PassGeometry:
     station_alt_m: float
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class PassSearch(Sequence[Pass]):
     """What a pass search returns: the passes (sorted by AOS, station, satellite) and the
     warnings met on the way (for example a satellite SGP4 cannot propagate). Iterates, indexes
-    and measures like the list of passes it holds."""
+    and measures like the list of passes it holds.
+
+    A block of :func:`~passplan.passes.iter_passes` also gives ``columns`` (the same passes as
+    arrays, :class:`~passplan.passes.columns.PassColumns`; its ``passes`` are then built from
+    them on first use) and ``complete_before``: the AOS before which every pass of the search
+    has been yielded (None: none is still to come that could sort before this block's).
+    """
 
     passes: list[Pass]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str]
+    complete_before: datetime | None
+    columns: Any
+
+    def __init__(
+        self,
+        passes: list[Pass] | None = None,
+        warnings: list[str] | None = None,
+        complete_before: datetime | None = None,
+        columns: Any = None,
+    ) -> None:
+        if passes is not None or columns is None:
+            object.__setattr__(self, "passes", [] if passes is None else passes)
+        object.__setattr__(self, "warnings", [] if warnings is None else warnings)
+        object.__setattr__(self, "complete_before", complete_before)
+        object.__setattr__(self, "columns", columns)
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached while ``passes`` is still to be built from the columns
+        columns = self.__dict__.get("columns")
+        if name != "passes" or columns is None:
+            raise AttributeError(name)
+        passes = columns.passes()
+        object.__setattr__(self, "passes", passes)
+        return passes
 
     @overload
     def __getitem__(self, i: int) -> Pass: ...
@@ -282,6 +318,9 @@ class PassSearch(Sequence[Pass]):
         return self.passes[i]
 
     def __len__(self) -> int:
+        columns = self.__dict__.get("columns")
+        if "passes" not in self.__dict__ and columns is not None:
+            return len(columns)
         return len(self.passes)
 
     def __iter__(self) -> Iterator[Pass]:
@@ -292,6 +331,10 @@ class PassSearch(Sequence[Pass]):
         from ..astro import passes_table
 
         return passes_table(self.passes)
+
+
+def _round_or_none(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 def _slug(text: str) -> str:
@@ -366,6 +409,7 @@ def passes_to_records(passes: Sequence[Pass]) -> list[dict[str, Any]]:
                 "excluded_by": p.excluded_by,
                 "elements_epoch_utc": epochs[j],
                 "elements_age_days": None if age is None else round(age, 3),
+                "station_dark_fraction": _round_or_none(p.station_dark_fraction, 4),
             }
         )
     return out

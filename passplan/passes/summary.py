@@ -1,4 +1,4 @@
-"""From a finished pass's edges and points to :class:`Pass` records (no propagation here).
+"""From a finished pass's edges and points to its windows' figures (no propagation here).
 
 1. Windows: a pass starts usable if every constraint held at its first sample; each constraint
    edge toggles that (edges alternate by construction), so windows are the runs between them.
@@ -10,20 +10,25 @@
    tolerance of a window end count as at the end), each part lit or not as the edge says.
 4. Station dark: the Sun below the darkness angle (plus slack) at both ends and at every
    sample between them.
+5. Dark fraction: the part of the window outside the bright runs of its pass (each run from
+   where the sky turns bright to where it turns dark again, interpolated between samples), for
+   long windows where ``station_dark`` alone says little.
+
+The windows come out as :class:`.columns.PassColumns` (arrays, no object per pass).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
 from ..stations import Station
 from .block import REFINE_TOL_S
+from .columns import PassColumns, unix_us
 from .pieces import DARK_SLACK_DEG, Tables
-from .records import Pass
 
 __all__ = ["Store", "windows", "summarise"]
 
@@ -137,13 +142,6 @@ def _assign(w_pid: np.ndarray, w0: np.ndarray, w1: np.ndarray, pid: np.ndarray, 
     return win
 
 
-def _datetimes(t0: datetime, s: np.ndarray) -> list[datetime]:
-    """Aware UTC datetimes ``s`` seconds after ``t0``, to the microsecond (rounded)."""
-    base = t0.astimezone(UTC)
-    us = np.round(np.asarray(s, float) * 1e6).astype(np.int64).tolist()
-    return [base + timedelta(microseconds=u) for u in us]
-
-
 def _window_points(
     tables: Tables, w_pid: np.ndarray, w0: np.ndarray, w1: np.ndarray
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -196,86 +194,73 @@ def _station_dark(
     return dark
 
 
+def _dark_fraction(
+    tables: Tables, w_pid: np.ndarray, w0: np.ndarray, w1: np.ndarray, dark: np.ndarray
+) -> np.ndarray:
+    """Fraction of each window under a dark sky (step 5 of the module): the window less its
+    overlap with every bright run of its pass."""
+    m = w_pid.size
+    br = _sorted(tables["bright"], key="c0")
+    if br["pid"].size:  # runs of one pass touching at a block edge become one (exact, whatever the blocks)
+        new = np.concatenate([[True], (br["pid"][1:] != br["pid"][:-1]) | (br["c0"][1:] > br["c1"][:-1])])
+        group = np.cumsum(new) - 1
+        c1 = np.full(int(group[-1]) + 1, -np.inf)
+        np.maximum.at(c1, group, br["c1"])
+        br = {"pid": br["pid"][new], "c0": br["c0"][new], "c1": c1}
+    lo = np.searchsorted(br["pid"], w_pid, side="left")
+    n = np.searchsorted(br["pid"], w_pid, side="right") - lo
+    win = np.repeat(np.arange(m), n)
+    run = lo[win] + np.arange(win.size) - np.repeat(np.cumsum(n) - n, n)
+    overlap = np.minimum(br["c1"][run], w1[win]) - np.maximum(br["c0"][run], w0[win])
+    bright = np.bincount(win, weights=np.maximum(overlap, 0.0), minlength=m)
+    dur = w1 - w0
+    frac = np.where(dur > 0, 1.0 - bright / np.where(dur > 0, dur, 1.0), dark.astype(float))
+    return np.clip(frac, 0.0, 1.0)
+
+
 def summarise(
     tables: Tables,
     win: tuple[np.ndarray, np.ndarray, np.ndarray, list[Any], list[Any], list[Any]],
-    info: dict[int, tuple[int, int, float, float]],
+    pids: np.ndarray,
+    info: np.ndarray,
     sats: Sequence[Any],
     stations: Sequence[Station],
     t0: datetime,
     span: float,
     dark_flag_deg: np.ndarray,
-) -> list[Pass]:
-    """:class:`Pass` records of the windows ``win`` (see the module); ``info`` maps a pass id
-    to (satellite, station, rise, set) in seconds after ``t0``."""
+) -> PassColumns:
+    """The windows ``win`` as :class:`PassColumns` (see the module), in the order of ``win``;
+    row ``i`` of ``info`` holds (satellite, station, rise, set; times in seconds after ``t0``)
+    of pass ``pids[i]`` (``pids`` sorted)."""
     w_pid, w0, w1, cut_s, cut_e, excl = win
     m = w_pid.size
+    rows = info[np.searchsorted(pids, w_pid)] if m else np.zeros((0, 4))
+    sat_i = rows[:, 0].astype(int)
+    st_i = rows[:, 1].astype(int)
     if m == 0:
-        return []
-    pts, best, near, first, last = _window_points(tables, w_pid, w0, w1)
+        pts = {k: np.zeros(0) for k in ("el", "rng", "az", "t", "litm", "sun_el")}
+        best = near = first = last = np.zeros(0, int)
+    else:
+        pts, best, near, first, last = _window_points(tables, w_pid, w0, w1)
     el, rng, az, t = pts["el"], pts["rng"], pts["az"], pts["t"]
-    lit_frac = _sunlit_fraction(tables, w_pid, w0, w1, pts["litm"][first])
-    st_of = np.array([info[int(p)][1] for p in w_pid.tolist()], int)
-    thr = dark_flag_deg[st_of] + DARK_SLACK_DEG
-    dark = _station_dark(tables, w_pid, w0, w1, pts["sun_el"][first], pts["sun_el"][last], thr)
+    lit_frac = _sunlit_fraction(tables, w_pid, w0, w1, pts["litm"][first]) if m else np.zeros(0)
+    thr = dark_flag_deg[st_i] + DARK_SLACK_DEG
+    dark = _station_dark(tables, w_pid, w0, w1, pts["sun_el"][first], pts["sun_el"][last], thr) if m else np.zeros(0, bool)
+    dark_frac = _dark_fraction(tables, w_pid, w0, w1, dark) if m else np.zeros(0)
+    rise_t, set_t = rows[:, 2], rows[:, 3]
+    t0_us = unix_us(t0.astimezone(UTC))
 
-    info_rows = [info[int(p)] for p in w_pid.tolist()]
-    rise_t = np.array([r[2] for r in info_rows], float)
-    set_t = np.array([r[3] for r in info_rows], float)
-    # rise/set are AOS/LOS unless a constraint moved them: make only the other datetimes
-    extra_r = np.flatnonzero(rise_t != w0)
-    extra_s = np.flatnonzero(set_t != w1)
-    when = _datetimes(t0, np.concatenate([w0, t[best], w1, rise_t[extra_r], set_t[extra_s]]))
-    rise_dt, set_dt = list(when[:m]), list(when[2 * m : 3 * m])
-    for i, j in enumerate(extra_r.tolist()):
-        rise_dt[j] = when[3 * m + i]
-    for i, j in enumerate(extra_s.tolist()):
-        set_dt[j] = when[3 * m + extra_r.size + i]
-    # per-window columns as plain Python lists, then one record per window
-    sat_i = [r[0] for r in info_rows]
-    st_i = [r[1] for r in info_rows]
-    names = [s.name for s in sats]
-    norads = [getattr(s, "norad_id", None) for s in sats]
-    epochs = [getattr(s, "epoch", None) for s in sats]
-    t0_utc = t0.astimezone(UTC)
-    # elements age from whole microseconds, as (aos - epoch).total_seconds() / 86400 gives it
-    epoch_us = [None if e is None else (e - t0_utc) // timedelta(microseconds=1) for e in epochs]
-    aos_us = np.round(w0 * 1e6).astype(np.int64).tolist()
-    ages = [None if epoch_us[si] is None else (a - epoch_us[si]) / 1e6 / 86400.0 for si, a in zip(sat_i, aos_us, strict=True)]
-    part_s = (w0 <= 0.0).tolist()
-    part_e = (w1 >= span).tolist()
-    columns = zip(
-        sat_i, st_i, when[:m], when[m : 2 * m], when[2 * m : 3 * m], el[best].tolist(), az[first].tolist(),
-        az[best].tolist(), az[last].tolist(), rng[near].tolist(), lit_frac.tolist(), dark.tolist(), part_s,
-        part_e, rise_dt, set_dt, ages, cut_s, cut_e, excl, strict=True,
+    def stamp(s: np.ndarray) -> np.ndarray:
+        return t0_us + np.round(np.asarray(s, float) * 1e6).astype(np.int64)
+
+    part_s = w0 <= 0.0
+    part_e = w1 >= span
+    return PassColumns(
+        sats=sats, stations=stations, sat=sat_i, st=st_i,
+        aos_us=stamp(w0), tca_us=stamp(t[best]), los_us=stamp(w1), rise_us=stamp(rise_t), set_us=stamp(set_t),
+        max_el_deg=el[best], aos_az_deg=az[first], tca_az_deg=az[best], los_az_deg=az[last], min_range_km=rng[near],
+        sat_sunlit_fraction=lit_frac, station_dark=dark, station_dark_fraction=dark_frac, partial=part_s | part_e,
+        cut_start_by=["window" if p else c for p, c in zip(part_s.tolist(), cut_s, strict=True)],
+        cut_end_by=["window" if p else c for p, c in zip(part_e.tolist(), cut_e, strict=True)],
+        excluded_by=list(excl),
     )
-    out = [
-        Pass(
-            satellite=names[si],
-            norad_id=norads[si],
-            station=stations[ti].id,
-            aos=aos,
-            tca=tca,
-            los=los,
-            max_el_deg=mx,
-            aos_az_deg=a0,
-            tca_az_deg=at,
-            los_az_deg=a1,
-            min_range_km=mr,
-            sat_sunlit_fraction=lf,
-            station_dark=dk,
-            partial=ps or pe,
-            rise=rs,
-            set=st_,
-            elements_epoch=epochs[si],
-            elements_age_days=age,
-            cut_start_by="window" if ps else cs,
-            cut_end_by="window" if pe else ce,
-            excluded_by=ex,
-            sat_ref=sats[si],
-            station_ref=stations[ti],
-        )
-        for si, ti, aos, tca, los, mx, a0, at, a1, mr, lf, dk, ps, pe, rs, st_, age, cs, ce, ex in columns
-    ]
-    return out
-
