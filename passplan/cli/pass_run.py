@@ -63,6 +63,11 @@ class Listing:
         if self.tz is not None:
             zone(self.tz)
 
+    @property
+    def plain(self) -> bool:
+        """No filter and the search's own (AOS) order: records may come straight from arrays."""
+        return self.min_duration_s is None and self.min_max_el_deg is None and self.sort is PassSort.aos
+
     def keep(self, p: Pass) -> bool:
         """True for a pass the filters let through."""
         if self.min_duration_s is not None and p.duration_s < self.min_duration_s:
@@ -175,20 +180,34 @@ def released(
 ) -> Iterator[tuple[list[Pass], dict[int, Any]]]:
     """The filtered passes of the search in AOS order, batch by batch as the engine releases
     them, each with its key forecasts (``forecast(batch)``, keyed by ``id(pass)``)."""
+    search, n_pairs = _search(satellites, stations, t0, t1, constraints, include_all, tick)
+    for passes in _in_order(search, set(), n_pairs):
+        kept = [p for p in passes if listing.keep(p)]
+        if kept:
+            yield kept, (forecast(kept) if forecast is not None else {})
+
+
+def _search(
+    satellites: Sequence[Any],
+    stations: Sequence[Station],
+    t0: datetime,
+    t1: datetime,
+    constraints: Constraints,
+    include_all: bool,
+    tick: Callable[[int, int, str], None] | None,
+) -> tuple[Iterable[Any], int]:
+    """The engine's search blocks (ticking the progress bar) and the number of pairs."""
     from ..passes import iter_passes
 
     n_pairs = len(satellites) * len(stations)
     block_s = _block_seconds(n_pairs)
-    search = iter_passes(
+    search: Iterable[Any] = iter_passes(
         satellites, stations, t0, t1, constraints, include_excluded=include_all,
         progress=info if n_pairs > 200 else None, block_s=block_s,
     )
     if tick is not None:
         search = _ticking(search, tick, t0, t1, block_s)
-    for passes in _in_order(search, set(), n_pairs):
-        kept = [p for p in passes if listing.keep(p)]
-        if kept:
-            yield kept, (forecast(kept) if forecast is not None else {})
+    return search, n_pairs
 
 
 def _ticking(search: Iterable[Any], tick: Callable[[int, int, str], None], t0: datetime, t1: datetime, block_s: float) -> Iterator[Any]:
@@ -264,6 +283,13 @@ def run(
         return forecast_batch(batch, profile, protocol, series_dir, bar=False)
 
     def blocks(tick: Callable[[int, int, str], None]) -> Iterator[list[dict[str, Any]]]:
+        if not table and not key and listing.plain:
+            # records straight from the engine's arrays (no Pass objects), same bytes
+            from ..passes import records_in_order
+
+            search, n_pairs = _search(satellites, stations, t0, t1, constraints, include_all, tick)
+            yield from records_in_order(search, warn, n_pairs, _RECORDS_AT_ONCE)
+            return
         batches: Iterable[tuple[list[Pass], dict[int, Any]]] = released(
             satellites, stations, t0, t1, constraints, listing, include_all=include_all,
             forecast=forecast if key else None, tick=tick,
