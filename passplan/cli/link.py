@@ -70,6 +70,14 @@ def _check_range(
 LOWEST_ORBIT_ALT_M = 150e3
 
 
+#: Longest slant range accepted (km): beyond the Moon's distance (384,400 km) nothing orbits the
+#: Earth for passplan to plan.
+MAX_RANGE_KM = 500_000.0
+#: Highest meteorological visibility accepted (km); assumed bound, about three times the
+#: Rayleigh-scattering limit of pure air (about 330 km in the visible).
+MAX_VISIBILITY_KM = 1000.0
+
+
 def check_range_for_elevation(range_km: float, elevation_deg: float, site_alt_m: float) -> None:
     """Refuse a ``--range-km`` shorter than the slant range to the lowest possible orbit
     (:data:`LOWEST_ORBIT_ALT_M`) at ``elevation_deg``: no satellite can be there."""
@@ -209,14 +217,20 @@ def link_command(
     _check_range("moon-elevation-deg", moon_elevation_deg, -90.0, 90.0)
     _check_range("moon-separation-deg", moon_separation_deg, 0.0, 180.0)
     _check_range("moon-illumination", moon_illumination, 0.0, 1.0)
-    if visibility_km is not None and not visibility_km > 0:
-        raise InputError(f"--visibility-km {visibility_km:g} must be positive")
+    if visibility_km is not None and not 0 < visibility_km <= MAX_VISIBILITY_KM:
+        raise InputError(
+            f"--visibility-km {visibility_km:g} is outside (0, {MAX_VISIBILITY_KM:g}]; give the "
+            "meteorological visibility in km (23 for a clear day)"
+        )
 
     if elevation_deg is not None:
         _check_range("elevation-deg", elevation_deg, 0.0, 90.0, lo_open=True)
         if range_km is not None:
-            if not (math.isfinite(range_km) and range_km > 0):
-                raise InputError(f"--range-km {range_km:g} must be a positive distance")
+            if not 0 < range_km <= MAX_RANGE_KM:
+                raise InputError(
+                    f"--range-km {range_km:g} is outside (0, {MAX_RANGE_KM:g}]; give the slant range "
+                    "to a satellite in Earth orbit, in km"
+                )
             check_range_for_elevation(
                 range_km, elevation_deg, prof.site.alt_m if site_alt is None else site_alt
             )
