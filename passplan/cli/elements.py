@@ -195,8 +195,8 @@ def register(app: typer.Typer) -> None:
         """
         from ..fetch import update
 
-        if timeout <= 0:
-            raise InputError(f"--timeout {timeout:g} must be positive")
+        if not 0 < timeout <= 600:
+            raise InputError(f"--timeout {timeout:g} is outside (0, 600] seconds; give how long to wait for each answer")
         results = update(norad or [], name or [], group or [], url_base=url_base, out_dir=out, timeout=timeout)
         recs = []
         for r in results:
