@@ -122,7 +122,7 @@ def _check_sampling(path: Path, t: NDArray[np.float64], eta: NDArray[np.float64]
     with np.errstate(over="ignore", invalid="ignore"):
         dt = np.diff(t)
         slot = float(np.median(dt))
-        span = float(t[-1] - t[0]) + slot
+        span = float(t[-1] - t[0])
     if not span <= MAX_SPAN_S:
         raise InputError(
             f"{path}: the slots span {span / 86400:.4g} days (t_s {t[0]:g} to {t[-1]:g} s); a series is "
