@@ -8,6 +8,7 @@ line on stderr, usage errors (an unknown option, a value that is not a number) i
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
@@ -16,7 +17,7 @@ from typer.core import TyperGroup
 try:  # typer >= 0.26 vendors Click
     from typer._click import exceptions as _click_errors
 except ImportError:  # pragma: no cover - older typer on the installed Click
-    from click import exceptions as _click_errors
+    from click import exceptions as _click_errors  # type: ignore[no-redef]
 
 from . import elements, fleet, key, link, network, passes, stations, track
 
@@ -47,11 +48,13 @@ class _OneLineErrors(TyperGroup):
 
     _flags_quiet = False
 
-    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             windows_expand_args: bool = True, **extra: Any) -> Any:
         if not self._flags_quiet:
             _quiet_flags(self)
             self._flags_quiet = True
+        extra["windows_expand_args"] = windows_expand_args
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
