@@ -116,8 +116,15 @@ KNOWN[("tonight", "--series-dir", "{dangling}")] = _SERIES_LINK
 KNOWN[("passes", "--series-dir", "{dangling}")] = _SERIES_LINK
 KNOWN[("schedule", "--time-limit-s", "inf")] = _SCHEDULE_INF
 KNOWN[("schedule", "--min-key-bits", "inf")] = _SCHEDULE_INF
-KNOWN[("coverage", "--min-sun-sep", "nan")] = _FLEET_NAN
-KNOWN[("constellation show", "--hours", "nan")] = _FLEET_NAN
+for _v in ("nan", "inf", "-inf"):
+    KNOWN[("coverage", "--min-sun-sep", _v)] = _FLEET_NAN
+    KNOWN[("constellation show", "--hours", _v)] = _FLEET_NAN
+_FLEET_HUGE = "fixed in cli/fleet.py coverage: bound --grid-deg (0, 90] and --days (0, 31] before building the grid"
+KNOWN[("coverage", "--grid-deg", "1e308")] = _FLEET_HUGE  # ZeroDivisionError
+KNOWN[("coverage", "--days", "1e308")] = _FLEET_HUGE  # OverflowError
+KNOWN[("schedule", "--weather-trials", str(10**30))] = (
+    "fixed in cli/network.py schedule: bound --weather-trials (ValueError: maximum allowed dimension exceeded)"
+)
 
 
 def _fixed_cases() -> list[Any]:
@@ -135,6 +142,10 @@ def _fixed_cases() -> list[Any]:
     for value in ("1e9", "inf"):
         for opt in ("--hours", "--days"):
             cases.append(("passes", opt, value))
+    # crashes found by this walk in other files (quick ones; coverage --days 1e9 and
+    # schedule --weather-trials 1000000000 run for minutes instead of being refused)
+    cases += [("coverage", "--grid-deg", "1e308"), ("coverage", "--days", "1e308"),
+              ("schedule", "--weather-trials", str(10**30))]
     cases += [("key", "--pulses-per-s", "1e30"), ("link", "--range-km", "1"),
               ("tonight", "--series-dir", "{dangling}"), ("passes", "--series-dir", "{dangling}")]
     out = []
