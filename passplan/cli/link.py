@@ -63,10 +63,10 @@ def _check_range(
         raise InputError(f"--{name} {value:g} is outside {left}{lo:g}, {hi:g}]")
 
 
-#: The lowest altitude at which a satellite survives long enough to make a pass (m). Below about
-#: 150 km drag brings an object down within hours to days (Vallado, *Fundamentals of
-#: Astrodynamics and Applications*, 4th ed., section 9.6: orbital lifetime), so no pass is
-#: nearer than a 150 km orbit allows at its elevation.
+#: The lowest altitude at which a satellite survives long enough to make a pass (m); assumed:
+#: below about 150 km drag brings an object down within days, and the lowest long-lived orbits
+#: flown (GOCE, about 255 km, later 224 km) are well above it. No pass is nearer than a 150 km
+#: orbit allows at its elevation.
 LOWEST_ORBIT_ALT_M = 150e3
 
 
