@@ -30,7 +30,7 @@ from pathlib import Path
 from .errors import ElementSetError, InputError, StaleElementsError, UnknownNameError
 from .satellite import XPDOTP, Satellite
 from .times import iso_z, require_aware
-from .tle_formats import OmmRecord, TleRecord, detect_format, parse_text
+from .tle_formats import OmmRecord, TleRecord, decode_element_bytes, detect_format, parse_text
 
 __all__ = [
     "Satellite",
@@ -53,6 +53,8 @@ __all__ = [
     "bundled_tle_dir",
     "demo_fleet_path",
     "orbit_summary",
+    "orbit_class",
+    "staleness_advice",
 ]
 
 WARN_AGE_DAYS = 3.0
@@ -98,12 +100,15 @@ def load_text(text: str, source: str = "<text>", fmt: str | None = None) -> list
     return _records_to_satellites(parse_text(text, fmt, source), source)
 
 
-def load_file(path: str | os.PathLike[str], at: datetime | None = None) -> list[Satellite]:
+def load_file(
+    path: str | os.PathLike[str], at: datetime | None = None, warnings: list[str] | None = None
+) -> list[Satellite]:
     """Every record in an element file, format detected from the content (and the suffix).
 
     TLE/2LE/3LE, OMM JSON, OMM CSV, CCSDS OMM XML or KVN; a constellation ``.toml`` file is turned
     into designed satellites with their epoch at ``at`` (required then). Errors name the file and
-    the line (TLE, CSV) or record (JSON, XML).
+    the line (TLE, CSV) or record (JSON, XML). Notes about a legal but odd file (a TLE name line
+    that is not UTF-8) are appended to ``warnings``.
     """
     p = Path(path)
     if p.is_dir():
@@ -117,19 +122,19 @@ def load_file(path: str | os.PathLike[str], at: datetime | None = None) -> list[
 
         return load_constellation(p, at)
     st = p.stat()
-    return list(_load_cached(str(p), st.st_mtime_ns, st.st_size))
+    sats, notes = _load_cached(str(p), st.st_mtime_ns, st.st_size)
+    if warnings is not None:
+        warnings.extend(n for n in notes if n not in warnings)
+    return list(sats)
 
 
 @functools.lru_cache(maxsize=128)
-def _load_cached(path: str, _mtime_ns: int, _size: int) -> tuple[Satellite, ...]:
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ElementSetError(f"{path}: not UTF-8 text; expected a TLE or OMM file") from None
+def _load_cached(path: str, _mtime_ns: int, _size: int) -> tuple[tuple[Satellite, ...], tuple[str, ...]]:
+    text, notes = decode_element_bytes(Path(path).read_bytes(), path)
     fmt = detect_format(text, path)
     if fmt == "toml":
         raise InputError(f"{path}: looks like TOML; name constellation files *.toml")
-    return tuple(_records_to_satellites(parse_text(text, fmt, path), path))
+    return tuple(_records_to_satellites(parse_text(text, fmt, path), path)), tuple(notes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,6 +168,46 @@ def _age_phrase(sat: Satellite, at: datetime) -> str:
     return f"{abs(age):.1f} days {when} at {iso_z(at)} (epoch {iso_z(sat.epoch)})"
 
 
+#: Mean motions (rev/day) that bound the orbit classes of :func:`staleness_advice`: LEO has a
+#: period under 128 min (altitude below about 2,000 km); a geosynchronous orbit makes one
+#: revolution a sidereal day (1.0027 rev/day).
+LEO_MIN_REV_PER_DAY = 11.25
+GEOSYNC_REV_PER_DAY = (0.9, 1.1)
+
+
+def orbit_class(sat: Satellite) -> str:
+    """``LEO``, ``MEO``, ``GEO`` (geosynchronous, near circular) or ``HEO`` (eccentric, above LEO),
+    from the mean motion and eccentricity."""
+    n = sat.satrec.no_kozai * XPDOTP
+    if n >= LEO_MIN_REV_PER_DAY:
+        return "LEO"
+    if sat.satrec.ecco > 0.25:
+        return "HEO"
+    if GEOSYNC_REV_PER_DAY[0] <= n <= GEOSYNC_REV_PER_DAY[1]:
+        return "GEO"
+    return "MEO"
+
+
+def staleness_advice(sat: Satellite, stale: bool = False) -> str:
+    """What old elements mean for this satellite's orbit (by mean motion), for the age warnings.
+
+    LEO: drag makes along-track errors grow by roughly 1-3 km a day (Vallado and Crawford, "SGP4
+    orbit determination", AIAA 2008-6770). Higher orbits feel little drag, so the prediction
+    error grows slowly, but manoeuvres (station keeping, relocation) made after the epoch are
+    not in the elements at all."""
+    kind = orbit_class(sat)
+    if kind == "LEO":
+        if stale:
+            return "for a LEO orbit expect errors of tens to hundreds of km (drag)"
+        return "LEO predictions degrade by about 1-3 km per day (drag); refresh before pointing"
+    what = {"GEO": "a geosynchronous", "MEO": "a MEO", "HEO": "an eccentric (HEO)"}[kind]
+    return (
+        f"for {what} orbit drag is small and the error grows slowly, but any manoeuvre (station "
+        "keeping, relocation) since the epoch is missing: check for newer elements"
+        + (" before trusting the pointing" if stale else "")
+    )
+
+
 def check_freshness(sats: Sequence[Satellite], at: datetime, allow_stale: bool = False) -> list[str]:
     """Warnings for element sets older than 3 days at ``at``; :class:`StaleElementsError` for any
     older than 30 days (either side of ``at``) unless ``allow_stale``.
@@ -181,13 +226,10 @@ def check_freshness(sats: Sequence[Satellite], at: datetime, allow_stale: bool =
             if allow_stale:
                 warnings.append(
                     f"{_label(sat)}: elements are {_age_phrase(sat, at)}; used anyway "
-                    "(--allow-stale): expect errors of tens to hundreds of km"
+                    f"(--allow-stale): {staleness_advice(sat, stale=True)}"
                 )
         elif age > WARN_AGE_DAYS:
-            warnings.append(
-                f"{_label(sat)}: elements are {_age_phrase(sat, at)}; predictions degrade by "
-                "about a km per day for LEO"
-            )
+            warnings.append(f"{_label(sat)}: elements are {_age_phrase(sat, at)}; {staleness_advice(sat)}")
     if stale and not allow_stale:
         first = stale[0]
         more = f" (and {len(stale) - 1} more)" if len(stale) > 1 else ""
@@ -309,7 +351,7 @@ def user_satellites(warnings: list[str] | None = None) -> list[tuple[Path, list[
     out = []
     for p in _user_files():
         try:
-            sats = [_canonical(s) for s in load_file(p)]
+            sats = [_canonical(s) for s in load_file(p, warnings=warnings)]
         except (ElementSetError, InputError, OSError) as err:
             if warnings is not None:
                 warnings.append(f"skipping user element file {p}: {err}")
@@ -421,8 +463,10 @@ def resolve_satellites(
             spec = spec.strip()
             p = Path(spec).expanduser()
             if p.is_file():
-                chosen += nearest_epoch(load_file(p, at), at)
+                chosen += nearest_epoch(load_file(p, at, warnings), at)
                 continue
+            if p.is_dir():
+                raise _folder_error(p)
             if cat is None:
                 cat = _Catalogue(at, warnings)
             try:
@@ -444,16 +488,29 @@ def resolve_satellites(
     return Selection(unique, warnings, [])
 
 
-def element_sets(spec: str, at: datetime) -> list[Satellite]:
+def _folder_error(p: Path) -> InputError:
+    """The error for a folder given where an element file or a satellite name is expected."""
+    inside = sorted(f.name for f in p.iterdir() if f.suffix.lower() in ELEMENT_SUFFIXES + (".toml",))[:4]
+    hint = f" (it holds {', '.join(inside)}: name one)" if inside else ""
+    return InputError(
+        f"{p} is a folder, not an element file{hint}; give a TLE or OMM (JSON, CSV, XML) file, a "
+        "constellation TOML or a bundled name"
+    )
+
+
+def element_sets(spec: str, at: datetime, warnings: list[str] | None = None) -> list[Satellite]:
     """Every element set (all epochs, bundled and fetched) that ``spec`` names, for listing.
 
     ``spec`` is anything :func:`resolve_satellites` accepts; no epoch selection, no age check.
+    Notes about odd but legal files are appended to ``warnings``.
     """
     at = require_aware(at, "analysis time")
+    warnings = [] if warnings is None else warnings
     p = Path(spec).expanduser()
     if p.is_file():
-        return load_file(p, at)
-    warnings: list[str] = []
+        return load_file(p, at, warnings)
+    if p.is_dir():
+        raise _folder_error(p)
     try:
         return _Catalogue(at, warnings).lookup(spec)
     except UnknownNameError:

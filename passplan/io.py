@@ -86,6 +86,8 @@ def check_output_path(target: Path) -> None:
     except FileNotFoundError:
         return
     if stat.S_ISDIR(mode):
+        if str(target) == ".":
+            raise InputError("the output path is empty (or '.'), the current folder; give a file name")
         raise InputError(f"{target} is a folder; give a file name")
     if not stat.S_ISREG(mode):
         kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"

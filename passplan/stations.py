@@ -263,6 +263,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: invalid TOML: {err}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (a binary file?); a station file is TOML with "
+            "[stations.<id>] tables"
+        ) from None
 
 
 def read_station_file(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:

@@ -19,6 +19,7 @@ Formats and sources:
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 import json
@@ -41,8 +42,10 @@ __all__ = [
     "alpha5_to_int",
     "int_to_alpha5",
     "check_tle_lines",
+    "check_tle_fields",
     "tle_epoch",
     "parse_tle_text",
+    "decode_element_bytes",
     "parse_omm_epoch",
     "parse_omm_json",
     "parse_omm_csv",
@@ -143,7 +146,62 @@ def check_tle_lines(line1: str, line2: str, where: str = "TLE", where2: str | No
             f"{where2}: line 2 is for catalogue number {n2} but line 1 is for {n1}; "
             "the lines of two different satellites are mixed up"
         )
+    check_tle_fields(line1, line2, where, where2)
     return n1
+
+
+# Line 2 fields with their columns (1-based, inclusive, as in CelesTrak's "NORAD Two-Line Element
+# Set Format") and the range each may take: angles in degrees, mean motion in revolutions a day.
+_LINE2_FIELDS = (
+    ("inclination", 9, 16, 0.0, 180.0, "deg, in [0, 180]"),
+    ("right ascension of the ascending node", 18, 25, 0.0, 360.0, "deg, in [0, 360]"),
+    ("argument of perigee", 35, 42, 0.0, 360.0, "deg, in [0, 360]"),
+    ("mean anomaly", 44, 51, 0.0, 360.0, "deg, in [0, 360]"),
+    # above 17 rev/day the orbit (period under 85 min) would lie inside the Earth
+    ("mean motion", 53, 63, 1e-8, 17.0, "rev/day, in (0, 17]"),
+)
+
+
+def _field(text: str, first: int, last: int, what: str, loc: str, num: str) -> float:
+    raw = text[first - 1 : last]
+    try:
+        return float(raw)
+    except ValueError:
+        raise ElementSetError(
+            f"{loc}: TLE line {num} columns {first}-{last} ({what}) hold {raw!r}, not a number; "
+            "the line is corrupted or not a TLE"
+        ) from None
+
+
+def check_tle_fields(line1: str, line2: str, where: str = "TLE", where2: str | None = None) -> None:
+    """Refuse element fields outside the ranges the TLE format allows (a checksum does not catch
+    a wrong value written with its matching checksum): the epoch's year and day of year, the
+    inclination (0-180 deg), RAAN, argument of perigee and mean anomaly (0-360 deg), the
+    eccentricity digits and the mean motion (0-17 rev/day)."""
+    where2 = where2 or where
+    yy = line1[18:20]
+    if not yy.isdigit():
+        raise ElementSetError(f"{where}: TLE line 1 columns 19-20 (epoch year) hold {yy!r}; expected two digits")
+    year = 1900 + int(yy) if int(yy) >= 57 else 2000 + int(yy)
+    day = _field(line1, 21, 32, "epoch day of year", where, "1")
+    days_in_year = 366 if calendar.isleap(year) else 365
+    if not 1.0 <= day < days_in_year + 1.0:
+        raise ElementSetError(
+            f"{where}: TLE line 1 epoch day {day:g} is outside 1 to {days_in_year + 1} (exclusive) for "
+            f"{year}; columns 21-32 hold the day of the year with its fraction"
+        )
+    for what, first, last, lo, hi, expected in _LINE2_FIELDS:
+        value = _field(line2, first, last, what, where2, "2")
+        if not lo <= value <= hi:
+            raise ElementSetError(
+                f"{where2}: TLE line 2 {what} is {value:g} (columns {first}-{last}); expected {expected}"
+            )
+    ecc = line2[26:33]
+    if not ecc.strip().isdigit():
+        raise ElementSetError(
+            f"{where2}: TLE line 2 eccentricity (columns 27-33) is {ecc!r}; expected seven digits "
+            "after an implied decimal point"
+        )
 
 
 def tle_epoch(line1: str) -> datetime:
@@ -222,6 +280,47 @@ def parse_tle_text(text: str, source: str = "<text>") -> list[TleRecord]:
     return records
 
 
+def decode_element_bytes(data: bytes, source: str = "<bytes>") -> tuple[str, list[str]]:
+    """The text of an element file and any notes about its decoding.
+
+    UTF-8 (with or without a byte-order mark) is the rule. A TLE file whose *name* lines hold
+    bytes that are not UTF-8 (an old Latin-1 catalogue, say) is still read: those lines are
+    decoded as Latin-1 and a note names them. Element lines must be ASCII; a file with NUL bytes
+    or that is not TLE text is refused, naming the file.
+    """
+    if b"\x00" in data[:65536]:
+        raise ElementSetError(f"{source}: a binary file, not text; expected a TLE or OMM (JSON, CSV, XML) file")
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        pass
+    lines = data.split(b"\n")
+    if not any(_ELEMENT_LINE.match(ln.decode("ascii", "replace")) for ln in lines):
+        raise ElementSetError(f"{source}: not UTF-8 text; expected a TLE or OMM file saved as UTF-8")
+    out, odd = [], []
+    for n, raw in enumerate(lines, start=1):
+        try:
+            out.append(raw.decode("utf-8-sig" if n == 1 else "utf-8"))
+            continue
+        except UnicodeDecodeError:
+            pass
+        text = raw.decode("latin-1")
+        if _ELEMENT_LINE.match(text) or text[:2] in ("1 ", "2 "):
+            raise ElementSetError(
+                f"{source}:{n}: TLE line {text[0]} holds bytes that are not text; the line is corrupted: "
+                "fetch it again (`passplan elements update`)"
+            )
+        out.append(text)
+        odd.append(n)
+    first = out[odd[0] - 1].strip()
+    more = f" and {len(odd) - 1} more" if len(odd) > 1 else ""
+    note = (
+        f"{source}:{odd[0]}{more}: name line {first!r} is not UTF-8; read as Latin-1 "
+        "(save the file as UTF-8 to silence this)"
+    )
+    return "\n".join(out), [note]
+
+
 # ---------------------------------------------------------------------------------------------
 # OMM
 
@@ -271,23 +370,42 @@ def parse_omm_json(text: str, source: str = "<text>") -> list[OmmRecord]:
     out = []
     for k, item in enumerate(data, start=1):
         if not isinstance(item, dict):
-            raise ElementSetError(f"{source}: record {k} is not a JSON object")
+            raise ElementSetError(
+                f"{source}: JSON record {k} is {type(item).__name__} {json.dumps(item)[:40]}, not an object; "
+                "expected CelesTrak OMM JSON (a list of objects with EPOCH, MEAN_MOTION, ...)"
+            )
         out.append(OmmRecord(dict(item), f"record {k}"))
     return out
 
 
 def parse_omm_csv(text: str, source: str = "<text>") -> list[OmmRecord]:
-    """CelesTrak OMM CSV: a header of CCSDS keywords, then one row per element set."""
-    reader = csv.DictReader(io.StringIO(text))
-    out = []
-    for row in reader:
-        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
-            continue
-        if None in row:
+    """CelesTrak OMM CSV: a header of CCSDS keywords, then one row per element set (comma
+    separated; another delimiter, or a row shorter or longer than the header, is named)."""
+    header = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    if "," not in header:
+        other = next((d for d in (";", "\t", "|") if d in header), None)
+        if other is not None:
+            shown = {"\t": "tabs"}.get(other, repr(other))
             raise ElementSetError(
-                f"{source}:{reader.line_num}: more values than header columns; check the CSV"
+                f"{source}:1: the header is separated by {shown}, not commas; OMM CSV (CelesTrak) "
+                "uses commas and a decimal point: export it again with commas"
             )
-        out.append(OmmRecord({k.strip(): v for k, v in row.items() if k}, f"line {reader.line_num}"))
+    reader = csv.reader(io.StringIO(text))
+    out = []
+    try:
+        names = [h.strip().lstrip("\ufeff") for h in next(reader, [])]
+        for cells in reader:
+            line = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(names):
+                raise ElementSetError(
+                    f"{source}:{line}: the row has {len(cells)} values but the header names "
+                    f"{len(names)} columns; check that row (a missing or extra comma?)"
+                )
+            out.append(OmmRecord({k: v for k, v in zip(names, cells, strict=True) if k}, f"line {line}"))
+    except csv.Error as err:
+        raise ElementSetError(f"{source}:{reader.line_num}: not CSV ({err})") from None
     if not out:
         raise ElementSetError(f"{source}: no OMM rows found in CSV")
     return out
@@ -347,6 +465,7 @@ def parse_omm_kvn(text: str, source: str = "<text>") -> list[OmmRecord]:
 
 
 _TLE_START = re.compile(r"^1 [ 0-9A-Z]{5}", re.MULTILINE)
+_TOML_TABLE = re.compile(r'^\[\[?\s*[A-Za-z_"][\w."\- ]*\]\]?\s*(#.*)?$')
 
 
 def detect_format(text: str, path: str | Path | None = None) -> str:
@@ -357,7 +476,7 @@ def detect_format(text: str, path: str | Path | None = None) -> str:
         return "toml"
     head = text.lstrip("\ufeff \t\r\n")
     if head.startswith(("[", "{")) and suffix != ".toml":
-        if head.startswith("[") and not head[1:].lstrip().startswith(("{", "]")):
+        if _TOML_TABLE.match(head.splitlines()[0]):
             return "toml"  # a TOML table header such as [constellation]
         return "omm-json"
     if head.startswith("<"):
@@ -365,8 +484,8 @@ def detect_format(text: str, path: str | Path | None = None) -> str:
     if "CCSDS_OMM_VERS" in head[:2000]:
         return "omm-kvn"
     first = head.splitlines()[0] if head else ""
-    if "," in first and ("EPOCH" in first.upper() or "OBJECT_NAME" in first.upper()):
-        return "omm-csv"
+    if "EPOCH" in first.upper() or "OBJECT_NAME" in first.upper():
+        return "omm-csv"  # parse_omm_csv names a delimiter other than the comma
     if _TLE_START.search(text):
         return "tle"
     if suffix in (".json",):

@@ -103,3 +103,21 @@ def test_update_then_list(monkeypatch, datadir):
     assert "2026-11-20T00:00:00" in line and str(datadir) in line
     r = run("elements", "update", "--norad", "99999")
     assert r.exit_code == 2 and "no GP data for CATNR=99999" in r.stderr
+
+
+def test_show_group_shows_every_member_and_says_so():
+    r = run("elements", "show", "demo", "--at", "2026-03-20T00:00:00Z", "--format", "json")
+    assert r.exit_code == 0, r.output
+    recs = json.loads(r.stdout)
+    assert len(recs) == 8 and len({x["name"] for x in recs}) == 8
+    assert "demo: 8 satellites" in r.stderr
+
+
+@pytest.mark.parametrize("value", ["2016-12-19T16:40:00", "2016-12-19 16:40"])
+def test_at_follows_the_one_time_rule(value):
+    """A time without a zone is refused by --at exactly as by passes --start (passplan.times.parse_time)."""
+    show = run("elements", "show", "micius", "--at", value)
+    passes = run("passes", "--sats", "micius", "--start", value, "--hours", "1")
+    assert show.exit_code == passes.exit_code == 2
+    assert "no time zone" in show.stderr and "no time zone" in passes.stderr
+    assert show.stderr.replace("--at", "--start") == passes.stderr

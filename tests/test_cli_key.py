@@ -142,3 +142,99 @@ def test_bad_protocol_exit_2(series, tmp_path, text, needle):
 def test_bad_decoys_exit_2(series):
     res = runner.invoke(app, ["key", str(series), "--decoys", "3"])
     assert res.exit_code == 2 and "--decoys" in res.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# Outputs, bounds and the series round trip (issues 10 and 12)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ndjson"])
+def test_key_csv_ndjson_and_output(series, tmp_path, fmt):
+    ref = json.loads(runner.invoke(app, ["key", str(series), "--format", "json"]).stdout)
+    out = tmp_path / f"key.{fmt}"
+    res = runner.invoke(app, ["key", str(series), "--format", fmt, "--output", str(out)])
+    assert res.exit_code == 0, res.output
+    assert res.stdout == ""
+    text = out.read_text()
+    if fmt == "ndjson":
+        (rec,) = [json.loads(line) for line in text.splitlines()]
+        assert rec == ref
+    else:
+        import csv
+
+        (row,) = list(csv.DictReader(text.splitlines()))
+        assert float(row["secret_key_bits"]) == pytest.approx(ref["secret_key_bits"], rel=1e-5)
+
+
+def test_bounds_choices_are_the_protocol_bounds():
+    from passplan.cli.key import BoundsChoice
+    from passplan.keyrate.protocol import BOUNDS
+
+    assert [b.value for b in BoundsChoice] == list(BOUNDS)
+
+
+@pytest.mark.parametrize("value", ["1e30", "0", "-5", "nan", "inf"])
+def test_pulses_per_s_bounded(series, value):
+    res = runner.invoke(app, ["key", str(series), "--pulses-per-s", value])
+    assert res.exit_code == 2
+    assert "--pulses-per-s" in res.stderr and "pulse rate" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def _write(tmp_path, name, rows):
+    p = tmp_path / name
+    p.write_text("t_s,eta\n" + "".join(f"{t},{e}\n" for t, e in rows))
+    return p
+
+
+def test_series_spanning_1000_days_or_hour_slots_refused(tmp_path):
+    long = _write(tmp_path, "long.csv", [(0, 1e-3), (86400.0 * 1000, 1e-3)])
+    res = runner.invoke(app, ["key", str(long)])
+    assert res.exit_code == 2 and "span 1000 days" in res.stderr and "long.csv" in res.stderr
+    coarse = _write(tmp_path, "coarse.csv", [(k * 7200.0, 1e-3) for k in range(5)])
+    res = runner.invoke(app, ["key", str(coarse)])
+    assert res.exit_code == 2 and "slots of 7200 s" in res.stderr
+
+
+def test_coarse_sampling_of_a_pass_warned(tmp_path):
+    """A LEO pass sampled every 5 minutes: the channel jumps by orders of magnitude between slots."""
+    p = _write(tmp_path, "pass5min.csv", [(0, 1e-6), (300, 1e-3), (600, 2e-6)])
+    res = runner.invoke(app, ["key", str(p), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert "passplan: warning:" in res.stderr and "far coarser than the pass" in res.stderr
+    # a GEO-like window sampled coarsely but with a steady channel is not warned about
+    steady = _write(tmp_path, "geo.csv", [(k * 600.0, 1e-4 * (1 + 0.01 * k)) for k in range(10)])
+    res = runner.invoke(app, ["key", str(steady), "--format", "json"])
+    assert res.exit_code == 0 and "warning" not in res.stderr
+
+
+def test_binary_series_names_the_file(tmp_path):
+    p = tmp_path / "series.bin"
+    p.write_bytes(bytes(range(256)) * 4)
+    res = runner.invoke(app, ["key", str(p)])
+    assert res.exit_code == 2 and "series.bin" in res.stderr and "not UTF-8" in res.stderr
+
+
+def test_series_round_trip_equals_the_forecast(tmp_path):
+    """Issue 10: ``passplan passes --key --series-dir`` then ``passplan key`` on the written series
+    (with the same protocol) gives the forecast's key to 0.1 %: the series' background_prob holds
+    the dark counts, so the protocol's extraneous clicks are not added a second time."""
+    folder = tmp_path / "series"
+    res = runner.invoke(app, ["passes", "--sats", "DEMO-SSO-1", "--station", "xinglong", "--start",
+                              "2026-03-20T12:00Z", "--hours", "3", "--key", "--series-dir", str(folder),
+                              "--format", "json"])
+    assert res.exit_code == 0, res.output
+    (forecast,) = [r for r in json.loads(res.stdout) if r.get("secret_key_bits")]
+    assert forecast["protocol"] == "micius" and forecast["secret_key_bits"] > 1e4
+    (path,) = folder.iterdir()
+    res = runner.invoke(app, ["key", str(path), "--protocol", forecast["protocol"], "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert "extraneous_click_prob" in res.stderr  # says what it does
+    again = json.loads(res.stdout)["secret_key_bits"]
+    assert again == pytest.approx(forecast["secret_key_bits"], rel=1e-3)
+    # adding the protocol's dark counts again (what `key` did before) loses about 3 % of the key
+    from passplan.keyrate import load_protocol, pass_key, read_series
+
+    s = read_series(path)
+    doubled = pass_key(s.eta, s.background_prob, s.t_s, load_protocol("micius")).secret_key_bits
+    assert doubled < 0.99 * forecast["secret_key_bits"]

@@ -99,7 +99,7 @@ def test_list() -> None:
         (["-p", "micius", "-e", "-3"], r"outside \(0, 90\]"),
         (["-p", "micius"], "--elevation-deg is required"),
         (["-e", "30"], "--profile is required"),
-        (["-p", "micius", "-e", "30", "--range-km", "-5"], "positive distance"),
+        (["-p", "micius", "-e", "30", "--range-km", "-5"], r"--range-km -5 is outside \(0, 500000\]"),
         (["-p", "micius", "-e", "30", "--sky", "suburban"], "unknown sky class"),
         (["-p", "micius", "-e", "30", "--station", "xinlong"], "did you mean 'xinglong'"),
         (["-p", "micius", "-e", "30", "--sun-separation-deg", "200"], "sun-separation-deg"),
@@ -124,3 +124,79 @@ def test_bad_profile_file_exit_2(tmp_path: Path) -> None:
     res = runner.invoke(app, ["link", "-p", str(f), "-e", "30"])
     assert res.exit_code == 2
     assert "bad.toml: [transmitter] aperture_diameter_m = -0.3" in res.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# Outputs, plot formats and suspicious geometry (issue 12)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ndjson", "json"])
+def test_link_formats_and_output(tmp_path: Path, fmt: str) -> None:
+    ref = json.loads(runner.invoke(app, ["link", "-p", "micius", "-e", "45", "--format", "json"]).stdout)
+    out = tmp_path / f"link.{fmt}"
+    res = runner.invoke(app, ["link", "-p", "micius", "-e", "45", "--format", fmt, "--output", str(out)])
+    assert res.exit_code == 0, res.output
+    assert res.stdout == ""
+    text = out.read_text()
+    if fmt == "csv":
+        import csv
+
+        (row,) = list(csv.DictReader(text.splitlines()))
+        assert float(row["total_loss_db"]) == pytest.approx(ref["total_loss_db"], rel=1e-5)
+        assert list(row) == list(ref)
+    else:
+        recs = json.loads(text) if fmt == "json" else [json.loads(x) for x in text.splitlines()]
+        assert (recs if isinstance(recs, list) else [recs]) == [ref]
+
+
+def test_link_list_csv() -> None:
+    res = runner.invoke(app, ["link", "--list", "--format", "csv"])
+    assert res.exit_code == 0
+    assert res.stdout.splitlines()[0].startswith("profile,direction,wavelength_nm")
+    assert len(res.stdout.splitlines()) == len(list_profiles()) + 1
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".jpg", ""])
+def test_plot_suffix_refused_before_any_work(tmp_path: Path, suffix: str) -> None:
+    target = tmp_path / f"loss{suffix}"
+    res = runner.invoke(app, ["link", "-p", "no-such-profile", "--plot", str(target)])
+    assert res.exit_code == 2
+    assert "names no image format" in res.stderr  # the suffix, not the unknown profile
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".pdf"])
+def test_plot_svg_pdf_written_or_refused_clearly(tmp_path: Path, suffix: str) -> None:
+    """The suffix names the format: the file holds that format, or the command says it cannot."""
+    target = tmp_path / f"loss{suffix}"
+    res = runner.invoke(app, ["link", "-p", "micius", "--plot", str(target)])
+    if res.exit_code == 0:
+        head = target.read_bytes()[:64]
+        assert (b"<svg" in target.read_bytes()[:2000]) if suffix == ".svg" else head.startswith(b"%PDF")
+    else:
+        assert res.exit_code == 2 and "PNG only" in res.stderr and not target.exists()
+
+
+def test_range_inconsistent_with_elevation_refused() -> None:
+    """At 45 deg a satellite at 150 km (the lowest orbit) is 209 km away (spherical Earth, law of
+    cosines: sqrt((R+h)^2 - R^2 cos^2 e) - R sin e with R = 6371 km + 893 m)."""
+    import math
+
+    r = 6371.0 + 0.893
+    expected = math.sqrt((6371.0 + 150.0) ** 2 - (r * math.cos(math.radians(45))) ** 2) - r * math.sin(math.radians(45))
+    assert expected == pytest.approx(208.6, abs=0.1)
+    res = runner.invoke(app, ["link", "-p", "micius", "-e", "45", "--range-km", "1"])
+    assert res.exit_code == 2 and "209 km" in res.stderr and "150 km" in res.stderr
+    assert runner.invoke(app, ["link", "-p", "micius", "-e", "45", "--range-km", "210"]).exit_code == 0
+    # at the zenith the lowest orbit is 150 km minus the site's altitude away
+    assert runner.invoke(app, ["link", "-p", "micius", "-e", "90", "--range-km", "148"]).exit_code == 2
+    assert runner.invoke(app, ["link", "-p", "micius", "-e", "90", "--range-km", "1e9"]).exit_code == 2
+
+
+def test_sun_in_the_line_of_sight_warned() -> None:
+    res = runner.invoke(app, ["link", "-p", "micius", "-e", "45", "--sun-elevation-deg", "45",
+                              "--sun-separation-deg", "0", "--format", "json"])
+    assert res.exit_code == 0
+    assert "passplan: warning:" in res.stderr and "on the Sun" in res.stderr
+    res = runner.invoke(app, ["link", "-p", "micius", "-e", "45", "--format", "json"])
+    assert "warning" not in res.stderr

@@ -475,3 +475,113 @@ def test_nearest_epoch_property(offsets, at_offset):
     at = base.epoch + timedelta(days=at_offset)
     (best,) = nearest_epoch(sats, at)
     assert abs(best.age_days(at)) == pytest.approx(min(abs(s.age_days(at)) for s in sats))
+
+
+# ----------------------------------------------------------------------------- hostile files (issue 12)
+
+ISS_2026 = (DATA / "iss_2026-03.tle").read_text().splitlines()[:3]
+
+
+@pytest.mark.parametrize(
+    ("line", "cols", "text", "words"),
+    [
+        (2, (8, 16), "200.0000", "inclination is 200"),
+        (2, (17, 25), "361.0000", "right ascension of the ascending node is 361"),
+        (2, (52, 63), "25.00000000", "mean motion is 25"),
+        (1, (20, 32), "399.50000000", "epoch day 399.5 is outside"),
+        (1, (20, 32), "000.50000000", "epoch day 0.5 is outside"),
+    ],
+)
+def test_tle_fields_out_of_range_refused_with_file_and_line(tmp_path, line, cols, text, words):
+    """The fields take the ranges of CelesTrak's TLE format description; a valid checksum does
+    not make a value legal."""
+    lines = list(ISS_2026)
+    a, b = cols
+    lines[line] = _fix_checksum(lines[line][:a] + text + lines[line][b:])
+    p = tmp_path / "bad.tle"
+    p.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ElementSetError, match=words) as err:
+        load_file(p)
+    assert f"bad.tle:{line + 1}" in str(err.value)
+
+
+def test_leap_year_day_366_accepted():
+    lines = list(ISS_2026)
+    lines[1] = _fix_checksum(lines[1][:18] + "24366.50000000" + lines[1][32:])  # 2024 is a leap year
+    (sat,) = load_text("\n".join(lines), "leap.tle")
+    assert sat.epoch == datetime(2024, 12, 31, 12, tzinfo=UTC)
+
+
+def test_latin1_name_line_read_with_a_warning(tmp_path):
+    p = tmp_path / "latin1.tle"
+    p.write_bytes("ISS ZÄRYA\n".encode("latin-1") + "\n".join(ISS_2026[1:]).encode() + b"\n")
+    notes: list[str] = []
+    (sat,) = load_file(p, warnings=notes)
+    assert sat.name == "ISS ZÄRYA" and sat.norad_id == 25544
+    (note,) = notes
+    assert "latin1.tle:1" in note and "Latin-1" in note
+    # element lines stay strict: a stray byte there is an error naming the line
+    bad = tmp_path / "bad.tle"
+    bad.write_bytes(b"ISS\n" + ISS_2026[1].encode()[:60] + b"\xe9" + ISS_2026[1].encode()[61:] + b"\n"
+                    + ISS_2026[2].encode() + b"\n")
+    with pytest.raises(ElementSetError, match="bad.tle:2"):
+        load_file(bad)
+
+
+def test_binary_file_named(tmp_path):
+    p = tmp_path / "image.tle"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)))
+    with pytest.raises(ElementSetError, match="image.tle: a binary file"):
+        load_file(p)
+
+
+def test_omm_json_list_of_numbers_is_called_json(tmp_path):
+    p = tmp_path / "numbers.json"
+    p.write_text("[1, 2, 3]\n")
+    with pytest.raises(ElementSetError) as err:
+        load_file(p)
+    msg = str(err.value)
+    assert "TOML" not in msg and "OMM JSON" in msg and "numbers.json" in msg
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("OBJECT_NAME;NORAD_CAT_ID;EPOCH\nX;1;2026-01-01T00:00:00\n", "separated by ';', not commas"),
+        ("OBJECT_NAME\tNORAD_CAT_ID\tEPOCH\nX\t1\t2026-01-01T00:00:00\n", "separated by tabs"),
+        ("OBJECT_NAME,NORAD_CAT_ID,EPOCH,MEAN_MOTION\nX,1,2026-01-01T00:00:00\n", "short.csv:2: the row has 3 values"),
+    ],
+)
+def test_omm_csv_delimiter_and_short_rows_named(tmp_path, text, words):
+    p = tmp_path / "short.csv"
+    p.write_text(text)
+    with pytest.raises(ElementSetError, match=words) as err:
+        load_file(p)
+    assert "EPOCH is missing" not in str(err.value)
+
+
+def test_sats_folder_says_folder(tmp_path):
+    (tmp_path / "a.tle").write_text("\n".join(ISS_2026) + "\n")
+    with pytest.raises(InputError) as err:
+        resolve_satellites([str(tmp_path)], datetime(2026, 3, 20, tzinfo=UTC))
+    msg = str(err.value)
+    assert "is a folder" in msg and "does not exist" not in msg and "a.tle" in msg
+
+
+@pytest.mark.parametrize(
+    ("group", "kind", "words"),
+    [
+        ("iss", "LEO", "about 1-3 km per day"),
+        ("gps", "MEO", "MEO orbit"),
+        ("geo", "GEO", "geosynchronous orbit"),
+    ],
+)
+def test_stale_advice_fits_the_orbit(group, kind, words):
+    from passplan.elements import orbit_class
+
+    sat = bundled_satellites(group)[0]
+    assert orbit_class(sat) == kind
+    (w,) = check_freshness([sat], sat.epoch + timedelta(days=5))
+    assert words in w
+    if kind != "LEO":
+        assert "LEO" not in w and "km per day" not in w

@@ -139,3 +139,27 @@ def test_output_paths_that_are_not_regular_files_are_refused(tmp_path: Path) -> 
         with pytest.raises(InputError, match="a device"):
             atomic_write_text(Path("/dev/null"), "x")
     assert not list(tmp_path.glob(".*.part"))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["stations", "list", "--format", "csv"],
+        ["link", "--profile", "micius", "--elevation-deg", "45", "--format", "ndjson"],
+        ["link", "--list", "--format", "json"],
+    ],
+)
+def test_dash_output_is_stdout_for_every_data_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    """``--output -`` writes to standard output (no file named ``-``), with the same text as no
+    ``--output``; the commands that gained --output in issue 12 included."""
+    from typer.testing import CliRunner
+
+    from passplan.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    plain = runner.invoke(app, args)
+    dash = runner.invoke(app, [*args, "--output", "-"])
+    assert plain.exit_code == dash.exit_code == 0, dash.output
+    assert dash.stdout == plain.stdout and dash.stdout.strip()
+    assert list(tmp_path.iterdir()) == []

@@ -94,3 +94,29 @@ def test_bad_station_files_name_file_and_key(tmp_path: Path, text: str, match: s
 def test_unknown_station_suggests_nearest() -> None:
     with pytest.raises(UnknownNameError, match="xinglong"):
         get_station("xinlong")
+
+
+def test_stations_list_csv_keeps_full_precision(tmp_path: Path) -> None:
+    import csv
+
+    from typer.testing import CliRunner
+
+    from passplan.cli import app
+
+    f = tmp_path / "mine.toml"
+    f.write_text("[stations.precise]\nlat_deg = 40.395866671234\nlon_deg = -117.577458312345\nalt_m = 893.25\n")
+    out = tmp_path / "stations.csv"
+    res = CliRunner().invoke(app, ["stations", "list", "--stations", str(f), "--format", "csv", "--output", str(out)])
+    assert res.exit_code == 0, res.output
+    rows = {r["id"]: r for r in csv.DictReader(out.read_text().splitlines())}
+    assert float(rows["precise"]["lat_deg"]) == 40.395866671234
+    assert float(rows["precise"]["lon_deg"]) == -117.577458312345
+    assert float(rows["precise"]["alt_m"]) == 893.25
+    assert float(rows["xinglong"]["lat_deg"]) == load_stations()["xinglong"].lat_deg
+
+
+def test_binary_station_file_names_the_file(tmp_path: Path) -> None:
+    f = tmp_path / "stations.bin"
+    f.write_bytes(bytes(range(128, 256)) * 3)
+    with pytest.raises(ConfigError, match="stations.bin: not UTF-8 text"):
+        load_stations([f])

@@ -167,6 +167,8 @@ def handle_errors(func: F) -> F:
         except FileNotFoundError as err:
             fail(f"file not found: {err.filename}; check the path")
         except IsADirectoryError as err:
+            if str(err.filename) in ("", "."):
+                fail("an empty path (or '.') names the current folder; give a file")
             fail(f"{err.filename} is a folder; give a file")
         except PermissionError as err:
             fail(f"cannot read or write {err.filename}: permission denied")

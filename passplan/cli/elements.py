@@ -161,10 +161,15 @@ def register(app: typer.Typer) -> None:
         from ..elements import element_sets, nearest_epoch
 
         when = parse_time(at, "--at")
-        sets = element_sets(name, when)
+        notes: list[str] = []
+        sets = element_sets(name, when, notes)
+        for note in notes:
+            warn(note)
         chosen = nearest_epoch(sets, when)
         recs = [_details(s, when, [x for x in sets if x.key == s.key]) for s in chosen]
         emit(recs, fmt, lambda: _details_text(recs), output)
+        if len(chosen) > 1:
+            info(f"{name}: {len(chosen)} satellites, each with its element set nearest {iso_z(when)}")
 
     @el.command("update")
     @handle_errors
@@ -190,8 +195,8 @@ def register(app: typer.Typer) -> None:
         """
         from ..fetch import update
 
-        if timeout <= 0:
-            raise InputError(f"--timeout {timeout:g} must be positive")
+        if not 0 < timeout <= 600:
+            raise InputError(f"--timeout {timeout:g} is outside (0, 600] seconds; give how long to wait for each answer")
         results = update(norad or [], name or [], group or [], url_base=url_base, out_dir=out, timeout=timeout)
         recs = []
         for r in results:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,15 +12,17 @@ import typer
 
 from ..errors import InputError
 from ..io import to_table
-from .common import OneFormatOpt, OutputOpt, TableFormat, emit, handle_errors
+from ..keyrate.protocol import BOUNDS
+from .common import FormatOpt, OutputFormat, OutputOpt, emit, handle_errors, info, warn
 
-__all__ = ["register"]
+__all__ = ["register", "MAX_PULSES_PER_S"]
 
+#: The finite-key deviations ``--bounds`` offers: every entry of the protocol's ``BOUNDS``.
+BoundsChoice = StrEnum("BoundsChoice", {b.replace("-", "_"): b for b in BOUNDS})  # type: ignore[misc]
 
-class BoundsChoice(StrEnum):
-    chernoff = "chernoff"
-    hoeffding = "hoeffding"
-    asymptotic = "asymptotic"
+#: Highest ``--pulses-per-s`` accepted (assumed: ten times the fastest QKD sources reported, a few
+#: GHz, e.g. 2.5 GHz in Gruenenfelder et al., Nature Photonics 17, 422 (2023)).
+MAX_PULSES_PER_S = 1e11
 
 
 def _table(rec: dict[str, Any]) -> str:
@@ -40,7 +43,7 @@ def register(app: typer.Typer) -> None:
     @app.command("key")
     @handle_errors
     def key_command(
-        series: Annotated[Path, typer.Argument(metavar="SERIES", help="SERIES.csv with columns t_s,eta[,background_prob]")],
+        series: Annotated[Path, typer.Argument(metavar="SERIES", help="SERIES.csv with columns t_s,eta[,background_prob] (as --series-dir writes it); background_prob, when given, holds every click without signal, so the protocol's extraneous_click_prob is not added")],
         protocol: Annotated[
             str | None,
             typer.Option("--protocol", help="protocol TOML file, or a bundled name (micius, jinan1); default: built-in defaults"),
@@ -51,7 +54,7 @@ def register(app: typer.Typer) -> None:
         fixed_params: Annotated[
             bool, typer.Option("--fixed-params", help="use the protocol's parameters and every slot (no optimisation)")
         ] = False,
-        fmt: OneFormatOpt = TableFormat.table,
+        fmt: FormatOpt = OutputFormat.table,
         output: OutputOpt = None,
     ) -> None:
         """Finite-key secret key of one pass (decoy-state BB84; Lim 2014 / Rusca 2018)."""
@@ -60,6 +63,11 @@ def register(app: typer.Typer) -> None:
         pr = load_protocol(protocol)
         changes: dict[str, Any] = {}
         if pulses_per_s is not None:
+            if not (math.isfinite(pulses_per_s) and 0 < pulses_per_s <= MAX_PULSES_PER_S):
+                raise InputError(
+                    f"--pulses-per-s {pulses_per_s:g} is outside (0, {MAX_PULSES_PER_S:g}]; give the source's "
+                    "pulse rate per second (1e8 for a 100 MHz source)"
+                )
             changes["pulses_per_s"] = pulses_per_s
         if bounds is not None:
             changes["bounds"] = bounds.value
@@ -80,5 +88,15 @@ def register(app: typer.Typer) -> None:
         if changes:
             pr = dataclasses.replace(pr, **changes)
         s = read_series(series)
+        for note in s.warnings:
+            warn(note)
+        if s.background_prob is not None and pr.extraneous_click_prob > 0:
+            # the series' background_prob already holds every click without signal (dark counts
+            # and stray light, as --series-dir writes it): the protocol's would count them twice
+            info(
+                f"note: {series} gives background_prob per slot (dark counts and stray light); the "
+                f"protocol's extraneous_click_prob ({pr.extraneous_click_prob:g}) is not added"
+            )
+            pr = dataclasses.replace(pr, extraneous_click_prob=0.0)
         rec = pass_key(s.eta, s.background_prob, s.t_s, pr).to_dict()
         emit(rec, fmt, lambda: _table(rec), output)

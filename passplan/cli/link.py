@@ -10,9 +10,18 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import InputError
-from ..io import atomic_write_bytes, to_table
+from ..io import to_table
 from ..link.terms import LOSS_TERMS
-from .common import OutputOpt, TableFormat, emit, handle_errors, info
+from .common import (
+    OutputFormat,
+    OutputOpt,
+    emit,
+    handle_errors,
+    info,
+    plot_format,
+    warn,
+    write_plot,
+)
 
 __all__ = ["register", "link_command"]
 
@@ -52,6 +61,36 @@ def _check_range(
     if bad:
         left = "(" if lo_open else "["
         raise InputError(f"--{name} {value:g} is outside {left}{lo:g}, {hi:g}]")
+
+
+#: The lowest altitude at which a satellite survives long enough to make a pass (m); assumed:
+#: below about 150 km drag brings an object down within days, and the lowest long-lived orbits
+#: flown (GOCE, about 255 km, later 224 km) are well above it. No pass is nearer than a 150 km
+#: orbit allows at its elevation.
+LOWEST_ORBIT_ALT_M = 150e3
+
+
+#: Longest slant range accepted (km): beyond the Moon's distance (384,400 km) nothing orbits the
+#: Earth for passplan to plan.
+MAX_RANGE_KM = 500_000.0
+#: Highest meteorological visibility accepted (km); assumed bound, about three times the
+#: Rayleigh-scattering limit of pure air (about 330 km in the visible).
+MAX_VISIBILITY_KM = 1000.0
+
+
+def check_range_for_elevation(range_km: float, elevation_deg: float, site_alt_m: float) -> None:
+    """Refuse a ``--range-km`` shorter than the slant range to the lowest possible orbit
+    (:data:`LOWEST_ORBIT_ALT_M`) at ``elevation_deg``: no satellite can be there."""
+    from ..link.slant import slant_range_m
+
+    shortest_km = float(slant_range_m(elevation_deg, LOWEST_ORBIT_ALT_M, site_alt_m)) / 1e3
+    if range_km < shortest_km * (1.0 - 1e-9):
+        raise InputError(
+            f"--range-km {range_km:g} is shorter than any orbit allows at --elevation-deg "
+            f"{elevation_deg:g}: a satellite at {LOWEST_ORBIT_ALT_M / 1e3:.0f} km altitude (the lowest "
+            f"that stays in orbit) is {shortest_km:.0f} km away there; give at least {shortest_km:.0f} km, "
+            "or leave --range-km out (it then follows from the profile's orbit)"
+        )
 
 
 def _profiles() -> list[dict[str, Any]]:
@@ -133,11 +172,14 @@ def link_command(
         typer.Option("--visibility-km", help="Meteorological visibility (default: the profile's)."),
     ] = None,
     fmt: Annotated[
-        TableFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = TableFormat.table,
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.table,
     plot: Annotated[
         Path | None,
-        typer.Option("--plot", help="Write a PNG of loss vs elevation and day/night background."),
+        typer.Option(
+            "--plot",
+            help="Write loss vs elevation and day/night background: .png, .svg or .pdf.",
+        ),
     ] = None,
     list_: Annotated[
         bool, typer.Option("--list", help="List the bundled profiles and exit.")
@@ -148,6 +190,7 @@ def link_command(
     from ..link import link_budget, load_profile
     from ..link.background import SKY_CLASSES
 
+    plot_fmt = _link_plot_format(plot)  # refuse a bad suffix before any work
     if list_:
         recs = _profiles()
         emit(recs, fmt, lambda: _profiles_table(recs), output)
@@ -174,21 +217,40 @@ def link_command(
     _check_range("moon-elevation-deg", moon_elevation_deg, -90.0, 90.0)
     _check_range("moon-separation-deg", moon_separation_deg, 0.0, 180.0)
     _check_range("moon-illumination", moon_illumination, 0.0, 1.0)
-    if visibility_km is not None and not visibility_km > 0:
-        raise InputError(f"--visibility-km {visibility_km:g} must be positive")
+    if visibility_km is not None and not 0 < visibility_km <= MAX_VISIBILITY_KM:
+        raise InputError(
+            f"--visibility-km {visibility_km:g} is outside (0, {MAX_VISIBILITY_KM:g}]; give the "
+            "meteorological visibility in km (23 for a clear day)"
+        )
+
+    if elevation_deg is not None:
+        _check_range("elevation-deg", elevation_deg, 0.0, 90.0, lo_open=True)
+        if range_km is not None:
+            if not 0 < range_km <= MAX_RANGE_KM:
+                raise InputError(
+                    f"--range-km {range_km:g} is outside (0, {MAX_RANGE_KM:g}]; give the slant range "
+                    "to a satellite in Earth orbit, in km"
+                )
+            check_range_for_elevation(
+                range_km, elevation_deg, prof.site.alt_m if site_alt is None else site_alt
+            )
+    elif plot is None:
+        raise InputError("--elevation-deg is required (a value in (0, 90])")
+    if sun_separation_deg < _SUN_WARN_DEG:
+        warn(
+            f"--sun-separation-deg {sun_separation_deg:g}: the line of sight is "
+            f"{'on' if sun_separation_deg < 0.27 else 'next to'} the Sun (its disc is 0.53 deg wide); "
+            "the sky background model does not hold there and the detectors would be blinded"
+        )
 
     if plot is not None:
         from ..link.plot import plot_link_png
 
-        atomic_write_bytes(plot, plot_link_png(prof, site_alt_m=site_alt, sky=sky))
-        info(f"wrote {plot}")
+        kwargs: dict[str, Any] = {} if plot_fmt == "png" else {"fmt": plot_fmt}
+        write_plot(plot, lambda _f: plot_link_png(prof, site_alt_m=site_alt, sky=sky, **kwargs))
         if elevation_deg is None:
             return
-    if elevation_deg is None:
-        raise InputError("--elevation-deg is required (a value in (0, 90])")
-    _check_range("elevation-deg", elevation_deg, 0.0, 90.0, lo_open=True)
-    if range_km is not None and not (math.isfinite(range_km) and range_km > 0):
-        raise InputError(f"--range-km {range_km:g} must be a positive distance")
+    assert elevation_deg is not None
 
     series = link_budget(
         prof,
@@ -210,6 +272,26 @@ def link_command(
     rec["isoplanatic_angle_urad"] = rec["isoplanatic_angle_rad"] * 1e6
     out = {k: rec[k] for k in _JSON_KEYS}
     emit(out, fmt, lambda: _table(out), output)
+
+
+#: Sun separations (deg) below which ``link`` warns that the telescope looks at or beside the Sun
+#: (the solar disc is about 0.53 deg across; assumed margin of a few discs).
+_SUN_WARN_DEG = 2.0
+
+
+def _link_plot_format(plot: Path | None) -> str | None:
+    """The format ``--plot`` names (png, svg, pdf), checked before any work. SVG and PDF need
+    :func:`passplan.link.plot.plot_link_png` to take ``fmt``; until it does they are refused
+    with a clear message rather than written as PNG under another name."""
+    fmt = plot_format(plot)
+    if fmt is not None and fmt != "png":
+        import inspect
+
+        from ..link.plot import plot_link_png
+
+        if "fmt" not in inspect.signature(plot_link_png).parameters:
+            raise InputError(f"--plot {plot}: `passplan link` draws PNG only in this version; name a .png file")
+    return fmt
 
 
 def _fmt(v: Any) -> str:

@@ -19,6 +19,9 @@ from .common import (
 
 __all__ = ["register"]
 
+#: Columns written with every digit in CSV (a station moved by 10 m is another station).
+_EXACT = ("lat_deg", "lon_deg", "alt_m")
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``stations`` group to the app."""
@@ -48,7 +51,10 @@ def register(app: typer.Typer) -> None:
             header = ["id", "lat_deg", "lon_deg", "alt_m", "timezone", "min_el", "mask", "twilight", "receiver", "kind", "name"]
             return to_table(rows, header, align="lrrrlllllll")
 
-        emit([s.to_dict() for s in sts], fmt, table, output)
+        recs = [s.to_dict() for s in sts]
+        if fmt is OutputFormat.csv:  # CSV floats have six digits: keep coordinates exact
+            recs = [{**r, **{k: repr(float(r[k])) for k in _EXACT}} for r in recs]
+        emit(recs, fmt, table, output)
 
     @group.command("show")
     @handle_errors

@@ -12,46 +12,78 @@ from numpy.typing import NDArray
 
 from ..errors import InputError
 
-__all__ = ["ChannelSeries", "read_series"]
+__all__ = ["ChannelSeries", "read_series", "MAX_SPAN_S", "MAX_SLOT_S", "COARSE_SLOT_S"]
 
 REQUIRED = ("t_s", "eta")
 OPTIONAL = ("background_prob",)
 
+#: The longest series accepted (s): one pass or window, at most the 31 days passplan plans at once.
+MAX_SPAN_S = 31 * 86400.0
+#: The longest slot accepted (s). The estimator holds the channel constant over a slot; the
+#: forecasts write at most 1800 slots a window (so slots of 25 min for a 31-day GEO window).
+MAX_SLOT_S = 3600.0
+#: Slots longer than this (s) are checked for a channel that changes faster than it is sampled.
+COARSE_SLOT_S = 10.0
+#: A change of transmittance between neighbouring slots larger than this factor, on coarse slots,
+#: means the pass is not resolved (assumed: a LEO pass changes its loss by 1-2 dB per 10 s at most).
+_UNRESOLVED_RATIO = 2.0
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ChannelSeries:
-    """Per-slot channel: times (s), transmittance and optional background click probability."""
+    """Per-slot channel: times (s), transmittance and optional background click probability,
+    with the warnings a suspicious but legal series earns."""
 
     t_s: NDArray[np.float64]
     eta: NDArray[np.float64]
     background_prob: NDArray[np.float64] | None
     source: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{path}: not UTF-8 text (a binary file?); expected a CSV series with columns "
+            "t_s,eta[,background_prob]"
+        ) from None
+
+
+def _parse_row(path: Path, lineno: int, line: str) -> list[str]:
+    try:
+        return next(csv.reader([line]))
+    except csv.Error as err:
+        raise InputError(f"{path}:{lineno}: not a CSV row ({err}); expected numbers separated by commas") from None
 
 
 def read_series(path: str | Path) -> ChannelSeries:
     """Read and validate ``SERIES.csv``; errors name the file, line and column.
 
     Lines starting with ``#`` are comments; the first other line is the header. Extra columns
-    are ignored. ``eta`` must be in [0, 1], ``background_prob`` in [0, 1), ``t_s`` increasing.
+    are ignored. ``eta`` must be in [0, 1], ``background_prob`` in [0, 1), ``t_s`` increasing;
+    the series may span at most :data:`MAX_SPAN_S` with slots of at most :data:`MAX_SLOT_S`,
+    and a warning says when coarse slots do not resolve the channel.
     """
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    text = _read_text(path)
     rows = [(n, line) for n, line in enumerate(text.splitlines(), start=1)
             if line.strip() and not line.lstrip().startswith("#")]
     if not rows:
         raise InputError(f"{path}: no header and no data; expected columns t_s,eta[,background_prob]")
-    header_line, header = rows[0][0], next(csv.reader([rows[0][1]]))
-    header = [h.strip() for h in header]
+    header_line = rows[0][0]
+    header = [h.strip() for h in _parse_row(path, header_line, rows[0][1])]
     for col in REQUIRED:
         if col not in header:
             raise InputError(f"{path}:{header_line}: missing column {col!r}; the header must "
-                             f"name t_s,eta[,background_prob] (found {','.join(header)})")
+                             f"name t_s,eta[,background_prob] (found {','.join(header)[:80]})")
     cols = [c for c in REQUIRED + OPTIONAL if c in header]
     idx = {c: header.index(c) for c in cols}
     values: dict[str, list[float]] = {c: [] for c in cols}
     prev_t = -math.inf
     for lineno, line in rows[1:]:
-        cells = next(csv.reader([line]))
+        cells = _parse_row(path, lineno, line)
         for c in cols:
             where = f"{path}:{lineno}: column {c!r}"
             if idx[c] >= len(cells) or not cells[idx[c]].strip():
@@ -59,7 +91,7 @@ def read_series(path: str | Path) -> ChannelSeries:
             try:
                 v = float(cells[idx[c]])
             except ValueError:
-                raise InputError(f"{where} is {cells[idx[c]].strip()!r}; give a number") from None
+                raise InputError(f"{where} is {cells[idx[c]].strip()[:40]!r}; give a number") from None
             if not math.isfinite(v):
                 raise InputError(f"{where} is {v!r}; NaN and infinities are not allowed")
             if c == "eta" and not 0.0 <= v <= 1.0:
@@ -75,6 +107,41 @@ def read_series(path: str | Path) -> ChannelSeries:
             values[c].append(v)
     if not values["eta"]:
         raise InputError(f"{path}: header but no data rows")
+    t = np.array(values["t_s"])
+    eta = np.array(values["eta"])
+    warnings = _check_sampling(path, t, eta)
     bg = np.array(values["background_prob"]) if "background_prob" in values else None
-    return ChannelSeries(t_s=np.array(values["t_s"]), eta=np.array(values["eta"]),
-                         background_prob=bg, source=str(path))
+    return ChannelSeries(t_s=t, eta=eta, background_prob=bg, source=str(path), warnings=warnings)
+
+
+def _check_sampling(path: Path, t: NDArray[np.float64], eta: NDArray[np.float64]) -> tuple[str, ...]:
+    """Refuse a series that is no single pass (too long, or slots too long for a constant
+    channel); warn when coarse slots leave the channel unresolved."""
+    if t.size < 2:
+        return ()
+    with np.errstate(over="ignore", invalid="ignore"):
+        dt = np.diff(t)
+        slot = float(np.median(dt))
+        span = float(t[-1] - t[0])
+    if not span <= MAX_SPAN_S:
+        raise InputError(
+            f"{path}: the slots span {span / 86400:.4g} days (t_s {t[0]:g} to {t[-1]:g} s); a series is "
+            f"one pass or window of at most {MAX_SPAN_S / 86400:.0f} days: split it, one file per pass"
+        )
+    if slot > MAX_SLOT_S:
+        raise InputError(
+            f"{path}: slots of {slot:g} s are longer than {MAX_SLOT_S:g} s; the key estimator holds the "
+            "channel constant over a slot, so sample the pass finer (LEO passes every second)"
+        )
+    if slot > COARSE_SLOT_S:
+        lo, hi = np.minimum(eta[:-1], eta[1:]), np.maximum(eta[:-1], eta[1:])
+        jumps = (hi > 0) & (hi > _UNRESOLVED_RATIO * lo)
+        if jumps.any():
+            ratio = float(np.max(np.where(lo > 0, hi / np.where(lo > 0, lo, 1.0), np.inf)[jumps]))
+            how = "from zero" if not math.isfinite(ratio) else f"by a factor {ratio:.3g}"
+            return (
+                f"{path}: eta changes {how} between slots {slot:g} s apart: the sampling is far "
+                "coarser than the pass, and the key is estimated as if each slot's channel held for "
+                "the whole slot; sample every second or so",
+            )
+    return ()
