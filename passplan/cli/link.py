@@ -190,7 +190,7 @@ def link_command(
     from ..link import link_budget, load_profile
     from ..link.background import SKY_CLASSES
 
-    plot_fmt = _link_plot_format(plot)  # refuse a bad suffix before any work
+    plot_format(plot)  # refuse a bad suffix before any work
     if list_:
         recs = _profiles()
         emit(recs, fmt, lambda: _profiles_table(recs), output)
@@ -246,8 +246,7 @@ def link_command(
     if plot is not None:
         from ..link.plot import plot_link_png
 
-        kwargs: dict[str, Any] = {} if plot_fmt == "png" else {"fmt": plot_fmt}
-        write_plot(plot, lambda _f: plot_link_png(prof, site_alt_m=site_alt, sky=sky, **kwargs))
+        write_plot(plot, lambda f: plot_link_png(prof, site_alt_m=site_alt, sky=sky, fmt=f))
         if elevation_deg is None:
             return
     assert elevation_deg is not None
@@ -277,21 +276,6 @@ def link_command(
 #: Sun separations (deg) below which ``link`` warns that the telescope looks at or beside the Sun
 #: (the solar disc is about 0.53 deg across; assumed margin of a few discs).
 _SUN_WARN_DEG = 2.0
-
-
-def _link_plot_format(plot: Path | None) -> str | None:
-    """The format ``--plot`` names (png, svg, pdf), checked before any work. SVG and PDF need
-    :func:`passplan.link.plot.plot_link_png` to take ``fmt``; until it does they are refused
-    with a clear message rather than written as PNG under another name."""
-    fmt = plot_format(plot)
-    if fmt is not None and fmt != "png":
-        import inspect
-
-        from ..link.plot import plot_link_png
-
-        if "fmt" not in inspect.signature(plot_link_png).parameters:
-            raise InputError(f"--plot {plot}: `passplan link` draws PNG only in this version; name a .png file")
-    return fmt
 
 
 def _fmt(v: Any) -> str:

@@ -79,6 +79,11 @@ DtstampOpt = Annotated[
 #: A pair demand no window can meet: the schedule then relays as much as it can.
 RELAY_ALL_BITS = 1e18
 
+#: Most cloudy-night Monte-Carlo trials one run draws (assumed bound: the draws hold trials x
+#: nights x stations normals; 10^5 trials of a week at 10 stations is about 56 MB, and the
+#: spread's sampling error is already ~0.3 % at 10^5).
+MAX_WEATHER_TRIALS = 100_000
+
 
 def _bits(v: float) -> str:
     if v >= 1e6:
@@ -206,8 +211,12 @@ def register(app: typer.Typer) -> None:
         from ..schedule import Demand
         from ..schedule.run import schedule_passes
 
-        if not time_limit_s > 0:
-            raise InputError(f"--time-limit-s {time_limit_s:g}: give a positive number of seconds")
+        if not 0 < time_limit_s <= 86400:
+            raise InputError(f"--time-limit-s {time_limit_s:g}: give a positive number of seconds, at most a day")
+        if not 0 <= min_key_bits < float("inf"):
+            raise InputError(f"--min-key-bits {min_key_bits:g}: give zero or more bits (a finite number)")
+        if not 0 <= weather_trials <= MAX_WEATHER_TRIALS:
+            raise InputError(f"--weather-trials {weather_trials}: give 0 to {MAX_WEATHER_TRIALS} trials")
         if setup_s is not None and not setup_s >= 0:
             raise InputError(f"--setup-s {setup_s:g}: give zero or more seconds")
         plot_format(plot)
@@ -232,8 +241,6 @@ def register(app: typer.Typer) -> None:
         for w in run.warnings:
             warn(w)
         doc = schedule_document(run)
-        if weather_trials < 0:
-            raise InputError(f"--weather-trials {weather_trials}: give zero or more trials")
         if weather_trials:
             from ..weather import simulate_weather
 

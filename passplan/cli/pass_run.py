@@ -373,6 +373,9 @@ class PassFormat(StrEnum):
 
 
 def check_series_dir(series_dir: Path) -> None:
-    """Refuse a ``--series-dir`` that names an existing file (before any work)."""
+    """Refuse a ``--series-dir`` that names an existing file or a symbolic link (before any
+    work): the series are written into a real folder, created if new."""
+    if series_dir.is_symlink():
+        raise InputError(f"--series-dir {series_dir} is a symbolic link; give the folder it should name (created if new)")
     if series_dir.exists() and not series_dir.is_dir():
         raise InputError(f"--series-dir {series_dir} is a file; give a folder (it is created if new)")

@@ -73,9 +73,20 @@ ProfileOpt = Annotated[
     str | None,
     typer.Option("--profile", help="Link profile for --key (default: each station's receiver; see `passplan link --list`)."),
 ]
+def _folder(text: str) -> Path:
+    """A folder option's value: an empty string is refused (it would silently mean the current
+    folder); give '.' for that."""
+    if not text:
+        raise typer.BadParameter("an empty path; give a folder name ('.' for the current folder)")
+    return Path(text)
+
+
 SeriesOpt = Annotated[
     Path | None,
-    typer.Option("--series-dir", help="With --key: write each pass's per-slot channel (t_s,eta,background_prob,...) as CSV here."),
+    typer.Option(
+        "--series-dir", parser=_folder,
+        help="With --key: write each pass's per-slot channel (t_s,eta,background_prob,...) as CSV here.",
+    ),
 ]
 ProtocolOpt = Annotated[
     str | None,

@@ -1,7 +1,8 @@
 """Plot a profile's loss by term against elevation, and its day versus night background.
 
 matplotlib is imported here only, through its object API and the Agg canvas (no pyplot state, no
-display, no network). The figure is returned as PNG bytes; the caller writes it (atomically).
+display, no network). The figure is returned as bytes (PNG, SVG or PDF); the caller writes it
+(atomically).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ def plot_link_png(
     day_sun_separation_deg: float = 90.0,
     min_elevation_deg: float = 5.0,
     dpi: int = 110,
+    fmt: str = "png",
 ) -> bytes:
-    """PNG of loss terms (dB) and total vs elevation, and background click probability per gate
+    """A figure (``fmt``: png, svg or pdf) of loss terms (dB) and total vs elevation, and background click probability per gate
     at night and in daylight (Sun at ``day_sun_elevation_deg``, ``day_sun_separation_deg`` from
     the line of sight)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -73,7 +75,7 @@ def plot_link_png(
     ax2.legend(fontsize=7)
     fig.tight_layout()
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    fig.savefig(buf, format=fmt)
     return buf.getvalue()
 
 

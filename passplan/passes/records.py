@@ -106,8 +106,8 @@ class Constraints:
             v = getattr(self, name)
             if v is not None and not 0.0 <= v <= 180.0:
                 raise InputError(f"{name} {v} is outside [0, 180] deg")
-        if self.max_range_km is not None and not self.max_range_km > 0:
-            raise InputError(f"max_range_km {self.max_range_km} must be positive")
+        if self.max_range_km is not None and not 0 < self.max_range_km < float("inf"):
+            raise InputError(f"max_range_km {self.max_range_km} must be a positive, finite range (km)")
         if self.darkness is not None and self.darkness != "station":
             twilight_angle_deg(self.darkness)
 
