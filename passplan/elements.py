@@ -27,7 +27,14 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
-from .errors import ElementSetError, InputError, StaleElementsError, UnknownNameError
+from .errors import (
+    ElementSetError,
+    InputError,
+    StaleElementsError,
+    StaleElementsWarning,
+    UnknownNameError,
+    emit_warnings,
+)
 from .satellite import XPDOTP, Satellite
 from .times import iso_z, require_aware
 from .tle_formats import OmmRecord, TleRecord, decode_element_bytes, detect_format, parse_text
@@ -238,6 +245,7 @@ def check_freshness(sats: Sequence[Satellite], at: datetime, allow_stale: bool =
             f"{MAX_AGE_DAYS:.0f}-day limit; use --allow-stale to use them anyway, or "
             "`passplan elements update` to fetch current ones"
         )
+    emit_warnings(warnings, StaleElementsWarning)  # a library user sees them too (the CLI prints them itself)
     return warnings
 
 

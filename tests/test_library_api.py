@@ -224,15 +224,6 @@ def test_reported_by_caller_keeps_the_cli_from_saying_it_twice() -> None:
     assert len(caught) == 4
 
 
-def _engine_emits() -> bool:
-    """True once the engine reports its search warnings through ``emit_warnings`` (a one-line
-    change in passplan/passes/engine.py, merged by the lead)."""
-    from passplan.passes import engine
-
-    return "emit_warnings" in inspect.getsource(engine)
-
-
-@pytest.mark.skipif(not _engine_emits(), reason="waiting for the engine's emit_warnings call (passes/engine.py)")
 def test_find_passes_warns_a_library_user_once() -> None:
     from passplan.elements import bundled_tle_dir, load_file, nearest_epoch
 

@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from ..errors import PassplanError
+from ..errors import PassplanError, reported_by_caller
 from ..io import RecordWriter, atomic_open, to_json
 
 if TYPE_CHECKING:
@@ -161,7 +161,8 @@ def handle_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with reported_by_caller():  # the CLI prints the results' warnings itself
+                return func(*args, **kwargs)
         except PassplanError as err:
             fail(str(err))
         except FileNotFoundError as err:

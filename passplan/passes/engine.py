@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, PropagationWarning, emit_warnings
 from ..geometry import Scene
 from ..stations import Station
 from ..times import iso_z, require_aware
@@ -128,6 +128,7 @@ class _Search:
             self.progress(f"block {lo * self.step / 3600:.1f}-{min(hi * self.step, self.span) / 3600:.1f} h: propagating {len(self.sats)} satellites")
         blk = Block(self.sats, self.stations, self.t0, self.t1, lo, hi, self.step, self.horizon, self.constraints)
         warnings = self._failures(blk)
+        emit_warnings(warnings, PropagationWarning)
         sat, st, t, rising, up0 = blk.crossings(self.progress)
         keep = t <= self.span
         pieces, closing = self._pieces(lo, hi, sat[keep] * self.nst + st[keep], t[keep], rising[keep], up0)
