@@ -3,8 +3,9 @@
 :func:`optimise_passes` takes the same steps as :func:`.optimise.optimise_pass` for every pass
 (starting grid, damped Newton ascent in the unit box, key window, up to three alternations) but
 evaluates the key bound of all passes in one :func:`.decoy_bb84.finite_key` call per step: a
-Newton iteration of P passes is one batched call of shape (P, points), and a window search one
-call over the candidate windows of every pass. Each pass keeps its own trust radius and stops on
+Newton iteration of P passes is one batched call of shape (P, points), and a window search
+(:func:`.windows.best_windows`, which the per-pass optimiser calls too) one call over the
+candidate windows of every pass. Each pass keeps its own trust radius and stops on
 its own criterion, exactly as the per-pass loop does, so the results equal the per-pass
 optimiser's up to float rounding (the block moments may carry more Taylor terms when a batch
 mixes brighter passes, a difference below 1e-15 relative); a pass whose rounding differences
@@ -23,17 +24,11 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from .counts import Counts, slot_counts
-from .optimise import (
-    OptimisedPass,
-    ParamSpace,
-    _grid,
-    _window_candidates,
-    objective,
-    optimise_pass,
-)
+from .counts import Counts
+from .optimise import OptimisedPass, ParamSpace, _grid, objective, optimise_pass
 from .passkey import PassKey, key_record, prepare
 from .protocol import Protocol
+from .windows import best_windows
 
 __all__ = ["optimise_passes", "pass_keys"]
 
@@ -181,64 +176,6 @@ def _params(etas, bs, wins, protocol, space, start_u, u_start, radius) -> tuple[
     return _newton(ev, u0, f0, radius)
 
 
-def _eval_windows(jobs, protocol) -> list[NDArray]:
-    """Raw key of each job's candidate windows, all jobs in one call. A job is
-    ``(prefix, windows (W, 2), mu, p)``."""
-    parts, mus, ps, sizes = [], [], [], []
-    for prefix, win, mu, p in jobs:
-        i, j = win[:, 0], win[:, 1]
-        parts.append([a[:, j].T - a[:, i].T for a in prefix])
-        mus.append(np.broadcast_to(mu, (win.shape[0], mu.size)))
-        ps.append(np.broadcast_to(p, (win.shape[0], p.size)))
-        sizes.append(win.shape[0])
-    counts = Counts(*(np.concatenate([pt[q] for pt in parts]) for q in range(4)))
-    raw = objective(counts, np.concatenate(mus), np.concatenate(ps), protocol).raw
-    return np.split(raw, np.cumsum(sizes)[:-1])
-
-
-def _best_windows(etas, bs, cands, protocol, params, starts) -> list[tuple[int, int]]:
-    """:func:`.optimise._best_window` for many passes: candidate windows first, then up to two
-    rounds of moving each edge over every slot, each step one batched call."""
-    pulses = protocol.pulses_per_s * protocol.slot_s
-    prefixes = []
-    jobs = []
-    for e, b, c, (p_x, mu, p), st in zip(etas, bs, cands, params, starts, strict=True):
-        sc = slot_counts(e, b, pulses, p_x, mu, p, protocol.afterpulse_prob, protocol.intrinsic_qber,
-                         protocol.error_model)
-        zero = np.zeros((mu.size, 1))
-        prefix = tuple(np.concatenate([zero, np.cumsum(a, axis=1)], axis=1) for a in (sc.n_x, sc.n_z, sc.m_x, sc.m_z))
-        prefixes.append(prefix)
-        wins = c if st is None else np.vstack([c, np.array([st])])
-        jobs.append((prefix, wins, mu, p))
-    raws = _eval_windows(jobs, protocol)
-    best, fval = [], []
-    for (_, wins, _, _), r in zip(jobs, raws, strict=True):
-        k = int(np.argmax(r))
-        best.append((int(wins[k, 0]), int(wins[k, 1])))
-        fval.append(float(r[k]))
-    going = list(range(len(etas)))
-    for _ in range(2):
-        if not going:
-            break
-        jobs = []
-        for q in going:
-            i0, j0 = best[q]
-            t = etas[q].size
-            left = np.stack([np.arange(0, j0), np.full(j0, j0)], axis=1)
-            right = np.stack([np.full(t - i0, i0), np.arange(i0 + 1, t + 1)], axis=1)
-            _, mu, p = params[q]
-            jobs.append((prefixes[q], np.vstack([left, right]), mu, p))
-        raws = _eval_windows(jobs, protocol)
-        still = []
-        for q, (_, wins, _, _), r in zip(going, jobs, raws, strict=True):
-            k = int(np.argmax(r))
-            if r[k] > fval[q]:
-                best[q], fval[q] = (int(wins[k, 0]), int(wins[k, 1])), float(r[k])
-                still.append(q)
-        going = still
-    return best
-
-
 def optimise_passes(etas: Sequence[NDArray], extraneous: Sequence[NDArray],
                     protocol: Protocol) -> list[OptimisedPass]:
     """:func:`.optimise.optimise_pass` (with its key window) for every pass, batched (module
@@ -265,14 +202,13 @@ def _optimise_batch(etas, bs, protocol, space) -> list[OptimisedPass]:
     n = len(etas)
     start_u = space.encode(protocol.p_x, protocol.intensities, protocol.probabilities)
     wins = [(0, e.size) for e in etas]
-    cands = [_window_candidates(e, b) for e, b in zip(etas, bs, strict=True)]
     varying = [q for q in range(n) if etas[q].size > 1 and np.ptp(bs[q]) > 0]
     if varying:
         p_x0, mu0, p0 = space.decode(start_u[None, :])
         par0 = (float(p_x0[0]), mu0[0], p0[0])
-        found = _best_windows([etas[q] for q in varying], [bs[q] for q in varying], [cands[q] for q in varying],
-                              protocol, [par0] * len(varying), [wins[q] for q in varying])
-        for q, w in zip(varying, found, strict=True):
+        found = best_windows([etas[q] for q in varying], [bs[q] for q in varying], protocol,
+                             [par0] * len(varying), [wins[q] for q in varying])
+        for q, (w, _) in zip(varying, found, strict=True):
             wins[q] = w
     u, f = _params(etas, bs, wins, protocol, space, start_u, None, 0.1)
     going = [q for q in range(n) if etas[q].size > 1]
@@ -281,8 +217,8 @@ def _optimise_batch(etas, bs, protocol, space) -> list[OptimisedPass]:
             break
         p_x, mu, p = space.decode(u[going])
         params = [(float(p_x[a]), mu[a], p[a]) for a in range(len(going))]
-        found = _best_windows([etas[q] for q in going], [bs[q] for q in going], [cands[q] for q in going],
-                              protocol, params, [wins[q] for q in going])
+        found = [w for w, _ in best_windows([etas[q] for q in going], [bs[q] for q in going], protocol,
+                                             params, [wins[q] for q in going])]
         changed = [q for q, w in zip(going, found, strict=True) if w != wins[q]]
         for q, w in zip(going, found, strict=True):
             wins[q] = w
