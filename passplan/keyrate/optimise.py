@@ -23,7 +23,7 @@ How (no random numbers, same input -> same answer):
    clicks, lower error rate) and falls with its background, so the best set of slots is close
    to a super-level set of ``eta`` (or, when the background varies, of ``eta / b``): every
    window spanning the slots above a threshold is tried (one batched call using prefix sums),
-   then each edge is refined over every slot (coarse to fine past 512 slots:
+   then each edge is refined over every slot (coarse to fine past 128 slots:
    :mod:`.windows`). With a varying background the first window is
    chosen with the starting parameters before any parameter fit. A contiguous window is kept because
    a pass is one continuous link and the finite-key block is whatever was recorded in it;
