@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,9 +39,9 @@ class _Moments:
     stacked so many passes and many parameter points evaluate in one call."""
 
     def __init__(self, etas: Sequence[NDArray], bs: Sequence[NDArray], wins: Sequence[tuple[int, int]],
-                 protocol: Protocol, space: ParamSpace):
+                 protocol: Protocol, space: ParamSpace, slot_s: NDArray):
         self.protocol, self.space = protocol, space
-        self.pulses = protocol.pulses_per_s * protocol.slot_s
+        self.pulses = protocol.pulses_per_s * np.asarray(slot_s, dtype=float)  # per pass
         x_max = max((space.mu1_hi * float(e[i:j].max()) if j > i else 0.0)
                     for e, (i, j) in zip(etas, wins, strict=True))
         n_terms = 1
@@ -74,8 +75,9 @@ class _Moments:
         sum_noise = np.repeat(self.sum_noise[rows], k)[:, None]
         sum_d = (1.0 + pr.afterpulse_prob) * (sum_noise + sw)
         sum_e = sum_b + 0.5 * pr.afterpulse_prob * sum_d + pr.intrinsic_qber * s1
-        pd = p * sum_d * self.pulses
-        pe = p * sum_e * self.pulses
+        pulses = np.repeat(self.pulses[rows], k)[:, None]
+        pd = p * sum_d * pulses
+        pe = p * sum_e * pulses
         px2 = (p_x * p_x)[:, None]
         pz2 = ((1.0 - p_x) ** 2)[:, None]
         r = objective(Counts(n_x=px2 * pd, n_z=pz2 * pd, m_x=px2 * pe, m_z=pz2 * pe), mu, p, pr).raw
@@ -160,9 +162,9 @@ def _newton(ev: _Moments, u0: NDArray, f0: NDArray, radius: float, max_iter: int
     return u, f
 
 
-def _params(etas, bs, wins, protocol, space, start_u, u_start, radius) -> tuple[NDArray, NDArray]:
+def _params(etas, bs, wins, protocol, space, slot_s, start_u, u_start, radius) -> tuple[NDArray, NDArray]:
     """Parameters on the given windows: from the grid (``u_start`` None) or from ``u_start``."""
-    ev = _Moments(etas, bs, wins, protocol, space)
+    ev = _Moments(etas, bs, wins, protocol, space, slot_s)
     rows = np.arange(len(etas))
     if u_start is None:
         grid = np.vstack([_grid(space.dim), start_u[None, :]])
@@ -176,11 +178,13 @@ def _params(etas, bs, wins, protocol, space, start_u, u_start, radius) -> tuple[
     return _newton(ev, u0, f0, radius)
 
 
-def optimise_passes(etas: Sequence[NDArray], extraneous: Sequence[NDArray],
-                    protocol: Protocol) -> list[OptimisedPass]:
+def optimise_passes(etas: Sequence[NDArray], extraneous: Sequence[NDArray], protocol: Protocol,
+                    slot_s: Sequence[float] | None = None) -> list[OptimisedPass]:
     """:func:`.optimise.optimise_pass` (with its key window) for every pass, batched (module
-    docstring). ``extraneous`` is each pass's total extraneous click probability per slot."""
+    docstring). ``extraneous`` is each pass's total extraneous click probability per slot;
+    ``slot_s`` each pass's slot duration (default ``protocol.slot_s``)."""
     etas = [np.asarray(e, dtype=float) for e in etas]
+    slots = np.full(len(etas), protocol.slot_s) if slot_s is None else np.asarray(slot_s, dtype=float)
     bs = [np.broadcast_to(np.asarray(b, dtype=float), e.shape) for e, b in zip(etas, extraneous, strict=True)]
     space = ParamSpace.for_protocol(protocol)
     out: list[OptimisedPass | None] = [None] * len(etas)
@@ -188,17 +192,17 @@ def optimise_passes(etas: Sequence[NDArray], extraneous: Sequence[NDArray],
     for k, e in enumerate(etas):
         x_max = space.mu1_hi * (float(e.max()) if e.size else 0.0)
         if protocol.error_model != "resolved" or x_max > 2.0 or e.size == 0:
-            out[k] = optimise_pass(e, bs[k], protocol)
+            out[k] = optimise_pass(e, bs[k], replace(protocol, slot_s=float(slots[k])))
         else:
             batch.append(k)
     if batch:
-        res = _optimise_batch([etas[k] for k in batch], [bs[k] for k in batch], protocol, space)
+        res = _optimise_batch([etas[k] for k in batch], [bs[k] for k in batch], protocol, space, slots[batch])
         for k, r in zip(batch, res, strict=True):
             out[k] = r
     return [r for r in out if r is not None]
 
 
-def _optimise_batch(etas, bs, protocol, space) -> list[OptimisedPass]:
+def _optimise_batch(etas, bs, protocol, space, slot_s) -> list[OptimisedPass]:
     n = len(etas)
     start_u = space.encode(protocol.p_x, protocol.intensities, protocol.probabilities)
     wins = [(0, e.size) for e in etas]
@@ -207,10 +211,10 @@ def _optimise_batch(etas, bs, protocol, space) -> list[OptimisedPass]:
         p_x0, mu0, p0 = space.decode(start_u[None, :])
         par0 = (float(p_x0[0]), mu0[0], p0[0])
         found = best_windows([etas[q] for q in varying], [bs[q] for q in varying], protocol,
-                             [par0] * len(varying), [wins[q] for q in varying])
+                             [par0] * len(varying), [wins[q] for q in varying], slot_s[varying])
         for q, (w, _) in zip(varying, found, strict=True):
             wins[q] = w
-    u, f = _params(etas, bs, wins, protocol, space, start_u, None, 0.1)
+    u, f = _params(etas, bs, wins, protocol, space, slot_s, start_u, None, 0.1)
     going = [q for q in range(n) if etas[q].size > 1]
     for _ in range(3):
         if not going:
@@ -218,14 +222,14 @@ def _optimise_batch(etas, bs, protocol, space) -> list[OptimisedPass]:
         p_x, mu, p = space.decode(u[going])
         params = [(float(p_x[a]), mu[a], p[a]) for a in range(len(going))]
         found = [w for w, _ in best_windows([etas[q] for q in going], [bs[q] for q in going], protocol,
-                                             params, [wins[q] for q in going])]
+                                             params, [wins[q] for q in going], slot_s[going])]
         changed = [q for q, w in zip(going, found, strict=True) if w != wins[q]]
         for q, w in zip(going, found, strict=True):
             wins[q] = w
         if not changed:
             break
         uc, fc = _params([etas[q] for q in changed], [bs[q] for q in changed], [wins[q] for q in changed],
-                         protocol, space, start_u, u[changed], 0.05)
+                         protocol, space, slot_s[changed], start_u, u[changed], 0.05)
         u[changed], f[changed] = uc, fc
         going = changed
     p_x, mu, p = space.decode(u)
@@ -239,15 +243,16 @@ def pass_keys(etas: Sequence[NDArray], extraneous_bg: Sequence[NDArray], t_s: Se
     """:func:`.passkey.pass_key` for many passes of one protocol, the optimiser batched."""
     preps = [prepare(e, b, t, protocol) for e, b, t in zip(etas, extraneous_bg, t_s, strict=True)]
     out: list[PassKey | None] = [None] * len(preps)
-    groups: dict[Protocol, list[int]] = {}
+    groups: dict[Protocol, list[int]] = {}  # passes differing only in slot duration batch together
     for k, (_, _, _, pr) in enumerate(preps):
-        groups.setdefault(pr, []).append(k)
+        groups.setdefault(replace(pr, slot_s=1.0), []).append(k)
     for pr, members in groups.items():
         if pr.optimise:
-            opts = optimise_passes([preps[k][0] for k in members], [preps[k][1] for k in members], pr)
+            opts = optimise_passes([preps[k][0] for k in members], [preps[k][1] for k in members], pr,
+                                   [preps[k][3].slot_s for k in members])
         else:
             opts = [None] * len(members)
         for k, opt in zip(members, opts, strict=True):
-            eta_a, b, ts, _ = preps[k]
-            out[k] = key_record(eta_a, b, ts, pr, opt)
+            eta_a, b, ts, own = preps[k]
+            out[k] = key_record(eta_a, b, ts, own, opt)
     return [r for r in out if r is not None]

@@ -111,13 +111,15 @@ def _scan(seqs: list[tuple[int, NDArray]], prefixes, params, protocol) -> list[t
 
 
 def best_windows(etas: Sequence[NDArray], bs: Sequence[NDArray], protocol: Protocol, params: Sequence[Params],
-                 starts: Sequence[tuple[int, int] | None]) -> list[tuple[tuple[int, int], float]]:
+                 starts: Sequence[tuple[int, int] | None],
+                 slot_s: Sequence[float] | None = None) -> list[tuple[tuple[int, int], float]]:
     """The best window ``[i, j)`` and its raw key for each pass at its parameters ``params[q]``;
-    ``starts[q]`` (a window, or None) is tried too."""
-    pulses = protocol.pulses_per_s * protocol.slot_s
+    ``starts[q]`` (a window, or None) is tried too; ``slot_s[q]`` the pass's slot duration
+    (default ``protocol.slot_s``)."""
+    slots = [protocol.slot_s] * len(etas) if slot_s is None else list(slot_s)
     prefixes = []
-    for e, b, (p_x, mu, p) in zip(etas, bs, params, strict=True):
-        sc = slot_counts(e, b, pulses, p_x, mu, p, protocol.afterpulse_prob, protocol.intrinsic_qber,
+    for e, b, (p_x, mu, p), dt in zip(etas, bs, params, slots, strict=True):
+        sc = slot_counts(e, b, protocol.pulses_per_s * dt, p_x, mu, p, protocol.afterpulse_prob, protocol.intrinsic_qber,
                          protocol.error_model)
         zero = np.zeros((np.size(mu), 1))
         prefixes.append(tuple(np.concatenate([zero, np.cumsum(a, axis=1)], axis=1)
