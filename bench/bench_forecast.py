@@ -25,7 +25,13 @@ import numpy as np
 
 from passplan import find_passes, select_stations
 from passplan.elements import demo_fleet_path, load_file
-from passplan.forecast import _profile_name, _resolve_named, forecast_pass, forecast_passes, slot_seconds
+from passplan.forecast import (
+    _profile_name,
+    _resolve_named,
+    forecast_pass,
+    forecast_passes,
+    slot_seconds,
+)
 
 STATIONS = ["xinglong", "nanshan", "delingha", "lijiang", "ngari", "jinan"]
 

@@ -221,10 +221,10 @@ def _optimise_batch(etas, bs, protocol, space, slot_s) -> list[OptimisedPass]:
             break
         p_x, mu, p = space.decode(u[going])
         params = [(float(p_x[a]), mu[a], p[a]) for a in range(len(going))]
-        found = [w for w, _ in best_windows([etas[q] for q in going], [bs[q] for q in going], protocol,
-                                             params, [wins[q] for q in going], slot_s[going])]
-        changed = [q for q, w in zip(going, found, strict=True) if w != wins[q]]
-        for q, w in zip(going, found, strict=True):
+        new_wins = [w for w, _ in best_windows([etas[q] for q in going], [bs[q] for q in going], protocol,
+                                                params, [wins[q] for q in going], slot_s[going])]
+        changed = [q for q, w in zip(going, new_wins, strict=True) if w != wins[q]]
+        for q, w in zip(going, new_wins, strict=True):
             wins[q] = w
         if not changed:
             break
@@ -251,7 +251,7 @@ def pass_keys(etas: Sequence[NDArray], extraneous_bg: Sequence[NDArray], t_s: Se
             opts = optimise_passes([preps[k][0] for k in members], [preps[k][1] for k in members], pr,
                                    [preps[k][3].slot_s for k in members])
         else:
-            opts = [None] * len(members)
+            opts = [None] * len(members)  # type: ignore[list-item]
         for k, opt in zip(members, opts, strict=True):
             eta_a, b, ts, own = preps[k]
             out[k] = key_record(eta_a, b, ts, own, opt)

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 
 from ..errors import InputError
 from ..geometry import Scene
+from ..stations import Station
 from .records import Pass, PassGeometry
 
 __all__ = ["SampledPasses", "sample_passes", "sample_scene", "slot_times", "TABLE_LATTICE_S"]
@@ -107,8 +109,6 @@ def _origin(passes: Sequence[Pass]) -> datetime:
     """The earliest AOS floored to the table lattice of Unix time (whole seconds)."""
     first = min(p.aos for p in passes)
     sec = int((first - _UNIX).total_seconds() // TABLE_LATTICE_S) * TABLE_LATTICE_S
-    from datetime import timedelta
-
     return _UNIX + timedelta(seconds=sec)
 
 
@@ -135,12 +135,13 @@ def sample_scene(
     origin = _origin(ps)
     sat_key: dict[int, int] = {}
     sta_key: dict[int, int] = {}
-    satrecs, stations = [], []
+    satrecs: list[Any] = []
+    stations: list[Station] = []
     for p in ps:
         if id(p.sat_ref) not in sat_key:
             sat_key[id(p.sat_ref)] = len(satrecs)
             satrecs.append(p.sat_ref.satrec)
-        if id(p.station_ref) not in sta_key:
+        if p.station_ref is not None and id(p.station_ref) not in sta_key:
             sta_key[id(p.station_ref)] = len(stations)
             stations.append(p.station_ref)
     scene = Scene(satrecs, stations, origin, max(p.los for p in ps))
@@ -165,7 +166,7 @@ def sample_scene(
     u = d / rng[:, None]
     radial = np.einsum("ij,ij->i", vel, u)
     rate = np.linalg.norm(vel - radial[:, None] * u, axis=1) / rng
-    alt = np.array([s.alt_m for s in stations], float)[st_idx]
+    alt = np.array([st.alt_m for st in stations], dtype=float)[st_idx]
     return SampledPasses(
         passes=ps,
         start=start,
