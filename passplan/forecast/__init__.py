@@ -1,8 +1,9 @@
-"""Key forecast for a pass: per-second geometry -> optical link budget -> finite-key secret bits.
+"""Key forecasts: per-second geometry -> optical link budget -> finite-key secret bits.
 
-The three stages are the library's own (:func:`passplan.passes.sample_pass`,
-:func:`passplan.link.link_budget`, :func:`passplan.keyrate.pass_key`); this module only joins
-them and decides which hardware and protocol apply:
+The three stages are the library's own (the pass sampler :mod:`passplan.passes.sampling`,
+:func:`passplan.link.link_budget`, the key estimator :mod:`passplan.keyrate`); this package only
+joins them, for many passes at once (:func:`forecast_passes`; :func:`forecast_pass` is one pass
+of it), and decides which hardware and protocol apply:
 
 - the link profile is the one named, else the satellite's own (designed satellites may name
   one), else the station's ``receiver``;
@@ -13,8 +14,16 @@ them and decides which hardware and protocol apply:
 - dark counts and sky background come from the link budget, per detector and gate, so the
   protocol's ``extraneous_click_prob`` is set to zero (it would count them twice).
 
-The line-of-sight angular rate (for the servo-lag term of tip-tilt and adaptive optics) is the
-finite-difference rate of the sampled pointing direction.
+The line-of-sight angular rate (for the servo-lag term of tip-tilt and adaptive optics) comes
+from the SGP4 velocity (:mod:`passplan.passes.sampling`). The link is evaluated at every 1-s slot
+of a LEO pass and at adaptive nodes of a longer window, with the detected signal in the
+detectors' dead time (:mod:`.nodes`); the key optimiser runs batched over the passes of each
+protocol (:mod:`passplan.keyrate.batch`). A pass gets the same forecast alone or in any batch
+(to float rounding; tests/test_forecast_batch.py).
+
+Throughput (bench/bench_forecast.py): one scene for the run instead of one per pass, profiles
+and protocols read once per name, one link-budget call per profile and station altitude, one
+optimiser step for all passes of a protocol.
 """
 
 from __future__ import annotations
