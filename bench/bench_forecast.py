@@ -79,7 +79,10 @@ def main() -> None:
     t = time.perf_counter()
     passes = [p for p in find_passes(sats, stations, t0, t0 + timedelta(days=args.days)) if not p.excluded]
     t_passes = time.perf_counter() - t
-    forecast_passes(passes[:2])  # imports and first-use caches out of the timing
+    # imports (scipy on the first profile that needs it) and first-use caches out of the timing:
+    # one short pass of every satellite kind over every station
+    warm = {(p.station, p.satellite[:8]): p for p in reversed(passes) if p.duration_s < 3600}
+    forecast_passes(list(warm.values()))
 
     t = time.perf_counter()
     fast = forecast_passes(passes)
