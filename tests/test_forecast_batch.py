@@ -133,11 +133,13 @@ def test_dead_time_lowers_a_bright_key_and_zero_dead_time_changes_nothing(day) -
             assert np.array_equal(link.eta, plain.eta)
         else:
             # the detected signal before saturation, pulses x mean photon number x eta, in the
-            # non-paralysable dead-time factor 1 / (1 + R tau) per detector (Knoll eq. 4.23)
+            # non-paralysable dead-time factor 1 / (1 + R tau) per detector (Knoll eq. 4.23);
+            # the forecast takes eta before saturation every 8th slot, straight-line in log between
             mean = float(np.dot(proto.probabilities, proto.intensities))
             signal = proto.pulses_per_s * mean * plain.eta / plain.saturation_factor
             rate = (plain.background_cps + plain.dark_cps + signal) / prof.detector.count
-            assert np.allclose(link.saturation_factor, 1.0 / (1.0 + rate * tau), rtol=1e-12)
+            assert np.allclose(link.saturation_factor, 1.0 / (1.0 + rate * tau), rtol=5e-4)
+            assert link.saturation_factor.min() < plain.saturation_factor.min()
     assert keys[0.0] > 0
     assert keys[1e-5] < keys[22e-9] <= keys[0.0]
     assert keys[1e-5] < 0.99 * keys[0.0]  # 10 us: a few per cent of the key
