@@ -13,6 +13,12 @@ pass, no darkness constraint: ``passplan passes --sats demo --key``). Prints
   both, so they agree exactly).
 
 Run: ``python bench/bench_forecast.py [--days D] [--every K] [--check N]``
+
+Measured 2026-12-02 on the 2-core development machine (885 passes, 460 600 key slots, ``--every
+20``): batched 20.1 s (22.7 ms a pass) against 66.1 s for the per-pass loop (3.3x), the link
+budget's per-sample Greenwood/Tyler height integrals taking most of both; with the cached
+turbulence integrals of the calibration branch's ``passplan/link``: batched 4.75 s (5.4 ms a
+pass) against 36.8 s (7.8x). Largest key deviation from 1-s slots: 0.014 % (MEO), 0.001 % (GEO).
 """
 
 from __future__ import annotations
