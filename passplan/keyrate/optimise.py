@@ -23,7 +23,8 @@ How (no random numbers, same input -> same answer):
    clicks, lower error rate) and falls with its background, so the best set of slots is close
    to a super-level set of ``eta`` (or, when the background varies, of ``eta / b``): every
    window spanning the slots above a threshold is tried (one batched call using prefix sums),
-   then each edge is refined over every slot. With a varying background the first window is
+   then each edge is refined over every slot (coarse to fine past 128 slots:
+   :mod:`.windows`). With a varying background the first window is
    chosen with the starting parameters before any parameter fit. A contiguous window is kept because
    a pass is one continuous link and the finite-key block is whatever was recorded in it;
    low-elevation slots at either end are the ones that cost more than they give. Parameters and
@@ -38,9 +39,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .counts import Counts, click_error_probs, slot_counts
+from .counts import Counts, click_error_probs
 from .decoy_bb84 import KeyBounds, finite_key
 from .protocol import Protocol
+from .windows import best_windows
 
 __all__ = ["ParamSpace", "WindowEvaluator", "optimise_pass", "OptimisedPass", "objective"]
 
@@ -253,56 +255,10 @@ def _newton(ev: WindowEvaluator, u0: NDArray, f0: float, radius: float = 0.1,
     return u, f
 
 
-def _window_candidates(eta: NDArray, b: NDArray | None = None) -> NDArray:
-    """(W, 2) candidate windows ``[i, j)``: hulls of the slots above each level of transmittance
-    and, when the background varies, of signal-to-background ratio ``eta / b`` (a GEO or MEO
-    window spanning day and night has its best slots where the sky is dark, not where
-    ``eta`` peaks)."""
-    keys = [eta]
-    if b is not None and np.ptp(b) > 0:
-        keys.append(eta / np.maximum(b, 1e-300))
-    out = []
-    for key in keys:
-        order = np.argsort(-key, kind="stable")
-        lo = np.minimum.accumulate(order)
-        hi = np.maximum.accumulate(order) + 1
-        out.append(np.stack([lo, hi], axis=1))
-    return np.unique(np.vstack(out), axis=0)
-
-
-def _eval_windows(prefix: tuple[NDArray, ...], windows: NDArray, mu: NDArray, p: NDArray,
-                  protocol: Protocol) -> KeyBounds:
-    i, j = windows[:, 0], windows[:, 1]
-    parts = [a[:, j].T - a[:, i].T for a in prefix]  # (W, n)
-    return objective(Counts(*parts), mu, p, protocol)
-
-
 def _best_window(eta: NDArray, b: NDArray, protocol: Protocol, p_x: float, mu: NDArray,
                  p: NDArray, start: tuple[int, int] | None) -> tuple[tuple[int, int], float]:
-    sc = slot_counts(eta, b, protocol.pulses_per_s * protocol.slot_s, p_x, mu, p,
-                     protocol.afterpulse_prob, protocol.intrinsic_qber, protocol.error_model)
-    zero = np.zeros((mu.size, 1))
-    prefix = tuple(np.concatenate([zero, np.cumsum(a, axis=1)], axis=1)
-                   for a in (sc.n_x, sc.n_z, sc.m_x, sc.m_z))
-    t = eta.size
-    cands = _window_candidates(eta, b)
-    if start is not None:
-        cands = np.vstack([cands, np.array([start])])
-    r = _eval_windows(prefix, cands, mu, p, protocol)
-    k = int(np.argmax(r.raw))
-    best, f = (int(cands[k, 0]), int(cands[k, 1])), float(r.raw[k])
-    for _ in range(2):
-        i0, j0 = best
-        left = np.stack([np.arange(0, j0), np.full(j0, j0)], axis=1)
-        right = np.stack([np.full(t - i0, i0), np.arange(i0 + 1, t + 1)], axis=1)
-        both = np.vstack([left, right])
-        r = _eval_windows(prefix, both, mu, p, protocol)
-        k = int(np.argmax(r.raw))
-        if r.raw[k] > f:
-            best, f = (int(both[k, 0]), int(both[k, 1])), float(r.raw[k])
-        else:
-            break
-    return best, f
+    """The best window at these parameters (:func:`.windows.best_windows` of this pass)."""
+    return best_windows([eta], [b], protocol, [(p_x, mu, p)], [start])[0]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,10 @@ from numpy.typing import ArrayLike, NDArray
 from ..errors import InputError
 from .counts import SlotCounts, sample_counts, slot_counts
 from .decoy_bb84 import REASONS
-from .optimise import objective, optimise_pass
+from .optimise import OptimisedPass, objective, optimise_pass
 from .protocol import Protocol
 
-__all__ = ["PassKey", "pass_key", "check_series"]
+__all__ = ["PassKey", "pass_key", "check_series", "prepare", "key_record"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,14 +114,28 @@ def pass_key(
     and every slot are used. With ``rng`` the counts are Poisson samples of the expected ones
     (parameters are still optimised on expected counts).
     """
+    eta_a, b, ts, pr = prepare(eta, background_prob, t_s, protocol)
+    return key_record(eta_a, b, ts, pr, optimise_pass(eta_a, b, pr) if pr.optimise else None, rng=rng)
+
+
+def prepare(eta: ArrayLike, background_prob: ArrayLike | None, t_s: ArrayLike | None,
+            protocol: Protocol | None) -> tuple[NDArray, NDArray, NDArray | None, Protocol]:
+    """The checked series, the total extraneous click probability per slot and the protocol
+    with its slot duration taken from ``t_s``: what :func:`pass_key` optimises and reports on."""
     pr = protocol if protocol is not None else Protocol()
     eta_a, bg, ts = check_series(eta, background_prob, t_s)
     if ts is not None and ts.size > 1:
         pr = replace(pr, slot_s=float(np.median(np.diff(ts))))
     b = np.clip(bg + pr.extraneous_click_prob, 0.0, 0.999999)
+    return eta_a, b, ts, pr
+
+
+def key_record(eta_a: NDArray, b: NDArray, ts: NDArray | None, pr: Protocol,
+               opt: OptimisedPass | None, *, rng: np.random.Generator | None = None) -> PassKey:
+    """The :class:`PassKey` of a prepared series (:func:`prepare`) with the optimiser's choice
+    ``opt`` (None: the protocol's parameters over every slot)."""
     n = eta_a.size
-    if pr.optimise:
-        opt = optimise_pass(eta_a, b, pr)
+    if opt is not None:
         p_x, mu, p, (i, j) = opt.p_x, opt.intensities, opt.probabilities, opt.window
     else:
         p_x, mu, p, (i, j) = pr.p_x, pr.intensities, pr.probabilities, (0, n)

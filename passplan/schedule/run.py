@@ -71,7 +71,7 @@ def schedule_passes(
 ) -> ScheduleRun:
     """Plan links of ``satellites`` over ``stations`` between ``start`` and ``end``.
     ``progress`` receives a line per stage, ``tick(done, total, stage)`` the forecast count."""
-    from ..forecast import forecast_pass
+    from ..forecast import forecast_passes
 
     t = time.perf_counter()
     passes = []
@@ -84,11 +84,9 @@ def schedule_passes(
         progress(f"forecasting the key of {len(passes)} passes")
     t = time.perf_counter()
     usable = [p for p in passes if not p.excluded]
-    forecasts = []
-    for k, p in enumerate(usable):
-        forecasts.append(forecast_pass(p, profile=profile, protocol=protocol))
-        if tick:
-            tick(k + 1, len(usable), "forecasting keys")
+    forecasts = forecast_passes(usable, profile=profile, protocol=protocol)  # one batch: shared scene
+    if tick:
+        tick(len(usable), len(usable), "forecasting keys")
     by_id = {s.id: s for s in stations}
     cands = candidates_from_forecasts(
         forecasts, stations=by_id, min_key_bits=min_key_bits, handover=handover, grid_s=grid_s

@@ -1,8 +1,9 @@
-"""Key forecast for a pass: per-second geometry -> optical link budget -> finite-key secret bits.
+"""Key forecasts: per-second geometry -> optical link budget -> finite-key secret bits.
 
-The three stages are the library's own (:func:`passplan.passes.sample_pass`,
-:func:`passplan.link.link_budget`, :func:`passplan.keyrate.pass_key`); this module only joins
-them and decides which hardware and protocol apply:
+The three stages are the library's own (the pass sampler :mod:`passplan.passes.sampling`,
+:func:`passplan.link.link_budget`, the key estimator :mod:`passplan.keyrate`); this package only
+joins them, for many passes at once (:func:`forecast_passes`; :func:`forecast_pass` is one pass
+of it), and decides which hardware and protocol apply:
 
 - the link profile is the one named, else the satellite's own (designed satellites may name
   one), else the station's ``receiver``;
@@ -13,8 +14,16 @@ them and decides which hardware and protocol apply:
 - dark counts and sky background come from the link budget, per detector and gate, so the
   protocol's ``extraneous_click_prob`` is set to zero (it would count them twice).
 
-The line-of-sight angular rate (for the servo-lag term of tip-tilt and adaptive optics) is the
-finite-difference rate of the sampled pointing direction.
+The line-of-sight angular rate (for the servo-lag term of tip-tilt and adaptive optics) comes
+from the SGP4 velocity (:mod:`passplan.passes.sampling`). The link is evaluated at every 1-s slot
+of a LEO pass and at adaptive nodes of a longer window, with the detected signal in the
+detectors' dead time (:mod:`.nodes`); the key optimiser runs batched over the passes of each
+protocol (:mod:`passplan.keyrate.batch`). A pass gets the same forecast alone or in any batch
+(to float rounding; tests/test_forecast_batch.py).
+
+Throughput (bench/bench_forecast.py): one scene for the run instead of one per pass, profiles
+and protocols read once per name, one link-budget call per profile and station altitude, one
+optimiser step for all passes of a protocol.
 """
 
 from __future__ import annotations
@@ -25,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
-from .passes import Pass, PassGeometry, passes_to_records, sample_pass
+from ..errors import InputError
+from ..passes import Pass, PassGeometry, passes_to_records
 
 __all__ = ["PassForecast", "forecast_pass", "forecast_passes", "PROFILE_PROTOCOLS"]
 
@@ -89,21 +98,7 @@ class PassForecast:
         return rec
 
 
-def _los_rate_rad_s(geo: PassGeometry) -> np.ndarray:
-    """Angular rate of the line of sight (rad/s) from the sampled azimuth and elevation."""
-    az = np.radians(geo.az_deg)
-    el = np.radians(geo.el_deg)
-    u = np.stack([np.cos(el) * np.sin(az), np.cos(el) * np.cos(az), np.sin(el)], axis=-1)
-    if u.shape[0] < 2:
-        return np.zeros(u.shape[0])
-    du = np.gradient(u, geo.t_s, axis=0)
-    return np.linalg.norm(du, axis=-1)
-
-
-def _resolve(profile: str | None, protocol: str | None, p: Pass):
-    from .keyrate import load_protocol
-    from .link import load_profile
-
+def _profile_name(profile: str | None, p: Pass) -> str:
     name = (
         profile
         or getattr(p.sat_ref, "profile", None)
@@ -114,6 +109,14 @@ def _resolve(profile: str | None, protocol: str | None, p: Pass):
             f"station {p.station!r} names no receiver profile; give --profile "
             "(see `passplan link --list`) or add receiver = \"...\" to its station table"
         )
+    return str(name)
+
+
+def _resolve_named(name: str, protocol: str | None) -> tuple[Any, Any, str]:
+    """The profile, the protocol the key is estimated with, and the protocol's name."""
+    from ..keyrate import load_protocol
+    from ..link import load_profile
+
     prof = load_profile(name)
     proto_name = protocol or PROFILE_PROTOCOLS.get(prof.name)
     proto = load_protocol(proto_name)
@@ -145,35 +148,13 @@ def forecast_pass(
     protocol: str | None = None,
     step_s: float | None = None,
     sky: str | None = None,
+    adaptive: bool = True,
 ) -> PassForecast:
-    """Link budget and finite-key secret bits of one pass, one sample per slot of ``step_s``
-    seconds (default :func:`slot_seconds`: 1 s for LEO passes)."""
-    from .keyrate import pass_key
-    from .link import link_budget
-
+    """Link budget and finite-key secret bits of one pass, one slot of ``step_s`` seconds
+    (default :func:`slot_seconds`: 1 s for LEO passes): :func:`forecast_passes` of this pass."""
     if p.excluded:
         raise InputError(f"the pass of {p.satellite} over {p.station} is excluded ({p.excluded_by}); no key to forecast")
-    prof, proto, proto_name = _resolve(profile, protocol, p)
-    if step_s is None:
-        step_s = slot_seconds(p.duration_s)
-    geo = sample_pass(p, step_s, slots=True)  # one sample per whole slot, at its centre
-    link = link_budget(
-        prof,
-        elevation_deg=np.clip(geo.el_deg, 1e-6, 90.0),
-        range_m=geo.range_km * 1000.0,
-        sun_elevation_deg=geo.sun_el_deg,
-        sun_separation_deg=geo.sun_sep_deg,
-        moon_elevation_deg=geo.moon_el_deg,
-        moon_separation_deg=geo.moon_sep_deg,
-        moon_illumination=geo.moon_illumination,
-        sky=sky,
-        site_alt_m=geo.station_alt_m,
-        slew_rate_rad_s=_los_rate_rad_s(geo),
-    )
-    eta = np.where(np.isfinite(link.eta), link.eta, 0.0)
-    bg = np.where(np.isfinite(link.background_prob_per_gate_per_detector), link.background_prob_per_gate_per_detector, 0.0)
-    key = pass_key(eta, bg, geo.t_s, proto)
-    return PassForecast(p, prof.name, proto_name, geo, link, key, proto)
+    return forecast_passes([p], profile=profile, protocol=protocol, step_s=step_s, sky=sky, adaptive=adaptive)[0]
 
 
 def forecast_passes(
@@ -183,10 +164,47 @@ def forecast_passes(
     protocol: str | None = None,
     step_s: float | None = None,
     sky: str | None = None,
+    adaptive: bool = True,
 ) -> list[PassForecast]:
-    """:func:`forecast_pass` for every usable pass (excluded ones are skipped)."""
+    """The forecast of every usable pass (excluded ones are skipped), in one batch.
+
+    The geometry of every slot comes from one shared scene (:func:`passplan.passes.sampling.
+    sample_scene`); profiles and protocols are resolved once per distinct name; the link budget
+    runs once per profile and station altitude on the concatenated samples, evaluated at
+    adaptive nodes (:mod:`passplan.forecast.nodes`; all slots with ``adaptive=False``) with the
+    detected signal in the detectors' dead time; the key optimiser runs batched over the passes
+    of each protocol (:func:`passplan.keyrate.batch.pass_keys`). The result for a pass does not
+    depend on which other passes are in the batch (to float rounding).
+    """
+    from ..keyrate.batch import pass_keys
+    from ..passes.sampling import sample_scene
+    from .nodes import link_series
+
+    usable = [p for p in passes if not p.excluded]
+    if not usable:
+        return []
+    cache: dict[tuple[str | None, str | None], tuple[Any, Any, str]] = {}
+    chosen = []
+    for p in usable:
+        name = _profile_name(profile, p)
+        if (name, protocol) not in cache:
+            cache[(name, protocol)] = _resolve_named(name, protocol)
+        chosen.append(cache[(name, protocol)])
+    steps = [float(step_s) if step_s is not None else slot_seconds(p.duration_s) for p in usable]
+    samples = sample_scene(usable, steps, slots=True)
+    links = link_series(samples, [c[0] for c in chosen], [c[1] for c in chosen], sky, adaptive)
+    geos = [samples.geometry(k) for k in range(len(usable))]
+    etas = [np.where(np.isfinite(lk.eta), lk.eta, 0.0) for lk in links]
+    bgs = [np.where(np.isfinite(b), b, 0.0) for b in (lk.background_prob_per_gate_per_detector for lk in links)]
+    keys: list[Any] = [None] * len(usable)
+    by_proto: dict[Any, list[int]] = {}
+    for k, c in enumerate(chosen):
+        by_proto.setdefault(c[1], []).append(k)
+    for proto, members in by_proto.items():
+        found = pass_keys([etas[k] for k in members], [bgs[k] for k in members], [geos[k].t_s for k in members], proto)
+        for k, key in zip(members, found, strict=True):
+            keys[k] = key
     return [
-        forecast_pass(p, profile=profile, protocol=protocol, step_s=step_s, sky=sky)
-        for p in passes
-        if not p.excluded
+        PassForecast(p, c[0].name, c[2], g, lk, key, c[1])
+        for p, c, g, lk, key in zip(usable, chosen, geos, links, keys, strict=True)
     ]
