@@ -146,6 +146,10 @@ def test_micius_2021_average_key_rate() -> None:
     assert f.key.p_x > 0.5  # the efficient (biased-basis) protocol
     src = load_profile("micius-2021").source
     assert src["rep_rate_hz"] == load_protocol("micius2021").pulses_per_s
+    # without --protocol the profile brings its own protocol, with the same key
+    alone = forecast_pass(p, profile="micius-2021")
+    assert alone.protocol == "micius2021"
+    assert alone.key.secret_key_bits == pytest.approx(f.key.secret_key_bits, rel=1e-9)
 
 
 # --- daytime turbulence ---------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
         series: Annotated[Path, typer.Argument(metavar="SERIES", help="SERIES.csv with columns t_s,eta[,background_prob] (as --series-dir writes it); background_prob, when given, holds every click without signal, so the protocol's extraneous_click_prob is not added")],
         protocol: Annotated[
             str | None,
-            typer.Option("--protocol", help="protocol TOML file, or a bundled name (micius, jinan1); default: built-in defaults"),
+            typer.Option("--protocol", help="protocol TOML file, or a bundled name (micius, micius2021, jinan1); default: built-in defaults"),
         ] = None,
         pulses_per_s: Annotated[float | None, typer.Option("--pulses-per-s", help="source pulse rate (1/s)")] = None,
         bounds: Annotated[BoundsChoice | None, typer.Option("--bounds", help="finite-key deviations")] = None,

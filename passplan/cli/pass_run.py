@@ -23,7 +23,7 @@ import typer
 
 from ..errors import InputError
 from ..times import zone
-from .common import OutputFormat, emit, info, progress_bar, warn
+from .common import OutputFormat, emit, info, warn
 from .table import pass_table
 
 if TYPE_CHECKING:
@@ -280,7 +280,7 @@ def run(
     forecasts: dict[int, Any] = {}
 
     def forecast(batch: list[Pass]) -> dict[int, Any]:
-        return forecast_batch(batch, profile, protocol, series_dir, bar=False)
+        return forecast_batch(batch, profile, protocol, series_dir)
 
     def blocks(tick: Callable[[int, int, str], None]) -> Iterator[list[dict[str, Any]]]:
         if not table and not key and listing.plain:
@@ -339,21 +339,17 @@ def run(
 
 
 def forecast_batch(
-    passes: Sequence[Pass], profile: str | None, protocol: str | None, series_dir: Path | None, *, bar: bool = True
+    passes: Sequence[Pass], profile: str | None, protocol: str | None, series_dir: Path | None
 ) -> dict[int, Any]:
-    """The key forecast of each usable pass, keyed by ``id(pass)``; the channel series written
-    to ``series_dir`` when given."""
-    from ..forecast import forecast_pass
+    """The key forecast of each usable pass (one batch: :func:`passplan.forecast.forecast_passes`),
+    keyed by ``id(pass)``; the channel series written to ``series_dir`` when given."""
+    from ..forecast import forecast_passes
 
     todo = [p for p in passes if not p.excluded]
     if not todo:
         return {}
     info(f"forecasting the key of {len(todo)} pass(es)")
-    found = {}
-    with progress_bar("key forecasts") if bar else contextlib.nullcontext(_no_tick) as tick:
-        for k, p in enumerate(todo):
-            found[id(p)] = forecast_pass(p, profile=profile, protocol=protocol)
-            tick(k + 1, len(todo), "")
+    found = {id(f.pass_): f for f in forecast_passes(todo, profile=profile, protocol=protocol)}
     if series_dir is not None:
         from ..io import atomic_write_text
 

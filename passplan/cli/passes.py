@@ -90,7 +90,7 @@ SeriesOpt = Annotated[
 ]
 ProtocolOpt = Annotated[
     str | None,
-    typer.Option("--protocol", help="Key protocol for --key: bundled name (micius, jinan1) or TOML (default: the profile's)."),
+    typer.Option("--protocol", help="Key protocol for --key: bundled name (micius, micius2021, jinan1) or TOML (default: the profile's)."),
 ]
 
 

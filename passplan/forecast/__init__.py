@@ -40,7 +40,7 @@ from ..passes import Pass, PassGeometry, passes_to_records
 __all__ = ["PassForecast", "forecast_pass", "forecast_passes", "PROFILE_PROTOCOLS"]
 
 #: The bundled protocol that goes with a bundled link profile.
-PROFILE_PROTOCOLS = {"micius": "micius", "jinan-1": "jinan1"}
+PROFILE_PROTOCOLS = {"micius": "micius", "jinan-1": "jinan1", "micius-2021": "micius2021"}
 
 
 @dataclass(frozen=True, eq=False)
