@@ -292,10 +292,30 @@ def _ground_tracks(path: Path, sats: list[Any], t: Any, hours: float, min_el: fl
     )
 
 
+def _check_profile(profile: str | None) -> None:
+    """An unknown --profile fails before any work."""
+    if profile is not None:
+        from ..link import load_profile
+
+        load_profile(profile)
+
+
 class CoverageFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+
+
+def _zonal(path: Path, res: Any, metric: str, title: str) -> None:
+    """Zonal means of ``metric`` against latitude; usable time also night-only (the day/night
+    split: what a daylight-capable terminal adds)."""
+    from ..plot.maps import plot_zonal
+
+    series = {metric: res.zonal(metric)}
+    if metric == "usable_min_per_day":
+        series["night only (usable_dark_min_per_day)"] = res.zonal("usable_dark_min_per_day")
+    lat = res.grid.lat_centres()
+    write_plot(path, lambda f: plot_zonal(lat, series, title=f"zonal mean of {title}", label=metric, fmt=f))
 
 
 def _compare(
@@ -314,6 +334,7 @@ def _compare(
     if not station:
         raise InputError("--compare needs --station (the stations to compare the fleets at)")
     plot_format(plot)
+    _check_profile(profile)
     if not (math.isfinite(days) and 0 < days <= 31):
         raise InputError(f"--days {days:g}: give 0 to 31 days for a comparison")
     t0 = parse_time(start or "now", "--start")
@@ -357,7 +378,7 @@ def register(app: typer.Typer) -> None:
         sats: Annotated[list[str] | None, typer.Option("--sats", help="Satellites: a constellation TOML, element file or bundled name (repeatable).")] = None,
         compare: Annotated[list[str] | None, typer.Option("--compare", help="Comparison mode: a fleet (TOML, element file or bundled name) to set beside the others at --station (repeatable).")] = None,
         station: Annotated[list[str] | None, typer.Option("--station", help="With --compare: a station to compare the fleets at (repeatable).")] = None,
-        profile: Annotated[str | None, typer.Option("--profile", help="With --compare: link profile for key per day where a satellite names none (default: the station's receiver).")] = None,
+        profile: Annotated[str | None, typer.Option("--profile", help="Link profile for key per day where a satellite names none of its own (grid: adds key_bits_per_day; --compare: default the station's receiver).")] = None,
         grid_deg: Annotated[float, typer.Option("--grid-deg", help="Grid step (deg); must divide the region.")] = 5.0,
         region: Annotated[str | None, typer.Option("--region", help="LAT0,LAT1,LON0,LON1 (deg); default the whole Earth.")] = None,
         start: Annotated[str | None, typer.Option("--start", help="Start, ISO time with zone (default now).")] = None,
@@ -374,12 +395,14 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[CoverageFormat, typer.Option("--format", help="Output format.")] = CoverageFormat.table,
         output: OutputOpt = None,
         plot: Annotated[Path | None, typer.Option("--plot", help="A map of --plot-metric: .png, .svg or .pdf.")] = None,
-        plot_metric: Annotated[str, typer.Option("--plot-metric", help="The metric to map.")] = "usable_min_per_day",
+        plot_metric: Annotated[str, typer.Option("--plot-metric", help="The metric to map (and, with --zonal-plot, to average along latitude).")] = "usable_min_per_day",
+        zonal_plot: Annotated[Path | None, typer.Option("--zonal-plot", help="Zonal (along-latitude) means of --plot-metric: .png, .svg or .pdf.")] = None,
     ) -> None:
         """Per cell of a latitude/longitude grid: passes, access and usable minutes per day, gaps
         between usable accesses and the day/night split; area-weighted means in the summary.
         With --compare and --station: fleets side by side (passes, pass length, usable hours,
-        key per day, longest gap) in one table and one figure."""
+        key per day, longest gap) in one table and one figure. With --profile, each cell also
+        gets key_bits_per_day (clear-sky), from a key table built once from the forecast chain."""
         from ..coverage import METRICS, CoverageConstraints, Grid, coverage, parse_region
         from ..elements import resolve_satellites
         from ..stations import twilight_angle_deg
@@ -390,9 +413,12 @@ def register(app: typer.Typer) -> None:
             return
         if not sats:
             raise InputError("give --sats (a grid study) or --compare with --station (fleets side by side)")
-        if plot_format(plot) is not None:
+        if plot_format(plot) is not None or plot_format(zonal_plot) is not None:
             if plot_metric not in METRICS:
                 raise InputError(f"--plot-metric {plot_metric!r}: choose one of {', '.join(METRICS)}")
+            if plot_metric == "key_bits_per_day" and profile is None:
+                raise InputError("--plot-metric key_bits_per_day needs --profile (the link profile of the key)")
+        _check_profile(profile)
         t0 = parse_time(start or "now", "--start")
         lat0, lat1, lon0, lon1 = parse_region(region) if region else (-90.0, 90.0, -180.0, 180.0)
         grid = Grid(grid_deg, lat0, lat1, lon0, lon1)
@@ -414,17 +440,19 @@ def register(app: typer.Typer) -> None:
                 info(f"coverage: {done}/{total} chunks")
 
         res = coverage(sel.satellites, grid, t0, days, sample_days=sample_days, constraints=c, step_s=step_s,
-                       workers=workers, scheduler=scheduler, progress=progress)
+                       workers=workers, scheduler=scheduler, progress=progress, profile=profile)
         summary = res.summary()
+        title = f"{plot_metric} ({len(sel.satellites)} satellites, {res.days:g} days, min el {min_el:g} deg)"
         if plot is not None:
             from ..plot.maps import plot_grid_map
 
             v = res.metrics[plot_metric].reshape(grid.n_lat, grid.n_lon)
-            title = f"{plot_metric} ({len(sel.satellites)} satellites, {res.days:g} days, min el {min_el:g} deg)"
             write_plot(
                 plot,
                 lambda f: plot_grid_map(grid.lat_centres(), grid.lon_centres(), v, title=title, label=plot_metric, fmt=f),
             )
+        if zonal_plot is not None:
+            _zonal(zonal_plot, res, plot_metric, title)
         if fmt is CoverageFormat.csv:
             emit(res.records(), OutputFormat.csv, lambda: "", output)
             return
