@@ -66,7 +66,12 @@ def key_figures(sats, grid: Grid, c: CoverageConstraints, t_plain: float) -> Non
 
     import_s = time.perf_counter() - import_t
     _, t_table = timed(key_tables_for, sats, "micius", T0, c.min_elevation_deg)
-    rk, t_key = timed(coverage, sats, grid, T0, 1.0, constraints=c, profile="micius")  # the table is reused
+    t_key = t_again = float("inf")
+    for _ in range(2):  # interleaved, best of two: the machine is shared
+        rk, t = timed(coverage, sats, grid, T0, 1.0, constraints=c, profile="micius")  # the table is reused
+        t_key = min(t_key, t)
+        t_again = min(t_again, timed(coverage, sats, grid, T0, 1.0, constraints=c)[1])
+    t_plain = min(t_plain, t_again)
     runs = int(rk.counts["usable_passes"].sum())
     st = Station(id="x", lat_deg=40.4, lon_deg=117.6, alt_m=0.0, min_elevation_deg=c.min_elevation_deg)
     sample = [p for p in find_passes(sats, [st], T0, T0 + timedelta(days=1)) if not p.excluded][:12]
@@ -75,7 +80,7 @@ def key_figures(sats, grid: Grid, c: CoverageConstraints, t_plain: float) -> Non
     lookup = max(t_key - t_plain, 0.0)
     print(f"key per day (micius), 12 satellites x {grid.n_cells} cells x 1 day: table {t_table:.1f} s "
           f"(built once; scipy import {import_s:.1f} s before it), run with the key {t_key:.1f} s vs {t_plain:.1f} s "
-          f"without: lookup of {runs:,} usable runs {lookup:.1f} s ({1e6 * lookup / max(runs, 1):.0f} us/run); "
+          f"without (best of two): lookup of {runs:,} usable runs {lookup:.1f} s ({1e6 * lookup / max(runs, 1):.0f} us/run); "
           f"the full chain on every run would take about {runs * per_pass:.0f} s ({per_pass * 1e3:.0f} ms/pass) "
           f"= {runs * per_pass / (t_table + lookup):.0f}x; area-weighted key "
           f"{rk.area_weighted()['key_bits_per_day'] / 1e6:.3f} Mbit/day")

@@ -194,3 +194,26 @@ def test_ground_tracks_render(tmp_path: Path) -> None:
     assert png.read_bytes().startswith(b"\x89PNG")
     bad = run("constellation", "show", str(f), "--at", AT, "--plot", str(png), "--hours", "0")
     assert bad.exit_code == 2 and "--hours" in bad.output
+
+
+def test_readme_images_are_made_by_the_commands_it_lists() -> None:
+    """Every docs/images/ picture the README shows exists (a small PNG) and the README lists the
+    passplan command that writes it (its --plot or --zonal-plot names that very path), with
+    options the command accepts."""
+    import re
+    import shlex
+
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "README.md").read_text()
+    images = re.findall(r"!\[[^\]]*\]\((docs/images/[^)]+)\)", text)
+    assert {"docs/images/coverage-key.png", "docs/images/fleets.png"} <= set(images)
+    commands = [line[2:] for line in text.splitlines() if line.startswith("$ passplan ")]
+    for image in images:
+        data = (root / image).read_bytes()
+        assert data.startswith(b"\x89PNG") and len(data) < 150_000, image
+        made_by = [c for c in commands if re.search(rf"--(?:zonal-)?plot {re.escape(image)}(\s|$)", c)]
+        assert len(made_by) == 1, (image, made_by)
+        argv = shlex.split(made_by[0])[1:]
+        helped = run(argv[0], "--help")
+        options = {a for a in argv if a.startswith("--")}
+        assert helped.exit_code == 0 and all(o in helped.output for o in options), (image, options)

@@ -198,8 +198,8 @@ def run_key_bits(
     rs, rc = sat_r[order][at], cell_r[order][at]
     el = np.degrees(np.arcsin(np.clip((rs**2 - rc**2 - r**2) / (2.0 * rc * r), -1.0, 1.0)))
     n_cls = len(SUN_EDGES_DEG) + 1
-    share = np.bincount(rid * n_cls + sun_class(sin_sun[order]), minlength=first.size * n_cls)
-    share = share.reshape(first.size, n_cls).T / length
+    per_class = np.bincount(rid * n_cls + sun_class(sin_sun[order]), minlength=first.size * n_cls)
+    share = per_class.reshape(first.size, n_cls).T / length
     bits = table.lookup(el, length * step_s, share)
     return np.bincount(key[first] // nt, weights=bits, minlength=nc)
 

@@ -241,7 +241,7 @@ def build_key_table(sat: Any, profile: str, start: datetime, min_elevation_deg: 
             fc = forecast_pass(p, profile=profile)
             long = p.duration_s > _LONG_WINDOW_S
             centre = (tc - p.aos).total_seconds() if long else (p.tca - p.aos).total_seconds()
-            rows.append((p.max_el_deg, p.duration_s, _cut_bits(fc, centre, fr)))
+            rows.append((p.max_el_deg, p.duration_s, _cut_bits(fc, centre, FRACTIONS)))
         rows.sort(key=lambda x: x[0])
         per_class.append(([x[0] for x in rows], [x[1] for x in rows], [x[2] for x in rows]))
     n_c = len(per_class)
