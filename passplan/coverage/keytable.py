@@ -17,7 +17,8 @@ minimum elevation to 88 deg (:data:`ELEVATION_TARGETS`), each at the time in the
 study when the Sun at the station stands at each class's node (:data:`SUN_NODES_DEG`: night,
 three twilight classes, day). Each forecast's per-slot channel is then cut to shorter windows
 centred on closest approach (fractions :data:`FRACTIONS` of the pass; MEO and GEO windows longer
-than 3 h are centred on the chosen time instead) and the finite-key estimate of each cut is
+than 3 h are centred on the chosen time instead, forecast in 1-minute slots, and a GEO day is cut
+to the 12 h around that time, longer runs then scaling in proportion to their length) and the finite-key estimate of each cut is
 taken with :func:`passplan.keyrate.pass_key` (the last stage of the same chain, on the same
 channel; the fast path keeps the source parameters chosen for the whole pass). That is 30
 forecasts and 270 single key evaluations: 2 to 4 s for ``micius`` on an idle core (the optimising
@@ -46,7 +47,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -83,6 +84,8 @@ STATED_PASS_ERROR = 0.25
 #: Satellites whose mean altitudes differ by less than this fraction share a table.
 ALTITUDE_CLASS_TOLERANCE = 0.03
 _LONG_WINDOW_S = 3 * 3600.0
+_LONG_CAP_S = 12 * 3600.0
+_LONG_SLOT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class KeyTable:
     duration_s: np.ndarray  # (n_c, n_e)
     fractions: np.ndarray  # (n_f,) increasing, last 1
     bits: np.ndarray  # (n_c, n_e, n_f)
+    extends: bool = False  # node windows cut at 12 h (GEO): longer runs scale in proportion
 
     def lookup(self, elevation_deg: np.ndarray, duration_s: np.ndarray, sun_share: np.ndarray) -> np.ndarray:
         """Key (bits) of runs with maximum elevation ``elevation_deg`` (m,) lasting ``duration_s``
@@ -123,6 +127,7 @@ class KeyTable:
         w = np.where(span > 0, (x - nodes[i]) / np.where(span > 0, span, 1.0), 0.0)
         full = (1.0 - w) * self.duration_s[c][i] + w * self.duration_s[c][j]
         f = np.clip(d / full, 0.0, 1.0)
+        scale = np.maximum(d / full, 1.0) if self.extends else 1.0
         fx = np.concatenate([[0.0], self.fractions])
         rows = np.concatenate([np.zeros((n, 1)), self.bits[c]], axis=1)  # (n_e, n_f + 1)
         m = np.clip(np.searchsorted(fx, f, side="right") - 1, 0, fx.size - 2)
@@ -131,7 +136,7 @@ class KeyTable:
         def along(k: np.ndarray) -> np.ndarray:
             return (1.0 - u) * rows[k, m] + u * rows[k, m + 1]
 
-        return (1.0 - w) * along(i) + w * along(j)
+        return ((1.0 - w) * along(i) + w * along(j)) * scale
 
 
 def sun_class(sin_sun: np.ndarray) -> np.ndarray:
@@ -203,8 +208,6 @@ def _cut_bits(fc: Any, centre_s: float, fractions: Sequence[float]) -> list[floa
     centred at ``centre_s`` (seconds from AOS) and kept inside the pass. The fast path: each cut
     keeps the source parameters the chain chose for the whole pass (one key evaluation, no new
     optimisation; a slight underestimate for optimised protocols)."""
-    from dataclasses import replace
-
     from ..keyrate import pass_key
 
     t = np.asarray(fc.geometry.t_s, float)
@@ -234,13 +237,23 @@ def build_key_table(sat: Any, profile: str, start: datetime, min_elevation_deg: 
     from ..forecast import forecast_pass
 
     fr = np.asarray(FRACTIONS, float)
+    extends = False
     per_class: list[tuple[list[float], list[float], list[list[float]]]] = []
     for target in SUN_NODES_DEG:
         rows: list[tuple[float, float, list[float]]] = []
         for p, tc in _node_passes(sat, start, min_elevation_deg, target):
-            fc = forecast_pass(p, profile=profile)
-            long = p.duration_s > _LONG_WINDOW_S
-            centre = (tc - p.aos).total_seconds() if long else (p.tca - p.aos).total_seconds()
+            step: float | None = None
+            if p.duration_s > _LONG_WINDOW_S:  # MEO/GEO: centred on the chosen time, 1-minute slots
+                step = _LONG_SLOT_S
+                if p.duration_s > _LONG_CAP_S:  # a GEO day: the 12 h around that time
+                    half = timedelta(seconds=_LONG_CAP_S / 2)
+                    mid = min(max(tc, p.aos + half), p.los - half)
+                    p = replace(p, aos=mid - half, los=mid + half, tca=mid)
+                    extends = True
+                centre = (tc - p.aos).total_seconds()
+            else:
+                centre = (p.tca - p.aos).total_seconds()
+            fc = forecast_pass(p, profile=profile, step_s=step)
             rows.append((p.max_el_deg, p.duration_s, _cut_bits(fc, centre, FRACTIONS)))
         rows.sort(key=lambda x: x[0])
         per_class.append(([x[0] for x in rows], [x[1] for x in rows], [x[2] for x in rows]))
@@ -257,6 +270,7 @@ def build_key_table(sat: Any, profile: str, start: datetime, min_elevation_deg: 
         duration_s=np.array([pad(c[1], 1.0) for c in per_class], float),
         fractions=fr,
         bits=np.array([pad(c[2], [0.0] * fr.size) for c in per_class], float).reshape(n_c, n_e, fr.size),
+        extends=extends,
     )
 
 
