@@ -16,13 +16,16 @@ stations placed across its ground track at central angles that give maximum elev
 minimum elevation to 88 deg (:data:`ELEVATION_TARGETS`), each at the time in the first day of the
 study when the Sun at the station stands at each class's node (:data:`SUN_NODES_DEG`: night,
 three twilight classes, day). Each forecast's per-slot channel is then cut to shorter windows
-centred on closest approach (fractions :data:`FRACTIONS` of the pass; MEO and GEO windows longer
-than 3 h are centred on the chosen time instead, forecast in 1-minute slots, and a GEO day is cut
-to the 12 h around that time, longer runs then scaling in proportion to their length) and the finite-key estimate of each cut is
-taken with :func:`passplan.keyrate.pass_key` (the last stage of the same chain, on the same
-channel; the fast path keeps the source parameters chosen for the whole pass). That is 30
-forecasts and 270 single key evaluations: 2 to 4 s for ``micius`` on an idle core (the optimising
-protocols of other profiles cost a few times more).
+centred on closest approach (fractions :data:`FRACTIONS` of the pass; MEO and GEO windows
+longer than 3 h are centred on the chosen time instead, forecast in 1-minute slots, and a GEO
+day is cut to the 12 h around that time, longer runs then scaling in proportion to their
+length) and the finite-key estimate of each cut is taken with
+:func:`passplan.keyrate.pass_key` (the last stage of the same chain, on the same channel; the fast
+path keeps the source parameters chosen for the whole pass). That is 30
+forecasts and 270 single key evaluations: for ``micius``, 14 to 24 s measured by
+``bench/bench_coverage.py`` on this 2-core machine shared at a load of 10 to 12 (scipy's import
+aside), i.e. a few seconds on an idle core; profiles whose protocol optimises its source
+(``daylight-1550``, ``geo-generic``) cost a few times more.
 
 A usable run of ``d`` seconds with maximum elevation ``e`` that spent the share ``q_c`` of its
 samples with the Sun in class ``c`` at the cell gets ``sum_c q_c K_c(e, d)``, each ``K_c``
@@ -33,9 +36,10 @@ than the full pass counts as the full pass).
 Error against the full chain (forecast_pass on each pass), measured on 139 real passes of 550 km
 Walker 53:6/2 satellites over four stations (35 to 45 deg N and 38 deg S), one day from
 2026-12-02: with ``micius`` the summed key within 1.7 % and every pass within 16 % of the
-largest pass key; with ``daylight-1550`` within 1 % and 5 %. Grid cells against the full chain
-on the same points (16 cells of 10 deg, 20-60 N, 100-140 E, 458 passes, ``micius``): the total
-within 0.1 %, every cell within 4.1 %. Stated (and tested in ``tests/test_coverage.py``):
+largest pass key; with ``daylight-1550`` within 1.1 % and 6.3 %. Grid cells against the full
+chain on the same points (16 cells of 10 deg, 20-60 N, 100-140 E, 458 passes): the total within
+0.1 % and every cell within 4.1 % (``micius``); 1.4 % and 2.3 % (``daylight-1550``).
+Stated (and tested in ``tests/test_coverage.py``):
 summed key within :data:`STATED_TOTAL_ERROR` (10 %), each pass within :data:`STATED_PASS_ERROR`
 (25 %) of the sample's largest pass key. The residual comes from the Sun's exact elevation and
 separation and the Moon (the table knows only the Sun class) and from passes whose geometry
