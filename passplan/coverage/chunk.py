@@ -186,7 +186,8 @@ def run_key_bits(
     first = np.flatnonzero(new)
     rid = np.cumsum(new) - 1
     length = np.diff(np.append(first, key.size))
-    at = np.lexsort((range2, rid))[first]  # the sample of minimum range in each run
+    lowest = np.flatnonzero(range2 == np.repeat(np.minimum.reduceat(range2, first), length))
+    at = lowest[np.concatenate([[True], rid[lowest[1:]] != rid[lowest[:-1]]])]  # each run's first minimum
     inner = (at > first) & (at < first + length - 1)
     y0 = range2[np.where(inner, at - 1, at)]
     y1 = range2[at]
@@ -195,7 +196,7 @@ def run_key_bits(
     with np.errstate(divide="ignore", invalid="ignore"):
         vertex = np.where(inner & (curv > 0), y1 - (y2 - y0) ** 2 / (8.0 * curv), y1)
     r = np.sqrt(np.maximum(vertex, 1e-6))
-    rs, rc = sat_r[order][at], cell_r[order][at]
+    rs, rc = sat_r[order[at]], cell_r[order[at]]
     el = np.degrees(np.arcsin(np.clip((rs**2 - rc**2 - r**2) / (2.0 * rc * r), -1.0, 1.0)))
     n_cls = len(SUN_EDGES_DEG) + 1
     per_class = np.bincount(rid * n_cls + sun_class(sin_sun[order]), minlength=first.size * n_cls)
