@@ -22,10 +22,10 @@ day is cut to the 12 h around that time, longer runs then scaling in proportion 
 length) and the finite-key estimate of each cut is taken with
 :func:`passplan.keyrate.pass_key` (the last stage of the same chain, on the same channel; the fast
 path keeps the source parameters chosen for the whole pass). That is 30
-forecasts and 270 single key evaluations: for ``micius``, 14 to 24 s measured by
-``bench/bench_coverage.py`` on this 2-core machine shared at a load of 10 to 12 (scipy's import
-aside), i.e. a few seconds on an idle core; profiles whose protocol optimises its source
-(``daylight-1550``, ``geo-generic``) cost a few times more.
+forecasts and 270 single key evaluations: for ``micius`` 2.1 s in ``bench/bench_coverage.py``
+on this 2-core machine at a load of about 4 (14 to 24 s at a load of 10 to 12; scipy's import
+aside); profiles whose protocol optimises its source (``daylight-1550``, ``geo-generic``) cost a
+few times more.
 
 A usable run of ``d`` seconds with maximum elevation ``e`` that spent the share ``q_c`` of its
 samples with the Sun in class ``c`` at the cell gets ``sum_c q_c K_c(e, d)``, each ``K_c``
