@@ -114,6 +114,9 @@ def test_coverage_json_contract_and_map(tmp_path: Path) -> None:
         (["--grid-deg", "0.01"], "coarser --grid-deg"),
         (["--plot", "map.jpg"], "suffix"),
         (["--workers", "0"], "--workers"),
+        (["--zonal-plot", "zonal.gif"], "suffix"),
+        (["--profile", "no-such-profile"], "no-such-profile"),
+        (["--plot", "map.png", "--plot-metric", "key_bits_per_day"], "needs --profile"),
     ],
 )
 def test_coverage_bad_input(extra, needle, tmp_path: Path) -> None:
@@ -122,6 +125,27 @@ def test_coverage_bad_input(extra, needle, tmp_path: Path) -> None:
     r = run("coverage", "--sats", str(f), "--start", AT, "--days", "0.1", *extra)
     assert r.exit_code == 2, r.output
     assert needle in r.output and "Traceback" not in r.output
+    assert len(r.output.strip().splitlines()) == 1
+    assert not (tmp_path / "zonal.gif").exists() and not Path("zonal.gif").exists()
+
+
+def test_coverage_key_per_day_and_zonal_plot(tmp_path: Path) -> None:
+    """--profile adds key_bits_per_day to every cell and its area-weighted mean to the summary;
+    --zonal-plot draws the zonal means (PNG here, SVG by suffix)."""
+    f = tmp_path / "w.toml"
+    run("constellation", "walker", "--altitude-km", "550", "--notation", "53:6/2/1", "--output", str(f))
+    png, svg = tmp_path / "zonal.png", tmp_path / "zonal.svg"
+    r = run("coverage", "--sats", str(f), "--grid-deg", "30", "--start", AT, "--days", "1", "--format", "json",
+            "--profile", "micius", "--zonal-plot", str(png))
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert all("key_bits_per_day" in c for c in doc["cells"])
+    assert doc["summary"]["profile"] == "micius" and doc["summary"]["area_weighted"]["key_bits_per_day"] > 0
+    assert png.read_bytes().startswith(b"\x89PNG")
+    r = run("coverage", "--sats", str(f), "--grid-deg", "30", "--start", AT, "--days", "0.5", "--zonal-plot", str(svg),
+            "--plot-metric", "passes_per_day")
+    assert r.exit_code == 0, r.output
+    assert svg.read_bytes().startswith(b"<?xml")
 
 
 def test_union_intervals() -> None:
@@ -170,3 +194,26 @@ def test_ground_tracks_render(tmp_path: Path) -> None:
     assert png.read_bytes().startswith(b"\x89PNG")
     bad = run("constellation", "show", str(f), "--at", AT, "--plot", str(png), "--hours", "0")
     assert bad.exit_code == 2 and "--hours" in bad.output
+
+
+def test_readme_images_are_made_by_the_commands_it_lists() -> None:
+    """Every docs/images/ picture the README shows exists (a small PNG) and the README lists the
+    passplan command that writes it (its --plot or --zonal-plot names that very path), with
+    options the command accepts."""
+    import re
+    import shlex
+
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "README.md").read_text()
+    images = re.findall(r"!\[[^\]]*\]\((docs/images/[^)]+)\)", text)
+    assert {"docs/images/coverage-key.png", "docs/images/fleets.png"} <= set(images)
+    commands = [line[2:] for line in text.splitlines() if line.startswith("$ passplan ")]
+    for image in images:
+        data = (root / image).read_bytes()
+        assert data.startswith(b"\x89PNG") and len(data) < 150_000, image
+        made_by = [c for c in commands if re.search(rf"--(?:zonal-)?plot {re.escape(image)}(\s|$)", c)]
+        assert len(made_by) == 1, (image, made_by)
+        argv = shlex.split(made_by[0])[1:]
+        helped = run(argv[0], "--help")
+        options = {a for a in argv if a.startswith("--")}
+        assert helped.exit_code == 0 and all(o in helped.output for o in options), (image, options)

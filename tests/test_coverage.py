@@ -110,8 +110,9 @@ def test_chunking_does_not_change_results() -> None:
     sats = walker_delta("w", T0, altitude_km=550, planes=2, per_plane=3, inclination_deg=53)
     grid = Grid(5.0, lat0=-60.0, lat1=60.0)
     c = CoverageConstraints(min_elevation_deg=15.0, eclipse=True)
-    a = coverage(sats, grid, T0, 2.0, constraints=c, group_size=16)
-    b = coverage(sats, grid, T0, 2.0, constraints=c, group_size=1)
+    a = coverage(sats, grid, T0, 2.0, constraints=c, group_size=16, profile="micius")
+    b = coverage(sats, grid, T0, 2.0, constraints=c, group_size=1, profile="micius")
+    assert "key_bits_per_day" in a.metrics and np.nansum(a.metrics["key_bits_per_day"]) > 0
     for k in _ints(a):
         assert np.array_equal(a.counts[k], b.counts[k]), k
     for k in a.metrics:
@@ -121,9 +122,10 @@ def test_chunking_does_not_change_results() -> None:
 def test_process_pool_and_dask_give_identical_results() -> None:
     sats = walker_delta("w", T0, altitude_km=550, planes=2, per_plane=2, inclination_deg=53)
     grid = Grid(10.0, lat0=-50.0, lat1=50.0)
-    kw = {"constraints": CoverageConstraints(darkness_deg=-12.0), "group_size": 2}
+    kw = {"constraints": CoverageConstraints(darkness_deg=-12.0), "group_size": 2, "profile": "micius"}
     ref = coverage(sats, grid, T0, 1.0, **kw)
     pool = coverage(sats, grid, T0, 1.0, workers=2, **kw)
+    assert np.sum(ref.metrics["key_bits_per_day"]) > 0
     for k in ref.metrics:
         assert np.array_equal(ref.metrics[k], pool.metrics[k], equal_nan=True), k
     pytest.importorskip("distributed", reason="the dask extra is not installed")
@@ -186,3 +188,61 @@ def test_access_samples_are_exactly_the_pass_engine_windows() -> None:
             near |= (np.abs(times - a) < 1e-3) | (np.abs(times - b) < 1e-3)
         assert want.any()
         assert np.array_equal(bits[k][~near], want[~near]), k
+
+
+def test_key_table_within_stated_error_of_the_full_chain() -> None:
+    """The key table against forecast_pass on real passes (the full chain, pass by pass) and the
+    grid's key per day against the full chain summed over the same points' passes."""
+    from passplan import Station, find_passes
+    from passplan.coverage.keytable import (
+        STATED_PASS_ERROR,
+        STATED_TOTAL_ERROR,
+        key_tables_for,
+        sun_class,
+    )
+    from passplan.forecast import forecast_pass
+
+    sats = walker_delta("w", T0, altitude_km=550, planes=2, per_plane=3, inclination_deg=53)
+    table = key_tables_for(sats, "micius", T0, 10.0)[0]
+    grid = Grid(10.0, lat0=35.0, lat1=45.0, lon0=100.0, lon1=120.0)
+    r = coverage(sats, grid, T0, 1.0, profile="micius")
+    full_cell = np.zeros(grid.n_cells)
+    full, approx = [], []
+    for k, (la, lo) in enumerate(zip(r.lat_deg, r.lon_deg, strict=True)):
+        st = Station(id=f"c{k}", lat_deg=float(la), lon_deg=float(lo), alt_m=0.0, min_elevation_deg=10.0)
+        for p in find_passes(sats, [st], T0, T0 + timedelta(days=1)):
+            if p.excluded or p.aos <= T0:
+                continue
+            fc = forecast_pass(p, profile="micius")
+            share = np.bincount(sun_class(np.sin(np.radians(fc.geometry.sun_el_deg))), minlength=5) / fc.geometry.t_s.size
+            full.append(fc.key.secret_key_bits)
+            approx.append(float(table.lookup(p.max_el_deg, p.duration_s, share[:, None])[0]))
+            full_cell[k] += fc.key.secret_key_bits
+    full_a, approx_a = np.array(full), np.array(approx)
+    assert len(full) >= 15 and full_a.max() > 1e5
+    assert abs(approx_a.sum() / full_a.sum() - 1.0) <= STATED_TOTAL_ERROR
+    assert np.abs(approx_a - full_a).max() <= STATED_PASS_ERROR * full_a.max()
+    grid_key = r.metrics["key_bits_per_day"]
+    assert abs(grid_key.sum() / full_cell.sum() - 1.0) <= STATED_TOTAL_ERROR
+    assert np.all(np.abs(grid_key - full_cell) <= STATED_TOTAL_ERROR * full_cell + 1.0)
+    assert r.summary()["profile"] == "micius" and r.area_weighted()["key_bits_per_day"] > 0
+
+
+def test_satellites_own_profile_wins_and_unknown_profiles_fail_first() -> None:
+    from dataclasses import replace
+
+    from passplan.coverage.keytable import key_tables_for, profile_names
+    from passplan.errors import PassplanError
+
+    geo = replace(geo_slot(105.0, T0, name="GEO-105E"), profile="geo-generic")
+    leo = walker_delta("w", T0, altitude_km=550, planes=2, per_plane=3, inclination_deg=53)
+    assert profile_names([geo, *leo[:2]], "micius") == ["geo-generic", "micius", "micius"]
+    assert profile_names(leo[:1], None) == [None]
+    tables = key_tables_for(leo, "micius", T0, 10.0)
+    assert all(t is tables[0] for t in tables)  # one altitude class, one table
+    with pytest.raises(PassplanError, match="no-such-profile"):
+        profile_names(leo[:1], "no-such-profile")
+    t = time.perf_counter()
+    with pytest.raises(PassplanError, match="no-such-profile"):
+        coverage(leo, Grid(30.0), T0, 1.0, profile="no-such-profile")
+    assert time.perf_counter() - t < 2.0

@@ -231,7 +231,9 @@ def show_cmd(
     t = parse_time(at or "now", "--at")
     sats = load_constellation(file, t)
     if plot is not None:
-        _ground_tracks(plot, sats, t, hours, min_el, file)
+        from .fleet_views import ground_tracks
+
+        ground_tracks(plot, sats, t, hours, min_el, file)
     recs = []
     for s in sats:
         o = orbit_summary(s)
@@ -260,91 +262,10 @@ def show_cmd(
     emit(recs, fmt, table, output)
 
 
-def _ground_tracks(path: Path, sats: list[Any], t: Any, hours: float, min_el: float, file: Path) -> None:
-    """Sub-satellite tracks for ``hours`` from ``t`` and each footprint circle at ``t``."""
-    from datetime import timedelta
-
-    import numpy as np
-
-    from ..coverage import footprint_half_angle_deg
-    from ..coverage.grid import R_MEAN_KM
-    from ..geometry import Scene
-    from ..plot.maps import plot_ground_tracks
-
-    s = np.arange(0.0, hours * 3600.0 + 1.0, 30.0)
-    scene = Scene([x.satrec for x in sats], [], t, t + timedelta(hours=hours))
-    pos, err = scene.sat_ecef_grid(s)
-    tracks, prints = [], []
-    for k, sat in enumerate(sats):
-        r = pos[k][err[k] == 0]
-        if r.size == 0:
-            continue
-        rn = np.linalg.norm(r, axis=1)
-        lat = np.degrees(np.arcsin(r[:, 2] / rn))  # geocentric latitude: within 0.2 deg of geodetic
-        lon = np.degrees(np.arctan2(r[:, 1], r[:, 0]))
-        tracks.append((sat.name, lat, lon))
-        lam = float(footprint_half_angle_deg(rn[0] - R_MEAN_KM, min_el))
-        prints.append((sat.name, float(lat[0]), float(lon[0]), lam))
-    title = f"{file.name}: {len(sats)} satellites, {hours:g} h of ground track, footprints at {min_el:g} deg at {t:%Y-%m-%d %H:%M} UTC"
-    write_plot(
-        path, lambda f: plot_ground_tracks(tracks[:10], prints, title=title, fmt=f),
-        " (tracks of the first 10 satellites)" if len(tracks) > 10 else "",
-    )
-
-
 class CoverageFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
-
-
-def _compare(
-    fleets: list[str], station: list[str] | None, start: str | None, days: float, min_el: float,
-    night: str | None, eclipse: bool | None, min_sun_sep: float | None, allow_stale: bool,
-    profile: str | None, fmt: CoverageFormat, output: Path | None, plot: Path | None,
-) -> None:
-    from datetime import timedelta
-
-    from ..coverage.compare import compare_fleets
-    from ..elements import resolve_satellites
-    from ..passes import Constraints
-    from ..stations import select_stations
-    from .common import progress_bar
-
-    if not station:
-        raise InputError("--compare needs --station (the stations to compare the fleets at)")
-    plot_format(plot)
-    if not (math.isfinite(days) and 0 < days <= 31):
-        raise InputError(f"--days {days:g}: give 0 to 31 days for a comparison")
-    t0 = parse_time(start or "now", "--start")
-    sts = select_stations(station)
-    c = Constraints(
-        min_elevation_deg=min_el, darkness=night, eclipse=eclipse, min_sun_sep_deg=min_sun_sep,
-    )
-    chosen = {}
-    for spec in fleets:
-        sel = resolve_satellites([spec], t0, allow_stale)
-        chosen[Path(spec).stem if spec.endswith(".toml") else spec] = sel.satellites
-    with progress_bar("compare") as tick:
-        rows = compare_fleets(chosen, sts, t0, t0 + timedelta(days=days), c, profile=profile, tick=tick)
-    if plot is not None:
-        from ..plot.compare import plot_fleet_comparison
-
-        write_plot(plot, lambda f: plot_fleet_comparison(rows, f, f"{days:g} days from {t0:%Y-%m-%d}"))
-
-    def table() -> str:
-        from ..io import to_table
-
-        def f(v: Any, spec: str) -> str:
-            return "" if v is None else format(v, spec)
-
-        body = [[r["fleet"], r["station"], str(r["passes"]), f(r["mean_pass_min"], ".1f"), f(r["usable_h_per_day"], ".2f"),
-                 "" if r["key_bits_per_day"] is None else f"{r['key_bits_per_day'] / 1e6:.3f}", f(r["longest_gap_h"], ".1f")]
-                for r in rows]
-        return to_table(body, ["fleet", "station", "passes", "mean_pass_min", "usable_h_day", "key_Mbit_day", "longest_gap_h"],
-                        align="llrrrrr")
-
-    emit(rows, OutputFormat(fmt.value), table, output)
 
 
 def register(app: typer.Typer) -> None:
@@ -357,7 +278,7 @@ def register(app: typer.Typer) -> None:
         sats: Annotated[list[str] | None, typer.Option("--sats", help="Satellites: a constellation TOML, element file or bundled name (repeatable).")] = None,
         compare: Annotated[list[str] | None, typer.Option("--compare", help="Comparison mode: a fleet (TOML, element file or bundled name) to set beside the others at --station (repeatable).")] = None,
         station: Annotated[list[str] | None, typer.Option("--station", help="With --compare: a station to compare the fleets at (repeatable).")] = None,
-        profile: Annotated[str | None, typer.Option("--profile", help="With --compare: link profile for key per day where a satellite names none (default: the station's receiver).")] = None,
+        profile: Annotated[str | None, typer.Option("--profile", help="Link profile for key per day where a satellite names none of its own (grid: adds key_bits_per_day; --compare: default the station's receiver).")] = None,
         grid_deg: Annotated[float, typer.Option("--grid-deg", help="Grid step (deg); must divide the region.")] = 5.0,
         region: Annotated[str | None, typer.Option("--region", help="LAT0,LAT1,LON0,LON1 (deg); default the whole Earth.")] = None,
         start: Annotated[str | None, typer.Option("--start", help="Start, ISO time with zone (default now).")] = None,
@@ -374,25 +295,34 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[CoverageFormat, typer.Option("--format", help="Output format.")] = CoverageFormat.table,
         output: OutputOpt = None,
         plot: Annotated[Path | None, typer.Option("--plot", help="A map of --plot-metric: .png, .svg or .pdf.")] = None,
-        plot_metric: Annotated[str, typer.Option("--plot-metric", help="The metric to map.")] = "usable_min_per_day",
+        plot_metric: Annotated[str, typer.Option("--plot-metric", help="The metric to map (and, with --zonal-plot, to average along latitude).")] = "usable_min_per_day",
+        zonal_plot: Annotated[Path | None, typer.Option("--zonal-plot", help="Zonal (along-latitude) means of --plot-metric: .png, .svg or .pdf.")] = None,
     ) -> None:
         """Per cell of a latitude/longitude grid: passes, access and usable minutes per day, gaps
         between usable accesses and the day/night split; area-weighted means in the summary.
         With --compare and --station: fleets side by side (passes, pass length, usable hours,
-        key per day, longest gap) in one table and one figure."""
+        key per day, longest gap) in one table and one figure. With --profile, each cell also
+        gets key_bits_per_day (clear-sky), from a key table built once from the forecast chain."""
         from ..coverage import METRICS, CoverageConstraints, Grid, coverage, parse_region
         from ..elements import resolve_satellites
         from ..stations import twilight_angle_deg
 
         if compare:
-            _compare(compare, station, start, days, min_el, night, eclipse, min_sun_sep, allow_stale, profile,
+            from .fleet_views import compare as compare_mode
+
+            compare_mode(compare, station, start, days, min_el, night, eclipse, min_sun_sep, allow_stale, profile,
                      fmt, output, plot)
             return
         if not sats:
             raise InputError("give --sats (a grid study) or --compare with --station (fleets side by side)")
-        if plot_format(plot) is not None:
+        if plot_format(plot) is not None or plot_format(zonal_plot) is not None:
             if plot_metric not in METRICS:
                 raise InputError(f"--plot-metric {plot_metric!r}: choose one of {', '.join(METRICS)}")
+            if plot_metric == "key_bits_per_day" and profile is None:
+                raise InputError("--plot-metric key_bits_per_day needs --profile (the link profile of the key)")
+        from .fleet_views import check_profile
+
+        check_profile(profile)
         t0 = parse_time(start or "now", "--start")
         lat0, lat1, lon0, lon1 = parse_region(region) if region else (-90.0, 90.0, -180.0, 180.0)
         grid = Grid(grid_deg, lat0, lat1, lon0, lon1)
@@ -414,17 +344,21 @@ def register(app: typer.Typer) -> None:
                 info(f"coverage: {done}/{total} chunks")
 
         res = coverage(sel.satellites, grid, t0, days, sample_days=sample_days, constraints=c, step_s=step_s,
-                       workers=workers, scheduler=scheduler, progress=progress)
+                       workers=workers, scheduler=scheduler, progress=progress, profile=profile)
         summary = res.summary()
+        title = f"{plot_metric} ({len(sel.satellites)} satellites, {res.days:g} days, min el {min_el:g} deg)"
         if plot is not None:
             from ..plot.maps import plot_grid_map
 
             v = res.metrics[plot_metric].reshape(grid.n_lat, grid.n_lon)
-            title = f"{plot_metric} ({len(sel.satellites)} satellites, {res.days:g} days, min el {min_el:g} deg)"
             write_plot(
                 plot,
                 lambda f: plot_grid_map(grid.lat_centres(), grid.lon_centres(), v, title=title, label=plot_metric, fmt=f),
             )
+        if zonal_plot is not None:
+            from .fleet_views import zonal_plot as draw_zonal
+
+            draw_zonal(zonal_plot, res, plot_metric, title)
         if fmt is CoverageFormat.csv:
             emit(res.records(), OutputFormat.csv, lambda: "", output)
             return

@@ -14,7 +14,13 @@ depend on the BLAS in use or on how the work was split. Then:
   ``access`` (visible), ``usable`` (visible and every constraint), ``usable_dark`` (usable with
   the cell in darkness at the twilight angle; without a darkness constraint the difference to
   ``usable`` is what a daylight-capable terminal adds);
-* ``usable_passes``: starts of usable runs per satellite and cell.
+* ``usable_passes``: starts of usable runs per satellite and cell;
+* ``key_bits`` (with key tables): per cell, the expected secret bits of every usable run, from
+  the satellite's :class:`~passplan.coverage.keytable.KeyTable` at the run's maximum elevation
+  (from the minimum range, refined by a parabola through the three samples around it), its
+  duration and the share of its samples in each Sun class at the cell. Runs are cut at the
+  block's edges like the bitmaps (a pass across midnight counts as two shorter runs: about 0.5 %
+  of LEO passes, each losing part of its key to finite-size statistics).
 
 Samples are ``step_s`` apart; a sample stands for the ``step_s`` that follows it.
 """
@@ -29,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..geometry import WGS84_F, Scene, enu_matrices, station_ecef_km
+from .keytable import SUN_EDGES_DEG, sun_class
 
 __all__ = ["CoverageConstraints", "ChunkTask", "ChunkResult", "run_chunk", "TWILIGHT_DEFAULT_DEG"]
 
@@ -69,6 +76,7 @@ class ChunkTask:
     n_samples: int
     step_s: float
     constraints: CoverageConstraints
+    key_tables: tuple[Any, ...] | None = None  # a KeyTable (or None) per satellite: key per run
 
     @property
     def wraps(self) -> bool:
@@ -91,6 +99,7 @@ class ChunkResult:
     access: np.ndarray  # packed bits (cells, ceil(n/8))
     usable: np.ndarray
     usable_dark: np.ndarray
+    key_bits: np.ndarray | None = None  # float64 (cells,) with key tables
 
 
 def _cell_frames(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -162,6 +171,40 @@ def footprint_candidates(
     return row_i[owner] * n_lon + col, t_i[owner]
 
 
+def run_key_bits(
+    table: Any, ci: np.ndarray, ti: np.ndarray, range2: np.ndarray, sat_r: np.ndarray, cell_r: np.ndarray,
+    sin_sun: np.ndarray, nt: int, step_s: float, nc: int,
+) -> np.ndarray:
+    """Per-cell secret bits of the usable runs of one satellite: candidate samples (cell ``ci``,
+    sample ``ti``, squared range, the satellite's and the cell's geocentric radii, the Sun's
+    elevation sine at the cell), samples after the first one of the block only."""
+    key = ci.astype(np.int64) * nt + ti
+    order = np.argsort(key, kind="stable")
+    key, range2 = key[order], range2[order]
+    new = np.ones(key.size, bool)
+    new[1:] = key[1:] != key[:-1] + 1
+    first = np.flatnonzero(new)
+    rid = np.cumsum(new) - 1
+    length = np.diff(np.append(first, key.size))
+    lowest = np.flatnonzero(range2 == np.repeat(np.minimum.reduceat(range2, first), length))
+    at = lowest[np.concatenate([[True], rid[lowest[1:]] != rid[lowest[:-1]]])]  # each run's first minimum
+    inner = (at > first) & (at < first + length - 1)
+    y0 = range2[np.where(inner, at - 1, at)]
+    y1 = range2[at]
+    y2 = range2[np.where(inner, at + 1, at)]
+    curv = y0 - 2.0 * y1 + y2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vertex = np.where(inner & (curv > 0), y1 - (y2 - y0) ** 2 / (8.0 * curv), y1)
+    r = np.sqrt(np.maximum(vertex, 1e-6))
+    rs, rc = sat_r[order[at]], cell_r[order[at]]
+    el = np.degrees(np.arcsin(np.clip((rs**2 - rc**2 - r**2) / (2.0 * rc * r), -1.0, 1.0)))
+    n_cls = len(SUN_EDGES_DEG) + 1
+    per_class = np.bincount(rid * n_cls + sun_class(sin_sun[order]), minlength=first.size * n_cls)
+    share = per_class.reshape(first.size, n_cls).T / length
+    bits = table.lookup(el, length * step_s, share)
+    return np.bincount(key[first] // nt, weights=bits, minlength=nc)
+
+
 def run_chunk(task: ChunkTask) -> ChunkResult:
     """Reduce one chunk (see the module docstring)."""
     c = task.constraints
@@ -189,6 +232,8 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     usable_dark = np.zeros(nc * nt, bool)
     passes = np.zeros(nc, np.int64)
     usable_passes = np.zeros(nc, np.int64)
+    key_bits = None if task.key_tables is None else np.zeros(nc)
+    cell_r = np.linalg.norm(cell, axis=1)
 
     def starts(key: np.ndarray) -> np.ndarray:
         """Cells of the runs' first samples, from sorted flat keys cell * nt + sample."""
@@ -228,6 +273,14 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         usable[ukey] = True
         dark = good & (sin_sun < sin_split)
         usable_dark[ci[dark].astype(np.int64) * nt + ti[dark]] = True
+        table = None if task.key_tables is None else task.key_tables[k]
+        if table is not None and key_bits is not None:
+            g = good & (ti >= 1)  # sample 0 is the one before the block
+            if g.any():
+                key_bits += run_key_bits(
+                    table, ci[g], ti[g], dn[g] ** 2, np.linalg.norm(r[ti[g]], axis=1), cell_r[ci[g]],
+                    sin_sun[g], nt, step, nc,
+                )
 
     def pack(flat: np.ndarray) -> np.ndarray:
         return np.packbits(flat.reshape(nc, nt)[:, 1:], axis=1)
@@ -242,6 +295,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         access=pack(access),
         usable=pack(usable),
         usable_dark=pack(usable_dark),
+        key_bits=key_bits,
     )
 
 

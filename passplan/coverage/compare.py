@@ -4,7 +4,8 @@ and the longest wait between usable windows, from the pass engine and the foreca
 Usable time is the union of every satellite's usable windows at a station (two satellites in
 view at once count once); the longest gap is the longest stretch between two usable windows
 inside the study window; key per day is the sum of the passes' forecast finite-key bits (each
-satellite's own link profile, else the station's receiver, else ``profile``) divided by the days.
+satellite's own link profile, else ``profile``, else the station's receiver: the rule of the
+grid's key table too) divided by the days.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def compare_fleets(
 
             for k, p in enumerate(passes):
                 try:
-                    keys[id(p)] = float(forecast_pass(p, profile=profile, protocol=protocol).key.secret_key_bits)
+                    own = getattr(p.sat_ref, "profile", None) or profile
+                    keys[id(p)] = float(forecast_pass(p, profile=own, protocol=protocol).key.secret_key_bits)
                 except InputError:
                     keys[id(p)] = float("nan")
                 if tick:

@@ -1,7 +1,7 @@
 """Deterministic reduction of coverage chunks to per-cell metrics.
 
 Chunks of one (band, block) from different satellite groups combine by OR of their bitmaps and
-integer sums; blocks then fold in time order through a small monoid per cell: the first and last
+integer sums (key bits: float sums in group order); blocks then fold in time order through a small monoid per cell: the first and last
 usable sample, the longest gap and a histogram of gap lengths, so a gap that spans two blocks is
 counted once. Gaps are the waiting times between consecutive usable accesses (the open stretches
 before the first and after the last access are not gaps). The 95th-percentile gap comes from the
@@ -45,6 +45,7 @@ class BlockState:
     last_s: np.ndarray  # end of the last usable sample (nan: none)
     max_gap_s: np.ndarray
     gap_hist: np.ndarray  # int32 (cells, GAP_BINS)
+    key_bits: np.ndarray | None = None  # float64 (cells,) with key tables
 
 
 def combine_groups(parts: Sequence[ChunkResult]) -> ChunkResult:
@@ -53,13 +54,16 @@ def combine_groups(parts: Sequence[ChunkResult]) -> ChunkResult:
     out = parts[0]
     access, usable, dark = out.access.copy(), out.usable.copy(), out.usable_dark.copy()
     passes, upasses = out.passes.copy(), out.usable_passes.copy()
+    key = None if out.key_bits is None else out.key_bits.copy()
     for p in parts[1:]:
+        if key is not None and p.key_bits is not None:
+            key += p.key_bits
         access |= p.access
         usable |= p.usable
         dark |= p.usable_dark
         passes += p.passes
         upasses += p.usable_passes
-    return ChunkResult(out.group, out.band, out.block, out.n_samples, passes, upasses, access, usable, dark)
+    return ChunkResult(out.group, out.band, out.block, out.n_samples, passes, upasses, access, usable, dark, key)
 
 
 def block_state(r: ChunkResult, start_s: float, step_s: float) -> BlockState:
@@ -103,6 +107,7 @@ def block_state(r: ChunkResult, start_s: float, step_s: float) -> BlockState:
         last_s=last,
         max_gap_s=max_gap,
         gap_hist=hist,
+        key_bits=None if r.key_bits is None else r.key_bits.copy(),
     )
 
 
@@ -133,6 +138,7 @@ def fold(a: BlockState, b: BlockState, step_s: float) -> BlockState:
         last_s=np.where(np.isfinite(b.last_s), b.last_s, a.last_s),
         max_gap_s=max_gap,
         gap_hist=hist,
+        key_bits=None if a.key_bits is None or b.key_bits is None else a.key_bits + b.key_bits,
     )
 
 

@@ -30,6 +30,7 @@ METRICS = (
     "daylight_added_min_per_day",
     "max_gap_h",
     "p95_gap_h",
+    "key_bits_per_day",  # with a link profile
 )
 #: Memory one chunk may use (bytes): three boolean maps and their packed copies, about 6 bytes
 #: per cell and sample in :func:`run_chunk`, plus the footprint candidates.
@@ -111,6 +112,7 @@ class CoverageResult:
     metrics: dict[str, np.ndarray]
     counts: dict[str, np.ndarray] = field(default_factory=dict)  # the integer totals behind them
     satellites: int = 0
+    profile: str | None = None  # the link profile of key_bits_per_day (satellites' own first)
 
     def area_weighted(self) -> dict[str, float | None]:
         """Area-weighted (cos latitude) mean of each metric over the cells that have a value."""
@@ -143,6 +145,7 @@ class CoverageResult:
             "days": self.days,
             "satellites": self.satellites,
             "step_s": self.step_s,
+            **({"profile": self.profile} if self.profile else {}),
             "area_weighted": {k: (None if v is None else round(v, 4)) for k, v in self.area_weighted().items()},
         }
 
@@ -160,9 +163,15 @@ def coverage(
     scheduler: str | None = None,
     group_size: int = 16,
     progress: Callable[[int, int], None] | None = None,
+    profile: str | None = None,
 ) -> CoverageResult:
     """Coverage metrics of ``satellites`` over ``grid`` for ``days`` from ``start`` (or for
-    ``sample_days`` single days spread over the year from ``start``)."""
+    ``sample_days`` single days spread over the year from ``start``).
+
+    With ``profile``, also ``key_bits_per_day``: the expected (clear-sky) secret key of every
+    usable run, from a key table per link profile and altitude class built once for the study
+    from the forecast chain (:mod:`passplan.coverage.keytable`). A satellite that names its own
+    link profile uses it; ``profile`` applies to the others (as in :func:`compare_fleets`)."""
     start = require_aware(start, "start")
     c = constraints or CoverageConstraints()
     if not satellites:
@@ -185,15 +194,21 @@ def coverage(
         blocks = [(float(k) * step_s, min(per, total - k)) for k in range(0, total, per)]
         study_days = total * step_s / DAY_S
     est = estimate(grid, len(satellites), study_days, step_s, group_size, workers or 1)
+    tables: list[Any] | None = None
+    if profile is not None:
+        from .keytable import key_tables_for
+
+        tables = key_tables_for(list(satellites), profile, start, c.min_elevation_deg)
     lat_all, lon_all = grid.cells()
     rows = grid.lat_centres()
     bands = grid.bands(est.rows_per_band)
     groups = satellite_groups(list(satellites), group_size)
+    table_groups = None if tables is None else satellite_groups(tables, group_size)
     tasks = [
         ChunkTask(
             satellites=g, group=gi, band=bi, block=ki, rows_lat_deg=rows[band], lon0_deg=grid.lon0,
             step_deg=grid.step_deg, n_lon=grid.n_lon, start=start + timedelta(seconds=t0), n_samples=n,
-            step_s=step_s, constraints=c,
+            step_s=step_s, constraints=c, key_tables=None if table_groups is None else table_groups[gi],
         )
         for ki, (t0, n) in enumerate(blocks)
         for bi, band in enumerate(bands)
@@ -227,4 +242,9 @@ def coverage(
         "max_gap_h": np.where(has_gap, cat["max_gap_s"] / 3600.0, np.nan),
         "p95_gap_h": p95 / 3600.0,
     }
-    return CoverageResult(grid, study_days, step_s, c, lat_all, lon_all, metrics, cat, len(satellites))
+    if tables is not None:
+        key = np.concatenate([s.key_bits for s in states if s.key_bits is not None])
+        metrics["key_bits_per_day"] = key / study_days
+    return CoverageResult(
+        grid, study_days, step_s, c, lat_all, lon_all, metrics, cat, len(satellites), profile if tables else None
+    )
