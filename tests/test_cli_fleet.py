@@ -109,7 +109,8 @@ def test_coverage_json_contract_and_map(tmp_path: Path) -> None:
     "extra, needle",
     [
         (["--grid-deg", "7"], "does not divide"),
-        (["--grid-deg", "0"], "positive step"),
+        (["--grid-deg", "0"], "a step in degrees in"),
+        (["--days", "1e30"], "--sample-days"),
         (["--region", "0,95,0,10"], "outside [-90, 90]"),
         (["--grid-deg", "0.01"], "coarser --grid-deg"),
         (["--plot", "map.jpg"], "suffix"),

@@ -36,7 +36,8 @@ def test_footprint_half_angles_match_reference() -> None:
 @pytest.mark.parametrize(
     "kwargs, needle",
     [
-        ({"step_deg": 0}, "positive step"),
+        ({"step_deg": 0}, "a step in degrees in"),
+        ({"step_deg": 1e308}, "a step in degrees in"),
         ({"step_deg": 7}, "does not divide"),
         ({"step_deg": 2, "lat0": -95}, "outside \\[-90, 90\\]"),
         ({"step_deg": 2, "lat0": 10, "lat1": 0}, "LAT0 < LAT1"),

@@ -225,9 +225,9 @@ def show_cmd(
 
     if not -5.0 <= min_el < 90.0:
         raise InputError(f"--min-el {min_el:g} is outside [-5, 90)")
-    if plot_format(plot) is not None:
-        if not (math.isfinite(hours) and 0 < hours <= 48):
-            raise InputError(f"--hours {hours:g}: give 0 to 48 hours of ground track")
+    if not 0 < hours <= 48:
+        raise InputError(f"--hours {hours:g}: give 0 to 48 hours of ground track")
+    plot_format(plot)
     t = parse_time(at or "now", "--at")
     sats = load_constellation(file, t)
     if plot is not None:

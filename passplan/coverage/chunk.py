@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
 from ..geometry import WGS84_F, Scene, enu_matrices, station_ecef_km
 from .keytable import SUN_EDGES_DEG, sun_class
 
@@ -56,6 +57,15 @@ class CoverageConstraints:
     eclipse: bool | None = None
     min_sun_sep_deg: float | None = None
     split_twilight_deg: float = TWILIGHT_DEFAULT_DEG
+
+    def __post_init__(self) -> None:
+        # NaN passes every comparison below it, so each value is checked for what it must be
+        if not -5.0 <= self.min_elevation_deg < 90.0:
+            raise InputError(f"minimum elevation {self.min_elevation_deg} deg is outside [-5, 90)")
+        if self.darkness_deg is not None and not -90.0 <= self.darkness_deg <= 0.0:
+            raise InputError(f"darkness {self.darkness_deg} deg: give a Sun elevation in [-90, 0] deg")
+        if self.min_sun_sep_deg is not None and not 0.0 <= self.min_sun_sep_deg <= 180.0:
+            raise InputError(f"--min-sun-sep {self.min_sun_sep_deg} deg is outside [0, 180]")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import InputError
-from ..passes import Constraints, find_passes
+from ..passes import Constraints, Pass, find_passes
 from ..stations import Station
 
 __all__ = ["compare_fleets", "union_intervals"]
@@ -56,16 +56,9 @@ def compare_fleets(
         passes = [p for p in find_passes(sats, stations, start, end, constraints) if not p.excluded]
         keys: dict[int, float] = {}
         if key:
-            from ..forecast import forecast_pass
-
-            for k, p in enumerate(passes):
-                try:
-                    own = getattr(p.sat_ref, "profile", None) or profile
-                    keys[id(p)] = float(forecast_pass(p, profile=own, protocol=protocol).key.secret_key_bits)
-                except InputError:
-                    keys[id(p)] = float("nan")
-                if tick:
-                    tick(k + 1, len(passes), f"forecasting {name}")
+            keys = _keys(passes, profile, protocol)
+            if tick:
+                tick(len(passes), len(passes), f"forecasting {name}")
         for st in stations:
             mine = [p for p in passes if p.station == st.id]
             spans = union_intervals([(p.aos.timestamp(), p.los.timestamp()) for p in mine])
@@ -88,3 +81,29 @@ def compare_fleets(
                 }
             )
     return out
+
+
+def _keys(passes: Sequence[Pass], profile: str | None, protocol: str | None) -> dict[int, float]:
+    """Secret bits of each pass (keyed by ``id``), forecast in one batch per link profile (a
+    satellite's own profile first, else ``profile``); NaN where no key can be forecast (no
+    profile for the station, a window shorter than one slot)."""
+    from ..forecast import forecast_pass, forecast_passes
+
+    keys = {id(p): float("nan") for p in passes}
+    groups: dict[str | None, list[Pass]] = {}
+    for p in passes:
+        if p.duration_s >= 1.0:
+            groups.setdefault(getattr(p.sat_ref, "profile", None) or profile, []).append(p)
+    for own, group in groups.items():
+        try:
+            found = forecast_passes(group, profile=own, protocol=protocol)
+        except InputError:  # one pass without a profile: forecast the others one by one
+            found = []
+            for p in group:
+                try:
+                    found.append(forecast_pass(p, profile=own, protocol=protocol))
+                except InputError:
+                    pass
+        for f in found:
+            keys[id(f.pass_)] = float(f.key.secret_key_bits)
+    return keys

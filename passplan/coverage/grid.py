@@ -14,7 +14,6 @@ fraction of the Earth it covers is ``(1 - cos lambda) / 2`` (e.g. Wertz, *Missio
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,8 +68,8 @@ class Grid:
 
     def __post_init__(self) -> None:
         d = self.step_deg
-        if not (isinstance(d, int | float) and math.isfinite(d) and d > 0):
-            raise InputError(f"--grid-deg {d}: give a positive step in degrees, e.g. 2")
+        if not (isinstance(d, int | float) and 0 < d <= 90):
+            raise InputError(f"--grid-deg {d}: give a step in degrees in (0, 90], e.g. 2")
         for name, v, lim in (("latitude", self.lat0, 90.0), ("latitude", self.lat1, 90.0)):
             if not -lim <= v <= lim:
                 raise InputError(f"region {name} {v} deg is outside [-90, 90]")

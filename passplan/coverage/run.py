@@ -150,6 +150,10 @@ class CoverageResult:
         }
 
 
+#: Longest consecutive study (days): ten years; beyond, sampled days give the same statistics.
+MAX_DAYS = 3660
+
+
 def coverage(
     satellites: Sequence[Any],
     grid: Grid,
@@ -185,8 +189,10 @@ def coverage(
         blocks = [(float(o) * DAY_S, round(DAY_S / step_s)) for o in offsets]
         study_days = float(sample_days)
     else:
-        if not (math.isfinite(days) and days > 0):
-            raise InputError(f"--days {days}: give a positive number of days")
+        if not 0 < days <= MAX_DAYS:
+            raise InputError(
+                f"--days {days}: give 0 to {MAX_DAYS} days (longer studies: --sample-days spreads single days over a year)"
+            )
         total = round(days * DAY_S / step_s)
         if total < 1:
             raise InputError(f"--days {days} is shorter than one {step_s:g} s sample")
