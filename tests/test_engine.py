@@ -232,13 +232,33 @@ def test_array_path_bytes_equal_object_path(demo: list[Satellite], block_s: floa
         blocks = iter_passes(demo, stations, t0, t1, c, include_excluded=True, block_s=block_s)
         out = _io.StringIO()
         writer = RecordWriter(out, fmt)
+        composed = 0
         for chunk in records_in_order(blocks, warned.append, len(demo) * len(stations), chunk=7):
+            composed += chunk.json_lines() is not None  # JSON text straight from the columns
             writer.write(chunk)
+        assert composed > 0
         writer.close()
         assert out.getvalue() == expected[fmt], fmt
     for b in iter_passes(demo, stations, t0, t1, c, include_excluded=True, block_s=block_s):
         assert b.columns.records() == passes_to_records(b.passes) == [p.to_dict() for p in b.passes]
     assert warned == []
+
+
+def test_json_text_from_columns_defers_to_the_encoder_where_it_must() -> None:
+    """Column by column JSON equals the encoder's for plain values, and gives way (None) where
+    only the encoder knows the answer: NaN (written as null), numpy scalars."""
+    from passplan.io import _dumps
+    from passplan.passes.columns import _json_tokens
+
+    col = [0.1, 1e-07, 123456789.125, -0.0, None, 2.5e300]
+    assert _json_tokens(col) == [_dumps(v) for v in col]
+    names = ['Micius "QSS"', "Ångström", None, "tab\tline"]
+    assert _json_tokens(names) == [_dumps(v) for v in names]
+    assert _json_tokens([True, False, None]) == ["true", "false", "null"]
+    assert _json_tokens([41731, None]) == ["41731", "null"]
+    assert _json_tokens([1.0, float("nan")]) is None
+    assert _json_tokens([np.float64(1.0)]) is None
+    assert _json_tokens([1, 2.0]) is None  # mixed: the encoder decides
 
 
 def test_lazy_block_passes_pickle_and_measure(demo: list[Satellite]) -> None:

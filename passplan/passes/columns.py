@@ -13,16 +13,18 @@ to the microsecond exactly as the datetimes of a :class:`Pass` are.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from json import encoder as json_encoder
 from typing import Any
 
 import numpy as np
 
 from .records import Pass, _slug
 
-__all__ = ["PassColumns", "unix_us", "round_like_python"]
+__all__ = ["PassColumns", "ColumnRecords", "unix_us", "round_like_python"]
 
 _UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -100,6 +102,43 @@ def _round_ages(ages: list[float | None]) -> list[Any]:
 
 _LIST_FIELDS = ("cut_start_by", "cut_end_by", "excluded_by")
 
+_JSON_STR = json_encoder.encode_basestring_ascii  # the string escaping of passplan.io's encoder
+_JSON_CONST = {None: "null", True: "true", False: "false"}
+
+
+def _json_token(v: Any) -> str | None:
+    """One value's JSON text as the C encoder writes it (None: leave it to the encoder)."""
+    if v is None or type(v) is bool:
+        return _JSON_CONST[v]
+    if type(v) is float:
+        return float.__repr__(v) if math.isfinite(v) else None
+    if type(v) is int:
+        return int.__repr__(v)
+    if type(v) is str:
+        return _JSON_STR(v)
+    return None
+
+
+def _json_tokens(col: list[Any]) -> list[str] | None:
+    """The JSON text of each value of one record column, as the C encoder writes it, or
+    ``None`` for a value it alone should handle (a NaN or infinity, a type not listed here).
+    Each path maps a C function over the column (no Python step per value)."""
+    kinds = set(map(type, col))
+    if kinds == {float}:
+        toks = list(map(float.__repr__, col))
+        return None if "n" in "".join(toks) else toks  # nan, inf: the encoder's business
+    if kinds == {str}:
+        return list(map(_JSON_STR, col))
+    if kinds == {int}:
+        return list(map(int.__repr__, col))
+    numeric = kinds & {bool, int, float}
+    if len(numeric) > 1 or not kinds <= {bool, int, float, str, type(None)}:
+        return None  # True == 1 == 1.0 would share one token below
+    tokens = {v: _json_token(v) for v in set(col)}  # a few distinct values: None, names, flags
+    if None in tokens.values():
+        return None
+    return list(map(tokens.__getitem__, col))
+
 
 @dataclass(frozen=True, eq=False)
 class PassColumns:
@@ -137,15 +176,18 @@ class PassColumns:
         return int(self.sat.size)
 
     # ---- names of the rows' satellite and station (sorting, pairs) -------------------------
-    def satellite_names(self) -> np.ndarray:
-        """The satellite name of each row (a numpy string array, for sorting)."""
-        names = [getattr(s, "name", s) for s in self.sats]
-        return np.array(names, dtype=str)[self.sat] if names else np.zeros(0, str)
+    def sort_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Integer codes of each row's satellite name and station id that sort as the strings
+        do (equal strings share a code, so a stable sort keeps their rows' order)."""
 
-    def station_ids(self) -> np.ndarray:
-        """The station id of each row (a numpy string array, for sorting)."""
-        ids = [getattr(s, "id", s) for s in self.stations]
-        return np.array(ids, dtype=str)[self.st] if ids else np.zeros(0, str)
+        def dense(labels: list[str], idx: np.ndarray) -> np.ndarray:
+            code = {name: k for k, name in enumerate(sorted(set(labels)))}
+            return np.array([code[x] for x in labels], np.int64)[idx] if labels else np.zeros(0, np.int64)
+
+        return (
+            dense([getattr(s, "name", s) for s in self.sats], self.sat),
+            dense([getattr(s, "id", s) for s in self.stations], self.st),
+        )
 
     # ---- selection -------------------------------------------------------------------------
     def take(self, idx: np.ndarray) -> PassColumns:
@@ -161,6 +203,14 @@ class PassColumns:
                 values[f.name] = None if v is None else [v[i] for i in rows]
             else:
                 values[f.name] = v[idx]
+        return PassColumns(**values)
+
+    def rows(self, start: int, stop: int) -> PassColumns:
+        """The rows ``start:stop`` (numpy views: no copy)."""
+        values: dict[str, Any] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            values[f.name] = v if f.name in ("sats", "stations") or v is None else v[start:stop]
         return PassColumns(**values)
 
     @staticmethod
@@ -278,9 +328,32 @@ class PassColumns:
             from . import passes_to_records  # the package's, as the CLI calls it
 
             return passes_to_records(self.objects)
-        n = len(self)
-        if n == 0:
+        if len(self) == 0:
             return []
+        keys, columns = self._record_columns()
+        return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+
+    def json_lines(self) -> list[str] | None:
+        """Each record as the compact JSON text :func:`passplan.io.to_ndjson` writes for it
+        (``", "`` and ``": "`` separators, ``float.__repr__`` numbers, ASCII-escaped strings),
+        composed column by column without building the records; ``None`` when a value needs
+        the encoder's own handling (a NaN, an unexpected type): write the records then."""
+        if self.objects is not None:
+            return None
+        if len(self) == 0:
+            return []
+        keys, columns = self._record_columns()
+        tokens = []
+        for col in columns:
+            tok = _json_tokens(col)
+            if tok is None:
+                return None
+            tokens.append(tok)
+        template = "{" + ", ".join(f"{_JSON_STR(k)}: %s" for k in keys) + "}"
+        return list(map(template.__mod__, zip(*tokens, strict=True)))
+
+    def _record_columns(self) -> tuple[tuple[str, ...], list[list[Any]]]:
+        """The record keys (in :func:`passes_to_records`' order) and one list of values per key."""
         aos, tca, los = (_iso(getattr(self, k)) for k in ("aos_us", "tca_us", "los_us"))
         rise = _iso_or_same(self.rise_us, self.aos_us, aos)  # rise and set are mostly AOS and LOS
         set_ = _iso_or_same(self.set_us, self.los_us, los)
@@ -290,48 +363,71 @@ class PassColumns:
         iso_known = iter(_iso(np.array([unix_us(e) for e in epochs if e is not None], np.int64)))
         epoch_iso = [next(iso_known) if k else None for k in known]
         sat_part = [str(int(s.norad_id)) if getattr(s, "norad_id", None) is not None else _slug(s.name) for s in self.sats]
-        sat_names = [s.name for s in self.sats]
-        norads = [getattr(s, "norad_id", None) for s in self.sats]
         st_ids = [s.id for s in self.stations]
         st_slug = [_slug(i) for i in st_ids]
-        ages = self._ages()
-        age_r = _round_ages(ages)
-        dur = round_like_python((self.los_us - self.aos_us) / 1e6, 3)
-        columns = zip(
-            self.sat.tolist(), self.st.tolist(), aos_basic, aos, tca, los, dur, round_like_python(self.max_el_deg, 3),
-            round_like_python(self.aos_az_deg, 2), round_like_python(self.tca_az_deg, 2),
-            round_like_python(self.los_az_deg, 2), round_like_python(self.min_range_km, 3),
-            round_like_python(self.sat_sunlit_fraction, 4), self.station_dark.tolist(), self.partial.tolist(), rise,
-            set_, self.cut_start_by, self.cut_end_by, self.excluded_by, age_r,
-            round_like_python(self.station_dark_fraction, 4), strict=True,
-        )
-        return [
-            {
-                "uid": f"{sat_part[si]}-{st_slug[ti]}-{ab}",
-                "satellite": sat_names[si],
-                "norad_id": norads[si],
-                "station": st_ids[ti],
-                "aos_utc": a,
-                "tca_utc": tc,
-                "los_utc": lo,
-                "duration_s": du,
-                "max_el_deg": mx,
-                "aos_az_deg": a0,
-                "tca_az_deg": at,
-                "los_az_deg": a1,
-                "min_range_km": mr,
-                "sat_sunlit_fraction": lf,
-                "station_dark": dk,
-                "partial": pa,
-                "rise_utc": rs,
-                "set_utc": se,
-                "cut_start_by": cs,
-                "cut_end_by": ce,
-                "excluded_by": ex,
-                "elements_epoch_utc": epoch_iso[si],
-                "elements_age_days": age,
-                "station_dark_fraction": df,
-            }
-            for si, ti, ab, a, tc, lo, du, mx, a0, at, a1, mr, lf, dk, pa, rs, se, cs, ce, ex, age, df in columns
-        ]
+        sat_i, st_i = self.sat.tolist(), self.st.tolist()
 
+        def per_sat(values: Sequence[Any]) -> list[Any]:
+            return [values[i] for i in sat_i]
+
+        uid = [f"{sat_part[si]}-{st_slug[ti]}-{ab}" for si, ti, ab in zip(sat_i, st_i, aos_basic, strict=True)]
+        columns = {
+            "uid": uid,
+            "satellite": per_sat([s.name for s in self.sats]),
+            "norad_id": per_sat([getattr(s, "norad_id", None) for s in self.sats]),
+            "station": [st_ids[i] for i in st_i],
+            "aos_utc": aos,
+            "tca_utc": tca,
+            "los_utc": los,
+            "duration_s": round_like_python((self.los_us - self.aos_us) / 1e6, 3),
+            "max_el_deg": round_like_python(self.max_el_deg, 3),
+            "aos_az_deg": round_like_python(self.aos_az_deg, 2),
+            "tca_az_deg": round_like_python(self.tca_az_deg, 2),
+            "los_az_deg": round_like_python(self.los_az_deg, 2),
+            "min_range_km": round_like_python(self.min_range_km, 3),
+            "sat_sunlit_fraction": round_like_python(self.sat_sunlit_fraction, 4),
+            "station_dark": self.station_dark.tolist(),
+            "partial": self.partial.tolist(),
+            "rise_utc": rise,
+            "set_utc": set_,
+            "cut_start_by": list(self.cut_start_by),
+            "cut_end_by": list(self.cut_end_by),
+            "excluded_by": list(self.excluded_by),
+            "elements_epoch_utc": per_sat(epoch_iso),
+            "elements_age_days": _round_ages(self._ages()),
+            "station_dark_fraction": round_like_python(self.station_dark_fraction, 4),
+        }
+        return tuple(columns), list(columns.values())
+
+
+class ColumnRecords(Sequence[dict[str, Any]]):
+    """The records of some columns as a read-only sequence, built on first access; writers that
+    know :meth:`json_lines` (:class:`passplan.io.RecordWriter`) take the JSON text straight
+    from the columns and never build the records."""
+
+    def __init__(self, cols: PassColumns) -> None:
+        self.cols = cols
+        self._records: list[dict[str, Any]] | None = None
+
+    def _all(self) -> list[dict[str, Any]]:
+        if self._records is None:
+            self._records = self.cols.records()
+        return self._records
+
+    def __len__(self) -> int:
+        return len(self.cols)
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._all()[i]
+
+    def __iter__(self) -> Any:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        return list(self._all()) == (list(other) if isinstance(other, Sequence) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def json_lines(self) -> list[str] | None:
+        """See :meth:`PassColumns.json_lines`."""
+        return self.cols.json_lines()

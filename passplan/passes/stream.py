@@ -19,12 +19,12 @@ columns of their :class:`Pass` objects, whose records then come from ``passes_to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from .columns import PassColumns, unix_us
+from .columns import ColumnRecords, PassColumns, unix_us
 
 __all__ = ["records_in_order"]
 
@@ -57,18 +57,19 @@ def records_in_order(
     on_warning: Callable[[str], None],
     n_pairs: int,
     chunk: int = 8192,
-) -> Iterator[list[dict[str, Any]]]:
-    """Lists of at most ``chunk`` records of the blocks' passes in find_passes' order (see the
-    module); each warning of the blocks goes once to ``on_warning``."""
+) -> Iterator[Sequence[dict[str, Any]]]:
+    """Sequences (:class:`ColumnRecords`) of at most ``chunk`` records of the blocks' passes in
+    find_passes' order (see the module); each warning of the blocks goes once to ``on_warning``."""
     warned: set[str] = set()
     held: list[PassColumns] = []
     pairs = _Pairs()
 
-    def release(cols: PassColumns) -> Iterator[list[dict[str, Any]]]:
-        order = np.lexsort((cols.satellite_names(), cols.station_ids(), cols.aos_us))  # stable
+    def release(cols: PassColumns) -> Iterator[Sequence[dict[str, Any]]]:
+        sat_code, st_code = cols.sort_codes()
+        order = np.lexsort((sat_code, st_code, cols.aos_us))  # stable: equal keys keep their order
         cols = cols.take(order)
         for i in range(0, len(cols), chunk):
-            yield cols.take(np.arange(i, min(i + chunk, len(cols)))).records()
+            yield ColumnRecords(cols.rows(i, i + chunk))
 
     for block in blocks:
         for note in block.warnings:
