@@ -134,9 +134,12 @@ def _json_tokens(col: list[Any]) -> list[str] | None:
     numeric = kinds & {bool, int, float}
     if len(numeric) > 1 or not kinds <= {bool, int, float, str, type(None)}:
         return None  # True == 1 == 1.0 would share one token below
-    tokens = {v: _json_token(v) for v in set(col)}  # a few distinct values: None, names, flags
-    if None in tokens.values():
-        return None
+    tokens: dict[Any, str] = {}
+    for v in set(col):  # a few distinct values: None, names, flags
+        tok = _json_token(v)
+        if tok is None:
+            return None
+        tokens[v] = tok
     return list(map(tokens.__getitem__, col))
 
 
