@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -247,3 +248,21 @@ def test_satellites_own_profile_wins_and_unknown_profiles_fail_first() -> None:
     with pytest.raises(PassplanError, match="no-such-profile"):
         coverage(leo, Grid(30.0), T0, 1.0, profile="no-such-profile")
     assert time.perf_counter() - t < 2.0
+
+
+def test_key_table_cache_follows_the_profile_content(tmp_path: Path) -> None:
+    """A profile file edited between two studies in one process gets a new table; an unchanged
+    one reuses the table built before (the cache keys on the profile's content, not its name)."""
+    from passplan.coverage.keytable import key_tables_for
+    from passplan.link.profiles import bundled_profile_dir
+
+    f = tmp_path / "mine.toml"
+    text = (bundled_profile_dir() / "micius.toml").read_text()
+    f.write_text(text)
+    sat = walker_delta("cache", T0, altitude_km=550, planes=1, per_plane=1, inclination_deg=53)
+    (first,) = key_tables_for(sat, str(f), T0, 10.0)
+    (again,) = key_tables_for(sat, str(f), T0, 10.0)
+    assert again is first
+    f.write_text(text.replace("optics_efficiency = 0.50", "optics_efficiency = 0.05", 1))
+    (edited,) = key_tables_for(sat, str(f), T0, 10.0)
+    assert edited is not first

@@ -184,3 +184,54 @@ def test_terminal_record_validates() -> None:
         Terminal(aperture_diameter_m=1.0, obscuration_ratio=1.0)
     with pytest.raises(InputError, match="aperture_diameter_m"):
         Terminal(aperture_diameter_m=-0.3)
+
+
+def test_quoted_divergence_cannot_beat_the_aperture(tmp_path: Path) -> None:
+    """A Gaussian beam of 1/e^2 half-angle theta has on-axis gain 8/theta^2; an aperture of
+    radius a gives at most 0.8145 (2 pi a / lambda)^2 (Klein and Degnan, Appl. Opt. 13, 2134
+    (1974), unobscured optimum), so theta >= sqrt(8 / 0.8145) / (2 pi) lambda / a = 0.4988 lambda/a.
+    Every bundled profile respects it; one that does not is refused naming the file and key."""
+    import math
+
+    from passplan.link.beam import min_divergence_half_angle_rad
+
+    assert min_divergence_half_angle_rad(1.0, 1.0) == pytest.approx(math.sqrt(8 / 0.8145) / (2 * math.pi), rel=1e-4)
+    # an obscured aperture has a lower optimum gain, so a wider floor
+    assert min_divergence_half_angle_rad(1.0, 1.0, 0.3) > min_divergence_half_angle_rad(1.0, 1.0)
+    for name in list_profiles():
+        p = load_profile(name)
+        tx = p.transmitter
+        if tx.divergence_half_angle_rad is not None:
+            floor = min_divergence_half_angle_rad(p.wavelength_m, tx.aperture_diameter_m / 2, tx.obscuration_ratio)
+            assert tx.divergence_half_angle_rad >= floor, name
+    text = (bundled_profile_dir() / "jinan-1.toml").read_text()
+    narrow = text.replace("aperture_diameter_m = 0.15 ", "aperture_diameter_m = 0.10 ", 1)
+    assert narrow != text
+    f = tmp_path / "narrow.toml"
+    f.write_text(narrow)
+    with pytest.raises(InputError, match=r"narrow\.toml: \[transmitter\] divergence_urad .*at least 8\.48 urad"):
+        load_profile(f)
+
+
+def test_daytime_ground_layer_never_weaker_than_the_night(tmp_path: Path) -> None:
+    """By day the boundary layer is ten times the night's ground term unless the profile says
+    otherwise (HV A = 1.7e-13 by day vs 1.7e-14 at night, Andrews and Phillips 2005), so a site
+    with strong night turbulence keeps it stronger by day; a day value below the night's is
+    refused naming the file."""
+    from dataclasses import replace
+
+    from passplan.link import link_budget
+
+    p = load_profile("daylight-1550")
+    strong = replace(p, turbulence={**p.turbulence, "ground_cn2": 5e-13})
+    args = {"elevation_deg": 45.0, "sun_separation_deg": 90.0}
+    night = link_budget(strong, sun_elevation_deg=-30.0, **args)
+    day = link_budget(strong, sun_elevation_deg=30.0, **args)
+    assert day.r0_m < night.r0_m
+    assert day.r0_m == pytest.approx(night.r0_m * 10 ** (-3 / 5), rel=0.15)  # r0 ~ (int Cn2)^(-3/5), ground-dominated
+    text = (bundled_profile_dir() / "daylight-1550.toml").read_text()
+    bad = text.replace("[turbulence]", "[turbulence]\nday_ground_cn2 = 1e-15", 1)
+    f = tmp_path / "weakday.toml"
+    f.write_text(bad)
+    with pytest.raises(InputError, match=r"weakday\.toml: \[turbulence\] day_ground_cn2 1e-15 is below"):
+        load_profile(f)

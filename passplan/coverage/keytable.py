@@ -300,6 +300,8 @@ def key_tables_for(
     """One table per satellite (shared within a profile and altitude class): the satellite's own
     link profile where it names one, else ``profile``; None where neither names one. Tables are
     built once, for the first satellite of each class in fleet order (deterministic)."""
+    from ..link import load_profile
+
     names = profile_names(satellites, profile)
     classes: list[tuple[str, float, KeyTable]] = []
     out: list[KeyTable | None] = []
@@ -313,7 +315,9 @@ def key_tables_for(
         )
         if table is None:
             recipe = getattr(sat, "built_from", None)
-            memo = (name, sat.name, repr(recipe), sat.epoch, start, float(min_elevation_deg))
+            # the profile's content, not its name: a profile file edited between two studies in
+            # one process (a notebook) must not get the old table
+            memo = (repr(load_profile(name)), sat.name, repr(recipe), sat.epoch, start, float(min_elevation_deg))
             table = _BUILT.get(memo) if recipe is not None else None
             if table is None:
                 table = build_key_table(sat, name, start, min_elevation_deg)

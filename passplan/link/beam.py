@@ -19,6 +19,7 @@ __all__ = [
     "gaussian_collection",
     "klein_degnan_gain",
     "klein_degnan_optimum",
+    "min_divergence_half_angle_rad",
     "truncation_transmittance",
     "truncated_beam",
 ]
@@ -140,3 +141,18 @@ def truncated_beam(
     g = float(klein_degnan_gain(alpha, obscuration_ratio))
     theta = math.sqrt(2.0 * t * wavelength_m**2 / (math.pi**2 * aperture_radius_m**2 * g))
     return theta, aperture_radius_m / alpha, t
+
+
+def min_divergence_half_angle_rad(wavelength_m: float, aperture_radius_m: float, obscuration_ratio: float = 0.0) -> float:
+    """The narrowest 1/e^2 half-angle an aperture can give a Gaussian beam.
+
+    A Gaussian far field of half-angle ``theta`` has on-axis gain ``8 / theta^2``; a truncated
+    Gaussian from an aperture of radius ``a`` reaches at most ``g_max (2 pi a / lambda)^2``,
+    ``g_max`` the Klein and Degnan (1974) optimum (0.8145 unobscured). So
+    ``theta >= sqrt(8 / g_max) lambda / (2 pi a)`` (about 0.50 lambda / a unobscured); a quoted
+    divergence below it would claim more on-axis intensity than the aperture can deliver.
+    The optimum is found on a fine grid here (numpy only: no scipy at profile loading).
+    """
+    alpha = np.linspace(0.3, 3.0, 5401)
+    g_max = float(np.max(klein_degnan_gain(alpha, obscuration_ratio)))
+    return math.sqrt(8.0 / g_max) * wavelength_m / (2.0 * math.pi * aperture_radius_m)

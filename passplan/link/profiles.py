@@ -42,8 +42,9 @@ from ..errors import ConfigError, InputError, UnknownNameError
 from .ao import AO_MODES
 from .atmosphere import VISIBILITY_CLASSES_KM
 from .background import SKY_CLASSES
-from .beam import DIVERGENCE_CONVENTIONS
+from .beam import DIVERGENCE_CONVENTIONS, min_divergence_half_angle_rad
 from .profile_schema import _REQUIRED, _SECTIONS, _SPEC, check_source
+from .turbulence import Cn2Profile
 
 __all__ = [
     "Terminal",
@@ -157,6 +158,21 @@ class Profile:
             raise InputError(f"wavelength {self.wavelength_m} m is not an optical wavelength")
         if not self.orbit_alt_m > 0:
             raise InputError(f"orbit altitude {self.orbit_alt_m} m must be positive")
+        try:
+            Cn2Profile(**self.turbulence)
+        except InputError as err:
+            raise InputError(f"{self.path or self.name}: {err}") from None
+        tx = self.transmitter
+        if tx.divergence_half_angle_rad is not None:
+            floor = min_divergence_half_angle_rad(self.wavelength_m, tx.aperture_diameter_m / 2, tx.obscuration_ratio)
+            if tx.divergence_half_angle_rad < floor * (1 - 1e-9):
+                raise InputError(
+                    f"{self.path or self.name}: [transmitter] divergence_urad gives a 1/e^2 half-angle of "
+                    f"{tx.divergence_half_angle_rad * 1e6:.2f} urad, narrower than a "
+                    f"{tx.aperture_diameter_m:g} m aperture can form at {self.wavelength_m * 1e9:g} nm "
+                    f"(at least {floor * 1e6:.2f} urad, the Klein-Degnan optimum); give a larger "
+                    "aperture_diameter_m or a wider divergence"
+                )
 
     @property
     def ground(self) -> Terminal:

@@ -70,18 +70,31 @@ class Cn2Profile:
     ground_scale_m: float = 100.0
     ground_wind_m_s: float = 5.0
     jet_speed_m_s: float = 30.0
-    day_ground_cn2: float = 1.7e-13
+    day_ground_cn2: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.day_ground_cn2 is not None and self.day_ground_cn2 < self.ground_cn2:
+            raise InputError(
+                f"[turbulence] day_ground_cn2 {self.day_ground_cn2:g} is below the night's ground_cn2 "
+                f"{self.ground_cn2:g}: the solar-heated boundary layer is the stronger one; give at "
+                "least the night value (or leave it out: ten times the night's)"
+            )
+
+
+#: Daytime over night-time ground-layer strength when a profile does not set its own: HV with
+#: A = 1.7e-13 m^-2/3 by day against HV5/7's 1.7e-14 at night (Andrews and Phillips, *Laser Beam
+#: Propagation through Random Media*, 2nd ed. (2005), sec. 12.2.1).
+DAY_OVER_NIGHT_GROUND = 10.0
 
 
 def day_profile(profile: Cn2Profile) -> Cn2Profile:
     """The daytime profile: the same free atmosphere with the stronger, solar-heated boundary
-    layer ``day_ground_cn2`` as the ground term.
-
-    Hufnagel-Valley with ``A = 1.7e-13`` m^-2/3, ten times the night's 1.7e-14, is the usual
-    daytime ground term (Andrews and Phillips, *Laser Beam Propagation through Random Media*, 2nd
-    ed. (2005), sec. 12.2.1); a profile may set its own ``day_ground_cn2``.
+    layer as the ground term: the profile's ``day_ground_cn2``, else
+    :data:`DAY_OVER_NIGHT_GROUND` times its night ``ground_cn2`` (so a site with strong night
+    turbulence never gets better seeing by day).
     """
-    return replace(profile, ground_cn2=profile.day_ground_cn2)
+    day = profile.day_ground_cn2
+    return replace(profile, ground_cn2=day if day is not None else DAY_OVER_NIGHT_GROUND * profile.ground_cn2)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
