@@ -3,8 +3,8 @@ and subcommand is in it and has --help text, and every `$ passplan ...` line of 
 blocks runs in-process (typer's CliRunner, in a temporary folder) with exit code 0 and still
 prints the output shown under it.
 
-The README's slow commands (schedule, relay, network, coverage, year-long windows; a minute or
-two together) run in ``test_readme_slow_commands_run``, marked ``notebooks``: skipped in the
+The README's slow commands (schedule, relay, network, coverage, windows over 30 days, figures;
+about a minute and a half together) run in ``test_readme_slow_commands_run``, marked ``notebooks``: skipped in the
 quick suite, run by CI's ``python -m pytest -q -m notebooks --run-notebooks``. The quick part
 stays within a few seconds."""
 
@@ -33,6 +33,21 @@ README = ROOT / "README.md"
 SLOW = ("schedule", "relay", "network", "coverage")
 #: options whose value is a path the command writes (rewritten to stay inside the test folder)
 WRITES = ("-o", "--output", "--plot", "--zonal-plot", "--series-dir")
+
+
+@pytest.fixture(autouse=True)
+def _app_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """typer builds the click command from ``app`` on every ``CliRunner.invoke`` (a third of a
+    second here); the README runs dozens of commands, so build it once per session."""
+    import typer.testing
+
+    if not _BUILT:
+        _BUILT.append(typer.main.get_command(app))
+    build = typer.testing._get_command
+    monkeypatch.setattr(typer.testing, "_get_command", lambda a: _BUILT[0] if a is app else build(a))
+
+
+_BUILT: list = []
 
 
 def _blocks(*langs: str) -> list[tuple[str, list[str]]]:
@@ -67,7 +82,8 @@ def _examples() -> list[tuple[str, list[str]]]:
 
 def _is_slow(cmd: str) -> bool:
     argv = shlex.split(cmd)[1:]
-    return argv[0] in SLOW or "--days" in argv and float(argv[argv.index("--days") + 1]) > 30
+    long_window = "--days" in argv and float(argv[argv.index("--days") + 1]) > 30
+    return argv[0] in SLOW or long_window or "--plot" in argv  # a figure: matplotlib's import
 
 
 def _registered() -> list[str]:
@@ -195,13 +211,13 @@ def test_readme_quick_commands_run(tmp_path, monkeypatch, celestrak) -> None:
     examples = [(c, s) for c, s in _examples() if not _is_slow(c)]
     assert len(examples) >= 20
     timings = {cmd: _run(cmd, shown, tmp_path, celestrak) for cmd, shown in examples}
-    assert (tmp_path / "micius.png").read_bytes().startswith(b"\x89PNG")
     assert sum(timings.values()) < 60, sorted(timings.items(), key=lambda kv: -kv[1])[:5]
 
 
 @pytest.mark.notebooks
 def test_readme_slow_commands_run(tmp_path, monkeypatch, celestrak) -> None:
-    """The README's slow commands (schedule, relay, network, coverage, year-long windows):
+    """The README's slow commands (schedule, relay, network, coverage, windows over 30 days,
+    figures):
     marked ``notebooks``, so the quick suite skips them and CI runs them with
     ``python -m pytest -q -m notebooks --run-notebooks``. The quick commands whose files they
     read (the constellation TOMLs) run first."""
@@ -217,7 +233,8 @@ def test_readme_slow_commands_run(tmp_path, monkeypatch, celestrak) -> None:
             _run(cmd, shown, tmp_path, celestrak)
     for cmd, shown in slow:
         _run(cmd, shown, tmp_path, celestrak)
-    assert (tmp_path / "docs" / "images" / "fleets.png").read_bytes().startswith(b"\x89PNG")
+    for image in ("micius.png", "gantt.png", "docs/images/fleets.png", "docs/images/zonal.png"):
+        assert (tmp_path / image).read_bytes().startswith(b"\x89PNG"), image
     assert sum(1 for _ in (tmp_path / "year.ndjson").open()) > 100
 
 
