@@ -102,6 +102,17 @@ def find_pass_by_uid(
     raise InputError(f"no pass {uid} among these satellites and stations; check --sats and --station")
 
 
+def _range_rate_km_s(p: Pass, t_s: np.ndarray) -> np.ndarray:
+    """Instantaneous range rate (km/s) at ``t_s`` seconds after AOS: the satellite's Earth-fixed
+    SGP4 velocity along the line of sight from the station (not a difference over the step)."""
+    from .geometry import Scene
+
+    scene = Scene([p.sat_ref.satrec], [p.station_ref], p.aos, p.los)
+    pos, vel, _ = scene.sat_state_at(np.zeros(t_s.size, int), np.asarray(t_s, float))
+    los = pos - scene.sta_ecef[0]
+    return np.einsum("ij,ij->i", los, vel) / np.linalg.norm(los, axis=1)
+
+
 def track_pass(p: Pass, step_s: float = 1.0, profile: str | None = None, protocol: str | None = None) -> Track:
     """Every ``step_s`` seconds of a pass, with its link budget and key rate."""
     from .forecast import forecast_pass
@@ -130,7 +141,7 @@ def track_pass(p: Pass, step_s: float = 1.0, profile: str | None = None, protoco
     p_x = float(f.key.p_x) if f.key.p_x else float(proto.p_x)
     # two detectors: a noise click in either is a background yield
     rate = proto.pulses_per_s * gllp_rate(eta, mu, 2.0 * bg, proto.intrinsic_qber, proto.f_ec, q=p_x * p_x)
-    rr = np.gradient(g.range_km, g.t_s) if g.t_s.size > 1 else np.zeros(g.t_s.size)
+    rr = _range_rate_km_s(p, g.t_s)
     return Track(
         pass_=p,
         step_s=step_s,

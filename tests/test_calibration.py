@@ -142,7 +142,9 @@ def test_micius_2021_average_key_rate() -> None:
                        Constraints(max_range_km=1200))
     f = forecast_pass(p, profile="micius-2021", protocol="micius2021")
     rate = f.key.secret_key_bits / f.key.key_window_s
-    assert rate == pytest.approx(47.8e3, rel=0.30), rate
+    # within 15 %: the 1 GHz clock is fitted to this figure (Chen 2021 states no value), so the
+    # issue's 30 % band would barely test it; the model gives about 43 kbit/s
+    assert rate == pytest.approx(47.8e3, rel=0.15), rate
     assert f.key.p_x > 0.5  # the efficient (biased-basis) protocol
     src = load_profile("micius-2021").source
     assert src["rep_rate_hz"] == load_protocol("micius2021").pulses_per_s

@@ -218,3 +218,12 @@ def test_readme_images_are_made_by_the_commands_it_lists() -> None:
         helped = run(argv[0], "--help")
         options = {a for a in argv if a.startswith("--")}
         assert helped.exit_code == 0 and all(o in helped.output for o in options), (image, options)
+
+
+def test_fleet_comparison_says_why_a_fleet_has_no_passes() -> None:
+    """A fleet whose satellite SGP4 cannot propagate (the bundled 2025 Micius elements have
+    decayed by late 2026) shows 0 passes and the reason on stderr, once."""
+    res = runner.invoke(app, ["coverage", "--compare", "micius", "--compare", "demo", "--station", "xinglong",
+                              "--start", "2026-11-23T00:00Z", "--days", "1", "--allow-stale"])
+    assert res.exit_code == 0, res.stderr
+    assert res.stderr.count("fleet micius: SGP4 cannot propagate") == 1

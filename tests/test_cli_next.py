@@ -61,3 +61,12 @@ def test_next_bad_input_is_one_line_exit_2(args: list[str], message: str) -> Non
     r = run("next", "demo", "--station", "graz", "--start", "2026-11-23T00:00Z", *args)
     assert r.exit_code == 2, r.output
     assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_a_propagation_warning_is_said_once_across_the_growing_windows() -> None:
+    """The bundled Micius elements (2025) have decayed by late 2026: SGP4 fails in every search
+    window, and the user reads the warning once, then the no-pass message (exit 1)."""
+    res = run("next", "micius", "--station", "xinglong", "--start", "2026-11-23T00:00Z", "--allow-stale", "--within-days", "40")
+    assert res.exit_code == 1, res.stderr
+    assert res.stderr.count("SGP4 cannot propagate") == 1
+    assert "no usable pass" in res.stderr

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..times import parse_time
-from .common import OutputFormat, emit, plot_format, write_plot
+from .common import OutputFormat, emit, plot_format, warn, write_plot
 
 __all__ = ["ground_tracks", "zonal_plot", "compare", "check_profile"]
 
@@ -96,7 +96,7 @@ def compare(
         sel = resolve_satellites([spec], t0, allow_stale)
         chosen[Path(spec).stem if spec.endswith(".toml") else spec] = sel.satellites
     with progress_bar("compare") as tick:
-        rows = compare_fleets(chosen, sts, t0, t0 + timedelta(days=days), c, profile=profile, tick=tick)
+        rows = compare_fleets(chosen, sts, t0, t0 + timedelta(days=days), c, profile=profile, tick=tick, on_warning=warn)
     if plot is not None:
         from ..plot.compare import plot_fleet_comparison
 

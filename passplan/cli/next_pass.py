@@ -77,10 +77,11 @@ def _first_pass(
     window, or a continuous window, or the bound reached) gives it."""
     bound_days = (t1 - t0).total_seconds() / 86400.0
     sizes = [d for d in SEARCH_DAYS if d < bound_days] + [bound_days]
+    warned: set[str] = set()  # each window searches again: say each warning once
     with search_bar() as tick:
         for k, days in enumerate(sizes):
             end = t1 if k == len(sizes) - 1 else t0 + timedelta(days=days)
-            found = [p for batch, _ in released(satellites, stations, t0, end, c, view) for p in batch]
+            found = [p for batch, _ in released(satellites, stations, t0, end, c, view, warned=warned) for p in batch]
             if not found:
                 tick(k + 1, len(sizes), "")
                 continue

@@ -177,11 +177,13 @@ def released(
     include_all: bool = False,
     forecast: Callable[[list[Pass]], dict[int, Any]] | None = None,
     tick: Callable[[int, int, str], None] | None = None,
+    warned: set[str] | None = None,
 ) -> Iterator[tuple[list[Pass], dict[int, Any]]]:
     """The filtered passes of the search in AOS order, batch by batch as the engine releases
-    them, each with its key forecasts (``forecast(batch)``, keyed by ``id(pass)``)."""
+    them, each with its key forecasts (``forecast(batch)``, keyed by ``id(pass)``). Warnings
+    already in ``warned`` are not printed again (a caller searching several windows)."""
     search, n_pairs = _search(satellites, stations, t0, t1, constraints, include_all, tick)
-    for passes in _in_order(search, set(), n_pairs):
+    for passes in _in_order(search, warned if warned is not None else set(), n_pairs):
         kept = [p for p in passes if listing.keep(p)]
         if kept:
             yield kept, (forecast(kept) if forecast is not None else {})

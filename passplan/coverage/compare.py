@@ -44,8 +44,11 @@ def compare_fleets(
     profile: str | None = None,
     protocol: str | None = None,
     tick: Callable[[int, int, str], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """One record per fleet and station (see the module docstring)."""
+    """One record per fleet and station (see the module docstring). The pass searches' warnings
+    (a satellite SGP4 cannot propagate, say) go to ``on_warning``, once each; without it they
+    are issued as :class:`passplan.errors.PropagationWarning`."""
     if not fleets:
         raise InputError("no fleets to compare; give --compare FILE (at least one)")
     days = (end - start).total_seconds() / 86400.0
@@ -53,7 +56,11 @@ def compare_fleets(
     for name, sats in fleets.items():
         if not sats:
             raise InputError(f"fleet {name} has no satellites")
-        passes = [p for p in find_passes(sats, stations, start, end, constraints) if not p.excluded]
+        search = find_passes(sats, stations, start, end, constraints)
+        for note in dict.fromkeys(search.warnings):
+            if on_warning is not None:
+                on_warning(f"fleet {name}: {note}")
+        passes = [p for p in search if not p.excluded]
         keys: dict[int, float] = {}
         if key:
             keys = _keys(passes, profile, protocol)
