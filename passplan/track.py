@@ -107,6 +107,7 @@ def _range_rate_km_s(p: Pass, t_s: np.ndarray) -> np.ndarray:
     SGP4 velocity along the line of sight from the station (not a difference over the step)."""
     from .geometry import Scene
 
+    assert p.sat_ref is not None and p.station_ref is not None  # track_pass sampled it already
     scene = Scene([p.sat_ref.satrec], [p.station_ref], p.aos, p.los)
     pos, vel, _ = scene.sat_state_at(np.zeros(t_s.size, int), np.asarray(t_s, float))
     los = pos - scene.sta_ecef[0]
@@ -145,7 +146,7 @@ def track_pass(p: Pass, step_s: float = 1.0, profile: str | None = None, protoco
     return Track(
         pass_=p,
         step_s=step_s,
-        t=g.t,
+        t=list(g.t),
         az_deg=g.az_deg,
         el_deg=g.el_deg,
         range_km=g.range_km,

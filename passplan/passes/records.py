@@ -257,7 +257,7 @@ class Pass:
 class PassGeometry:
     """Per-sample geometry of one pass (arrays of equal length), for the link budget."""
 
-    t: list[datetime]
+    t: Sequence[datetime]  # a list, or lazily made (passes.sampling.SampleTimes)
     t_s: np.ndarray
     az_deg: np.ndarray
     el_deg: np.ndarray
