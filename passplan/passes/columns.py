@@ -313,13 +313,13 @@ class PassColumns:
             self._ages(), self.cut_start_by, self.cut_end_by, self.excluded_by, strict=True,
         )
         sats, stations = self.sats, self.stations
+        st_ids = [s.id for s in stations]
+        # positional, in the dataclass's field order (checked against fields(Pass) below): a
+        # quarter faster than keywords for the 10^4 to 10^5 passes of a search
         return [
             Pass(
-                satellite=names[si], norad_id=norads[si], station=stations[ti].id, aos=a, tca=tc, los=lo,
-                max_el_deg=mx, aos_az_deg=a0, tca_az_deg=at, los_az_deg=a1, min_range_km=mr,
-                sat_sunlit_fraction=lf, station_dark=dk, partial=pa, rise=rs, set=se,
-                elements_epoch=epochs[si], elements_age_days=age, cut_start_by=cs, cut_end_by=ce,
-                excluded_by=ex, sat_ref=sats[si], station_ref=stations[ti], station_dark_fraction=df,
+                names[si], norads[si], st_ids[ti], a, tc, lo, mx, a0, at, a1, mr, lf, dk, pa, rs, se,
+                epochs[si], age, cs, ce, ex, sats[si], stations[ti], df,
             )
             for si, ti, a, tc, lo, mx, a0, at, a1, mr, lf, dk, df, pa, rs, se, age, cs, ce, ex in columns
         ]
@@ -434,3 +434,12 @@ class ColumnRecords(Sequence[dict[str, Any]]):
     def json_lines(self) -> list[str] | None:
         """See :meth:`PassColumns.json_lines`."""
         return self.cols.json_lines()
+
+
+# PassColumns.passes() builds Pass positionally: the field order it assumes
+assert [f.name for f in fields(Pass)] == [
+    "satellite", "norad_id", "station", "aos", "tca", "los", "max_el_deg", "aos_az_deg", "tca_az_deg",
+    "los_az_deg", "min_range_km", "sat_sunlit_fraction", "station_dark", "partial", "rise", "set",
+    "elements_epoch", "elements_age_days", "cut_start_by", "cut_end_by", "excluded_by", "sat_ref",
+    "station_ref", "station_dark_fraction",
+], "Pass fields changed: update PassColumns.passes()"
