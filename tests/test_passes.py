@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -318,20 +320,30 @@ def test_horizon_mask_matches_brute_force() -> None:
     assert _check_events_against_authority("masked", None) >= 6
 
 
+def _regenerated(path: Path, seeds: dict[str, Any], field: str, scan: Callable[[dict[str, Any]], Any],
+                 method: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The scenarios of a stored authority (or its seeds, when the file is missing) with ``field``
+    scanned afresh, and the stored scenarios; with PASSPLAN_REGENERATE=1 the fresh ones are
+    written first (``method`` says how they were made)."""
+    scenarios = (json.loads(path.read_text(encoding="utf-8"))["scenarios"]
+                 if path.is_file() else {k: _seed(v) for k, v in seeds.items()})
+    fresh = {k: {**v, field: scan(v)} for k, v in scenarios.items()}
+    if os.environ.get("PASSPLAN_REGENERATE") == "1":
+        _write_authority(path, method, fresh)
+    stored = _authority(path)
+    assert set(stored) == set(seeds)
+    return fresh, stored
+
+
 @pytest.mark.slow
 def test_stored_horizon_events_match_a_fresh_scan() -> None:
     """Regenerate the stored horizon crossings (same element sets and stations) and require the
     same events within 1 ms; with PASSPLAN_REGENERATE=1 rewrite the file instead."""
-    scenarios = (json.loads(HORIZON_EVENTS.read_text(encoding="utf-8"))["scenarios"]
-                 if HORIZON_EVENTS.is_file() else {k: _seed(v) for k, v in _EVENT_SEEDS.items()})
-    fresh = {k: {**v, "events": _scan_horizon_events(v)} for k, v in scenarios.items()}
-    if os.environ.get("PASSPLAN_REGENERATE") == "1":
-        _write_authority(HORIZON_EVENTS, "1-s scan of Skyfield topocentric elevation minus "
-                         "max(floor, periodic linear mask); sign changes refined with "
-                         "scipy.optimize.brentq, xtol 1e-6 s; event = [offset_s from t0, rising]",
-                         fresh)
-    stored = _authority(HORIZON_EVENTS)
-    assert set(stored) == set(_EVENT_SEEDS)
+    fresh, stored = _regenerated(
+        HORIZON_EVENTS, _EVENT_SEEDS, "events", _scan_horizon_events,
+        "1-s scan of Skyfield topocentric elevation minus max(floor, periodic linear mask); sign "
+        "changes refined with scipy.optimize.brentq, xtol 1e-6 s; event = [offset_s from t0, rising]",
+    )
     for sid, scn in fresh.items():
         for name, events in scn["events"].items():
             old = stored[sid]["events"][name]
@@ -365,16 +377,12 @@ def test_culmination_and_minimum_range_match_dense_scan() -> None:
 def test_stored_culminations_match_a_fresh_scan() -> None:
     """Regenerate the stored culminations and require the same ones (times within 1 ms, elevation
     within 1e-6 deg, range within 1e-5 km); with PASSPLAN_REGENERATE=1 rewrite the file instead."""
-    scenarios = (json.loads(CULMINATIONS.read_text(encoding="utf-8"))["scenarios"]
-                 if CULMINATIONS.is_file() else {k: _seed(v) for k, v in _CULMINATION_SEEDS.items()})
-    fresh = {k: {**v, "culminations": _scan_culminations(v)} for k, v in scenarios.items()}
-    if os.environ.get("PASSPLAN_REGENERATE") == "1":
-        _write_authority(CULMINATIONS, "1-s scan of Skyfield topocentric elevation finds each "
-                         "maximum above 0 deg; a 2-ms scan of elevation and range within 5 s of "
-                         "it; parabolic vertex of the best three samples; times are offsets from t0",
-                         fresh)
-    stored = _authority(CULMINATIONS)
-    assert set(stored) == set(_CULMINATION_SEEDS)
+    fresh, stored = _regenerated(
+        CULMINATIONS, _CULMINATION_SEEDS, "culminations", _scan_culminations,
+        "1-s scan of Skyfield topocentric elevation finds each maximum above 0 deg; a 2-ms scan of "
+        "elevation and range within 5 s of it; parabolic vertex of the best three samples; times "
+        "are offsets from t0",
+    )
     for sid, scn in fresh.items():
         old = stored[sid]["culminations"]
         assert [c["satellite"] for c in old] == [c["satellite"] for c in scn["culminations"]], sid
