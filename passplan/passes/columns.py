@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .lazy_list import LazyList
 from .records import Pass, _slug
 
 __all__ = ["PassColumns", "ColumnRecords", "unix_us", "round_like_python"]
@@ -403,33 +404,14 @@ class PassColumns:
         return tuple(columns), list(columns.values())
 
 
-class ColumnRecords(Sequence[dict[str, Any]]):
-    """The records of some columns as a read-only sequence, built on first access; writers that
-    know :meth:`json_lines` (:class:`passplan.io.RecordWriter`) take the JSON text straight
-    from the columns and never build the records."""
+class ColumnRecords(LazyList[dict[str, Any]]):
+    """The records of some columns, built on first access; writers that know :meth:`json_lines`
+    (:class:`passplan.io.RecordWriter`) take the JSON text straight from the columns and never
+    build the records."""
 
     def __init__(self, cols: PassColumns) -> None:
+        super().__init__(len(cols), cols.records)
         self.cols = cols
-        self._records: list[dict[str, Any]] | None = None
-
-    def _all(self) -> list[dict[str, Any]]:
-        if self._records is None:
-            self._records = self.cols.records()
-        return self._records
-
-    def __len__(self) -> int:
-        return len(self.cols)
-
-    def __getitem__(self, i: Any) -> Any:
-        return self._all()[i]
-
-    def __iter__(self) -> Any:
-        return iter(self._all())
-
-    def __eq__(self, other: object) -> bool:
-        return list(self._all()) == (list(other) if isinstance(other, Sequence) else other)
-
-    __hash__ = None  # type: ignore[assignment]
 
     def json_lines(self) -> list[str] | None:
         """See :meth:`PassColumns.json_lines`."""

@@ -257,7 +257,7 @@ class Pass:
 class PassGeometry:
     """Per-sample geometry of one pass (arrays of equal length), for the link budget."""
 
-    t: Sequence[datetime]  # a list, or lazily made (passes.sampling.SampleTimes)
+    t: Sequence[datetime]  # a list, or made on first use (passes.lazy_list.LazyList)
     t_s: np.ndarray
     az_deg: np.ndarray
     el_deg: np.ndarray

@@ -31,6 +31,7 @@ import numpy as np
 from ..errors import InputError
 from ..geometry import Scene
 from ..stations import Station
+from .lazy_list import LazyList
 from .records import Pass, PassGeometry
 
 __all__ = ["SampledPasses", "sample_passes", "sample_scene", "slot_times", "TABLE_LATTICE_S"]
@@ -54,39 +55,16 @@ def slot_times(span_s: float, step_s: float, slots: bool) -> np.ndarray:
     return s
 
 
-class SampleTimes(Sequence[datetime]):
+def sample_times(aos: datetime, t_s: np.ndarray) -> LazyList[datetime]:
     """The UTC instants of a pass's samples (AOS plus ``t_s``, to the microsecond), made on first
-    use: a week's forecast holds half a million samples whose datetimes nobody may read.
-    Equal to the list of the same datetimes."""
+    use: a week's forecast holds half a million samples whose datetimes nobody may read."""
 
-    def __init__(self, aos: datetime, t_s: np.ndarray) -> None:
-        self._aos = aos
-        self._t_s = t_s
-        self._list: list[datetime] | None = None
+    def make() -> list[datetime]:
+        base = np.datetime64(aos.astimezone(UTC).replace(tzinfo=None), "us")
+        stamps = base + np.round(t_s * 1e6).astype("timedelta64[us]")
+        return [d.replace(tzinfo=UTC) for d in stamps.astype(object).tolist()]
 
-    def _all(self) -> list[datetime]:
-        if self._list is None:
-            base = np.datetime64(self._aos.astimezone(UTC).replace(tzinfo=None), "us")
-            stamps = base + np.round(self._t_s * 1e6).astype("timedelta64[us]")
-            self._list = [d.replace(tzinfo=UTC) for d in stamps.astype(object).tolist()]
-        return self._list
-
-    def __len__(self) -> int:
-        return int(self._t_s.size)
-
-    def __getitem__(self, i: Any) -> Any:
-        return self._all()[i]
-
-    def __iter__(self) -> Any:
-        return iter(self._all())
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and list(self) == list(other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"SampleTimes({len(self)} samples from {self._aos.isoformat()})"
+    return LazyList(t_s.size, make)
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,7 +100,7 @@ class SampledPasses:
         p = self.passes[k]
         t_s = self.t_s[r].copy()
         return PassGeometry(
-            t=SampleTimes(p.aos, t_s),
+            t=sample_times(p.aos, t_s),
             t_s=t_s,
             az_deg=self.az_deg[r].copy(),
             el_deg=self.el_deg[r].copy(),
