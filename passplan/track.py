@@ -22,7 +22,7 @@ import numpy as np
 
 from .errors import InputError
 from .link.terms import LOSS_TERMS
-from .passes import Constraints, Pass, find_passes, sample_pass
+from .passes import Constraints, Pass, find_passes
 from .stations import Station
 
 __all__ = ["Track", "find_pass_at", "find_pass_by_uid", "track_pass", "uid_aos"]
@@ -32,11 +32,16 @@ _UID = re.compile(r"^(?P<sat>.+)-(?P<station>[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*)-(
 
 @dataclass(frozen=True, eq=False)
 class Track:
-    """A pass sampled every ``step_s`` seconds with its link and key rate."""
+    """A pass sampled every ``step_s`` seconds with its link and key rate.
+
+    The samples come from the forecast's own sampler (:func:`passplan.passes.sampling.sample_scene`)
+    and the link from the forecast's chain (:func:`passplan.forecast.chain.link_channels`: servo
+    lag from the line-of-sight rate, the signal in the detectors' dead time), so the loss at an
+    instant equals the ``--key`` forecast's at that instant."""
 
     pass_: Pass
     step_s: float
-    t: list[datetime]
+    t: Sequence[datetime]
     az_deg: np.ndarray
     el_deg: np.ndarray
     range_km: np.ndarray
@@ -49,7 +54,9 @@ class Track:
     profile: str
     protocol: str
 
-    def records(self) -> list[dict[str, Any]]:
+    def to_records(self) -> list[dict[str, Any]]:
+        """One record per step: ``t_utc`` (ISO, ms, Z), azimuth, elevation, range, range rate, Sun
+        separation, loss (None below the horizon) and key rate, rounded as the CLI prints them."""
         stamps = np.datetime_as_string(
             np.array([x.replace(tzinfo=None) for x in self.t], dtype="datetime64[ms]"), unit="ms"
         )
@@ -65,6 +72,24 @@ class Track:
         return [
             {"t_utc": f"{s}Z", **{k: v[i] for k, v in cols.items()}} for i, s in enumerate(stamps.tolist())
         ]
+
+    def records(self) -> list[dict[str, Any]]:
+        """:meth:`to_records` (the former name)."""
+        return self.to_records()
+
+    def to_document(self) -> dict[str, Any]:
+        """The whole track as one JSON object: the pass record, profile, protocol, the pass's
+        finite-key bits, the step and the samples (:meth:`to_records`): what ``passplan track
+        --format json`` prints."""
+        return {"pass": self.pass_.to_dict(), "profile": self.profile, "protocol": self.protocol,
+                "secret_key_bits": self.secret_key_bits, "step_s": self.step_s, "samples": self.to_records()}
+
+    def to_json(self) -> str:
+        """:meth:`to_document` as JSON text (:func:`passplan.io.to_json`), byte for byte what
+        ``passplan track --format json`` writes."""
+        from .io import to_json
+
+        return to_json(self.to_document())
 
 
 def _pass_around(sat: Any, station: Station, at: datetime, c: Constraints | None) -> Pass:
@@ -114,27 +139,36 @@ def _range_rate_km_s(p: Pass, t_s: np.ndarray) -> np.ndarray:
     return np.einsum("ij,ij->i", los, vel) / np.linalg.norm(los, axis=1)
 
 
-def track_pass(p: Pass, step_s: float = 1.0, profile: str | None = None, protocol: str | None = None) -> Track:
-    """Every ``step_s`` seconds of a pass, with its link budget and key rate."""
+def track_pass(
+    p: Pass,
+    step_s: float = 1.0,
+    profile: str | None = None,
+    protocol: str | None = None,
+    *,
+    forecast: Any = None,
+) -> Track:
+    """Every ``step_s`` seconds of a pass, with its link budget and key rate.
+
+    The link at each step is the forecast chain's (:mod:`passplan.forecast.chain`) on the
+    forecast's sampler, with the link :func:`passplan.forecast.resolve_link` resolves; the
+    pass's finite-key total and the source parameters of the key rate come from its forecast
+    (``forecast``: a :class:`passplan.forecast.PassForecast` of this pass already made, else one
+    is made)."""
     from .forecast import forecast_pass
+    from .forecast.chain import link_channels
+    from .forecast.resolve import resolve_link
     from .keyrate.asymptotic import gllp_rate
-    from .link import link_budget
+    from .passes.sampling import sample_scene
 
     if not (np.isfinite(step_s) and 0.1 <= step_s <= 60.0):
-        raise InputError(f"--step-s {step_s}: give a step between 0.1 and 60 s")
-    f = forecast_pass(p, profile=profile, protocol=protocol)
-    g = sample_pass(p, step_s)
-    link = link_budget(
-        f.profile,
-        elevation_deg=np.clip(g.el_deg, 1e-6, 90.0),
-        range_m=g.range_km * 1000.0,
-        sun_elevation_deg=g.sun_el_deg,
-        sun_separation_deg=g.sun_sep_deg,
-        moon_elevation_deg=g.moon_el_deg,
-        moon_separation_deg=g.moon_sep_deg,
-        moon_illumination=g.moon_illumination,
-        site_alt_m=g.station_alt_m,
-    )
+        raise InputError(f"step_s {step_s}: give a step between 0.1 and 60 s")
+    if forecast is not None and forecast.pass_ is not p:
+        raise InputError("forecast is not the forecast of this pass; give the PassForecast of p or none")
+    f = forecast if forecast is not None else forecast_pass(p, profile=profile, protocol=protocol)
+    resolved = f.resolved if f.resolved is not None else resolve_link(profile, protocol, p.sat_ref, p.station_ref)
+    s = sample_scene([p], step_s)
+    g = s.geometry(0)
+    link = link_channels(s, [resolved], adaptive=False)[0]
     proto = f.protocol_params
     eta = np.where(np.isfinite(link.eta), link.eta, 0.0)
     bg = np.where(np.isfinite(link.background_prob_per_gate_per_detector), link.background_prob_per_gate_per_detector, 0.0)
@@ -146,7 +180,7 @@ def track_pass(p: Pass, step_s: float = 1.0, profile: str | None = None, protoco
     return Track(
         pass_=p,
         step_s=step_s,
-        t=list(g.t),
+        t=g.t,
         az_deg=g.az_deg,
         el_deg=g.el_deg,
         range_km=g.range_km,

@@ -94,7 +94,7 @@ def check_range_for_elevation(range_km: float, elevation_deg: float, site_alt_m:
 
 
 def _profiles() -> list[dict[str, Any]]:
-    from ..link import list_profiles, load_profile
+    from ..link.profiles import list_profiles, load_profile
 
     recs = []
     for name in list_profiles():
@@ -187,8 +187,9 @@ def link_command(
     output: OutputOpt = None,
 ) -> None:
     """Optical link budget for one geometry: every loss term in dB, background and r0."""
-    from ..link import link_budget, load_profile
+    from ..forecast.chain import link_at
     from ..link.background import SKY_CLASSES
+    from ..link.profiles import load_profile
 
     plot_format(plot)  # refuse a bad suffix before any work
     if list_:
@@ -251,7 +252,7 @@ def link_command(
             return
     assert elevation_deg is not None
 
-    series = link_budget(
+    series = link_at(
         prof,
         elevation_deg=elevation_deg,
         range_m=None if range_km is None else range_km * 1e3,

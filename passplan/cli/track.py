@@ -3,6 +3,7 @@ as a CCSDS OEM, for a telescope mount or another tool."""
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -69,6 +70,8 @@ def register(app: typer.Typer) -> None:
         from ..track import find_pass_at, find_pass_by_uid, track_pass, uid_aos
 
         plot_format(plot)
+        if not (math.isfinite(step_s) and 0.1 <= step_s <= 60.0):
+            raise InputError(f"--step-s {step_s}: give a step between 0.1 and 60 s")
         if (at is None) == (pass_uid is None):
             raise InputError("give --at TIME or --pass UID (one of them)")
         when = parse_time(at, "--at") if at is not None else uid_aos(pass_uid or "")
@@ -102,12 +105,10 @@ def register(app: typer.Typer) -> None:
             else:
                 atomic_write_text(output, text)
             return
-        recs = tr.records()
         if fmt is TrackFormat.json:
-            doc = {"pass": p.to_dict(), "profile": tr.profile, "protocol": tr.protocol,
-                   "secret_key_bits": tr.secret_key_bits, "step_s": step_s, "samples": recs}
-            emit(doc, OutputFormat.json, lambda: "", output)
+            emit(tr.to_document(), OutputFormat.json, lambda: "", output)
             return
+        recs = tr.to_records()
 
         def table() -> str:
             from ..io import to_table
