@@ -20,6 +20,7 @@ from passplan import Constraints, find_passes, resolve_satellites, select_statio
 from passplan.errors import InputError, InputWarning, PassplanError
 from passplan.forecast import (
     PROFILE_PROTOCOLS,
+    MissingProfileError,
     channel_key,
     check_links,
     forecast_pass,
@@ -167,8 +168,9 @@ def test_check_links_before_any_work() -> None:
     check_links([own])
     check_links([bare], profile="micius")
     check_links([bare], [Sat()])  # every satellite names its profile: stations need none
-    with pytest.raises(InputError, match="station 'bare' names no receiver profile; give profile="):
+    with pytest.raises(MissingProfileError, match="station 'bare' names no receiver profile; give profile=") as err:
         check_links([own, bare])
+    assert err.value.station_id == "bare" and isinstance(err.value, InputError)
     with pytest.raises(InputError, match="station 'bare'"):
         check_links([bare], [Sat(), object()])
     with pytest.raises(PassplanError, match="no-such-profile"):
@@ -284,3 +286,24 @@ def test_only_forecast_imports_the_link_budget_and_the_contract_bites() -> None:
     g.add_import(importer="passplan.schedule.candidates", imported="passplan.link.profiles", line_number=1,
                  line_contents="from ..link.profiles import load_profile")
     assert contract.check(g, verbose=False).kept
+
+
+def test_track_passes_in_one_batch_equal_each_alone(micius_pass) -> None:
+    from passplan.track import track_pass, track_passes
+
+    p = micius_pass
+    bare = replace(p.station_ref, id="bare", receiver=None)
+    q = replace(p, station="bare", station_ref=bare)
+    fc = forecast_pass(p, profile="jinan-1")
+    with pytest.warns(InputWarning, match="over bare"):
+        both = track_passes([q, p], [2.0, 3.0])
+    assert both[0] is None and both[1] is not None
+    alone = track_pass(p, 3.0)
+    assert both[1].step_s == 3.0 and np.allclose(both[1].loss_db, alone.loss_db, atol=1e-9, equal_nan=True)
+    assert np.allclose(both[1].range_rate_km_s, alone.range_rate_km_s, atol=1e-9)
+    assert both[1].to_records() == alone.to_records()
+    # a forecast already made is reused (its profile, protocol and key)
+    (mine,) = track_passes([p], 3.0, forecasts=[fc])
+    assert mine is not None and mine.profile == "jinan-1" and mine.secret_key_bits == fc.key.secret_key_bits
+    with pytest.raises(InputError, match="step_s 61"):
+        track_passes([p], 61.0)

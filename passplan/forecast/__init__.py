@@ -71,14 +71,15 @@ _LAZY = {
     **dict.fromkeys(
         ("ChainResult", "channel_key", "channel_keys", "link_at", "link_channels", "run_chain",
          "slots_key", "window_key", "window_keys", "window_slots"), "chain"),
-    **dict.fromkeys(("PROFILE_PROTOCOLS", "ResolvedLink", "check_links", "profile_name_for", "resolve_link"),
+    **dict.fromkeys(("PROFILE_PROTOCOLS", "MissingProfileError", "ResolvedLink", "check_links", "profile_name_for",
+                     "resolve_link"),
                     "resolve"),
 }
 __getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)
 
 __all__ = [
     "PassForecast", "forecast_pass", "forecast_passes", "slot_seconds", "MAX_SLOTS",
-    "PROFILE_PROTOCOLS", "ResolvedLink", "resolve_link", "check_links", "profile_name_for",
+    "PROFILE_PROTOCOLS", "MissingProfileError", "ResolvedLink", "resolve_link", "check_links", "profile_name_for",
     "ChainResult", "run_chain", "link_channels", "channel_key", "channel_keys", "slots_key",
     "window_slots", "window_key", "window_keys", "link_at",
 ]
@@ -199,12 +200,15 @@ def forecast_passes(
     chosen: list[ResolvedLink] = []
     kept: list[Pass] = []
     missing: dict[str, int] = {}
+    once: dict[tuple[str, str], ResolvedLink] = {}  # resolved once per name and source in a run
     for p in usable:
-        name, _ = profile_name_for(profile, p.sat_ref, p.station_ref)
+        name, source = profile_name_for(profile, p.sat_ref, p.station_ref)
         if name is None:
             missing[p.station] = missing.get(p.station, 0) + 1
             continue
-        chosen.append(resolve_link(profile, protocol, p.sat_ref, p.station_ref))
+        if (name, source) not in once:
+            once[(name, source)] = resolve_link(profile, protocol, p.sat_ref, p.station_ref)
+        chosen.append(once[(name, source)])
         kept.append(p)
     if missing:
         emit_warnings(

@@ -24,10 +24,26 @@ from ..errors import InputError
 from ..keyrate.protocol import Protocol, load_protocol
 from ..link.profiles import Profile, load_profile
 
-__all__ = ["ResolvedLink", "resolve_link", "profile_name_for", "check_links", "PROFILE_PROTOCOLS"]
+__all__ = [
+    "ResolvedLink", "resolve_link", "profile_name_for", "check_links", "MissingProfileError", "PROFILE_PROTOCOLS",
+]
 
 #: The bundled protocol that goes with a bundled link profile.
 PROFILE_PROTOCOLS = {"micius": "micius", "jinan-1": "jinan1", "micius-2021": "micius2021"}
+
+
+class MissingProfileError(InputError):
+    """Nothing names a link profile for a pass: no ``profile=``, no profile of the satellite, no
+    ``receiver`` at the station. ``station_id`` names the station (None when there is none); the
+    message names the library keyword ``profile=`` (the CLI words its own with its option)."""
+
+    def __init__(self, station_id: str | None) -> None:
+        self.station_id = station_id
+        where = f"station {station_id!r} names no receiver profile" if station_id else "no link profile is named"
+        super().__init__(
+            f"{where}; give profile= (a bundled name from passplan.link.list_profiles() or a "
+            "profile TOML file) or add receiver = \"...\" to its station table"
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,17 +116,12 @@ def resolve_link(
     station: Any = None,
 ) -> ResolvedLink:
     """The link profile and protocol of a pass of ``satellite`` over ``station`` (module
-    docstring for the precedence). Raises :class:`passplan.errors.InputError` naming the
-    ``profile`` keyword when nothing names a profile; unknown or invalid profiles and protocols
+    docstring for the precedence). Raises :class:`MissingProfileError` (an
+    :class:`passplan.errors.InputError` naming the ``profile`` keyword) when nothing names one; unknown or invalid profiles and protocols
     raise the loaders' errors."""
     name, source = profile_name_for(profile, satellite, station)
     if name is None:
-        sid = getattr(station, "id", None)
-        where = f"station {sid!r} names no receiver profile" if sid else "no link profile is named"
-        raise InputError(
-            f"{where}; give profile= (a bundled name from passplan.link.list_profiles() or a "
-            "profile TOML file) or add receiver = \"...\" to the station's table"
-        )
+        raise MissingProfileError(getattr(station, "id", None))
     return _resolved(name, protocol, source)
 
 
@@ -124,8 +135,9 @@ def check_links(
     """Check, before any work, that key forecasts of these satellites over these stations can
     resolve their link: ``profile`` and ``protocol`` (when given) load; without ``profile``,
     every satellite's own profile loads and, unless every satellite names one, every station
-    names a ``receiver`` that loads. Errors name the library keywords (``profile=``) and the
-    station; the CLI maps them to its options."""
+    names a ``receiver`` that loads. A station without one raises :class:`MissingProfileError`
+    (naming ``profile=`` and carrying ``station_id``, so the CLI can word it with its option);
+    a receiver that does not load raises ``InputError("station 'id': receiver 'name': ...")``."""
     if profile:
         load_profile(profile)
     if protocol:
@@ -140,11 +152,7 @@ def check_links(
         return
     for st in stations:
         if not getattr(st, "receiver", None):
-            raise InputError(
-                f"station {st.id!r} names no receiver profile; give profile= (a bundled name from "
-                "passplan.link.list_profiles() or a profile TOML file) or add receiver = \"...\" to "
-                "its station table"
-            )
+            raise MissingProfileError(st.id)
         try:
             load_profile(st.receiver)
         except InputError as err:
