@@ -307,3 +307,26 @@ def test_track_passes_in_one_batch_equal_each_alone(micius_pass) -> None:
     assert mine is not None and mine.profile == "jinan-1" and mine.secret_key_bits == fc.key.secret_key_bits
     with pytest.raises(InputError, match="step_s 61"):
         track_passes([p], 61.0)
+
+
+def test_link_report_is_the_link_command_record() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from passplan.cli import app
+    from passplan.forecast import LINK_REPORT_KEYS, link_report
+    from passplan.stations import get_station
+
+    st = get_station("xinglong")
+    rec = link_report("daylight-1550", elevation_deg=30.0, station=st, sun_elevation_deg=20.0)
+    assert tuple(rec) == LINK_REPORT_KEYS and rec["station"] == "xinglong" and rec["site_alt_m"] == st.alt_m
+    plain = link_budget("daylight-1550", elevation_deg=30.0, site_alt_m=st.alt_m, sun_elevation_deg=20.0,
+                        sun_separation_deg=90.0)
+    assert rec["total_loss_db"] == float(plain.total_loss_db) and rec["range_km"] == float(plain.range_m) / 1e3
+    r = CliRunner().invoke(app, ["link", "-p", "daylight-1550", "-e", "30", "--sun-elevation-deg", "20",
+                                 "--station", "xinglong", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    shown = json.loads(r.stdout)
+    assert shown["total_loss_db"] == pytest.approx(rec["total_loss_db"], rel=1e-12)
+    assert list(shown) == list(LINK_REPORT_KEYS)

@@ -48,11 +48,13 @@ from ..passes import Pass, PassGeometry, passes_to_records
 
 if TYPE_CHECKING:  # the names below load on first use (the chain needs scipy)
     from .chain import (
+        LINK_REPORT_KEYS,
         ChainResult,
         channel_key,
         channel_keys,
         link_at,
         link_channels,
+        link_report,
         run_chain,
         slots_key,
         window_key,
@@ -69,7 +71,8 @@ if TYPE_CHECKING:  # the names below load on first use (the chain needs scipy)
 
 _LAZY = {
     **dict.fromkeys(
-        ("ChainResult", "channel_key", "channel_keys", "link_at", "link_channels", "run_chain",
+        ("ChainResult", "channel_key", "channel_keys", "link_at", "link_channels", "link_report",
+         "LINK_REPORT_KEYS", "run_chain",
          "slots_key", "window_key", "window_keys", "window_slots"), "chain"),
     **dict.fromkeys(("PROFILE_PROTOCOLS", "MissingProfileError", "ResolvedLink", "check_links", "profile_name_for",
                      "resolve_link"),
@@ -81,7 +84,7 @@ __all__ = [
     "PassForecast", "forecast_pass", "forecast_passes", "slot_seconds", "MAX_SLOTS",
     "PROFILE_PROTOCOLS", "MissingProfileError", "ResolvedLink", "resolve_link", "check_links", "profile_name_for",
     "ChainResult", "run_chain", "link_channels", "channel_key", "channel_keys", "slots_key",
-    "window_slots", "window_key", "window_keys", "link_at",
+    "window_slots", "window_key", "window_keys", "link_at", "link_report", "LINK_REPORT_KEYS",
 ]
 
 

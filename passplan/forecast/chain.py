@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -38,7 +38,8 @@ from ..keyrate.batch import pass_keys
 from ..keyrate.passkey import PassKey, pass_key
 from ..keyrate.protocol import Protocol
 from ..link.budget import LinkSeries, link_budget
-from ..link.profiles import Profile
+from ..link.profiles import Profile, load_profile
+from ..link.terms import LOSS_TERMS
 from ..passes.records import PassGeometry
 from ..passes.sampling import SampledPasses
 from .nodes import link_series
@@ -58,6 +59,8 @@ __all__ = [
     "window_key",
     "window_keys",
     "link_at",
+    "link_report",
+    "LINK_REPORT_KEYS",
 ]
 
 
@@ -209,3 +212,71 @@ def link_at(
         visibility_km=visibility_km,
     )
 
+
+
+#: The fields of :func:`link_report`, in order (``passplan link`` prints them).
+LINK_REPORT_KEYS = (
+    "profile",
+    "direction",
+    "wavelength_nm",
+    "station",
+    "site_alt_m",
+    "elevation_deg",
+    "range_km",
+    "total_loss_db",
+    *LOSS_TERMS,
+    "transmittance",
+    "sky_radiance_w_m2_sr_nm",
+    "background_cps",
+    "dark_cps",
+    "saturation_factor",
+    "background_prob_per_gate",
+    "background_prob_per_gate_per_detector",
+    "r0_m",
+    "isoplanatic_angle_urad",
+    "rytov_variance",
+    "greenwood_hz",
+    "strehl",
+    "beam_radius_m",
+    "clear_sky_probability",
+)
+
+
+def link_report(
+    profile: Profile | str,
+    *,
+    elevation_deg: float,
+    station: Any = None,
+    range_km: float | None = None,
+    sun_elevation_deg: float = -90.0,
+    sun_separation_deg: float = 90.0,
+    moon_elevation_deg: float = -90.0,
+    moon_separation_deg: float = 90.0,
+    moon_illumination: float = 0.0,
+    sky: str | None = None,
+    visibility_km: float | None = None,
+) -> dict[str, Any]:
+    """The link of one geometry as one record (:data:`LINK_REPORT_KEYS`: every loss term in dB,
+    transmittance, background, r0, ...): :func:`link_at` with the station's altitude (``station``:
+    a :class:`passplan.stations.Station`, else the profile's site) and ``range_km`` (default: the
+    slant range to the profile's orbit), what ``passplan link`` prints."""
+    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    series = link_at(
+        prof,
+        elevation_deg=elevation_deg,
+        range_m=None if range_km is None else range_km * 1e3,
+        sun_elevation_deg=sun_elevation_deg,
+        sun_separation_deg=sun_separation_deg,
+        moon_elevation_deg=moon_elevation_deg,
+        moon_separation_deg=moon_separation_deg,
+        moon_illumination=moon_illumination,
+        sky=sky,
+        site_alt_m=None if station is None else float(station.alt_m),
+        visibility_km=visibility_km,
+    )
+    rec = series.record(())
+    rec["station"] = None if station is None else station.id
+    rec["wavelength_nm"] = round(prof.wavelength_m * 1e9, 6)
+    rec["range_km"] = rec["range_m"] / 1e3
+    rec["isoplanatic_angle_urad"] = rec["isoplanatic_angle_rad"] * 1e6
+    return {k: rec[k] for k in LINK_REPORT_KEYS}
