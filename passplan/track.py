@@ -25,9 +25,17 @@ from .link.terms import LOSS_TERMS
 from .passes import Constraints, Pass, find_passes
 from .stations import Station
 
-__all__ = ["Track", "find_pass_at", "find_pass_by_uid", "track_pass", "track_passes", "uid_aos"]
+__all__ = ["Track", "PassNotFoundError", "find_pass_at", "find_pass_by_uid", "track_pass", "track_passes", "uid_aos"]
 
 _UID = re.compile(r"^(?P<sat>.+)-(?P<station>[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*)-(?P<aos>\d{8}T\d{6}Z)$")
+
+
+class PassNotFoundError(InputError):
+    """No pass of the satellites and stations given carries the uid (``uid``)."""
+
+    def __init__(self, uid: str) -> None:
+        self.uid = uid
+        super().__init__(f"no pass {uid} among these satellites and stations; check satellites and stations")
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,7 +132,7 @@ def find_pass_by_uid(
     for p in find_passes(satellites, stations, aos - timedelta(minutes=1), aos + timedelta(days=2), constraints):
         if p.uid == uid.strip():
             return p
-    raise InputError(f"no pass {uid} among these satellites and stations; check --sats and --station")
+    raise PassNotFoundError(uid.strip())
 
 
 def _range_rates_km_s(passes: Sequence[Pass], t_s: Sequence[np.ndarray]) -> list[np.ndarray]:

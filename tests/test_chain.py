@@ -261,6 +261,12 @@ def test_track_document_is_what_the_cli_prints(micius_pass, tmp_path) -> None:
     assert doc["secret_key_bits"] == tr.secret_key_bits and doc["step_s"] == 5.0
     with pytest.raises(InputError, match="step_s 0"):
         track_pass(micius_pass, 0.0)
+    from passplan.track import PassNotFoundError
+
+    wrong = micius_pass.uid[:-2] + "9Z"
+    with pytest.raises(PassNotFoundError, match="check satellites and stations") as err:
+        find_pass_by_uid(wrong, sats, select_stations(["xinglong"]))
+    assert err.value.uid == wrong and "--" not in str(err.value)
 
 
 def test_only_forecast_imports_the_link_budget_and_the_contract_bites() -> None:

@@ -52,7 +52,7 @@ def compare_fleets(
     (a satellite SGP4 cannot propagate, say) go to ``on_warning``, once each; without it they
     are issued as :class:`passplan.errors.PropagationWarning`."""
     if not fleets:
-        raise InputError("no fleets to compare; give --compare FILE (at least one)")
+        raise InputError("no fleets to compare; give fleets (at least one: a name mapped to its satellites)")
     days = (end - start).total_seconds() / 86400.0
     out = []
     for name, sats in fleets.items():
