@@ -46,7 +46,7 @@ from .nodes import link_series
 from .resolve import ResolvedLink
 
 if TYPE_CHECKING:
-    from . import PassForecast
+    from .record import PassForecast
 
 __all__ = [
     "ChainResult",
