@@ -26,6 +26,7 @@ from passplan.forecast import (
     forecast_pass,
     forecast_passes,
     link_at,
+    profile_name_for,
     resolve_link,
     run_chain,
     slots_key,
@@ -132,7 +133,7 @@ def test_link_at_is_the_budget_of_one_geometry() -> None:
         assert same, k
 
 
-def test_one_precedence_profile_then_satellite_then_station() -> None:
+def test_one_precedence_profile_then_satellite_then_default_then_station() -> None:
     own = Station(id="own", lat_deg=40.0, lon_deg=117.0, alt_m=900.0, receiver="jinan-1")
     bare = Station(id="bare", lat_deg=40.0, lon_deg=117.0, alt_m=900.0)
 
@@ -144,6 +145,13 @@ def test_one_precedence_profile_then_satellite_then_station() -> None:
     assert (r.profile_name, r.source, r.protocol_name) == ("micius-2021", "satellite", PROFILE_PROTOCOLS["micius-2021"])
     r = resolve_link(None, None, None, own)
     assert (r.profile_name, r.source, r.protocol_name) == ("jinan-1", "station", "jinan1")
+    # default_profile (coverage's --profile) fills in for satellites naming none, before receivers
+    r = resolve_link(None, None, Sat(), own, default_profile="daylight-1550")
+    assert (r.profile_name, r.source) == ("micius-2021", "satellite")
+    r = resolve_link(None, None, None, own, default_profile="daylight-1550")
+    assert (r.profile_name, r.source) == ("daylight-1550", "default")
+    assert resolve_link("micius", None, None, own, default_profile="daylight-1550").profile_name == "micius"
+    assert profile_name_for(None, None, bare) == (None, "")
     assert resolve_link("geo-generic").protocol_name == "default"
     # the protocol is the profile's hardware unless named: its source rate and intrinsic QBER
     r = resolve_link("jinan-1")
@@ -168,6 +176,7 @@ def test_check_links_before_any_work() -> None:
     check_links([own])
     check_links([bare], profile="micius")
     check_links([bare], [Sat()])  # every satellite names its profile: stations need none
+    check_links([bare], default_profile="micius")  # every satellite gets one
     with pytest.raises(MissingProfileError, match="station 'bare' names no receiver profile; give profile=") as err:
         check_links([own, bare])
     assert err.value.station_id == "bare" and isinstance(err.value, InputError)
@@ -192,6 +201,7 @@ def test_a_station_without_receiver_does_not_abort_the_batch(micius_pass) -> Non
     with pytest.raises(InputError, match="give profile="):
         forecast_pass(q)
     assert forecast_passes([q], profile="micius")[0].profile == "micius"
+    assert forecast_passes([q, p], default_profile="jinan-1")[0].resolved.source == "default"
 
 
 def test_profile_and_protocol_files_are_read_once_and_again_when_edited(tmp_path, monkeypatch) -> None:

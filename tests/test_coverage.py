@@ -230,7 +230,7 @@ def test_key_table_within_stated_error_of_the_full_chain() -> None:
     assert r.summary()["profile"] == "micius" and r.area_weighted()["key_bits_per_day"] > 0
 
 
-def test_profile_precedence_and_unknown_profiles_fail_first() -> None:
+def test_satellites_own_profile_wins_and_unknown_profiles_fail_first() -> None:
     from dataclasses import replace
 
     from passplan.coverage.keytable import key_tables_for, profile_names
@@ -238,9 +238,7 @@ def test_profile_precedence_and_unknown_profiles_fail_first() -> None:
 
     geo = replace(geo_slot(105.0, T0, name="GEO-105E"), profile="geo-generic")
     leo = walker_delta("w", T0, altitude_km=550, planes=2, per_plane=3, inclination_deg=53)
-    # one precedence with the forecast (issue 16): the profile given, then the satellite's own
-    assert profile_names([geo, *leo[:2]], "micius") == ["micius", "micius", "micius"]
-    assert profile_names([geo, *leo[:2]], None) == ["geo-generic", None, None]
+    assert profile_names([geo, *leo[:2]], "micius") == ["geo-generic", "micius", "micius"]
     assert profile_names(leo[:1], None) == [None]
     tables = key_tables_for(leo, "micius", T0, 10.0)
     assert all(t is tables[0] for t in tables)  # one altitude class, one table

@@ -3,10 +3,10 @@ and the longest wait between usable windows, from the pass engine and the foreca
 
 Usable time is the union of every satellite's usable windows at a station (two satellites in
 view at once count once); the longest gap is the longest stretch between two usable windows
-inside the study window; key per day is the sum of the passes' forecast finite-key bits (``profile``, else the
-satellite's own link profile, else the station's receiver: the forecast's one rule,
-:func:`passplan.forecast.resolve.profile_name_for`, which the grid's key table follows too)
-divided by the days.
+inside the study window; key per day is the sum of the passes' forecast finite-key bits (each satellite's own link
+profile, else ``profile``, else the station's receiver: the forecast's one rule with ``profile``
+as ``default_profile``, :func:`passplan.forecast.resolve.profile_name_for`, as the grid's key
+table does) divided by the days.
 """
 
 from __future__ import annotations
@@ -93,16 +93,16 @@ def compare_fleets(
 
 
 def _keys(passes: Sequence[Pass], profile: str | None, protocol: str | None) -> dict[int, float]:
-    """Secret bits of each pass (keyed by ``id``), forecast in one batch with the forecast's one
-    link precedence (``profile``, else the satellite's own, else the station's receiver); NaN
-    where no key can be forecast (no profile for the pass, a window shorter than one slot)."""
+    """Secret bits of each pass (keyed by ``id``), forecast in one batch (the satellite's own
+    link profile, else ``profile``, else the station's receiver); NaN where no key can be
+    forecast (no profile for the pass, a window shorter than one slot)."""
     from ..forecast import forecast_passes
 
     keys = {id(p): float("nan") for p in passes}
     usable = [p for p in passes if p.duration_s >= 1.0]
     with warnings.catch_warnings():  # a pass without a profile has no key: NaN says so here
         warnings.simplefilter("ignore", InputWarning)
-        found = forecast_passes(usable, profile=profile, protocol=protocol) if usable else []
+        found = forecast_passes(usable, default_profile=profile, protocol=protocol) if usable else []
     for f in found:
         keys[id(f.pass_)] = float(f.key.secret_key_bits)
     return keys

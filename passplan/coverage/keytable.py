@@ -275,14 +275,14 @@ def build_key_table(sat: Any, profile: str, start: datetime, min_elevation_deg: 
 
 
 def profile_names(satellites: Sequence[Any], profile: str | None) -> list[str | None]:
-    """Each satellite's link profile for key per day, by the forecast's one precedence
-    (:func:`passplan.forecast.resolve.profile_name_for`): ``profile`` when given, else the
-    satellite's own (grid cells have no station receiver); checked: an unknown name fails here,
-    before any work."""
+    """Each satellite's link profile for key per day: its own where it names one, else
+    ``profile`` (the forecast's one precedence with ``profile`` as ``default_profile``:
+    :func:`passplan.forecast.resolve.profile_name_for`; grid cells have no station receiver);
+    checked: an unknown name fails here, before any work."""
     from ..forecast.resolve import profile_name_for
     from ..link.profiles import load_profile
 
-    names = [profile_name_for(profile, s)[0] for s in satellites]
+    names = [profile_name_for(None, s, default_profile=profile)[0] for s in satellites]
     for n in dict.fromkeys(x for x in names if x):
         load_profile(n)
     return names
@@ -296,9 +296,9 @@ _BUILT: dict[tuple[Any, ...], KeyTable] = {}
 def key_tables_for(
     satellites: Sequence[Any], profile: str | None, start: datetime, min_elevation_deg: float
 ) -> list[KeyTable | None]:
-    """One table per satellite (shared within a profile and altitude class): ``profile`` when
-    given, else the satellite's own link profile (:func:`profile_names`); None where neither
-    names one. Tables are
+    """One table per satellite (shared within a profile and altitude class): the satellite's own
+    link profile where it names one, else ``profile`` (:func:`profile_names`); None where
+    neither names one. Tables are
     built once, for the first satellite of each class in fleet order (deterministic)."""
     from ..link.profiles import load_profile
 

@@ -9,7 +9,8 @@ the link budget (an import-linter contract). This module forecasts many passes a
 
 Which hardware and protocol apply is decided once, by :func:`passplan.forecast.resolve.
 resolve_link`: the link profile is the one named (``profile=``), else the satellite's own
-(designed satellites may name one), else the station's ``receiver``; the protocol is the one
+(designed satellites may name one), else ``default_profile=`` (a profile for satellites naming
+none), else the station's ``receiver``; the protocol is the one
 named, else the bundled protocol paired with the profile (``micius`` -> ``micius``, ``jinan-1``
 -> ``jinan1``), else passplan's defaults. When the protocol is not named, the profile's source
 pulse rate and intrinsic QBER replace the protocol's (the profile describes the hardware
@@ -105,6 +106,7 @@ def forecast_pass(
     step_s: float | None = None,
     sky: str | None = None,
     adaptive: bool = True,
+    default_profile: str | None = None,
 ) -> PassForecast:
     """Link budget and finite-key secret bits of one pass, one slot of ``step_s`` seconds
     (default :func:`slot_seconds`: 1 s for LEO passes): :func:`forecast_passes` of this pass."""
@@ -112,8 +114,9 @@ def forecast_pass(
         raise InputError(f"the pass of {p.satellite} over {p.station} is excluded ({p.excluded_by}); no key to forecast")
     from .resolve import resolve_link
 
-    resolve_link(profile, protocol, p.sat_ref, p.station_ref)  # a pass without a profile: the error
-    return forecast_passes([p], profile=profile, protocol=protocol, step_s=step_s, sky=sky, adaptive=adaptive)[0]
+    resolve_link(profile, protocol, p.sat_ref, p.station_ref, default_profile=default_profile)  # none: the error
+    return forecast_passes([p], profile=profile, protocol=protocol, step_s=step_s, sky=sky, adaptive=adaptive,
+                           default_profile=default_profile)[0]
 
 
 def forecast_passes(
@@ -124,10 +127,11 @@ def forecast_passes(
     step_s: float | None = None,
     sky: str | None = None,
     adaptive: bool = True,
+    default_profile: str | None = None,
 ) -> list[PassForecast]:
     """The forecast of every usable pass, in one batch: excluded passes are skipped, and so are
     passes whose link cannot be resolved (no ``profile``, no profile of the satellite, no
-    ``receiver`` at the station), reported in one :class:`passplan.errors.InputWarning` per
+    ``default_profile``, no ``receiver`` at the station), reported in one :class:`passplan.errors.InputWarning` per
     station; the order of the others is kept.
 
     The link of each pass is :func:`passplan.forecast.resolve.resolve_link`'s; the chain is
@@ -149,12 +153,13 @@ def forecast_passes(
     missing: dict[str, int] = {}
     once: dict[tuple[str, str], ResolvedLink] = {}  # resolved once per name and source in a run
     for p in usable:
-        name, source = profile_name_for(profile, p.sat_ref, p.station_ref)
+        name, source = profile_name_for(profile, p.sat_ref, p.station_ref, default_profile=default_profile)
         if name is None:
             missing[p.station] = missing.get(p.station, 0) + 1
             continue
         if (name, source) not in once:
-            once[(name, source)] = resolve_link(profile, protocol, p.sat_ref, p.station_ref)
+            once[(name, source)] = resolve_link(profile, protocol, p.sat_ref, p.station_ref,
+                                                default_profile=default_profile)
         chosen.append(once[(name, source)])
         kept.append(p)
     if missing:

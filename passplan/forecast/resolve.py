@@ -1,17 +1,24 @@
 """Which link profile and protocol apply to a pass: one function, one precedence.
 
-**Profile**: the ``profile`` keyword (the command option), else the satellite's own profile
-(designed satellites may name one), else the station's ``receiver``. **Protocol**: the
-``protocol`` keyword, else the bundled protocol paired with the profile (``micius`` -> ``micius``,
-``jinan-1`` -> ``jinan1``, :data:`PROFILE_PROTOCOLS`), else passplan's defaults. When the
-protocol is not named, the profile's source pulse rate and intrinsic QBER replace the protocol's
-(the profile describes the hardware flying). Dark counts and sky background come from the link
-budget, per detector and gate, so the protocol's ``extraneous_click_prob`` is set to zero (it
-would count them twice).
+**Profile**, first that names one:
+
+1. ``profile``: the command option / keyword that overrides (``--profile`` of ``passes``,
+   ``tonight``, ``next``, ``track``, ``schedule``, ...);
+2. the satellite's own profile (designed satellites may name one);
+3. ``default_profile``: a profile for the satellites that name none (``coverage --profile``,
+   grid and ``--compare``);
+4. the station's ``receiver``.
+
+**Protocol**: the ``protocol`` keyword, else the bundled protocol paired with the profile
+(``micius`` -> ``micius``, ``jinan-1`` -> ``jinan1``, :data:`PROFILE_PROTOCOLS`), else
+passplan's defaults. When the protocol is not named, the profile's source pulse rate and
+intrinsic QBER replace the protocol's (the profile describes the hardware flying). Dark counts
+and sky background come from the link budget, per detector and gate, so the protocol's
+``extraneous_click_prob`` is set to zero (it would count them twice).
 
 Profiles and protocols are read through their loaders, which keep each file read once per run
 (memoised by path, modification time and size); :class:`ResolvedLink` carries the loaded
-records by value, so a run resolves each (profile, protocol) pair once and shares it.
+records by value, and resolving the same files again gives the same records.
 """
 
 from __future__ import annotations
@@ -52,7 +59,8 @@ class ResolvedLink:
 
     ``profile_name`` is the profile's own name (the file's ``name`` or stem), ``protocol_name``
     the protocol's (``"default"`` for passplan's defaults), ``source`` where the profile came
-    from: ``"profile"`` (the keyword), ``"satellite"`` or ``"station"``."""
+    from: ``"profile"`` (the keyword), ``"satellite"``, ``"default"`` (``default_profile``) or
+    ``"station"``."""
 
     profile: Profile
     protocol: Protocol
@@ -61,15 +69,24 @@ class ResolvedLink:
     source: str = "profile"
 
 
-def profile_name_for(profile: str | None, satellite: Any = None, station: Any = None) -> tuple[str | None, str]:
-    """The profile name that applies, by the one precedence (``profile``, then the satellite's
-    own, then the station's ``receiver``), and where it came from; ``(None, "")`` when none
+def profile_name_for(
+    profile: str | None,
+    satellite: Any = None,
+    station: Any = None,
+    *,
+    default_profile: str | None = None,
+) -> tuple[str | None, str]:
+    """The profile name that applies, by the one precedence (module docstring: ``profile``, the
+    satellite's own, ``default_profile``, the station's ``receiver``), and where it came from
+    (``"profile"``, ``"satellite"``, ``"default"`` or ``"station"``); ``(None, "")`` when none
     names one."""
     if profile:
         return str(profile), "profile"
     own = getattr(satellite, "profile", None) if satellite is not None else None
     if own:
         return str(own), "satellite"
+    if default_profile:
+        return str(default_profile), "default"
     receiver = getattr(station, "receiver", None) if station is not None else None
     if receiver:
         return str(receiver), "station"
@@ -114,12 +131,14 @@ def resolve_link(
     protocol: str | None = None,
     satellite: Any = None,
     station: Any = None,
+    *,
+    default_profile: str | None = None,
 ) -> ResolvedLink:
     """The link profile and protocol of a pass of ``satellite`` over ``station`` (module
     docstring for the precedence). Raises :class:`MissingProfileError` (an
     :class:`passplan.errors.InputError` naming the ``profile`` keyword) when nothing names one; unknown or invalid profiles and protocols
     raise the loaders' errors."""
-    name, source = profile_name_for(profile, satellite, station)
+    name, source = profile_name_for(profile, satellite, station, default_profile=default_profile)
     if name is None:
         raise MissingProfileError(getattr(station, "id", None))
     return _resolved(name, protocol, source)
@@ -131,15 +150,18 @@ def check_links(
     *,
     profile: str | None = None,
     protocol: str | None = None,
+    default_profile: str | None = None,
 ) -> None:
     """Check, before any work, that key forecasts of these satellites over these stations can
-    resolve their link: ``profile`` and ``protocol`` (when given) load; without ``profile``,
-    every satellite's own profile loads and, unless every satellite names one, every station
-    names a ``receiver`` that loads. A station without one raises :class:`MissingProfileError`
-    (naming ``profile=`` and carrying ``station_id``, so the CLI can word it with its option);
-    a receiver that does not load raises ``InputError("station 'id': receiver 'name': ...")``."""
-    if profile:
-        load_profile(profile)
+    resolve their link: ``profile``, ``default_profile`` and ``protocol`` (when given) load;
+    without ``profile``, every satellite's own profile loads and, unless every satellite names
+    one or ``default_profile`` is given, every station names a ``receiver`` that loads. A station
+    without one raises :class:`MissingProfileError` (naming ``profile=`` and carrying
+    ``station_id``, so the CLI can word it with its option); a receiver that does not load raises
+    ``InputError("station 'id': receiver 'name': ...")``."""
+    for name in (profile, default_profile):
+        if name:
+            load_profile(name)
     if protocol:
         load_protocol(protocol)
     if profile:
@@ -148,7 +170,7 @@ def check_links(
     own = {getattr(s, "profile", None) for s in sats}
     for name in sorted(n for n in own if n):
         load_profile(name)
-    if sats and None not in own:
+    if (sats and None not in own) or default_profile:
         return
     for st in stations:
         if not getattr(st, "receiver", None):
