@@ -64,21 +64,18 @@ if TYPE_CHECKING:  # the names below load on first use (the chain needs scipy)
     )
     from .resolve import (
         PROFILE_PROTOCOLS,
+        MissingProfileError,
         ResolvedLink,
         check_links,
         profile_name_for,
         resolve_link,
     )
 
-_LAZY = {
-    **dict.fromkeys(
-        ("ChainResult", "channel_key", "channel_keys", "link_at", "link_channels", "link_report",
-         "LINK_REPORT_KEYS", "run_chain",
-         "slots_key", "window_key", "window_keys", "window_slots"), "chain"),
-    **dict.fromkeys(("PROFILE_PROTOCOLS", "MissingProfileError", "ResolvedLink", "check_links", "profile_name_for",
-                     "resolve_link"),
-                    "resolve"),
-}
+_CHAIN = ("ChainResult", "run_chain", "link_channels", "channel_key", "channel_keys", "slots_key",
+          "window_slots", "window_key", "window_keys", "link_at", "link_report", "LINK_REPORT_KEYS")
+_RESOLVE = ("PROFILE_PROTOCOLS", "MissingProfileError", "ResolvedLink", "resolve_link", "check_links",
+            "profile_name_for")
+_LAZY = {**dict.fromkeys(_CHAIN, "chain"), **dict.fromkeys(_RESOLVE, "resolve")}
 __getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)
 
 __all__ = [
@@ -87,6 +84,7 @@ __all__ = [
     "ChainResult", "run_chain", "link_channels", "channel_key", "channel_keys", "slots_key",
     "window_slots", "window_key", "window_keys", "link_at", "link_report", "LINK_REPORT_KEYS",
 ]
+assert set(__all__) >= set(_LAZY)
 
 
 MAX_SLOTS = 1800
