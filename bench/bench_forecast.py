@@ -32,10 +32,9 @@ import numpy as np
 from passplan import find_passes, select_stations
 from passplan.elements import demo_fleet_path, load_file
 from passplan.forecast import (
-    _profile_name,
-    _resolve_named,
     forecast_pass,
     forecast_passes,
+    resolve_link,
     slot_seconds,
 )
 
@@ -53,14 +52,15 @@ def _los_rate(g) -> np.ndarray:
 
 def per_pass_loop(passes) -> list[float]:
     """The loop ``forecast_pass`` ran before the batch: one scene, one link budget, one optimiser
-    per pass (profiles and protocols read per pass too)."""
+    per pass (profiles and protocols resolved per pass too)."""
     from passplan.keyrate import pass_key
     from passplan.link import link_budget
     from passplan.passes import sample_pass
 
     keys = []
     for p in passes:
-        prof, proto, _ = _resolve_named(_profile_name(None, p), None)
+        r = resolve_link(None, None, p.sat_ref, p.station_ref)
+        prof, proto = r.profile, r.protocol
         g = sample_pass(p, slot_seconds(p.duration_s), slots=True)
         link = link_budget(prof, elevation_deg=np.clip(g.el_deg, 1e-6, 90.0), range_m=g.range_km * 1000.0,
                            sun_elevation_deg=g.sun_el_deg, sun_separation_deg=g.sun_sep_deg,

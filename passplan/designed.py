@@ -508,7 +508,7 @@ def _with_profile(t: _Table, sats: list[Satellite]) -> list[Satellite]:
     if not t.has("profile"):
         return sats
     name = t.text("profile")
-    from .link import list_profiles
+    from .link.profiles import list_profiles
 
     known = list_profiles()
     if name not in known:

@@ -22,21 +22,34 @@ import numpy as np
 
 from .errors import InputError
 from .link.terms import LOSS_TERMS
-from .passes import Constraints, Pass, find_passes, sample_pass
+from .passes import Constraints, Pass, find_passes
 from .stations import Station
 
-__all__ = ["Track", "find_pass_at", "find_pass_by_uid", "track_pass", "uid_aos"]
+__all__ = ["Track", "PassNotFoundError", "find_pass_at", "find_pass_by_uid", "track_pass", "track_passes", "uid_aos"]
 
 _UID = re.compile(r"^(?P<sat>.+)-(?P<station>[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*)-(?P<aos>\d{8}T\d{6}Z)$")
 
 
+class PassNotFoundError(InputError):
+    """No pass of the satellites and stations given carries the uid (``uid``)."""
+
+    def __init__(self, uid: str) -> None:
+        self.uid = uid
+        super().__init__(f"no pass {uid} among these satellites and stations; check satellites and stations")
+
+
 @dataclass(frozen=True, eq=False)
 class Track:
-    """A pass sampled every ``step_s`` seconds with its link and key rate."""
+    """A pass sampled every ``step_s`` seconds with its link and key rate.
+
+    The samples come from the forecast's own sampler (:func:`passplan.passes.sampling.sample_scene`)
+    and the link from the forecast's chain (:func:`passplan.forecast.chain.link_channels`: servo
+    lag from the line-of-sight rate, the signal in the detectors' dead time), so the loss at an
+    instant equals the ``--key`` forecast's at that instant."""
 
     pass_: Pass
     step_s: float
-    t: list[datetime]
+    t: Sequence[datetime]
     az_deg: np.ndarray
     el_deg: np.ndarray
     range_km: np.ndarray
@@ -49,7 +62,9 @@ class Track:
     profile: str
     protocol: str
 
-    def records(self) -> list[dict[str, Any]]:
+    def to_records(self) -> list[dict[str, Any]]:
+        """One record per step: ``t_utc`` (ISO, ms, Z), azimuth, elevation, range, range rate, Sun
+        separation, loss (None below the horizon) and key rate, rounded as the CLI prints them."""
         stamps = np.datetime_as_string(
             np.array([x.replace(tzinfo=None) for x in self.t], dtype="datetime64[ms]"), unit="ms"
         )
@@ -65,6 +80,24 @@ class Track:
         return [
             {"t_utc": f"{s}Z", **{k: v[i] for k, v in cols.items()}} for i, s in enumerate(stamps.tolist())
         ]
+
+    def records(self) -> list[dict[str, Any]]:
+        """:meth:`to_records` (the former name)."""
+        return self.to_records()
+
+    def to_document(self) -> dict[str, Any]:
+        """The whole track as one JSON object: the pass record, profile, protocol, the pass's
+        finite-key bits, the step and the samples (:meth:`to_records`): what ``passplan track
+        --format json`` prints."""
+        return {"pass": self.pass_.to_dict(), "profile": self.profile, "protocol": self.protocol,
+                "secret_key_bits": self.secret_key_bits, "step_s": self.step_s, "samples": self.to_records()}
+
+    def to_json(self) -> str:
+        """:meth:`to_document` as JSON text (:func:`passplan.io.to_json`), byte for byte what
+        ``passplan track --format json`` writes."""
+        from .io import to_json
+
+        return to_json(self.to_document())
 
 
 def _pass_around(sat: Any, station: Station, at: datetime, c: Constraints | None) -> Pass:
@@ -99,63 +132,127 @@ def find_pass_by_uid(
     for p in find_passes(satellites, stations, aos - timedelta(minutes=1), aos + timedelta(days=2), constraints):
         if p.uid == uid.strip():
             return p
-    raise InputError(f"no pass {uid} among these satellites and stations; check --sats and --station")
+    raise PassNotFoundError(uid.strip())
 
 
-def _range_rate_km_s(p: Pass, t_s: np.ndarray) -> np.ndarray:
-    """Instantaneous range rate (km/s) at ``t_s`` seconds after AOS: the satellite's Earth-fixed
-    SGP4 velocity along the line of sight from the station (not a difference over the step)."""
+def _range_rates_km_s(passes: Sequence[Pass], t_s: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Instantaneous range rate (km/s) at ``t_s[k]`` seconds after pass ``k``'s AOS: the
+    satellite's Earth-fixed SGP4 velocity along the line of sight from the station (not a
+    difference over the step); every pass in one scene."""
     from .geometry import Scene
 
-    assert p.sat_ref is not None and p.station_ref is not None  # track_pass sampled it already
-    scene = Scene([p.sat_ref.satrec], [p.station_ref], p.aos, p.los)
-    pos, vel, _ = scene.sat_state_at(np.zeros(t_s.size, int), np.asarray(t_s, float))
-    los = pos - scene.sta_ecef[0]
-    return np.einsum("ij,ij->i", los, vel) / np.linalg.norm(los, axis=1)
+    sat_key: dict[int, int] = {}
+    sta_key: dict[int, int] = {}
+    satrecs: list[Any] = []
+    stations: list[Station] = []
+    for p in passes:
+        assert p.sat_ref is not None and p.station_ref is not None  # sampled already
+        if id(p.sat_ref) not in sat_key:
+            sat_key[id(p.sat_ref)] = len(satrecs)
+            satrecs.append(p.sat_ref.satrec)
+        if id(p.station_ref) not in sta_key:
+            sta_key[id(p.station_ref)] = len(stations)
+            stations.append(p.station_ref)
+    origin = min(p.aos for p in passes)
+    scene = Scene(satrecs, stations, origin, max(p.los for p in passes))
+    counts = [t.size for t in t_s]
+    sat_idx = np.repeat([sat_key[id(p.sat_ref)] for p in passes], counts)
+    st_idx = np.repeat([sta_key[id(p.station_ref)] for p in passes], counts)
+    t_abs = np.concatenate([np.asarray(t, float) + (p.aos - origin).total_seconds() for p, t in zip(passes, t_s, strict=True)])
+    pos, vel, _ = scene.sat_state_at(sat_idx, t_abs)
+    los = pos - scene.sta_ecef[st_idx]
+    rate = np.einsum("ij,ij->i", los, vel) / np.linalg.norm(los, axis=1)
+    return np.split(rate, np.cumsum(counts)[:-1])
 
 
-def track_pass(p: Pass, step_s: float = 1.0, profile: str | None = None, protocol: str | None = None) -> Track:
-    """Every ``step_s`` seconds of a pass, with its link budget and key rate."""
+def track_pass(
+    p: Pass,
+    step_s: float = 1.0,
+    profile: str | None = None,
+    protocol: str | None = None,
+    *,
+    forecast: Any = None,
+) -> Track:
+    """Every ``step_s`` seconds of a pass, with its link budget and key rate: :func:`track_passes`
+    of this pass. Raises :class:`passplan.errors.InputError` when no link profile applies (give
+    ``profile``)."""
     from .forecast import forecast_pass
-    from .keyrate.asymptotic import gllp_rate
-    from .link import link_budget
 
-    if not (np.isfinite(step_s) and 0.1 <= step_s <= 60.0):
-        raise InputError(f"--step-s {step_s}: give a step between 0.1 and 60 s")
-    f = forecast_pass(p, profile=profile, protocol=protocol)
-    g = sample_pass(p, step_s)
-    link = link_budget(
-        f.profile,
-        elevation_deg=np.clip(g.el_deg, 1e-6, 90.0),
-        range_m=g.range_km * 1000.0,
-        sun_elevation_deg=g.sun_el_deg,
-        sun_separation_deg=g.sun_sep_deg,
-        moon_elevation_deg=g.moon_el_deg,
-        moon_separation_deg=g.moon_sep_deg,
-        moon_illumination=g.moon_illumination,
-        site_alt_m=g.station_alt_m,
-    )
-    proto = f.protocol_params
-    eta = np.where(np.isfinite(link.eta), link.eta, 0.0)
-    bg = np.where(np.isfinite(link.background_prob_per_gate_per_detector), link.background_prob_per_gate_per_detector, 0.0)
-    mu = float(f.key.intensities[0]) if f.key.intensities else float(proto.intensities[0])
-    p_x = float(f.key.p_x) if f.key.p_x else float(proto.p_x)
-    # two detectors: a noise click in either is a background yield
-    rate = proto.pulses_per_s * gllp_rate(eta, mu, 2.0 * bg, proto.intrinsic_qber, proto.f_ec, q=p_x * p_x)
-    rr = _range_rate_km_s(p, g.t_s)
-    return Track(
-        pass_=p,
-        step_s=step_s,
-        t=list(g.t),
-        az_deg=g.az_deg,
-        el_deg=g.el_deg,
-        range_km=g.range_km,
-        range_rate_km_s=rr,
-        sun_sep_deg=g.sun_sep_deg,
-        loss_db=np.asarray(link.total_loss_db, float),
-        loss_terms_db={t: np.asarray(getattr(link, t), float) for t in LOSS_TERMS},
-        key_rate_bps=np.asarray(rate, float),
-        secret_key_bits=float(f.key.secret_key_bits),
-        profile=f.profile,
-        protocol=f.protocol,
-    )
+    f = forecast if forecast is not None else forecast_pass(p, profile=profile, protocol=protocol)
+    out = track_passes([p], step_s, profile=profile, protocol=protocol, forecasts=[f])[0]
+    assert out is not None  # its forecast is given
+    return out
+
+
+def track_passes(
+    passes: Sequence[Pass],
+    step_s: float | Sequence[float] = 1.0,
+    *,
+    profile: str | None = None,
+    protocol: str | None = None,
+    forecasts: Sequence[Any] | None = None,
+) -> list[Track | None]:
+    """Every ``step_s`` seconds (one step for all, or one per pass) of each pass, with its link
+    budget and key rate; None for a pass without a link profile (nothing names one).
+
+    The link at each step is the forecast chain's (:mod:`passplan.forecast.chain`), on the
+    forecast's sampler (:func:`passplan.passes.sampling.sample_scene`, one scene for all the
+    passes), with each pass's resolved link; the pass's finite-key total and the source
+    parameters of the key rate come from its forecast: ``forecasts`` (the
+    :class:`passplan.forecast.PassForecast` of these passes already made, as a ``--key`` run has
+    them; any order, matched by pass) or else one batch of :func:`passplan.forecast.
+    forecast_passes` with ``profile`` and ``protocol``."""
+    from .forecast import forecast_passes
+    from .forecast.chain import link_channels
+    from .keyrate.asymptotic import gllp_rate
+    from .passes.sampling import sample_scene
+
+    ps = list(passes)
+    steps = [float(x) for x in np.broadcast_to(np.asarray(step_s, float), (len(ps),))]
+    for st in steps:
+        if not (np.isfinite(st) and 0.1 <= st <= 60.0):
+            raise InputError(f"step_s {st}: give a step between 0.1 and 60 s")
+    if not ps:
+        return []
+    fcs = list(forecasts) if forecasts is not None else forecast_passes(ps, profile=profile, protocol=protocol)
+    of_pass = {id(f.pass_): f for f in fcs}
+    for f in fcs:
+        if f.resolved is None:
+            raise InputError("forecasts must come from passplan.forecast.forecast_passes (they carry the resolved link)")
+    chosen = [k for k, p in enumerate(ps) if id(p) in of_pass]
+    out: list[Track | None] = [None] * len(ps)
+    if not chosen:
+        return out
+    mine = [ps[k] for k in chosen]
+    mine_f = [of_pass[id(p)] for p in mine]
+    s = sample_scene(mine, [steps[k] for k in chosen])
+    links = link_channels(s, [f.resolved for f in mine_f], adaptive=False)
+    geos = [s.geometry(j) for j in range(len(mine))]
+    rates = _range_rates_km_s(mine, [g.t_s for g in geos])
+    for j, k in enumerate(chosen):
+        p, f, g, link = mine[j], mine_f[j], geos[j], links[j]
+        proto = f.protocol_params
+        eta = np.where(np.isfinite(link.eta), link.eta, 0.0)
+        bg = link.background_prob_per_gate_per_detector
+        bg = np.where(np.isfinite(bg), bg, 0.0)
+        mu = float(f.key.intensities[0]) if f.key.intensities else float(proto.intensities[0])
+        p_x = float(f.key.p_x) if f.key.p_x else float(proto.p_x)
+        # two detectors: a noise click in either is a background yield
+        rate = proto.pulses_per_s * gllp_rate(eta, mu, 2.0 * bg, proto.intrinsic_qber, proto.f_ec, q=p_x * p_x)
+        out[k] = Track(
+            pass_=p,
+            step_s=steps[k],
+            t=g.t,
+            az_deg=g.az_deg,
+            el_deg=g.el_deg,
+            range_km=g.range_km,
+            range_rate_km_s=rates[j],
+            sun_sep_deg=g.sun_sep_deg,
+            loss_db=np.asarray(link.total_loss_db, float),
+            loss_terms_db={t: np.asarray(getattr(link, t), float) for t in LOSS_TERMS},
+            key_rate_bps=np.asarray(rate, float),
+            secret_key_bits=float(f.key.secret_key_bits),
+            profile=f.profile,
+            protocol=f.protocol,
+        )
+    return out

@@ -111,13 +111,14 @@ def test_adaptive_long_window_within_half_a_percent_of_one_second(fleet) -> None
 def test_dead_time_lowers_a_bright_key_and_zero_dead_time_changes_nothing(day) -> None:
     """The detected signal enters the dead-time saturation: a long dead time lowers the key of
     a bright pass; with no dead time the link equals the budget without signal."""
-    from passplan.forecast import _resolve_named
+    from passplan.forecast import resolve_link
     from passplan.forecast.nodes import link_series
     from passplan.link import link_budget
     from passplan.passes.sampling import sample_scene
 
     p = max((q for q in day if q.station == "jinan" and q.duration_s < 3600), key=lambda q: q.max_el_deg)
-    prof, proto, _ = _resolve_named("jinan-1", None)
+    r = resolve_link("jinan-1")
+    prof, proto = r.profile, r.protocol
     s = sample_scene([p], 1.0, slots=True)
     keys = {}
     for tau in (0.0, 22e-9, 1e-5):

@@ -18,7 +18,7 @@ __all__ = ["ground_tracks", "zonal_plot", "compare", "check_profile"]
 def check_profile(profile: str | None) -> None:
     """An unknown --profile fails before any work."""
     if profile is not None:
-        from ..link import load_profile
+        from ..link.profiles import load_profile
 
         load_profile(profile)
 

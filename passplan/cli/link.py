@@ -11,7 +11,6 @@ import typer
 
 from ..errors import InputError
 from ..io import to_table
-from ..link.terms import LOSS_TERMS
 from .common import (
     OutputFormat,
     OutputOpt,
@@ -24,32 +23,6 @@ from .common import (
 )
 
 __all__ = ["register", "link_command"]
-
-_JSON_KEYS = (
-    "profile",
-    "direction",
-    "wavelength_nm",
-    "station",
-    "site_alt_m",
-    "elevation_deg",
-    "range_km",
-    "total_loss_db",
-    *LOSS_TERMS,
-    "transmittance",
-    "sky_radiance_w_m2_sr_nm",
-    "background_cps",
-    "dark_cps",
-    "saturation_factor",
-    "background_prob_per_gate",
-    "background_prob_per_gate_per_detector",
-    "r0_m",
-    "isoplanatic_angle_urad",
-    "rytov_variance",
-    "greenwood_hz",
-    "strehl",
-    "beam_radius_m",
-    "clear_sky_probability",
-)
 
 
 def _check_range(
@@ -94,7 +67,7 @@ def check_range_for_elevation(range_km: float, elevation_deg: float, site_alt_m:
 
 
 def _profiles() -> list[dict[str, Any]]:
-    from ..link import list_profiles, load_profile
+    from ..link.profiles import list_profiles, load_profile
 
     recs = []
     for name in list_profiles():
@@ -187,8 +160,9 @@ def link_command(
     output: OutputOpt = None,
 ) -> None:
     """Optical link budget for one geometry: every loss term in dB, background and r0."""
-    from ..link import link_budget, load_profile
+    from ..forecast.chain import link_report
     from ..link.background import SKY_CLASSES
+    from ..link.profiles import load_profile
 
     plot_format(plot)  # refuse a bad suffix before any work
     if list_:
@@ -199,6 +173,7 @@ def link_command(
         raise InputError("--profile is required (see `passplan link --list` for the bundled ones)")
     prof = load_profile(profile)
     site_alt = None
+    st = None
     if station is not None:
         from ..stations import get_station
 
@@ -251,25 +226,19 @@ def link_command(
             return
     assert elevation_deg is not None
 
-    series = link_budget(
+    out = link_report(
         prof,
         elevation_deg=elevation_deg,
-        range_m=None if range_km is None else range_km * 1e3,
+        station=st,
+        range_km=range_km,
         sun_elevation_deg=sun_elevation_deg,
         sun_separation_deg=sun_separation_deg,
         moon_elevation_deg=moon_elevation_deg,
         moon_separation_deg=moon_separation_deg,
         moon_illumination=moon_illumination,
         sky=sky,
-        site_alt_m=site_alt,
         visibility_km=visibility_km,
     )
-    rec = series.record(())
-    rec["station"] = station
-    rec["wavelength_nm"] = round(prof.wavelength_m * 1e9, 6)
-    rec["range_km"] = rec["range_m"] / 1e3
-    rec["isoplanatic_angle_urad"] = rec["isoplanatic_angle_rad"] * 1e6
-    out = {k: rec[k] for k in _JSON_KEYS}
     emit(out, fmt, lambda: _table(out), output)
 
 

@@ -272,7 +272,7 @@ def check_key_options(
     if series_dir is not None:
         check_series_dir(series_dir)
     if profile:
-        from ..link import load_profile
+        from ..link.profiles import load_profile
 
         load_profile(profile)
     if protocol:
@@ -286,7 +286,7 @@ def check_receivers(key: bool, profile: str | None, stations: Sequence[Station],
     profile) names a profile that loads, checked before the search."""
     if not key or profile:
         return
-    from ..link import load_profile
+    from ..link.profiles import load_profile
 
     sat_profiles = {getattr(s, "profile", None) for s in satellites}
     for name in sorted(n for n in sat_profiles if n):

@@ -3,6 +3,7 @@ as a CCSDS OEM, for a telescope mount or another tool."""
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -66,9 +67,11 @@ def register(app: typer.Typer) -> None:
         Sun separation, loss and key rate; or its state vectors as a CCSDS OEM."""
 
         from ..elements import resolve_satellites
-        from ..track import find_pass_at, find_pass_by_uid, track_pass, uid_aos
+        from ..track import PassNotFoundError, find_pass_at, find_pass_by_uid, track_pass, uid_aos
 
         plot_format(plot)
+        if not (math.isfinite(step_s) and 0.1 <= step_s <= 60.0):
+            raise InputError(f"--step-s {step_s}: give a step between 0.1 and 60 s")
         if (at is None) == (pass_uid is None):
             raise InputError("give --at TIME or --pass UID (one of them)")
         when = parse_time(at, "--at") if at is not None else uid_aos(pass_uid or "")
@@ -79,7 +82,10 @@ def register(app: typer.Typer) -> None:
             names = ", ".join(s.name for s in sel.satellites[:6])
             raise InputError(f"{satellite!r} names {len(sel.satellites)} satellites ({names}...); name one")
         sat = sel.satellites[0]
-        p = find_pass_by_uid(pass_uid, [sat], [st]) if pass_uid else find_pass_at(sat, st, when)
+        try:
+            p = find_pass_by_uid(pass_uid, [sat], [st]) if pass_uid else find_pass_at(sat, st, when)
+        except PassNotFoundError as err:
+            raise InputError(f"no pass {err.uid} among these satellites and stations; check --sats and --station") from None
         tr = track_pass(p, step_s, profile=profile, protocol=protocol)
         info(f"{p.uid}: {iso_z(p.aos)} to {iso_z(p.los)}, max elevation {p.max_el_deg:.1f} deg, "
              f"finite-key {tr.secret_key_bits:.0f} bits ({tr.profile} / {tr.protocol})")
@@ -102,12 +108,10 @@ def register(app: typer.Typer) -> None:
             else:
                 atomic_write_text(output, text)
             return
-        recs = tr.records()
         if fmt is TrackFormat.json:
-            doc = {"pass": p.to_dict(), "profile": tr.profile, "protocol": tr.protocol,
-                   "secret_key_bits": tr.secret_key_bits, "step_s": step_s, "samples": recs}
-            emit(doc, OutputFormat.json, lambda: "", output)
+            emit(tr.to_document(), OutputFormat.json, lambda: "", output)
             return
+        recs = tr.to_records()
 
         def table() -> str:
             from ..io import to_table

@@ -3,19 +3,21 @@ and the longest wait between usable windows, from the pass engine and the foreca
 
 Usable time is the union of every satellite's usable windows at a station (two satellites in
 view at once count once); the longest gap is the longest stretch between two usable windows
-inside the study window; key per day is the sum of the passes' forecast finite-key bits (each
-satellite's own link profile, else ``profile``, else the station's receiver: the rule of the
-grid's key table too) divided by the days.
+inside the study window; key per day is the sum of the passes' forecast finite-key bits (each satellite's own link
+profile, else ``profile``, else the station's receiver: the forecast's one rule with ``profile``
+as ``default_profile``, :func:`passplan.forecast.resolve.profile_name_for`, as the grid's key
+table does) divided by the days.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, InputWarning
 from ..passes import Constraints, Pass, find_passes
 from ..stations import Station
 
@@ -50,7 +52,7 @@ def compare_fleets(
     (a satellite SGP4 cannot propagate, say) go to ``on_warning``, once each; without it they
     are issued as :class:`passplan.errors.PropagationWarning`."""
     if not fleets:
-        raise InputError("no fleets to compare; give --compare FILE (at least one)")
+        raise InputError("no fleets to compare; give fleets (at least one: a name mapped to its satellites)")
     days = (end - start).total_seconds() / 86400.0
     out = []
     for name, sats in fleets.items():
@@ -91,26 +93,16 @@ def compare_fleets(
 
 
 def _keys(passes: Sequence[Pass], profile: str | None, protocol: str | None) -> dict[int, float]:
-    """Secret bits of each pass (keyed by ``id``), forecast in one batch per link profile (a
-    satellite's own profile first, else ``profile``); NaN where no key can be forecast (no
-    profile for the station, a window shorter than one slot)."""
-    from ..forecast import forecast_pass, forecast_passes
+    """Secret bits of each pass (keyed by ``id``), forecast in one batch (the satellite's own
+    link profile, else ``profile``, else the station's receiver); NaN where no key can be
+    forecast (no profile for the pass, a window shorter than one slot)."""
+    from ..forecast import forecast_passes
 
     keys = {id(p): float("nan") for p in passes}
-    groups: dict[str | None, list[Pass]] = {}
-    for p in passes:
-        if p.duration_s >= 1.0:
-            groups.setdefault(getattr(p.sat_ref, "profile", None) or profile, []).append(p)
-    for own, group in groups.items():
-        try:
-            found = forecast_passes(group, profile=own, protocol=protocol)
-        except InputError:  # one pass without a profile: forecast the others one by one
-            found = []
-            for p in group:
-                try:
-                    found.append(forecast_pass(p, profile=own, protocol=protocol))
-                except InputError:
-                    pass
-        for f in found:
-            keys[id(f.pass_)] = float(f.key.secret_key_bits)
+    usable = [p for p in passes if p.duration_s >= 1.0]
+    with warnings.catch_warnings():  # a pass without a profile has no key: NaN says so here
+        warnings.simplefilter("ignore", InputWarning)
+        found = forecast_passes(usable, default_profile=profile, protocol=protocol) if usable else []
+    for f in found:
+        keys[id(f.pass_)] = float(f.key.secret_key_bits)
     return keys

@@ -20,8 +20,8 @@ centred on closest approach (fractions :data:`FRACTIONS` of the pass; MEO and GE
 longer than 3 h are centred on the chosen time instead, forecast in 1-minute slots, and a GEO
 day is cut to the 12 h around that time, longer runs then scaling in proportion to their
 length) and the finite-key estimate of each cut is taken with
-:func:`passplan.keyrate.pass_key` (the last stage of the same chain, on the same channel; the fast
-path keeps the source parameters chosen for the whole pass). That is 30
+:func:`passplan.forecast.chain.slots_key` (the last stage of the same chain, on the same channel;
+the fast path keeps the source parameters chosen for the whole pass). That is 30
 forecasts and 270 single key evaluations: for ``micius`` 2.1 s in ``bench/bench_coverage.py``
 on this 2-core machine at a load of about 4 (14 to 24 s at a load of 10 to 12; scipy's import
 aside); profiles whose protocol optimises its source (``daylight-1550``, ``geo-generic``) cost a
@@ -212,13 +212,9 @@ def _cut_bits(fc: Any, centre_s: float, fractions: Sequence[float]) -> list[floa
     centred at ``centre_s`` (seconds from AOS) and kept inside the pass. The fast path: each cut
     keeps the source parameters the chain chose for the whole pass (one key evaluation, no new
     optimisation; a slight underestimate for optimised protocols)."""
-    from ..keyrate import pass_key
+    from ..forecast.chain import slots_key
 
     t = np.asarray(fc.geometry.t_s, float)
-    eta = np.asarray(fc.link.eta, float)
-    bg = np.asarray(fc.link.background_prob_per_gate_per_detector, float)
-    eta = np.where(np.isfinite(eta), eta, 0.0)
-    bg = np.where(np.isfinite(bg), bg, 0.0)
     k = fc.key
     fixed = replace(
         fc.protocol_params, optimise=False, p_x=k.p_x, intensities=k.intensities, probabilities=k.probabilities
@@ -232,7 +228,7 @@ def _cut_bits(fc: Any, centre_s: float, fractions: Sequence[float]) -> list[floa
         w = f * total
         a = min(max(centre_s - w / 2, 0.0), total - w)
         sel = (t >= a) & (t < a + w)
-        out.append(float(pass_key(eta[sel], bg[sel], t[sel], fixed).secret_key_bits) if sel.any() else 0.0)
+        out.append(float(slots_key(fc, sel, fixed).secret_key_bits) if sel.any() else 0.0)
     return out
 
 
@@ -280,10 +276,13 @@ def build_key_table(sat: Any, profile: str, start: datetime, min_elevation_deg: 
 
 def profile_names(satellites: Sequence[Any], profile: str | None) -> list[str | None]:
     """Each satellite's link profile for key per day: its own where it names one, else
-    ``profile`` (checked: an unknown name fails here, before any work)."""
-    from ..link import load_profile
+    ``profile`` (the forecast's one precedence with ``profile`` as ``default_profile``:
+    :func:`passplan.forecast.resolve.profile_name_for`; grid cells have no station receiver);
+    checked: an unknown name fails here, before any work."""
+    from ..forecast.resolve import profile_name_for
+    from ..link.profiles import load_profile
 
-    names = [getattr(s, "profile", None) or profile for s in satellites]
+    names = [profile_name_for(None, s, default_profile=profile)[0] for s in satellites]
     for n in dict.fromkeys(x for x in names if x):
         load_profile(n)
     return names
@@ -298,9 +297,10 @@ def key_tables_for(
     satellites: Sequence[Any], profile: str | None, start: datetime, min_elevation_deg: float
 ) -> list[KeyTable | None]:
     """One table per satellite (shared within a profile and altitude class): the satellite's own
-    link profile where it names one, else ``profile``; None where neither names one. Tables are
+    link profile where it names one, else ``profile`` (:func:`profile_names`); None where
+    neither names one. Tables are
     built once, for the first satellite of each class in fleet order (deterministic)."""
-    from ..link import load_profile
+    from ..link.profiles import load_profile
 
     names = profile_names(satellites, profile)
     classes: list[tuple[str, float, KeyTable]] = []

@@ -36,11 +36,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..passes.sampling import SampledPasses
+
+if TYPE_CHECKING:
+    from ..link.budget import LinkSeries
 
 __all__ = ["link_series", "signal_rate_cps", "TOL_DB", "FIRST_GAP", "MIN_ADAPTIVE", "ADAPTIVE_MIN_S"]
 
@@ -66,7 +69,7 @@ def signal_rate_cps(protocol: Any, eta_unsaturated: np.ndarray) -> np.ndarray:
 
 
 def _budget(prof: Any, proto: Any, s: SampledPasses, rows: np.ndarray, sky: str | None, alt: float) -> Any:
-    from ..link import link_budget
+    from ..link.budget import link_budget
 
     kw = dict(
         elevation_deg=np.clip(s.el_deg[rows], 1e-6, 90.0),
@@ -148,14 +151,14 @@ class _Group:
 
 
 def link_series(s: SampledPasses, profiles: Sequence[Any], protocols: Sequence[Any], sky: str | None,
-                adaptive: bool = True) -> list[Any]:
+                adaptive: bool = True) -> list[LinkSeries]:
     """The :class:`passplan.link.LinkSeries` of every pass of ``s`` (one per pass, one sample
     per slot), ``profiles[k]`` and ``protocols[k]`` those of pass ``k`` (module docstring)."""
     groups: dict[tuple[int, int, float], list[int]] = {}
     for k, p in enumerate(s.passes):
         alt = float(p.station_ref.alt_m) if p.station_ref is not None else 0.0
         groups.setdefault((id(profiles[k]), id(protocols[k]), alt), []).append(k)
-    out: list[Any] = [None] * len(s.passes)
+    out: list[Any] = [None] * len(s.passes)  # one LinkSeries per pass, filled group by group
     for (_, _, alt), members in groups.items():
         g = _Group(members, s)
         prof, proto = profiles[members[0]], protocols[members[0]]
@@ -169,16 +172,16 @@ def link_series(s: SampledPasses, profiles: Sequence[Any], protocols: Sequence[A
         at = np.concatenate(todo_nodes)
         g.store(at, _budget(prof, proto, s, g.rows[at], sky, alt))
         while intervals:
-            iv = np.array(intervals)
-            mid = (iv[:, 0] + iv[:, 1]) // 2
+            span = np.array(intervals)
+            mid = (span[:, 0] + span[:, 1]) // 2
             g.store(mid, _budget(prof, proto, s, g.rows[mid], sky, alt))
-            link_like = _view(g, np.concatenate([iv[:, 0], mid, iv[:, 1]]))
+            link_like = _view(g, np.concatenate([span[:, 0], mid, span[:, 1]]))
             chk = _check_db(link_like).reshape(2, 3, -1)
-            w = (mid - iv[:, 0]) / (iv[:, 1] - iv[:, 0])
+            w = (mid - span[:, 0]) / (span[:, 1] - span[:, 0])
             line = chk[:, 0] + w * (chk[:, 2] - chk[:, 0])
             split = np.any(np.abs(chk[:, 1] - line) > TOL_DB, axis=0)
             nxt = []
-            for (a, b), m in zip(iv[split].tolist(), mid[split].tolist(), strict=True):
+            for (a, b), m in zip(span[split].tolist(), mid[split].tolist(), strict=True):
                 if m - a > 1:
                     nxt.append((a, m))
                 if b - m > 1:
@@ -235,7 +238,8 @@ def _fill(g: _Group, s: SampledPasses) -> dict[str, Any]:
     return out
 
 
-def _slice(series: dict[str, Any], r: slice) -> Any:
-    from ..link import LinkSeries
+def _slice(series: dict[str, Any], r: slice) -> LinkSeries:
+    from ..link.budget import LinkSeries
 
-    return LinkSeries(**{k: (v[r].copy() if isinstance(v, np.ndarray) else v) for k, v in series.items()})
+    values: dict[str, Any] = {k: (v[r].copy() if isinstance(v, np.ndarray) else v) for k, v in series.items()}
+    return LinkSeries(**values)

@@ -48,6 +48,11 @@ ERROR_MODELS = ("resolved", "averaged")
 EC_METHODS = ("f_ec", "tomamichel")
 
 
+def _read_text(path: Path) -> str:
+    """The text of a protocol file (one place, so tests can count the reads)."""
+    return path.read_text(encoding="utf-8")
+
+
 @dataclass(frozen=True, slots=True)
 class Protocol:
     """Decoy-state efficient BB84: source, detection and security settings.
@@ -150,13 +155,28 @@ class Protocol:
     # ------------------------------------------------------------------ constructors
     @classmethod
     def from_toml(cls, path: str | Path) -> Protocol:
-        """Read a flat protocol TOML file; unknown keys raise :class:`UnknownNameError`."""
+        """Read a flat protocol TOML file; unknown keys raise :class:`UnknownNameError`.
+
+        Memoised by the file's resolved path, ``st_mtime_ns`` and ``st_size`` (a run reads each
+        file once; an edited file is read again)."""
         path = Path(path)
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            st = path.stat()
+            memo: tuple[str, int, int] | None = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+        except OSError:
+            memo = None  # let the read below report the problem
+        if memo is not None and memo in _READ:
+            return _READ[memo]
+        try:
+            data = tomllib.loads(_read_text(path))
         except tomllib.TOMLDecodeError as err:
             raise ConfigError(f"{path}: not valid TOML ({err}); fix the syntax") from None
-        return cls.from_mapping(data, where=str(path))
+        proto = cls.from_mapping(data, where=str(path))
+        if memo is not None:
+            _READ[memo] = proto
+            while len(_READ) > _READ_MAX:
+                _READ.pop(next(iter(_READ)))
+        return proto
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any], where: str = "") -> Protocol:
@@ -192,6 +212,11 @@ class Protocol:
         d["intensities"] = list(self.intensities)
         d["probabilities"] = list(self.probabilities)
         return d
+
+
+#: Protocols read in this process, by resolved path, modification time (ns) and size.
+_READ: dict[tuple[str, int, int], Protocol] = {}
+_READ_MAX = 64
 
 
 def bundled_protocols() -> dict[str, Path]:

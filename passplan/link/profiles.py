@@ -231,14 +231,40 @@ def load_profile(name_or_path: str | os.PathLike[str]) -> Profile:
     return read_profile(bundled)
 
 
+#: Profiles read in this process, by resolved path, modification time (ns) and size: a run reads
+#: each file once however many stages ask for it, and an edited file is read again.
+_READ: dict[tuple[str, int, int], Profile] = {}
+_READ_MAX = 64
+
+
+def _read_text(p: Path) -> str:
+    """The text of a profile file (one place, so tests can count the reads)."""
+    return p.read_text(encoding="utf-8")
+
+
 def read_profile(path: str | os.PathLike[str]) -> Profile:
-    """Read and validate one profile file; errors name the file and the key."""
+    """Read and validate one profile file; errors name the file and the key.
+
+    Memoised by the file's resolved path, ``st_mtime_ns`` and ``st_size`` (the same frozen
+    :class:`Profile` comes back until the file changes)."""
     p = Path(path)
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        st = p.stat()
+        memo: tuple[str, int, int] | None = (str(p.resolve()), st.st_mtime_ns, st.st_size)
+    except OSError:
+        memo = None  # let the read below report the problem
+    if memo is not None and memo in _READ:
+        return _READ[memo]
+    try:
+        data = tomllib.loads(_read_text(p))
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{p}: TOML syntax error: {err}; fix the file") from None
-    return profile_from_dict(data, where=str(p), default_name=p.stem)
+    prof = profile_from_dict(data, where=str(p), default_name=p.stem)
+    if memo is not None:
+        _READ[memo] = prof
+        while len(_READ) > _READ_MAX:
+            _READ.pop(next(iter(_READ)))
+    return prof
 
 
 def _get(

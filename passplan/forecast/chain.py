@@ -1,0 +1,282 @@
+"""The one chain from pass geometry to secret key: geometry -> channel -> key.
+
+Every caller goes through here: pass forecasts (:func:`passplan.forecast.forecast_passes`, the
+``--key`` path), ``track`` (:mod:`passplan.track`), schedule sub-windows (:func:`window_key`,
+:func:`window_keys`), the coverage key table (:func:`slots_key` on cuts of a forecast) and the
+README's library example. No other module calls the link budget (an import-linter contract in
+pyproject.toml: only :mod:`passplan.forecast` imports :mod:`passplan.link.budget` or the
+:mod:`passplan.link` namespace that re-exports it).
+
+1. **Geometry**: samples from :func:`passplan.passes.sampling.sample_scene` (one scene for many
+   passes, any instants: 1-s slot centres of a pass, the steps of a track, ...), which carries the
+   line-of-sight angular rate from the SGP4 velocity.
+2. **Channel** (:func:`link_channels`): the link budget of every sample with the resolved profile
+   (:func:`passplan.forecast.resolve.resolve_link`), the servo-lag terms from the line-of-sight
+   rate and the detected signal in the detectors' dead time, evaluated at adaptive nodes of long
+   windows (:mod:`passplan.forecast.nodes`). The result is a :class:`passplan.link.LinkSeries`
+   per pass: loss terms, ``eta``, background per gate and detector.
+3. **Key** (:func:`channel_keys`, batched over the passes of a protocol; :func:`channel_key`
+   for one): the finite-key estimate (:mod:`passplan.keyrate`) of the channel's slots, with
+   non-finite ``eta`` and background (below the horizon) taken as zero.
+
+:func:`run_chain` does the three for many passes; :func:`link_at` is the channel of one given
+geometry (elevation, range, Sun and Moon), for ``passplan link``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ..errors import InputError
+from ..keyrate.batch import pass_keys
+from ..keyrate.passkey import PassKey, pass_key
+from ..keyrate.protocol import Protocol
+from ..link.budget import LinkSeries, link_budget
+from ..link.profiles import Profile, load_profile
+from ..link.terms import LOSS_TERMS
+from ..passes.records import PassGeometry
+from ..passes.sampling import SampledPasses
+from .nodes import link_series
+from .resolve import ResolvedLink
+
+if TYPE_CHECKING:
+    from .record import PassForecast
+
+__all__ = [
+    "ChainResult",
+    "link_channels",
+    "channel_key",
+    "channel_keys",
+    "run_chain",
+    "slots_key",
+    "window_slots",
+    "window_key",
+    "window_keys",
+    "link_at",
+    "link_report",
+    "LINK_REPORT_KEYS",
+]
+
+
+#: Slots of a channel: a boolean mask or integer indices.
+Selection = NDArray[np.bool_] | NDArray[np.integer] | Sequence[int]
+
+
+@dataclass(frozen=True, eq=False)
+class ChainResult:
+    """One pass through the chain: its geometry, channel (per sample) and key (None when the key
+    was not asked for)."""
+
+    geometry: PassGeometry
+    link: LinkSeries
+    key: PassKey | None
+    resolved: ResolvedLink
+
+
+def link_channels(
+    samples: SampledPasses,
+    links: Sequence[ResolvedLink],
+    *,
+    sky: str | None = None,
+    adaptive: bool = True,
+) -> list[LinkSeries]:
+    """The channel of every pass of ``samples`` (one :class:`LinkSeries` per pass, one value per
+    sample), ``links[k]`` the resolved link of pass ``k``; ``adaptive=False`` evaluates every
+    sample (windows longer than an hour are otherwise evaluated at adaptive nodes)."""
+    if len(links) != len(samples.passes):
+        raise InputError(f"links has {len(links)} entries for {len(samples.passes)} sampled passes; give one per pass")
+    return link_series(samples, [r.profile for r in links], [r.protocol for r in links], sky, adaptive)
+
+
+def _clean(values: ArrayLike) -> NDArray[np.float64]:
+    v = np.asarray(values, float)
+    return np.where(np.isfinite(v), v, 0.0)
+
+
+def channel_key(link: LinkSeries, t_s: ArrayLike, protocol: Protocol, select: Selection | None = None) -> PassKey:
+    """The finite-key estimate of one channel (optionally only the samples ``select``: a mask
+    or indices), non-finite ``eta`` and background taken as zero."""
+    eta = _clean(link.eta)
+    bg = _clean(link.background_prob_per_gate_per_detector)
+    t = np.asarray(t_s, float)
+    if select is not None:
+        pick = np.asarray(select)
+        eta, bg, t = eta[pick], bg[pick], t[pick]
+    return pass_key(eta, bg, t, protocol)
+
+
+def channel_keys(links: Sequence[LinkSeries], t_s: Sequence[ArrayLike], protocols: Sequence[Protocol]) -> list[PassKey]:
+    """:func:`channel_key` of many channels, the optimiser batched over the channels of each
+    protocol (:func:`passplan.keyrate.batch.pass_keys`)."""
+    etas = [_clean(lk.eta) for lk in links]
+    bgs = [_clean(lk.background_prob_per_gate_per_detector) for lk in links]
+    ts = [np.asarray(t, float) for t in t_s]
+    keys: list[PassKey | None] = [None] * len(etas)
+    by_proto: dict[Protocol, list[int]] = {}
+    for k, pr in enumerate(protocols):
+        by_proto.setdefault(pr, []).append(k)
+    for pr, members in by_proto.items():
+        found = pass_keys([etas[k] for k in members], [bgs[k] for k in members], [ts[k] for k in members], pr)
+        for k, key in zip(members, found, strict=True):
+            keys[k] = key
+    return [k for k in keys if k is not None]
+
+
+def run_chain(
+    samples: SampledPasses,
+    links: Sequence[ResolvedLink],
+    *,
+    sky: str | None = None,
+    adaptive: bool = True,
+    key: bool = True,
+) -> list[ChainResult]:
+    """Geometry -> channel -> key for every pass of ``samples`` (module docstring). The result
+    for a pass does not depend on the other passes of the batch (to float rounding)."""
+    channels = link_channels(samples, links, sky=sky, adaptive=adaptive)
+    geos = [samples.geometry(k) for k in range(len(samples.passes))]
+    keys: list[PassKey | None] = [None] * len(geos)
+    if key:
+        keys = list(channel_keys(channels, [g.t_s for g in geos], [r.protocol for r in links]))
+    return [ChainResult(g, lk, k, r) for g, lk, k, r in zip(geos, channels, keys, links, strict=True)]
+
+
+def window_slots(forecast: PassForecast, start: datetime, end: datetime) -> NDArray[np.bool_]:
+    """The forecast's whole key slots inside ``[start, end]`` (a mask over its slots)."""
+    t = np.asarray(forecast.geometry.t_s, float)
+    half = (t[1] - t[0]) / 2.0 if t.size > 1 else 0.5
+    lo = (start - forecast.pass_.aos).total_seconds()
+    hi = (end - forecast.pass_.aos).total_seconds()
+    sel: NDArray[np.bool_] = (t - half >= lo - 1e-6) & (t + half <= hi + 1e-6)
+    if not sel.any():
+        raise InputError(f"no whole key slot of {forecast.pass_.uid} lies between {start} and {end}")
+    return sel
+
+
+def slots_key(forecast: PassForecast, select: Selection, protocol: Protocol | None = None) -> PassKey:
+    """The key of a forecast's channel restricted to the slots ``select`` (mask or indices),
+    with ``protocol`` (default: the pass's own, as its forecast used)."""
+    return channel_key(forecast.link, forecast.geometry.t_s, protocol or forecast.protocol_params, select)
+
+
+def window_key(forecast: PassForecast, start: datetime, end: datetime) -> PassKey:
+    """The finite-key estimate of a forecast pass restricted to its whole slots inside
+    ``[start, end]``, with the pass's own protocol (a schedule sub-window)."""
+    return slots_key(forecast, window_slots(forecast, start, end))
+
+
+def window_keys(forecast: PassForecast, windows: Sequence[tuple[datetime, datetime]]) -> list[PassKey]:
+    """:func:`window_key` of many windows of one forecast, the optimiser batched
+    (:func:`channel_keys`; equal to :func:`window_key` to the optimiser's tolerance)."""
+    t = np.asarray(forecast.geometry.t_s, float)
+    eta = _clean(forecast.link.eta)
+    bg = _clean(forecast.link.background_prob_per_gate_per_detector)
+    sels = [window_slots(forecast, a, b) for a, b in windows]
+    if not sels:
+        return []
+    return pass_keys([eta[s] for s in sels], [bg[s] for s in sels], [t[s] for s in sels], forecast.protocol_params)
+
+
+def link_at(
+    profile: Profile | str,
+    *,
+    elevation_deg: ArrayLike,
+    range_m: ArrayLike | None = None,
+    sun_elevation_deg: ArrayLike = -90.0,
+    sun_separation_deg: ArrayLike = 180.0,
+    moon_elevation_deg: ArrayLike = -90.0,
+    moon_separation_deg: ArrayLike = 180.0,
+    moon_illumination: ArrayLike = 0.0,
+    sky: str | None = None,
+    site_alt_m: float | None = None,
+    visibility_km: float | None = None,
+) -> LinkSeries:
+    """The channel of one given geometry (no pass: no line-of-sight rate, no signal in the dead
+    time): :func:`passplan.link.link_budget` with the same keywords, for ``passplan link``."""
+    return link_budget(
+        profile,
+        elevation_deg=elevation_deg,
+        range_m=range_m,
+        sun_elevation_deg=sun_elevation_deg,
+        sun_separation_deg=sun_separation_deg,
+        moon_elevation_deg=moon_elevation_deg,
+        moon_separation_deg=moon_separation_deg,
+        moon_illumination=moon_illumination,
+        sky=sky,
+        site_alt_m=site_alt_m,
+        visibility_km=visibility_km,
+    )
+
+
+
+#: The fields of :func:`link_report`, in order (``passplan link`` prints them).
+LINK_REPORT_KEYS = (
+    "profile",
+    "direction",
+    "wavelength_nm",
+    "station",
+    "site_alt_m",
+    "elevation_deg",
+    "range_km",
+    "total_loss_db",
+    *LOSS_TERMS,
+    "transmittance",
+    "sky_radiance_w_m2_sr_nm",
+    "background_cps",
+    "dark_cps",
+    "saturation_factor",
+    "background_prob_per_gate",
+    "background_prob_per_gate_per_detector",
+    "r0_m",
+    "isoplanatic_angle_urad",
+    "rytov_variance",
+    "greenwood_hz",
+    "strehl",
+    "beam_radius_m",
+    "clear_sky_probability",
+)
+
+
+def link_report(
+    profile: Profile | str,
+    *,
+    elevation_deg: float,
+    station: Any = None,
+    range_km: float | None = None,
+    sun_elevation_deg: float = -90.0,
+    sun_separation_deg: float = 90.0,
+    moon_elevation_deg: float = -90.0,
+    moon_separation_deg: float = 90.0,
+    moon_illumination: float = 0.0,
+    sky: str | None = None,
+    visibility_km: float | None = None,
+) -> dict[str, Any]:
+    """The link of one geometry as one record (:data:`LINK_REPORT_KEYS`: every loss term in dB,
+    transmittance, background, r0, ...): :func:`link_at` with the station's altitude (``station``:
+    a :class:`passplan.stations.Station`, else the profile's site) and ``range_km`` (default: the
+    slant range to the profile's orbit), what ``passplan link`` prints."""
+    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    series = link_at(
+        prof,
+        elevation_deg=elevation_deg,
+        range_m=None if range_km is None else range_km * 1e3,
+        sun_elevation_deg=sun_elevation_deg,
+        sun_separation_deg=sun_separation_deg,
+        moon_elevation_deg=moon_elevation_deg,
+        moon_separation_deg=moon_separation_deg,
+        moon_illumination=moon_illumination,
+        sky=sky,
+        site_alt_m=None if station is None else float(station.alt_m),
+        visibility_km=visibility_km,
+    )
+    rec = series.record(())
+    rec["station"] = None if station is None else station.id
+    rec["wavelength_nm"] = round(prof.wavelength_m * 1e9, 6)
+    rec["range_km"] = rec["range_m"] / 1e3
+    rec["isoplanatic_angle_urad"] = rec["isoplanatic_angle_rad"] * 1e6
+    return {k: rec[k] for k in LINK_REPORT_KEYS}
