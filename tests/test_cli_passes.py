@@ -190,8 +190,9 @@ def _engine_like_blocks(monkeypatch: pytest.MonkeyPatch, bounded: bool) -> list[
     last), sorted within the block, an empty block among them; with ``bounded``, each block says
     before which AOS every pass has been yielded. Returns a log of blocks yielded and records
     made, in the order they happen."""
-    import passplan.cli.pass_run as cli_passes
     import passplan.passes as pp
+    import passplan.passes.columns as pp_columns
+    import passplan.query as query
 
     log: list[str] = []
     real_records = pp.passes_to_records
@@ -219,8 +220,9 @@ def _engine_like_blocks(monkeypatch: pytest.MonkeyPatch, bounded: bool) -> list[
                 yield _Block([], [], **bound)
 
     monkeypatch.setattr(pp, "iter_passes", engine_like)
-    monkeypatch.setattr(cli_passes, "_RECORDS_AT_ONCE", 7)
+    monkeypatch.setattr(query, "RECORDS_AT_ONCE", 7)
     monkeypatch.setattr(pp, "passes_to_records", records)
+    monkeypatch.setattr(pp_columns, "passes_to_records", records)
     return log
 
 
@@ -253,7 +255,7 @@ def test_streamed_output_equals_whole_output(fmt: str, sats: str, bounded: bool,
 
 
 def test_search_blocks_shorten_for_big_scenes() -> None:
-    from passplan.cli.pass_run import _block_seconds
+    from passplan.passes import block_seconds as _block_seconds
 
     assert _block_seconds(1) == _block_seconds(10_000) == 86400.0
     assert _block_seconds(50_000) == pytest.approx(17280.0)  # 1,000 satellites x 50 stations: 4.8 h
@@ -553,9 +555,9 @@ def test_tonight_under_the_midnight_sun_says_there_is_no_dark_period(tmp_path: P
 def test_progress_counts_search_blocks_and_key_units() -> None:
     from datetime import UTC, datetime, timedelta
 
-    from passplan.cli.pass_run import _ticking
     from passplan.cli.table import key_unit, limit_code
     from passplan.keyrate import REASONS
+    from passplan.query import _ticking
 
     ticks: list[tuple[int, int]] = []
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
