@@ -567,3 +567,48 @@ def test_progress_counts_search_blocks_and_key_units() -> None:
     assert key_unit(270_868_600.0) == ("Mbit", 1e6)  # 270868.6 kbit: six digits, so Mbit
     assert {limit_code(REASONS[k]) for k in REASONS if REASONS[k]} == {"clicks", "counts", "test", "qber", "finite"}
     assert limit_code(None) == "" and limit_code("something new") == "other"
+
+
+def test_tonight_key_plot_searches_once_and_builds_one_sampling_scene(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``tonight --key --plot``: the night is searched once (the chart draws the listed passes and
+    their forecasts, no second search), one geometry scene samples every pass of the station
+    (forecast and chart share it), one forecast batch (it searched twice and built 6 scenes)."""
+    import passplan.forecast as forecast
+    import passplan.geometry as geometry
+    import passplan.passes.engine as engine
+    import passplan.passes.sampling as sampling
+
+    counts = {"search": 0, "scene": 0, "sample_scene": 0, "forecast": 0}
+
+    def counting(module, name, key):
+        real = getattr(module, name)
+
+        def wrapper(*a, **k):
+            counts[key] += 1
+            return real(*a, **k)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    real_search_init, real_scene_init = engine._Search.__init__, geometry.Scene.__init__
+
+    def search_init(self, *a, **k):
+        counts["search"] += 1
+        real_search_init(self, *a, **k)
+
+    def scene_init(self, *a, **k):
+        counts["scene"] += 1
+        real_scene_init(self, *a, **k)
+
+    monkeypatch.setattr(engine._Search, "__init__", search_init)
+    monkeypatch.setattr(geometry.Scene, "__init__", scene_init)
+    counting(sampling, "sample_scene", "sample_scene")
+    counting(forecast, "forecast_passes", "forecast")
+    sky = tmp_path / "sky.svg"
+    r = run("tonight", "xinglong", "--sats", "micius", "--allow-stale", "--date", "2016-12-19", "--key",
+            "--plot", str(sky), "--format", "json")
+    assert r.exit_code == 0, r.output
+    (rec,) = json.loads(r.stdout)
+    assert rec["secret_key_bits"] > 1e5
+    svg = sky.read_bytes()
+    assert svg.startswith(b"<?xml") and b"forecast key rate" in svg and b"QSS (MOZI) 00:48" in svg
+    assert counts == {"search": 1, "scene": 2, "sample_scene": 1, "forecast": 1}  # scenes: search grid + samples
