@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from operator import attrgetter
@@ -392,15 +392,16 @@ def next_pass(
     bound_days = (t1 - t0).total_seconds() / 86400.0
     sizes = [d for d in SEARCH_DAYS if d < bound_days] + [bound_days]
     for k, days in enumerate(sizes):
-        query.end = t1 if k == len(sizes) - 1 else t0 + timedelta(days=days)
-        found = [r.pass_ for batch in query.released() for r in batch]
+        end_k = t1 if k == len(sizes) - 1 else t0 + timedelta(days=days)
+        window = replace(query, end=end_k)  # shares the warnings said so far: each is said once
+        found = [r.pass_ for batch in window.released() for r in batch]
         if found:
             first = min(found, key=attrgetter("aos", "station", "satellite"))
-            if first.cut_end_by != "window" or query.end == t1 or is_continuous(first, (t0, query.end)):
+            if first.cut_end_by != "window" or end_k == t1 or is_continuous(first, (t0, end_k)):
                 if not key:
                     return PassRecord(first)
-                query.key, query.profile, query.protocol = True, profile, protocol
-                return PassRecord(first, query._forecast([first]).get(0))
+                keyed = replace(window, key=True, profile=profile, protocol=protocol)
+                return PassRecord(first, keyed._forecast([first]).get(0))
         if progress is not None:
             progress(k + 1, len(sizes), "")
     return None
