@@ -180,8 +180,10 @@ class PassQuery:
 
     Iterating runs the search (again on each iteration): :meth:`blocks` gives lists of
     :class:`PassRecord` as they are released, :meth:`record_blocks` their records,
-    ``iter(query)`` the records one by one; ``on_forecast`` sees each batch of forecasts. ``warnings`` collects the search's warnings (each
-    once) as it goes; ``on_warning`` and ``on_info`` hear them (and the forecasts' notes) at once.
+    ``iter(query)`` the records one by one (so ``write_json(query, path)`` writes them).
+    ``warnings`` collects the search's warnings (each once) as it goes; ``on_warning`` and
+    ``on_info`` hear them (and the forecasts' notes) at once, ``on_forecast`` each batch of
+    forecasts (``passplan passes --series-dir`` writes their channel series).
     """
 
     satellites: Sequence[Any]
