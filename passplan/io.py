@@ -56,7 +56,10 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
-        with os.fdopen(fd, mode, **({"encoding": "utf-8", "newline": ""} if mode == "w" else {})) as fh:
+        opened: IO[Any] = (
+            os.fdopen(fd, mode, encoding="utf-8", newline="") if mode == "w" else os.fdopen(fd, mode)
+        )
+        with opened as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
@@ -135,9 +138,10 @@ def _make_encoder() -> Callable[[Any], str]:
     ``json.dumps`` builds on each call); ``JSONEncoder.encode`` where the C speed-ups are absent."""
     from json import encoder
 
-    if encoder.c_make_encoder is None:  # pragma: no cover - CPython always has it
+    make: Any = getattr(encoder, "c_make_encoder", None)  # the C speed-up (not in the type stubs)
+    if make is None:  # pragma: no cover - CPython always has it
         return json.JSONEncoder(allow_nan=False, default=_numpy_default).encode
-    c_encode = encoder.c_make_encoder(
+    c_encode = make(
         None, _numpy_default, encoder.encode_basestring_ascii, None, ": ", ", ", False, False, False
     )
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .errors import ConfigError, UnknownNameError
+from .errors import ConfigError, InputError, UnknownNameError
 from .times import zone
 
 __all__ = [
@@ -347,10 +347,18 @@ def get_station(station_id: str, extra_files: Iterable[str | os.PathLike[str]] =
 
 
 def select_stations(
-    ids: Sequence[str] = (), extra_files: Sequence[str | os.PathLike[str]] = ()
+    ids: str | Sequence[str] = (), extra_files: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] = ()
 ) -> list[Station]:
-    """Stations chosen by ``ids``; with no ids but extra files, every station in those files;
-    with neither, every bundled station."""
+    """Stations chosen by ``ids`` (one id, or a sequence of them); with no ids but extra files,
+    every station in those files; with neither, every bundled station. ``extra_files`` is one
+    station file or a sequence of them."""
+    if isinstance(ids, str):
+        ids = [ids]
+    if isinstance(extra_files, str | os.PathLike):
+        extra_files = [extra_files]
+    for i in ids:
+        if not isinstance(i, str):
+            raise InputError(f"ids holds {i!r}, not a station id; give station ids as strings, e.g. ['xinglong', 'graz']")
     stations = load_stations(extra_files)
     if ids:
         lower = {s.lower(): s for s in stations}

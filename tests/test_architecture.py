@@ -154,6 +154,75 @@ def test_no_import_cycle_in_passplan() -> None:
     )
 
 
+def _all_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement of a module, function and class bodies included, but not TYPE_CHECKING
+    blocks (imports for type checkers only, never run)."""
+    for node in body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            yield from _all_statements(node.orelse)
+            continue
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.stmt):
+                yield from _all_statements([child])
+            elif isinstance(child, ast.ExceptHandler):
+                yield from _all_statements(child.body)
+            elif isinstance(child, ast.match_case):
+                yield from _all_statements(child.body)
+
+
+def _imports_of(name: str, path: Path, modules: Mapping[str, Path], statements: Iterator[ast.stmt]) -> set[str]:
+    """passplan modules imported by ``statements`` of module ``name``: relative imports resolved,
+    a package as its ``__init__``, ``from pkg import name`` as the submodule ``pkg.name`` when
+    there is one (else the package)."""
+    is_package = path.name == "__init__.py"
+    out: set[str] = set()
+    for node in statements:
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name.split(".")[0] == "passplan")
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = name.split(".")
+                base = base[: len(base) - node.level + (1 if is_package else 0)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target.split(".")[0] != "passplan":
+                continue
+            for alias in node.names:
+                sub = f"{target}.{alias.name}"
+                out.add(sub if sub in modules else target)
+    out.discard(name)
+    return {m for m in out if m in modules}
+
+
+def every_import_graph() -> dict[str, set[str]]:
+    """The import graph with the imports inside functions and methods too (lazy imports run
+    on first use and close a cycle as surely as module-level ones); TYPE_CHECKING-only imports
+    are left out (they never run)."""
+    modules = module_files()
+    return {
+        name: _imports_of(name, path, modules, _all_statements(ast.parse(path.read_text(encoding="utf-8")).body))
+        for name, path in modules.items()
+    }
+
+
+def test_every_import_graph_sees_imports_inside_functions() -> None:
+    graph = every_import_graph()
+    assert "passplan.link" in graph["passplan.designed"]  # a lazy import inside a function
+    assert "passplan.link.budget" not in graph["passplan.link"]  # TYPE_CHECKING only
+    assert "passplan.link.background" in graph["passplan.link.budget"]
+
+
+def test_no_import_cycle_of_any_kind() -> None:
+    """No cycle even through imports inside functions (``cli.passes`` -> ``cli.next_pass`` ->
+    ``cli.passes`` was one, ``passes.columns`` -> ``passes`` -> ``passes.columns`` another)."""
+    cycles = find_cycles(every_import_graph())
+    assert not cycles, "import cycles (imports inside functions included): " + "; ".join(
+        " -> ".join(c) for c in cycles
+    )
+
+
 def test_satellite_imports_nothing_that_builds_on_it() -> None:
     graph = import_graph()
     assert not graph["passplan.satellite"] & {"passplan.elements", "passplan.designed"}

@@ -190,8 +190,9 @@ def _engine_like_blocks(monkeypatch: pytest.MonkeyPatch, bounded: bool) -> list[
     last), sorted within the block, an empty block among them; with ``bounded``, each block says
     before which AOS every pass has been yielded. Returns a log of blocks yielded and records
     made, in the order they happen."""
-    import passplan.cli.pass_run as cli_passes
     import passplan.passes as pp
+    import passplan.passes.columns as pp_columns
+    import passplan.query as query
 
     log: list[str] = []
     real_records = pp.passes_to_records
@@ -219,8 +220,9 @@ def _engine_like_blocks(monkeypatch: pytest.MonkeyPatch, bounded: bool) -> list[
                 yield _Block([], [], **bound)
 
     monkeypatch.setattr(pp, "iter_passes", engine_like)
-    monkeypatch.setattr(cli_passes, "_RECORDS_AT_ONCE", 7)
+    monkeypatch.setattr(query, "RECORDS_AT_ONCE", 7)
     monkeypatch.setattr(pp, "passes_to_records", records)
+    monkeypatch.setattr(pp_columns, "passes_to_records", records)
     return log
 
 
@@ -253,7 +255,7 @@ def test_streamed_output_equals_whole_output(fmt: str, sats: str, bounded: bool,
 
 
 def test_search_blocks_shorten_for_big_scenes() -> None:
-    from passplan.cli.pass_run import _block_seconds
+    from passplan.passes import block_seconds as _block_seconds
 
     assert _block_seconds(1) == _block_seconds(10_000) == 86400.0
     assert _block_seconds(50_000) == pytest.approx(17280.0)  # 1,000 satellites x 50 stations: 4.8 h
@@ -553,9 +555,9 @@ def test_tonight_under_the_midnight_sun_says_there_is_no_dark_period(tmp_path: P
 def test_progress_counts_search_blocks_and_key_units() -> None:
     from datetime import UTC, datetime, timedelta
 
-    from passplan.cli.pass_run import _ticking
     from passplan.cli.table import key_unit, limit_code
     from passplan.keyrate import REASONS
+    from passplan.query import _ticking
 
     ticks: list[tuple[int, int]] = []
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -565,3 +567,48 @@ def test_progress_counts_search_blocks_and_key_units() -> None:
     assert key_unit(270_868_600.0) == ("Mbit", 1e6)  # 270868.6 kbit: six digits, so Mbit
     assert {limit_code(REASONS[k]) for k in REASONS if REASONS[k]} == {"clicks", "counts", "test", "qber", "finite"}
     assert limit_code(None) == "" and limit_code("something new") == "other"
+
+
+def test_tonight_key_plot_searches_once_and_builds_one_sampling_scene(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``tonight --key --plot``: the night is searched once (the chart draws the listed passes and
+    their forecasts, no second search), one geometry scene samples every pass of the station
+    (forecast and chart share it), one forecast batch (it searched twice and built 6 scenes)."""
+    import passplan.forecast as forecast
+    import passplan.geometry as geometry
+    import passplan.passes.engine as engine
+    import passplan.passes.sampling as sampling
+
+    counts = {"search": 0, "scene": 0, "sample_scene": 0, "forecast": 0}
+
+    def counting(module, name, key):
+        real = getattr(module, name)
+
+        def wrapper(*a, **k):
+            counts[key] += 1
+            return real(*a, **k)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    real_search_init, real_scene_init = engine._Search.__init__, geometry.Scene.__init__
+
+    def search_init(self, *a, **k):
+        counts["search"] += 1
+        real_search_init(self, *a, **k)
+
+    def scene_init(self, *a, **k):
+        counts["scene"] += 1
+        real_scene_init(self, *a, **k)
+
+    monkeypatch.setattr(engine._Search, "__init__", search_init)
+    monkeypatch.setattr(geometry.Scene, "__init__", scene_init)
+    counting(sampling, "sample_scene", "sample_scene")
+    counting(forecast, "forecast_passes", "forecast")
+    sky = tmp_path / "sky.svg"
+    r = run("tonight", "xinglong", "--sats", "micius", "--allow-stale", "--date", "2016-12-19", "--key",
+            "--plot", str(sky), "--format", "json")
+    assert r.exit_code == 0, r.output
+    (rec,) = json.loads(r.stdout)
+    assert rec["secret_key_bits"] > 1e5
+    svg = sky.read_bytes()
+    assert svg.startswith(b"<?xml") and b"forecast key rate" in svg and b"QSS (MOZI) 00:48" in svg
+    assert counts == {"search": 1, "scene": 2, "sample_scene": 1, "forecast": 1}  # scenes: search grid + samples

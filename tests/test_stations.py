@@ -73,6 +73,24 @@ kind = "portable"
     assert [s.id for s in chosen] == ["xinglong", "mobile1"]
 
 
+def test_select_stations_takes_one_id_string_or_refuses_clearly(tmp_path) -> None:
+    """A single id string is one station (it once iterated the string: "unknown station 'x'")."""
+    from passplan.errors import InputError, UnknownNameError
+
+    (one,) = select_stations("xinglong")
+    assert one.id == "xinglong"
+    assert [s.id for s in select_stations(" Graz ")] == ["graz"]
+    assert [s.id for s in select_stations(["xinglong", "graz"])] == ["xinglong", "graz"]
+    with pytest.raises(UnknownNameError, match="'xinglongg'"):
+        select_stations("xinglongg")
+    with pytest.raises(InputError, match="ids holds 7, not a station id"):
+        select_stations([7])  # type: ignore[list-item]
+    p = tmp_path / "one.toml"
+    p.write_text("[stations.lab]\nlat_deg = 40\nlon_deg = 117\nalt_m = 900\n")
+    assert [s.id for s in select_stations((), str(p))] == ["lab"]  # one file as a string
+    assert [s.id for s in select_stations("lab", p)] == ["lab"]  # one file as a path
+
+
 @pytest.mark.parametrize(
     ("text", "match"),
     [

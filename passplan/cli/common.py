@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from ..errors import PassplanError, reported_by_caller
+from ..errors import InputError, PassplanError, reported_by_caller
 from ..io import RecordWriter, atomic_open, to_json
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "handle_errors",
+    "renamed_errors",
     "fail",
     "info",
     "warn",
@@ -179,6 +180,21 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+@contextlib.contextmanager
+def renamed_errors(flags: Mapping[str, str]) -> Iterator[None]:
+    """Re-raise a library :class:`~passplan.errors.InputError` whose message starts with one of
+    ``flags``' library parameter names with the command's flag in its place (the library names
+    its own parameters, the CLI its options)."""
+    try:
+        yield
+    except InputError as err:
+        text = str(err)
+        for name, flag in flags.items():
+            if text.startswith(name + " ") or text.startswith(name + "="):
+                raise InputError(flag + text[len(name):]) from None
+        raise
+
+
 _AGE = re.compile(r": elements (\d+(?:\.\d+)?) days (?:old|in the future)")
 
 
@@ -206,12 +222,16 @@ def report_selection(sel: Selection, verbose: bool = False) -> None:
         warn(w)
 
 
+def _silent(done: int, total: int, what: str = "") -> None:
+    return None
+
+
 @contextlib.contextmanager
 def progress_bar(description: str) -> Iterator[Callable[[int, int, str], None]]:
     """A progress bar on stderr (rich) for long runs, silent when stderr is not a terminal.
     Yields ``update(done, total, what)``."""
     if not sys.stderr.isatty():
-        yield lambda done, total, what="": None
+        yield _silent
         return
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn

@@ -9,13 +9,12 @@ marked ``~`` in the table: cut by the search window).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
 from ..errors import InputError
+from ..query import DEFAULT_WITHIN_DAYS, SEARCH_DAYS, next_pass
 from ..times import iso_z
 from .common import (
     EclipseOpt,
@@ -33,9 +32,11 @@ from .common import (
     VerboseOpt,
     emit,
     handle_errors,
+    info,
+    renamed_errors,
     warn,
 )
-from .pass_run import Listing, forecast_batch, released, search_bar
+from .pass_run import FILTER_FLAGS, Listing, search_bar
 from .passes import (
     KeyOpt,
     MinDurationOpt,
@@ -54,42 +55,9 @@ from .passes import (
     check_receivers,
     twilight_for,
 )
-from .table import is_continuous, pass_table
-
-if TYPE_CHECKING:
-    from ..passes import Constraints, Pass
-    from ..stations import Station
+from .table import pass_table
 
 __all__ = ["register", "DEFAULT_WITHIN_DAYS", "SEARCH_DAYS"]
-
-#: How far ahead ``next`` looks by default (days).
-DEFAULT_WITHIN_DAYS = 31.0
-
-#: The growing search windows (days from the start), cut at ``--within-days``.
-SEARCH_DAYS = (1.0, 7.0, 31.0)
-
-
-def _first_pass(
-    satellites: Sequence[Any], stations: Sequence[Station], t0: datetime, t1: datetime, c: Constraints, view: Listing
-) -> Pass | None:
-    """The usable pass with the earliest AOS, searched in growing windows (:data:`SEARCH_DAYS`,
-    then the whole bound): the first window holding one whose end is known (not cut by the
-    window, or a continuous window, or the bound reached) gives it."""
-    bound_days = (t1 - t0).total_seconds() / 86400.0
-    sizes = [d for d in SEARCH_DAYS if d < bound_days] + [bound_days]
-    warned: set[str] = set()  # each window searches again: say each warning once
-    with search_bar() as tick:
-        for k, days in enumerate(sizes):
-            end = t1 if k == len(sizes) - 1 else t0 + timedelta(days=days)
-            found = [p for batch, _ in released(satellites, stations, t0, end, c, view, warned=warned) for p in batch]
-            if not found:
-                tick(k + 1, len(sizes), "")
-                continue
-            first = min(found, key=lambda p: (p.aos, p.station, p.satellite))
-            if first.cut_end_by != "window" or end == t1 or is_continuous(first, (t0, end)):
-                return first
-            tick(k + 1, len(sizes), "")
-    return None
 
 
 def register(app: typer.Typer) -> None:
@@ -137,7 +105,12 @@ def register(app: typer.Typer) -> None:
         check_receivers(key, profile, sts)
         sel = _satellites([satellite], t0, allow_stale, verbose)
         check_receivers(key, profile, sts, sel.satellites)
-        first = _first_pass(sel.satellites, sts, t0, t1, c, view)
+        with search_bar() as tick, renamed_errors(FILTER_FLAGS):
+            first = next_pass(
+                sel.satellites, sts, t0, t1, c, min_duration_s=view.min_duration_s,
+                min_max_el_deg=view.min_max_el_deg, key=key, profile=profile, protocol=protocol,
+                on_warning=warn, on_info=info, progress=tick,
+            )
         if first is None:
             names = ", ".join(s.name for s in sel.satellites[:3]) + (" ..." if len(sel.satellites) > 3 else "")
             warn(
@@ -145,12 +118,8 @@ def register(app: typer.Typer) -> None:
                 f"({within_days:g} days); relax the constraints or give a larger --within-days"
             )
             raise typer.Exit(code=1)
-        found: dict[int, Any] = forecast_batch([first], profile, protocol, None) if key else {}
-        record = first.to_dict()
-        if found:
-            record.update(found[id(first)].key_fields())
         emit(
-            record, fmt,
-            lambda: pass_table([first], found if key else None, tz=view.tz, wide=wide, search=(t0, t1), twilight_deg=twilight_for(c)),
+            first.to_dict(), fmt,
+            lambda: pass_table([first], key=key, tz=view.tz, wide=wide, search=(t0, t1), twilight_deg=twilight_for(c)),
             output,
         )

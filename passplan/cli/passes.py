@@ -3,7 +3,8 @@ passes, at which station, from which satellite.
 
 The options are checked before any search or output: names (``--profile``, ``--protocol``, each
 station's receiver under ``--key``, ``--tz``), numbers (``--hours``, ``--days``, the filters) and
-paths (``--series-dir``, ``--plot``). The search, filters, order and output live in
+paths (``--series-dir``, ``--plot``). The search, filters, order and key forecasts are the
+library's pass query (:func:`passplan.query.search_passes`); its output lives in
 :mod:`.pass_run`, the table in :mod:`.table`."""
 
 from __future__ import annotations
@@ -40,16 +41,18 @@ from .common import (
     handle_errors,
     info,
     plot_format,
+    renamed_errors,
     report_selection,
     warn,
     write_plot,
 )
-from .pass_run import Listing, PassSort, check_series_dir, run
+from .pass_run import FILTER_FLAGS, Listing, PassSort, check_series_dir, run, series_writer
 from .table import pass_table
 
 if TYPE_CHECKING:
     from ..elements import Selection
     from ..passes import Constraints, Pass
+    from ..query import PassQuery, PassRecord
     from ..stations import Station
 
 __all__ = ["register", "pass_table", "Listing", "PassSort"]
@@ -204,25 +207,20 @@ DateOpt = Annotated[
 
 
 def _sky_chart(
-    path: Path, satellites: Sequence[Any], st: Station, win: Any, c: Constraints,
+    path: Path, st: Station, win: Any, c: Constraints, rows: Sequence[PassRecord],
     profile: str | None, protocol: str | None,
 ) -> None:
-    """Draw tonight's passes on the sky chart, coloured by their forecast key rate where the
-    station (or satellite, or --profile) names a link profile."""
-    from ..passes import find_passes, sample_pass
+    """Draw tonight's listed passes on the sky chart, coloured by their key rate where the
+    station (or satellite, or --profile) names a link profile: the run's own passes and
+    forecasts (no second search), the rest forecast in one batch."""
     from ..plot.sky import plot_sky
-    from ..track import track_pass
+    from ..query import sky_tracks
 
-    tracks = []
-    for p in find_passes(satellites, [st], win.start, win.end, c):
-        label = f"{p.satellite} {local_str(p.aos, st.timezone)[11:16]}"
-        step = max(1.0, p.duration_s / 300.0)
-        try:
-            tr = track_pass(p, min(step, 60.0), profile=profile, protocol=protocol)
-            tracks.append((label, tr.az_deg, tr.el_deg, tr.key_rate_bps))
-        except InputError:
-            g = sample_pass(p, step)
-            tracks.append((label, g.az_deg, g.el_deg, None))
+    ordered = sorted(rows, key=lambda r: (r.pass_.aos, r.pass_.station, r.pass_.satellite))
+    tracks = [
+        (f"{t.pass_.satellite} {local_str(t.pass_.aos, st.timezone)[11:16]}", t.az_deg, t.el_deg, t.key_rate_bps)
+        for t in sky_tracks(ordered, profile=profile, protocol=protocol)
+    ]
     floor = c.min_elevation_deg if c.min_elevation_deg is not None else st.min_elevation_deg
     title = f"{st.id}: {local_str(win.start, st.timezone)} to {local_str(win.end, st.timezone)[11:]}, {len(tracks)} passes"
     write_plot(path, lambda f: plot_sky(tracks, title=title, min_elevation_deg=float(floor), mask=st.horizon_mask, fmt=f))
@@ -259,6 +257,24 @@ def listing(
     if sort is PassSort.key and not key:
         raise InputError("--sort key needs --key (the key comes from the forecast)")
     return Listing(min_duration, min_max_el, sort, "UTC" if utc else tz, wide)
+
+
+def _query(
+    satellites: Sequence[Any], stations: Sequence[Station], t0: datetime, t1: datetime, c: Constraints,
+    view: Listing, *, include_all: bool = False, key: bool = False, profile: str | None = None,
+    protocol: str | None = None, series_dir: Path | None = None,
+) -> PassQuery:
+    """The library's pass query for these options (messages to stderr, series to
+    ``--series-dir``)."""
+    from ..query import search_passes
+
+    with renamed_errors(FILTER_FLAGS):
+        return search_passes(
+            satellites, stations, t0, t1, c, min_duration_s=view.min_duration_s,
+            min_max_el_deg=view.min_max_el_deg, sort=view.sort, include_excluded=include_all, key=key,
+            profile=profile, protocol=protocol, on_warning=warn, on_info=info,
+            on_forecast=series_writer(series_dir) if series_dir is not None else None,
+        )
 
 
 def check_key_options(
@@ -307,23 +323,14 @@ def check_receivers(key: bool, profile: str | None, stations: Sequence[Station],
 
 def twilight_for(c: Constraints) -> Callable[[Pass], float]:
     """The Sun elevation below which a pass's station counts as dark for the table's ``dark``
-    column: the ``--night`` setting, else the station's own, else nautical (-12 deg)."""
-    from ..stations import twilight_angle_deg
+    column (:func:`passplan.query.dark_threshold`)."""
+    from ..query import dark_threshold
 
-    fixed = None if c.darkness in (None, "station") else twilight_angle_deg(c.darkness)
-
-    def angle(p: Pass) -> float:
-        if fixed is not None:
-            return float(fixed)
-        st = p.station_ref
-        return float(st.twilight_deg) if st is not None and st.twilight_deg is not None else -12.0
-
-    return angle
+    return dark_threshold(c)
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``passes``, ``tonight`` and ``next`` to the app."""
-    from . import next_pass
+    """Add ``passes`` and ``tonight`` to the app (``next``: :mod:`.next_pass`)."""
 
     @app.command("passes")
     @handle_errors
@@ -376,11 +383,11 @@ def register(app: typer.Typer) -> None:
         check_receivers(key, profile, sts)
         sel = _satellites(sats, t0, allow_stale, verbose)
         check_receivers(key, profile, sts, sel.satellites)
-        run(
-            sel.satellites, sts, t0, t1, c, view, include_all=include_all, fmt=fmt.value, output=output,
-            dtstamp=stamp, key=key, profile=profile, protocol=protocol, series_dir=series_dir,
-            twilight_deg=twilight_for(c),
+        query = _query(
+            sel.satellites, sts, t0, t1, c, view, include_all=include_all, key=key, profile=profile,
+            protocol=protocol, series_dir=series_dir,
         )
+        run(query, view, fmt=fmt.value, output=output, dtstamp=stamp, twilight_deg=twilight_for(c))
 
     @app.command("tonight")
     @handle_errors
@@ -432,15 +439,17 @@ def register(app: typer.Typer) -> None:
         (info if win.reached else warn)(win.describe(st.timezone))
         sel = _satellites(sats, win.start, allow_stale, verbose)
         check_receivers(key, profile, [st], sel.satellites)
+        query = _query(
+            sel.satellites, [st], win.start, win.end, c, view, include_all=include_all, key=key,
+            profile=profile, protocol=protocol, series_dir=series_dir,
+        )
+        listed: list[PassRecord] | None = [] if plot is not None else None
         run(
-            sel.satellites, [st], win.start, win.end, c, view, include_all=include_all, fmt=fmt.value, output=output,
-            dtstamp=stamp, key=key, profile=profile, protocol=protocol, series_dir=series_dir,
+            query, view, fmt=fmt.value, output=output, dtstamp=stamp, keep=listed,
             twilight_deg=lambda p: win.threshold_deg if win.threshold_deg is not None else 0.0,
         )
-        if plot is not None:
-            _sky_chart(plot, sel.satellites, st, win, c, profile, protocol)
-
-    next_pass.register(app)
+        if plot is not None and listed is not None:
+            _sky_chart(plot, st, win, c, listed, profile, protocol)
 
 
 def _tonight_at(date: str | None, st: Station) -> datetime:

@@ -25,18 +25,15 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..query import CONTINUOUS_S, PassRecord, is_continuous
 from ..times import require_aware, zone
 
 if TYPE_CHECKING:
     from ..passes import Pass
 
 __all__ = ["pass_table", "key_unit", "limit_code", "is_continuous", "CONTINUOUS_S", "LIMIT_CODES"]
-
-#: A window at least this long (s) is shown as continuous visibility (no TCA, no azimuth sweep):
-#: longer than any LEO or MEO pass (a GNSS pass lasts up to about 7 h).
-CONTINUOUS_S = 12 * 3600.0
 
 #: Short codes of the key's limiting reasons (``passplan.keyrate.REASONS`` numbers).
 LIMIT_CODES = {1: "clicks", 2: "counts", 3: "test", 4: "qber", 5: "finite"}
@@ -74,17 +71,6 @@ def _key_cell(bits: float, size: float) -> str:
         return "0"
     v = bits / size
     return f"{v:.1f}" if v >= 0.95 else f"{v:.2g}"
-
-
-def is_continuous(p: Pass, search: tuple[datetime, datetime] | None) -> bool:
-    """True for a window shown as continuous visibility: at least :data:`CONTINUOUS_S` long, or
-    covering a whole search of two hours or more."""
-    if p.duration_s >= CONTINUOUS_S:
-        return True
-    if search is None:
-        return False
-    t0, t1 = search
-    return p.aos <= t0 and p.los >= t1 and (t1 - t0).total_seconds() >= 7200.0
 
 
 def dark_fraction(p: Pass, twilight_deg: float) -> float:
@@ -157,9 +143,9 @@ def _zone_of(p: Pass, tz: str | None) -> str:
 
 
 def pass_table(
-    passes: Sequence[Pass],
-    keys: dict[int, Any] | None = None,
+    passes: Sequence[PassRecord | Pass],
     *,
+    key: bool = False,
     tz: str | None = None,
     wide: bool = False,
     search: tuple[datetime, datetime] | None = None,
@@ -168,7 +154,8 @@ def pass_table(
 ) -> str:
     """The fixed-width table of ``passes`` in their given order (see the module notes).
 
-    ``keys`` maps ``id(pass)`` to its forecast (adds the key columns); ``tz`` is the display
+    ``passes`` are :class:`~passplan.query.PassRecord` objects (or bare passes); ``key`` adds
+    the key columns (from each record's forecast, blank without one); ``tz`` is the display
     zone (None: each station's own); ``search`` the searched window (for continuous windows);
     ``twilight_deg(pass)`` the Sun elevation below which its station counts as dark (default
     -12); ``group_mixed_zones`` groups rows by station when their zones differ (for AOS order).
@@ -177,20 +164,21 @@ def pass_table(
 
     if not passes:
         return "no passes\n"
-    zones = {_zone_of(p, tz) for p in passes}
+    recs = [r if isinstance(r, PassRecord) else PassRecord(r) for r in passes]
+    zones = {_zone_of(r.pass_, tz) for r in recs}
     mixed = len(zones) > 1
-    rows_in = list(passes)
     if mixed and group_mixed_zones:
-        order = {sid: k for k, sid in enumerate(dict.fromkeys(p.station for p in rows_in))}
-        rows_in.sort(key=lambda p: order[p.station])  # stable: AOS order inside each station
+        order = {sid: k for k, sid in enumerate(dict.fromkeys(r.pass_.station for r in recs))}
+        recs.sort(key=lambda r: order[r.pass_.station])  # stable: AOS order inside each station
     clocks = {z: _Clock(z, with_zone=mixed or wide) for z in zones}
-    key_bits = [] if keys is None else [keys[id(p)].key.secret_key_bits for p in rows_in if id(p) in keys]
+    key_bits = [r.forecast.key.secret_key_bits for r in recs if r.forecast is not None] if key else []
     unit, size = key_unit(max(key_bits, default=0.0))
     marks: set[str] = set()
     codes: dict[str, str] = {}
     continuous_seen = False
     rows: list[list[str]] = []
-    for p in rows_in:
+    for r in recs:
+        p = r.pass_
         clock = clocks[_zone_of(p, tz)]
         start_mark, end_mark = _mark(p.cut_start_by), _mark(p.cut_end_by)
         marks.update(m for m in (start_mark, end_mark) if m.strip())
@@ -213,14 +201,14 @@ def pass_table(
             f"{p.max_el_deg:.1f}",
             az,
         ]
-        if keys is None or wide:
+        if not key or wide:
             row += [f"{p.min_range_km:.0f}"]
         if wide:
             row += [f"{p.sat_sunlit_fraction:.2f}"]
-        if keys is None or wide:
+        if not key or wide:
             row += [dark]
-        if keys is not None:
-            f = keys.get(id(p))
+        if key:
+            f = r.forecast
             if f is None:
                 row += ["", "", ""] if wide else [""]
             else:
@@ -238,21 +226,21 @@ def pass_table(
         row += [_notes(p, wide)]
         rows.append(row)
     if not marks:  # no marked time: no marker slot
-        for r in rows:
-            r[2], r[4] = r[2].rstrip(), r[4].rstrip()
+        for cells in rows:
+            cells[2], cells[4] = cells[2].rstrip(), cells[4].rstrip()
     zone_label = next(iter(zones)) if not mixed else "station time"
     header = ["station", "satellite", f"aos ({zone_label})", "tca", "los", "dur_s", "max_el_deg", "az_deg"]
     align = "lllllrrr"
-    if keys is None or wide:
+    if not key or wide:
         header += ["min_range_km"]
         align += "r"
     if wide:
         header += ["sunlit"]
         align += "r"
-    if keys is None or wide:
+    if not key or wide:
         header += ["dark"]
         align += "r"
-    if keys is not None:
+    if key:
         header += [f"key_{unit}"] + (["min_loss_db", "limit"] if wide else [])
         align += "r" + ("rl" if wide else "")
     if wide:

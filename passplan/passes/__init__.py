@@ -6,7 +6,7 @@ class per constraint, ``roots`` the batched root finders, ``block`` one time blo
 grid and horizon crossings, ``pieces`` what happens inside each pass, ``summary`` the figures of
 finished passes, ``columns`` those passes as arrays (:class:`PassColumns`: records without a
 Python object per pass), ``engine`` the search over blocks (:func:`find_passes`,
-:func:`iter_passes`) and ``stream`` its blocks' records in order (:func:`records_in_order`).
+:func:`iter_passes`) and ``stream`` its blocks' passes in order (:func:`records_in_order`, :func:`passes_in_order`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .records import (
     PassSearch,
     passes_to_records,
 )
-from .stream import records_in_order
+from .stream import block_seconds, columns_in_order, passes_in_order, records_in_order
 
 __all__ = [
     "Constraints",
@@ -39,4 +39,7 @@ __all__ = [
     "passes_to_records",
     "PassColumns",
     "records_in_order",
+    "passes_in_order",
+    "columns_in_order",
+    "block_seconds",
 ]

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .lazy_list import LazyList
-from .records import Pass, _slug
+from .records import Pass, _slug, passes_to_records
 
 __all__ = ["PassColumns", "ColumnRecords", "unix_us", "round_like_python"]
 
@@ -329,8 +329,6 @@ class PassColumns:
         """The machine-readable records of the rows: exactly ``passes_to_records(self.passes())``
         (same keys, order, rounding and strings), made from the arrays."""
         if self.objects is not None:
-            from . import passes_to_records  # the package's, as the CLI calls it
-
             return passes_to_records(self.objects)
         if len(self) == 0:
             return []

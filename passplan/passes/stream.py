@@ -15,6 +15,9 @@ With neither, rows are held to the end: the same output, with memory not bounded
 Released rows are sorted stably by (AOS, station id, satellite name), as ``find_passes`` sorts.
 Blocks without ``columns`` (any object with ``passes`` and ``warnings``) are turned into
 columns of their :class:`Pass` objects, whose records then come from ``passes_to_records``.
+The same release gives records (:func:`records_in_order`, the CLI's fast path) and
+:class:`Pass` objects (:func:`passes_in_order`, for filters, forecasts and the table): one
+ordering, two outputs.
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ from typing import Any
 import numpy as np
 
 from .columns import ColumnRecords, PassColumns, unix_us
+from .records import Pass
 
-__all__ = ["records_in_order"]
+__all__ = ["records_in_order", "columns_in_order", "passes_in_order", "block_seconds", "PAIR_DAYS_PER_BLOCK"]
 
 _UNKNOWN = object()
 
@@ -52,30 +56,30 @@ class _Pairs:
                 self.last[pair] = t
 
 
-def records_in_order(
+def columns_in_order(
     blocks: Iterable[Any],
-    on_warning: Callable[[str], None],
+    on_warning: Callable[[str], None] | None,
     n_pairs: int,
-    chunk: int = 8192,
-) -> Iterator[Sequence[dict[str, Any]]]:
-    """Sequences (:class:`ColumnRecords`) of at most ``chunk`` records of the blocks' passes in
-    find_passes' order (see the module); each warning of the blocks goes once to ``on_warning``."""
-    warned: set[str] = set()
+    warned: set[str] | None = None,
+) -> Iterator[PassColumns]:
+    """The blocks' passes as :class:`PassColumns`, released in find_passes' order (see the
+    module). Each warning of the blocks not yet in ``warned`` goes once to ``on_warning`` (a
+    caller searching several windows shares one ``warned`` set between them)."""
+    warned = set() if warned is None else warned
     held: list[PassColumns] = []
     pairs = _Pairs()
 
-    def release(cols: PassColumns) -> Iterator[Sequence[dict[str, Any]]]:
+    def release(cols: PassColumns) -> PassColumns:
         sat_code, st_code = cols.sort_codes()
         order = np.lexsort((sat_code, st_code, cols.aos_us))  # stable: equal keys keep their order
-        cols = cols.take(order)
-        for i in range(0, len(cols), chunk):
-            yield ColumnRecords(cols.rows(i, i + chunk))
+        return cols.take(order)
 
     for block in blocks:
         for note in block.warnings:
             if note not in warned:
                 warned.add(note)
-                on_warning(note)
+                if on_warning is not None:
+                    on_warning(note)
         cols = getattr(block, "columns", None)
         if cols is None:
             cols = PassColumns.from_passes(block.passes)
@@ -87,7 +91,7 @@ def records_in_order(
         engine: Any = getattr(block, "complete_before", _UNKNOWN)
         if engine is None:
             whole, held = PassColumns.concat(held), []
-            yield from release(whole)
+            yield release(whole)
             continue
         bounds = [unix_us(engine)] if engine is not _UNKNOWN else []
         if len(pairs.last) >= n_pairs:
@@ -98,6 +102,43 @@ def records_in_order(
         ready = whole.aos_us < max(bounds)
         held = [whole.take(np.flatnonzero(~ready))] if not ready.all() else []
         if ready.any():
-            yield from release(whole.take(np.flatnonzero(ready)))
+            yield release(whole.take(np.flatnonzero(ready)))
     if held:
-        yield from release(PassColumns.concat(held))
+        yield release(PassColumns.concat(held))
+
+
+def records_in_order(
+    blocks: Iterable[Any],
+    on_warning: Callable[[str], None] | None,
+    n_pairs: int,
+    chunk: int = 8192,
+    warned: set[str] | None = None,
+) -> Iterator[Sequence[dict[str, Any]]]:
+    """Sequences (:class:`ColumnRecords`) of at most ``chunk`` records of the blocks' passes in
+    find_passes' order (see the module and :func:`columns_in_order`)."""
+    for cols in columns_in_order(blocks, on_warning, n_pairs, warned):
+        for i in range(0, len(cols), chunk):
+            yield ColumnRecords(cols.rows(i, i + chunk))
+
+
+def passes_in_order(
+    blocks: Iterable[Any],
+    on_warning: Callable[[str], None] | None,
+    n_pairs: int,
+    warned: set[str] | None = None,
+) -> Iterator[list[Pass]]:
+    """Lists of the blocks' :class:`Pass` objects in find_passes' order, released as
+    :func:`columns_in_order` releases them (the same order the records stream in)."""
+    for cols in columns_in_order(blocks, on_warning, n_pairs, warned):
+        yield cols.passes()
+
+
+#: Satellite-station pairs a day-long search block may hold; larger scenes search shorter blocks
+#: (the engine's memory grows with pairs x block length; results do not depend on it).
+PAIR_DAYS_PER_BLOCK = 10_000
+
+
+def block_seconds(n_pairs: int) -> float:
+    """Search block length for ``n_pairs`` pairs: a day up to :data:`PAIR_DAYS_PER_BLOCK`
+    pairs, shorter beyond (at least an hour)."""
+    return max(3600.0, 86400.0 * min(1.0, PAIR_DAYS_PER_BLOCK / max(n_pairs, 1)))
