@@ -246,7 +246,9 @@ class PassQuery:
         found = forecast_passes([passes[k] for k in todo], profile=self.profile, protocol=self.protocol)
         if self.on_forecast is not None:
             self.on_forecast(found)
-        return dict(zip(todo, found, strict=True))
+        # a pass no link profile applies to has no forecast (forecast_passes warns about it)
+        of_pass = {id(f.pass_): f for f in found}
+        return {k: of_pass[id(passes[k])] for k in todo if id(passes[k]) in of_pass}
 
     def released(self) -> Iterator[list[PassRecord]]:
         """The kept passes in AOS order, batch by batch as the engine releases them, each with
@@ -449,23 +451,6 @@ class SkyTrack:
     key_rate_bps: np.ndarray | None
 
 
-def _slot_rate_bps(f: PassForecast) -> np.ndarray:
-    """The asymptotic decoy-state key rate (bit/s) of each slot of a forecast, at the pass's
-    optimised signal intensity and basis bias (as :func:`passplan.track.track_pass` gives it)."""
-    import numpy as np
-
-    from .keyrate.asymptotic import gllp_rate
-
-    proto = f.protocol_params
-    link = f.link
-    eta = np.where(np.isfinite(link.eta), link.eta, 0.0)
-    bg = np.where(np.isfinite(link.background_prob_per_gate_per_detector), link.background_prob_per_gate_per_detector, 0.0)
-    mu = float(f.key.intensities[0]) if f.key.intensities else float(proto.intensities[0])
-    p_x = float(f.key.p_x) if f.key.p_x else float(proto.p_x)
-    # two detectors: a noise click in either is a background yield
-    return np.asarray(proto.pulses_per_s * gllp_rate(eta, mu, 2.0 * bg, proto.intrinsic_qber, proto.f_ec, q=p_x * p_x), float)
-
-
 def sky_tracks(
     rows: Sequence[PassRecord | Pass], *, profile: str | None = None, protocol: str | None = None
 ) -> list[SkyTrack]:
@@ -474,6 +459,7 @@ def sky_tracks(
     no link profile applies to (``profile``, the satellite's, the station's receiver), the
     geometry alone."""
     from .forecast import forecast_passes
+    from .forecast.chain import asymptotic_rate_bps
     from .passes.sampling import sample_scene
 
     recs = [r if isinstance(r, PassRecord) else PassRecord(r) for r in rows]
@@ -481,15 +467,9 @@ def sky_tracks(
     forecasts: dict[int, PassForecast] = {k: r.forecast for k, r in enumerate(recs) if r.forecast is not None}
     todo = [k for k in range(len(recs)) if k not in forecasts]
     if todo:
-        try:
-            found = forecast_passes([recs[k].pass_ for k in todo], profile=profile, protocol=protocol)
-            forecasts.update(zip(todo, found, strict=True))
-        except InputError:  # some pass has no profile: forecast those that have one
-            for k in todo:
-                try:
-                    forecasts[k] = forecast_passes([recs[k].pass_], profile=profile, protocol=protocol)[0]
-                except InputError:
-                    pass
+        # passes no link profile applies to are left out of the batch (with a warning)
+        found = {id(f.pass_): f for f in forecast_passes([recs[k].pass_ for k in todo], profile=profile, protocol=protocol)}
+        forecasts.update((k, found[id(recs[k].pass_)]) for k in todo if id(recs[k].pass_) in found)
     bare = [k for k in range(len(recs)) if k not in forecasts]
     geometry: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     if bare:
@@ -502,7 +482,7 @@ def sky_tracks(
     for k, r in enumerate(recs):
         f = forecasts.get(k)
         if f is not None:
-            out.append(SkyTrack(r.pass_, f.geometry.az_deg, f.geometry.el_deg, _slot_rate_bps(f)))
+            out.append(SkyTrack(r.pass_, f.geometry.az_deg, f.geometry.el_deg, asymptotic_rate_bps(f)))
         else:
             az, el = geometry[k]
             out.append(SkyTrack(r.pass_, az, el, None))

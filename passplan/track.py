@@ -203,8 +203,7 @@ def track_passes(
     them; any order, matched by pass) or else one batch of :func:`passplan.forecast.
     forecast_passes` with ``profile`` and ``protocol``."""
     from .forecast import forecast_passes
-    from .forecast.chain import link_channels
-    from .keyrate.asymptotic import gllp_rate
+    from .forecast.chain import asymptotic_rate_bps, link_channels
     from .passes.sampling import sample_scene
 
     ps = list(passes)
@@ -231,14 +230,7 @@ def track_passes(
     rates = _range_rates_km_s(mine, [g.t_s for g in geos])
     for j, k in enumerate(chosen):
         p, f, g, link = mine[j], mine_f[j], geos[j], links[j]
-        proto = f.protocol_params
-        eta = np.where(np.isfinite(link.eta), link.eta, 0.0)
-        bg = link.background_prob_per_gate_per_detector
-        bg = np.where(np.isfinite(bg), bg, 0.0)
-        mu = float(f.key.intensities[0]) if f.key.intensities else float(proto.intensities[0])
-        p_x = float(f.key.p_x) if f.key.p_x else float(proto.p_x)
-        # two detectors: a noise click in either is a background yield
-        rate = proto.pulses_per_s * gllp_rate(eta, mu, 2.0 * bg, proto.intrinsic_qber, proto.f_ec, q=p_x * p_x)
+        rate = asymptotic_rate_bps(f, link)
         out[k] = Track(
             pass_=p,
             step_s=steps[k],
@@ -250,7 +242,7 @@ def track_passes(
             sun_sep_deg=g.sun_sep_deg,
             loss_db=np.asarray(link.total_loss_db, float),
             loss_terms_db={t: np.asarray(getattr(link, t), float) for t in LOSS_TERMS},
-            key_rate_bps=np.asarray(rate, float),
+            key_rate_bps=rate,
             secret_key_bits=float(f.key.secret_key_bits),
             profile=f.profile,
             protocol=f.protocol,

@@ -287,38 +287,26 @@ def check_key_options(
         raise InputError("--profile and --protocol go with --key" + (" or --plot" if plot else ""))
     if series_dir is not None:
         check_series_dir(series_dir)
-    if profile:
-        from ..link.profiles import load_profile
+    if profile or protocol:
+        from ..forecast.resolve import check_links
 
-        load_profile(profile)
-    if protocol:
-        from ..keyrate import load_protocol
-
-        load_protocol(protocol)
+        check_links((), profile=profile, protocol=protocol)
 
 
 def check_receivers(key: bool, profile: str | None, stations: Sequence[Station], satellites: Sequence[Any] = ()) -> None:
     """Under ``--key`` without ``--profile``: every station's receiver (or every satellite's
     profile) names a profile that loads, checked before the search."""
-    if not key or profile:
+    if not key:
         return
-    from ..link.profiles import load_profile
+    from ..forecast.resolve import MissingProfileError, check_links
 
-    sat_profiles = {getattr(s, "profile", None) for s in satellites}
-    for name in sorted(n for n in sat_profiles if n):
-        load_profile(name)
-    if satellites and None not in sat_profiles:
-        return
-    for st in stations:
-        if not st.receiver:
-            raise InputError(
-                f"station {st.id!r} names no receiver profile; give --profile (see `passplan link --list`) "
-                "or add receiver = \"...\" to its station table"
-            )
-        try:
-            load_profile(st.receiver)
-        except InputError as err:
-            raise InputError(f"station {st.id!r}: receiver {st.receiver!r}: {err}") from None
+    try:
+        check_links(stations, satellites, profile=profile)
+    except MissingProfileError as err:
+        raise InputError(
+            f"station {err.station_id!r} names no receiver profile; give --profile (see `passplan link --list`) "
+            "or add receiver = \"...\" to its station table"
+        ) from None
 
 
 def twilight_for(c: Constraints) -> Callable[[Pass], float]:
