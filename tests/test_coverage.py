@@ -162,7 +162,7 @@ def test_sampled_days_and_memory_refusal() -> None:
     sats = walker_delta("w", T0, altitude_km=550, planes=1, per_plane=2, inclination_deg=53)
     r = coverage(sats, Grid(30.0), T0, sample_days=4, step_s=60.0)
     assert r.days == 4.0
-    with pytest.raises(InputError, match="coarser --grid-deg"):
+    with pytest.raises(InputError, match="coarser step_deg"):
         coverage(sats, Grid(0.01), T0, 1.0)
 
 
