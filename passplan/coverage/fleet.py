@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
+
+import numpy as np
 
 from ..elements import orbit_summary
 from ..errors import InputError
 from .grid import R_MEAN_KM, footprint_half_angle_deg
 
-__all__ = ["fleet_orbits"]
+__all__ = ["fleet_orbits", "ground_tracks"]
 
 
 def fleet_orbits(satellites: Sequence[Any], min_elevation_deg: float = 10.0) -> list[dict[str, Any]]:
@@ -37,3 +40,29 @@ def fleet_orbits(satellites: Sequence[Any], min_elevation_deg: float = 10.0) -> 
             "profile": s.profile,
         })
     return recs
+
+
+def ground_tracks(
+    satellites: Sequence[Any], start: datetime, hours: float, min_elevation_deg: float = 10.0, step_s: float = 30.0
+) -> tuple[list[tuple[str, np.ndarray, np.ndarray]], list[tuple[str, float, float, float]]]:
+    """Sub-satellite tracks for ``hours`` from ``start`` (``(name, lat_deg, lon_deg)`` every
+    ``step_s``; geocentric latitude, within 0.2 deg of geodetic) and each footprint at ``start``
+    (``(name, lat_deg, lon_deg, half_angle_deg)`` at ``min_elevation_deg``). A satellite SGP4
+    cannot propagate has neither."""
+    from ..geometry import Scene
+
+    s = np.arange(0.0, hours * 3600.0 + 1.0, step_s)
+    scene = Scene([x.satrec for x in satellites], [], start, start + timedelta(hours=hours))
+    pos, err = scene.sat_ecef_grid(s)
+    tracks, prints = [], []
+    for k, sat in enumerate(satellites):
+        r = pos[k][err[k] == 0]
+        if r.size == 0:
+            continue
+        rn = np.linalg.norm(r, axis=1)
+        lat = np.degrees(np.arcsin(r[:, 2] / rn))
+        lon = np.degrees(np.arctan2(r[:, 1], r[:, 0]))
+        tracks.append((sat.name, lat, lon))
+        lam = float(footprint_half_angle_deg(rn[0] - R_MEAN_KM, min_elevation_deg))
+        prints.append((sat.name, float(lat[0]), float(lon[0]), lam))
+    return tracks, prints
