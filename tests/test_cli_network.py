@@ -288,3 +288,19 @@ def test_schedule_without_passes_is_an_empty_plan() -> None:
             "--night", "station")
     assert r.exit_code == 0, r.output
     assert r.stdout.startswith("no links scheduled\n") and "0 candidate(s) not scheduled" in r.stdout
+
+
+def test_relay_demand_in_the_schedule_vocabulary() -> None:
+    """relay's --demand takes the schedule's A:B=BITS (the pair, either order) or plain BITS."""
+    from passplan.errors import InputError
+    from passplan.schedule.run import pair_demand_bits
+
+    pair = ("xinglong", "nanshan")
+    assert pair_demand_bits("1e4", pair) == pair_demand_bits("nanshan:xinglong=1e4", pair) == 1e4
+    for bad, why in (("lots", "give BITS or"), ("xinglong:graz=5", "names the pair"), ("xinglong:nanshan=5@2", "PRIORITY")):
+        with pytest.raises(InputError, match=why):
+            pair_demand_bits(bad, pair)
+    plain = run("relay", "xinglong", "nanshan", "--sats", "demo", *WINDOW, "--demand", "1e4", "--format", "json")
+    named = run("relay", "xinglong", "nanshan", "--sats", "demo", *WINDOW, "--demand", "xinglong:nanshan=1e4",
+                "--format", "json")
+    assert plain.exit_code == named.exit_code == 0 and plain.stdout == named.stdout

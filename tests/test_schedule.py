@@ -298,6 +298,10 @@ def test_links_write_as_records(tmp_path) -> None:
     assert write_csv(links, tmp_path / "l.csv").read_text().splitlines()[0].startswith("station,satellite,pass_uid")
     ics = write_ics(links, tmp_path / "l.ics", dtstamp=T0).read_text()
     assert ics.count("BEGIN:VEVENT") == 2 and "link: S1 over xinglong" in ics.replace("\r\n ", "")
+    plan = plan_schedule(links, Resources())
+    doc = json.loads(write_json(plan, tmp_path / "p.json").read_text())
+    assert doc["links"] == json.loads(write_json(plan.links, tmp_path / "pl.json").read_text()) == plan.to_records()
+    assert doc["expected_key_bits"] == round(plan.expected_key_bits, 1) and doc["solver"]["method"] == "milp"
 
 
 def test_calendar_events_from_link_datetimes_equal_the_records_path() -> None:

@@ -240,7 +240,7 @@ def register(app: typer.Typer) -> None:
         night: NightOpt = None,
         eclipse: EclipseOpt = None,
         allow_stale: StaleOpt = False,
-        demand_bits: Annotated[float | None, typer.Option("--demand", help="Bits wanted between A and B: report when they are met.")] = None,
+        demand: Annotated[str | None, typer.Option("--demand", help="Key wanted between A and B: A:B=BITS as for schedule, or BITS; report when it is met.")] = None,
         storage_bits: Annotated[float | None, typer.Option("--storage-bits", help="On-board key store per satellite for the pair (bits).")] = None,
         lifetime_s: Annotated[float | None, typer.Option("--lifetime-s", help="Seconds a pool bit may wait before it is discarded.")] = None,
         profile: ProfileOpt = None,
@@ -256,7 +256,9 @@ def register(app: typer.Typer) -> None:
         pool when the link ends, and each satellite relays (XORs and announces) what both pools
         hold as soon as it can.
         """
-        from ..schedule.run import check_pair, relay_key
+        from ..schedule.run import check_pair, pair_demand_bits, relay_key
+
+        demand_bits = None if demand is None else pair_demand_bits(demand, (a, b), "--demand")
 
         t0, t1 = _window(start, end, hours, days, 24.0)
         sts = _stations([a, b], stations)

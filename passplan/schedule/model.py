@@ -273,6 +273,30 @@ class Plan:
     def expected_key_bits(self) -> float:
         return float(sum(c.expected_key_bits for c in self.links))
 
+    def to_records(self) -> list[dict[str, Any]]:
+        """One record per scheduled link (:func:`candidate_record`)."""
+        return [candidate_record(c) for c in self.links]
+
+    def to_document(self) -> dict[str, Any]:
+        """The plan's JSON object: links, unscheduled candidates with the reason, totals, solver
+        and baselines, objective, demands and expected key (a
+        :class:`~passplan.schedule.run.ScheduleRun` adds the hand-over gain and the weather)."""
+        return {
+            "links": self.to_records(),
+            "unscheduled": [dict(candidate_record(c), reason=why) for c, why in self.unscheduled],
+            "totals": {"per_station": self.per_station, "per_pair": self.per_pair},
+            "solver": self.solver.to_dict(),
+            "baselines": [{"method": b.method, "objective": b.objective} for b in self.baselines],
+            "objective": self.objective,
+            "demands": self.demands,
+            "expected_key_bits": round(self.expected_key_bits, 1),
+        }
+
+    def to_json(self) -> str:
+        from ..io import to_json
+
+        return to_json(self.to_document())
+
 
 def candidate_record(c: Candidate) -> dict[str, Any]:
     """The machine-readable fields of a link (the ``links`` entries of the schedule JSON)."""

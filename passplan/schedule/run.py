@@ -47,6 +47,7 @@ __all__ = [
     "check_pair",
     "check_endpoints",
     "relay_key",
+    "pair_demand_bits",
     "network_key",
     "RELAY_ALL_BITS",
     "MAX_WEATHER_TRIALS",
@@ -86,24 +87,16 @@ class ScheduleRun:
 
     def to_records(self) -> list[dict[str, Any]]:
         """One record per scheduled link (the ``links`` of :meth:`to_document`)."""
-        return [c.to_dict() for c in self.plan.links]
+        return self.plan.to_records()
 
     def to_document(self) -> dict[str, Any]:
         """The schedule's JSON object: links, unscheduled candidates with the reason, totals,
         solver and baselines, objective, demands, hand-over gain, expected key, and the weather
         spread when one was drawn."""
-        plan = self.plan
-        doc: dict[str, Any] = {
-            "links": self.to_records(),
-            "unscheduled": [dict(c.to_dict(), reason=why) for c, why in plan.unscheduled],
-            "totals": {"per_station": plan.per_station, "per_pair": plan.per_pair},
-            "solver": plan.solver.to_dict(),
-            "baselines": [{"method": b.method, "objective": b.objective} for b in plan.baselines],
-            "objective": plan.objective,
-            "demands": plan.demands,
-            "handover_gain_bits": None if self.handover_gain_bits is None else round(self.handover_gain_bits, 1),
-            "expected_key_bits": round(plan.expected_key_bits, 1),
-        }
+        doc = self.plan.to_document()
+        expected = doc.pop("expected_key_bits")  # the hand-over gain comes before it
+        doc["handover_gain_bits"] = None if self.handover_gain_bits is None else round(self.handover_gain_bits, 1)
+        doc["expected_key_bits"] = expected
         if self.weather is not None:
             doc["weather"] = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.weather.to_dict().items()}
         return doc
@@ -254,6 +247,22 @@ def check_pair(a: str, b: str, stations: Sequence[Station]) -> None:
             raise InputError(f"station {x!r} is not among the chosen stations")
     if a == b:
         raise InputError(f"relay pair {a}:{b}: name two different stations")
+
+
+def pair_demand_bits(text: str, pair: tuple[str, str], what: str = "demand") -> float:
+    """The bits of a relay demand written as for a schedule, ``A:B=BITS`` (the pair, either
+    order), or as plain ``BITS``; a malformed text's error starts with ``what``."""
+    if "=" not in text:
+        try:
+            return float(text)
+        except ValueError:
+            raise InputError(f"{what} {text!r}: give BITS or {pair[0]}:{pair[1]}=BITS, e.g. 1e5") from None
+    d = Demand.parse(text, what)
+    if set(d.stations) != set(pair) or not d.is_pair:
+        raise InputError(f"{what} {text!r}: a relay demand names the pair {pair[0]}:{pair[1]}")
+    if d.priority != 1.0:
+        raise InputError(f"{what} {text!r}: a relay serves one pair; give no @PRIORITY")
+    return d.bits
 
 
 def relay_key(
