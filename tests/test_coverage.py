@@ -276,6 +276,9 @@ def test_coverage_constraints_take_the_darkness_vocabulary_of_constraints() -> N
     )
     assert CoverageConstraints(darkness="civil").darkness_deg == -6.0
     assert CoverageConstraints(darkness=-15).darkness_deg == -15.0
+    assert CoverageConstraints(darkness="-15").darkness_deg == -15.0
+    with pytest.raises(InputError, match=r"^darkness '20': twilight angle 20.0 deg is outside"):
+        CoverageConstraints(darkness="20")
     assert CoverageConstraints(darkness="any").darkness_deg is None
     assert CoverageConstraints(night="astronomical", darkness_deg=-18.0).darkness_deg == -18.0
     with pytest.raises(InputError, match="give one darkness"):

@@ -62,6 +62,11 @@ def darkness_angle_deg(darkness: str | float | None) -> float | None:
             "or a Sun elevation in deg"
         )
     value: str | float = darkness if isinstance(darkness, str) else as_value(darkness, "deg", "darkness")
+    if isinstance(value, str):
+        try:
+            value = float(value)  # a Sun elevation written as text ("-15")
+        except ValueError:
+            pass
     try:
         return twilight_angle_deg(value)
     except ValueError as err:
