@@ -304,3 +304,7 @@ def test_relay_demand_in_the_schedule_vocabulary() -> None:
     named = run("relay", "xinglong", "nanshan", "--sats", "demo", *WINDOW, "--demand", "xinglong:nanshan=1e4",
                 "--format", "json")
     assert plain.exit_code == named.exit_code == 0 and plain.stdout == named.stdout
+    # a text option now: the hostile walk of numeric options no longer reaches it, so here
+    for v in ("nan", "inf", "-inf", "", "-1", "0"):
+        r = run("relay", "xinglong", "nanshan", "--sats", "demo", *WINDOW, "--demand", v)
+        assert r.exit_code == 2 and "Traceback" not in r.output and "demand" in r.output, (v, r.output)
