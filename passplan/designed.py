@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -713,8 +714,6 @@ def _design_walker(total: int, planes: int, phasing: int) -> None:
 def parse_walker_notation(text: str, what: str = "notation") -> tuple[float, int, int, int]:
     """Walker notation ``i:T/P/F`` (inclination deg, total, planes, phasing); a malformed text's
     error starts with ``what`` (the CLI gives its option, ``--notation``)."""
-    import re
-
     m = re.fullmatch(r"\s*([0-9.]+)\s*:\s*(\d+)\s*/\s*(\d+)\s*/\s*(\d+)\s*", text)
     if not m:
         raise InputError(f"{what} {text!r}: write i:T/P/F, e.g. 53:24/3/1")
@@ -762,8 +761,6 @@ def design_sso(
 ) -> ConstellationDesign:
     """Sun-synchronous planes at ``altitude_km`` (the inclination follows from J2), the first
     with its ascending node at local time ``ltan`` (``HH:MM``; Micius and Jinan-1 style)."""
-    import re
-
     _design_altitude(altitude_km)
     if not re.fullmatch(r"\d{1,2}:\d{2}", ltan.strip()) or not (
         0 <= int(ltan.split(":")[0]) < 24 and 0 <= int(ltan.split(":")[1]) < 60

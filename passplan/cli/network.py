@@ -259,7 +259,6 @@ def register(app: typer.Typer) -> None:
         from ..schedule.run import check_pair, pair_demand_bits, relay_key
 
         demand_bits = None if demand is None else pair_demand_bits(demand, (a, b), "--demand")
-
         t0, t1 = _window(start, end, hours, days, 24.0)
         sts = _stations([a, b], stations)
         check_pair(a, b, sts)

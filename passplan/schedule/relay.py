@@ -172,15 +172,16 @@ def relay(
     serving_keys = sorted(
         {d.satellite_key for d in deps if d.station == a} & {d.satellite_key for d in deps if d.station == b}
     )
-    label = satellite_labels(serving_keys)
+    label = satellite_labels({d.satellite_key for d in deps})  # NAME (NUMBER) where a name is shared
     serving = [label[k] for k in serving_keys]
     if not serving:
         raise InputError(
             f"no satellite links with both {a} and {b} in these passes, so nothing can be relayed; "
             "widen the window or add satellites that pass over both"
         )
+    pools_of = set(serving_keys)
     deps = sorted(
-        (d for d in deps if d.satellite_key in label), key=lambda d: (d.at.timestamp(), d.satellite_key, d.station)
+        (d for d in deps if d.satellite_key in pools_of), key=lambda d: (d.at.timestamp(), d.satellite_key, d.station)
     )
     pools = {(s, st): _Pool() for s in serving_keys for st in (a, b)}
     per_sat = {s: 0.0 for s in serving}
