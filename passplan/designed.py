@@ -34,8 +34,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any, Literal, TypedDict, overload
@@ -59,6 +61,13 @@ __all__ = [
     "walker_delta",
     "geo_slot",
     "load_constellation",
+    "constellation_from_toml",
+    "ConstellationDesign",
+    "design_walker",
+    "design_sso",
+    "design_meo",
+    "design_geo",
+    "parse_walker_notation",
 ]
 
 # WGS-72, the constants SGP4 uses for 18 SDS element sets (Vallado et al. 2006, table 1).
@@ -546,15 +555,27 @@ def load_constellation(
     """
     p = Path(path)
     at = require_aware(at, "analysis time")
-    src = source or str(p)
     try:
         raw = p.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"constellation file {p} does not exist; check the path") from None
     try:
-        doc = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{p}: not UTF-8 text; a constellation file is TOML") from None
+    return constellation_from_toml(text, at, where=p, source=source)
+
+
+def constellation_from_toml(
+    text: str, at: datetime, where: str | Path = "constellation", source: str | None = None
+) -> list[Satellite]:
+    """Designed satellites from the text of a constellation TOML file (see
+    :func:`load_constellation`); errors name ``where``."""
+    p = Path(where)
+    at = require_aware(at, "analysis time")
+    src = source or str(p)
+    try:
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{p}: invalid TOML: {err}; fix the syntax on that line") from None
     for key in doc:
@@ -614,3 +635,190 @@ def load_constellation(
             raise ConfigError(f"{p}: satellite name {s.name!r} is used twice; names must be unique")
         seen.add(s.name.lower())
     return sats
+
+
+# ---------------------------------------------------------------------------------------------
+# Designing a fleet: the constellation TOML that every ``--sats`` (and load_constellation) reads
+
+#: Altitudes a designed fleet may have (km): above the densest drag, below beyond-GEO orbits.
+DESIGN_ALTITUDE_KM = (150.0, 50_000.0)
+
+
+@dataclass(frozen=True)
+class ConstellationDesign:
+    """A designed fleet: its ``name``, a one-line ``description`` and its tables (``kind`` is
+    ``walker`` or ``geo``, with the keys of :func:`load_constellation`).
+
+    ``to_toml()`` is the constellation file (what ``passplan constellation walker|sso|meo|geo``
+    writes), ``to_records()`` one record per table, ``to_json()`` their JSON, and
+    ``satellites(at)`` the SGP4 satellites it defines at ``at``."""
+
+    name: str
+    description: str
+    tables: tuple[tuple[str, Mapping[str, Any]], ...]
+
+    def to_toml(self) -> str:
+        head = f"# {self.description}\n# written by passplan constellation; load with --sats FILE\n\n"
+        body = "\n".join(_toml_table(kind, rows) for kind, rows in self.tables)
+        return head + f"[constellation]\nname = {_toml_str(self.name)}\ndescription = {_toml_str(self.description)}\n\n" + body
+
+    def to_records(self) -> list[dict[str, Any]]:
+        return [{"kind": kind, **rows} for kind, rows in self.tables]
+
+    def to_json(self) -> str:
+        from .io import to_json
+
+        return to_json({"name": self.name, "description": self.description, "tables": self.to_records()})
+
+    def satellites(self, at: datetime) -> list[Satellite]:
+        """The designed satellites, with their epoch at ``at`` (as ``--sats FILE`` loads them)."""
+        return constellation_from_toml(self.to_toml(), at, where=self.name)
+
+
+def _toml_str(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _toml_table(kind: str, rows: Mapping[str, Any]) -> str:
+    def value(v: Any) -> str:
+        if isinstance(v, str):
+            return _toml_str(v)
+        if isinstance(v, bool):
+            return str(v).lower()
+        return str(v)
+
+    body = "\n".join(f"{k} = {value(v)}" for k, v in rows.items())
+    return f"[[{kind}]]\n{body}\n"
+
+
+def _design_altitude(h: float) -> None:
+    lo, hi = DESIGN_ALTITUDE_KM
+    if not (math.isfinite(h) and lo <= h <= hi):
+        raise InputError(f"altitude_km {h:g}: give an altitude from {lo:g} to {hi:g} km")
+
+
+def _design_inclination(i: float) -> None:
+    if not (math.isfinite(i) and 0.0 <= i <= 180.0):
+        raise InputError(f"inclination_deg {i:g}: give an inclination from 0 to 180 deg")
+
+
+def _design_walker(total: int, planes: int, phasing: int) -> None:
+    if planes < 1 or total < 1:
+        raise InputError(f"a Walker constellation needs at least one plane and one satellite (T={total}, P={planes})")
+    if total % planes:
+        raise InputError(f"{planes} planes do not divide {total} satellites; choose P dividing T (T/P per plane)")
+    if not 0 <= phasing < planes:
+        raise InputError(f"phasing F = {phasing} must lie in 0..{planes - 1} (0 <= F < P)")
+
+
+def parse_walker_notation(text: str, what: str = "notation") -> tuple[float, int, int, int]:
+    """Walker notation ``i:T/P/F`` (inclination deg, total, planes, phasing); a malformed text's
+    error starts with ``what`` (the CLI gives its option, ``--notation``)."""
+    m = re.fullmatch(r"\s*([0-9.]+)\s*:\s*(\d+)\s*/\s*(\d+)\s*/\s*(\d+)\s*", text)
+    if not m:
+        raise InputError(f"{what} {text!r}: write i:T/P/F, e.g. 53:24/3/1")
+    return float(m[1]), int(m[2]), int(m[3]), int(m[4])
+
+
+def design_walker(
+    altitude_km: float,
+    inclination_deg: float,
+    total: int,
+    planes: int,
+    phasing: int = 0,
+    *,
+    star: bool = False,
+    name: str | None = None,
+    profile: str | None = None,
+) -> ConstellationDesign:
+    """A Walker delta (or, with ``star``, star: planes over 180 deg of node) constellation
+    i:T/P/F at ``altitude_km``; ``profile`` names the satellites' link profile."""
+    _design_altitude(altitude_km)
+    _design_inclination(inclination_deg)
+    _design_walker(total, planes, phasing)
+    kind = "star" if star else "delta"
+    nm = name or f"WALKER-{inclination_deg:g}-{total}-{planes}-{phasing}"
+    rows: dict[str, Any] = {
+        "name": nm, "altitude_km": float(altitude_km), "inclination_deg": float(inclination_deg), "planes": planes,
+        "per_plane": total // planes, "phasing": phasing, "raan_spread_deg": 180.0 if star else 360.0,
+    }
+    if profile:
+        rows["profile"] = profile
+    desc = f"Walker {kind} {inclination_deg:g}:{total}/{planes}/{phasing} at {altitude_km:g} km"
+    return ConstellationDesign(nm, desc, (("walker", rows),))
+
+
+def design_sso(
+    altitude_km: float,
+    ltan: str,
+    planes: int = 1,
+    per_plane: int = 1,
+    phasing: int = 0,
+    raan_spread_deg: float = 360.0,
+    *,
+    name: str | None = None,
+    profile: str | None = None,
+) -> ConstellationDesign:
+    """Sun-synchronous planes at ``altitude_km`` (the inclination follows from J2), the first
+    with its ascending node at local time ``ltan`` (``HH:MM``; Micius and Jinan-1 style)."""
+    _design_altitude(altitude_km)
+    if not re.fullmatch(r"\d{1,2}:\d{2}", ltan.strip()) or not (
+        0 <= int(ltan.split(":")[0]) < 24 and 0 <= int(ltan.split(":")[1]) < 60
+    ):
+        raise InputError(f"ltan {ltan!r}: give a local time HH:MM, e.g. 22:30")
+    _design_walker(planes * per_plane, planes, phasing)
+    if not (0 < raan_spread_deg <= 360):
+        raise InputError(f"raan_spread_deg {raan_spread_deg:g}: give a spread in (0, 360] deg")
+    nm = name or f"SSO-{altitude_km:g}-{ltan.replace(':', '')}"
+    rows: dict[str, Any] = {
+        "name": nm, "altitude_km": float(altitude_km), "sun_synchronous": True, "ltan_h": ltan.strip(),
+        "planes": planes, "per_plane": per_plane, "phasing": phasing, "raan_spread_deg": float(raan_spread_deg),
+    }
+    if profile:
+        rows["profile"] = profile
+    desc = f"{planes} x {per_plane} sun-synchronous at {altitude_km:g} km, LTAN {ltan}"
+    return ConstellationDesign(nm, desc, (("walker", rows),))
+
+
+def design_meo(
+    altitude_km: float,
+    inclination_deg: float,
+    planes: int = 1,
+    per_plane: int = 1,
+    phasing: int = 0,
+    *,
+    name: str | None = None,
+    profile: str | None = "meo-generic",
+) -> ConstellationDesign:
+    """A MEO ring (or rings): satellites that stay in view for hours."""
+    _design_altitude(altitude_km)
+    _design_inclination(inclination_deg)
+    _design_walker(planes * per_plane, planes, phasing)
+    nm = name or f"MEO-{altitude_km:g}"
+    rows: dict[str, Any] = {
+        "name": nm, "altitude_km": float(altitude_km), "inclination_deg": float(inclination_deg), "planes": planes,
+        "per_plane": per_plane, "phasing": phasing, "raan_spread_deg": 360.0,
+    }
+    if profile:
+        rows["profile"] = profile
+    desc = f"MEO {planes} x {per_plane} at {altitude_km:g} km, {inclination_deg:g} deg"
+    return ConstellationDesign(nm, desc, (("walker", rows),))
+
+
+def design_geo(
+    longitudes_deg: Iterable[float], *, name: str | None = None, profile: str | None = "geo-generic"
+) -> ConstellationDesign:
+    """Geostationary slots by longitude (deg east, -180 to 360; always in view of their
+    footprint)."""
+    lons = list(longitudes_deg)
+    tables: list[tuple[str, Mapping[str, Any]]] = []
+    for lon in lons:
+        if not (math.isfinite(lon) and -180.0 <= lon <= 360.0):
+            raise InputError(f"longitude_deg {lon:g}: give a longitude from -180 to 360 deg")
+        east = ((lon + 180.0) % 360.0) - 180.0
+        rows: dict[str, Any] = {"name": f"GEO-{abs(east):g}{'E' if east >= 0 else 'W'}", "longitude_deg": float(east)}
+        if profile:
+            rows["profile"] = profile
+        tables.append(("geo", rows))
+    desc = f"{len(tables)} GEO slot(s) at {', '.join(f'{x:g}' for x in lons)} deg"
+    return ConstellationDesign(name or "GEO", desc, tuple(tables))

@@ -37,9 +37,9 @@ def dask_available() -> bool:
 
 def _check(workers: int | None, scheduler: str | None) -> None:
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise InputError(f"--workers {workers!r}: give a whole number of processes >= 1")
+        raise InputError(f"workers {workers!r}: give a whole number of processes >= 1")
     if workers is not None and scheduler is not None and scheduler != "local":
-        raise InputError("give either --workers (a local process pool) or --scheduler (a Dask cluster), not both")
+        raise InputError("give either workers (a local process pool) or scheduler (a Dask cluster), not both")
 
 
 def run_tasks(
@@ -102,7 +102,7 @@ def _run_dask(
         from distributed import Client, LocalCluster
     except ImportError:
         raise InputError(
-            "--scheduler needs Dask: pip install 'passplan[dask]' (dask.distributed); or use --workers N"
+            "scheduler needs Dask: pip install 'passplan[dask]' (dask.distributed); or use workers=N"
         ) from None
     cluster = None
     try:
@@ -122,7 +122,7 @@ def _run_dask(
             except (OSError, TimeoutError) as err:
                 raise InputError(
                     f"cannot reach the Dask scheduler at {scheduler} within {CONNECT_TIMEOUT_S:g} s ({err}); "
-                    "check the address (tcp://host:port) or run locally with --workers N"
+                    "check the address (tcp://host:port) or run locally with workers=N"
                 ) from None
         try:
             n_workers = max(1, len(client.scheduler_info().get("workers", {})))

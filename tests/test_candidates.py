@@ -66,3 +66,16 @@ def test_min_key_marks_candidates(forecasts) -> None:
     assert all(c.reason and "below minimum key" in c.reason for c in cands if c.key_bits > 0)
     plan = plan_schedule(cands)
     assert plan.links == [] and all("minimum key" in r or "no key" in r for _, r in plan.unscheduled)
+
+
+def test_candidates_carry_the_satellite_identity(forecasts) -> None:
+    """Candidates name the satellite and carry its identity (catalogue number, '' for a designed
+    satellite) for the schedule's resources."""
+    from dataclasses import replace
+
+    fs, stations = forecasts
+    cands = candidates_from_forecasts(fs, stations=stations)
+    assert all(c.satellite_id == "" and c.satellite_key == (c.satellite, "") for c in cands)
+    numbered = [replace(f, pass_=replace(f.pass_, norad_id=40000 + k)) for k, f in enumerate(fs)]
+    got = candidates_from_forecasts(numbered, stations=stations, handover=False)
+    assert [c.satellite_id for c in got] == [str(f.pass_.norad_id) for f in numbered]

@@ -227,3 +227,89 @@ def test_fleet_comparison_says_why_a_fleet_has_no_passes() -> None:
                               "--start", "2026-11-23T00:00Z", "--days", "1", "--allow-stale"])
     assert res.exit_code == 0, res.stderr
     assert res.stderr.count("fleet micius: SGP4 cannot propagate") == 1
+
+
+# ---- the library calls behind the commands ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, call",
+    [
+        (["walker", "--altitude-km", "550", "--notation", "53:24/3/1", "--star", "--name", 'My "fleet"', "--profile", "micius"],
+         lambda d: d.design_walker(550, *d.parse_walker_notation("53:24/3/1"), star=True, name='My "fleet"', profile="micius")),
+        (["sso", "--altitude-km", "500", "--ltan", "22:30", "--planes", "2", "--per-plane", "3", "--phasing", "1"],
+         lambda d: d.design_sso(500, "22:30", 2, 3, 1)),
+        (["meo", "--altitude-km", "10000", "--inclination-deg", "55", "--planes", "3", "--per-plane", "2"],
+         lambda d: d.design_meo(10000, 55, 3, 2)),
+        (["geo", "--longitude-deg", "100", "--longitude-deg", "-30", "--longitude-deg", "300"],
+         lambda d: d.design_geo([100, -30, 300])),
+    ],
+)
+def test_constellation_commands_write_the_library_design(args, call, tmp_path: Path) -> None:
+    """Each ``constellation`` command writes the TOML of one design call, which loads back as the
+    design's own satellites; the design is a document write_json takes."""
+    from passplan import designed
+    from passplan.designed import load_constellation
+    from passplan.times import parse_time
+    from passplan.writers import write_json
+
+    design = call(designed)
+    r = run("constellation", *args)
+    assert r.exit_code == 0, r.output
+    assert r.stdout == design.to_toml()
+    f = tmp_path / "fleet.toml"
+    f.write_text(r.stdout)
+    at = parse_time(AT, "at")
+    assert [s.name for s in load_constellation(f, at)] == [s.name for s in design.satellites(at)]
+    doc = json.loads(write_json(design, tmp_path / "d.json").read_text())
+    assert doc["name"] == design.name and [t["kind"] for t in doc["tables"]] == [k for k, _ in design.tables]
+
+
+def test_design_errors_name_library_parameters() -> None:
+    from passplan.designed import design_geo, design_sso, design_walker, parse_walker_notation
+    from passplan.errors import InputError
+
+    with pytest.raises(InputError, match=r"^altitude_km 50: give an altitude from 150 to 50000 km"):
+        design_walker(50, 53, 24, 3, 1)
+    with pytest.raises(InputError, match=r"^ltan '25:00'"):
+        design_sso(500, "25:00")
+    with pytest.raises(InputError, match=r"^longitude_deg 500:"):
+        design_geo([500])
+    with pytest.raises(InputError, match=r"^notation 'bad':"):
+        parse_walker_notation("bad")
+    r = run("constellation", "walker", "--altitude-km", "50", "--notation", "53:24/3/1")
+    assert r.exit_code == 2 and "--altitude-km 50: give an altitude" in r.output
+
+
+def test_coverage_study_is_a_document(tmp_path: Path) -> None:
+    """The coverage command's JSON and CSV are the study's to_json and to_records; the grid,
+    region and darkness parse in the library (CoverageConstraints takes the darkness vocabulary
+    of Constraints)."""
+    from passplan import resolve_satellites
+    from passplan.coverage import CoverageConstraints, Grid, coverage
+    from passplan.times import parse_time
+    from passplan.writers import write_csv, write_json
+
+    f = tmp_path / "w.toml"
+    f.write_text(run("constellation", "walker", "--altitude-km", "550", "--notation", "53:6/3/1").stdout)
+    t0 = parse_time(AT, "start")
+    sats = resolve_satellites([str(f)], t0).satellites
+    res = coverage(sats, Grid.over(15.0, "20,50,70,130"), t0, 0.5, constraints=CoverageConstraints(night="nautical"),
+                   step_s=60.0)
+    base = ["coverage", "--sats", str(f), "--grid-deg", "15", "--region", "20,50,70,130", "--start", AT, "--days", "0.5",
+            "--step-s", "60", "--night", "nautical"]
+    cli = run(*base, "--format", "json")
+    assert cli.exit_code == 0, cli.output
+    assert res.to_json() == cli.stdout == write_json(res, tmp_path / "c.json").read_text()
+    assert write_csv(res, tmp_path / "c.csv").read_text() == run(*base, "--format", "csv").stdout
+    assert res.constraints.darkness_deg == -12.0
+
+
+def test_fleet_orbits_are_what_show_lists(tmp_path: Path) -> None:
+    from passplan.coverage import fleet_orbits
+    from passplan.designed import load_constellation
+    from passplan.times import parse_time
+
+    f = tmp_path / "w.toml"
+    f.write_text(run("constellation", "walker", "--altitude-km", "550", "--notation", "53:6/3/1").stdout)
+    assert fleet_orbits(load_constellation(f, parse_time(AT, "at")), 10.0) == show(f)

@@ -4,6 +4,7 @@ independent check of every printed plan, and bad input."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,127 @@ def test_schedule_weather_spread_centres_on_the_expected_key() -> None:
     again = json.loads(run("schedule", "--sats", "demo", "--station", "xinglong", "--station", "nanshan", *WINDOW,
                            "--no-handover", "--weather-trials", "3000", "--seed", "7", "--format", "json").stdout)
     assert again["weather"] == w
+
+
+# ---- the library documents behind each command ---------------------------------------------
+
+START = "2026-12-02T10:00Z"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    from datetime import timedelta
+
+    from passplan import Constraints, resolve_satellites, select_stations
+    from passplan.times import parse_time
+
+    t0 = parse_time(START, "start")
+    sats = resolve_satellites(["demo"], t0).satellites
+    return sats, select_stations(["xinglong", "nanshan"]), t0, t0 + timedelta(hours=14), Constraints(darkness="station")
+
+
+def _no_seconds(text: str) -> str:
+    import re
+
+    return re.sub(r'"seconds": ?[0-9.e-]+', '"seconds": X', text)
+
+
+def test_schedule_document_is_what_the_cli_prints(demo, tmp_path: Path) -> None:
+    """schedule_passes returns the document: its to_json is the CLI's --format json (solver
+    seconds aside), write_json/write_csv/write_ndjson/write_ics take it and write the CLI's bytes."""
+    from passplan.schedule import Demand
+    from passplan.schedule.run import schedule_passes
+    from passplan.writers import write_csv, write_ics, write_json, write_ndjson
+
+    sats, sts, t0, t1, c = demo
+    run = schedule_passes(sats, sts, t0, t1, c, demands=[Demand.parse("xinglong:nanshan=1e5")], weather_trials=200,
+                          seed=3)
+    args = ["schedule", "--sats", "demo", "--station", "xinglong", "--station", "nanshan", *WINDOW,
+            "--demand", "xinglong:nanshan=1e5", "--weather-trials", "200", "--seed", "3"]
+    cli = run_ok(*args, "--format", "json")
+    assert _no_seconds(run.to_json()) == _no_seconds(cli)
+    assert _no_seconds(write_json(run, tmp_path / "s.json").read_text()) == _no_seconds(cli)
+    assert write_csv(run, tmp_path / "s.csv").read_text() == run_ok(*args, "--format", "csv")
+    assert write_ndjson(run, tmp_path / "s.ndjson").read_text() == run_ok(*args, "--format", "ndjson")
+    ics = write_ics(run, tmp_path / "s.ics", dtstamp=t0).read_text()
+    assert ics == run_ok(*args, "--format", "ics", "--dtstamp", START)
+    assert json.loads(run.to_json())["weather"]["trials"] == 200
+    assert run.links and all(isinstance(ln.start, datetime) for ln in run.links)
+
+
+def run_ok(*args: str) -> str:
+    r = run(*args)
+    assert r.exit_code == 0, r.output
+    return r.stdout
+
+
+def test_relay_and_network_results_are_documents(demo, tmp_path: Path) -> None:
+    """relay_key and network_key are the commands' library calls: their to_json is the CLI's
+    JSON, and write_json/write_csv take them."""
+    from passplan.schedule.run import network_key, relay_key
+    from passplan.writers import write_csv, write_json
+
+    sats, sts, t0, t1, c = demo
+    res = relay_key(sats, sts, ("xinglong", "nanshan"), t0, t1, c, demand_bits=1e4)
+    cli = run_ok("relay", "xinglong", "nanshan", "--sats", "demo", *WINDOW, "--demand", "1e4", "--format", "json")
+    assert res.to_json() == cli == write_json(res, tmp_path / "r.json").read_text()
+    rows = res.to_records()
+    assert rows and rows[-1]["total_bits"] == round(res.relayed_bits, 1)
+    assert write_csv(res, tmp_path / "r.csv").read_text().splitlines()[0] == "t_utc,satellite,relayed_bits,total_bits"
+    assert {ln.station for ln in res.links} == {"xinglong", "nanshan"}
+
+    net = network_key("china-integrated", "nanshan", "shanghai", sats, sts, t0, t1, c)
+    cli = run_ok("network", "china-integrated", "--from", "nanshan", "--to", "shanghai", "--sats", "demo", *WINDOW,
+                 "--format", "json")
+    assert net.to_json() == cli == write_json(net, tmp_path / "n.json").read_text()
+    assert [r["key_bits"] for r in net.to_records()] == [round(b, 1) for _, b in net.paths]
+    assert write_csv(net, tmp_path / "n.csv").read_text().startswith("nodes,key_bits\nnanshan -> ")
+
+
+def test_library_errors_name_library_parameters(demo) -> None:
+    """The library names its parameters; the CLI says its options for the same mistake."""
+    from passplan.errors import InputError
+    from passplan.schedule.network import load_network
+    from passplan.schedule.run import check_endpoints, check_schedule_options, network_key
+
+    with pytest.raises(InputError, match=r"^time_limit_s 0: give a positive"):
+        check_schedule_options(time_limit_s=0)
+    with pytest.raises(InputError, match=r"^weather_trials -1:"):
+        check_schedule_options(weather_trials=-1)
+    with pytest.raises(InputError, match=r"^source and target are both nanshan"):
+        check_endpoints(load_network("china-integrated"), "nanshan", "nanshan")
+    sats, sts, t0, t1, c = demo
+    with pytest.raises(InputError, match="source and target"):
+        network_key("china-integrated", "nanshan", "nanshan", sats, sts, t0, t1, c)
+    r = run("network", "china-integrated", "--from", "nanshan", "--to", "nanshan", *WINDOW)
+    assert r.exit_code == 2 and "--from and --to are both nanshan" in r.output
+    r = run("schedule", "--sats", "demo", "--station", "xinglong", "--weather-trials", "-1", *WINDOW)
+    assert r.exit_code == 2 and "--weather-trials -1: give 0 to 100000 trials" in r.output
+
+
+def test_schedule_without_passes_is_an_empty_plan() -> None:
+    """A window with no pass prints an empty plan (it used to end in a scipy traceback)."""
+    r = run("schedule", "--sats", "demo", "--station", "xinglong", "--start", "2026-12-02T01:00Z", "--hours", "1",
+            "--night", "station")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("no links scheduled\n") and "0 candidate(s) not scheduled" in r.stdout
+
+
+def test_relay_demand_in_the_schedule_vocabulary() -> None:
+    """relay's --demand takes the schedule's A:B=BITS (the pair, either order) or plain BITS."""
+    from passplan.errors import InputError
+    from passplan.schedule.run import pair_demand_bits
+
+    pair = ("xinglong", "nanshan")
+    assert pair_demand_bits("1e4", pair) == pair_demand_bits("nanshan:xinglong=1e4", pair) == 1e4
+    for bad, why in (("lots", "give BITS or"), ("xinglong:graz=5", "names the pair"), ("xinglong:nanshan=5@2", "PRIORITY")):
+        with pytest.raises(InputError, match=why):
+            pair_demand_bits(bad, pair)
+    plain = run("relay", "xinglong", "nanshan", "--sats", "demo", *WINDOW, "--demand", "1e4", "--format", "json")
+    named = run("relay", "xinglong", "nanshan", "--sats", "demo", *WINDOW, "--demand", "xinglong:nanshan=1e4",
+                "--format", "json")
+    assert plain.exit_code == named.exit_code == 0 and plain.stdout == named.stdout
+    # a text option now: the hostile walk of numeric options no longer reaches it, so here
+    for v in ("nan", "inf", "-inf", "", "-1", "0"):
+        r = run("relay", "xinglong", "nanshan", "--sats", "demo", *WINDOW, "--demand", v)
+        assert r.exit_code == 2 and "Traceback" not in r.output and "demand" in r.output, (v, r.output)

@@ -162,7 +162,7 @@ def test_sampled_days_and_memory_refusal() -> None:
     sats = walker_delta("w", T0, altitude_km=550, planes=1, per_plane=2, inclination_deg=53)
     r = coverage(sats, Grid(30.0), T0, sample_days=4, step_s=60.0)
     assert r.days == 4.0
-    with pytest.raises(InputError, match="coarser --grid-deg"):
+    with pytest.raises(InputError, match="coarser step_deg"):
         coverage(sats, Grid(0.01), T0, 1.0)
 
 
@@ -266,3 +266,41 @@ def test_key_table_cache_follows_the_profile_content(tmp_path: Path) -> None:
     f.write_text(text.replace("optics_efficiency = 0.50", "optics_efficiency = 0.05", 1))
     (edited,) = key_tables_for(sat, str(f), T0, 10.0)
     assert edited is not first
+
+
+def test_coverage_constraints_take_the_darkness_vocabulary_of_constraints() -> None:
+    """CoverageConstraints(night="nautical") used to raise a raw TypeError; it now takes the
+    vocabulary of passplan.passes.Constraints (darkness, alias night), and darkness_deg still."""
+    assert CoverageConstraints(night="nautical") == CoverageConstraints(darkness="nautical") == CoverageConstraints(
+        darkness_deg=-12.0
+    )
+    assert CoverageConstraints(darkness="civil").darkness_deg == -6.0
+    assert CoverageConstraints(darkness=-15).darkness_deg == -15.0
+    assert CoverageConstraints(darkness="-15").darkness_deg == -15.0
+    with pytest.raises(InputError, match=r"^darkness '20': twilight angle 20.0 deg is outside"):
+        CoverageConstraints(darkness="20")
+    assert CoverageConstraints(darkness="any").darkness_deg is None
+    assert CoverageConstraints(night="astronomical", darkness_deg=-18.0).darkness_deg == -18.0
+    with pytest.raises(InputError, match="give one darkness"):
+        CoverageConstraints(night="civil", darkness_deg=-12.0)
+    with pytest.raises(InputError, match="unknown twilight setting 'dusk'"):
+        CoverageConstraints(darkness="dusk")
+    with pytest.raises(InputError, match="no station's setting"):
+        CoverageConstraints(darkness="station")
+    with pytest.raises(InputError, match=r"^min_elevation_deg 95 is outside"):
+        CoverageConstraints(min_elevation_deg=95.0)
+
+
+def test_coverage_errors_name_library_parameters() -> None:
+    sats = walker_delta("W", T0, altitude_km=550, inclination_deg=53, planes=1, per_plane=1)
+    with pytest.raises(InputError, match=r"^days 0: give 0 to 3660 days \(longer studies: sample_days"):
+        coverage(sats, Grid(30.0), T0, 0)
+    with pytest.raises(InputError, match=r"^sample_days 0:"):
+        coverage(sats, Grid(30.0), T0, sample_days=0)
+    with pytest.raises(InputError, match=r"^step_deg 7 does not divide"):
+        Grid(7)
+    with pytest.raises(InputError, match=r"^region '1,2':"):
+        Grid.over(10.0, "1,2")
+    with pytest.raises(InputError, match=r"^workers 0:"):
+        coverage(sats, Grid(30.0), T0, 0.1, workers=0)
+    assert Grid.over(10.0, "20,50,70,130") == Grid(10.0, 20.0, 50.0, 70.0, 130.0) == Grid.over(10.0, (20, 50, 70, 130))

@@ -212,3 +212,34 @@ def test_bundled_integrated_network() -> None:
     assert r.bottlenecks[0]["kind"] == "satellite"
     fibre_only = end_to_end(net, "xinglong", "shanghai", day)
     assert fibre_only.key_bits == pytest.approx(min(ln.rate_bps for ln in net.links) * day)
+
+
+def test_two_satellites_of_one_name_relay_apart() -> None:
+    """Pools belong to a satellite by identity: two satellites of one name keep their pools apart
+    (by name, A's key on one would have been XORed with B's key on the other) and are named
+    ``NAME (NUMBER)`` in the result and in the network's satellite nodes."""
+    from types import SimpleNamespace
+
+    deps = [
+        Deposit("A", "TWIN", T0 + timedelta(minutes=0), 5e5, "111"),
+        Deposit("B", "TWIN", T0 + timedelta(minutes=10), 2e5, "222"),  # the other TWIN: nothing to relay
+        Deposit("B", "TWIN", T0 + timedelta(minutes=20), 1e5, "111"),
+        Deposit("A", "SOLO", T0 + timedelta(minutes=30), 3e4),
+        Deposit("B", "SOLO", T0 + timedelta(minutes=40), 4e4),
+    ]
+    res = relay(deps, ("A", "B"))
+    assert res.satellites == ["SOLO", "TWIN (111)"]
+    assert res.per_satellite == {"SOLO": 3e4, "TWIN (111)": 1e5}
+    assert res.relayed_bits == pytest.approx(1.3e5)
+    assert [r["satellite"] for r in res.to_records()] == ["TWIN (111)", "SOLO"]
+    by_name = relay([Deposit(d.station, d.satellite, d.at, d.bits) for d in deps], ("A", "B"))
+    assert by_name.relayed_bits == pytest.approx(3e5 + 3e4)  # the old, wrong answer by name
+
+    from passplan.schedule.network import pools_from_links
+
+    links = [SimpleNamespace(station=d.station, satellite=d.satellite, satellite_id=d.satellite_id,
+                             expected_key_bits=d.bits) for d in deps]
+    assert pools_from_links(links) == {
+        ("A", "TWIN (111)"): 5e5, ("B", "TWIN (222)"): 2e5, ("B", "TWIN (111)"): 1e5, ("A", "SOLO"): 3e4,
+        ("B", "SOLO"): 4e4,
+    }

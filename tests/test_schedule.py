@@ -251,3 +251,70 @@ def test_greedy_solver_never_beats_milp_on_many_instances() -> None:
         g = plan_schedule(cands, RES, solver="greedy")
         assert g.solver.objective <= plan.solver.objective * (1 + 1e-12)
         assert list(itertools.chain(violations(plan.links, RES), violations(g.links, RES))) == []
+
+
+def test_two_satellites_of_one_name_are_two_terminals() -> None:
+    """Satellites are resources by identity (catalogue number), not by name: two satellites that
+    share a name each link with their own station at the same time (by name they would share
+    one terminal and only one link could be scheduled)."""
+    a = cand("a", "xinglong", "TWIN", 0, 600, 5e5, satellite_id="11111")
+    b = cand("b", "nanshan", "TWIN", 100, 700, 4e5, satellite_id="22222")
+    for solver in ("milp", "greedy"):
+        plan = plan_schedule([a, b], Resources(), solver=solver)
+        assert sorted(c.uid for c in plan.links) == ["a", "b"], solver
+        assert violations(plan.links, Resources()) == []
+    # one satellite (same catalogue number) still has one terminal
+    b_same = cand("b", "nanshan", "TWIN", 100, 700, 4e5, satellite_id="11111")
+    plan = plan_schedule([a, b_same], Resources())
+    assert [c.uid for c in plan.links] == ["a"]
+    assert plan.unscheduled[0][1] == "conflict with a (satellite TWIN)"
+    assert violations([a, b_same], Resources()) and not violations([a, b], Resources())
+    # terminals are looked up by catalogue number first, then by name
+    two = Resources(terminals={"11111": 2})
+    assert two.satellite(a.satellite_key) == (2, two.default_repoint_s)
+    assert two.satellite(b.satellite_key) == (1, two.default_repoint_s)
+    assert Resources(terminals={"TWIN": 3}).satellite(b.satellite_key)[0] == 3
+
+
+def test_no_candidates_give_an_empty_plan() -> None:
+    """A window without passes is an empty plan (HiGHS refuses a problem without variables)."""
+    plan = plan_schedule([], Resources())
+    assert plan.links == [] and plan.unscheduled == [] and plan.expected_key_bits == 0.0
+    assert plan.solver.status == "optimal" and plan.solver.objective == 0.0
+
+
+def test_links_write_as_records(tmp_path) -> None:
+    """``write_json(plan.links)`` writes the link records (it used to fail: 'cannot write a
+    Candidate as a record'), as do write_csv and write_ics."""
+    import json
+
+    from passplan.writers import write_csv, write_ics, write_json
+
+    links = [cand("a", "xinglong", "S1", 0, 600.0004, 5e5, satellite_id="1"),
+             cand("b", "nanshan", "S2", 900, 1500, 4e5, handover=True)]
+    out = json.loads(write_json(links, tmp_path / "l.json").read_text())
+    assert out == [c.to_dict() for c in links]
+    assert out[0]["start_utc"] == "2026-12-02T12:00:00.000Z" and out[1]["handover"] is True
+    assert write_csv(links, tmp_path / "l.csv").read_text().splitlines()[0].startswith("station,satellite,pass_uid")
+    ics = write_ics(links, tmp_path / "l.ics", dtstamp=T0).read_text()
+    assert ics.count("BEGIN:VEVENT") == 2 and "link: S1 over xinglong" in ics.replace("\r\n ", "")
+    plan = plan_schedule(links, Resources())
+    doc = json.loads(write_json(plan, tmp_path / "p.json").read_text())
+    assert doc["links"] == json.loads(write_json(plan.links, tmp_path / "pl.json").read_text()) == plan.to_records()
+    assert doc["expected_key_bits"] == round(plan.expected_key_bits, 1) and doc["solver"]["method"] == "milp"
+
+
+def test_calendar_events_from_link_datetimes_equal_the_records_path() -> None:
+    """The calendar is written from the links' datetimes (not ISO strings parsed back) and gives
+    the same events as the records, sub-millisecond ends included."""
+    from passplan.exports.ics import events_from_links, events_from_records, to_ics
+
+    links = [
+        cand("a", "xinglong", "S1", 0.0004, 600.0004, 5e5),  # 400 us past the second
+        cand("b", "nanshan", "S2", 900.9996, 1500.5, 1234.56, handover=True, clear_sky=0.5),
+        cand("c", "graz", "S3", 2000, 2600, 0.0),
+    ]
+    by_time = events_from_links(links)
+    by_records = events_from_records([c.to_dict() for c in links], kind="link")
+    assert by_time == by_records
+    assert to_ics(by_time, dtstamp=T0) == to_ics(by_records, dtstamp=T0)

@@ -3,11 +3,9 @@ and ``passplan coverage`` (what a fleet delivers over a latitude/longitude grid)
 
 from __future__ import annotations
 
-import math
-import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -23,6 +21,7 @@ from .common import (
     plot_format,
     write_plot,
 )
+from .flags import as_flags
 
 constellation_app = typer.Typer(
     name="constellation",
@@ -34,38 +33,14 @@ NameOpt = Annotated[str | None, typer.Option("--name", help="Name of the fleet a
 ProfileNameOpt = Annotated[str | None, typer.Option("--profile", help="Link profile of the satellites' terminal (passplan link --list).")]
 FileOutOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the TOML here (atomically); default stdout.")]
 
-_ALT_MIN_KM, _ALT_MAX_KM = 150.0, 50_000.0
-
-
-def _check_altitude(h: float) -> None:
-    if not (math.isfinite(h) and _ALT_MIN_KM <= h <= _ALT_MAX_KM):
-        raise InputError(f"--altitude-km {h:g}: give an altitude from {_ALT_MIN_KM:g} to {_ALT_MAX_KM:g} km")
-
-
-def _check_inclination(i: float) -> None:
-    if not (math.isfinite(i) and 0.0 <= i <= 180.0):
-        raise InputError(f"--inclination-deg {i:g}: give an inclination from 0 to 180 deg")
-
-
-def _check_walker(total: int, planes: int, phasing: int) -> None:
-    if planes < 1 or total < 1:
-        raise InputError(f"a Walker constellation needs at least one plane and one satellite (T={total}, P={planes})")
-    if total % planes:
-        raise InputError(f"{planes} planes do not divide {total} satellites; choose P dividing T (T/P per plane)")
-    if not 0 <= phasing < planes:
-        raise InputError(f"phasing F = {phasing} must lie in 0..{planes - 1} (0 <= F < P)")
-
-
-def parse_notation(text: str) -> tuple[float, int, int, int]:
-    """Walker notation ``i:T/P/F`` (inclination deg, total, planes, phasing)."""
-    m = re.fullmatch(r"\s*([0-9.]+)\s*:\s*(\d+)\s*/\s*(\d+)\s*/\s*(\d+)\s*", text)
-    if not m:
-        raise InputError(f"--notation {text!r}: write i:T/P/F, e.g. 53:24/3/1")
-    return float(m[1]), int(m[2]), int(m[3]), int(m[4])
-
-
-def _toml_str(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+#: The design functions' parameters and the options that set them.
+DESIGN_FLAGS = {
+    "altitude_km": "--altitude-km",
+    "inclination_deg": "--inclination-deg",
+    "ltan": "--ltan",
+    "raan_spread_deg": "--raan-spread-deg",
+    "longitude_deg": "--longitude-deg",
+}
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -76,16 +51,6 @@ def _write(text: str, output: Path | None) -> None:
     else:
         atomic_write_text(output, text)
         info(f"wrote {output}")
-
-
-def _table(kind: str, rows: dict[str, Any]) -> str:
-    body = "\n".join(f"{k} = {_toml_str(v) if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else v}" for k, v in rows.items())
-    return f"[[{kind}]]\n{body}\n"
-
-
-def _doc(name: str, description: str, tables: list[str]) -> str:
-    head = f"# {description}\n# written by passplan constellation; load with --sats FILE\n\n"
-    return head + f"[constellation]\nname = {_toml_str(name)}\ndescription = {_toml_str(description)}\n\n" + "\n".join(tables)
 
 
 @constellation_app.command("walker")
@@ -103,29 +68,21 @@ def walker_cmd(
     output: FileOutOpt = None,
 ) -> None:
     """A Walker delta (or star) constellation: T satellites in P planes, phasing F."""
+    from ..designed import design_walker, parse_walker_notation
+
     if notation is not None:
         if any(v is not None for v in (inclination_deg, total, planes, phasing)):
             raise InputError("give --notation or the separate --inclination-deg/--total/--planes/--phasing, not both")
-        inclination_deg, total, planes, phasing = parse_notation(notation)
+        inclination_deg, total, planes, phasing = parse_walker_notation(notation, "--notation")
     missing = [n for n, v in (("--altitude-km", altitude_km), ("--inclination-deg", inclination_deg),
                               ("--total", total), ("--planes", planes)) if v is None]
     if missing:
         raise InputError(f"missing {', '.join(missing)} (or --notation i:T/P/F)")
     assert altitude_km is not None and inclination_deg is not None and total is not None and planes is not None
-    phasing = phasing or 0
-    _check_altitude(altitude_km)
-    _check_inclination(inclination_deg)
-    _check_walker(total, planes, phasing)
-    kind = "star" if star else "delta"
-    nm = name or f"WALKER-{inclination_deg:g}-{total}-{planes}-{phasing}"
-    rows: dict[str, Any] = {
-        "name": nm, "altitude_km": float(altitude_km), "inclination_deg": float(inclination_deg), "planes": planes,
-        "per_plane": total // planes, "phasing": phasing, "raan_spread_deg": 180.0 if star else 360.0,
-    }
-    if profile:
-        rows["profile"] = profile
-    desc = f"Walker {kind} {inclination_deg:g}:{total}/{planes}/{phasing} at {altitude_km:g} km"
-    _write(_doc(nm, desc, [_table("walker", rows)]), output)
+    with as_flags(DESIGN_FLAGS):
+        design = design_walker(altitude_km, inclination_deg, total, planes, phasing or 0, star=star, name=name,
+                               profile=profile)
+    _write(design.to_toml(), output)
 
 
 @constellation_app.command("sso")
@@ -142,20 +99,11 @@ def sso_cmd(
     output: FileOutOpt = None,
 ) -> None:
     """Sun-synchronous planes at a local time of the ascending node (Micius and Jinan-1 style)."""
-    _check_altitude(altitude_km)
-    if not re.fullmatch(r"\d{1,2}:\d{2}", ltan.strip()) or not (0 <= int(ltan.split(":")[0]) < 24 and 0 <= int(ltan.split(":")[1]) < 60):
-        raise InputError(f"--ltan {ltan!r}: give a local time HH:MM, e.g. 22:30")
-    _check_walker(planes * per_plane, planes, phasing)
-    if not (0 < raan_spread_deg <= 360):
-        raise InputError(f"--raan-spread-deg {raan_spread_deg:g}: give a spread in (0, 360] deg")
-    nm = name or f"SSO-{altitude_km:g}-{ltan.replace(':', '')}"
-    rows: dict[str, Any] = {
-        "name": nm, "altitude_km": float(altitude_km), "sun_synchronous": True, "ltan_h": ltan.strip(),
-        "planes": planes, "per_plane": per_plane, "phasing": phasing, "raan_spread_deg": float(raan_spread_deg),
-    }
-    if profile:
-        rows["profile"] = profile
-    _write(_doc(nm, f"{planes} x {per_plane} sun-synchronous at {altitude_km:g} km, LTAN {ltan}", [_table("walker", rows)]), output)
+    from ..designed import design_sso
+
+    with as_flags(DESIGN_FLAGS):
+        design = design_sso(altitude_km, ltan, planes, per_plane, phasing, raan_spread_deg, name=name, profile=profile)
+    _write(design.to_toml(), output)
 
 
 @constellation_app.command("meo")
@@ -171,17 +119,11 @@ def meo_cmd(
     output: FileOutOpt = None,
 ) -> None:
     """A MEO ring (or rings): satellites that stay in view for hours."""
-    _check_altitude(altitude_km)
-    _check_inclination(inclination_deg)
-    _check_walker(planes * per_plane, planes, phasing)
-    nm = name or f"MEO-{altitude_km:g}"
-    rows: dict[str, Any] = {
-        "name": nm, "altitude_km": float(altitude_km), "inclination_deg": float(inclination_deg), "planes": planes,
-        "per_plane": per_plane, "phasing": phasing, "raan_spread_deg": 360.0,
-    }
-    if profile:
-        rows["profile"] = profile
-    _write(_doc(nm, f"MEO {planes} x {per_plane} at {altitude_km:g} km, {inclination_deg:g} deg", [_table("walker", rows)]), output)
+    from ..designed import design_meo
+
+    with as_flags(DESIGN_FLAGS):
+        design = design_meo(altitude_km, inclination_deg, planes, per_plane, phasing, name=name, profile=profile)
+    _write(design.to_toml(), output)
 
 
 @constellation_app.command("geo")
@@ -193,17 +135,11 @@ def geo_cmd(
     output: FileOutOpt = None,
 ) -> None:
     """Geostationary slots by longitude (always in view of their footprint)."""
-    tables = []
-    for lon in longitude_deg:
-        if not (math.isfinite(lon) and -180.0 <= lon <= 360.0):
-            raise InputError(f"--longitude-deg {lon:g}: give a longitude from -180 to 360 deg")
-        east = ((lon + 180.0) % 360.0) - 180.0
-        rows: dict[str, Any] = {"name": f"GEO-{abs(east):g}{'E' if east >= 0 else 'W'}", "longitude_deg": float(east)}
-        if profile:
-            rows["profile"] = profile
-        tables.append(_table("geo", rows))
-    nm = name or "GEO"
-    _write(_doc(nm, f"{len(tables)} GEO slot(s) at {', '.join(f'{x:g}' for x in longitude_deg)} deg", tables), output)
+    from ..designed import design_geo
+
+    with as_flags(DESIGN_FLAGS):
+        design = design_geo(longitude_deg, name=name, profile=profile)
+    _write(design.to_toml(), output)
 
 
 @constellation_app.command("show")
@@ -218,10 +154,8 @@ def show_cmd(
     hours: Annotated[float, typer.Option("--hours", help="With --plot: hours of ground track to draw.")] = 1.6,
 ) -> None:
     """The orbits of a fleet: period, altitude, inclination, node, phasing, footprint radius."""
-    from ..coverage import footprint_half_angle_deg
-    from ..coverage.grid import R_MEAN_KM
+    from ..coverage import fleet_orbits
     from ..designed import load_constellation
-    from ..elements import orbit_summary
 
     if not -5.0 <= min_el < 90.0:
         raise InputError(f"--min-el {min_el:g} is outside [-5, 90)")
@@ -234,21 +168,7 @@ def show_cmd(
         from .fleet_views import ground_tracks
 
         ground_tracks(plot, sats, t, hours, min_el, file)
-    recs = []
-    for s in sats:
-        o = orbit_summary(s)
-        lam = float(footprint_half_angle_deg(o["mean_altitude_km"], min_el))
-        recs.append({
-            "satellite": s.name,
-            "period_min": round(o["period_min"], 3),
-            "altitude_km": round(o["mean_altitude_km"], 1),
-            "inclination_deg": round(o["inclination_deg"], 3),
-            "raan_deg": round(o["raan_deg"], 3),
-            "arg_latitude_deg": round((o["arg_perigee_deg"] + o["mean_anomaly_deg"]) % 360.0, 3),
-            "footprint_half_angle_deg": round(lam, 3),
-            "footprint_radius_km": round(math.radians(lam) * R_MEAN_KM, 1),
-            "profile": s.profile,
-        })
+    recs = fleet_orbits(sats, min_el)
 
     def table() -> str:
         from ..io import to_table
@@ -260,6 +180,28 @@ def show_cmd(
                                f"footprint_km@{min_el:g}", "profile"], align="lrrrrrrl")
 
     emit(recs, fmt, table, output)
+
+
+#: The coverage study's parameters and the options that set them.
+COVERAGE_FLAGS = {
+    "step_deg": "--grid-deg",
+    "days": "--days",
+    "sample_days": "--sample-days",
+    "min_elevation_deg": "--min-el",
+    "min_sun_sep_deg": "--min-sun-sep",
+    "workers": "--workers",
+}
+COVERAGE_PHRASES = {
+    "darkness '": "--night '",
+    "sample_days spreads": "--sample-days spreads",
+    "a coarser step_deg, a smaller region, fewer workers": "a coarser --grid-deg, a --region, fewer --workers",
+    "Dask cluster (scheduler)": "Dask cluster (--scheduler)",
+    "give either workers (a local process pool) or scheduler (a Dask cluster)":
+        "give either --workers (a local process pool) or --scheduler (a Dask cluster)",
+    "scheduler needs Dask": "--scheduler needs Dask",
+    "or use workers=N": "or use --workers N",
+    "run locally with workers=N": "run locally with --workers N",
+}
 
 
 class CoverageFormat(StrEnum):
@@ -305,7 +247,6 @@ def register(app: typer.Typer) -> None:
         gets key_bits_per_day (clear-sky), from a key table built once from the forecast chain."""
         from ..coverage import METRICS, CoverageConstraints, Grid, coverage, parse_region
         from ..elements import resolve_satellites
-        from ..stations import twilight_angle_deg
 
         if compare:
             from .fleet_views import compare as compare_mode
@@ -324,27 +265,20 @@ def register(app: typer.Typer) -> None:
 
         check_profile(profile)
         t0 = parse_time(start or "now", "--start")
-        lat0, lat1, lon0, lon1 = parse_region(region) if region else (-90.0, 90.0, -180.0, 180.0)
-        grid = Grid(grid_deg, lat0, lat1, lon0, lon1)
-        if not -5.0 <= min_el < 90.0:
-            raise InputError(f"--min-el {min_el:g} is outside [-5, 90)")
-        dark = None
-        if night is not None:
-            try:
-                dark = twilight_angle_deg(float(night) if re.fullmatch(r"-?[0-9.]+", night) else night)
-            except ValueError as err:
-                raise InputError(f"--night {night!r}: {err}") from None
+        with as_flags(COVERAGE_FLAGS, COVERAGE_PHRASES):
+            grid = Grid.over(grid_deg, None if region is None else parse_region(region, "--region"))
+            c = CoverageConstraints(min_elevation_deg=min_el, darkness=night, eclipse=eclipse, min_sun_sep_deg=min_sun_sep)
         sel = resolve_satellites(sats, t0, allow_stale)
         for w in sel.warnings:
             info(f"passplan: warning: {w}")
-        c = CoverageConstraints(min_elevation_deg=min_el, darkness_deg=dark, eclipse=eclipse, min_sun_sep_deg=min_sun_sep)
 
         def progress(done: int, total: int) -> None:
             if total > 1 and (done == total or done % max(1, total // 10) == 0):
                 info(f"coverage: {done}/{total} chunks")
 
-        res = coverage(sel.satellites, grid, t0, days, sample_days=sample_days, constraints=c, step_s=step_s,
-                       workers=workers, scheduler=scheduler, progress=progress, profile=profile)
+        with as_flags(COVERAGE_FLAGS, COVERAGE_PHRASES):
+            res = coverage(sel.satellites, grid, t0, days, sample_days=sample_days, constraints=c, step_s=step_s,
+                           workers=workers, scheduler=scheduler, progress=progress, profile=profile)
         summary = res.summary()
         title = f"{plot_metric} ({len(sel.satellites)} satellites, {res.days:g} days, min el {min_el:g} deg)"
         if plot is not None:
@@ -360,7 +294,7 @@ def register(app: typer.Typer) -> None:
 
             draw_zonal(zonal_plot, res, plot_metric, title)
         if fmt is CoverageFormat.csv:
-            emit(res.records(), OutputFormat.csv, lambda: "", output)
+            emit(res.to_records(), OutputFormat.csv, lambda: "", output)
             return
 
         def table() -> str:
@@ -372,5 +306,4 @@ def register(app: typer.Typer) -> None:
                     f"(step {step_s:g} s); area-weighted means:\n")
             return head + to_table(rows, ["metric", "area-weighted mean"], align="lr")
 
-        doc = {"cells": res.records(), "summary": summary}
-        emit(doc, TableFormat(fmt.value), table, output)
+        emit(res.to_document(), TableFormat(fmt.value), table, output)

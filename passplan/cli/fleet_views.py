@@ -25,29 +25,10 @@ def check_profile(profile: str | None) -> None:
 
 def ground_tracks(path: Path, sats: list[Any], t: Any, hours: float, min_el: float, file: Path) -> None:
     """Sub-satellite tracks for ``hours`` from ``t`` and each footprint circle at ``t``."""
-    from datetime import timedelta
-
-    import numpy as np
-
-    from ..coverage import footprint_half_angle_deg
-    from ..coverage.grid import R_MEAN_KM
-    from ..geometry import Scene
+    from ..coverage.fleet import ground_tracks as tracks_of
     from ..plot.maps import plot_ground_tracks
 
-    s = np.arange(0.0, hours * 3600.0 + 1.0, 30.0)
-    scene = Scene([x.satrec for x in sats], [], t, t + timedelta(hours=hours))
-    pos, err = scene.sat_ecef_grid(s)
-    tracks, prints = [], []
-    for k, sat in enumerate(sats):
-        r = pos[k][err[k] == 0]
-        if r.size == 0:
-            continue
-        rn = np.linalg.norm(r, axis=1)
-        lat = np.degrees(np.arcsin(r[:, 2] / rn))  # geocentric latitude: within 0.2 deg of geodetic
-        lon = np.degrees(np.arctan2(r[:, 1], r[:, 0]))
-        tracks.append((sat.name, lat, lon))
-        lam = float(footprint_half_angle_deg(rn[0] - R_MEAN_KM, min_el))
-        prints.append((sat.name, float(lat[0]), float(lon[0]), lam))
+    tracks, prints = tracks_of(sats, t, hours, min_el)
     title = f"{file.name}: {len(sats)} satellites, {hours:g} h of ground track, footprints at {min_el:g} deg at {t:%Y-%m-%d %H:%M} UTC"
     write_plot(
         path, lambda f: plot_ground_tracks(tracks[:10], prints, title=title, fmt=f),

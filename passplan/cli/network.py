@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import InputError
 from ..times import iso_z, parse_time
 from .common import (
     DaysOpt,
@@ -40,7 +39,11 @@ from .common import (
     warn,
     write_plot,
 )
+from .flags import as_flags
 from .passes import NightOpt, ProfileOpt, ProtocolOpt, _constraints, _satellites, _stations, _window
+
+if TYPE_CHECKING:
+    from ..schedule.run import ScheduleRun
 
 
 class ScheduleFormat(StrEnum):
@@ -76,15 +79,6 @@ DtstampOpt = Annotated[
 ]
 
 
-#: A pair demand no window can meet: the schedule then relays as much as it can.
-RELAY_ALL_BITS = 1e18
-
-#: Most cloudy-night Monte-Carlo trials one run draws (assumed bound: the draws hold trials x
-#: nights x stations normals; 10^5 trials of a week at 10 stations is about 56 MB, and the
-#: spread's sampling error is already ~0.3 % at 10^5).
-MAX_WEATHER_TRIALS = 100_000
-
-
 def _bits(v: float) -> str:
     if v >= 1e6:
         return f"{v / 1e6:.3f} Mbit"
@@ -93,37 +87,19 @@ def _bits(v: float) -> str:
     return f"{v:.0f} bit"
 
 
-def schedule_document(run: Any) -> dict[str, Any]:
-    """The schedule's JSON object (the interface other tools read)."""
-    from ..schedule import candidate_record
-
-    plan = run.plan
-    return {
-        "links": [candidate_record(c) for c in plan.links],
-        "unscheduled": [dict(candidate_record(c), reason=why) for c, why in plan.unscheduled],
-        "totals": {"per_station": plan.per_station, "per_pair": plan.per_pair},
-        "solver": plan.solver.to_dict(),
-        "baselines": [{"method": b.method, "objective": b.objective} for b in plan.baselines],
-        "objective": plan.objective,
-        "demands": plan.demands,
-        "handover_gain_bits": None if run.handover_gain_bits is None else round(run.handover_gain_bits, 1),
-        "expected_key_bits": round(plan.expected_key_bits, 1),
-    }
-
-
-def _schedule_table(doc: dict[str, Any], stations: dict[str, Any]) -> str:
+def _schedule_table(run: ScheduleRun) -> str:
+    """The schedule as a table: local times at each station, from the links' datetimes."""
     from ..io import to_table
     from ..times import local_str
 
     rows = []
-    for ln in doc["links"]:
-        tz = stations[ln["station"]].timezone if ln["station"] in stations else "UTC"
-        start = local_str(datetime.fromisoformat(ln["start_utc"].replace("Z", "+00:00")), tz)
-        end = local_str(datetime.fromisoformat(ln["end_utc"].replace("Z", "+00:00")), tz)[11:19]
-        rows.append([ln["station"], ln["satellite"], start, end, _bits(ln["key_bits"]), _bits(ln["expected_key_bits"]),
-                     "yes" if ln["handover"] else ""])
+    for ln in run.plan.links:
+        tz = run.stations[ln.station].timezone if ln.station in run.stations else "UTC"
+        rows.append([ln.station, ln.satellite, local_str(ln.start, tz), local_str(ln.end, tz)[11:19],
+                     _bits(round(ln.key_bits, 1)), _bits(round(ln.expected_key_bits, 1)), "yes" if ln.handover else ""])
     out = to_table(rows, ["station", "satellite", "start (local)", "end", "forecast key", "expected key", "hand-over"],
                    align="llllrrl") if rows else "no links scheduled\n"
+    doc = run.to_document()
     s = doc["solver"]
     lines = [
         "",
@@ -152,13 +128,13 @@ def _schedule_table(doc: dict[str, Any], stations: dict[str, Any]) -> str:
     return out + "\n".join(lines) + "\n"
 
 
-def _pair(a: str, b: str, stations: list[Any]) -> None:
-    ids = {s.id for s in stations}
-    for x in (a, b):
-        if x not in ids:
-            raise InputError(f"station {x!r} is not among the chosen stations")
-    if a == b:
-        raise InputError(f"relay pair {a}:{b}: name two different stations")
+#: The schedule's library parameters and the options that set them.
+SCHEDULE_FLAGS = {
+    "time_limit_s": "--time-limit-s",
+    "min_key_bits": "--min-key-bits",
+    "weather_trials": "--weather-trials",
+    "setup_s": "--setup-s",
+}
 
 
 def register(app: typer.Typer) -> None:
@@ -206,69 +182,48 @@ def register(app: typer.Typer) -> None:
         with hand-over, sub-windows where one satellite sees two stations at once. The MILP's plan
         is checked independently and printed with two greedy baselines beside it.
         """
-        from dataclasses import replace as dc_replace
-
         from ..schedule import Demand
-        from ..schedule.run import schedule_passes
+        from ..schedule.run import check_demands, check_schedule_options, schedule_passes
 
-        if not 0 < time_limit_s <= 86400:
-            raise InputError(f"--time-limit-s {time_limit_s:g}: give a positive number of seconds, at most a day")
-        if not 0 <= min_key_bits < float("inf"):
-            raise InputError(f"--min-key-bits {min_key_bits:g}: give zero or more bits (a finite number)")
-        if not 0 <= weather_trials <= MAX_WEATHER_TRIALS:
-            raise InputError(f"--weather-trials {weather_trials}: give 0 to {MAX_WEATHER_TRIALS} trials")
-        if setup_s is not None and not setup_s >= 0:
-            raise InputError(f"--setup-s {setup_s:g}: give zero or more seconds")
+        with as_flags(SCHEDULE_FLAGS):
+            check_schedule_options(
+                time_limit_s=time_limit_s, min_key_bits=min_key_bits, weather_trials=weather_trials, setup_s=setup_s
+            )
         plot_format(plot)
-        demands = [Demand.parse(d) for d in demand or ()]
+        demands = [Demand.parse(d, "--demand") for d in demand or ()]
         t0, t1 = _window(start, end, hours, days, 24.0)
         sts = _stations(station, stations)
-        if setup_s is not None:
-            sts = [dc_replace(s, setup_s=setup_s) for s in sts]
-        known = {s.id for s in sts}
-        for d in demands:
-            for s in d.stations:
-                if s not in known:
-                    raise InputError(f"--demand {d.label}: station {s!r} is not among the chosen stations ({', '.join(sorted(known))})")
+        with as_flags({"demand": "--demand"}):
+            check_demands(demands, sts)
         sel = _satellites(sats, t0, allow_stale, verbose)
         c = _constraints(min_el, night, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction)
-        with progress_bar("schedule") as tick:
+        with progress_bar("schedule") as tick, as_flags(SCHEDULE_FLAGS):
             run = schedule_passes(
                 sel.satellites, sts, t0, t1, c, profile=profile, protocol=protocol, objective=objective.value,
                 demands=demands, handover=handover, min_key_bits=min_key_bits, solver=solver.value,
-                time_limit_s=time_limit_s, repoint_s=repoint_s, progress=info if verbose else None, tick=tick,
+                time_limit_s=time_limit_s, setup_s=setup_s, repoint_s=repoint_s, weather_trials=weather_trials,
+                seed=seed, progress=info if verbose else None, tick=tick,
             )
         for w in run.warnings:
             warn(w)
-        doc = schedule_document(run)
-        if weather_trials:
-            from ..weather import simulate_weather
-
-            spread = simulate_weather(
-                [(c.station, c.start, c.key_bits) for c in run.plan.links], {s.id: s for s in sts},
-                trials=weather_trials, seed=seed,
-            )
-            doc["weather"] = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in spread.to_dict().items()}
         if plot is not None:
             from ..plot.gantt import plot_schedule
 
             write_plot(plot, lambda f: plot_schedule(run.plan, f))
         if fmt is ScheduleFormat.ics:
-            from ..exports.ics import events_from_records, to_ics
             from ..io import atomic_write_text
 
             stamp = parse_time(dtstamp, "--dtstamp") if dtstamp else datetime.now(UTC)
-            text = to_ics(events_from_records(doc["links"], kind="link"), dtstamp=stamp, name="passplan schedule")
+            text = run.to_ics(dtstamp=stamp, name="passplan schedule")
             if output is None:
                 typer.echo(text, nl=False)
             else:
                 atomic_write_text(output, text)
             return
-        by_id = {s.id: s for s in sts}
         if fmt in (ScheduleFormat.csv, ScheduleFormat.ndjson):
-            emit(doc["links"], OutputFormat(fmt.value), lambda: "", output)
+            emit(run.to_records(), OutputFormat(fmt.value), lambda: "", output)
         else:
-            emit(doc, OutputFormat(fmt.value), lambda: _schedule_table(doc, by_id), output)
+            emit(run.to_document(), OutputFormat(fmt.value), lambda: _schedule_table(run), output)
 
     @app.command("relay")
     @handle_errors
@@ -285,7 +240,7 @@ def register(app: typer.Typer) -> None:
         night: NightOpt = None,
         eclipse: EclipseOpt = None,
         allow_stale: StaleOpt = False,
-        demand_bits: Annotated[float | None, typer.Option("--demand", help="Bits wanted between A and B: report when they are met.")] = None,
+        demand: Annotated[str | None, typer.Option("--demand", help="Key wanted between A and B: A:B=BITS as for schedule, or BITS; report when it is met.")] = None,
         storage_bits: Annotated[float | None, typer.Option("--storage-bits", help="On-board key store per satellite for the pair (bits).")] = None,
         lifetime_s: Annotated[float | None, typer.Option("--lifetime-s", help="Seconds a pool bit may wait before it is discarded.")] = None,
         profile: ProfileOpt = None,
@@ -301,26 +256,21 @@ def register(app: typer.Typer) -> None:
         pool when the link ends, and each satellite relays (XORs and announces) what both pools
         hold as soon as it can.
         """
-        from ..schedule import Demand
-        from ..schedule.relay import Deposit, relay
-        from ..schedule.run import schedule_passes
+        from ..schedule.run import check_pair, pair_demand_bits, relay_key
 
+        demand_bits = None if demand is None else pair_demand_bits(demand, (a, b), "--demand")
         t0, t1 = _window(start, end, hours, days, 24.0)
         sts = _stations([a, b], stations)
-        _pair(a, b, sts)
+        check_pair(a, b, sts)
         sel = _satellites(sats, t0, allow_stale, verbose)
         c = _constraints(min_el, night, eclipse, None, None, None, False)
-        # schedule for the pair: the most key both stations share through each satellite
-        want = Demand((a, b), demand_bits if demand_bits is not None else RELAY_ALL_BITS)
         with progress_bar("relay") as tick:
-            run = schedule_passes(
-                sel.satellites, sts, t0, t1, c, profile=profile, protocol=protocol, handover=False, demands=[want],
-                tick=tick,
+            res = relay_key(
+                sel.satellites, sts, (a, b), t0, t1, c, profile=profile, protocol=protocol, demand_bits=demand_bits,
+                storage_bits=storage_bits, lifetime_s=lifetime_s, tick=tick,
             )
-        for w in run.warnings:
+        for w in res.warnings:
             warn(w)
-        deps = [Deposit(ln.station, ln.satellite, ln.end, ln.expected_key_bits) for ln in run.plan.links]
-        res = relay(deps, (a, b), storage_bits=storage_bits, lifetime_s=lifetime_s, demand_bits=demand_bits)
         doc = res.to_dict()
 
         def table() -> str:
@@ -367,44 +317,28 @@ def register(app: typer.Typer) -> None:
         links with the network's stations built (expected key); the answer is the maximum flow,
         with its paths and the bottleneck links of a minimum cut.
         """
-        from importlib.resources import files
+        from ..schedule.network import load_network
+        from ..schedule.run import check_endpoints, network_key
 
-        from ..schedule.network import end_to_end, load_network, pools_from_links
-        from ..schedule.run import schedule_passes
-
-        path = file
-        if not path.exists() and str(file) == "china-integrated":
-            path = Path(str(files("passplan") / "data" / "networks" / "china-integrated.toml"))
-        net = load_network(path)
-        for end_ in (source, target):
-            if end_ not in net.nodes:
-                from ..errors import UnknownNameError
-
-                raise UnknownNameError("node", end_, net.nodes, where=str(path))
+        net = load_network(file)
+        with as_flags({"source and target": "--from and --to"}):
+            check_endpoints(net, source, target)
         t0, t1 = _window(start, end, hours, days, 24.0)
-        pools: dict[tuple[str, str], float] = {}
-        if net.stations:
-            from ..schedule import Demand
-
-            ids = sorted(net.stations)
-            sts = _stations(ids, stations)
-            sel = _satellites(sats, t0, allow_stale, verbose)
+        sts, satellites, c = [], [], None
+        if net.stations:  # satellites relay between the network's stations
+            sts = _stations(sorted(net.stations), stations)
+            satellites = _satellites(sats, t0, allow_stale, verbose).satellites
             c = _constraints(min_el, night, eclipse, None, None, None, False)
-            # schedule for relaying between the network's satellite stations
-            pairs = [Demand((x, y), RELAY_ALL_BITS) for i, x in enumerate(ids) for y in ids[i + 1 :]]
-            with progress_bar("network") as tick:
-                run = schedule_passes(
-                    sel.satellites, sts, t0, t1, c, profile=profile, protocol=protocol, handover=False,
-                    demands=pairs if pairs else (), tick=tick,
-                )
-            for w in run.warnings:
-                warn(w)
-            pools = pools_from_links(run.plan.links)
-        res = end_to_end(net, source, target, (t1 - t0).total_seconds(), pools)
+        with progress_bar("network") as tick:
+            res = network_key(
+                net, source, target, satellites, sts, t0, t1, c, profile=profile, protocol=protocol, tick=tick
+            )
+        for w in res.warnings:
+            warn(w)
         doc = res.to_dict()
 
         def table() -> str:
-            lines = [f"{net.name}: {source} -> {target} over {doc['period_s'] / 3600:g} h: {_bits(res.key_bits)}"]
+            lines = [f"{res.network}: {source} -> {target} over {doc['period_s'] / 3600:g} h: {_bits(res.key_bits)}"]
             for nodes, bits in res.paths:
                 lines.append(f"  path {' -> '.join(nodes)}: {_bits(bits)}")
             for bn in res.bottlenecks:

@@ -5,7 +5,8 @@ identical results. See :func:`coverage`."""
 
 from __future__ import annotations
 
-from .chunk import CoverageConstraints
+from .chunk import CoverageConstraints, darkness_angle_deg
+from .fleet import fleet_orbits
 from .grid import Grid, cap_fraction, footprint_half_angle_deg, parse_region
 from .run import METRICS, CoverageResult, Estimate, coverage, estimate
 
@@ -13,6 +14,8 @@ __all__ = [
     "coverage",
     "CoverageResult",
     "CoverageConstraints",
+    "darkness_angle_deg",
+    "fleet_orbits",
     "Grid",
     "parse_region",
     "footprint_half_angle_deg",

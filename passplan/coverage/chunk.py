@@ -28,17 +28,19 @@ Samples are ``step_s`` apart; a sample stands for the ``step_s`` that follows it
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, InitVar, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 
+from ..astro import as_value
 from ..errors import InputError
 from ..geometry import WGS84_F, Scene, enu_matrices, station_ecef_km
+from ..stations import twilight_angle_deg
 from .keytable import SUN_EDGES_DEG, sun_class
 
-__all__ = ["CoverageConstraints", "ChunkTask", "ChunkResult", "run_chunk", "TWILIGHT_DEFAULT_DEG"]
+__all__ = ["CoverageConstraints", "darkness_angle_deg", "ChunkTask", "ChunkResult", "run_chunk", "TWILIGHT_DEFAULT_DEG"]
 
 #: Darkness at a cell for the day/night split when no darkness constraint is set: nautical
 #: twilight, the bundled stations' setting.
@@ -46,26 +48,68 @@ TWILIGHT_DEFAULT_DEG = -12.0
 _R_POLAR_KM = 6356.752  # WGS-84 polar radius: the smallest Earth radius widens the pruning cap
 
 
+def darkness_angle_deg(darkness: str | float | None) -> float | None:
+    """The Sun elevation (deg) of a darkness setting, in the vocabulary of
+    :class:`passplan.passes.Constraints`: ``"civil"``, ``"nautical"``, ``"astronomical"``, a Sun
+    elevation in degrees (a number, a numeric string or an astropy Quantity), or None / ``"any"``
+    for no darkness constraint. ``"station"`` (each station's own setting) has no meaning for a
+    grid cell and is refused."""
+    if darkness is None:
+        return None
+    if isinstance(darkness, str) and darkness.strip().lower() == "station":
+        raise InputError(
+            "darkness 'station': a grid cell has no station's setting; give civil, nautical, astronomical "
+            "or a Sun elevation in deg"
+        )
+    value: str | float = darkness if isinstance(darkness, str) else as_value(darkness, "deg", "darkness")
+    if isinstance(value, str):
+        try:
+            value = float(value)  # a Sun elevation written as text ("-15")
+        except ValueError:
+            pass
+    try:
+        return twilight_angle_deg(value)
+    except ValueError as err:
+        raise InputError(f"darkness {darkness!r}: {err}") from None
+
+
 @dataclass(frozen=True)
 class CoverageConstraints:
-    """What a usable sample needs: minimum elevation; Sun below ``darkness_deg`` at the cell
+    """What a usable sample needs: minimum elevation; the Sun below ``darkness_deg`` at the cell
     (None: no darkness constraint); the satellite in Earth shadow (``eclipse`` True) or sunlit
-    (False); a minimum Sun separation from the line of sight."""
+    (False); a minimum Sun separation from the line of sight.
+
+    ``darkness`` (alias ``night``) takes the vocabulary of :class:`passplan.passes.Constraints`
+    (``"civil"``, ``"nautical"``, ``"astronomical"`` or degrees) and sets ``darkness_deg``:
+    ``CoverageConstraints(darkness="nautical").darkness_deg == -12.0``. Given together, they
+    must agree."""
 
     min_elevation_deg: float = 10.0
     darkness_deg: float | None = None
     eclipse: bool | None = None
     min_sun_sep_deg: float | None = None
     split_twilight_deg: float = TWILIGHT_DEFAULT_DEG
+    _: KW_ONLY
+    darkness: InitVar[str | float | None] = None
+    night: InitVar[str | float | None] = None
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, darkness: str | float | None, night: str | float | None) -> None:
+        given = {k: v for k, v in (("darkness", darkness), ("night", night)) if v is not None}
+        angles = {k: darkness_angle_deg(v) for k, v in given.items()}
+        if self.darkness_deg is not None:
+            angles["darkness_deg"] = float(self.darkness_deg)
+        if len(set(angles.values())) > 1:
+            shown = ", ".join(f"{k}={given.get(k, self.darkness_deg)!r}" for k in angles)
+            raise InputError(f"CoverageConstraints got {shown}; give one darkness")
+        if angles:
+            object.__setattr__(self, "darkness_deg", next(iter(angles.values())))
         # NaN passes every comparison below it, so each value is checked for what it must be
         if not -5.0 <= self.min_elevation_deg < 90.0:
-            raise InputError(f"minimum elevation {self.min_elevation_deg} deg is outside [-5, 90)")
+            raise InputError(f"min_elevation_deg {self.min_elevation_deg:g} is outside [-5, 90)")
         if self.darkness_deg is not None and not -90.0 <= self.darkness_deg <= 0.0:
             raise InputError(f"darkness {self.darkness_deg} deg: give a Sun elevation in [-90, 0] deg")
         if self.min_sun_sep_deg is not None and not 0.0 <= self.min_sun_sep_deg <= 180.0:
-            raise InputError(f"--min-sun-sep {self.min_sun_sep_deg} deg is outside [0, 180]")
+            raise InputError(f"min_sun_sep_deg {self.min_sun_sep_deg} deg is outside [0, 180]")
 
 
 @dataclass(frozen=True)

@@ -44,15 +44,16 @@ def cap_fraction(half_angle_deg: float | np.ndarray) -> np.ndarray:
     return (1.0 - np.cos(np.radians(half_angle_deg))) / 2.0
 
 
-def parse_region(text: str) -> tuple[float, float, float, float]:
-    """``LAT0,LAT1,LON0,LON1`` in degrees (``--region 20,55,70,140``)."""
+def parse_region(text: str, what: str = "region") -> tuple[float, float, float, float]:
+    """``LAT0,LAT1,LON0,LON1`` in degrees (``"20,55,70,140"``); a malformed text's error starts
+    with ``what`` (the CLI gives its option, ``--region``)."""
     parts = [p.strip() for p in text.split(",")]
     if len(parts) != 4:
-        raise InputError(f"--region {text!r}: give LAT0,LAT1,LON0,LON1 in degrees, e.g. 20,55,70,140")
+        raise InputError(f"{what} {text!r}: give LAT0,LAT1,LON0,LON1 in degrees, e.g. 20,55,70,140")
     try:
         lat0, lat1, lon0, lon1 = (float(p) for p in parts)
     except ValueError:
-        raise InputError(f"--region {text!r}: the four values must be numbers (degrees)") from None
+        raise InputError(f"{what} {text!r}: the four values must be numbers (degrees)") from None
     return lat0, lat1, lon0, lon1
 
 
@@ -69,7 +70,7 @@ class Grid:
     def __post_init__(self) -> None:
         d = self.step_deg
         if not (isinstance(d, int | float) and 0 < d <= 90):
-            raise InputError(f"--grid-deg {d}: give a step in degrees in (0, 90], e.g. 2")
+            raise InputError(f"step_deg {d}: give a step in degrees in (0, 90], e.g. 2")
         for name, v, lim in (("latitude", self.lat0, 90.0), ("latitude", self.lat1, 90.0)):
             if not -lim <= v <= lim:
                 raise InputError(f"region {name} {v} deg is outside [-90, 90]")
@@ -86,9 +87,18 @@ class Grid:
             n = span / d
             if abs(n - round(n)) > 1e-9 * max(1.0, n):
                 raise InputError(
-                    f"--grid-deg {d} does not divide the region's {span:g} deg of {what}; choose a step "
+                    f"step_deg {d} does not divide the region's {span:g} deg of {what}; choose a step "
                     "that divides it (e.g. 1, 2, 2.5, 5)"
                 )
+
+    @classmethod
+    def over(cls, step_deg: float, region: str | tuple[float, float, float, float] | None = None) -> Grid:
+        """The grid of ``step_deg`` over ``region`` (``"LAT0,LAT1,LON0,LON1"`` or a 4-tuple in
+        degrees; None: the whole Earth)."""
+        if region is None:
+            return cls(step_deg)
+        lat0, lat1, lon0, lon1 = parse_region(region) if isinstance(region, str) else region
+        return cls(step_deg, lat0, lat1, lon0, lon1)
 
     @property
     def n_lat(self) -> int:

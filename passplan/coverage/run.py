@@ -49,7 +49,7 @@ def _machine_memory_bytes() -> int:
 def sampled_day_offsets(sample_days: int, year_days: int = 365) -> list[int]:
     """``sample_days`` day offsets spread evenly over a year (0, 365/K, 2*365/K, ...)."""
     if not isinstance(sample_days, int) or not 1 <= sample_days <= year_days:
-        raise InputError(f"--sample-days {sample_days!r}: give a whole number of days from 1 to {year_days}")
+        raise InputError(f"sample_days {sample_days!r}: give a whole number of days from 1 to {year_days}")
     return [math.floor(k * year_days / sample_days) for k in range(sample_days)]
 
 
@@ -93,8 +93,8 @@ def estimate(grid: Grid, n_sats: int, days: float, step_s: float, group_size: in
     if need > 0.6 * est.machine_bytes:
         raise InputError(
             f"this study needs about {need / 2**30:.1f} GB ({est.describe()}), more than this machine's "
-            f"{est.machine_bytes / 2**30:.0f} GB allow; use a coarser --grid-deg, a --region, fewer --workers, "
-            "or run it on a Dask cluster (--scheduler) with more memory per worker"
+            f"{est.machine_bytes / 2**30:.0f} GB allow; use a coarser step_deg, a smaller region, fewer workers, "
+            "or run it on a Dask cluster (scheduler) with more memory per worker"
         )
     return est
 
@@ -128,6 +128,20 @@ class CoverageResult:
         v = self.metrics[name].reshape(self.grid.n_lat, self.grid.n_lon)
         with np.errstate(invalid="ignore"):
             return np.nanmean(np.where(np.isfinite(v), v, np.nan), axis=1)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One record per cell: its centre and every metric (None where a cell has no value)."""
+        return self.records()
+
+    def to_document(self) -> dict[str, Any]:
+        """The study's JSON object: ``cells`` (:meth:`to_records`) and ``summary``."""
+        return {"cells": self.records(), "summary": self.summary()}
+
+    def to_json(self) -> str:
+        """The JSON text of :meth:`to_document` (what ``passplan coverage --format json`` prints)."""
+        from ..io import to_json
+
+        return to_json(self.to_document())
 
     def records(self) -> list[dict[str, Any]]:
         cols = {k: np.round(v, 4) for k, v in self.metrics.items()}
@@ -179,7 +193,7 @@ def coverage(
     start = require_aware(start, "start")
     c = constraints or CoverageConstraints()
     if not satellites:
-        raise InputError("no satellites to study; give --sats")
+        raise InputError("no satellites to study; give satellites")
     if not (math.isfinite(step_s) and 1.0 <= step_s <= 600.0):
         raise InputError(f"step {step_s} s: give a sampling step between 1 and 600 s")
     if DAY_S % step_s:
@@ -191,11 +205,11 @@ def coverage(
     else:
         if not 0 < days <= MAX_DAYS:
             raise InputError(
-                f"--days {days}: give 0 to {MAX_DAYS} days (longer studies: --sample-days spreads single days over a year)"
+                f"days {days}: give 0 to {MAX_DAYS} days (longer studies: sample_days spreads single days over a year)"
             )
         total = round(days * DAY_S / step_s)
         if total < 1:
-            raise InputError(f"--days {days} is shorter than one {step_s:g} s sample")
+            raise InputError(f"days {days} is shorter than one {step_s:g} s sample")
         per = round(DAY_S / step_s)
         blocks = [(float(k) * step_s, min(per, total - k)) for k in range(0, total, per)]
         study_days = total * step_s / DAY_S

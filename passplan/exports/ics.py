@@ -15,8 +15,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..errors import InputError
+from ..times import iso_z
 
-__all__ = ["CalendarEvent", "events_from_records", "to_ics", "NAMESPACE", "PRODID"]
+__all__ = ["CalendarEvent", "events_from_records", "events_from_links", "to_ics", "NAMESPACE", "PRODID"]
 
 #: The UUIDv5 namespace of passplan's calendar UIDs (a fixed random UUID).
 NAMESPACE = uuid.UUID("6f0c1c2e-5d0b-4c57-9a0e-5a3c1c5e2f71")
@@ -58,18 +59,20 @@ def _bits(v: Any) -> str:
     return f"{v:.0f} bit"
 
 
-def events_from_records(records: Iterable[Mapping[str, Any]], kind: str = "pass") -> list[CalendarEvent]:
+def events_from_records(records: Iterable[Mapping[str, Any]], kind: str | None = None) -> list[CalendarEvent]:
     """Events from pass records (``uid``, ``aos_utc``, ``los_utc`` ...) or schedule links
-    (``pass_uid``, ``start_utc``, ``end_utc`` ...): the key and elevations go in the description."""
+    (``pass_uid``, ``start_utc``, ``end_utc`` ...): the key and elevations go in the description,
+    which starts with ``kind`` (default ``link`` for a link, ``pass`` for a pass)."""
     out = []
     for r in records:
+        what = kind or ("link" if "start_utc" in r else "pass")
         if "start_utc" in r:  # a scheduled link
             start, end = _parse_z(r["start_utc"], "start_utc"), _parse_z(r["end_utc"], "end_utc")
             src = f"{r['pass_uid']}/{r['start_utc']}" if r.get("handover") else str(r["pass_uid"])
         else:
             start, end = _parse_z(r["aos_utc"], "aos_utc"), _parse_z(r["los_utc"], "los_utc")
             src = str(r.get("uid") or f"{r['satellite']}-{r['station']}-{r['aos_utc']}")
-        lines = [f"{kind}: {r['satellite']} over {r['station']}", f"UTC {r.get('aos_utc', r.get('start_utc'))} to {r.get('los_utc', r.get('end_utc'))}"]
+        lines = [f"{what}: {r['satellite']} over {r['station']}", f"UTC {r.get('aos_utc', r.get('start_utc'))} to {r.get('los_utc', r.get('end_utc'))}"]
         for key, label in (
             ("max_el_deg", "maximum elevation (deg)"),
             ("aos_az_deg", "azimuth at AOS (deg)"),
@@ -91,6 +94,36 @@ def events_from_records(records: Iterable[Mapping[str, Any]], kind: str = "pass"
         if key_bits is not None:
             summary += f" ({_bits(key_bits)})"
         out.append(CalendarEvent(src, start, end, summary, "\n".join(lines), str(r["station"])))
+    return out
+
+
+def _to_ms(t: datetime) -> datetime:
+    """``t`` in UTC to the millisecond (truncated), as a link record's time."""
+    t = t.astimezone(UTC)
+    return t.replace(microsecond=t.microsecond // 1000 * 1000)
+
+
+def events_from_links(links: Iterable[Any], kind: str = "link") -> list[CalendarEvent]:
+    """Events from scheduled links (:class:`passplan.schedule.Candidate`), from their datetimes:
+    the same events as :func:`events_from_records` of their records (times to the millisecond,
+    key to 0.1 bit, as the records give them)."""
+    out = []
+    for c in links:
+        start_z, end_z = iso_z(c.start), iso_z(c.end)
+        src = f"{c.pass_uid}/{start_z}" if c.handover else str(c.pass_uid)
+        key_bits = round(c.key_bits, 1)
+        lines = [
+            f"{kind}: {c.satellite} over {c.station}",
+            f"UTC {start_z} to {end_z}",
+            f"forecast key: {_bits(key_bits)}",
+            f"expected key (clear-sky weighted): {_bits(round(c.expected_key_bits, 1))}",
+        ]
+        if c.handover:
+            lines.append("hand-over: the satellite switches station during this pass")
+        if c.pass_uid:
+            lines.append(f"pass uid: {c.pass_uid}")
+        summary = f"QKD {c.satellite} -> {c.station} ({_bits(key_bits)})"
+        out.append(CalendarEvent(src, _to_ms(c.start), _to_ms(c.end), summary, "\n".join(lines), str(c.station)))
     return out
 
 

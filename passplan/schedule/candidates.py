@@ -26,7 +26,7 @@ from ..errors import InputError
 from ..stations import Station
 from .model import Candidate
 
-__all__ = ["candidates_from_forecasts", "handover_cuts", "subwindow_key", "MIN_SUBWINDOW_S", "MAX_CUTS", "MAX_PASS_S"]
+__all__ = ["candidates_from_forecasts", "handover_cuts", "satellite_id", "subwindow_key", "MIN_SUBWINDOW_S", "MAX_CUTS", "MAX_PASS_S"]
 
 #: Shortest sub-window offered (s): shorter blocks yield no key with any flown source (assumed).
 MIN_SUBWINDOW_S = 30.0
@@ -46,6 +46,12 @@ def _clear_sky(stations: Mapping[str, Station] | None, station: str, when: datet
     return stations[station].clear_sky_probability(when.month)
 
 
+def satellite_id(p: Any) -> str:
+    """A pass's satellite identity for the schedule: its catalogue number, ``""`` without one."""
+    norad = getattr(p, "norad_id", None)
+    return "" if norad is None else str(int(norad))
+
+
 def handover_cuts(
     passes: Sequence[Any], grid_s: float, max_cuts: int = MAX_CUTS, max_pass_s: float | None = MAX_PASS_S
 ) -> dict[str, list[datetime]]:
@@ -57,10 +63,10 @@ def handover_cuts(
     sub-windows each."""
     if not grid_s > 0:
         raise InputError(f"hand-over grid {grid_s} s must be positive")
-    by_sat: dict[str, list[Any]] = {}
+    by_sat: dict[tuple[str, str], list[Any]] = {}  # by identity: one name may be two satellites
     for p in passes:
         if max_pass_s is None or (p.los - p.aos).total_seconds() <= max_pass_s:
-            by_sat.setdefault(p.satellite, []).append(p)
+            by_sat.setdefault((p.satellite, satellite_id(p)), []).append(p)
     cuts: dict[str, set[datetime]] = {}
     for group in by_sat.values():
         group = sorted(group, key=lambda p: (p.aos, p.station))
@@ -144,7 +150,7 @@ def candidates_from_forecasts(
             Candidate(
                 uid=p.uid, pass_uid=p.uid, station=p.station, satellite=p.satellite, start=p.aos, end=p.los,
                 key_bits=bits, clear_sky=_clear_sky(stations, p.station, p.aos), pass_start=p.aos,
-                pass_end=p.los, reason=reason,
+                pass_end=p.los, reason=reason, satellite_id=satellite_id(p),
             )
         )
     if not handover:
@@ -175,6 +181,7 @@ def candidates_from_forecasts(
                     uid=f"{uid}/{_hms(a)}-{_hms(b)}", pass_uid=uid, station=p.station, satellite=p.satellite,
                     start=a, end=b, key_bits=bits, clear_sky=_clear_sky(stations, p.station, p.aos),
                     pass_start=p.aos, pass_end=p.los, handover=True, reason=reason,
+                    satellite_id=satellite_id(p),
                 )
             )
     return out

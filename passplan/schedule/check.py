@@ -59,17 +59,17 @@ def violations(links: Sequence[Candidate], resources: Resources | None = None) -
         if not c.end_s > c.start_s:
             out.append(f"{c.uid} has no duration")
     by_station: dict[str, list[Candidate]] = {}
-    by_sat: dict[str, list[Candidate]] = {}
+    by_sat: dict[tuple[str, str], list[Candidate]] = {}  # by satellite identity, not name
     for c in links:
         by_station.setdefault(c.station, []).append(c)
-        by_sat.setdefault(c.satellite, []).append(c)
+        by_sat.setdefault(c.satellite_key, []).append(c)
     for name, group in sorted(by_station.items()):
         units, gap = res.station(name)
         why = _unit_assignment(group, units, gap)
         if why:
             out.append(f"station {name} ({units} telescope(s), {gap:g} s setup): {why}")
-    for name, group in sorted(by_sat.items()):
-        units, gap = res.satellite(name)
+    for (name, sat_id), group in sorted(by_sat.items()):
+        units, gap = res.satellite(name, sat_id)
         why = _unit_assignment(group, units, gap)
         if why:
             out.append(f"satellite {name} ({units} terminal(s), {gap:g} s re-pointing): {why}")

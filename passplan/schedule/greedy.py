@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -56,19 +57,19 @@ def greedy(prob: Problem, method: str) -> tuple[np.ndarray, dict[str, float], So
     """The selection of one greedy baseline, its served demands and its summary."""
     order = GREEDY_METHODS[method]
     t0 = time.perf_counter()
-    kept: dict[tuple[str, str], list[Candidate]] = {}
+    kept: dict[tuple[str, Any], list[Candidate]] = {}
     x = np.zeros(prob.n, bool)
     for j in order(prob):
         c = prob.cands[j]
         if not prob.allowed[j] or prob.value[j] <= 0:
             continue
         st_units, st_gap = prob.resources.station(c.station)
-        sat_units, sat_gap = prob.resources.satellite(c.satellite)
+        sat_units, sat_gap = prob.resources.satellite(c.satellite_key)
         st_links = kept.get(("station", c.station), [])
-        sat_links = kept.get(("satellite", c.satellite), [])
+        sat_links = kept.get(("satellite", c.satellite_key), [])
         if fits([*st_links, c], st_units, st_gap) and fits([*sat_links, c], sat_units, sat_gap):
             kept.setdefault(("station", c.station), []).append(c)
-            kept.setdefault(("satellite", c.satellite), []).append(c)
+            kept.setdefault(("satellite", c.satellite_key), []).append(c)
             x[j] = True
     obj, served = evaluate(prob, x)
     seconds = time.perf_counter() - t0

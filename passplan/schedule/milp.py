@@ -58,7 +58,7 @@ class _Model:
         self.demands = demands
         fair = prob.objective == "fair"
         # relay variables
-        self.r_index: list[tuple[int, str]] = []  # (demand index, satellite)
+        self.r_index: list[tuple[int, tuple[str, str]]] = []  # (demand index, satellite key)
         for k, (d, _) in enumerate(demands):
             if d.is_pair:
                 self.r_index.extend((k, s) for s in prob.pair_satellites(d))
@@ -91,12 +91,13 @@ class _Model:
             hi.append(float(units))
             r += 1
         # pools: sum_p r_pS - sum_{j at A with S} v_j x_j <= 0
-        pool_terms: dict[tuple[str, str], list[int]] = {}
+        pool_terms: dict[tuple[str, tuple[str, str]], list[int]] = {}
         for q, (k, sat) in enumerate(self.r_index):
             for st in demands[k][0].stations:
                 pool_terms.setdefault((st, sat), []).append(q)
         for (st, sat), qs in sorted(pool_terms.items()):
-            js = np.flatnonzero((prob.st_of == st) & (prob.sat_of == sat))
+            on_sat = np.fromiter((key == sat for key in prob.sat_of), bool, count=prob.n)
+            js = np.flatnonzero((prob.st_of == st) & on_sat)
             rows.extend([r] * (len(qs) + js.size))
             cols.extend([self.ir + q for q in qs] + js.tolist())
             vals.extend([1.0] * len(qs) + (-v[js]).tolist())

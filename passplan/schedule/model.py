@@ -67,6 +67,9 @@ class Candidate:
     pass_end: datetime | None = None
     handover: bool = False
     reason: str | None = None  # why this candidate can never be scheduled (e.g. below minimum key)
+    #: the satellite's stable identity: its catalogue number (``"41731"``), or ``""`` when it has
+    #: none (a designed satellite), in which case its name identifies it
+    satellite_id: str = ""
 
     def __post_init__(self) -> None:
         s, e = _posix(self.start, f"candidate {self.uid} start"), _posix(self.end, f"candidate {self.uid} end")
@@ -85,6 +88,16 @@ class Candidate:
     def expected_key_bits(self) -> float:
         """Forecast key times the clear-sky probability: what the schedule maximises."""
         return self.key_bits * self.clear_sky
+
+    @property
+    def satellite_key(self) -> tuple[str, str]:
+        """What identifies the satellite's terminal: ``(name, catalogue number)``, so two
+        satellites that share a name are two resources (sorted, it orders as the name does)."""
+        return (self.satellite, self.satellite_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The machine-readable record (:func:`candidate_record`)."""
+        return candidate_record(self)
 
     @property
     def start_s(self) -> float:
@@ -149,12 +162,18 @@ class Resources:
             float(self.setup_s.get(name, self.default_setup_s)),
         )
 
-    def satellite(self, name: str) -> tuple[int, float]:
-        """(units, gap in s) of a satellite terminal."""
-        return (
-            int(self.terminals.get(name, self.default_terminals)),
-            float(self.repoint_s.get(name, self.default_repoint_s)),
-        )
+    def satellite(self, name: str | tuple[str, str], satellite_id: str = "") -> tuple[int, float]:
+        """(units, gap in s) of a satellite terminal, looked up by catalogue number first, then
+        by name (``name`` may be a :attr:`Candidate.satellite_key`)."""
+        if isinstance(name, tuple):
+            name, satellite_id = name
+
+        def get(table: Mapping[str, Any], default: Any) -> Any:
+            if satellite_id and satellite_id in table:
+                return table[satellite_id]
+            return table.get(name, default)
+
+        return int(get(self.terminals, self.default_terminals)), float(get(self.repoint_s, self.default_repoint_s))
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,17 +206,18 @@ class Demand:
         return len(self.stations) == 2
 
     @classmethod
-    def parse(cls, text: str) -> Demand:
-        """``NAME=BITS``, ``A:B=BITS``, optionally ``...=BITS@PRIORITY`` (e.g. ``xinglong=2e6``)."""
+    def parse(cls, text: str, what: str = "demand") -> Demand:
+        """``NAME=BITS``, ``A:B=BITS``, optionally ``...=BITS@PRIORITY`` (e.g. ``xinglong=2e6``).
+        A malformed text's error starts with ``what`` (the CLI gives its option, ``--demand``)."""
         name, sep, value = text.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise InputError(f"--demand {text!r}: write NAME=BITS or A:B=BITS, e.g. xinglong=2e6")
+            raise InputError(f"{what} {text!r}: write NAME=BITS or A:B=BITS, e.g. xinglong=2e6")
         bits_text, _, prio_text = value.partition("@")
         try:
             bits = float(bits_text)
             prio = float(prio_text) if prio_text else 1.0
         except ValueError:
-            raise InputError(f"--demand {text!r}: {value!r} is not a number of bits (e.g. 2e6)") from None
+            raise InputError(f"{what} {text!r}: {value!r} is not a number of bits (e.g. 2e6)") from None
         return cls(tuple(s.strip() for s in name.split(":")), bits, prio)
 
 
@@ -252,6 +272,30 @@ class Plan:
     @property
     def expected_key_bits(self) -> float:
         return float(sum(c.expected_key_bits for c in self.links))
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One record per scheduled link (:func:`candidate_record`)."""
+        return [candidate_record(c) for c in self.links]
+
+    def to_document(self) -> dict[str, Any]:
+        """The plan's JSON object: links, unscheduled candidates with the reason, totals, solver
+        and baselines, objective, demands and expected key (a
+        :class:`~passplan.schedule.run.ScheduleRun` adds the hand-over gain and the weather)."""
+        return {
+            "links": self.to_records(),
+            "unscheduled": [dict(candidate_record(c), reason=why) for c, why in self.unscheduled],
+            "totals": {"per_station": self.per_station, "per_pair": self.per_pair},
+            "solver": self.solver.to_dict(),
+            "baselines": [{"method": b.method, "objective": b.objective} for b in self.baselines],
+            "objective": self.objective,
+            "demands": self.demands,
+            "expected_key_bits": round(self.expected_key_bits, 1),
+        }
+
+    def to_json(self) -> str:
+        from ..io import to_json
+
+        return to_json(self.to_document())
 
 
 def candidate_record(c: Candidate) -> dict[str, Any]:

@@ -39,7 +39,9 @@ from typing import Any
 
 from ..errors import ConfigError, InputError, UnknownNameError
 
-__all__ = ["Network", "NetLink", "FibreModel", "NetworkKey", "load_network", "end_to_end", "max_flow"]
+__all__ = [
+    "Network", "NetLink", "FibreModel", "NetworkKey", "load_network", "bundled_networks", "end_to_end", "max_flow",
+]
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,18 @@ class NetworkKey:
     paths: list[tuple[list[str], float]]  # node sequence, bits along it
     bottlenecks: list[dict[str, Any]]
     satellite_pools: dict[str, dict[str, float]]  # satellite -> station -> bits
+    network: str = ""  # the network's name
+    warnings: list[str] = field(default_factory=list)  # the pass search's (network_key)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One record per path of the flow: its nodes (``a -> b -> c``) and the bits along it."""
+        return [{"nodes": " -> ".join(p), "key_bits": round(b, 1)} for p, b in self.paths]
+
+    def to_json(self) -> str:
+        """The JSON document ``passplan network --format json`` prints (:meth:`to_dict`)."""
+        from ..io import to_json
+
+        return to_json(self.to_dict())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,9 +128,20 @@ _TOP = {"network", "nodes", "links", "stations", "fibre_model"}
 _LINK_KEYS = {"a", "b", "kind", "rate_bps", "length_km", "source"}
 
 
+def bundled_networks() -> dict[str, Path]:
+    """The bundled network files by name (``china-integrated``)."""
+    from importlib.resources import files
+
+    folder = Path(str(files("passplan") / "data" / "networks"))
+    return {p.stem: p for p in sorted(folder.glob("*.toml"))}
+
+
 def load_network(path: str | Path) -> Network:
-    """Read and validate a network TOML file (errors name the file and the key)."""
+    """Read and validate a network TOML file, or a bundled network by name when no such file
+    exists (``"china-integrated"``); errors name the file and the key."""
     p = Path(path)
+    if not p.exists():
+        p = bundled_networks().get(str(path), p)
     if p.is_dir():
         raise InputError(f"{p} is a folder; give a network TOML file")
     try:
@@ -276,7 +301,7 @@ def end_to_end(
         if end not in net.nodes:
             raise UnknownNameError("node", end, net.nodes, where=net.path or net.name)
     if source == target:
-        raise InputError(f"--from and --to are both {source}; name two different nodes")
+        raise InputError(f"source and target are both {source}; name two different nodes")
     if not (math.isfinite(period_s) and period_s > 0):
         raise InputError(f"period {period_s} s must be positive")
     cap: dict[tuple[str, str], float] = {}
@@ -320,13 +345,21 @@ def end_to_end(
         u, v = key
         if (u in cut) != (v in cut):
             bottlenecks.append({**labels[key], "capacity_bits": round(c, 1)})
-    return NetworkKey(source, target, period_s, value, _decompose(flow, source, target), bottlenecks, sat_pools)
+    return NetworkKey(
+        source, target, period_s, value, _decompose(flow, source, target), bottlenecks, sat_pools, net.name
+    )
 
 
 def pools_from_links(links: Sequence[Any]) -> dict[tuple[str, str], float]:
-    """``{(station, satellite): bits}`` from scheduled links (their expected key)."""
+    """``{(station, satellite): bits}`` from scheduled links (their expected key). Satellites
+    are told apart by identity (:attr:`~passplan.schedule.Candidate.satellite_key`): two of one
+    name are two relays, named ``NAME (NUMBER)``."""
+    from .relay import satellite_labels
+
+    keys = [(c.satellite, str(getattr(c, "satellite_id", "") or "")) for c in links]
+    label = satellite_labels(keys)
     out: dict[tuple[str, str], float] = {}
-    for c in links:
-        k = (c.station, c.satellite)
+    for c, key in zip(links, keys, strict=True):
+        k = (c.station, label[key])
         out[k] = out.get(k, 0.0) + float(c.expected_key_bits)
     return out

@@ -34,7 +34,7 @@ class ResourceGroup:
     """One resource and the candidate indices that use it."""
 
     kind: str  # "station" or "satellite"
-    name: str
+    name: str | tuple[str, str]  # a station id, or a satellite's (name, catalogue number)
     units: int
     gap_s: float
     members: np.ndarray
@@ -71,16 +71,22 @@ class Problem:
         fixed_set = set(fixed)
         self.fixed = np.array([c.uid in fixed_set for c in self.cands], bool)
         self.stations = sorted({c.station for c in self.cands})
-        self.satellites = sorted({c.satellite for c in self.cands})
+        # satellites by identity (name, catalogue number): two satellites of one name are two
+        # resources; sorted, the keys order as the names do
+        self.satellites = sorted({c.satellite_key for c in self.cands})
         st_of = np.array([c.station for c in self.cands], object)
-        sat_of = np.array([c.satellite for c in self.cands], object)
+        sat_of = np.empty(len(self.cands), object)
+        sat_of[:] = [c.satellite_key for c in self.cands]
         groups: list[ResourceGroup] = []
         for name in self.stations:
             units, gap = self.resources.station(name)
             groups.append(ResourceGroup("station", name, units, gap, np.flatnonzero(st_of == name)))
-        for name in self.satellites:
-            units, gap = self.resources.satellite(name)
-            groups.append(ResourceGroup("satellite", name, units, gap, np.flatnonzero(sat_of == name)))
+        members: dict[tuple[str, str], list[int]] = {}
+        for j, key in enumerate(sat_of):
+            members.setdefault(key, []).append(j)
+        for key in self.satellites:
+            units, gap = self.resources.satellite(key)
+            groups.append(ResourceGroup("satellite", key, units, gap, np.array(members[key], dtype=np.intp)))
         self.groups = groups
         self.st_of = st_of
         self.sat_of = sat_of
@@ -104,11 +110,12 @@ class Problem:
                     "so no trusted relay can serve the pair; add satellites or widen the window"
                 )
 
-    def pair_satellites(self, d: Demand) -> list[str]:
-        """Satellites with candidates at both stations of a pair demand."""
+    def pair_satellites(self, d: Demand) -> list[tuple[str, str]]:
+        """Satellites (:attr:`Candidate.satellite_key`) with candidates at both stations of a pair
+        demand."""
         a, b = d.stations
-        at_a = {c.satellite for c in self.cands if c.station == a}
-        at_b = {c.satellite for c in self.cands if c.station == b}
+        at_a = {c.satellite_key for c in self.cands if c.station == a}
+        at_b = {c.satellite_key for c in self.cands if c.station == b}
         return sorted(at_a & at_b)
 
     @property
@@ -150,11 +157,11 @@ class Problem:
             out[self.cands[j].station] += float(self.value[j])
         return out
 
-    def pools(self, x: np.ndarray) -> dict[tuple[str, str], float]:
-        """Key pool each (station, satellite) builds for a selection (bits)."""
-        out: dict[tuple[str, str], float] = {}
+    def pools(self, x: np.ndarray) -> dict[tuple[str, tuple[str, str]], float]:
+        """Key pool each (station, satellite key) builds for a selection (bits)."""
+        out: dict[tuple[str, tuple[str, str]], float] = {}
         for j in np.flatnonzero(x > 0.5):
-            k = (self.cands[j].station, self.cands[j].satellite)
+            k = (self.cands[j].station, self.cands[j].satellite_key)
             out[k] = out.get(k, 0.0) + float(self.value[j])
         return out
 

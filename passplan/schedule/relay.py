@@ -26,7 +26,7 @@ from typing import Any
 from ..errors import InputError
 from ..times import iso_z
 
-__all__ = ["Deposit", "RelayResult", "relay"]
+__all__ = ["Deposit", "RelayResult", "relay", "satellite_labels"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,11 @@ class Deposit:
     satellite: str
     at: datetime
     bits: float
+    satellite_id: str = ""  # catalogue number ("" without one): one name may be two satellites
+
+    @property
+    def satellite_key(self) -> tuple[str, str]:
+        return (self.satellite, self.satellite_id)
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
@@ -59,6 +64,26 @@ class RelayResult:
     demand_bits: float | None = None
     demand_met: datetime | None = None
     events: list[dict[str, Any]] = field(default_factory=list)  # each relay: time, sat, bits, pools
+    links: list[Any] = field(default_factory=list)  # the scheduled links (relay_key), in time order
+    warnings: list[str] = field(default_factory=list)  # the pass search's (relay_key)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One record per relay: when, which satellite, the bits relayed and the total so far."""
+        out = []
+        total = 0.0
+        for e in self.events:
+            total += e["bits"]
+            out.append({
+                "t_utc": iso_z(e["at"]), "satellite": e["satellite"], "relayed_bits": round(e["bits"], 1),
+                "total_bits": round(total, 1),
+            })
+        return out
+
+    def to_json(self) -> str:
+        """The JSON document ``passplan relay --format json`` prints (:meth:`to_dict`)."""
+        from ..io import to_json
+
+        return to_json(self.to_dict())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +97,16 @@ class RelayResult:
             "demand_bits": self.demand_bits,
             "demand_met_utc": None if self.demand_met is None else iso_z(self.demand_met),
         }
+
+
+def satellite_labels(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """How each satellite ``(name, catalogue number)`` is named in a result: by its name, or
+    ``NAME (NUMBER)`` where two satellites share the name."""
+    keys = list(keys)
+    count: dict[str, int] = {}
+    for name, _ in set(keys):
+        count[name] = count.get(name, 0) + 1
+    return {k: k[0] if count[k[0]] == 1 or not k[1] else f"{k[0]} ({k[1]})" for k in keys}
 
 
 class _Pool:
@@ -132,17 +167,23 @@ def relay(
     deps = [d for d in deposits if d.station in (a, b)]
     if satellites is not None:
         wanted = set(satellites)
-        deps = [d for d in deps if d.satellite in wanted]
-    serving = sorted({d.satellite for d in deps if d.station == a} & {d.satellite for d in deps if d.station == b})
+        deps = [d for d in deps if d.satellite in wanted or (d.satellite_id and d.satellite_id in wanted)]
+    # satellites by identity (name, catalogue number); sorted, they order as their names do
+    serving_keys = sorted(
+        {d.satellite_key for d in deps if d.station == a} & {d.satellite_key for d in deps if d.station == b}
+    )
+    label = satellite_labels({d.satellite_key for d in deps})  # NAME (NUMBER) where a name is shared
+    serving = [label[k] for k in serving_keys]
     if not serving:
         raise InputError(
             f"no satellite links with both {a} and {b} in these passes, so nothing can be relayed; "
             "widen the window or add satellites that pass over both"
         )
+    pools_of = set(serving_keys)
     deps = sorted(
-        (d for d in deps if d.satellite in serving), key=lambda d: (d.at.timestamp(), d.satellite, d.station)
+        (d for d in deps if d.satellite_key in pools_of), key=lambda d: (d.at.timestamp(), d.satellite_key, d.station)
     )
-    pools = {(s, st): _Pool() for s in serving for st in (a, b)}
+    pools = {(s, st): _Pool() for s in serving_keys for st in (a, b)}
     per_sat = {s: 0.0 for s in serving}
     deposited = {a: 0.0, b: 0.0}
     discarded = 0.0
@@ -152,7 +193,8 @@ def relay(
     met: datetime | None = None
     for d in deps:
         t = d.at.timestamp()
-        pa, pb = pools[(d.satellite, a)], pools[(d.satellite, b)]
+        sat = label[d.satellite_key]
+        pa, pb = pools[(d.satellite_key, a)], pools[(d.satellite_key, b)]
         if lifetime_s is not None:
             discarded += pa.expire(t - lifetime_s) + pb.expire(t - lifetime_s)
         (pa if d.station == a else pb).add(t, d.bits)
@@ -170,9 +212,9 @@ def relay(
             pa.take(r)
             pb.take(r)
             total += r
-            per_sat[d.satellite] += r
+            per_sat[sat] += r
             timeline.append((d.at, total))
-            events.append({"at": d.at, "satellite": d.satellite, "bits": r, "pool_a": held[0], "pool_b": held[1]})
+            events.append({"at": d.at, "satellite": sat, "bits": r, "pool_a": held[0], "pool_b": held[1]})
             if demand_bits is not None and met is None and total >= demand_bits:
                 met = d.at
     return RelayResult(

@@ -1,43 +1,122 @@
-"""The whole planning chain for a network: passes -> key forecasts -> candidates -> plan.
+"""The use cases of a network of stations, each one library call that returns a document.
 
 :func:`schedule_passes` finds the passes of the chosen satellites over the chosen stations,
 forecasts each one's key with the station's (or satellite's, or the given) link profile, turns
 them into candidates (with hand-over sub-windows), takes each station's telescopes, setup gap and
 clear-sky probability from its record, and solves the plan; with hand-over it also solves the
-plan without sub-windows and reports what hand-over gains.
+plan without sub-windows and reports what hand-over gains; optionally it draws seeded cloudy
+nights (:func:`passplan.weather.simulate_weather`). It returns a :class:`ScheduleRun`.
+
+:func:`relay_key` schedules the links of two stations for the pair and replays the trusted relay
+in time (:class:`~passplan.schedule.relay.RelayResult`); :func:`network_key` schedules the links
+of an integrated network's satellite stations and returns the end-to-end key between two nodes
+(:class:`~passplan.schedule.network.NetworkKey`).
+
+Each result has ``to_records()`` (rows: the links, the relay timeline, the network's paths) and
+``to_json()`` (the JSON document ``passplan schedule|relay|network --format json`` prints), and
+:func:`passplan.write_json`, :func:`~passplan.write_csv` and (a schedule's links)
+:func:`~passplan.write_ics` take it. Times stay datetimes until a writer formats them.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from ..errors import InputError, UnknownNameError
+from ..io import to_json
 from ..passes import Constraints, iter_passes
 from ..stations import Station
 from .candidates import candidates_from_forecasts
 from .model import Candidate, Demand, Plan, Resources
+from .network import Network, NetworkKey, end_to_end, load_network, pools_from_links
+from .relay import Deposit, RelayResult, relay
 from .solve import plan_schedule
 
-__all__ = ["ScheduleRun", "schedule_passes", "resources_for"]
+__all__ = [
+    "ScheduleRun",
+    "schedule_passes",
+    "resources_for",
+    "check_schedule_options",
+    "check_demands",
+    "check_pair",
+    "check_endpoints",
+    "relay_key",
+    "pair_demand_bits",
+    "network_key",
+    "RELAY_ALL_BITS",
+    "MAX_WEATHER_TRIALS",
+]
+
+#: A pair demand no window can meet: the schedule then relays as much as it can.
+RELAY_ALL_BITS = 1e18
+
+#: Most cloudy-night Monte-Carlo trials one run draws (assumed bound: the draws hold trials x
+#: nights x stations normals; 10^5 trials of a week at 10 stations is about 56 MB, and the
+#: spread's sampling error is already ~0.3 % at 10^5).
+MAX_WEATHER_TRIALS = 100_000
 
 
 @dataclass(frozen=True)
 class ScheduleRun:
+    """A solved schedule: the plan, its candidates and forecasts, what hand-over gains, the pass
+    search's warnings, the seconds per stage, and (with weather trials) the cloudy-night spread.
+
+    ``to_document()`` is the schedule's JSON object (the interface other tools read),
+    ``to_json()`` its text, ``to_records()`` one record per scheduled link (CSV, NDJSON), and
+    ``to_ics()`` one calendar event per link."""
+
     plan: Plan
     candidates: list[Candidate]
     forecasts: list[Any]
     handover_gain_bits: float | None  # the plan's expected key minus the whole-pass plan's
     warnings: list[str]
     seconds: dict[str, float]  # passes, forecast, solve
+    weather: Any | None = None  # a passplan.weather.WeatherSpread, with weather_trials
+    stations: Mapping[str, Station] = field(default_factory=dict)  # by id: time zones for tables
+
+    @property
+    def links(self) -> list[Candidate]:
+        """The scheduled links, in time order."""
+        return self.plan.links
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One record per scheduled link (the ``links`` of :meth:`to_document`)."""
+        return self.plan.to_records()
+
+    def to_document(self) -> dict[str, Any]:
+        """The schedule's JSON object: links, unscheduled candidates with the reason, totals,
+        solver and baselines, objective, demands, hand-over gain, expected key, and the weather
+        spread when one was drawn."""
+        doc = self.plan.to_document()
+        expected = doc.pop("expected_key_bits")  # the hand-over gain comes before it
+        doc["handover_gain_bits"] = None if self.handover_gain_bits is None else round(self.handover_gain_bits, 1)
+        doc["expected_key_bits"] = expected
+        if self.weather is not None:
+            doc["weather"] = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.weather.to_dict().items()}
+        return doc
+
+    def to_json(self) -> str:
+        """The JSON text of :meth:`to_document` (what ``--format json`` prints)."""
+        return to_json(self.to_document())
+
+    def to_ics(self, dtstamp: datetime | None = None, name: str = "passplan schedule") -> str:
+        """An iCalendar text, one event per scheduled link (UIDs stable across re-runs)."""
+        from ..exports.ics import events_from_links, to_ics
+
+        return to_ics(events_from_links(self.plan.links), dtstamp=dtstamp, name=name)
 
 
 def resources_for(
     stations: Sequence[Station], terminals: dict[str, int] | None = None, repoint_s: float | None = None
 ) -> Resources:
-    """Resources from station records (telescopes, setup gap) and satellite defaults."""
+    """Resources from station records (telescopes, setup gap) and satellite defaults;
+    ``terminals`` maps a satellite's catalogue number (or name) to its terminals."""
     kw: dict[str, Any] = {}
     if repoint_s is not None:
         kw["default_repoint_s"] = repoint_s
@@ -47,6 +126,36 @@ def resources_for(
         terminals=dict(terminals or {}),
         **kw,
     )
+
+
+def check_schedule_options(
+    *,
+    time_limit_s: float | None = 60.0,
+    min_key_bits: float = 0.0,
+    weather_trials: int = 0,
+    setup_s: float | None = None,
+) -> None:
+    """Refuse out-of-range options of :func:`schedule_passes` before any work (each error starts
+    with the parameter's name)."""
+    if time_limit_s is not None and not 0 < time_limit_s <= 86400:
+        raise InputError(f"time_limit_s {time_limit_s:g}: give a positive number of seconds, at most a day")
+    if not 0 <= min_key_bits < float("inf"):
+        raise InputError(f"min_key_bits {min_key_bits:g}: give zero or more bits (a finite number)")
+    if isinstance(weather_trials, bool) or not isinstance(weather_trials, int) or not 0 <= weather_trials <= MAX_WEATHER_TRIALS:
+        raise InputError(f"weather_trials {weather_trials}: give 0 to {MAX_WEATHER_TRIALS} trials")
+    if setup_s is not None and not setup_s >= 0:
+        raise InputError(f"setup_s {setup_s:g}: give zero or more seconds")
+
+
+def check_demands(demands: Sequence[Demand], stations: Sequence[Station]) -> None:
+    """Every station a demand names is among ``stations`` (the error starts with ``demand``)."""
+    known = {s.id for s in stations}
+    for d in demands:
+        for s in d.stations:
+            if s not in known:
+                raise InputError(
+                    f"demand {d.label}: station {s!r} is not among the chosen stations ({', '.join(sorted(known))})"
+                )
 
 
 def schedule_passes(
@@ -65,14 +174,27 @@ def schedule_passes(
     min_key_bits: float = 0.0,
     solver: str = "milp",
     time_limit_s: float | None = 60.0,
+    setup_s: float | None = None,
     repoint_s: float | None = None,
+    weather_trials: int = 0,
+    seed: int = 0,
     progress: Callable[[str], None] | None = None,
     tick: Callable[[int, int, str], None] | None = None,
 ) -> ScheduleRun:
     """Plan links of ``satellites`` over ``stations`` between ``start`` and ``end``.
-    ``progress`` receives a line per stage, ``tick(done, total, stage)`` the forecast count."""
+
+    ``setup_s`` overrides every station's setup gap, ``repoint_s`` the satellites' re-pointing
+    gap; ``weather_trials`` > 0 also draws that many seeded cloudy-night trials of the plan
+    (``seed``). ``progress`` receives a line per stage, ``tick(done, total, stage)`` the forecast
+    count."""
     from ..forecast import forecast_passes
 
+    check_schedule_options(
+        time_limit_s=time_limit_s, min_key_bits=min_key_bits, weather_trials=weather_trials, setup_s=setup_s
+    )
+    if setup_s is not None:
+        stations = [dc_replace(s, setup_s=setup_s) for s in stations]
+    check_demands(demands, stations)
     t = time.perf_counter()
     passes = []
     warnings: list[str] = []
@@ -104,6 +226,129 @@ def schedule_passes(
         )
         gain = plan.expected_key_bits - whole.expected_key_bits
     t_solve = time.perf_counter() - t
+    spread = None
+    if weather_trials:
+        from ..weather import simulate_weather
+
+        spread = simulate_weather(
+            [(c.station, c.start, c.key_bits) for c in plan.links], by_id, trials=weather_trials, seed=seed
+        )
     return ScheduleRun(
-        plan, cands, forecasts, gain, warnings, {"passes": t_passes, "forecast": t_forecast, "solve": t_solve}
+        plan, cands, forecasts, gain, warnings, {"passes": t_passes, "forecast": t_forecast, "solve": t_solve},
+        spread, by_id,
     )
+
+
+def check_pair(a: str, b: str, stations: Sequence[Station]) -> None:
+    """``a`` and ``b`` are two different stations among ``stations``."""
+    ids = {s.id for s in stations}
+    for x in (a, b):
+        if x not in ids:
+            raise InputError(f"station {x!r} is not among the chosen stations")
+    if a == b:
+        raise InputError(f"relay pair {a}:{b}: name two different stations")
+
+
+def pair_demand_bits(text: str, pair: tuple[str, str], what: str = "demand") -> float:
+    """The bits of a relay demand written as for a schedule, ``A:B=BITS`` (the pair, either
+    order), or as plain ``BITS``; a malformed text's error starts with ``what``."""
+    if "=" not in text:
+        try:
+            return float(text)
+        except ValueError:
+            raise InputError(f"{what} {text!r}: give BITS or {pair[0]}:{pair[1]}=BITS, e.g. 1e5") from None
+    d = Demand.parse(text, what)
+    if set(d.stations) != set(pair) or not d.is_pair:
+        raise InputError(f"{what} {text!r}: a relay demand names the pair {pair[0]}:{pair[1]}")
+    if d.priority != 1.0:
+        raise InputError(f"{what} {text!r}: a relay serves one pair; give no @PRIORITY")
+    return d.bits
+
+
+def relay_key(
+    satellites: Sequence[Any],
+    stations: Sequence[Station],
+    pair: tuple[str, str],
+    start: datetime,
+    end: datetime,
+    constraints: Constraints | None = None,
+    *,
+    profile: str | None = None,
+    protocol: str | None = None,
+    demand_bits: float | None = None,
+    storage_bits: float | None = None,
+    lifetime_s: float | None = None,
+    tick: Callable[[int, int, str], None] | None = None,
+) -> RelayResult:
+    """Trusted-relay key between the two stations of ``pair`` through ``satellites``, in time.
+
+    The satellites' links with both stations are scheduled for the pair (the most key both
+    share through each satellite, one station at a time per satellite, no hand-over); each
+    link's expected key joins its pool when the link ends, and each satellite relays what both
+    pools hold as soon as it can (:func:`passplan.schedule.relay.relay`, with ``storage_bits``
+    and ``lifetime_s``). ``demand_bits``: report when the pair has that much. The result carries
+    the scheduled ``links`` and the pass search's ``warnings``."""
+    a, b = pair
+    check_pair(a, b, stations)
+    want = Demand((a, b), demand_bits if demand_bits is not None else RELAY_ALL_BITS)
+    run = schedule_passes(
+        satellites, stations, start, end, constraints, profile=profile, protocol=protocol, handover=False,
+        demands=[want], tick=tick,
+    )
+    deps = [Deposit(ln.station, ln.satellite, ln.end, ln.expected_key_bits, ln.satellite_id) for ln in run.plan.links]
+    res = relay(deps, (a, b), storage_bits=storage_bits, lifetime_s=lifetime_s, demand_bits=demand_bits)
+    return dc_replace(res, links=list(run.plan.links), warnings=list(run.warnings))
+
+
+def check_endpoints(net: Network, source: str, target: str) -> None:
+    """``source`` and ``target`` are two different nodes of ``net``."""
+    for end_ in (source, target):
+        if end_ not in net.nodes:
+            raise UnknownNameError("node", end_, net.nodes, where=net.path or net.name)
+    if source == target:
+        raise InputError(f"source and target are both {source}; name two different nodes")
+
+
+def network_key(
+    network: Network | str | Path,
+    source: str,
+    target: str,
+    satellites: Sequence[Any],
+    stations: Sequence[Station],
+    start: datetime,
+    end: datetime,
+    constraints: Constraints | None = None,
+    *,
+    profile: str | None = None,
+    protocol: str | None = None,
+    tick: Callable[[int, int, str], None] | None = None,
+) -> NetworkKey:
+    """End-to-end key between nodes ``source`` and ``target`` of an integrated ``network`` (a
+    :class:`~passplan.schedule.network.Network`, a TOML path or a bundled network's name) from
+    ``start`` to ``end``.
+
+    Ground links carry their key rate times the window; when the network has satellite stations,
+    the links of ``satellites`` with them (records in ``stations``) are scheduled for relaying
+    between every pair of them, and each satellite relays the expected key it built; the answer
+    is the maximum flow, with its paths and the bottleneck links of a minimum cut."""
+    net = network if isinstance(network, Network) else load_network(network)
+    check_endpoints(net, source, target)
+    pools: dict[tuple[str, str], float] = {}
+    warnings: list[str] = []
+    if net.stations:
+        ids = sorted(net.stations)
+        by_id = {s.id: s for s in stations}
+        missing = [x for x in ids if x not in by_id]
+        if missing:
+            raise InputError(
+                f"{net.path or net.name}: no station record for {', '.join(missing)}; give the network's stations"
+            )
+        pairs = [Demand((x, y), RELAY_ALL_BITS) for i, x in enumerate(ids) for y in ids[i + 1 :]]
+        run = schedule_passes(
+            satellites, [by_id[x] for x in ids], start, end, constraints, profile=profile, protocol=protocol,
+            handover=False, demands=pairs, tick=tick,
+        )
+        warnings = list(run.warnings)
+        pools = pools_from_links(run.plan.links)
+    res = end_to_end(net, source, target, (end - start).total_seconds(), pools)
+    return dc_replace(res, warnings=warnings)

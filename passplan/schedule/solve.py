@@ -60,8 +60,12 @@ def _conflict_reason(c: Candidate, chosen: Sequence[Candidate], resources: Resou
     """The first chosen link that leaves no room for ``c`` on a shared resource, if any."""
     for kind in ("station", "satellite"):
         name = c.station if kind == "station" else c.satellite
-        units, gap = resources.station(name) if kind == "station" else resources.satellite(name)
-        same = [o for o in chosen if (o.station if kind == "station" else o.satellite) == name]
+        if kind == "station":
+            units, gap = resources.station(name)
+            same = [o for o in chosen if o.station == name]
+        else:  # a satellite by identity: two satellites of one name are two terminals
+            units, gap = resources.satellite(c.satellite_key)
+            same = [o for o in chosen if o.satellite_key == c.satellite_key]
         if fits([*same, c], units, gap):
             continue
         # the nearest chosen link in time on that resource
@@ -71,9 +75,10 @@ def _conflict_reason(c: Candidate, chosen: Sequence[Candidate], resources: Resou
 
 
 def _pair_totals(links: Sequence[Candidate]) -> dict[str, float]:
-    pools: dict[tuple[str, str], float] = {}
+    pools: dict[tuple[str, tuple[str, str]], float] = {}
     for c in links:
-        pools[(c.station, c.satellite)] = pools.get((c.station, c.satellite), 0.0) + c.expected_key_bits
+        k = (c.station, c.satellite_key)
+        pools[k] = pools.get(k, 0.0) + c.expected_key_bits
     stations = sorted({s for s, _ in pools})
     out: dict[str, float] = {}
     for i, a in enumerate(stations):
@@ -117,6 +122,9 @@ def plan_schedule(
         baselines.append((x_g, summary))
     if solver == "greedy":
         x, summary = max(baselines, key=lambda b: b[1].objective)
+    elif not cands:  # nothing to choose from: the empty plan is optimal (HiGHS refuses no variables)
+        x = np.zeros(0, bool)
+        summary = SolverSummary(method="milp", status="optimal", objective=0.0, dual_bound=0.0, gap=0.0, nodes=0)
     else:
         span = (max(c.end_s for c in cands) - min(c.start_s for c in cands)) if cands else 0.0
         if span > rolling_days * 86400.0:
