@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from ..errors import InputError, PassplanError, reported_by_caller
+from ..errors import PassplanError, reported_by_caller
 from ..io import RecordWriter, atomic_open, to_json
 
 if TYPE_CHECKING:
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "handle_errors",
-    "renamed_errors",
     "fail",
     "info",
     "warn",
@@ -178,21 +177,6 @@ def handle_errors(func: F) -> F:
             fail(f"a file is not UTF-8 text ({err.reason}); give a text file")
 
     return wrapper  # type: ignore[return-value]
-
-
-@contextlib.contextmanager
-def renamed_errors(flags: Mapping[str, str]) -> Iterator[None]:
-    """Re-raise a library :class:`~passplan.errors.InputError` whose message starts with one of
-    ``flags``' library parameter names with the command's flag in its place (the library names
-    its own parameters, the CLI its options)."""
-    try:
-        yield
-    except InputError as err:
-        text = str(err)
-        for name, flag in flags.items():
-            if text.startswith(name + " ") or text.startswith(name + "="):
-                raise InputError(flag + text[len(name):]) from None
-        raise
 
 
 _AGE = re.compile(r": elements (\d+(?:\.\d+)?) days (?:old|in the future)")

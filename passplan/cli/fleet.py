@@ -34,13 +34,6 @@ ProfileNameOpt = Annotated[str | None, typer.Option("--profile", help="Link prof
 FileOutOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the TOML here (atomically); default stdout.")]
 
 #: The design functions' parameters and the options that set them.
-DESIGN_FLAGS = {
-    "altitude_km": "--altitude-km",
-    "inclination_deg": "--inclination-deg",
-    "ltan": "--ltan",
-    "raan_spread_deg": "--raan-spread-deg",
-    "longitude_deg": "--longitude-deg",
-}
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -79,7 +72,7 @@ def walker_cmd(
     if missing:
         raise InputError(f"missing {', '.join(missing)} (or --notation i:T/P/F)")
     assert altitude_km is not None and inclination_deg is not None and total is not None and planes is not None
-    with as_flags(DESIGN_FLAGS):
+    with as_flags():
         design = design_walker(altitude_km, inclination_deg, total, planes, phasing or 0, star=star, name=name,
                                profile=profile)
     _write(design.to_toml(), output)
@@ -101,7 +94,7 @@ def sso_cmd(
     """Sun-synchronous planes at a local time of the ascending node (Micius and Jinan-1 style)."""
     from ..designed import design_sso
 
-    with as_flags(DESIGN_FLAGS):
+    with as_flags():
         design = design_sso(altitude_km, ltan, planes, per_plane, phasing, raan_spread_deg, name=name, profile=profile)
     _write(design.to_toml(), output)
 
@@ -121,7 +114,7 @@ def meo_cmd(
     """A MEO ring (or rings): satellites that stay in view for hours."""
     from ..designed import design_meo
 
-    with as_flags(DESIGN_FLAGS):
+    with as_flags():
         design = design_meo(altitude_km, inclination_deg, planes, per_plane, phasing, name=name, profile=profile)
     _write(design.to_toml(), output)
 
@@ -137,7 +130,7 @@ def geo_cmd(
     """Geostationary slots by longitude (always in view of their footprint)."""
     from ..designed import design_geo
 
-    with as_flags(DESIGN_FLAGS):
+    with as_flags():
         design = design_geo(longitude_deg, name=name, profile=profile)
     _write(design.to_toml(), output)
 
@@ -183,14 +176,6 @@ def show_cmd(
 
 
 #: The coverage study's parameters and the options that set them.
-COVERAGE_FLAGS = {
-    "step_deg": "--grid-deg",
-    "days": "--days",
-    "sample_days": "--sample-days",
-    "min_elevation_deg": "--min-el",
-    "min_sun_sep_deg": "--min-sun-sep",
-    "workers": "--workers",
-}
 COVERAGE_PHRASES = {
     "darkness '": "--night '",
     "sample_days spreads": "--sample-days spreads",
@@ -265,7 +250,7 @@ def register(app: typer.Typer) -> None:
 
         check_profile(profile)
         t0 = parse_time(start or "now", "--start")
-        with as_flags(COVERAGE_FLAGS, COVERAGE_PHRASES):
+        with as_flags(COVERAGE_PHRASES):
             grid = Grid.over(grid_deg, None if region is None else parse_region(region, "--region"))
             c = CoverageConstraints(min_elevation_deg=min_el, darkness=night, eclipse=eclipse, min_sun_sep_deg=min_sun_sep)
         sel = resolve_satellites(sats, t0, allow_stale)
@@ -276,7 +261,7 @@ def register(app: typer.Typer) -> None:
             if total > 1 and (done == total or done % max(1, total // 10) == 0):
                 info(f"coverage: {done}/{total} chunks")
 
-        with as_flags(COVERAGE_FLAGS, COVERAGE_PHRASES):
+        with as_flags(COVERAGE_PHRASES):
             res = coverage(sel.satellites, grid, t0, days, sample_days=sample_days, constraints=c, step_s=step_s,
                            workers=workers, scheduler=scheduler, progress=progress, profile=profile)
         summary = res.summary()

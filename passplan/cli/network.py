@@ -129,14 +129,6 @@ def _schedule_table(run: ScheduleRun) -> str:
 
 
 #: The schedule's library parameters and the options that set them.
-SCHEDULE_FLAGS = {
-    "time_limit_s": "--time-limit-s",
-    "min_key_bits": "--min-key-bits",
-    "weather_trials": "--weather-trials",
-    "setup_s": "--setup-s",
-}
-
-
 def register(app: typer.Typer) -> None:
     """Add ``schedule``, ``relay`` and ``network`` to the app."""
 
@@ -185,7 +177,7 @@ def register(app: typer.Typer) -> None:
         from ..schedule import Demand
         from ..schedule.run import check_demands, check_schedule_options, schedule_passes
 
-        with as_flags(SCHEDULE_FLAGS):
+        with as_flags():
             check_schedule_options(
                 time_limit_s=time_limit_s, min_key_bits=min_key_bits, weather_trials=weather_trials, setup_s=setup_s
             )
@@ -193,11 +185,11 @@ def register(app: typer.Typer) -> None:
         demands = [Demand.parse(d, "--demand") for d in demand or ()]
         t0, t1 = _window(start, end, hours, days, 24.0)
         sts = _stations(station, stations)
-        with as_flags({"demand": "--demand"}):
+        with as_flags():
             check_demands(demands, sts)
         sel = _satellites(sats, t0, allow_stale, verbose)
         c = _constraints(min_el, night, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction)
-        with progress_bar("schedule") as tick, as_flags(SCHEDULE_FLAGS):
+        with progress_bar("schedule") as tick, as_flags():
             run = schedule_passes(
                 sel.satellites, sts, t0, t1, c, profile=profile, protocol=protocol, objective=objective.value,
                 demands=demands, handover=handover, min_key_bits=min_key_bits, solver=solver.value,
@@ -321,7 +313,7 @@ def register(app: typer.Typer) -> None:
         from ..schedule.run import check_endpoints, network_key
 
         net = load_network(file)
-        with as_flags({"source and target": "--from and --to"}):
+        with as_flags():
             check_endpoints(net, source, target)
         t0, t1 = _window(start, end, hours, days, 24.0)
         sts, satellites, c = [], [], None

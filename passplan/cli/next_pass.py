@@ -33,10 +33,10 @@ from .common import (
     emit,
     handle_errors,
     info,
-    renamed_errors,
     warn,
 )
-from .pass_run import FILTER_FLAGS, Listing, search_bar
+from .flags import as_flags
+from .pass_run import Listing, search_bar
 from .passes import (
     KeyOpt,
     MinDurationOpt,
@@ -105,7 +105,7 @@ def register(app: typer.Typer) -> None:
         check_receivers(key, profile, sts)
         sel = _satellites([satellite], t0, allow_stale, verbose)
         check_receivers(key, profile, sts, sel.satellites)
-        with search_bar() as tick, renamed_errors(FILTER_FLAGS):
+        with search_bar() as tick, as_flags():
             first = next_pass(
                 sel.satellites, sts, t0, t1, c, min_duration_s=view.min_duration_s,
                 min_max_el_deg=view.min_max_el_deg, key=key, profile=profile, protocol=protocol,

@@ -22,7 +22,8 @@ import typer
 from ..errors import InputError
 from ..query import PassFilter, PassSort
 from ..times import zone
-from .common import OutputFormat, emit, info, renamed_errors
+from .common import OutputFormat, emit, info
+from .flags import as_flags
 from .table import pass_table
 
 if TYPE_CHECKING:
@@ -30,16 +31,9 @@ if TYPE_CHECKING:
     from ..passes import Pass
     from ..query import PassQuery, PassRecord
 
-__all__ = ["PassSort", "Listing", "run", "search_bar", "check_series_dir", "series_writer", "FILTER_FLAGS"]
+__all__ = ["PassSort", "Listing", "run", "search_bar", "check_series_dir", "series_writer"]
 
 #: The CLI flag of each library parameter its errors may name.
-FILTER_FLAGS = {
-    "min_duration_s": "--min-duration",
-    "min_max_el_deg": "--min-max-el",
-    "within_days": "--within-days",
-}
-
-
 @dataclass(frozen=True)
 class Listing:
     """What to list and how: the filters (``--min-duration`` s, ``--min-max-el`` deg), the order
@@ -52,7 +46,7 @@ class Listing:
     wide: bool = False
 
     def __post_init__(self) -> None:
-        with renamed_errors(FILTER_FLAGS):
+        with as_flags():
             PassFilter(self.min_duration_s, self.min_max_el_deg)
         if self.tz is not None:
             zone(self.tz)

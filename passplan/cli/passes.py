@@ -41,12 +41,12 @@ from .common import (
     handle_errors,
     info,
     plot_format,
-    renamed_errors,
     report_selection,
     warn,
     write_plot,
 )
-from .pass_run import FILTER_FLAGS, Listing, PassSort, check_series_dir, run, series_writer
+from .flags import as_flags
+from .pass_run import Listing, PassSort, check_series_dir, run, series_writer
 from .table import pass_table
 
 if TYPE_CHECKING:
@@ -268,7 +268,7 @@ def _query(
     ``--series-dir``)."""
     from ..query import search_passes
 
-    with renamed_errors(FILTER_FLAGS):
+    with as_flags():
         return search_passes(
             satellites, stations, t0, t1, c, min_duration_s=view.min_duration_s,
             min_max_el_deg=view.min_max_el_deg, sort=view.sort, include_excluded=include_all, key=key,

@@ -18,13 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..stations import Station
 from .model import Candidate
+
+if TYPE_CHECKING:
+    from ..forecast.record import PassForecast
+    from ..keyrate.passkey import PassKey
 
 __all__ = ["candidates_from_forecasts", "handover_cuts", "satellite_id", "subwindow_key", "MIN_SUBWINDOW_S", "MAX_CUTS", "MAX_PASS_S"]
 
@@ -93,24 +95,13 @@ def handover_cuts(
     return {k: sorted(v) for k, v in cuts.items()}
 
 
-def subwindow_key(f: Any, start: datetime, end: datetime) -> Any:
+def subwindow_key(f: PassForecast, start: datetime, end: datetime) -> PassKey:
     """The finite-key estimate of a forecast pass restricted to its whole slots inside
-    ``[start, end]`` (a :class:`passplan.keyrate.PassKey`), with the pass's own protocol."""
-    from ..keyrate import pass_key
+    ``[start, end]``, with the pass's own protocol: the forecast chain's
+    :func:`passplan.forecast.chain.window_key` (the one path from channel to key)."""
+    from ..forecast.chain import window_key
 
-    g, link = f.geometry, f.link
-    t = np.asarray(g.t_s, float)
-    half = (t[1] - t[0]) / 2.0 if t.size > 1 else 0.5
-    lo = (start - f.pass_.aos).total_seconds()
-    hi = (end - f.pass_.aos).total_seconds()
-    sel = (t - half >= lo - 1e-6) & (t + half <= hi + 1e-6)
-    if not sel.any():
-        raise InputError(f"no whole key slot of {f.pass_.uid} lies between {start} and {end}")
-    eta = np.asarray(link.eta, float)[sel]
-    bg = np.asarray(link.background_prob_per_gate_per_detector, float)[sel]
-    eta = np.where(np.isfinite(eta), eta, 0.0)
-    bg = np.where(np.isfinite(bg), bg, 0.0)
-    return pass_key(eta, bg, t[sel], f.protocol_params)
+    return window_key(f, start, end)
 
 
 def candidates_from_forecasts(
