@@ -24,6 +24,8 @@ __version__ = "0.1.0"
 # table and __all__, so each name loads its module on first use.
 if TYPE_CHECKING:
     from .astro import forecasts_table, passes_table
+    from .coverage import CoverageConstraints, CoverageResult, Grid
+    from .designed import ConstellationDesign, design_geo, design_meo, design_sso, design_walker
     from .elements import (
         Satellite,
         Selection,
@@ -46,6 +48,8 @@ if TYPE_CHECKING:
         UnknownNameError,
     )
     from .forecast import PassForecast, forecast_pass, forecast_passes
+    from .forecast.chain import link_at, run_chain, window_key, window_keys
+    from .forecast.resolve import ResolvedLink, check_links, resolve_link
     from .passes import (
         Constraints,
         Pass,
@@ -56,8 +60,13 @@ if TYPE_CHECKING:
         passes_to_records,
         sample_pass,
     )
+    from .query import PassQuery, PassRecord, PassSort, next_pass, search_passes
+    from .schedule.network import NetworkKey, load_network
+    from .schedule.relay import RelayResult
+    from .schedule.run import ScheduleRun, network_key, relay_key, schedule_passes
     from .sky import Night, tonight
     from .stations import HorizonMask, Station, get_station, load_stations, select_stations
+    from .track import Track, track_pass, track_passes
     from .writers import write_csv, write_ics, write_json, write_ndjson
 
 __getattr__, __dir__ = lazy_block(__name__, __file__, globals(), extra=("__version__",))

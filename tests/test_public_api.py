@@ -51,3 +51,12 @@ def test_star_import_loads_every_name_and_import_alone_loads_no_numpy():
         "missing = [n for n in passplan.__all__ if n not in ns]; assert not missing, missing\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_no_public_name_is_shadowed_by_a_submodule():
+    """``passplan.coverage`` is a package: a public function of that name would be replaced by
+    the submodule as soon as anything imports it."""
+    import pkgutil
+
+    subs = {m.name for m in pkgutil.iter_modules(passplan.__path__)}
+    assert not (set(passplan.__all__) & subs)
