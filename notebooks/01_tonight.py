@@ -149,7 +149,7 @@ from passplan import passes_to_records
 from passplan.exports.ics import events_from_records, to_ics
 from passplan.io import atomic_write_text
 
-text = to_ics(events_from_records(passes_to_records(usable)), dtstamp=noon, name="Xinglong tonight")
+text = to_ics(events_from_records(passes_to_records(usable)), creation_date=noon, name="Xinglong tonight")
 with TemporaryDirectory() as tmp:
     path = Path(tmp) / "xinglong-tonight.ics"
     atomic_write_text(path, text)

@@ -19,6 +19,7 @@ import sys
 import warnings
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
+from typing import Any
 
 __all__ = [
     "PassplanError",
@@ -32,6 +33,8 @@ __all__ = [
     "InputWarning",
     "StaleElementsWarning",
     "PropagationWarning",
+    "PassplanDeprecationWarning",
+    "renamed_keyword",
     "emit_warnings",
     "reported_by_caller",
     "suggest",
@@ -111,6 +114,26 @@ class StaleElementsWarning(PassplanWarning):
 class PropagationWarning(PassplanWarning):
     """SGP4 cannot propagate a satellite (decayed, or elements far from their epoch): it has no
     passes from the time named on."""
+
+
+class PassplanDeprecationWarning(PassplanWarning, DeprecationWarning):
+    """A keyword or option was renamed; the old spelling still works for one release."""
+
+
+def renamed_keyword(new: str, new_value: Any, old: str, old_value: Any) -> Any:
+    """The value of a keyword renamed from ``old`` to ``new``: ``new_value``, or ``old_value``
+    (with a :class:`PassplanDeprecationWarning`, attributed to the caller outside passplan) when
+    only the old spelling was given; both given and different is an :class:`InputError`."""
+    if old_value is None:
+        return new_value
+    if new_value is not None and new_value != old_value:
+        raise InputError(f"{old}= and {new}= disagree ({old_value!r} and {new_value!r}); give {new}= alone")
+    warnings.warn(
+        f"{old}= is renamed {new}= (the old name goes in the next release)",
+        PassplanDeprecationWarning,
+        stacklevel=_first_outside_frame_level(),
+    )
+    return old_value
 
 
 #: True while the caller prints the warnings of the results itself (the CLI); see

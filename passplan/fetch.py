@@ -141,34 +141,38 @@ def update(
     groups: Sequence[str] = (),
     *,
     url_base: str = DEFAULT_URL_BASE,
-    out_dir: str | Path | None = None,
+    output_dir: str | Path | None = None,
     timeout: float = 30.0,
+    out_dir: str | Path | None = None,
 ) -> list[Fetched]:
     """Fetch element sets by catalogue number, name and group, and save each query's OMM JSON as
-    ``catnr-<n>.json``, ``name-<slug>.json`` or ``group-<slug>.json`` in ``out_dir`` (default:
-    :func:`passplan.elements.user_data_dir`).
+    ``catnr-<n>.json``, ``name-<slug>.json`` or ``group-<slug>.json`` in ``output_dir`` (default:
+    :func:`passplan.elements.user_data_dir`; ``out_dir=``: its old name, deprecated).
 
     All queries are made and validated first; files are written (atomically) only if every query
     succeeded, so a failed update leaves the folder as it was.
     """
+    from .errors import renamed_keyword
+
+    output_dir = renamed_keyword("output_dir", output_dir, "out_dir", out_dir)
     queries: list[tuple[str, str | int, str]] = []
     for n in norad_ids:
         if isinstance(n, bool) or int(n) <= 0 or int(n) > 999_999_999:
-            raise InputError(f"--norad {n} is not a catalogue number (a positive integer)")
+            raise InputError(f"norad_ids {n} is not a catalogue number (a positive integer)")
         queries.append(("CATNR", int(n), f"catnr-{int(n)}.json"))
     for name in names:
         if not str(name).strip():
-            raise InputError("--name must not be empty")
+            raise InputError("names must not be empty")
         queries.append(("NAME", str(name).strip(), f"name-{_slug(str(name))}.json"))
     for group in groups:
         if not str(group).strip():
-            raise InputError("--group must not be empty")
+            raise InputError("groups must not be empty")
         queries.append(("GROUP", str(group).strip(), f"group-{_slug(str(group))}.json"))
     if not queries:
-        raise InputError("nothing to fetch; give --norad N, --name TEXT or --group NAME")
-    target = Path(out_dir).expanduser() if out_dir is not None else user_data_dir()
+        raise InputError("nothing to fetch; give norad_ids, names or groups")
+    target = Path(output_dir).expanduser() if output_dir is not None else user_data_dir()
     if target.exists() and not target.is_dir():
-        raise InputError(f"--out {target} is a file; give a folder")
+        raise InputError(f"output_dir {target} is a file; give a folder")
     got = []
     for key, value, fname in queries:
         text, sats, url = fetch_gp(key, value, url_base, timeout)

@@ -107,37 +107,43 @@ def _refine(station: Station, a: datetime, b: datetime, thr: float, dark_at_a: b
     return b
 
 
-def tonight(station: Station, at: datetime, setting: str | float | None = None) -> Night:
+def tonight(
+    station: Station, at: datetime, darkness: str | float | None = None, *, setting: str | float | None = None
+) -> Night:
     """The night at ``station`` that ``at`` falls in, or else the next one, at the station's
-    twilight setting (or ``setting``): the whole dark interval from dusk to dawn.
+    twilight setting (or ``darkness``: a twilight name or a Sun elevation in deg, as
+    :class:`passplan.passes.Constraints` takes it; ``setting=`` is its old name, deprecated):
+    the whole dark interval from dusk to dawn.
 
     The window depends on the station's local date only (:func:`night_of`), never on the
     instant within it: two calls during the same night, or during the same afternoon, give the
     same window to the microsecond.
     """
+    from .errors import renamed_keyword
+
+    darkness = renamed_keyword("darkness", darkness, "setting", setting)
     at = require_aware(at, "time")
     day = at.astimezone(zone(station.timezone)).date()
-    before = night_of(station, day - timedelta(days=1), setting)
+    before = night_of(station, day - timedelta(days=1), darkness)
     if at < before.end:
         return before
-    return night_of(station, day, setting)
+    return night_of(station, day, darkness)
 
 
 @functools.lru_cache(maxsize=64)
-def night_of(station: Station, day: date, setting: str | float | None = None) -> Night:
+def night_of(station: Station, day: date, darkness: str | float | None = None) -> Night:
     """The night starting on the evening of the local date ``day`` at ``station``: from dusk to
-    dawn at the twilight setting (the station's, or ``setting``), searched on a 10-min grid from
+    dawn at the twilight setting (the station's, or ``darkness``), searched on a 10-min grid from
     local noon and refined to 1 s (so it depends on the date and station only).
 
     If that darkness never comes, the darkest interval reached is returned: the deepest of
     astronomical, nautical, civil twilight or sunset that is reached, or, under the midnight
-    Sun, four hours centred on the Sun's lowest point. ``setting="any"`` returns the 24 h from
+    Sun, four hours centred on the Sun's lowest point. ``darkness="any"`` returns the 24 h from
     local noon; in polar night (the Sun below the threshold all day) also the 24 h from noon.
     """
     noon = datetime.combine(day, time(12, 0), tzinfo=zone(station.timezone)).astimezone(UTC)
     check_ephemeris_span(noon, noon + timedelta(hours=_SEARCH_H))
-    if setting is None:
-        setting = station.twilight
+    setting = station.twilight if darkness is None else darkness
     thr = twilight_angle_deg(setting)
     name = setting if isinstance(setting, str) else f"{float(setting):g} deg"
     n = int(_SEARCH_H * 3600 / _STEP_S) + 1

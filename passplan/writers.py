@@ -84,17 +84,21 @@ def write_ics(
     items: Iterable[Any],
     path: PathLike,
     *,
-    dtstamp: datetime | Any | None = None,
+    creation_date: datetime | Any | None = None,
     name: str | None = None,
+    dtstamp: datetime | Any | None = None,
 ) -> Path:
     """An iCalendar file (RFC 5545), one event per pass or scheduled link, with UIDs stable
-    across re-runs (:mod:`passplan.exports.ics`). ``dtstamp`` (an aware datetime or an astropy
-    Time; default now) is every event's DTSTAMP: give it for a file that is the same on every
-    run. ``name`` is the calendar's name (default ``passplan``; a schedule run's own, ``passplan
+    across re-runs (:mod:`passplan.exports.ics`). ``creation_date`` (an aware datetime or an
+    astropy Time; default now) is every event's DTSTAMP: give it for a file that is the same on
+    every run (``dtstamp=``: its old name, deprecated). ``name`` is the calendar's name (default ``passplan``; a schedule run's own, ``passplan
     schedule``, as the CLI writes it). A schedule run writes its links from their datetimes."""
+    from .errors import renamed_keyword
     from .exports.ics import events_from_records, to_ics
 
-    stamp = None if dtstamp is None else as_datetime(dtstamp, "dtstamp")
+    given = renamed_keyword("creation_date", creation_date, "dtstamp", dtstamp)
+    keyword = "dtstamp" if creation_date is None else "creation_date"  # the one the caller wrote
+    stamp = None if given is None else as_datetime(given, keyword)
     if callable(getattr(items, "to_ics", None)):
         text = items.to_ics(stamp) if name is None else items.to_ics(stamp, name)  # type: ignore[attr-defined]
         return atomic_write_text(path, text)

@@ -70,12 +70,12 @@ def test_schedule_csv_ndjson_ics_and_plot(tmp_path: Path) -> None:
     assert len(csv.stdout.strip().splitlines()) - 1 == len(nd.stdout.strip().splitlines())
     ics = tmp_path / "plan.ics"
     png = tmp_path / "plan.png"
-    r = run(*base, "--format", "ics", "--dtstamp", "2026-12-01T00:00Z", "--output", str(ics), "--plot", str(png))
+    r = run(*base, "--format", "ics", "--creation-date", "2026-12-01T00:00Z", "--output", str(ics), "--plot", str(png))
     assert r.exit_code == 0, r.output
     cal = Calendar.from_ical(ics.read_text())
     assert len(cal.walk("VEVENT")) == len(nd.stdout.strip().splitlines())
     again = tmp_path / "again.ics"
-    run(*base, "--format", "ics", "--dtstamp", "2026-12-01T00:00Z", "--output", str(again))
+    run(*base, "--format", "ics", "--creation-date", "2026-12-01T00:00Z", "--output", str(again))
     assert again.read_text() == ics.read_text()  # stable UIDs and DTSTAMP: same file
     assert png.read_bytes().startswith(b"\x89PNG")
 
@@ -142,7 +142,7 @@ def test_tonight_sky_chart_and_pass_calendar(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     passes = json.loads(r.stdout)
     assert sky.read_bytes().startswith(b"<?xml") and b"forecast key rate" in sky.read_bytes()
-    ics = run("tonight", "xinglong", "--date", "2026-12-02", "--format", "ics", "--dtstamp", "2026-12-01T00:00Z")
+    ics = run("tonight", "xinglong", "--date", "2026-12-02", "--format", "ics", "--creation-date", "2026-12-01T00:00Z")
     assert ics.exit_code == 0, ics.output
     events = Calendar.from_ical(ics.stdout).walk("VEVENT")
     assert len(events) == len(passes)
@@ -226,8 +226,8 @@ def test_schedule_document_is_what_the_cli_prints(demo, tmp_path: Path) -> None:
     assert _no_seconds(write_json(run, tmp_path / "s.json").read_text()) == _no_seconds(cli)
     assert write_csv(run, tmp_path / "s.csv").read_text() == run_ok(*args, "--format", "csv")
     assert write_ndjson(run, tmp_path / "s.ndjson").read_text() == run_ok(*args, "--format", "ndjson")
-    ics = write_ics(run, tmp_path / "s.ics", dtstamp=t0).read_text()
-    assert ics == run_ok(*args, "--format", "ics", "--dtstamp", START)
+    ics = write_ics(run, tmp_path / "s.ics", creation_date=t0).read_text()
+    assert ics == run_ok(*args, "--format", "ics", "--creation-date", START)
     assert json.loads(run.to_json())["weather"]["trials"] == 200
     assert run.links and all(isinstance(ln.start, datetime) for ln in run.links)
 

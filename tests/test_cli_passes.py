@@ -451,7 +451,7 @@ def test_sort_other_than_aos_collects_and_orders_every_format() -> None:
     assert els == sorted(els, reverse=True) and all(r["duration_s"] >= 300 for r in recs)
     csv = run(*base, "--format", "csv").stdout.strip().splitlines()
     table = run(*base).stdout
-    ics = run(*base, "--format", "ics", "--dtstamp", "2026-11-01T00:00Z").stdout
+    ics = run(*base, "--format", "ics", "--creation-date", "2026-11-01T00:00Z").stdout
     assert len(csv) - 1 == len(recs) == ics.count("BEGIN:VEVENT")
     body = [line for line in table.splitlines()[2:] if line.startswith("graz")]
     assert len(body) == len(recs)
@@ -511,7 +511,7 @@ def test_geo_dark_share_is_the_night_inside_the_window() -> None:
     from datetime import UTC, datetime, timedelta
 
     from passplan import find_passes, resolve_satellites, select_stations
-    from passplan.cli.table import dark_fraction
+    from passplan.query import dark_fraction
     from passplan.sky import tonight
 
     st = select_stations(["xinglong"])[0]

@@ -32,8 +32,8 @@ LINKS = [
 def test_ics_round_trip_through_icalendar() -> None:
     from icalendar import Calendar
 
-    text = to_ics(events_from_records(PASSES) + events_from_records(LINKS, kind="link"), dtstamp=STAMP)
-    assert text == to_ics(events_from_records(PASSES) + events_from_records(LINKS, kind="link"), dtstamp=STAMP)
+    text = to_ics(events_from_records(PASSES) + events_from_records(LINKS, kind="link"), creation_date=STAMP)
+    assert text == to_ics(events_from_records(PASSES) + events_from_records(LINKS, kind="link"), creation_date=STAMP)
     cal = Calendar.from_ical(text)
     events = cal.walk("VEVENT")
     assert len(events) == 3
@@ -77,7 +77,7 @@ def test_oem_round_trip_through_oem_package(tmp_path: Path) -> None:
     t0 = datetime(2026, 3, 19, 12, tzinfo=UTC)
     epochs = [t0 + timedelta(seconds=10 * k) for k in range(61)]
     pos, vel = gcrf_states(satrec, epochs)
-    text = oem_text("ISS (ZARYA)", "1998-067A", epochs, pos, vel, creation=STAMP, comments=["test"])
+    text = oem_text("ISS (ZARYA)", "1998-067A", epochs, pos, vel, creation_date=STAMP, comments=["test"])
     for key in ("CCSDS_OEM_VERS = 2.0", "CREATION_DATE", "ORIGINATOR", "META_START", "OBJECT_NAME",
                 "OBJECT_ID", "CENTER_NAME = EARTH", "REF_FRAME = GCRF", "TIME_SYSTEM = UTC",
                 "START_TIME", "STOP_TIME", "META_STOP"):

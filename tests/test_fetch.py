@@ -153,12 +153,12 @@ def test_bad_answers_write_nothing(celestrak, datadir, kwargs, words):
 
 def test_http_errors(celestrak, tmp_path):
     with pytest.raises(FetchError, match="HTTP 404"):
-        update([41731], url_base=celestrak + "/wrong.php", out_dir=tmp_path, timeout=5)
+        update([41731], url_base=celestrak + "/wrong.php", output_dir=tmp_path, timeout=5)
     with socket.socket() as sock:  # a port that nothing listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     with pytest.raises(FetchError, match="cannot reach"):
-        update([41731], url_base=f"http://127.0.0.1:{port}", out_dir=tmp_path, timeout=2)
+        update([41731], url_base=f"http://127.0.0.1:{port}", output_dir=tmp_path, timeout=2)
 
 
 def test_fetch_error_lives_in_errors():
@@ -167,15 +167,15 @@ def test_fetch_error_lives_in_errors():
 
 
 def test_requests_name_passplan_and_its_version(celestrak, tmp_path):
-    update([41731], url_base=celestrak, out_dir=tmp_path, timeout=5)
+    update([41731], url_base=celestrak, output_dir=tmp_path, timeout=5)
     assert FakeCelesTrak.agents == [f"passplan/{passplan.__version__}"]
 
 
 def test_nothing_asked(tmp_path):
     with pytest.raises(InputError, match="nothing to fetch"):
-        update(out_dir=tmp_path)
+        update(output_dir=tmp_path)
     with pytest.raises(InputError, match="catalogue number"):
-        update([-3], out_dir=tmp_path)
+        update([-3], output_dir=tmp_path)
 
 
 def test_broken_user_file_is_skipped_with_a_warning(datadir):

@@ -60,7 +60,7 @@ BASE: dict[str, list[str]] = {
 #: Options that exclude one in the base invocation (the base one is dropped).
 EXCLUDES = {"--days": "--hours", "--end": "--hours", "--hours": "--days"}
 #: Path options that name a folder, created when new: an existing or missing folder is legal.
-FOLDER_OPTIONS = {"--series-dir", "--out"}
+FOLDER_OPTIONS = {"--series-dir", "--output-dir"}
 #: Options that only act with a flag (added to the invocation).
 NEEDS = {"--series-dir": "--key", "--plot-metric": "--plot"}
 

@@ -98,31 +98,46 @@ def _vocabulary_rows() -> list[tuple[str, str, str]]:
 
 
 def test_readme_vocabulary_table_matches_cli_and_library() -> None:
-    """Every option in the README's table is a `passplan passes` option, every library name a
-    public function's keyword or a Constraints field, every alias one Constraints accepts."""
-    rows = _vocabulary_rows()
-    assert len(rows) >= 15
-    from passplan.cli import app
+    """Every option in the README's table is an option of a registered command (renamed ones as
+    hidden aliases), every library name a public function's keyword or a Constraints field, every
+    alias one Constraints accepts or a renamed keyword the function still takes."""
+    import click
+    import typer
 
-    help_text = CliRunner().invoke(app, ["passes", "--help"], terminal_width=200).output
+    from passplan.cli import app
+    from passplan.fetch import update
+
+    rows = _vocabulary_rows()
+    assert len(rows) >= 20
+    options: set[str] = set()
+
+    def walk(cmd: click.Command) -> None:
+        for p in cmd.params:
+            options.update(o for o in [*getattr(p, "opts", []), *getattr(p, "secondary_opts", [])] if o.startswith("--"))
+        for sub in getattr(cmd, "commands", {}).values():
+            walk(sub)
+
+    walk(typer.main.get_command(app))
     fields = {f.name for f in dataclasses.fields(Constraints)}
     seen_aliases = set()
     for option, library, alias in rows:
-        for opt in re.findall(r"--[a-z-]+", option):
-            assert opt in help_text, (opt, "not a `passplan passes` option")
+        for opt in re.findall(r"--[a-z-]+", option + " " + alias):
+            assert opt in options, (opt, "is no option of any command")
         func = re.match(r"`(\w+)\(", library)
         assert func, library
         if func.group(1) == "Constraints":
-            for name in re.findall(r"(\w+)=", library):
-                assert name in fields, name
+            params = fields
         else:
-            target = getattr(passplan, func.group(1))
-            params = inspect.signature(target).parameters
-            for name in re.findall(r"(\w+)=", library):
-                assert name in params, (func.group(1), name)
+            target = update if func.group(1) == "update" else getattr(passplan, func.group(1))
+            params = set(inspect.signature(target).parameters)
+        for name in re.findall(r"(\w+)=", library):
+            assert name in params, (func.group(1), name)
         for name in re.findall(r"`(\w+)=`", alias):
-            assert name in CONSTRAINT_ALIASES and CONSTRAINT_ALIASES[name] in library, (name, library)
-            seen_aliases.add(name)
+            if func.group(1) == "Constraints":
+                assert name in CONSTRAINT_ALIASES and CONSTRAINT_ALIASES[name] in library, (name, library)
+                seen_aliases.add(name)
+            else:
+                assert name in params, (func.group(1), name, "a renamed keyword the function still takes")
     assert seen_aliases == set(CONSTRAINT_ALIASES)
 
 
@@ -147,8 +162,8 @@ def test_writers_are_public_and_write_what_the_cli_formats(found, tmp_path: Path
     assert (tmp_path / "few.csv").read_text().splitlines()[0] == "station,max_el_deg"
 
     stamp = datetime(2026, 1, 1, tzinfo=UTC)
-    first = write_ics(found, tmp_path / "a.ics", dtstamp=stamp).read_bytes()
-    again = write_ics(list(found), tmp_path / "b.ics", dtstamp=stamp).read_bytes()
+    first = write_ics(found, tmp_path / "a.ics", creation_date=stamp).read_bytes()
+    again = write_ics(list(found), tmp_path / "b.ics", creation_date=stamp).read_bytes()
     assert first == again  # same inputs, same file
     from icalendar import Calendar
 
@@ -179,8 +194,8 @@ def test_writers_are_atomic_and_name_the_path(found, tmp_path: Path) -> None:
     with pytest.raises(InputError, match=re.escape(str(missing))):
         passplan.write_csv(found, missing)
     assert not missing.parent.exists()
-    with pytest.raises(InputError, match="dtstamp"):
-        passplan.write_ics(found, tmp_path / "x.ics", dtstamp=datetime(2026, 1, 1))
+    with pytest.raises(InputError, match="creation_date"):
+        passplan.write_ics(found, tmp_path / "x.ics", creation_date=datetime(2026, 1, 1))
     assert not (tmp_path / "x.ics").exists()
 
 

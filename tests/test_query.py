@@ -97,7 +97,7 @@ def test_query_records_equal_the_cli_json(demo, two_stations, tmp_path: Path) ->
     assert json.loads(write_json(rows, tmp_path / "p.json").read_text()) == json.loads(cli.stdout)
     assert write_json(q, tmp_path / "q.json").read_text() == cli.stdout  # the query itself, streamed again
     assert write_csv(rows, tmp_path / "p.csv").read_text() == to_csv(q.to_records())
-    ics = write_ics(rows, tmp_path / "p.ics", dtstamp=T0).read_text()
+    ics = write_ics(rows, tmp_path / "p.ics", creation_date=T0).read_text()
     assert ics.count("BEGIN:VEVENT") == len(rows)
 
 

@@ -296,7 +296,7 @@ def test_links_write_as_records(tmp_path) -> None:
     assert out == [c.to_dict() for c in links]
     assert out[0]["start_utc"] == "2026-12-02T12:00:00.000Z" and out[1]["handover"] is True
     assert write_csv(links, tmp_path / "l.csv").read_text().splitlines()[0].startswith("station,satellite,pass_uid")
-    ics = write_ics(links, tmp_path / "l.ics", dtstamp=T0).read_text()
+    ics = write_ics(links, tmp_path / "l.ics", creation_date=T0).read_text()
     assert ics.count("BEGIN:VEVENT") == 2 and "link: S1 over xinglong" in ics.replace("\r\n ", "")
     plan = plan_schedule(links, Resources())
     doc = json.loads(write_json(plan, tmp_path / "p.json").read_text())
@@ -317,4 +317,4 @@ def test_calendar_events_from_link_datetimes_equal_the_records_path() -> None:
     by_time = events_from_links(links)
     by_records = events_from_records([c.to_dict() for c in links], kind="link")
     assert by_time == by_records
-    assert to_ics(by_time, dtstamp=T0) == to_ics(by_records, dtstamp=T0)
+    assert to_ics(by_time, creation_date=T0) == to_ics(by_records, creation_date=T0)

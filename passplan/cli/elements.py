@@ -22,6 +22,7 @@ from .common import (
     info,
     warn,
 )
+from .flags import FETCH_PHRASES, as_flags, renamed_option
 
 if TYPE_CHECKING:
     from ..elements import Satellite
@@ -182,10 +183,11 @@ def register(app: typer.Typer) -> None:
         url_base: Annotated[
             str, typer.Option("--url-base", help="GP service root (or a full .../gp.php).")
         ] = "https://celestrak.org",
-        out: Annotated[
+        output_dir: Annotated[
             Path | None,
-            typer.Option("--out", help="Folder to save into (default $PASSPLAN_DATA_DIR or ~/.local/share/passplan/tle)."),
+            typer.Option("--output-dir", help="Folder to save into (default $PASSPLAN_DATA_DIR or ~/.local/share/passplan/tle)."),
         ] = None,
+        out: Annotated[Path | None, typer.Option("--out", hidden=True, help="Renamed --output-dir.")] = None,
         timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for each answer.")] = 30.0,
         fmt: FormatOpt = OutputFormat.table,
     ) -> None:
@@ -197,7 +199,9 @@ def register(app: typer.Typer) -> None:
 
         if not 0 < timeout <= 600:
             raise InputError(f"--timeout {timeout:g} is outside (0, 600] seconds; give how long to wait for each answer")
-        results = update(norad or [], name or [], group or [], url_base=url_base, out_dir=out, timeout=timeout)
+        folder = renamed_option("--output-dir", output_dir, "--out", out)
+        with as_flags(FETCH_PHRASES):
+            results = update(norad or [], name or [], group or [], url_base=url_base, output_dir=folder, timeout=timeout)
         recs = []
         for r in results:
             newest = max(s.epoch for s in r.satellites)

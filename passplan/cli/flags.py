@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Annotated, TypeVar
+
+import typer
 
 from ..errors import InputError
 
-__all__ = ["as_flags", "OPTION_FOR"]
+T = TypeVar("T")
+
+#: Advice inside library messages, in the CLI's words.
+FETCH_PHRASES = {"give norad_ids, names or groups": "give --norad N, --name TEXT or --group NAME"}
+
+__all__ = ["FETCH_PHRASES", "as_flags", "OPTION_FOR", "renamed_option", "creation_date", "CreationDateOpt", "DtstampOpt"]
 
 #: The CLI option for each library parameter a library error may name (one table for every
 #: command: the two vocabularies side by side).
@@ -17,6 +26,14 @@ OPTION_FOR: dict[str, str] = {
     "min_duration_s": "--min-duration",
     "min_max_el_deg": "--min-max-el",
     "within_days": "--within-days",
+    # element sets (passplan.fetch.update)
+    "norad_ids": "--norad",
+    "names": "--name",
+    "groups": "--group",
+    "output_dir": "--output-dir",
+    # the key of a series (passplan.forecast.series.series_key)
+    "pulses_per_s": "--pulses-per-s",
+    "decoys": "--decoys",
     # schedules (passplan.schedule.run)
     "time_limit_s": "--time-limit-s",
     "min_key_bits": "--min-key-bits",
@@ -61,3 +78,38 @@ def as_flags(phrases: Mapping[str, str] | None = None, names: Mapping[str, str] 
         if new == text:
             raise
         raise InputError(new) from None
+
+
+def renamed_option(new: str, new_value: T | None, old: str, old_value: T | None) -> T | None:
+    """The value of an option renamed from ``old`` to ``new`` (the old spelling is a hidden
+    alias for one release): ``new_value``, or ``old_value`` with a warning on stderr when only the
+    old spelling was given; both given and different is an error."""
+    if old_value is None:
+        return new_value
+    if new_value is not None and new_value != old_value:
+        raise InputError(f"{old} and {new} disagree; give {new} alone")
+    from .common import warn
+
+    warn(f"{old} is renamed {new} (the old name goes in the next release)")
+    return old_value
+
+
+#: The creation time a file records (DTSTAMP of calendar events, CREATION_DATE of an OEM).
+CreationDateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--creation-date",
+        help="The file's creation time (ISO time with zone; default now), for reproducible files: "
+        "every event's DTSTAMP with --format ics, the CREATION_DATE with --format oem.",
+    ),
+]
+#: ``--creation-date``'s old name on the calendar commands (hidden, deprecated).
+DtstampOpt = Annotated[str | None, typer.Option("--dtstamp", hidden=True, help="Renamed --creation-date.")]
+
+
+def creation_date(value: str | None, dtstamp: str | None = None) -> datetime | None:
+    """``--creation-date`` (or its old name ``--dtstamp``) as an aware datetime, or None."""
+    from ..times import parse_time
+
+    text = renamed_option("--creation-date", value, "--dtstamp", dtstamp)
+    return parse_time(text, "--creation-date") if text else None

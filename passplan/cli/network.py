@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..times import iso_z, parse_time
+from ..times import iso_z
 from .common import (
     DaysOpt,
     EclipseOpt,
@@ -39,7 +39,7 @@ from .common import (
     warn,
     write_plot,
 )
-from .flags import as_flags
+from .flags import CreationDateOpt, DtstampOpt, as_flags, creation_date
 from .passes import NightOpt, ProfileOpt, ProtocolOpt, _constraints, _satellites, _stations, _window
 
 if TYPE_CHECKING:
@@ -73,10 +73,6 @@ DemandOpt = Annotated[
     ),
 ]
 PlotOpt = Annotated[Path | None, typer.Option("--plot", help="Also draw a figure: .png, .svg or .pdf.")]
-DtstampOpt = Annotated[
-    str | None,
-    typer.Option("--dtstamp", help="With --format ics: the DTSTAMP of every event (ISO time with zone; default now), for reproducible files."),
-]
 
 
 def _bits(v: float) -> str:
@@ -163,6 +159,7 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[ScheduleFormat, typer.Option("--format", help="Output format (ics: one calendar event per link).")] = ScheduleFormat.table,
         output: OutputOpt = None,
         plot: PlotOpt = None,
+        creation: CreationDateOpt = None,
         dtstamp: DtstampOpt = None,
         weather_trials: Annotated[int, typer.Option("--weather-trials", help="Also draw this many seeded cloudy-night Monte-Carlo trials of the plan (0: off).")] = 0,
         seed: Annotated[int, typer.Option("--seed", help="Seed of the weather Monte-Carlo.")] = 0,
@@ -205,8 +202,7 @@ def register(app: typer.Typer) -> None:
         if fmt is ScheduleFormat.ics:
             from ..io import atomic_write_text
 
-            stamp = parse_time(dtstamp, "--dtstamp") if dtstamp else datetime.now(UTC)
-            text = run.to_ics(dtstamp=stamp, name="passplan schedule")
+            text = run.to_ics(creation_date(creation, dtstamp) or datetime.now(UTC), "passplan schedule")
             if output is None:
                 typer.echo(text, nl=False)
             else:

@@ -106,7 +106,7 @@ def run(
     *,
     fmt: str,
     output: Path | None,
-    dtstamp: datetime | None = None,
+    creation_date: datetime | None = None,
     twilight_deg: Callable[[Pass], float] | None = None,
     keep: list[PassRecord] | None = None,
 ) -> None:
@@ -142,7 +142,7 @@ def run(
             from ..io import atomic_write_text
 
             records = [r for block in blocks() for r in block if not r.get("excluded_by")]
-            text = to_ics(events_from_records(records), dtstamp=dtstamp, name="passplan passes")
+            text = to_ics(events_from_records(records), creation_date, "passplan passes")
             if output is None or str(output) == "-":
                 typer.echo(text, nl=False)
             else:

@@ -45,7 +45,7 @@ from .common import (
     warn,
     write_plot,
 )
-from .flags import as_flags
+from .flags import CreationDateOpt, DtstampOpt, as_flags, creation_date
 from .pass_run import Listing, PassSort, check_series_dir, run, series_writer
 from .table import pass_table
 
@@ -194,10 +194,6 @@ class PassFormat(StrEnum):
 
 
 PassFormatOpt = Annotated[PassFormat, typer.Option("--format", help="Output format (ics: one calendar event per pass, stable UIDs).")]
-PassDtstampOpt = Annotated[
-    str | None,
-    typer.Option("--dtstamp", help="With --format ics: DTSTAMP of every event (ISO time with zone; default now)."),
-]
 NightOpt = Annotated[Night | None, typer.Option("--night", help="Require station darkness (station: each station's own setting).")]
 TonightNightOpt = Annotated[Night | None, typer.Option("--night", help="Darkness setting (default: the station's own).")]
 DateOpt = Annotated[
@@ -347,7 +343,8 @@ def register(app: typer.Typer) -> None:
         protocol: ProtocolOpt = None,
         series_dir: SeriesOpt = None,
         fmt: PassFormatOpt = PassFormat.table,
-        dtstamp: PassDtstampOpt = None,
+        creation: CreationDateOpt = None,
+        dtstamp: DtstampOpt = None,
         utc: UtcOpt = False,
         tz: TzOpt = None,
         wide: WideOpt = False,
@@ -364,7 +361,7 @@ def register(app: typer.Typer) -> None:
         """
         check_key_options(key, profile, protocol, series_dir)
         view = listing(min_duration, min_max_el, sort, utc, tz, wide, key)
-        stamp = parse_time(dtstamp, "--dtstamp") if dtstamp else None
+        stamp = creation_date(creation, dtstamp)
         t0, t1 = _window(start, end, hours, days, 24.0, max_days=None)
         c = _constraints(min_el, night, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction)
         sts = _stations(station, stations)
@@ -375,7 +372,7 @@ def register(app: typer.Typer) -> None:
             sel.satellites, sts, t0, t1, c, view, include_all=include_all, key=key, profile=profile,
             protocol=protocol, series_dir=series_dir,
         )
-        run(query, view, fmt=fmt.value, output=output, dtstamp=stamp, twilight_deg=twilight_for(c))
+        run(query, view, fmt=fmt.value, output=output, creation_date=stamp, twilight_deg=twilight_for(c))
 
     @app.command("tonight")
     @handle_errors
@@ -401,7 +398,8 @@ def register(app: typer.Typer) -> None:
         protocol: ProtocolOpt = None,
         series_dir: SeriesOpt = None,
         fmt: PassFormatOpt = PassFormat.table,
-        dtstamp: PassDtstampOpt = None,
+        creation: CreationDateOpt = None,
+        dtstamp: DtstampOpt = None,
         utc: UtcOpt = False,
         tz: TzOpt = None,
         wide: WideOpt = False,
@@ -415,7 +413,7 @@ def register(app: typer.Typer) -> None:
 
         check_key_options(key, profile, protocol, series_dir, plot=plot is not None)
         view = listing(min_duration, min_max_el, sort, utc, tz, wide, key)
-        stamp = parse_time(dtstamp, "--dtstamp") if dtstamp else None
+        stamp = creation_date(creation, dtstamp)
         plot_format(plot)  # refuse a bad suffix before any work
         st = _stations([station_id], stations)[0]
         check_receivers(key, profile, [st])
@@ -433,7 +431,7 @@ def register(app: typer.Typer) -> None:
         )
         listed: list[PassRecord] | None = [] if plot is not None else None
         run(
-            query, view, fmt=fmt.value, output=output, dtstamp=stamp, keep=listed,
+            query, view, fmt=fmt.value, output=output, creation_date=stamp, keep=listed,
             twilight_deg=lambda p: win.threshold_deg if win.threshold_deg is not None else 0.0,
         )
         if plot is not None and listed is not None:

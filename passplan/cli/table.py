@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..query import CONTINUOUS_S, PassRecord, is_continuous
+from ..query import CONTINUOUS_S, PassRecord, dark_fraction, is_continuous
 from ..times import require_aware, zone
 
 if TYPE_CHECKING:
@@ -41,8 +41,6 @@ LIMIT_CODES = {1: "clicks", 2: "counts", 3: "test", 4: "qber", 5: "finite"}
 CONSTRAINT_MARK = "*"
 WINDOW_MARK = "~"
 
-_DARK_SAMPLE_S = 300.0
-_MAX_DARK_SAMPLES = 4000  # a year at 2.2 h steps: the share to about 1%, in about 2 s
 
 
 def limit_code(sentence: str | None) -> str:
@@ -71,26 +69,6 @@ def _key_cell(bits: float, size: float) -> str:
         return "0"
     v = bits / size
     return f"{v:.1f}" if v >= 0.95 else f"{v:.2g}"
-
-
-def dark_fraction(p: Pass, twilight_deg: float) -> float:
-    """Share of the window with the Sun below ``twilight_deg`` at the station: the pass's own
-    ``station_dark_fraction`` when the engine gives it, else the Sun sampled every 5 min (or
-    finer for short windows; :func:`passplan.sky.sun_elevation_deg`)."""
-    given = getattr(p, "station_dark_fraction", None)
-    if given is not None:
-        return float(given)
-    if p.station_ref is None:
-        return 1.0 if p.station_dark else 0.0
-    import numpy as np
-
-    from ..sky import sun_elevation_deg
-
-    n = int(min(_MAX_DARK_SAMPLES, max(2, p.duration_s / _DARK_SAMPLE_S + 1)))
-    step = p.duration_s / (n - 1)
-    times = [p.aos + timedelta(seconds=i * step) for i in range(n)]
-    sun = sun_elevation_deg(p.station_ref, times)
-    return float(np.mean(sun < twilight_deg))
 
 
 class _Clock:

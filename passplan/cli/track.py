@@ -24,6 +24,7 @@ from .common import (
     report_selection,
     write_plot,
 )
+from .flags import CreationDateOpt, creation_date
 from .passes import ProfileOpt, ProtocolOpt, _stations
 
 
@@ -61,7 +62,7 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[TrackFormat, typer.Option("--format", help="Output format (oem: CCSDS OEM 2.0 KVN state vectors).")] = TrackFormat.table,
         output: OutputOpt = None,
         plot: Annotated[Path | None, typer.Option("--plot", help="Loss terms and key rate against time: .png, .svg or .pdf.")] = None,
-        creation: Annotated[str | None, typer.Option("--creation-date", help="With --format oem: CREATION_DATE (ISO time with zone; default now), for reproducible files.")] = None,
+        creation: CreationDateOpt = None,
     ) -> None:
         """The pointing table of one pass per step: UTC, azimuth, elevation, range, range rate,
         Sun separation, loss and key rate; or its state vectors as a CCSDS OEM."""
@@ -100,7 +101,7 @@ def register(app: typer.Typer) -> None:
             pos, vel = gcrf_states(sat.satrec, tr.t)
             text = oem_text(
                 sat.name, _object_id(sat), tr.t, pos, vel,
-                creation=parse_time(creation, "--creation-date") if creation else None,
+                creation_date=creation_date(creation),
                 comments=[f"passplan track: pass {p.uid}, SGP4 states through Skyfield in GCRS (GCRF)"],
             )
             if output is None or str(output) == "-":

@@ -127,11 +127,21 @@ def events_from_links(links: Iterable[Any], kind: str = "link") -> list[Calendar
     return out
 
 
-def to_ics(events: Iterable[CalendarEvent], dtstamp: datetime | None = None, name: str = "passplan") -> str:
-    """The VCALENDAR text of ``events`` (CRLF line ends, folded by the library as RFC 5545 wants)."""
+def to_ics(
+    events: Iterable[CalendarEvent],
+    creation_date: datetime | None = None,
+    name: str = "passplan",
+    *,
+    dtstamp: datetime | None = None,
+) -> str:
+    """The VCALENDAR text of ``events`` (CRLF line ends, folded by the library as RFC 5545 wants);
+    ``creation_date`` (default now) is every event's DTSTAMP (``dtstamp=``: its old name)."""
     from icalendar import Calendar, Event
 
-    stamp = (dtstamp or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    from ..errors import renamed_keyword
+
+    creation_date = renamed_keyword("creation_date", creation_date, "dtstamp", dtstamp)
+    stamp = (creation_date or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

@@ -46,10 +46,15 @@ def oem_text(
     *,
     ref_frame: str = "GCRF",
     originator: str = "passplan",
-    creation: datetime | None = None,
+    creation_date: datetime | None = None,
     comments: Sequence[str] = (),
+    creation: datetime | None = None,
 ) -> str:
-    """The KVN text of one OEM segment."""
+    """The KVN text of one OEM segment; ``creation_date`` (default now) is its CREATION_DATE
+    (``creation=``: the old name, deprecated)."""
+    from ..errors import renamed_keyword
+
+    creation_date = renamed_keyword("creation_date", creation_date, "creation", creation)
     n = len(epochs)
     pos = np.asarray(positions_km, float)
     vel = np.asarray(velocities_km_s, float)
@@ -57,7 +62,7 @@ def oem_text(
         raise InputError(f"an OEM needs at least two states with positions and velocities (got {n})")
     if not (np.isfinite(pos).all() and np.isfinite(vel).all()):
         raise InputError(f"{object_name}: SGP4 gave no state for part of the span (decayed or far from epoch)")
-    created = (creation or datetime.now(UTC)).astimezone(UTC)
+    created = (creation_date or datetime.now(UTC)).astimezone(UTC)
     lines = [
         "CCSDS_OEM_VERS = 2.0",
         *[f"COMMENT {c}" for c in comments],

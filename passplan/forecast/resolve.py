@@ -33,6 +33,7 @@ from ..link.profiles import Profile, load_profile
 
 __all__ = [
     "ResolvedLink", "resolve_link", "profile_name_for", "check_links", "MissingProfileError", "PROFILE_PROTOCOLS",
+    "protocol_variant", "MAX_PULSES_PER_S",
 ]
 
 #: The bundled protocol that goes with a bundled link profile.
@@ -179,3 +180,51 @@ def check_links(
             load_profile(st.receiver)
         except InputError as err:
             raise InputError(f"station {st.id!r}: receiver {st.receiver!r}: {err}") from None
+
+
+#: Highest ``pulses_per_s`` accepted (assumed: ten times the fastest QKD sources reported, a few
+#: GHz, e.g. 2.5 GHz in Gruenenfelder et al., Nature Photonics 17, 422 (2023)).
+MAX_PULSES_PER_S = 1e11
+
+
+def protocol_variant(
+    protocol: str | Protocol | None = None,
+    *,
+    pulses_per_s: float | None = None,
+    bounds: str | None = None,
+    decoys: int | None = None,
+    optimise: bool | None = None,
+) -> Protocol:
+    """``protocol`` (a bundled name, a TOML path, a Protocol, or None for passplan's defaults)
+    with the source pulse rate, the finite-key deviations (``bounds``), the number of decoys (1:
+    Rusca et al. 2018, 2: Lim et al. 2014; the intensities and probabilities follow: the signal's
+    probability kept, the rest split 3:1 between the decoy and the vacuum for two decoys) or
+    ``optimise=False`` (the protocol's parameters and every slot) changed."""
+    import math
+
+    pr = protocol if isinstance(protocol, Protocol) else load_protocol(protocol)
+    changes: dict[str, Any] = {}
+    if pulses_per_s is not None:
+        if not (math.isfinite(pulses_per_s) and 0 < pulses_per_s <= MAX_PULSES_PER_S):
+            raise InputError(
+                f"pulses_per_s {pulses_per_s:g} is outside (0, {MAX_PULSES_PER_S:g}]; give the source's "
+                "pulse rate per second (1e8 for a 100 MHz source)"
+            )
+        changes["pulses_per_s"] = pulses_per_s
+    if bounds is not None:
+        changes["bounds"] = bounds
+    if decoys is not None:
+        if decoys not in (1, 2):
+            raise InputError(f"decoys is {decoys}; expected 1 or 2")
+        changes["decoys"] = decoys
+        if decoys != pr.decoys:
+            if decoys == 1:
+                changes["intensities"] = pr.intensities[:2]
+                changes["probabilities"] = (pr.probabilities[0], 1.0 - pr.probabilities[0])
+            else:
+                changes["intensities"] = (*pr.intensities, 0.0)
+                p1 = pr.probabilities[0]
+                changes["probabilities"] = (p1, 0.75 * (1 - p1), 0.25 * (1 - p1))
+    if optimise is not None:
+        changes["optimise"] = bool(optimise)
+    return replace(pr, **changes) if changes else pr

@@ -105,11 +105,12 @@ class ScheduleRun:
         """The JSON text of :meth:`to_document` (what ``--format json`` prints)."""
         return to_json(self.to_document())
 
-    def to_ics(self, dtstamp: datetime | None = None, name: str = "passplan schedule") -> str:
-        """An iCalendar text, one event per scheduled link (UIDs stable across re-runs)."""
+    def to_ics(self, creation_date: datetime | None = None, name: str = "passplan schedule") -> str:
+        """An iCalendar text, one event per scheduled link (UIDs stable across re-runs), every
+        event stamped ``creation_date`` (default now)."""
         from ..exports.ics import events_from_links, to_ics
 
-        return to_ics(events_from_links(self.plan.links), dtstamp=dtstamp, name=name)
+        return to_ics(events_from_links(self.plan.links), creation_date, name)
 
 
 def resources_for(
