@@ -100,16 +100,12 @@ for name, pl in [("MILP, fair", fair), ("greedy, fair", greedy)]:
 # pool when it ends, and each satellite relays as soon as both pools hold key.
 
 # %%
-from passplan.schedule.relay import Deposit, relay
+from passplan import relay_key
 
-pair_stations = select_stations(["beijing", "stellenbosch"])
 start = datetime(2026, 3, 15, tzinfo=UTC)
-pair = schedule_passes(
-    sats, pair_stations, start, start + timedelta(days=1), night, handover=False,
-    demands=[Demand(("beijing", "stellenbosch"), 1e18)],  # as much as can be relayed
-)
-deps = [Deposit(c.station, c.satellite, c.end, c.expected_key_bits) for c in pair.plan.links]
-rel = relay(deps, ("beijing", "stellenbosch"))
+# the links scheduled for the pair, each link's expected key into its satellite's pool, relayed
+rel = relay_key(sats, select_stations(["beijing", "stellenbosch"]), ("beijing", "stellenbosch"),
+                start, start + timedelta(days=1), night)
 print(f"relayed {rel.relayed_bits / 1e3:.1f} kbit via {', '.join(rel.satellites)}")
 print("pools (kbit):", {k: round(v / 1e3, 1) for k, v in rel.pool_bits.items()})
 times = [t for t, _ in rel.timeline]
@@ -131,19 +127,14 @@ fig.autofmt_xdate()
 # the bottleneck.
 
 # %%
-from importlib.resources import files
+from passplan import load_network, network_key
 
-from passplan.schedule.network import end_to_end, load_network, pools_from_links
-
-net = load_network(files("passplan") / "data" / "networks" / "china-integrated.toml")
+net = load_network("china-integrated")  # a bundled network by name, or a TOML path
 print(net.name, "nodes:", ", ".join(net.nodes))
 day0 = datetime(2026, 3, 15, tzinfo=UTC)
-ids = sorted(net.stations)
-net_run = schedule_passes(
-    sats, select_stations(ids), day0, day0 + timedelta(days=1), night, handover=False,
-    demands=[Demand((ids[0], ids[1]), 1e18)],
-)
-flow = end_to_end(net, "nanshan", "shanghai", 86400.0, pools_from_links(net_run.plan.links))
+# ground links carry their rate times the day; satellites what their scheduled links built
+flow = network_key(net, "nanshan", "shanghai", sats, select_stations(sorted(net.stations)), day0,
+                   day0 + timedelta(days=1), night)
 print(f"nanshan -> shanghai over a day: {flow.key_bits / 1e3:.1f} kbit")
 for nodes, bits in flow.paths:
     print(f"  {' -> '.join(nodes)}: {bits / 1e3:.1f} kbit")

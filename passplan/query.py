@@ -38,8 +38,10 @@ from .errors import InputError
 if TYPE_CHECKING:  # numpy, the engine and the forecasts load on first use: the CLI's --help stays light
     import numpy as np
 
+    from .elements import Selection
     from .forecast import PassForecast
     from .passes import Constraints, Pass
+    from .sky import Night
     from .stations import Station
 
 __all__ = [
@@ -56,6 +58,8 @@ __all__ = [
     "is_continuous",
     "dark_threshold",
     "dark_fraction",
+    "TonightPasses",
+    "tonight_passes",
     "CONTINUOUS_S",
     "RECORDS_AT_ONCE",
     "SEARCH_DAYS",
@@ -514,3 +518,47 @@ def dark_fraction(p: Pass, twilight_deg: float) -> float:
     times = [p.aos + timedelta(seconds=i * step) for i in range(n)]
     sun = sun_elevation_deg(p.station_ref, times)
     return float(np.mean(sun < twilight_deg))
+
+
+@dataclass(frozen=True, eq=False)
+class TonightPasses:
+    """Tonight at one station: the dark window (:class:`passplan.sky.Night`), the satellites
+    planned for (their :class:`passplan.elements.Selection`, with its warnings and skipped stale
+    sets) and the pass query over that window (searched when iterated)."""
+
+    night: Night
+    selection: Selection
+    query: PassQuery
+
+
+def tonight_passes(
+    station: Station,
+    at: datetime,
+    satellites: Sequence[str] | Sequence[Any] | None = None,
+    constraints: Constraints | None = None,
+    *,
+    darkness: str | float | None = None,
+    allow_stale: bool = False,
+    **search: Any,
+) -> TonightPasses:
+    """The passes of tonight at ``station``: the whole dark interval that ``at`` falls in, else
+    the next one (:func:`passplan.sky.tonight` at ``darkness``, default the station's own
+    setting), so the window depends on the local date only and passes under way at dusk or dawn
+    are cut there. ``satellites`` are specs (names, catalogue numbers, files: resolved with the
+    element sets nearest the night's start, :func:`passplan.elements.resolve_satellites`),
+    satellites, or None for the default fleet. ``search`` goes to :func:`search_passes`
+    (``min_duration_s``, ``sort``, ``key``, ``profile``...)."""
+    from .elements import Selection, default_fleet, resolve_satellites
+    from .sky import tonight
+
+    night = tonight(station, at, darkness)
+    if satellites is None:
+        sel = default_fleet(night.start)
+    elif all(isinstance(s, str) for s in satellites):
+        sel = resolve_satellites([str(s) for s in satellites], night.start, allow_stale)
+    else:
+        given: list[Any] = list(satellites)
+        sel = Selection(given)
+    if not sel.satellites:
+        raise InputError("no satellites to plan for; give satellites")
+    return TonightPasses(night, sel, search_passes(sel.satellites, [station], night.start, night.end, constraints, **search))

@@ -159,3 +159,22 @@ def test_dark_threshold_and_continuous_windows(demo) -> None:
     assert dark_threshold(Constraints())(p) == float(st[0].twilight_deg if st[0].twilight_deg is not None else -12.0)
     assert not is_continuous(p, (T0, T0 + timedelta(hours=12)))
     assert is_continuous(p, (p.aos, p.los)) == ((p.los - p.aos).total_seconds() >= 7200.0)
+
+
+def test_tonight_passes_is_what_the_tonight_command_lists() -> None:
+    from passplan.query import tonight_passes
+
+    st = select_stations("xinglong")
+    found = tonight_passes(st[0], M0, ["micius"], allow_stale=True, key=True)
+    assert found.night.start < found.night.end and found.night.reached
+    assert [s.name for s in found.selection.satellites] == ["QSS (MOZI)"]
+    recs = found.query.to_records()
+    cli = CliRunner().invoke(app, ["tonight", "xinglong", "--sats", "micius", "--date", "2016-12-19", "--allow-stale",
+                                   "--key", "--format", "json"])
+    assert cli.exit_code == 0, cli.output
+    assert json.loads(to_json(recs)) == json.loads(cli.stdout) and recs
+    # satellites given as objects give the same passes; none at all is refused naming the parameter
+    again = tonight_passes(st[0], M0, found.selection.satellites, key=True).query.to_records()
+    assert again == recs
+    with pytest.raises(InputError, match="give satellites"):
+        tonight_passes(st[0], M0, [])

@@ -16,8 +16,9 @@ T = TypeVar("T")
 
 #: Advice inside library messages, in the CLI's words.
 FETCH_PHRASES = {"give norad_ids, names or groups": "give --norad N, --name TEXT or --group NAME"}
+SATS_PHRASES = {"give satellites": "give --sats"}
 
-__all__ = ["FETCH_PHRASES", "as_flags", "OPTION_FOR", "renamed_option", "creation_date", "CreationDateOpt", "DtstampOpt"]
+__all__ = ["FETCH_PHRASES", "SATS_PHRASES", "as_flags", "OPTION_FOR", "renamed_option", "creation_date", "CreationDateOpt", "DtstampOpt"]
 
 #: The CLI option for each library parameter a library error may name (one table for every
 #: command: the two vocabularies side by side).

@@ -45,7 +45,7 @@ from .common import (
     warn,
     write_plot,
 )
-from .flags import CreationDateOpt, DtstampOpt, as_flags, creation_date
+from .flags import SATS_PHRASES, CreationDateOpt, DtstampOpt, as_flags, creation_date
 from .pass_run import Listing, PassSort, check_series_dir, run, series_writer
 from .table import pass_table
 
@@ -409,7 +409,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Tonight's passes at one station: the whole night (dusk to dawn) that now, or --date,
         falls in, else the next one; the window depends on the local date only."""
-        from ..sky import tonight as tonight_window
+        from ..query import tonight_passes
 
         check_key_options(key, profile, protocol, series_dir, plot=plot is not None)
         view = listing(min_duration, min_max_el, sort, utc, tz, wide, key)
@@ -417,18 +417,20 @@ def register(app: typer.Typer) -> None:
         plot_format(plot)  # refuse a bad suffix before any work
         st = _stations([station_id], stations)[0]
         check_receivers(key, profile, [st])
-        at = _tonight_at(date, st)
-        setting = None if night in (None, Night.station) else night.value
         # the window is the dark interval itself: passes under way at dusk or dawn are partial
         c = _constraints(min_el, Night.any, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction)
-        win = tonight_window(st, at, setting)
+        with as_flags(SATS_PHRASES):
+            found = tonight_passes(
+                st, _tonight_at(date, st), sats or None, c,
+                darkness=None if night in (None, Night.station) else night.value, allow_stale=allow_stale,
+                min_duration_s=view.min_duration_s, min_max_el_deg=view.min_max_el_deg, sort=view.sort,
+                include_excluded=include_all, key=key, profile=profile, protocol=protocol, on_warning=warn,
+                on_info=info, on_forecast=series_writer(series_dir) if series_dir is not None else None,
+            )
+        win, query = found.night, found.query
         (info if win.reached else warn)(win.describe(st.timezone))
-        sel = _satellites(sats, win.start, allow_stale, verbose)
-        check_receivers(key, profile, [st], sel.satellites)
-        query = _query(
-            sel.satellites, [st], win.start, win.end, c, view, include_all=include_all, key=key,
-            profile=profile, protocol=protocol, series_dir=series_dir,
-        )
+        report_selection(found.selection, verbose)
+        check_receivers(key, profile, [st], found.selection.satellites)
         listed: list[PassRecord] | None = [] if plot is not None else None
         run(
             query, view, fmt=fmt.value, output=output, creation_date=stamp, keep=listed,
