@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from .errors import (
     ElementSetError,
@@ -60,6 +61,8 @@ __all__ = [
     "bundled_tle_dir",
     "demo_fleet_path",
     "orbit_summary",
+    "element_set_record",
+    "element_set_details",
     "orbit_class",
     "staleness_advice",
 ]
@@ -586,3 +589,38 @@ def orbit_summary(sat: Satellite) -> dict[str, float]:
         "bstar": s.bstar,
     }
 
+
+def element_set_record(sat: Satellite, at: datetime) -> dict[str, Any]:
+    """One element set as ``passplan elements list`` writes it: name, catalogue number, epoch,
+    age at ``at`` (days), source, whether it is designed, its aliases."""
+    from .times import iso_z
+
+    return {
+        "name": sat.name,
+        "norad_id": sat.norad_id,
+        "epoch_utc": iso_z(sat.epoch),
+        "age_days": round(sat.age_days(at), 3),
+        "source": sat.source,
+        "designed": sat.designed,
+        "aliases": list(sat.aliases),
+    }
+
+
+def element_set_details(sat: Satellite, at: datetime, epochs: Sequence[Satellite] = ()) -> dict[str, Any]:
+    """:func:`element_set_record` with the orbit (:func:`orbit_summary`), the epochs of the
+    other element sets of the same satellite among ``epochs`` and its TLE lines (None for a
+    designed satellite or one the TLE format cannot hold): ``passplan elements show``."""
+    from .times import iso_z
+
+    rec = element_set_record(sat, at)
+    rec.update(orbit_summary(sat))
+    others = {iso_z(s.epoch) for s in epochs if s.key == sat.key} - {iso_z(sat.epoch)}
+    rec["other_epochs_utc"] = sorted(others)
+    try:
+        from sgp4.exporter import export_tle
+
+        line1, line2 = export_tle(sat.satrec)
+        rec["tle"] = [line1, line2] if not sat.designed else None
+    except (ValueError, TypeError, AttributeError):
+        rec["tle"] = None
+    return rec

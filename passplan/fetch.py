@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from .elements import Satellite, user_data_dir
 from .errors import ElementSetError, FetchError, InputError
@@ -51,6 +52,19 @@ class Fetched:
     url: str
     path: Path
     satellites: list[Satellite]
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``passplan elements update`` reports: the query, the file, how many element sets,
+        the newest epoch and the first satellites' names."""
+        from .times import iso_z
+
+        return {
+            "query": self.query,
+            "file": str(self.path),
+            "element_sets": len(self.satellites),
+            "newest_epoch_utc": iso_z(max(s.epoch for s in self.satellites)),
+            "satellites": ", ".join(s.name for s in self.satellites[:3]) + (" ..." if len(self.satellites) > 3 else ""),
+        }
 
 
 def gp_url(url_base: str, key: str, value: str | int) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -37,35 +36,6 @@ AtOpt = Annotated[
 
 def _epoch_short(sat: Satellite) -> str:
     return sat.epoch.strftime("%Y-%m-%d %H:%M:%SZ")
-
-
-def _row(sat: Satellite, at: datetime) -> dict[str, Any]:
-    return {
-        "name": sat.name,
-        "norad_id": sat.norad_id,
-        "epoch_utc": iso_z(sat.epoch),
-        "age_days": round(sat.age_days(at), 3),
-        "source": sat.source,
-        "designed": sat.designed,
-        "aliases": list(sat.aliases),
-    }
-
-
-def _details(sat: Satellite, at: datetime, epochs: list[Satellite]) -> dict[str, Any]:
-    from ..elements import orbit_summary
-
-    rec = _row(sat, at)
-    rec.update(orbit_summary(sat))
-    others = {iso_z(s.epoch) for s in epochs} - {iso_z(sat.epoch)}
-    rec["other_epochs_utc"] = sorted(others)
-    try:
-        from sgp4.exporter import export_tle
-
-        line1, line2 = export_tle(sat.satrec)
-        rec["tle"] = [line1, line2] if not sat.designed else None
-    except (ValueError, TypeError, AttributeError):
-        rec["tle"] = None
-    return rec
 
 
 _LABELS = [
@@ -128,7 +98,7 @@ def register(app: typer.Typer) -> None:
         output: OutputOpt = None,
     ) -> None:
         """List bundled and fetched element sets (and the demo fleet) with their age at --at."""
-        from ..elements import all_element_sets, nearest_epoch, user_data_dir
+        from ..elements import all_element_sets, element_set_record, nearest_epoch, user_data_dir
 
         when = parse_time(at, "--at")
         warnings: list[str] = []
@@ -137,7 +107,7 @@ def register(app: typer.Typer) -> None:
             warn(w)
         if nearest:
             sats = nearest_epoch(sats, when)
-        recs = [_row(s, when) for s in sats]
+        recs = [element_set_record(s, when) for s in sats]
 
         def table() -> str:
             rows = [
@@ -159,7 +129,7 @@ def register(app: typer.Typer) -> None:
         output: OutputOpt = None,
     ) -> None:
         """Details of the element set nearest --at: epoch, age, altitude, period, inclination."""
-        from ..elements import element_sets, nearest_epoch
+        from ..elements import element_set_details, element_sets, nearest_epoch
 
         when = parse_time(at, "--at")
         notes: list[str] = []
@@ -167,7 +137,7 @@ def register(app: typer.Typer) -> None:
         for note in notes:
             warn(note)
         chosen = nearest_epoch(sets, when)
-        recs = [_details(s, when, [x for x in sets if x.key == s.key]) for s in chosen]
+        recs = [element_set_details(s, when, sets) for s in chosen]
         emit(recs, fmt, lambda: _details_text(recs), output)
         if len(chosen) > 1:
             info(f"{name}: {len(chosen)} satellites, each with its element set nearest {iso_z(when)}")
@@ -202,19 +172,8 @@ def register(app: typer.Typer) -> None:
         folder = renamed_option("--output-dir", output_dir, "--out", out)
         with as_flags(FETCH_PHRASES):
             results = update(norad or [], name or [], group or [], url_base=url_base, output_dir=folder, timeout=timeout)
-        recs = []
+        recs = [r.to_dict() for r in results]
         for r in results:
-            newest = max(s.epoch for s in r.satellites)
-            recs.append(
-                {
-                    "query": r.query,
-                    "file": str(r.path),
-                    "element_sets": len(r.satellites),
-                    "newest_epoch_utc": iso_z(newest),
-                    "satellites": ", ".join(s.name for s in r.satellites[:3])
-                    + (" ..." if len(r.satellites) > 3 else ""),
-                }
-            )
             info(f"saved {len(r.satellites)} element sets for {r.query} to {r.path}")
 
         def table() -> str:

@@ -66,24 +66,6 @@ def check_range_for_elevation(range_km: float, elevation_deg: float, site_alt_m:
         )
 
 
-def _profiles() -> list[dict[str, Any]]:
-    from ..link.profiles import list_profiles, load_profile
-
-    recs = []
-    for name in list_profiles():
-        p = load_profile(name)
-        recs.append(
-            {
-                "profile": name,
-                "direction": p.direction,
-                "wavelength_nm": round(p.wavelength_m * 1e9, 6),
-                "orbit_alt_km": p.orbit_alt_m / 1e3,
-                "description": p.description,
-            }
-        )
-    return recs
-
-
 def _profiles_table(recs: list[dict[str, Any]]) -> str:
     rows = [
         [r["profile"], r["direction"], f"{r['wavelength_nm']:.1f}", f"{r['orbit_alt_km']:g}", r["description"]]
@@ -166,7 +148,9 @@ def link_command(
 
     plot_format(plot)  # refuse a bad suffix before any work
     if list_:
-        recs = _profiles()
+        from ..link.profiles import profile_catalogue
+
+        recs = profile_catalogue()
         emit(recs, fmt, lambda: _profiles_table(recs), output)
         return
     if profile is None:

@@ -52,6 +52,7 @@ __all__ = [
     "Site",
     "Profile",
     "list_profiles",
+    "profile_catalogue",
     "load_profile",
     "read_profile",
     "profile_from_dict",
@@ -214,6 +215,22 @@ def bundled_profile_dir() -> Path:
 def list_profiles() -> list[str]:
     """Names of the bundled profiles (file stems), sorted."""
     return sorted(p.stem for p in bundled_profile_dir().glob("*.toml"))
+
+
+def profile_catalogue() -> list[dict[str, Any]]:
+    """One record per bundled profile (``passplan link --list``): name, direction, wavelength
+    (nm), orbit altitude (km) and description."""
+    recs = []
+    for name in list_profiles():
+        p = load_profile(name)
+        recs.append({
+            "profile": name,
+            "direction": p.direction,
+            "wavelength_nm": round(p.wavelength_m * 1e9, 6),
+            "orbit_alt_km": p.orbit_alt_m / 1e3,
+            "description": p.description,
+        })
+    return recs
 
 
 def load_profile(name_or_path: str | os.PathLike[str]) -> Profile:
