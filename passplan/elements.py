@@ -236,7 +236,7 @@ def check_freshness(sats: Sequence[Satellite], at: datetime, allow_stale: bool =
             if allow_stale:
                 warnings.append(
                     f"{_label(sat)}: elements are {_age_phrase(sat, at)}; used anyway "
-                    f"(--allow-stale): {staleness_advice(sat, stale=True)}"
+                    f"(allow_stale): {staleness_advice(sat, stale=True)}"
                 )
         elif age > WARN_AGE_DAYS:
             warnings.append(f"{_label(sat)}: elements are {_age_phrase(sat, at)}; {staleness_advice(sat)}")
@@ -245,7 +245,7 @@ def check_freshness(sats: Sequence[Satellite], at: datetime, allow_stale: bool =
         more = f" (and {len(stale) - 1} more)" if len(stale) > 1 else ""
         raise StaleElementsError(
             f"elements for {_label(first)}{more} are {_age_phrase(first, at)}, beyond the "
-            f"{MAX_AGE_DAYS:.0f}-day limit; use --allow-stale to use them anyway, or "
+            f"{MAX_AGE_DAYS:.0f}-day limit; give allow_stale=True to use them anyway, or "
             "`passplan elements update` to fetch current ones"
         )
     emit_warnings(warnings, StaleElementsWarning)  # a library user sees them too (the CLI prints them itself)

@@ -79,7 +79,7 @@ def gp_url(url_base: str, key: str, value: str | int) -> str:
     parts = urllib.parse.urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InputError(
-            f"--url-base {url_base!r} is not an http(s) address; use e.g. {DEFAULT_URL_BASE}"
+            f"url_base {url_base!r} is not an http(s) address; use e.g. {DEFAULT_URL_BASE}"
         )
     if not parts.path.endswith(".php"):
         base += GP_PATH
@@ -98,10 +98,10 @@ def _download(url: str, timeout: float) -> str:
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (http(s) checked)
             data = resp.read(MAX_BYTES + 1)
     except urllib.error.HTTPError as err:
-        raise FetchError(f"{url}: HTTP {err.code} {err.reason}; check the query and --url-base") from None
+        raise FetchError(f"{url}: HTTP {err.code} {err.reason}; check the query and url_base") from None
     except urllib.error.URLError as err:
         raise FetchError(
-            f"cannot reach {url}: {err.reason}; check the network connection or --url-base"
+            f"cannot reach {url}: {err.reason}; check the network connection or url_base"
         ) from None
     except TimeoutError:
         raise FetchError(f"{url}: no answer within {timeout:g} s; try again later") from None

@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from ..errors import PassplanError, reported_by_caller
+from ..errors import InputError, PassplanError, reported_by_caller
 from ..io import RecordWriter, atomic_open, to_json
 
 if TYPE_CHECKING:
@@ -151,8 +151,10 @@ def info(message: str) -> None:
 
 
 def warn(message: str) -> None:
-    """A warning line on stderr."""
-    typer.echo(f"passplan: warning: {message}", err=True)
+    """A warning line on stderr (a library warning's advice in the CLI's words)."""
+    from .flags import in_cli_words
+
+    typer.echo(f"passplan: warning: {in_cli_words(message)}", err=True)
 
 
 def handle_errors(func: F) -> F:
@@ -164,7 +166,9 @@ def handle_errors(func: F) -> F:
             with reported_by_caller():  # the CLI prints the results' warnings itself
                 return func(*args, **kwargs)
         except PassplanError as err:
-            fail(str(err))
+            from .flags import in_cli_words
+
+            fail(in_cli_words(str(err)))
         except FileNotFoundError as err:
             fail(f"file not found: {err.filename}; check the path")
         except IsADirectoryError as err:
@@ -239,7 +243,10 @@ def plot_format(path: Path | None) -> str | None:
         return None
     from ..plot import format_for_path
 
-    return format_for_path(path)
+    try:
+        return format_for_path(path)
+    except InputError as err:
+        raise InputError(f"--plot {err}") from None
 
 
 def write_plot(path: Path, render: Callable[[str], bytes], note: str = "") -> None:

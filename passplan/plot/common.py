@@ -21,7 +21,7 @@ def format_for_path(path: str | Path) -> str:
     suffix = Path(path).suffix.lower().lstrip(".")
     if suffix not in FORMATS:
         raise InputError(
-            f"--plot {path}: the suffix {('.' + suffix) if suffix else '(none)'} names no image format "
+            f"{path}: the suffix {('.' + suffix) if suffix else '(none)'} names no image format "
             f"passplan writes; use .png, .svg or .pdf"
         )
     return suffix
