@@ -152,7 +152,7 @@ def info(message: str) -> None:
 
 def warn(message: str) -> None:
     """A warning line on stderr (a library warning's advice in the CLI's words)."""
-    from .flags import in_cli_words
+    from .words import in_cli_words
 
     typer.echo(f"passplan: warning: {in_cli_words(message)}", err=True)
 
@@ -166,7 +166,7 @@ def handle_errors(func: F) -> F:
             with reported_by_caller():  # the CLI prints the results' warnings itself
                 return func(*args, **kwargs)
         except PassplanError as err:
-            from .flags import in_cli_words
+            from .words import in_cli_words
 
             fail(in_cli_words(str(err)))
         except FileNotFoundError as err:

@@ -14,18 +14,11 @@ from ..errors import InputError
 
 T = TypeVar("T")
 
-#: Advice inside any library message or warning, in the CLI's words (:func:`in_cli_words`).
-CLI_WORDS = {
-    "give allow_stale=True to use them anyway": "use --allow-stale to use them anyway",
-    "used anyway (allow_stale)": "used anyway (--allow-stale)",
-    "check the query and url_base": "check the query and --url-base",
-    "check the network connection or url_base": "check the network connection or --url-base",
-}
 #: Advice inside library messages, in the CLI's words.
 FETCH_PHRASES = {"give norad_ids, names or groups": "give --norad N, --name TEXT or --group NAME"}
 SATS_PHRASES = {"give satellites": "give --sats"}
 
-__all__ = ["CLI_WORDS", "in_cli_words", "FETCH_PHRASES", "SATS_PHRASES", "as_flags", "OPTION_FOR", "renamed_option", "creation_date", "CreationDateOpt", "DtstampOpt"]
+__all__ = ["FETCH_PHRASES", "SATS_PHRASES", "as_flags", "OPTION_FOR", "renamed_option", "creation_date", "CreationDateOpt", "DtstampOpt"]
 
 #: The CLI option for each library parameter a library error may name (one table for every
 #: command: the two vocabularies side by side).
@@ -123,10 +116,3 @@ def creation_date(value: str | None, dtstamp: str | None = None) -> datetime | N
     text = renamed_option("--creation-date", value, "--dtstamp", dtstamp)
     return parse_time(text, "--creation-date") if text else None
 
-
-def in_cli_words(text: str) -> str:
-    """A library message with the advice it gives in library words (:data:`CLI_WORDS`) said
-    with the CLI's options: every error and warning the CLI prints passes through here."""
-    for phrase, words in CLI_WORDS.items():
-        text = text.replace(phrase, words)
-    return text
