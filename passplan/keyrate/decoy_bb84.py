@@ -341,21 +341,23 @@ def finite_key(
             lm = ec_leakage(nb, q, f_ec, ec_method, eps_cor)
             r = s_0 + s_1 * (1.0 - binary_entropy(ph)) - lm - sec_terms
             r = np.where(np.isfinite(r), r, -np.inf)
-            return r, np.where((r > 0) & (s_1 > 0) & ok_t, r, 0.0), ph, lm, nb, mb, s_0, s_1
+            # the asymptotic value (no deviations, no gamma): tells "QBER too high" from
+            # "block too small" when the key is zero
+            a = s_0 + s_1 * (1.0 - binary_entropy(np.minimum(ratio_t, 0.5))) - lm
+            return r, np.where((r > 0) & (s_1 > 0) & ok_t, r, 0.0), ph, lm, nb, mb, a
 
-        raw, key, phi, lam, n_key, m_key, k_s0, k_s1 = basis_key(sx0, sx1, nx, mx, ratio, sz1, ok_z)
+        raw, key, phi, lam, n_key, m_key, asym_val = basis_key(sx0, sx1, nx, mx, ratio, sz1, ok_z)
         if key_bases == "both":
             vx1 = np.minimum(np.maximum(vx1, 0.0), mXt)
             ok_x = sx1 > 0
             ratio_x = np.where(ok_x, vx1 / np.where(ok_x, sx1, 1.0), 0.5)
-            raw_z, key_z, _, lam_z, n_kz, m_kz, _, _ = basis_key(sz0, sz1, nz, mz, ratio_x, sx1, ok_x)
-            raw, key, lam = raw + raw_z, key + key_z, lam + lam_z
+            raw_z, key_z, _, lam_z, n_kz, m_kz, a_z = basis_key(sz0, sz1, nz, mz, ratio_x, sx1, ok_x)
+            raw, key, lam, asym_val = raw + raw_z, key + key_z, lam + lam_z, asym_val + a_z
             n_key, m_key = n_key + n_kz, m_key + m_kz
         qber_key = np.where(n_key > 0, m_key / np.where(n_key > 0, n_key, 1.0), 0.0)
 
         # Why zero: first failing condition wins.
         asym_phi = np.minimum(ratio, 0.5)
-        asym_val = k_s0 + k_s1 * (1.0 - binary_entropy(asym_phi)) - lam
         reason = np.where(
             nX <= 0, 1,
             np.where(sx1 <= 0, 2,

@@ -237,6 +237,19 @@ class Protocol:
         return replace(self, p_x=float(p_x), intensities=tuple(intensities),
                        probabilities=tuple(probabilities))
 
+    def key_fraction(self, p_x: float | None = None) -> float:
+        """The share of pulses whose sifted bits carry key (the ``q`` of a GLLP rate): ``p_x**2``
+        for the X basis, plus ``(1 - p_x)**2`` with ``key_bases = "both"``, times the signal's
+        sending probability with ``key_intensities = "signal"`` (``p_x`` defaults to the
+        protocol's)."""
+        px = self.p_x if p_x is None else float(p_x)
+        q = px * px
+        if self.key_bases == "both":
+            q += (1.0 - px) ** 2
+        if self.key_intensities == "signal":
+            q *= self.probabilities[0]
+        return q
+
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (lists for tuples)."""
         d = asdict(self)
