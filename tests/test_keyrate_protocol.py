@@ -46,6 +46,16 @@ def test_micius2017_is_the_papers_counting_and_micius_passplans_own() -> None:
     assert analysis_label("x", "signal") == "X basis, signal bits"
 
 
+def test_key_fraction_counts_the_key_bearing_sifted_share() -> None:
+    """The GLLP rate's q (what track's per-slot key rate uses): p_x^2 for passplan's own
+    estimator; both bases add (1 - p_x)^2; signal bits multiply by the signal's probability."""
+    own, paper = load_protocol("micius"), load_protocol("micius2017")
+    assert own.key_fraction() == 0.25 and own.key_fraction(0.9) == pytest.approx(0.81)
+    assert paper.key_fraction() == pytest.approx((0.25 + 0.25) * 0.5)
+    biased = Protocol(p_x=0.9, key_bases="both", key_intensities="signal", probabilities=(0.6, 0.3, 0.1))
+    assert biased.key_fraction() == pytest.approx((0.81 + 0.01) * 0.6)
+
+
 def test_tight_chernoff_is_a_protocol_choice(tmp_path):
     p = write(tmp_path, "tight.toml", 'bounds = "chernoff-tight"\n')
     assert Protocol.from_toml(p).bounds == "chernoff-tight"
