@@ -115,7 +115,7 @@ def test_tonight_replays_the_micius_night_with_key() -> None:
     recs = json.loads(r.stdout)
     assert len(recs) == 1
     rec = recs[0]
-    assert rec["profile"] == "micius" and rec["protocol"] == "micius"
+    assert rec["profile"] == "micius" and rec["protocol"] == "micius2017"  # the paper's counting (issue 18)
     assert rec["secret_key_bits"] > 0 and rec["key_limiting"] is None
 
 
@@ -140,6 +140,8 @@ def test_series_dir_round_trips_through_passplan_key(tmp_path: Path) -> None:
         "pulses_per_s = 1e8\nintensities = [0.8, 0.1, 0.0]\nprobabilities = [0.5, 0.25, 0.25]\n"
         "p_x = 0.5\nextraneous_click_prob = 0.0\nintrinsic_qber = 0.011\nafterpulse_prob = 1e-3\n"
         "optimise = false\n"
+        # micius2017's analysis (issue 18): both bases, signal bits, Hoeffding deviations
+        'key_bases = "both"\nkey_intensities = "signal"\nbounds = "hoeffding"\n'
     )
     k = run("key", str(files[0]), "--protocol", str(proto), "--format", "json")
     assert k.exit_code == 0, k.output

@@ -254,3 +254,75 @@ def test_chernoff_tight_gives_at_least_the_default_key() -> None:
     tight = finite_key(_block(3), [0.5, 0.1, 0.0], [0.7, 0.2, 0.1], bounds="chernoff-tight")
     assert float(tight.key) >= float(base.key)
     assert float(tight.s_x1) >= float(base.s_x1)
+
+
+# --- which bits give key (issue 18): both bases, signal bits -------------------------------------
+
+
+@pytest.mark.parametrize("bounds", ["asymptotic", "hoeffding", "chernoff"])
+@pytest.mark.parametrize("mu,p", [([0.6, 0.2, 0.0], [0.6, 0.3, 0.1]), ([0.5, 0.1], [0.7, 0.3])])
+def test_both_bases_of_a_symmetric_block_is_twice_the_x_key(bounds, mu, p) -> None:
+    """With p_x = 1/2 the two bases hold the same expected counts, so keying from both (each
+    basis's phase errors from the other, each paying its own security terms) gives exactly twice
+    the X-basis key; the sifted bits that carry key double too."""
+    c = expected_counts([2e-3] * 20, 1e-6, 1e8, 0.5, mu, p, 1e-3, 0.01)
+    x = finite_key(c, mu, p, bounds=bounds)
+    both = finite_key(c, mu, p, bounds=bounds, key_bases="both")
+    assert float(x.key) > 0
+    assert float(both.key) == pytest.approx(2 * float(x.key), rel=1e-12)
+    assert float(both.n_key) == pytest.approx(float(c.n_x.sum() + c.n_z.sum()), rel=1e-12)
+    assert float(both.qber_key) == pytest.approx(float(x.qber_x), rel=1e-12)
+    assert float(both.lambda_ec) == pytest.approx(2 * float(x.lambda_ec), rel=1e-12)
+
+
+def test_both_bases_takes_each_basis_phase_error_from_the_other() -> None:
+    """Biased bases: the Z basis's key is bounded by X's single-photon errors. Swapping the bases
+    of the counts swaps the roles, so the two-basis key is symmetric in them, and it is the X key
+    plus the X key of the swapped block."""
+    mu, p = [0.6, 0.2, 0.0], [0.6, 0.3, 0.1]
+    c = expected_counts([2e-3] * 20, 1e-6, 1e8, 0.7, mu, p, 1e-3, 0.01)
+    swapped = Counts(n_x=c.n_z, n_z=c.n_x, m_x=c.m_z, m_z=c.m_x)
+    both = finite_key(c, mu, p, bounds="hoeffding", key_bases="both")
+    parts = (finite_key(c, mu, p, bounds="hoeffding").key
+             + finite_key(swapped, mu, p, bounds="hoeffding").key)
+    assert float(both.key) == pytest.approx(float(parts), rel=1e-12)
+    assert float(finite_key(swapped, mu, p, bounds="hoeffding", key_bases="both").key) == \
+        pytest.approx(float(both.key), rel=1e-12)
+
+
+def test_signal_bits_keep_the_signal_share_of_the_single_photons() -> None:
+    """Asymptotic bounds on a noiseless-dark block: the signal's single-photon events are
+    ``p_1 mu_1 exp(-mu_1) / tau_1`` of the bounded ones, so the signal-bit key rebuilt by hand from
+    the all-intensity bounds equals the estimator's, and it stays below the true signal
+    single-photon count (N p_x^2 p_1 mu_1 exp(-mu_1) Y_1, computed from the channel directly)."""
+    mu, p = np.array([0.8, 0.1, 0.0]), np.array([0.5, 0.25, 0.25])
+    eta, b, n_pulses = 1e-3, 5e-8, 1e10
+    c = expected_counts([eta], [b], n_pulses, 0.5, mu, p, 0.0, 0.01)
+    r = finite_key(c, mu, p, bounds="asymptotic", key_intensities="signal")
+    tau0, tau1 = (p * np.exp(-mu)).sum(), (p * np.exp(-mu) * mu).sum()
+    s0k = float(r.s_x0) * p[0] * np.exp(-mu[0]) / tau0
+    s1k = float(r.s_x1) * p[0] * mu[0] * np.exp(-mu[0]) / tau1
+    q = c.m_x[0] / c.n_x[0]
+    h = lambda x: -x * np.log2(x) - (1 - x) * np.log2(1 - x)  # noqa: E731
+    by_hand = s0k + s1k * (1 - h(float(r.phase_error_x))) - 1.16 * c.n_x[0] * h(q)
+    assert float(r.key) == pytest.approx(by_hand, rel=1e-12)
+    assert float(r.n_key) == pytest.approx(c.n_x[0], rel=1e-12)
+    # the single-photon yield of the channel: 1 - (1 - b)^2 (1 - eta)
+    y1 = 1 - (1 - b) ** 2 * (1 - eta)
+    true_s1 = n_pulses * 0.25 * p[0] * mu[0] * np.exp(-mu[0]) * y1
+    assert 0.9 * true_s1 < s1k <= true_s1 * (1 + 1e-9)
+    # the signal bits hold fewer key bits than all intensities' bits, and more than none
+    allbits = finite_key(c, mu, p, bounds="asymptotic")
+    assert 0 < float(r.key) < float(allbits.key)
+
+
+def test_default_key_choice_is_passplans_own_estimator() -> None:
+    """The defaults leave Lim 2014 as it was: X basis, every intensity (vector A guards the digits)."""
+    c = expected_counts([2e-3] * 20, 1e-6, 1e8, 0.7, [0.6, 0.2, 0.0], [0.6, 0.3, 0.1], 1e-3, 0.01)
+    a = finite_key(c, [0.6, 0.2, 0.0], [0.6, 0.3, 0.1])
+    b = finite_key(c, [0.6, 0.2, 0.0], [0.6, 0.3, 0.1], key_bases="x", key_intensities="all")
+    assert float(a.key) == float(b.key) and float(a.n_key) == float(c.n_x.sum())
+    with pytest.raises(InputError, match="key_bases 'zz' is unknown"):
+        finite_key(c, [0.6, 0.2, 0.0], [0.6, 0.3, 0.1], key_bases="zz")
+    with pytest.raises(InputError, match="key_intensities 'decoy' is unknown"):
+        finite_key(c, [0.6, 0.2, 0.0], [0.6, 0.3, 0.1], key_intensities="decoy")

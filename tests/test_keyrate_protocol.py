@@ -14,6 +14,7 @@ from passplan.keyrate import (
     pool_passes,
     read_series,
 )
+from passplan.keyrate.protocol import analysis_label
 
 
 def write(tmp_path, name, text):
@@ -28,6 +29,31 @@ def test_bundled_protocols_load():
     assert load_protocol("micius").intensities == (0.8, 0.1, 0.0)
     with pytest.raises(UnknownNameError, match="micius"):
         load_protocol("micus")
+
+
+def test_micius2017_is_the_papers_counting_and_micius_passplans_own() -> None:
+    """issue 18: the two Micius protocols share the flown source and differ in which bits give
+    key (and in the finite-size bounds, both assumed); the analysis is named on every record."""
+    own, paper = load_protocol("micius"), load_protocol("micius2017")
+    for key in ("pulses_per_s", "intensities", "probabilities", "p_x", "intrinsic_qber",
+                "extraneous_click_prob", "f_ec", "eps_sec", "eps_cor", "decoys"):
+        assert getattr(own, key) == getattr(paper, key), key
+    assert (own.key_bases, own.key_intensities, own.bounds) == ("x", "all", "chernoff")
+    assert (paper.key_bases, paper.key_intensities, paper.bounds) == ("both", "signal", "hoeffding")
+    assert not paper.optimise
+    assert analysis_label("x", "all") == "passplan X basis"
+    assert analysis_label("both", "signal") == "both bases, signal bits"
+    assert analysis_label("x", "signal") == "X basis, signal bits"
+
+
+def test_key_fraction_counts_the_key_bearing_sifted_share() -> None:
+    """The GLLP rate's q (what track's per-slot key rate uses): p_x^2 for passplan's own
+    estimator; both bases add (1 - p_x)^2; signal bits multiply by the signal's probability."""
+    own, paper = load_protocol("micius"), load_protocol("micius2017")
+    assert own.key_fraction() == 0.25 and own.key_fraction(0.9) == pytest.approx(0.81)
+    assert paper.key_fraction() == pytest.approx((0.25 + 0.25) * 0.5)
+    biased = Protocol(p_x=0.9, key_bases="both", key_intensities="signal", probabilities=(0.6, 0.3, 0.1))
+    assert biased.key_fraction() == pytest.approx((0.81 + 0.01) * 0.6)
 
 
 def test_tight_chernoff_is_a_protocol_choice(tmp_path):
@@ -59,6 +85,9 @@ def test_toml_roundtrip(tmp_path):
     ("intensities = [80, 0.1, 0.0]\n", r"'intensities' is \[80\.0, 0\.1, 0\.0\].*at most 10"),
     ("afterpulse_prob = 1.5\n", "afterpulse_prob"),
     ("intrinsic_qber = 0.6\n", "intrinsic_qber"),
+    # issue 18: which bits give key is a named choice
+    ('key_bases = "z"\n', r"unknown key_bases 'z'.*known: both, x"),
+    ('key_intensities = "signals"\n', r"unknown key_intensities 'signals'.*did you mean 'signal'"),
 ])
 def test_toml_errors_name_key_and_file(tmp_path, text, match):
     p = write(tmp_path, "bad.toml", text)

@@ -163,7 +163,10 @@ def asymptotic_rate_bps(forecast: PassForecast, link: LinkSeries | None = None) 
     mu = float(key.intensities[0]) if key.intensities else float(proto.intensities[0])
     p_x = float(key.p_x) if key.p_x else float(proto.p_x)
     # two detectors: a noise click in either is a background yield
-    rate = proto.pulses_per_s * gllp_rate(eta, mu, 2.0 * bg, proto.intrinsic_qber, proto.f_ec, q=p_x * p_x)
+    # the sifted share that carries key: p_x^2 for the X basis, both bases and signal bits for
+    # the protocols that key so (Protocol.key_fraction; issue 18)
+    rate = proto.pulses_per_s * gllp_rate(eta, mu, 2.0 * bg, proto.intrinsic_qber, proto.f_ec,
+                                          q=proto.key_fraction(p_x))
     return np.asarray(rate, float)
 
 

@@ -56,6 +56,9 @@ class PassForecast:
             "secret_key_bits": float(k.secret_key_bits),
             "key_window_s": float(k.key_window_s),
             "key_qber_x": None if k.qber_x is None else float(k.qber_x),
+            "key_sifted_bits": float(k.sifted_bits),  # the key-bearing sifted bits (issue 18)
+            "key_qber": float(k.qber),
+            "key_analysis": k.analysis,
             "key_limiting": k.limiting,
             "min_loss_db": float(finite.min()) if finite.size else None,
             "max_loss_db": float(finite.max()) if finite.size else None,

@@ -10,7 +10,7 @@
 4. the station's ``receiver``.
 
 **Protocol**: the ``protocol`` keyword, else the bundled protocol paired with the profile
-(``micius`` -> ``micius``, ``jinan-1`` -> ``jinan1``, :data:`PROFILE_PROTOCOLS`), else
+(``micius`` -> ``micius2017``, ``jinan-1`` -> ``jinan1``, :data:`PROFILE_PROTOCOLS`), else
 passplan's defaults. When the protocol is not named, the profile's source pulse rate and
 intrinsic QBER replace the protocol's (the profile describes the hardware flying). Dark counts
 and sky background come from the link budget, per detector and gate, so the protocol's
@@ -37,7 +37,10 @@ __all__ = [
 ]
 
 #: The bundled protocol that goes with a bundled link profile.
-PROFILE_PROTOCOLS = {"micius": "micius", "jinan-1": "jinan1", "micius-2021": "micius2021"}
+#: ``micius`` -> ``micius2017``: the profile stands for the flown mission, so its key is the
+#: paper's own analysis (both bases, signal bits); passplan's own X-basis estimator on the same
+#: hardware stays the ``micius`` protocol (issue 18).
+PROFILE_PROTOCOLS = {"micius": "micius2017", "jinan-1": "jinan1", "micius-2021": "micius2021"}
 
 
 class MissingProfileError(InputError):

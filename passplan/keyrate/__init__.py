@@ -37,13 +37,14 @@ if TYPE_CHECKING:  # the names below load on first use
     from .optimise import OptimisedPass, optimise_pass
     from .passkey import PassKey, check_series, pass_key
     from .pooling import PooledKey, pool_passes
-    from .protocol import Protocol, bundled_protocols, load_protocol
+    from .protocol import Protocol, analysis_label, bundled_protocols, load_protocol
     from .series import ChannelSeries, read_series
 
 _LAZY = {
     "Protocol": "protocol",
     "load_protocol": "protocol",
     "bundled_protocols": "protocol",
+    "analysis_label": "protocol",
     "PassKey": "passkey",
     "pass_key": "passkey",
     "check_series": "passkey",
@@ -75,7 +76,7 @@ __getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)
 
 
 __all__ = [
-    "Protocol", "load_protocol", "bundled_protocols",
+    "Protocol", "load_protocol", "bundled_protocols", "analysis_label",
     "PassKey", "pass_key", "check_series",
     "PooledKey", "pool_passes",
     "ChannelSeries", "read_series",

@@ -47,6 +47,23 @@ Deviations ``delta`` (each failing with probability ``eps_sec/21``, or ``/19`` f
 * ``asymptotic``: no deviation, no ``gamma``, no security terms: the decoy-state (GLLP) rate
   with the given finite set of intensities.
 
+Which bits give key (``key_bases``, ``key_intensities``; issue 18):
+
+* ``x``/``all`` (the defaults, passplan's own estimator): Lim 2014 as written, the X basis's
+  sifted bits of every intensity give key, the Z basis only tests.
+* ``both``: symmetric BB84 as the Micius 2017 key was counted (Liao et al., Nature 549, 43
+  (2017): the sifted key of 1,671,072 bits is 47 % of the 3,551,136 detections, so it holds both
+  bases). Each basis gives key, its single-photon phase error bounded from the other basis's
+  single-photon bit errors (Lim's ``v_1/s_1 + gamma`` with the bases' roles swapped, the
+  Shor-Preskill/GLLP argument); each basis is a block of its own and pays its own security terms
+  and error-correction leakage (so the pair is ``2 eps_sec``-secret).
+* ``signal``: only the signal intensity's sifted bits give key; decoy and vacuum bits feed the
+  decoy bounds only (the GLLP convention, and the paper's: 1,671,072 / 3,551,136 = 0.4706 =
+  0.5 x 0.8 x 0.5 / (0.8 x 0.5 + 0.1 x 0.25), the signal share of matched-basis clicks). Of the
+  single- and zero-photon events bounded above, the signal intensity holds the Poisson shares
+  ``p_1 mu_1 exp(-mu_1) / tau_1`` and ``p_1 exp(-mu_1) / tau_0`` (the yields ``Y_0, Y_1`` do not
+  depend on the intensity: that is the decoy assumption).
+
 Clamps, all valid lower/upper bounds: ``s_0 <- max(s_0, 0)`` (a count is non-negative) and
 ``v_Z1 <- min(max(v_Z1, 0), m_Z)`` (single-photon errors cannot exceed all errors). Nothing is
 clamped upwards: when a single-photon lower bound is not positive the key is zero and
@@ -89,6 +106,10 @@ class KeyBounds:
 
     ``raw`` is the key length before clipping at zero (negative when no key): a smooth objective
     for optimisers. ``reason`` holds :data:`REASONS` codes (0 when the key is positive).
+    ``n_key``/``qber_key``: the sifted bits that carry key and their error rate, as the
+    protocol counts them (``key_bases``, ``key_intensities``; the paper's "sifted key" and
+    "QBER" for ``micius2017``); ``lambda_ec`` is the leakage of all of them. The ``*_x`` fields
+    stay the X basis's, every intensity.
     """
 
     key: NDArray[np.float64]
@@ -104,6 +125,8 @@ class KeyBounds:
     phase_error_x: NDArray[np.float64]
     lambda_ec: NDArray[np.float64]
     reason: NDArray[np.int64]
+    n_key: NDArray[np.float64]
+    qber_key: NDArray[np.float64]
 
     def limiting(self) -> str | None:
         """The reason text for a scalar result."""
@@ -203,12 +226,20 @@ def finite_key(
     bounds: str = "chernoff",
     f_ec: float = 1.16,
     ec_method: str = "f_ec",
+    key_bases: str = "x",
+    key_intensities: str = "all",
 ) -> KeyBounds:
     """Secret key length from block counts (Lim 2014 with 3 intensities, Rusca 2018 with 2).
 
     The number of intensities in ``counts`` (last axis) selects the two- or one-decoy bound;
-    ``intensities``/``probabilities`` broadcast against it.
+    ``intensities``/``probabilities`` broadcast against it. ``key_bases`` and
+    ``key_intensities`` choose which sifted bits carry key (module docstring, "Which bits give
+    key"); the defaults are passplan's own estimator (X basis, every intensity).
     """
+    if key_bases not in ("x", "both"):
+        raise InputError(f"key_bases {key_bases!r} is unknown; expected 'x' or 'both'")
+    if key_intensities not in ("all", "signal"):
+        raise InputError(f"key_intensities {key_intensities!r} is unknown; expected 'all' or 'signal'")
     mu = np.asarray(intensities, dtype=float)
     p = np.asarray(probabilities, dtype=float)
     nx, nz = np.asarray(counts.n_x, float), np.asarray(counts.n_z, float)
@@ -257,6 +288,9 @@ def finite_key(
             sx1 = s1(nxm, nxp, sx0)
             sz1 = s1(nzm, nzp, sz0)
             vz1 = tau1 * (mzp[..., 1] - mzm[..., 2]) / (m2 - m3)
+            if key_bases == "both":
+                mxm, mxp = lo(mx, mXt), hi(mx, mXt)
+                vx1 = tau1 * (mxp[..., 1] - mxm[..., 2]) / (m2 - m3)
         else:
             mxp = hi(mx, mXt)
             dh_x = 0.0 if asym else np.sqrt(0.5 * nX * L)
@@ -276,27 +310,54 @@ def finite_key(
             sx1 = s1_low(nxm, nxp, sx0_up)
             sz1 = s1_low(nzm, nzp, sz0_up)
             vz1 = tau1 * (mzp[..., 0] - mzm[..., 1]) / (m1 - m2)
+            if key_bases == "both":
+                sz0 = s0_low(nzm, nzp)
+                vx1 = tau1 * (mxp[..., 0] - lo(mx, mXt)[..., 1]) / (m1 - m2)
 
         vz1 = np.minimum(np.maximum(vz1, 0.0), mZt)
         qber = np.where(nX > 0, mXt / np.where(nX > 0, nX, 1.0), 0.0)
         ok_z = sz1 > 0
         ratio = np.where(ok_z, vz1 / np.where(ok_z, sz1, 1.0), 0.5)
-        if asym:
-            phi = np.minimum(ratio, 0.5)
-        else:
-            phi = np.minimum(ratio + gamma_lim(eps_sec, ratio, np.where(ok_z, sz1, 1.0),
-                                               np.where(sx1 > 0, sx1, 1.0)), 0.5)
-            phi = np.where(ok_z & (sx1 > 0), phi, 0.5)
-        lam = ec_leakage(nX, qber, f_ec, ec_method, eps_cor)
         sec_terms = 0.0 if asym else (6.0 * math.log2(n_terms / eps_sec) + math.log2(2.0 / eps_cor))
-        priv = sx0 + sx1 * (1.0 - binary_entropy(phi))
-        raw = priv - lam - sec_terms
-        raw = np.where(np.isfinite(raw), raw, -np.inf)
-        key = np.where((raw > 0) & (sx1 > 0) & ok_z, raw, 0.0)
+        signal = key_intensities == "signal"
+        # the signal intensity's share of the zero- and one-photon events (Poisson source)
+        share0 = p[..., 0] * np.exp(-m1) / tau0
+        share1 = p[..., 0] * m1 * np.exp(-m1) / tau1
+
+        def basis_key(s_0, s_1, n, m, ratio_t, s_1t, ok_t):
+            """Key of one basis: its bits (all intensities, or the signal's), phase errors from
+            the other basis's single-photon error rate ``ratio_t`` over ``s_1t`` events."""
+            if signal:
+                s_0, s_1, nb, mb = s_0 * share0, s_1 * share1, n[..., 0], m[..., 0]
+            else:
+                nb, mb = n.sum(-1), m.sum(-1)
+            q = np.where(nb > 0, mb / np.where(nb > 0, nb, 1.0), 0.0)
+            if asym:
+                ph = np.minimum(ratio_t, 0.5)
+            else:
+                ph = np.minimum(ratio_t + gamma_lim(eps_sec, ratio_t, np.where(ok_t, s_1t, 1.0),
+                                                    np.where(s_1 > 0, s_1, 1.0)), 0.5)
+                ph = np.where(ok_t & (s_1 > 0), ph, 0.5)
+            lm = ec_leakage(nb, q, f_ec, ec_method, eps_cor)
+            r = s_0 + s_1 * (1.0 - binary_entropy(ph)) - lm - sec_terms
+            r = np.where(np.isfinite(r), r, -np.inf)
+            # the asymptotic value (no deviations, no gamma): tells "QBER too high" from
+            # "block too small" when the key is zero
+            a = s_0 + s_1 * (1.0 - binary_entropy(np.minimum(ratio_t, 0.5))) - lm
+            return r, np.where((r > 0) & (s_1 > 0) & ok_t, r, 0.0), ph, lm, nb, mb, a
+
+        raw, key, phi, lam, n_key, m_key, asym_val = basis_key(sx0, sx1, nx, mx, ratio, sz1, ok_z)
+        if key_bases == "both":
+            vx1 = np.minimum(np.maximum(vx1, 0.0), mXt)
+            ok_x = sx1 > 0
+            ratio_x = np.where(ok_x, vx1 / np.where(ok_x, sx1, 1.0), 0.5)
+            raw_z, key_z, _, lam_z, n_kz, m_kz, a_z = basis_key(sz0, sz1, nz, mz, ratio_x, sx1, ok_x)
+            raw, key, lam, asym_val = raw + raw_z, key + key_z, lam + lam_z, asym_val + a_z
+            n_key, m_key = n_key + n_kz, m_key + m_kz
+        qber_key = np.where(n_key > 0, m_key / np.where(n_key > 0, n_key, 1.0), 0.0)
 
         # Why zero: first failing condition wins.
         asym_phi = np.minimum(ratio, 0.5)
-        asym_val = sx0 + sx1 * (1.0 - binary_entropy(asym_phi)) - lam
         reason = np.where(
             nX <= 0, 1,
             np.where(sx1 <= 0, 2,
@@ -306,4 +367,5 @@ def finite_key(
     return KeyBounds(
         key=key, raw=raw, n_x=nX, n_z=nZ, m_x=mXt, qber_x=qber, s_x0=sx0, s_x1=sx1, s_z1=sz1,
         v_z1=vz1, phase_error_x=phi, lambda_ec=lam, reason=reason.astype(np.int64),
+        n_key=n_key, qber_key=qber_key,
     )

@@ -163,7 +163,8 @@ class WindowEvaluator:
 def objective(counts: Counts, mu: NDArray, p: NDArray, protocol: Protocol) -> KeyBounds:
     """The key bound used everywhere (optimiser, benchmark, report) for ``protocol``'s settings."""
     return finite_key(counts, mu, p, eps_sec=protocol.eps_sec, eps_cor=protocol.eps_cor,
-                      bounds=protocol.bounds, f_ec=protocol.f_ec, ec_method=protocol.ec_method)
+                      bounds=protocol.bounds, f_ec=protocol.f_ec, ec_method=protocol.ec_method,
+                      key_bases=protocol.key_bases, key_intensities=protocol.key_intensities)
 
 
 def _grid(dim: int) -> NDArray:

@@ -13,7 +13,7 @@ from ..errors import InputError
 from .counts import SlotCounts, sample_counts, slot_counts
 from .decoy_bb84 import REASONS
 from .optimise import OptimisedPass, objective, optimise_pass
-from .protocol import Protocol
+from .protocol import Protocol, analysis_label
 
 __all__ = ["PassKey", "pass_key", "check_series", "prepare", "key_record"]
 
@@ -23,7 +23,11 @@ class PassKey:
     """Secret key of one pass (or one pooled block) and everything that produced it.
 
     ``limiting`` is None when the key is positive, otherwise why it is zero. Counts are expected
-    values unless the estimate was made from Poisson samples (``sampled``).
+    values unless the estimate was made from Poisson samples (``sampled``). ``n_x``, ``n_z`` and
+    ``qber_x`` count every intensity; ``sifted_bits`` and ``qber`` are the sifted bits that carry
+    key and their error rate as the protocol's analysis counts them (``key_bases``,
+    ``key_intensities``: for ``micius2017`` the signal bits of both bases, the paper's "sifted
+    key"; for passplan's own estimator the X basis's bits of every intensity).
     """
 
     secret_key_bits: float
@@ -51,6 +55,15 @@ class PassKey:
     ec_method: str
     optimised: bool
     sampled: bool = False
+    sifted_bits: float = math.nan
+    qber: float = math.nan
+    key_bases: str = "x"
+    key_intensities: str = "all"
+
+    @property
+    def analysis(self) -> str:
+        """Which sifted bits carry key (:func:`passplan.keyrate.protocol.analysis_label`)."""
+        return analysis_label(self.key_bases, self.key_intensities)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON (tuples become lists)."""
@@ -160,5 +173,6 @@ def key_record(eta_a: NDArray, b: NDArray, ts: NDArray | None, pr: Protocol,
         p_x=float(p_x), intensities=tuple(float(v) for v in mu),
         probabilities=tuple(float(v) for v in p), bounds=pr.bounds, decoys=pr.decoys,
         error_model=pr.error_model, ec_method=pr.ec_method, optimised=pr.optimise,
-        sampled=rng is not None,
+        sampled=rng is not None, sifted_bits=float(kb.n_key), qber=float(kb.qber_key),
+        key_bases=pr.key_bases, key_intensities=pr.key_intensities,
     )

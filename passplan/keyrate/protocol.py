@@ -23,6 +23,12 @@ error_model              resolved             see :mod:`passplan.keyrate.counts`
 ec_method                f_ec                 ``f_ec * n * h(Q)``; ``tomamichel`` for Tomamichel 2017
 p_x_max                  0.99                 assumed: keeps the test basis populated (SatQuMA trap)
 slot_s                   1.0                  issue 4 (one slot per second)
+key_bases                x                    passplan's own estimator: key from the X basis (Lim 2014);
+                                              ``both``: each basis gives key, its phase errors bounded
+                                              from the other basis (issue 18, ``micius2017``)
+key_intensities          all                  every intensity's sifted bits carry key (Lim 2014);
+                                              ``signal``: only signal-intensity bits, the decoy and
+                                              vacuum bits serve the bounds only (issue 18)
 =======================  ===================  =========================================================
 """
 
@@ -36,7 +42,8 @@ from typing import Any
 
 from ..errors import ConfigError, InputError, UnknownNameError
 
-__all__ = ["Protocol", "BOUNDS", "ERROR_MODELS", "EC_METHODS", "load_protocol", "bundled_protocols"]
+__all__ = ["Protocol", "BOUNDS", "ERROR_MODELS", "EC_METHODS", "KEY_BASES", "KEY_INTENSITIES", "load_protocol",
+           "bundled_protocols", "analysis_label"]
 
 #: Largest mean photon number per pulse accepted: weak-coherent decoy BB84 signals are below about
 #: 1 (Micius 0.8); a value past 10 is a unit slip (photons per second or per slot), which would
@@ -46,6 +53,23 @@ MAX_MEAN_PHOTON_NUMBER = 10.0
 BOUNDS = ("chernoff", "chernoff-tight", "hoeffding", "asymptotic")
 ERROR_MODELS = ("resolved", "averaged")
 EC_METHODS = ("f_ec", "tomamichel")
+#: Which sifted bases give key: ``x`` (passplan's own estimator, Lim 2014: X gives key, Z tests)
+#: or ``both`` (symmetric BB84 as Micius 2017 counted it: each basis's key, phase errors from the
+#: other basis).
+KEY_BASES = ("x", "both")
+#: Which intensities' sifted bits give key: ``all`` (Lim 2014) or ``signal`` (GLLP-style: decoy and
+#: vacuum bits only feed the decoy bounds).
+KEY_INTENSITIES = ("all", "signal")
+
+
+def analysis_label(key_bases: str, key_intensities: str) -> str:
+    """A short name for which sifted bits carry key: ``"passplan X basis"`` for passplan's own
+    estimator (X basis, every intensity), else the bases and intensities used."""
+    if (key_bases, key_intensities) == ("x", "all"):
+        return "passplan X basis"
+    bases = "both bases" if key_bases == "both" else "X basis"
+    bits = "signal bits" if key_intensities == "signal" else "all intensities"
+    return f"{bases}, {bits}"
 
 
 def _read_text(path: Path) -> str:
@@ -62,7 +86,8 @@ class Protocol:
     ``mu1 > mu2 + mu3`` and ``mu2 > mu3 >= 0``; with ``decoys=1`` two values (signal, decoy) as in
     Rusca et al. APL 112, 171104 (2018), requiring ``mu1 > mu2 > 0``. ``probabilities`` are the
     matching sending probabilities and sum to 1. ``p_x`` is the probability of the key (X) basis
-    for both Alice and Bob. ``extraneous_click_prob`` is the dark plus stray click probability
+    for both Alice and Bob. ``key_bases`` and ``key_intensities`` say which sifted bits carry key
+    (module docstring). ``extraneous_click_prob`` is the dark plus stray click probability
     per detector and gate; a ``background_prob`` series adds to it.
     """
 
@@ -83,6 +108,8 @@ class Protocol:
     ec_method: str = "f_ec"
     p_x_max: float = 0.99
     slot_s: float = 1.0
+    key_bases: str = "x"
+    key_intensities: str = "all"
     name: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
@@ -122,6 +149,10 @@ class Protocol:
             raise UnknownNameError("error_model", str(self.error_model), ERROR_MODELS, self.name)
         if self.ec_method not in EC_METHODS:
             raise UnknownNameError("ec_method", str(self.ec_method), EC_METHODS, self.name)
+        if self.key_bases not in KEY_BASES:
+            raise UnknownNameError("key_bases", str(self.key_bases), KEY_BASES, self.name)
+        if self.key_intensities not in KEY_INTENSITIES:
+            raise UnknownNameError("key_intensities", str(self.key_intensities), KEY_INTENSITIES, self.name)
         if isinstance(self.decoys, bool) or self.decoys not in (1, 2):
             raise bad("decoys", self.decoys, "1 (Rusca 2018) or 2 (Lim 2014)")
         if not isinstance(self.optimise, bool):
@@ -205,6 +236,19 @@ class Protocol:
         """A copy with other source parameters (used by the optimiser)."""
         return replace(self, p_x=float(p_x), intensities=tuple(intensities),
                        probabilities=tuple(probabilities))
+
+    def key_fraction(self, p_x: float | None = None) -> float:
+        """The share of pulses whose sifted bits carry key (the ``q`` of a GLLP rate): ``p_x**2``
+        for the X basis, plus ``(1 - p_x)**2`` with ``key_bases = "both"``, times the signal's
+        sending probability with ``key_intensities = "signal"`` (``p_x`` defaults to the
+        protocol's)."""
+        px = self.p_x if p_x is None else float(p_x)
+        q = px * px
+        if self.key_bases == "both":
+            q += (1.0 - px) ** 2
+        if self.key_intensities == "signal":
+            q *= self.probabilities[0]
+        return q
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (lists for tuples)."""

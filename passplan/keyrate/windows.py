@@ -60,7 +60,8 @@ def window_candidates(eta: NDArray, b: NDArray | None = None) -> NDArray:
 
 def _objective(counts: Counts, mu: NDArray, p: NDArray, protocol: Protocol):
     return finite_key(counts, mu, p, eps_sec=protocol.eps_sec, eps_cor=protocol.eps_cor,
-                      bounds=protocol.bounds, f_ec=protocol.f_ec, ec_method=protocol.ec_method)
+                      bounds=protocol.bounds, f_ec=protocol.f_ec, ec_method=protocol.ec_method,
+                      key_bases=protocol.key_bases, key_intensities=protocol.key_intensities)
 
 
 def _evaluate(jobs: list[tuple[int, NDArray]], prefixes: list[tuple[NDArray, ...]], params: Sequence[Params],
