@@ -32,11 +32,21 @@ from ..errors import InputError
 from .model import SolverSummary
 from .problem import Problem
 
-__all__ = ["solve_milp", "evaluate", "MilpResult"]
+__all__ = ["solve_milp", "evaluate", "relaxation_bound", "exceeds", "MilpResult", "OBJECTIVE_REL_TOL"]
 
 _STATUS = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded", 4: "error"}
 #: HiGHS' relative gap target; its default (1e-4) could stop short of a greedy's objective.
 MIP_REL_GAP = 1e-7
+#: Relative tolerance of every comparison of two objectives (a greedy against the MILP, a plan
+#: against a bound): ten times HiGHS' gap target, so HiGHS' own rounding (and the LP tolerances
+#: of a relay allocation, about 1e-9 of the key) never reads as one plan beating another.
+OBJECTIVE_REL_TOL = 1e-6
+
+
+def exceeds(a: float, b: float, rel: float = OBJECTIVE_REL_TOL) -> bool:
+    """True when objective ``a`` is larger than ``b`` by more than ``rel`` of the larger of the
+    two (plus 1e-12 absolute, so that two zeros are equal)."""
+    return a > b + rel * max(abs(a), abs(b)) + 1e-12
 
 
 @dataclass(frozen=True)
@@ -138,6 +148,18 @@ class _Model:
         self.integrality = np.zeros(self.nvar)
         self.integrality[:n] = 1
 
+    def primary_c(self) -> np.ndarray:
+        """The objective vector without its tie-break: only the primary term (minimised)."""
+        prob = self.prob
+        c = np.zeros(self.nvar)
+        if prob.objective == "fair":
+            c[self.it] = -1.0
+        elif self.demands:
+            c[self.iy : self.iy + len(self.demands)] = -np.array([d.priority for d, _ in self.demands])
+        else:
+            c[: prob.n] = -prob.value
+        return c
+
     def primary(self, sol: np.ndarray) -> float:
         """The objective's primary term at a solution vector."""
         prob = self.prob
@@ -198,6 +220,23 @@ def solve_milp(prob: Problem, time_limit_s: float | None = None) -> MilpResult:
     model = _Model(prob)
     sol, summary = model.solve(time_limit_s)
     return MilpResult(sol[: prob.n] > 0.5, model.served(sol), summary)
+
+
+def relaxation_bound(prob: Problem) -> float | None:
+    """An upper bound on the primary objective of ``prob``: its LP relaxation (every ``x_j`` in
+    [0, 1], the tie-break left out, so the bound is on the objective the plans report). None if
+    HiGHS does not solve the LP (it always should: the LP is feasible and bounded)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    model = _Model(prob)
+    cons = [LinearConstraint(model.A, model.lo, model.hi)] if model.A.shape[0] else []
+    res = milp(
+        model.primary_c(), constraints=cons, integrality=np.zeros(model.nvar),
+        bounds=Bounds(model.lb, model.ub), options={"disp": False},
+    )
+    if res.status != 0 or res.fun is None:
+        return None
+    return float(-res.fun)
 
 
 def evaluate(prob: Problem, x: np.ndarray) -> tuple[float, dict[str, float]]:

@@ -278,6 +278,7 @@ def relay_key(
     demand_bits: float | None = None,
     storage_bits: float | None = None,
     lifetime_s: float | None = None,
+    storage_rule: str = "cap-first",
     tick: Callable[[int, int, str], None] | None = None,
 ) -> RelayResult:
     """Trusted-relay key between the two stations of ``pair`` through ``satellites``, in time.
@@ -285,18 +286,26 @@ def relay_key(
     The satellites' links with both stations are scheduled for the pair (the most key both
     share through each satellite, one station at a time per satellite, no hand-over); each
     link's expected key joins its pool when the link ends, and each satellite relays what both
-    pools hold as soon as it can (:func:`passplan.schedule.relay.relay`, with ``storage_bits``
-    and ``lifetime_s``). ``demand_bits``: report when the pair has that much. The result carries
-    the scheduled ``links`` and the pass search's ``warnings``."""
+    pools hold as soon as it can (:func:`passplan.schedule.relay.relay`, with ``storage_bits``,
+    ``lifetime_s`` and ``storage_rule``: the cap applied before the XOR, ``"cap-first"``, or to
+    what is left after it, ``"xor-first"``). ``demand_bits``: report when the pair has that much.
+    The result carries the scheduled ``links`` and the pass search's ``warnings``."""
+    from .relay import STORAGE_RULES
+
     a, b = pair
     check_pair(a, b, stations)
+    if storage_rule not in STORAGE_RULES:  # before any pass search
+        raise InputError(f"storage_rule {storage_rule!r}: choose one of {', '.join(STORAGE_RULES)}")
     want = Demand((a, b), demand_bits if demand_bits is not None else RELAY_ALL_BITS)
     run = schedule_passes(
         satellites, stations, start, end, constraints, profile=profile, protocol=protocol, handover=False,
         demands=[want], tick=tick,
     )
     deps = [Deposit(ln.station, ln.satellite, ln.end, ln.expected_key_bits, ln.satellite_id) for ln in run.plan.links]
-    res = relay(deps, (a, b), storage_bits=storage_bits, lifetime_s=lifetime_s, demand_bits=demand_bits)
+    res = relay(
+        deps, (a, b), storage_bits=storage_bits, lifetime_s=lifetime_s, demand_bits=demand_bits,
+        storage_rule=storage_rule,
+    )
     return dc_replace(res, links=list(run.plan.links), warnings=list(run.warnings))
 
 
