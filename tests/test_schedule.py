@@ -442,3 +442,25 @@ def test_rolling_labels_against_the_whole_horizon_milp(seed: int, n: int, kind: 
         assert s.objective >= opt * (1 - 1e-6) - 1e-9
     else:
         assert s.status.startswith("feasible") and s.gap > 1e-6
+
+
+def test_cli_schedule_reports_blocks_and_rolling_days() -> None:
+    """``schedule --rolling-days``: a window past it is solved block by block and the table
+    says so (each block's status, the whole horizon's bound, the gap); the JSON carries
+    ``block_status`` and ``bound_method``; a non-positive value is refused in the CLI's words."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from passplan.cli import app
+
+    args = ["schedule", "--sats", "DEMO-SSO-2,DEMO-SSO-3", "--station", "xinglong", "--station", "nanshan",
+            "--start", "2026-12-02T10:00Z", "--hours", "14", "--night", "station", "--no-handover"]
+    r = CliRunner().invoke(app, [*args, "--rolling-days", "0.1", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.stdout)["solver"]
+    assert s["blocks"] == len(s["block_status"]) >= 2 and s["bound_method"] == "lp_relaxation"
+    assert s["dual_bound"] >= s["objective"] * (1 - 1e-9) and 0 <= s["gap"] < 1
+    assert s["status"] == ("optimal" if s["gap"] <= 1e-6 else "feasible")
+    bad = CliRunner().invoke(app, [*args, "--rolling-days", "0"])
+    assert bad.exit_code == 2 and "--rolling-days 0: give a positive number of days" in bad.output

@@ -115,9 +115,10 @@ def _schedule_table(run: ScheduleRun) -> str:
     if s.get("block_status"):  # solved block by block: each block's status and the whole's bound
         blocks = ", ".join(f"{b['block']} {b['status']}" for b in s["block_status"])
         gap = "unknown" if s["gap"] is None else f"{100 * s['gap']:.3g} %"
+        hint = "" if s["status"].startswith("optimal") else " (a larger --rolling-days solves the window as one MILP)"
         lines.append(
             f"solved in {s['blocks']} blocks, each given the earlier blocks' links (block {blocks}); "
-            f"the dual bound is the whole horizon's LP relaxation: gap {gap}"
+            f"the dual bound is the whole horizon's LP relaxation: gap {gap}{hint}"
         )
     for b in doc["baselines"]:
         lines.append(f"baseline {b['method']}: objective {b['objective']:.6g}")
@@ -169,6 +170,7 @@ def register(app: typer.Typer) -> None:
         handover: Annotated[bool, typer.Option("--handover/--no-handover", help="Offer hand-over sub-windows where a satellite sees two stations at once.")] = True,
         solver: Annotated[Solver, typer.Option("--solver", help="milp: exact (HiGHS); greedy: the better of the two baselines.")] = Solver.milp,
         time_limit_s: Annotated[float, typer.Option("--time-limit-s", help="MILP time limit per solve (s).")] = 60.0,
+        rolling_days: Annotated[float, typer.Option("--rolling-days", help="Windows longer than this are solved block by block (each block's status, the whole window's bound and the gap are reported); a larger value solves the whole window as one MILP.")] = 3.0,
         min_key_bits: Annotated[float, typer.Option("--min-key-bits", help="Leave out passes forecast below this key (bits).")] = 0.0,
         profile: ProfileOpt = None,
         protocol: ProtocolOpt = None,
@@ -191,7 +193,8 @@ def register(app: typer.Typer) -> None:
 
         with as_flags():
             check_schedule_options(
-                time_limit_s=time_limit_s, min_key_bits=min_key_bits, weather_trials=weather_trials, setup_s=setup_s
+                time_limit_s=time_limit_s, min_key_bits=min_key_bits, weather_trials=weather_trials, setup_s=setup_s,
+                rolling_days=rolling_days,
             )
         plot_format(plot)
         demands = [Demand.parse(d, "--demand") for d in demand or ()]
@@ -205,7 +208,8 @@ def register(app: typer.Typer) -> None:
             run = schedule_passes(
                 sel.satellites, sts, t0, t1, c, profile=profile, protocol=protocol, objective=objective.value,
                 demands=demands, handover=handover, min_key_bits=min_key_bits, solver=solver.value,
-                time_limit_s=time_limit_s, setup_s=setup_s, repoint_s=repoint_s, weather_trials=weather_trials,
+                time_limit_s=time_limit_s, setup_s=setup_s, repoint_s=repoint_s, rolling_days=rolling_days,
+                weather_trials=weather_trials,
                 seed=seed, progress=info if verbose else None, tick=tick,
             )
         for w in run.warnings:

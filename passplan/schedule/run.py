@@ -36,7 +36,7 @@ from .candidates import candidates_from_forecasts
 from .model import Candidate, Demand, Plan, Resources
 from .network import Network, NetworkKey, end_to_end, load_network, pools_from_links
 from .relay import Deposit, RelayResult, relay
-from .solve import plan_schedule
+from .solve import ROLLING_DAYS, plan_schedule
 
 __all__ = [
     "ScheduleRun",
@@ -134,9 +134,12 @@ def check_schedule_options(
     min_key_bits: float = 0.0,
     weather_trials: int = 0,
     setup_s: float | None = None,
+    rolling_days: float = ROLLING_DAYS,
 ) -> None:
     """Refuse out-of-range options of :func:`schedule_passes` before any work (each error starts
     with the parameter's name)."""
+    if not 0 < rolling_days < float("inf"):
+        raise InputError(f"rolling_days {rolling_days:g}: give a positive number of days")
     if time_limit_s is not None and not 0 < time_limit_s <= 86400:
         raise InputError(f"time_limit_s {time_limit_s:g}: give a positive number of seconds, at most a day")
     if not 0 <= min_key_bits < float("inf"):
@@ -176,6 +179,7 @@ def schedule_passes(
     time_limit_s: float | None = 60.0,
     setup_s: float | None = None,
     repoint_s: float | None = None,
+    rolling_days: float = ROLLING_DAYS,
     weather_trials: int = 0,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
@@ -184,13 +188,16 @@ def schedule_passes(
     """Plan links of ``satellites`` over ``stations`` between ``start`` and ``end``.
 
     ``setup_s`` overrides every station's setup gap, ``repoint_s`` the satellites' re-pointing
-    gap; ``weather_trials`` > 0 also draws that many seeded cloudy-night trials of the plan
-    (``seed``). ``progress`` receives a line per stage, ``tick(done, total, stage)`` the forecast
+    gap; windows longer than ``rolling_days`` are solved block by block (the plan's solver
+    summary then gives each block's status, the whole horizon's bound and the gap: a larger
+    ``rolling_days`` solves the whole window as one MILP); ``weather_trials`` > 0 also draws that
+    many seeded cloudy-night trials of the plan (``seed``). ``progress`` receives a line per stage, ``tick(done, total, stage)`` the forecast
     count."""
     from ..forecast import forecast_passes
 
     check_schedule_options(
-        time_limit_s=time_limit_s, min_key_bits=min_key_bits, weather_trials=weather_trials, setup_s=setup_s
+        time_limit_s=time_limit_s, min_key_bits=min_key_bits, weather_trials=weather_trials, setup_s=setup_s,
+        rolling_days=rolling_days,
     )
     if setup_s is not None:
         stations = [dc_replace(s, setup_s=setup_s) for s in stations]
@@ -218,11 +225,14 @@ def schedule_passes(
         progress(f"solving the plan over {len(cands)} candidates")
     res = resources_for(stations, repoint_s=repoint_s)
     t = time.perf_counter()
-    plan = plan_schedule(cands, res, demands, objective, solver=solver, time_limit_s=time_limit_s)
+    plan = plan_schedule(
+        cands, res, demands, objective, solver=solver, time_limit_s=time_limit_s, rolling_days=rolling_days
+    )
     gain = None
     if handover and any(c.handover for c in cands):
         whole = plan_schedule(
-            [c for c in cands if not c.handover], res, demands, objective, solver=solver, time_limit_s=time_limit_s
+            [c for c in cands if not c.handover], res, demands, objective, solver=solver, time_limit_s=time_limit_s,
+            rolling_days=rolling_days,
         )
         gain = plan.expected_key_bits - whole.expected_key_bits
     t_solve = time.perf_counter() - t
