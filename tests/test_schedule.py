@@ -343,7 +343,13 @@ def dense_days(seed: int, n: int = 16, days: float = 4.0, stations: int = 2, sat
 
 
 def test_exceeds_is_relative() -> None:
-    from passplan.schedule.milp import OBJECTIVE_REL_TOL, exceeds
+    from passplan.schedule.milp import OBJECTIVE_REL_TOL, exceeds, relative_gap
+
+    # HiGHS' gap convention (its log: primal 305, dual 180, gap 40.98 %), maximised here
+    assert relative_gap(-180.0, -305.0) == pytest.approx(0.4098, abs=1e-4)
+    assert relative_gap(711.0, 543.7) == pytest.approx(0.3077, abs=1e-4)
+    assert relative_gap(1e6 * (1 + 1e-9), 1e6) == 0.0 and relative_gap(0.0, 0.0) == 0.0
+    assert relative_gap(5.0, 0.0) is None
 
     assert OBJECTIVE_REL_TOL == 1e-6
     assert not exceeds(1e6 * (1 + 1e-9), 1e6) and not exceeds(0.0, 0.0)
@@ -371,6 +377,8 @@ def test_greedy_kept_only_when_better_beyond_rounding(monkeypatch, short_by: flo
     plan = plan_schedule(cands, RES)
     assert ("kept" in plan.solver.status) is kept
     assert plan.solver.status == ("optimal; kept greedy-priority (better)" if kept else "optimal")
+    if kept:  # the gap is the returned plan's (the greedy's equals the optimum), not the shaved MILP's
+        assert plan.solver.gap == 0.0
 
 
 @pytest.mark.parametrize("seed, blocks, status", [
@@ -396,7 +404,7 @@ def test_rolling_horizon_short_of_the_optimum_is_not_labelled_optimal(seed: int,
     assert rolling.solver.dual_bound >= whole.solver.objective * (1 - 1e-9)
     assert rolling.solver.gap >= short * (1 - 1e-9)
     assert rolling.solver.gap == pytest.approx((rolling.solver.dual_bound - rolling.solver.objective)
-                                               / rolling.solver.dual_bound)
+                                               / rolling.solver.objective)  # HiGHS' convention
     doc = rolling.to_document()["solver"]
     assert doc["status"] == status and doc["bound_method"] == "lp_relaxation"
     assert [b["block"] for b in doc["block_status"]] == list(range(1, blocks + 1))
@@ -437,11 +445,11 @@ def test_rolling_labels_against_the_whole_horizon_milp(seed: int, n: int, kind: 
     assert s.blocks == len(s.block_status) > 1
     assert s.objective <= opt * (1 + 1e-6) + 1e-9
     assert s.dual_bound is not None and s.dual_bound >= opt * (1 - 1e-7) - 1e-9
-    assert s.gap == pytest.approx(max(s.dual_bound - s.objective, 0) / s.dual_bound if s.dual_bound > 0 else 0.0)
     if s.status.startswith("optimal"):
-        assert s.objective >= opt * (1 - 1e-6) - 1e-9
+        assert s.objective >= opt * (1 - 1e-6) - 1e-9 and s.gap == 0.0
     else:
-        assert s.status.startswith("feasible") and s.gap > 1e-6
+        assert s.status.startswith("feasible") and s.dual_bound > s.objective * (1 + 1e-6)
+        assert s.gap is None if s.objective == 0 else s.gap == pytest.approx((s.dual_bound - s.objective) / s.objective)
 
 
 def test_cli_schedule_reports_blocks_and_rolling_days() -> None:
@@ -460,7 +468,7 @@ def test_cli_schedule_reports_blocks_and_rolling_days() -> None:
     assert r.exit_code == 0, r.output
     s = json.loads(r.stdout)["solver"]
     assert s["blocks"] == len(s["block_status"]) >= 2 and s["bound_method"] == "lp_relaxation"
-    assert s["dual_bound"] >= s["objective"] * (1 - 1e-9) and 0 <= s["gap"] < 1
-    assert s["status"] == ("optimal" if s["gap"] <= 1e-6 else "feasible")
+    assert s["dual_bound"] >= s["objective"] * (1 - 1e-9) and s["objective"] > 0
+    assert s["status"] == ("optimal" if s["gap"] == 0 else "feasible")
     bad = CliRunner().invoke(app, [*args, "--rolling-days", "0"])
     assert bad.exit_code == 2 and "--rolling-days 0: give a positive number of days" in bad.output

@@ -32,7 +32,9 @@ from ..errors import InputError
 from .model import SolverSummary
 from .problem import Problem
 
-__all__ = ["solve_milp", "evaluate", "relaxation_bound", "exceeds", "MilpResult", "OBJECTIVE_REL_TOL"]
+__all__ = [
+    "solve_milp", "evaluate", "relaxation_bound", "exceeds", "relative_gap", "MilpResult", "OBJECTIVE_REL_TOL"
+]
 
 _STATUS = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded", 4: "error"}
 #: HiGHS' relative gap target; its default (1e-4) could stop short of a greedy's objective.
@@ -47,6 +49,18 @@ def exceeds(a: float, b: float, rel: float = OBJECTIVE_REL_TOL) -> bool:
     """True when objective ``a`` is larger than ``b`` by more than ``rel`` of the larger of the
     two (plus 1e-12 absolute, so that two zeros are equal)."""
     return a > b + rel * max(abs(a), abs(b)) + 1e-12
+
+
+def relative_gap(bound: float, objective: float) -> float | None:
+    """HiGHS' (and Gurobi's) relative gap of a plan under an upper ``bound`` of its objective,
+    ``(bound - objective) / |objective|``: 0 when the bound does not exceed the objective beyond
+    :data:`OBJECTIVE_REL_TOL`, None when it is infinite (a zero objective under a positive
+    bound; HiGHS' infinite gap is None too)."""
+    if not exceeds(bound, objective):
+        return 0.0
+    if objective == 0:
+        return None
+    return (bound - objective) / abs(objective)
 
 
 @dataclass(frozen=True)

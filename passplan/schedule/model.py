@@ -256,10 +256,11 @@ class SolverSummary:
     A plan solved in more than one block (a rolling horizon) also carries ``block_status``, one
     :class:`BlockSummary` per block, and ``bound_method``: where its ``dual_bound`` comes from
     (``"lp_relaxation"``: the LP relaxation of the whole horizon's problem, an upper bound on
-    its primary objective); its ``gap`` is then ``(dual_bound - objective) / dual_bound``, the
-    share of the bound the plan may fall short of, and its status is "optimal" only when that gap
-    is within :data:`passplan.schedule.milp.OBJECTIVE_REL_TOL` (else "feasible", or the first
-    block's status that was not optimal)."""
+    its primary objective); its ``gap`` is then ``(dual_bound - objective) / objective``, as
+    HiGHS states its own (:func:`passplan.schedule.milp.relative_gap`), and its status is
+    "optimal" only when the bound proves it within
+    :data:`passplan.schedule.milp.OBJECTIVE_REL_TOL` (else "feasible", or the first block's
+    status that was not optimal)."""
 
     method: str
     status: str

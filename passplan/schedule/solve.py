@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import InputError
 from .check import check, fits
 from .greedy import GREEDY_METHODS, greedy
-from .milp import OBJECTIVE_REL_TOL, evaluate, exceeds, relaxation_bound, solve_milp
+from .milp import OBJECTIVE_REL_TOL, evaluate, exceeds, relative_gap, relaxation_bound, solve_milp
 from .model import BlockSummary, Candidate, Demand, Plan, Resources, SolverSummary, by_time
 from .problem import Problem
 
@@ -75,7 +75,7 @@ def _label(summary: SolverSummary, kept: str | None) -> SolverSummary:
     "optimal" only when the bound proves it (within :data:`OBJECTIVE_REL_TOL`), else the first
     block status that was not optimal, else "feasible"; ``kept`` names a greedy kept instead."""
     obj, bound = summary.objective, summary.dual_bound
-    gap = None if bound is None else (0.0 if bound <= 0 else max(bound - obj, 0.0) / bound)
+    gap = None if bound is None else relative_gap(bound, obj)
     if bound is not None and not exceeds(bound, obj):
         status = "optimal"
     else:
@@ -171,8 +171,9 @@ def plan_schedule(
             summary = replace(summary, objective=best_s.objective)
         if summary.block_status:
             summary = _label(summary, kept)
-        elif kept:
-            summary = replace(summary, status=f"{summary.status}; kept {kept} (better)")
+        elif kept:  # the gap of the plan returned, not of the MILP's incumbent
+            gap = None if summary.dual_bound is None else relative_gap(summary.dual_bound, summary.objective)
+            summary = replace(summary, status=f"{summary.status}; kept {kept} (better)", gap=gap)
     links = [c for c, on in zip(cands, x, strict=True) if on]
     check(links, resources)
     unscheduled: list[tuple[Candidate, str]] = []
