@@ -472,3 +472,21 @@ def test_cli_schedule_reports_blocks_and_rolling_days() -> None:
     assert s["status"] == ("optimal" if s["gap"] == 0 else "feasible")
     bad = CliRunner().invoke(app, [*args, "--rolling-days", "0"])
     assert bad.exit_code == 2 and "--rolling-days 0: give a positive number of days" in bad.output
+
+
+def test_highs_prints_nothing_on_stdout(capfd) -> None:
+    """The HiGHS in scipy writes a debug line on the process's stdout (file descriptor 1) even
+    when silent (ERGO-Code/HiGHS issue 2783); this pair-demand case made it do so, which broke
+    ``schedule --format json`` on stdout. The solves run with descriptor 1 on the null device,
+    and it is restored afterwards."""
+    import os
+
+    cands = dense_days(72, 60, stations=3, sats=3)
+    stations = sorted({c.station for c in cands})
+    plan = plan_schedule(cands, RES, [Demand((stations[0], stations[-1]), 1e18)], rolling_days=1.0)
+    assert plan.solver.blocks > 1
+    out, _ = capfd.readouterr()
+    assert out == ""
+    os.write(1, b"fd 1 is back\n")
+    print("and so is sys.stdout")
+    assert capfd.readouterr().out == "fd 1 is back\nand so is sys.stdout\n"

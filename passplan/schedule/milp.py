@@ -23,7 +23,12 @@ module replays it in time.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,6 +66,46 @@ def relative_gap(bound: float, objective: float) -> float | None:
     if objective == 0:
         return None
     return (bound - objective) / abs(objective)
+
+
+_quiet_lock = threading.Lock()
+_quiet_depth = 0
+_saved_stdout_fd: int | None = None
+
+
+@contextlib.contextmanager
+def _native_stdout_silenced() -> Iterator[None]:
+    """Point the process's standard output (file descriptor 1) at the null device while HiGHS
+    runs: the HiGHS bundled with scipy (1.12) writes a debug line there even with ``disp`` off
+    ("HighsMipSolverData::transformNewIntegerFeasibleSolution tmpSolver.run();", ERGO-Code/HiGHS
+    issue 2783), which would break ``--format json`` on stdout; the library never prints.
+    Python's own buffered output is flushed first; nested or concurrent solves share one
+    redirection (counted under a lock). Where descriptor 1 cannot be redirected, nothing is done."""
+    global _quiet_depth, _saved_stdout_fd
+    with _quiet_lock:
+        if _quiet_depth == 0:
+            try:
+                sys.stdout.flush()
+            except (AttributeError, OSError, ValueError):
+                pass
+            try:
+                saved = os.dup(1)
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, 1)
+                os.close(null)
+                _saved_stdout_fd = saved
+            except OSError:
+                _saved_stdout_fd = None
+        _quiet_depth += 1
+    try:
+        yield
+    finally:
+        with _quiet_lock:
+            _quiet_depth -= 1
+            if _quiet_depth == 0 and _saved_stdout_fd is not None:
+                os.dup2(_saved_stdout_fd, 1)
+                os.close(_saved_stdout_fd)
+                _saved_stdout_fd = None
 
 
 @dataclass(frozen=True)
@@ -202,7 +247,8 @@ class _Model:
         if time_limit_s is not None:
             options["time_limit"] = float(time_limit_s)
         t0 = time.perf_counter()
-        res = milp(self.c, constraints=cons, integrality=integrality, bounds=Bounds(lb, ub), options=options)
+        with _native_stdout_silenced():
+            res = milp(self.c, constraints=cons, integrality=integrality, bounds=Bounds(lb, ub), options=options)
         seconds = time.perf_counter() - t0
         status = _STATUS.get(int(res.status), "error")
         if res.x is None:
@@ -244,10 +290,11 @@ def relaxation_bound(prob: Problem) -> float | None:
 
     model = _Model(prob)
     cons = [LinearConstraint(model.A, model.lo, model.hi)] if model.A.shape[0] else []
-    res = milp(
-        model.primary_c(), constraints=cons, integrality=np.zeros(model.nvar),
-        bounds=Bounds(model.lb, model.ub), options={"disp": False},
-    )
+    with _native_stdout_silenced():
+        res = milp(
+            model.primary_c(), constraints=cons, integrality=np.zeros(model.nvar),
+            bounds=Bounds(model.lb, model.ub), options={"disp": False},
+        )
     if res.status != 0 or res.fun is None:
         return None
     return float(-res.fun)
