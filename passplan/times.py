@@ -4,7 +4,7 @@
 clock:
 
 - *Text* (every CLI time option: ``passes --start``/``--end``, ``elements show --at``,
-  ``elements list --at``, ``coverage --start``, ``--dtstamp`` ...) goes through
+  ``elements list --at``, ``coverage --start``, ``--creation-date`` ...) goes through
   :func:`parse_time`: ISO-8601 with a zone (``2016-12-19T16:40:00Z``, ``...+08:00``), ``now``,
   or a bare date (``2016-12-19``: midnight UTC of that day). A date-time without a zone is
   refused, with the fix in the message.

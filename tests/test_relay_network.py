@@ -3,6 +3,8 @@ networkx's max flow and the GYS fibre vector."""
 
 from __future__ import annotations
 
+import itertools
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -42,8 +44,10 @@ def test_relay_never_exceeds_what_both_pools_held() -> None:
         dep(str(rng.choice(["A", "B"])), str(rng.choice(["S1", "S2"])), float(rng.uniform(0, 7 * 1440)), float(rng.integers(0, 1e6)))
         for _ in range(200)
     ]
-    for storage, life in ((None, None), (8e5, None), (None, 2 * 86400.0), (5e5, 86400.0)):
-        r = relay(deps, ("A", "B"), storage_bits=storage, lifetime_s=life)
+    for (storage, life), rule in itertools.product(
+        ((None, None), (8e5, None), (None, 2 * 86400.0), (5e5, 86400.0)), ("cap-first", "xor-first")
+    ):
+        r = relay(deps, ("A", "B"), storage_bits=storage, lifetime_s=life, storage_rule=rule)
         for e in r.events:
             assert e["bits"] <= min(e["pool_a"], e["pool_b"]) + 1e-6
         cum = [b for _, b in r.timeline]
@@ -69,9 +73,36 @@ def test_relay_lifetime_and_storage_hand_cases() -> None:
     assert capped.discarded_bits > 0
 
 
+def test_relay_storage_rule_tight_case() -> None:
+    """The storage rule on the tight case of issue 18: a 160-bit store holds 160 bits for A when
+    a 110-bit link with B ends. Cap first (the default): the store makes room for B's 110 bits
+    by discarding 110 of A's oldest, then relays min(50, 110) = 50. XOR first: relays 110 at
+    once and keeps A's other 50 (within the store)."""
+    deps = [dep("A", "S", 0, 160.0), dep("B", "S", 10, 110.0)]
+    cap = relay(deps, ("A", "B"), storage_bits=160.0)
+    assert cap.relayed_bits == pytest.approx(50.0) and cap.discarded_bits == pytest.approx(110.0)
+    assert cap.storage_rule == "cap-first" == relay(deps, ("A", "B"), storage_bits=160.0, storage_rule="cap-first").storage_rule
+    xor = relay(deps, ("A", "B"), storage_bits=160.0, storage_rule="xor-first")
+    assert xor.relayed_bits == pytest.approx(110.0) and xor.discarded_bits == 0.0
+    assert xor.to_dict()["storage_rule"] == "xor-first" and cap.to_dict()["storage_rule"] == "cap-first"
+    # the remainder is capped after the XOR: a later 60-bit link with B finds A's 50 bits
+    later = [*deps, dep("B", "S", 20, 60.0)]
+    assert relay(later, ("A", "B"), storage_bits=160.0, storage_rule="xor-first").relayed_bits == pytest.approx(160.0)
+    assert relay(later, ("A", "B"), storage_bits=160.0).relayed_bits == pytest.approx(50.0)
+    # XOR first still caps what is left: 400 bits for B against 160 held keep 160 of the 240 left
+    big = [dep("A", "S", 0, 160.0), dep("B", "S", 10, 400.0)]
+    r = relay(big, ("A", "B"), storage_bits=160.0, storage_rule="xor-first")
+    assert r.relayed_bits == pytest.approx(160.0) and r.discarded_bits == pytest.approx(80.0)
+    # without a store the two rules are one, and the document keeps its keys
+    free = relay(deps, ("A", "B"), storage_rule="xor-first")
+    assert free.relayed_bits == relay(deps, ("A", "B")).relayed_bits == pytest.approx(110.0)
+    assert free.storage_rule is None and "storage_rule" not in free.to_dict()
+
+
 @pytest.mark.parametrize(
     "kwargs, needle",
     [
+        ({"pair": ("A", "B"), "storage_rule": "first-come"}, "storage_rule 'first-come'"),
         ({"pair": ("A", "A")}, "two different"),
         ({"pair": ("A", "Z")}, "no satellite links with both"),
         ({"pair": ("A", "B"), "storage_bits": 0}, "storage"),
@@ -243,3 +274,21 @@ def test_two_satellites_of_one_name_relay_apart() -> None:
         ("A", "TWIN (111)"): 5e5, ("B", "TWIN (222)"): 2e5, ("B", "TWIN (111)"): 1e5, ("A", "SOLO"): 3e4,
         ("B", "SOLO"): 4e4,
     }
+
+
+def test_relay_cli_storage_rule() -> None:
+    """``relay --storage-bits --storage-rule xor-first``: the JSON names the rule, the table
+    the store and what it discarded; an unknown rule is refused (exit 2)."""
+    from typer.testing import CliRunner
+
+    from passplan.cli import app
+
+    window = ["--sats", "demo", "--start", "2026-12-02T10:00Z", "--hours", "14", "--night", "station"]
+    r = CliRunner().invoke(app, ["relay", "xinglong", "nanshan", *window, "--storage-bits", "2e7",
+                                 "--storage-rule", "xor-first", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["storage_rule"] == "xor-first" and doc["discarded_bits"] > 0
+    assert doc["relayed_bits"] <= min(doc["pool_bits"].values()) + 1e-6
+    bad = CliRunner().invoke(app, ["relay", "xinglong", "nanshan", *window, "--storage-rule", "later"])
+    assert bad.exit_code == 2

@@ -41,6 +41,7 @@ OPTION_FOR: dict[str, str] = {
     "min_key_bits": "--min-key-bits",
     "weather_trials": "--weather-trials",
     "setup_s": "--setup-s",
+    "rolling_days": "--rolling-days",
     "demand": "--demand",
     "source and target": "--from and --to",
     # constellation design (passplan.designed)

@@ -64,6 +64,11 @@ class Solver(StrEnum):
     greedy = "greedy"
 
 
+class StorageRule(StrEnum):
+    cap_first = "cap-first"
+    xor_first = "xor-first"
+
+
 DemandOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -103,6 +108,14 @@ def _schedule_table(run: ScheduleRun) -> str:
         f"dual bound {s['dual_bound'] if s['dual_bound'] is None else format(s['dual_bound'], '.6g')}, "
         f"gap {s['gap']}, {s['seconds']:.2f} s",
     ]
+    if s.get("block_status"):  # solved block by block: each block's status and the whole's bound
+        blocks = ", ".join(f"{b['block']} {b['status']}" for b in s["block_status"])
+        gap = "unknown" if s["gap"] is None else f"{100 * s['gap']:.3g} %"
+        hint = "" if s["status"].startswith("optimal") else " (a larger --rolling-days solves the window as one MILP)"
+        lines.append(
+            f"solved in {s['blocks']} blocks, each given the earlier blocks' links (block {blocks}); "
+            f"the dual bound is the whole horizon's LP relaxation: gap {gap}{hint}"
+        )
     for b in doc["baselines"]:
         lines.append(f"baseline {b['method']}: objective {b['objective']:.6g}")
     lines.append("expected key per station: " + ", ".join(f"{k} {_bits(v)}" for k, v in doc["totals"]["per_station"].items()))
@@ -153,6 +166,7 @@ def register(app: typer.Typer) -> None:
         handover: Annotated[bool, typer.Option("--handover/--no-handover", help="Offer hand-over sub-windows where a satellite sees two stations at once.")] = True,
         solver: Annotated[Solver, typer.Option("--solver", help="milp: exact (HiGHS); greedy: the better of the two baselines.")] = Solver.milp,
         time_limit_s: Annotated[float, typer.Option("--time-limit-s", help="MILP time limit per solve (s).")] = 60.0,
+        rolling_days: Annotated[float, typer.Option("--rolling-days", help="Windows longer than this are solved block by block (each block's status, the whole window's bound and the gap are reported); a larger value solves the whole window as one MILP.")] = 3.0,
         min_key_bits: Annotated[float, typer.Option("--min-key-bits", help="Leave out passes forecast below this key (bits).")] = 0.0,
         profile: ProfileOpt = None,
         protocol: ProtocolOpt = None,
@@ -176,7 +190,8 @@ def register(app: typer.Typer) -> None:
 
         with as_flags():
             check_schedule_options(
-                time_limit_s=time_limit_s, min_key_bits=min_key_bits, weather_trials=weather_trials, setup_s=setup_s
+                time_limit_s=time_limit_s, min_key_bits=min_key_bits, weather_trials=weather_trials, setup_s=setup_s,
+                rolling_days=rolling_days,
             )
         plot_format(plot)
         demands = [Demand.parse(d, "--demand") for d in demand or ()]
@@ -190,7 +205,8 @@ def register(app: typer.Typer) -> None:
             run = schedule_passes(
                 sel.satellites, sts, t0, t1, c, profile=profile, protocol=protocol, objective=objective.value,
                 demands=demands, handover=handover, min_key_bits=min_key_bits, solver=solver.value,
-                time_limit_s=time_limit_s, setup_s=setup_s, repoint_s=repoint_s, weather_trials=weather_trials,
+                time_limit_s=time_limit_s, setup_s=setup_s, repoint_s=repoint_s, rolling_days=rolling_days,
+                weather_trials=weather_trials,
                 seed=seed, progress=info if verbose else None, tick=tick,
             )
         for w in run.warnings:
@@ -231,6 +247,7 @@ def register(app: typer.Typer) -> None:
         demand: Annotated[str | None, typer.Option("--demand", help="Key wanted between A and B: A:B=BITS as for schedule, or BITS; report when it is met.")] = None,
         storage_bits: Annotated[float | None, typer.Option("--storage-bits", help="On-board key store per satellite for the pair (bits).")] = None,
         lifetime_s: Annotated[float | None, typer.Option("--lifetime-s", help="Seconds a pool bit may wait before it is discarded.")] = None,
+        storage_rule: Annotated[StorageRule, typer.Option("--storage-rule", help="With --storage-bits: cap-first stores a link's whole key before the XOR (overflow discards the oldest bits); xor-first XORs the new key with the held pool first and stores only the remainder.")] = StorageRule.cap_first,
         profile: ProfileOpt = None,
         protocol: ProtocolOpt = None,
         fmt: OneFormatOpt = TableFormat.table,
@@ -242,7 +259,8 @@ def register(app: typer.Typer) -> None:
         The satellites' links with A and B are scheduled for the pair (one station at a time per
         satellite), each link's expected key (forecast times clear-sky probability) joins its
         pool when the link ends, and each satellite relays (XORs and announces) what both pools
-        hold as soon as it can.
+        hold as soon as it can. With --storage-bits the on-board store is capped before the XOR
+        (--storage-rule cap-first, the default) or after it (xor-first).
         """
         from ..schedule.run import check_pair, pair_demand_bits, relay_key
 
@@ -255,7 +273,7 @@ def register(app: typer.Typer) -> None:
         with progress_bar("relay") as tick:
             res = relay_key(
                 sel.satellites, sts, (a, b), t0, t1, c, profile=profile, protocol=protocol, demand_bits=demand_bits,
-                storage_bits=storage_bits, lifetime_s=lifetime_s, tick=tick,
+                storage_bits=storage_bits, lifetime_s=lifetime_s, storage_rule=storage_rule.value, tick=tick,
             )
         for w in res.warnings:
             warn(w)
@@ -268,6 +286,11 @@ def register(app: typer.Typer) -> None:
             ]
             for t, bits in res.timeline:
                 lines.append(f"  {iso_z(t)}  {_bits(bits)}")
+            if storage_bits is not None:
+                lines.append(
+                    f"on-board store {_bits(storage_bits)} per satellite ({res.storage_rule}): "
+                    f"{_bits(res.discarded_bits)} discarded"
+                )
             if demand_bits is not None:
                 lines.append(
                     f"demand {_bits(demand_bits)}: "

@@ -23,7 +23,12 @@ module replays it in time.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,11 +37,75 @@ from ..errors import InputError
 from .model import SolverSummary
 from .problem import Problem
 
-__all__ = ["solve_milp", "evaluate", "MilpResult"]
+__all__ = [
+    "solve_milp", "evaluate", "relaxation_bound", "exceeds", "relative_gap", "MilpResult", "OBJECTIVE_REL_TOL"
+]
 
 _STATUS = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded", 4: "error"}
 #: HiGHS' relative gap target; its default (1e-4) could stop short of a greedy's objective.
 MIP_REL_GAP = 1e-7
+#: Relative tolerance of every comparison of two objectives (a greedy against the MILP, a plan
+#: against a bound): ten times HiGHS' gap target, so HiGHS' own rounding (and the LP tolerances
+#: of a relay allocation, about 1e-9 of the key) never reads as one plan beating another.
+OBJECTIVE_REL_TOL = 1e-6
+
+
+def exceeds(a: float, b: float, rel: float = OBJECTIVE_REL_TOL) -> bool:
+    """True when objective ``a`` is larger than ``b`` by more than ``rel`` of the larger of the
+    two (plus 1e-12 absolute, so that two zeros are equal)."""
+    return a > b + rel * max(abs(a), abs(b)) + 1e-12
+
+
+def relative_gap(bound: float, objective: float) -> float | None:
+    """HiGHS' (and Gurobi's) relative gap of a plan under an upper ``bound`` of its objective,
+    ``(bound - objective) / |objective|``: 0 when the bound does not exceed the objective beyond
+    :data:`OBJECTIVE_REL_TOL`, None when it is infinite (a zero objective under a positive
+    bound; HiGHS' infinite gap is None too)."""
+    if not exceeds(bound, objective):
+        return 0.0
+    if objective == 0:
+        return None
+    return (bound - objective) / abs(objective)
+
+
+_quiet_lock = threading.Lock()
+_quiet_depth = 0
+_saved_stdout_fd: int | None = None
+
+
+@contextlib.contextmanager
+def _native_stdout_silenced() -> Iterator[None]:
+    """Point the process's standard output (file descriptor 1) at the null device while HiGHS
+    runs: the HiGHS bundled with scipy (1.12) writes a debug line there even with ``disp`` off
+    ("HighsMipSolverData::transformNewIntegerFeasibleSolution tmpSolver.run();", ERGO-Code/HiGHS
+    issue 2783), which would break ``--format json`` on stdout; the library never prints.
+    Python's own buffered output is flushed first; nested or concurrent solves share one
+    redirection (counted under a lock). Where descriptor 1 cannot be redirected, nothing is done."""
+    global _quiet_depth, _saved_stdout_fd
+    with _quiet_lock:
+        if _quiet_depth == 0:
+            try:
+                sys.stdout.flush()
+            except (AttributeError, OSError, ValueError):
+                pass
+            try:
+                saved = os.dup(1)
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, 1)
+                os.close(null)
+                _saved_stdout_fd = saved
+            except OSError:
+                _saved_stdout_fd = None
+        _quiet_depth += 1
+    try:
+        yield
+    finally:
+        with _quiet_lock:
+            _quiet_depth -= 1
+            if _quiet_depth == 0 and _saved_stdout_fd is not None:
+                os.dup2(_saved_stdout_fd, 1)
+                os.close(_saved_stdout_fd)
+                _saved_stdout_fd = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +207,18 @@ class _Model:
         self.integrality = np.zeros(self.nvar)
         self.integrality[:n] = 1
 
+    def primary_c(self) -> np.ndarray:
+        """The objective vector without its tie-break: only the primary term (minimised)."""
+        prob = self.prob
+        c = np.zeros(self.nvar)
+        if prob.objective == "fair":
+            c[self.it] = -1.0
+        elif self.demands:
+            c[self.iy : self.iy + len(self.demands)] = -np.array([d.priority for d, _ in self.demands])
+        else:
+            c[: prob.n] = -prob.value
+        return c
+
     def primary(self, sol: np.ndarray) -> float:
         """The objective's primary term at a solution vector."""
         prob = self.prob
@@ -166,7 +247,8 @@ class _Model:
         if time_limit_s is not None:
             options["time_limit"] = float(time_limit_s)
         t0 = time.perf_counter()
-        res = milp(self.c, constraints=cons, integrality=integrality, bounds=Bounds(lb, ub), options=options)
+        with _native_stdout_silenced():
+            res = milp(self.c, constraints=cons, integrality=integrality, bounds=Bounds(lb, ub), options=options)
         seconds = time.perf_counter() - t0
         status = _STATUS.get(int(res.status), "error")
         if res.x is None:
@@ -198,6 +280,24 @@ def solve_milp(prob: Problem, time_limit_s: float | None = None) -> MilpResult:
     model = _Model(prob)
     sol, summary = model.solve(time_limit_s)
     return MilpResult(sol[: prob.n] > 0.5, model.served(sol), summary)
+
+
+def relaxation_bound(prob: Problem) -> float | None:
+    """An upper bound on the primary objective of ``prob``: its LP relaxation (every ``x_j`` in
+    [0, 1], the tie-break left out, so the bound is on the objective the plans report). None if
+    HiGHS does not solve the LP (it always should: the LP is feasible and bounded)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    model = _Model(prob)
+    cons = [LinearConstraint(model.A, model.lo, model.hi)] if model.A.shape[0] else []
+    with _native_stdout_silenced():
+        res = milp(
+            model.primary_c(), constraints=cons, integrality=np.zeros(model.nvar),
+            bounds=Bounds(model.lb, model.ub), options={"disp": False},
+        )
+    if res.status != 0 or res.fun is None:
+        return None
+    return float(-res.fun)
 
 
 def evaluate(prob: Problem, x: np.ndarray) -> tuple[float, dict[str, float]]:

@@ -27,6 +27,7 @@ __all__ = [
     "Resources",
     "Demand",
     "SolverSummary",
+    "BlockSummary",
     "Plan",
     "DEFAULT_SETUP_S",
     "DEFAULT_REPOINT_S",
@@ -222,10 +223,44 @@ class Demand:
 
 
 @dataclass(frozen=True, slots=True)
+class BlockSummary:
+    """One block of a plan solved block by block: its window (``start`` to ``end``), how many
+    candidates start in it, the HiGHS ``status`` of its MILP (with the earlier blocks' links
+    fixed; "optimal" there is optimal *given* those links, not for the whole horizon) and the
+    plan's ``objective`` once the block is decided."""
+
+    index: int
+    start: datetime
+    end: datetime
+    candidates: int
+    status: str
+    objective: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "block": self.index,
+            "start_utc": iso_z(self.start),
+            "end_utc": iso_z(self.end),
+            "candidates": self.candidates,
+            "status": self.status,
+            "objective": self.objective,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class SolverSummary:
     """How a plan was found: ``method`` (milp, greedy-priority, greedy-density), the solver's
     ``status``, the ``objective`` value, the best ``dual_bound`` and relative ``gap`` (None for
-    the greedy heuristics), branch-and-bound ``nodes`` and wall ``seconds``."""
+    the greedy heuristics), branch-and-bound ``nodes`` and wall ``seconds``.
+
+    A plan solved in more than one block (a rolling horizon) also carries ``block_status``, one
+    :class:`BlockSummary` per block, and ``bound_method``: where its ``dual_bound`` comes from
+    (``"lp_relaxation"``: the LP relaxation of the whole horizon's problem, an upper bound on
+    its primary objective); its ``gap`` is then ``(dual_bound - objective) / objective``, as
+    HiGHS states its own (:func:`passplan.schedule.milp.relative_gap`), and its status is
+    "optimal" only when the bound proves it within
+    :data:`passplan.schedule.milp.OBJECTIVE_REL_TOL` (else "feasible", or the first block's
+    status that was not optimal)."""
 
     method: str
     status: str
@@ -235,9 +270,11 @@ class SolverSummary:
     nodes: int | None = None
     seconds: float = 0.0
     blocks: int = 1
+    block_status: tuple[BlockSummary, ...] = ()
+    bound_method: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "method": self.method,
             "status": self.status,
             "objective": self.objective,
@@ -247,6 +284,10 @@ class SolverSummary:
             "seconds": round(self.seconds, 4),
             "blocks": self.blocks,
         }
+        if self.block_status:  # only a plan solved block by block: one-block documents keep their keys
+            out["bound_method"] = self.bound_method
+            out["block_status"] = [b.to_dict() for b in self.block_status]
+        return out
 
 
 @dataclass(frozen=True)

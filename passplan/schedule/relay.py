@@ -12,6 +12,21 @@ early as possible is never worse: pool bits only expire or overflow with time). 
 ``storage_bits``, the on-board store shared by the pair's two pools on one satellite (the oldest
 bits are discarded first), and ``lifetime_s``, after which a pool bit is discarded unused (both
 assumed operating rules; no flown figure is published).
+
+The storage rule (``storage_rule``) says when the cap applies to a link's new key:
+
+* ``"cap-first"`` (the default): a link's whole key is stored on board before it is combined,
+  so the store must hold the held pool and the new key at once; what overflows is discarded,
+  oldest first, and only then does the satellite XOR what both pools hold. This is the cautious
+  reading (the key exists only after the link's post-processing, as one block), and in a tight
+  store it can discard held key that the new key would have matched: with a 160-bit store
+  holding 160 bits for A, a 110-bit link with B discards 110 of A's bits and relays 50.
+* ``"xor-first"``: the new key is combined with the held pool as it is distilled, so only the
+  unmatched remainder needs the store: the satellite XORs first, then caps what is left. The
+  same case relays 110 bits (50 of A's stay stored). Use it for a satellite that streams its
+  post-processing into the XOR.
+
+Without ``storage_bits`` the two rules give the same key.
 """
 
 from __future__ import annotations
@@ -26,7 +41,10 @@ from typing import Any
 from ..errors import InputError
 from ..times import iso_z
 
-__all__ = ["Deposit", "RelayResult", "relay", "satellite_labels"]
+__all__ = ["Deposit", "RelayResult", "relay", "satellite_labels", "STORAGE_RULES"]
+
+#: When the on-board storage cap applies to a link's new key (see the module docstring).
+STORAGE_RULES = ("cap-first", "xor-first")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +84,7 @@ class RelayResult:
     events: list[dict[str, Any]] = field(default_factory=list)  # each relay: time, sat, bits, pools
     links: list[Any] = field(default_factory=list)  # the scheduled links (relay_key), in time order
     warnings: list[str] = field(default_factory=list)  # the pass search's (relay_key)
+    storage_rule: str | None = None  # the storage rule applied (None without a storage cap)
 
     def to_records(self) -> list[dict[str, Any]]:
         """One record per relay: when, which satellite, the bits relayed and the total so far."""
@@ -96,6 +115,8 @@ class RelayResult:
             "timeline": [{"t_utc": iso_z(t), "relayed_bits": round(b, 1)} for t, b in self.timeline],
             "demand_bits": self.demand_bits,
             "demand_met_utc": None if self.demand_met is None else iso_z(self.demand_met),
+            # only with a storage cap (documents without one keep their keys)
+            **({"storage_rule": self.storage_rule} if self.storage_rule is not None else {}),
         }
 
 
@@ -145,6 +166,18 @@ class _Pool:
         return self.q[0][0] if self.q else math.inf
 
 
+def _cap(pa: _Pool, pb: _Pool, storage_bits: float) -> float:
+    """Discard the oldest bits of the two pools until they fit ``storage_bits``; the bits lost."""
+    discarded = 0.0
+    while pa.total + pb.total > storage_bits + 1e-9:
+        older = pa if pa.oldest() <= pb.oldest() else pb
+        excess = pa.total + pb.total - storage_bits
+        before = older.total
+        older.take(min(excess, older.q[0][1]))
+        discarded += before - older.total
+    return discarded
+
+
 def relay(
     deposits: Iterable[Deposit],
     pair: tuple[str, str],
@@ -153,11 +186,18 @@ def relay(
     storage_bits: float | None = None,
     lifetime_s: float | None = None,
     demand_bits: float | None = None,
+    storage_rule: str = "cap-first",
 ) -> RelayResult:
-    """Replay trusted-relay key between ``pair`` through each satellite's pools, in time."""
+    """Replay trusted-relay key between ``pair`` through each satellite's pools, in time.
+
+    ``storage_bits`` caps each satellite's store for the pair, applied before the XOR
+    (``storage_rule="cap-first"``, the default) or to what is left after it (``"xor-first"``);
+    see the module docstring."""
     a, b = pair
     if a == b:
         raise InputError(f"relay pair {a}:{b}: name two different stations")
+    if storage_rule not in STORAGE_RULES:
+        raise InputError(f"storage_rule {storage_rule!r}: choose one of {', '.join(STORAGE_RULES)}")
     if storage_bits is not None and not storage_bits > 0:
         raise InputError(f"storage cap {storage_bits} bits must be positive")
     if lifetime_s is not None and not lifetime_s > 0:
@@ -199,13 +239,8 @@ def relay(
             discarded += pa.expire(t - lifetime_s) + pb.expire(t - lifetime_s)
         (pa if d.station == a else pb).add(t, d.bits)
         deposited[d.station] += d.bits
-        if storage_bits is not None:
-            while pa.total + pb.total > storage_bits + 1e-9:
-                older = pa if pa.oldest() <= pb.oldest() else pb
-                excess = pa.total + pb.total - storage_bits
-                before = older.total
-                older.take(min(excess, older.q[0][1]))
-                discarded += before - older.total
+        if storage_bits is not None and storage_rule == "cap-first":
+            discarded += _cap(pa, pb, storage_bits)
         r = min(pa.total, pb.total)
         if r > 0:
             held = (pa.total, pb.total)
@@ -217,6 +252,8 @@ def relay(
             events.append({"at": d.at, "satellite": sat, "bits": r, "pool_a": held[0], "pool_b": held[1]})
             if demand_bits is not None and met is None and total >= demand_bits:
                 met = d.at
+        if storage_bits is not None and storage_rule == "xor-first":
+            discarded += _cap(pa, pb, storage_bits)
     return RelayResult(
         pair=(a, b),
         satellites=serving,
@@ -228,4 +265,5 @@ def relay(
         demand_bits=demand_bits,
         demand_met=met,
         events=events,
+        storage_rule=None if storage_bits is None else storage_rule,
     )

@@ -36,7 +36,7 @@ from .candidates import candidates_from_forecasts
 from .model import Candidate, Demand, Plan, Resources
 from .network import Network, NetworkKey, end_to_end, load_network, pools_from_links
 from .relay import Deposit, RelayResult, relay
-from .solve import plan_schedule
+from .solve import ROLLING_DAYS, plan_schedule
 
 __all__ = [
     "ScheduleRun",
@@ -135,9 +135,12 @@ def check_schedule_options(
     min_key_bits: float = 0.0,
     weather_trials: int = 0,
     setup_s: float | None = None,
+    rolling_days: float = ROLLING_DAYS,
 ) -> None:
     """Refuse out-of-range options of :func:`schedule_passes` before any work (each error starts
     with the parameter's name)."""
+    if not 0 < rolling_days < float("inf"):
+        raise InputError(f"rolling_days {rolling_days:g}: give a positive number of days")
     if time_limit_s is not None and not 0 < time_limit_s <= 86400:
         raise InputError(f"time_limit_s {time_limit_s:g}: give a positive number of seconds, at most a day")
     if not 0 <= min_key_bits < float("inf"):
@@ -177,6 +180,7 @@ def schedule_passes(
     time_limit_s: float | None = 60.0,
     setup_s: float | None = None,
     repoint_s: float | None = None,
+    rolling_days: float = ROLLING_DAYS,
     weather_trials: int = 0,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
@@ -185,13 +189,16 @@ def schedule_passes(
     """Plan links of ``satellites`` over ``stations`` between ``start`` and ``end``.
 
     ``setup_s`` overrides every station's setup gap, ``repoint_s`` the satellites' re-pointing
-    gap; ``weather_trials`` > 0 also draws that many seeded cloudy-night trials of the plan
-    (``seed``). ``progress`` receives a line per stage, ``tick(done, total, stage)`` the forecast
+    gap; windows longer than ``rolling_days`` are solved block by block (the plan's solver
+    summary then gives each block's status, the whole horizon's bound and the gap: a larger
+    ``rolling_days`` solves the whole window as one MILP); ``weather_trials`` > 0 also draws that
+    many seeded cloudy-night trials of the plan (``seed``). ``progress`` receives a line per stage, ``tick(done, total, stage)`` the forecast
     count."""
     from ..forecast import forecast_passes
 
     check_schedule_options(
-        time_limit_s=time_limit_s, min_key_bits=min_key_bits, weather_trials=weather_trials, setup_s=setup_s
+        time_limit_s=time_limit_s, min_key_bits=min_key_bits, weather_trials=weather_trials, setup_s=setup_s,
+        rolling_days=rolling_days,
     )
     if setup_s is not None:
         stations = [dc_replace(s, setup_s=setup_s) for s in stations]
@@ -219,11 +226,14 @@ def schedule_passes(
         progress(f"solving the plan over {len(cands)} candidates")
     res = resources_for(stations, repoint_s=repoint_s)
     t = time.perf_counter()
-    plan = plan_schedule(cands, res, demands, objective, solver=solver, time_limit_s=time_limit_s)
+    plan = plan_schedule(
+        cands, res, demands, objective, solver=solver, time_limit_s=time_limit_s, rolling_days=rolling_days
+    )
     gain = None
     if handover and any(c.handover for c in cands):
         whole = plan_schedule(
-            [c for c in cands if not c.handover], res, demands, objective, solver=solver, time_limit_s=time_limit_s
+            [c for c in cands if not c.handover], res, demands, objective, solver=solver, time_limit_s=time_limit_s,
+            rolling_days=rolling_days,
         )
         gain = plan.expected_key_bits - whole.expected_key_bits
     t_solve = time.perf_counter() - t
@@ -279,6 +289,7 @@ def relay_key(
     demand_bits: float | None = None,
     storage_bits: float | None = None,
     lifetime_s: float | None = None,
+    storage_rule: str = "cap-first",
     tick: Callable[[int, int, str], None] | None = None,
 ) -> RelayResult:
     """Trusted-relay key between the two stations of ``pair`` through ``satellites``, in time.
@@ -286,18 +297,26 @@ def relay_key(
     The satellites' links with both stations are scheduled for the pair (the most key both
     share through each satellite, one station at a time per satellite, no hand-over); each
     link's expected key joins its pool when the link ends, and each satellite relays what both
-    pools hold as soon as it can (:func:`passplan.schedule.relay.relay`, with ``storage_bits``
-    and ``lifetime_s``). ``demand_bits``: report when the pair has that much. The result carries
-    the scheduled ``links`` and the pass search's ``warnings``."""
+    pools hold as soon as it can (:func:`passplan.schedule.relay.relay`, with ``storage_bits``,
+    ``lifetime_s`` and ``storage_rule``: the cap applied before the XOR, ``"cap-first"``, or to
+    what is left after it, ``"xor-first"``). ``demand_bits``: report when the pair has that much.
+    The result carries the scheduled ``links`` and the pass search's ``warnings``."""
+    from .relay import STORAGE_RULES
+
     a, b = pair
     check_pair(a, b, stations)
+    if storage_rule not in STORAGE_RULES:  # before any pass search
+        raise InputError(f"storage_rule {storage_rule!r}: choose one of {', '.join(STORAGE_RULES)}")
     want = Demand((a, b), demand_bits if demand_bits is not None else RELAY_ALL_BITS)
     run = schedule_passes(
         satellites, stations, start, end, constraints, profile=profile, protocol=protocol, handover=False,
         demands=[want], tick=tick,
     )
     deps = [Deposit(ln.station, ln.satellite, ln.end, ln.expected_key_bits, ln.satellite_id) for ln in run.plan.links]
-    res = relay(deps, (a, b), storage_bits=storage_bits, lifetime_s=lifetime_s, demand_bits=demand_bits)
+    res = relay(
+        deps, (a, b), storage_bits=storage_bits, lifetime_s=lifetime_s, demand_bits=demand_bits,
+        storage_rule=storage_rule,
+    )
     return dc_replace(res, links=list(run.plan.links), warnings=list(run.warnings))
 
 

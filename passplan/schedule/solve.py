@@ -3,8 +3,10 @@ baselines beside it, the independent check, the reasons for what was left out, a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -12,11 +14,11 @@ import numpy as np
 from ..errors import InputError
 from .check import check, fits
 from .greedy import GREEDY_METHODS, greedy
-from .milp import evaluate, solve_milp
-from .model import Candidate, Demand, Plan, Resources, SolverSummary, by_time
+from .milp import OBJECTIVE_REL_TOL, evaluate, exceeds, relative_gap, relaxation_bound, solve_milp
+from .model import BlockSummary, Candidate, Demand, Plan, Resources, SolverSummary, by_time
 from .problem import Problem
 
-__all__ = ["plan_schedule", "SOLVERS", "ROLLING_DAYS"]
+__all__ = ["plan_schedule", "SOLVERS", "ROLLING_DAYS", "OBJECTIVE_REL_TOL"]
 
 SOLVERS = ("milp", "greedy")
 #: Windows longer than this are solved block by block (earlier decisions fixed).
@@ -31,11 +33,16 @@ def _solve_rolling(
     time_limit_s: float | None,
     block_s: float,
 ) -> tuple[np.ndarray, SolverSummary]:
-    """Solve block by block in time: each block's MILP sees the links already chosen (fixed)."""
+    """Solve block by block in time: each block's MILP sees the links already chosen (fixed).
+
+    Each block is optimal only given the earlier blocks' links, so the whole plan is not proven
+    optimal by them: the summary carries each block's status and, as ``dual_bound``, the LP
+    relaxation of the whole horizon's problem (its status and gap are set by :func:`_label`)."""
     t_first = min(c.start_s for c in cands)
     block_of = [int((c.start_s - t_first) // block_s) for c in cands]
     chosen: list[Candidate] = []
-    seconds, nodes, statuses = 0.0, 0, []
+    seconds, nodes = 0.0, 0
+    blocks: list[BlockSummary] = []
     for b in sorted(set(block_of)):
         block = [c for c, k in zip(cands, block_of, strict=True) if k == b]
         prob = Problem(
@@ -44,16 +51,38 @@ def _solve_rolling(
         res = solve_milp(prob, time_limit_s)
         seconds += res.summary.seconds
         nodes += res.summary.nodes or 0
-        statuses.append(res.summary.status)
+        t_b = datetime.fromtimestamp(t_first + b * block_s, UTC)
+        blocks.append(
+            BlockSummary(len(blocks) + 1, t_b, t_b + timedelta(seconds=block_s), len(block), res.summary.status,
+                         res.summary.objective)
+        )
         chosen = [c for c, on in zip(prob.cands, res.x, strict=True) if on]
     chosen_uids = {c.uid for c in chosen}
     x = np.array([c.uid in chosen_uids for c in cands], bool)
     full = Problem(cands, resources, demands, objective)
     obj, _ = evaluate(full, x)
-    status = "optimal" if all(s == "optimal" for s in statuses) else next(s for s in statuses if s != "optimal")
+    t0 = time.perf_counter()
+    bound = relaxation_bound(full)
+    seconds += time.perf_counter() - t0
     return x, SolverSummary(
-        method="milp", status=status, objective=obj, seconds=seconds, nodes=nodes, blocks=len(statuses)
+        method="milp", status="", objective=obj, dual_bound=bound, seconds=seconds, nodes=nodes,
+        blocks=len(blocks), block_status=tuple(blocks), bound_method="lp_relaxation",
     )
+
+
+def _label(summary: SolverSummary, kept: str | None) -> SolverSummary:
+    """The status and gap of a plan solved block by block, against its whole-horizon bound:
+    "optimal" only when the bound proves it (within :data:`OBJECTIVE_REL_TOL`), else the first
+    block status that was not optimal, else "feasible"; ``kept`` names a greedy kept instead."""
+    obj, bound = summary.objective, summary.dual_bound
+    gap = None if bound is None else relative_gap(bound, obj)
+    if bound is not None and not exceeds(bound, obj):
+        status = "optimal"
+    else:
+        status = next((b.status for b in summary.block_status if b.status != "optimal"), "feasible")
+    if kept:
+        status = f"{status}; kept {kept} (better)"
+    return replace(summary, status=status, gap=gap)
 
 
 def _conflict_reason(c: Candidate, chosen: Sequence[Candidate], resources: Resources) -> str | None:
@@ -103,9 +132,12 @@ def plan_schedule(
 
     ``solver="milp"`` solves exactly with HiGHS (block by block for windows longer than
     ``rolling_days``); the two greedy baselines always run beside it and are reported in
-    ``Plan.baselines``. Should the MILP stop at its time limit below a greedy's objective, the
-    better greedy selection is kept and the status says so. Every plan passes the independent
-    checker before it is returned.
+    ``Plan.baselines``. Should the MILP (stopped at its time limit, or solved block by block) fall
+    below a greedy's objective by more than :data:`OBJECTIVE_REL_TOL` (relative), the better
+    greedy selection is kept and the status says so; a difference within that tolerance is
+    rounding, not a better plan. A plan solved block by block reports each block's status and the
+    whole horizon's LP-relaxation bound with the gap, and is "optimal" only where that bound proves
+    it. Every plan passes the independent checker before it is returned.
     """
     if solver not in SOLVERS:
         raise InputError(f"solver {solver!r}: choose one of {', '.join(SOLVERS)}")
@@ -133,11 +165,15 @@ def plan_schedule(
             res = solve_milp(prob, time_limit_s)
             x, summary = res.x, res.summary
         best_g, best_s = max(baselines, key=lambda b: b[1].objective)
-        if best_s.objective > summary.objective:
-            x = best_g
-            summary = replace(
-                summary, status=f"{summary.status}; kept {best_s.method} (better)", objective=best_s.objective
-            )
+        kept = None
+        if exceeds(best_s.objective, summary.objective):  # better beyond rounding (OBJECTIVE_REL_TOL)
+            x, kept = best_g, best_s.method
+            summary = replace(summary, objective=best_s.objective)
+        if summary.block_status:
+            summary = _label(summary, kept)
+        elif kept:  # the gap of the plan returned, not of the MILP's incumbent
+            gap = None if summary.dual_bound is None else relative_gap(summary.dual_bound, summary.objective)
+            summary = replace(summary, status=f"{summary.status}; kept {kept} (better)", gap=gap)
     links = [c for c, on in zip(cands, x, strict=True) if on]
     check(links, resources)
     unscheduled: list[tuple[Candidate, str]] = []
