@@ -103,6 +103,28 @@ def _root(
     ] = False,
 ) -> None:
     """Plan satellite QKD passes and predict the secret key each pass yields."""
+    _warning_lines()
+
+
+def _warning_lines() -> None:
+    """A library warning issued with :func:`warnings.warn` (not muted by the results' own
+    reports, e.g. a station id clash) prints as one ``passplan: warning:`` line on stderr."""
+    import warnings
+
+    from ..errors import PassplanWarning
+
+    shown = warnings.showwarning
+    if getattr(shown, "_passplan", False):
+        return
+
+    def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, PassplanWarning):
+            typer.echo(f"passplan: warning: {message}", err=True)
+        else:
+            shown(message, category, *args, **kwargs)
+
+    show._passplan = True  # type: ignore[attr-defined]
+    warnings.showwarning = show
 
 
 for _module in (passes, next_pass, stations, elements, link, key, network, track, fleet):
