@@ -35,22 +35,29 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, InputError, UnknownNameError
+from ..schema import PROTOCOL
+
+#: The protocol keys' types and ranges, stated once (passplan.schema.PROTOCOL).
+_TABLE = PROTOCOL.table("(top level)")
 
 __all__ = ["Protocol", "BOUNDS", "ERROR_MODELS", "EC_METHODS", "load_protocol", "bundled_protocols"]
 
 #: Largest mean photon number per pulse accepted: weak-coherent decoy BB84 signals are below about
 #: 1 (Micius 0.8); a value past 10 is a unit slip (photons per second or per slot), which would
 #: otherwise surface only as a zero key ("block too small").
-MAX_MEAN_PHOTON_NUMBER = 10.0
+MAX_MEAN_PHOTON_NUMBER = float(_TABLE.key("intensities").hi or 10.0)
 
-BOUNDS = ("chernoff", "chernoff-tight", "hoeffding", "asymptotic")
-ERROR_MODELS = ("resolved", "averaged")
-EC_METHODS = ("f_ec", "tomamichel")
+BOUNDS = _TABLE.key("bounds").choices
+ERROR_MODELS = _TABLE.key("error_model").choices
+EC_METHODS = _TABLE.key("ec_method").choices
 
 
 def _read_text(path: Path) -> str:
-    """The text of a protocol file (one place, so tests can count the reads)."""
-    return path.read_text(encoding="utf-8")
+    """The text of a protocol file (one place, so tests can count the reads): UTF-8, a
+    byte-order mark dropped; an empty, binary or missing file is one error naming it."""
+    from ..schema import read_text
+
+    return read_text(path, "protocol TOML")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,26 +103,9 @@ class Protocol:
         for key in ("pulses_per_s", "p_x", "afterpulse_prob", "extraneous_click_prob",
                     "intrinsic_qber", "eps_sec", "eps_cor", "f_ec", "p_x_max", "slot_s"):
             value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-                raise bad(key, value, "a finite number")
-        if self.pulses_per_s <= 0:
-            raise bad("pulses_per_s", self.pulses_per_s, "a positive pulse rate (pulses per second)")
-        if self.slot_s <= 0:
-            raise bad("slot_s", self.slot_s, "a positive slot duration in seconds")
-        for key in ("eps_sec", "eps_cor"):
-            if not 0.0 < getattr(self, key) < 1.0:
-                raise bad(key, getattr(self, key), "a probability strictly between 0 and 1, e.g. 1e-9")
-        if not 0.0 < self.p_x_max < 1.0:
-            raise bad("p_x_max", self.p_x_max, "a number in (0, 1); 0.99 keeps the test basis alive")
-        if not 0.0 < self.p_x < 1.0:
-            raise bad("p_x", self.p_x, "a key-basis probability strictly between 0 and 1")
-        for key in ("afterpulse_prob", "extraneous_click_prob"):
-            if not 0.0 <= getattr(self, key) < 1.0:
-                raise bad(key, getattr(self, key), "a probability in [0, 1)")
-        if not 0.0 <= self.intrinsic_qber < 0.5:
-            raise bad("intrinsic_qber", self.intrinsic_qber, "an error rate in [0, 0.5)")
-        if self.f_ec < 1.0:
-            raise bad("f_ec", self.f_ec, "an error-correction inefficiency >= 1 (typically 1.1 to 1.2)")
+            spec = _TABLE.key(key)
+            if spec.problem(value) is not None:
+                raise bad(key, value, spec.expected())
         if self.bounds not in BOUNDS:
             raise UnknownNameError("bounds", str(self.bounds), BOUNDS, self.name)
         if self.error_model not in ERROR_MODELS:

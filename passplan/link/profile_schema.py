@@ -9,68 +9,30 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ConfigError
+from ..schema import PROFILE
 
 __all__ = ["MAX_MEAN_PHOTON_NUMBER", "check_source"]
 
-# key -> (kind, lower bound, upper bound, open lower?) ; kind: num, int, str, bool
+# key -> (kind, lower bound, upper bound, open lower?) ; kind: num, int, str. The ranges are stated
+# once, in passplan.schema.PROFILE (the README table and `passplan doctor` read them too).
 _NUM = "num"
+
+
+def _spec(table: str) -> dict[str, tuple[str, float | None, float | None, bool]]:
+    kinds = {"text": "str", "integer": "int", "number": _NUM}
+    return {
+        k.name: (kinds[k.type], None if k.lo is None else float(k.lo), None if k.hi is None else float(k.hi), k.lo_open)
+        for k in PROFILE.table(table).keys
+    }
+
+
 _SPEC: dict[str, dict[str, tuple[str, float | None, float | None, bool]]] = {
-    "": {
-        "name": ("str", None, None, False),
-        "description": ("str", None, None, False),
-        "direction": ("str", None, None, False),
-        "wavelength_nm": (_NUM, 200.0, 20000.0, True),
-    },
-    "orbit": {
-        "altitude_km": (_NUM, 0.0, 400_000.0, True),
-        "inclination_deg": (_NUM, 0.0, 180.0, False),
-    },
-    "site": {
-        "station": ("str", None, None, False),
-        "alt_m": (_NUM, -500.0, 9000.0, False),
-        "sky": ("str", None, None, False),
-        "visibility_km": (_NUM, 0.0, 1000.0, True),
-        "visibility": ("str", None, None, False),
-        "clear_sky_probability": (_NUM, 0.0, 1.0, False),
-        "turbidity": (_NUM, 1.7, 10.0, False),
-        "ground_albedo": (_NUM, 0.0, 1.0, False),
-    },
-    "turbulence": {
-        "wind_rms_m_s": (_NUM, 0.0, 200.0, False),
-        "ground_cn2": (_NUM, 0.0, 1e-10, False),
-        "ground_scale_m": (_NUM, 0.0, 10000.0, True),
-        "ground_wind_m_s": (_NUM, 0.0, 100.0, False),
-        "day_ground_cn2": (_NUM, 0.0, 1e-10, False),
-    },
-    "terminal": {
-        "aperture_diameter_m": (_NUM, 0.0, 100.0, True),
-        "obscuration_ratio": (_NUM, 0.0, 1.0, False),
-        "optics_efficiency": (_NUM, 0.0, 1.0, True),
-        "divergence_urad": (_NUM, 0.0, 1e5, True),
-        "divergence_convention": ("str", None, None, False),
-        "truncation_ratio": (_NUM, 0.0, 100.0, True),
-        "pointing_jitter_urad": (_NUM, 0.0, 1e5, False),
-        "pointing_bias_urad": (_NUM, 0.0, 1e5, False),
-        "tip_tilt_residual": (_NUM, 0.0, 1.0, False),
-        "wavefront_error_nm": (_NUM, 0.0, 1e4, False),
-        "tracking_beacon_nm": (_NUM, 200.0, 20000.0, True),
-        "coupling": ("str", None, None, False),
-        "fov_urad": (_NUM, 0.0, 1e6, True),
-        "fov_convention": ("str", None, None, False),
-        "filter_nm": (_NUM, 0.0, 1e4, True),
-        "correction": ("str", None, None, False),
-        "tip_tilt_bandwidth_hz": (_NUM, 0.0, 1e7, True),
-        "ao_bandwidth_hz": (_NUM, 0.0, 1e7, True),
-        "actuators_across": (_NUM, 0.0, 1e4, True),
-        "corrected_modes": ("int", 1.0, 1e6, False),
-    },
-    "detector": {
-        "efficiency": (_NUM, 0.0, 1.0, True),
-        "dark_cps": (_NUM, 0.0, 1e9, False),
-        "count": ("int", 1.0, 1e3, False),
-        "dead_time_ns": (_NUM, 0.0, 1e9, False),
-        "gate_ns": (_NUM, 0.0, 1e9, True),
-    },
+    "": _spec("(top level)"),
+    "orbit": _spec("[orbit]"),
+    "site": _spec("[site]"),
+    "turbulence": _spec("[turbulence]"),
+    "terminal": _spec("[transmitter]"),
+    "detector": _spec("[detector]"),
 }
 _SECTIONS = ("orbit", "site", "turbulence", "transmitter", "receiver", "detector", "source")
 _REQUIRED = {
