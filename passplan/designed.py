@@ -566,15 +566,12 @@ def load_constellation(
     """
     p = Path(path)
     at = require_aware(at, "analysis time")
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"constellation file {p} does not exist; check the path") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{p}: not UTF-8 text; a constellation file is TOML") from None
-    return constellation_from_toml(text, at, where=p, source=source)
+    from .schema import read_text
+
+    if not p.exists():
+        raise ConfigError(f"constellation file {p} does not exist; check the path")
+    # UTF-8 (a byte-order mark dropped); an empty, binary or non-UTF-8 file is one error
+    return constellation_from_toml(read_text(p, "constellation TOML"), at, where=p, source=source)
 
 
 def constellation_from_toml(

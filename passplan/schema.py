@@ -45,6 +45,7 @@ __all__ = [
     "detect_kind",
     "markdown_table",
     "clean_text",
+    "printable",
 ]
 
 #: Largest input file read (bytes): the largest legitimate input, a key series of 31 days at
@@ -312,7 +313,15 @@ class Problem:
 
     def __str__(self) -> str:
         loc = self.file + (f":{self.line}" if self.line else "")
-        return f"{loc}: {self.where + ' ' if self.where else ''}{self.message}"
+        return printable(f"{loc}: {self.where + ' ' if self.where else ''}{self.message}")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character written as an escape (``\\n``), so a name read
+    from a file never moves the cursor or rings the terminal."""
+    if clean_text(text):
+        return text
+    return "".join(c if clean_text(c) else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ try:  # typer >= 0.26 vendors Click
 except ImportError:  # pragma: no cover - older typer on the installed Click
     from click import exceptions as _click_errors  # type: ignore[no-redef]
 
-from . import elements, fleet, key, link, network, next_pass, passes, stations, track
+from . import doctor, elements, fleet, key, link, network, next_pass, passes, stations, track
 
 __all__ = ["app", "main"]
 
@@ -127,7 +127,7 @@ def _warning_lines() -> None:
     warnings.showwarning = show
 
 
-for _module in (passes, next_pass, stations, elements, link, key, network, track, fleet):
+for _module in (passes, next_pass, stations, elements, link, key, network, track, fleet, doctor):
     _module.register(app)
 
 

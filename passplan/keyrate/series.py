@@ -58,12 +58,15 @@ def _read_text(path: Path) -> str:
         raw = path.read_bytes()
         if b"\x00" in raw:
             raise UnicodeDecodeError("utf-8", raw, raw.index(b"\x00"), raw.index(b"\x00") + 1, "NUL byte")
-        return raw.decode("utf-8-sig")  # a byte-order mark is dropped, as for element files
+        text = raw.decode("utf-8-sig")  # a byte-order mark is dropped, as for element files
     except UnicodeDecodeError:
         raise InputError(
             f"{path}: not UTF-8 text (a binary file?); expected a CSV series with columns "
             "t_s,eta[,background_prob]"
         ) from None
+    if not text.strip():
+        raise InputError(f"{path}: the file is empty; expected a CSV series with columns t_s,eta[,background_prob]")
+    return text
 
 
 def _parse_row(path: Path, lineno: int, line: str) -> list[str]:
