@@ -673,6 +673,8 @@ def _tables_of(kind: str, data: Mapping[str, Any]) -> Iterator[tuple[str, Table 
             yield "", None, "no [nodes.<id>] tables; a network needs trusted nodes"
             nodes = {}
         for nid, t in nodes.items():
+            if not nid.strip() or not clean_text(nid):
+                yield f"[nodes.{printable(nid)}]", None, "a node id needs plain text (no control characters)"
             if isinstance(t, dict):
                 yield f"[nodes.{nid}]", schema.table("[nodes.<id>]"), t
             else:

@@ -78,8 +78,8 @@ def twilight_angle_deg(setting: str | float | None) -> float | None:
         return None
     if isinstance(setting, int | float) and not isinstance(setting, bool):
         value = float(setting)
-        if not -90.0 <= value <= 10.0:
-            raise ConfigError(f"twilight angle {value} deg is outside [-90, 10]")
+        if _TABLE.key("twilight").problem(value) is not None:
+            raise ConfigError(f"twilight angle {value} deg is outside {_TABLE.key('twilight').range_text()}")
         return value
     key = str(setting).strip().lower()
     if key in TWILIGHT_ANGLES_DEG:
@@ -112,15 +112,19 @@ class HorizonMask:
             raise ConfigError(f"{where}: expected a list of [az_deg, el_deg] pairs, e.g. [[0, 10], [180, 20]]")
         if not np.all(np.isfinite(arr)):
             raise ConfigError(f"{where}: values must be finite numbers")
-        if np.any((arr[:, 0] < 0.0) | (arr[:, 0] > 360.0)):
-            bad = arr[(arr[:, 0] < 0.0) | (arr[:, 0] > 360.0), 0][0]
+        key = _TABLE.key("horizon_mask")  # the ranges, stated once in passplan.schema.STATIONS
+        assert key.lo is not None and key.hi is not None and key.range2 is not None
+        az_out = (arr[:, 0] < key.lo) | (arr[:, 0] > key.hi)
+        if np.any(az_out):
             raise ConfigError(
-                f"{where}: azimuth {bad:g} deg is outside [0, 360]; give azimuths from north through east"
+                f"{where}: azimuth {arr[az_out, 0][0]:g} deg is outside {key.range_text()}; give azimuths "
+                "from north through east"
             )
         az = np.mod(arr[:, 0], 360.0)
         el = arr[:, 1]
-        if np.any((el < -10.0) | (el >= 90.0)):
-            raise ConfigError(f"{where}: elevations must lie in [-10, 90) deg")
+        lo2, hi2, _ = key.range2
+        if np.any((el < lo2) | (el >= hi2)):
+            raise ConfigError(f"{where}: elevations must lie in [{lo2:g}, {hi2:g}) deg")
         order = np.argsort(az, kind="stable")
         az, el = az[order], el[order]
         if np.any(np.diff(az) == 0):

@@ -264,6 +264,7 @@ def test_two_satellites_of_one_name_relay_apart() -> None:
         ('links = [1, 2]\n[nodes.a]\n[nodes.b]\n', r"links must be an array of tables"),
         ('network = 3\n[nodes.a]\n', r"network must be a table"),
         ('stations = [1]\n[nodes.a]\n', r"stations must be a table"),
+        ('[nodes."a\\u0007b"]\n[nodes.b]\n', r"node id 'a\\x07b': give plain text"),
         ("", r"the file is empty"),
         ("\x00\x01binary", r"a binary file"),
     ],

@@ -164,6 +164,8 @@ def load_network(path: str | Path) -> Network:
     for nid, table in nodes_raw.items():
         if not isinstance(table, dict):
             raise ConfigError(f"{p}: nodes.{nid} must be a table")
+        if not nid.strip() or not schema.clean_text(nid):
+            raise ConfigError(f"{p}: node id {nid!r}: give plain text (no control characters)")
         schema.check_keys(sch.table("[nodes.<id>]"), table, f"{p} [nodes.{nid}]")
         nodes[nid] = str(table.get("name", nid))
     fibre_raw = data.get("fibre_model", {})
