@@ -805,7 +805,7 @@ def read_text(path: str | os.PathLike[str], what: str) -> str:
             raise ConfigError(f"{p}: {size / 1e6:.0f} MB is far larger than any {what} file; check the path")
         raw = p.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"{what} file {p} does not exist; check the path") from None
+        raise ConfigError(f"file not found: {p}; check the path (a {what} file)") from None
     except PermissionError:
         raise ConfigError(f"cannot read {p}: permission denied") from None
     except OSError as err:

@@ -51,7 +51,7 @@ def test_every_problem_listed_with_exit_2(tmp_path: Path) -> None:
     for line, start in zip(lines, want, strict=True):
         assert line.startswith(start), (line, start)
     assert "\x1b" not in r.output
-    assert "9 problem(s) in 2 of 3 file(s)" in r.stderr
+    assert r.stderr.startswith("passplan: error: 9 problem(s) in 2 of 3 file(s)") and r.stderr.count("\n") == 1
 
 
 def test_kind_option_and_json(tmp_path: Path) -> None:
@@ -76,4 +76,4 @@ def test_unreadable_inputs_are_one_line_each(tmp_path: Path) -> None:
     assert r.exit_code == 2
     lines = r.stdout.splitlines()
     assert len(lines) == 4 and "empty" in lines[0] and "binary" in lines[1] and "folder" in lines[2]
-    assert "does not exist" in lines[3]
+    assert "file not found" in lines[3]

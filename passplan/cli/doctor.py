@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..schema import KINDS, check_file
-from .common import handle_errors, info
+from .common import fail, handle_errors
 
 __all__ = ["register"]
 
@@ -56,5 +56,4 @@ def register(app: typer.Typer) -> None:
                     typer.echo(str(p))
         if problems:
             bad = sum(1 for ps in found.values() if ps)
-            info(f"{len(problems)} problem(s) in {bad} of {len(found)} file(s)")
-            raise typer.Exit(code=2)
+            fail(f"{len(problems)} problem(s) in {bad} of {len(found)} file(s), listed above; fix them and run doctor again")
