@@ -26,7 +26,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from .errors import ConfigError
 
@@ -46,11 +46,18 @@ __all__ = [
     "markdown_table",
     "clean_text",
     "printable",
+    "decoy_problems",
+    "source_problems",
 ]
 
 #: Largest input file read (bytes): the largest legitimate input, a key series of 31 days at
 #: one-second slots, is about 60 MB; anything larger is a wrong file (assumed bound).
 MAX_FILE_BYTES = 256 * 1024 * 1024
+
+#: Largest mean photon number per pulse of a weak-coherent decoy BB84 source (protocol
+#: ``intensities`` and a profile's ``[source] intensities``): signals are below about 1 (Micius
+#: 0.8); past 10 is a unit slip (photons per second or per slot). Assumed bound.
+SOURCE_MAX_MEAN_PHOTON_NUMBER = 10.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,7 +242,7 @@ class Key:
         raise AssertionError(f"unknown key type {t!r}")  # pragma: no cover - schema typo
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -411,18 +418,18 @@ _TERMINAL = (
     _n("obscuration_ratio", 0, 1, "", "central obscuration, ratio of diameters", hi_open=True),
     _n("optics_efficiency", 0, 1, "", "optical transmittance of the terminal", lo_open=True),
     _n("divergence_urad", 0, 1e5, "urad", "beam divergence (with divergence_convention)", lo_open=True),
-    _t("divergence_convention", "how divergence_urad is measured"),
+    _c("divergence_convention", ("half_1e2", "full_1e2", "fwhm_full", "fwhm_half"), "how divergence_urad is measured"),
     _n("truncation_ratio", 0, 100, "", "Klein-Degnan truncation ratio", lo_open=True),
     _n("pointing_jitter_urad", 0, 1e5, "urad", "rms pointing jitter per axis"),
     _n("pointing_bias_urad", 0, 1e5, "urad", "pointing bias"),
     _n("tip_tilt_residual", 0, 1, "", "beam wander left by tip-tilt pre-compensation"),
     _n("wavefront_error_nm", 0, 1e4, "nm", "rms wavefront error"),
     _n("tracking_beacon_nm", 200, 20000, "nm", "fine-tracking wavelength", lo_open=True),
-    _t("coupling", "multimode or smf"),
+    _c("coupling", ("multimode", "smf"), "fibre coupling of the receiver (default multimode)"),
     _n("fov_urad", 0, 1e6, "urad", "field of view (with fov_convention)", lo_open=True),
-    _t("fov_convention", "full or half"),
+    _c("fov_convention", ("full", "half"), "full angle or half-angle of the field stop"),
     _n("filter_nm", 0, 1e4, "nm", "spectral filter width", lo_open=True),
-    _t("correction", "none, tip-tilt or ao"),
+    _c("correction", ("none", "tip-tilt", "ao"), "wavefront correction (default none)"),
     _n("tip_tilt_bandwidth_hz", 0, 1e7, "Hz", "tip-tilt closed-loop bandwidth", lo_open=True),
     _n("ao_bandwidth_hz", 0, 1e7, "Hz", "adaptive-optics bandwidth", lo_open=True),
     _n("actuators_across", 0, 1e4, "", "deformable-mirror actuators across the pupil", lo_open=True),
@@ -433,7 +440,7 @@ PROFILE = Schema("profile", "Link profile (`--profile FILE`, `passplan link --li
     Table("(top level)", (
         _t("name", "profile name"),
         _t("description", "one line"),
-        _t("direction", "downlink or uplink", required=True),
+        _c("direction", ("downlink", "uplink"), "link direction", required=True),
         _n("wavelength_nm", 200, 20000, "nm", "signal wavelength (optical)", lo_open=True, required=True),
     )),
     Table("[orbit]", (
@@ -443,13 +450,13 @@ PROFILE = Schema("profile", "Link profile (`--profile FILE`, `passplan link --li
     Table("[site]", (
         _t("station", "station id"),
         _n("alt_m", -500, 9000, "m", "site altitude"),
-        _t("sky", "sky class"),
+        _c("sky", ("dark", "rural", "urban"), "sky background class"),
         _n("visibility_km", 0, 1000, "km", "horizontal visibility", lo_open=True),
-        _t("visibility", "visibility class"),
+        _c("visibility", ("exceptional", "clear", "light-haze", "haze"), "visibility class"),
         _n("clear_sky_probability", 0, 1, "", "probability of a clear sky"),
         _n("turbidity", 1.7, 10, "", "Linke turbidity"),
         _n("ground_albedo", 0, 1, "", "ground albedo"),
-    )),
+    ), exclusive=(("visibility", "visibility_km"),)),
     Table("[turbulence]", (
         _n("wind_rms_m_s", 0, 200, "m/s", "rms high-altitude wind (Hufnagel-Valley)"),
         _n("ground_cn2", 0, 1e-10, "m^-2/3", "ground-layer Cn2"),
@@ -476,7 +483,7 @@ PROTOCOL = Schema("protocol", "Protocol file (`--protocol FILE`), flat keys", (
            fix="a positive pulse rate (pulses per second)"),
         _n("p_x", 0, 1, "", "key-basis probability", lo_open=True, hi_open=True,
            fix="a key-basis probability strictly between 0 and 1"),
-        Key("intensities", "numbers", 0, 10, lengths=(2, 3), meaning="mean photon numbers per "
+        Key("intensities", "numbers", 0, SOURCE_MAX_MEAN_PHOTON_NUMBER, lengths=(2, 3), meaning="mean photon numbers per "
             "pulse, signal > decoy (> vacuum); weak coherent pulses are below about 1"),
         Key("probabilities", "numbers", 0, 1, True, True, lengths=(2, 3),
             meaning="sending probabilities, one per intensity, summing to 1"),
@@ -561,6 +568,170 @@ CONSTELLATION = Schema("constellation", "Constellation file (`--sats FILE.toml`,
         _t("profile", "link profile of the satellite's terminal"),
     )),
 ))
+
+def source_problems(src: Mapping[str, Any], filter_nm: float | None = None) -> list[str]:
+    """The problems of a link profile's free-form ``[source]`` table: impossible numbers for the
+    key estimator (each message starts with ``[source] KEY = VALUE``)."""
+    out: list[str] = []
+
+    def bad(key: str, expected: str) -> None:
+        out.append(f"[source] {key} = {src[key]!r}: expected {expected}")
+
+    def number(key: str) -> float | None:
+        if key not in src:
+            return None
+        v = src[key]
+        if not _is_number(v) or not math.isfinite(v):
+            bad(key, "a finite number")
+            return None
+        return float(v)
+
+    rate = number("rep_rate_hz")
+    if rate is not None and not rate > 0:
+        bad("rep_rate_hz", "a positive pulse rate in Hz")
+    qber = number("intrinsic_qber")
+    if qber is not None and not 0.0 <= qber < 0.5:
+        bad("intrinsic_qber", "an error rate in [0, 0.5), e.g. 0.011")
+    lists_ok = True
+    for key in ("intensities", "probabilities"):
+        if key in src:
+            v = src[key]
+            if not isinstance(v, list) or not v or any(not _is_number(x) or not math.isfinite(x) for x in v):
+                bad(key, "a list of finite numbers")
+                lists_ok = False
+    if lists_ok and "intensities" in src:
+        if any(x < 0 or x > SOURCE_MAX_MEAN_PHOTON_NUMBER for x in src["intensities"]):
+            bad("intensities", f"mean photon numbers per pulse in [0, {SOURCE_MAX_MEAN_PHOTON_NUMBER:g}] "
+                "(decoy BB84 signals are below about 1, e.g. [0.8, 0.1, 0.0])")
+    if lists_ok and "probabilities" in src:
+        p = [float(x) for x in src["probabilities"]]
+        if any(not 0.0 < x < 1.0 for x in p) or abs(sum(p) - 1.0) > 1e-9:
+            bad("probabilities", "sending probabilities in (0, 1) summing to 1")
+        elif "intensities" in src and len(p) != len(src["intensities"]):
+            bad("probabilities", f"one probability per intensity ({len(src['intensities'])})")
+    width = number("linewidth_nm")
+    if width is not None:
+        if not width > 0:
+            bad("linewidth_nm", "the source's spectral width in nm, > 0")
+        elif filter_nm is not None and _is_number(filter_nm) and filter_nm < width:
+            out.append(
+                f"[receiver] filter_nm = {filter_nm:g} is narrower than the source's linewidth_nm = "
+                f"{width:g}: the filter would cut the signal itself; widen the filter or check the linewidth"
+            )
+    return out
+
+
+def decoy_problems(decoys: int, intensities: Sequence[float],
+                   probabilities: Sequence[float]) -> list[tuple[str, Any, str]]:
+    """``(key, value, expected)`` for each broken decoy-state rule of a protocol: with
+    ``decoys`` = 2 three intensities (signal, decoy, vacuum) with ``mu1 > mu2 + mu3`` and
+    ``mu2 > mu3 >= 0`` (Lim et al., PRA 89, 022307 (2014)); with 1 two, ``mu1 > mu2 > 0``
+    (Rusca et al., APL 112, 171104 (2018)); as many probabilities in (0, 1), summing to 1."""
+    out: list[tuple[str, Any, str]] = []
+    n = decoys + 1
+    mu, p = [float(v) for v in intensities], [float(v) for v in probabilities]
+    hi = SOURCE_MAX_MEAN_PHOTON_NUMBER
+    if len(mu) != n:
+        want = "(signal, decoy, vacuum)" if n == 3 else "(signal, decoy)"
+        out.append(("intensities", mu, f"{n} mean photon numbers {want} for decoys={decoys}"))
+    if len(p) != n:
+        out.append(("probabilities", p, f"{n} sending probabilities, one per intensity"))
+    if out:
+        return out
+    if any(not math.isfinite(v) or v < 0 for v in mu):
+        out.append(("intensities", mu, "finite mean photon numbers >= 0"))
+    elif any(v > hi for v in mu):
+        out.append(("intensities", mu,
+                    f"mean photon numbers per pulse of at most {hi:g} (weak coherent pulses: decoy BB84 "
+                    "signals are below about 1, e.g. [0.8, 0.1, 0.0]); a value like 80 is photons per slot "
+                    "or per second, not per pulse"))
+    if any(not math.isfinite(v) or v <= 0 or v >= 1 for v in p):
+        out.append(("probabilities", p, "probabilities strictly between 0 and 1"))
+    elif abs(sum(p) - 1.0) > 1e-9:
+        out.append(("probabilities", p, f"values summing to 1 (they sum to {sum(p):.12g})"))
+    if not out:
+        if n == 3:
+            if not (mu[1] > mu[2] >= 0.0 and mu[0] > mu[1] + mu[2]):
+                out.append(("intensities", mu, "signal > decoy + vacuum and decoy > vacuum >= 0 "
+                            "(Lim et al. 2014), e.g. [0.8, 0.1, 0.0]"))
+        elif not mu[0] > mu[1] > 0.0:
+            out.append(("intensities", mu, "signal > decoy > 0 (Rusca et al. 2018), e.g. [0.5, 0.1]"))
+    return out
+
+
+def _profile_rules(data: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """Rules of a link profile across keys (the loader, :mod:`passplan.link.profiles`, makes
+    the same checks with its own messages; the physics floor of the divergence is checked when
+    the profile is loaded)."""
+    for sec in ("transmitter", "receiver"):
+        t = data.get(sec)
+        if not isinstance(t, dict):
+            continue
+        loc = f"[{sec}]"
+        for key, conv in (("divergence_urad", "divergence_convention"), ("fov_urad", "fov_convention")):
+            if key in t and conv not in t:
+                yield loc, f"{key} needs {conv}"
+            if conv in t and key not in t:
+                yield loc, f"{conv} is given without {key}"
+        if sec == "receiver" and t.get("coupling", "multimode") == "multimode" and "fov_urad" not in t:
+            yield loc, ("fov_urad is missing: a multimode receiver needs its field of view (fov_urad and "
+                        "fov_convention)")
+        if t.get("correction") == "ao" and "actuators_across" not in t and "corrected_modes" not in t:
+            yield loc, "correction = 'ao' needs actuators_across or corrected_modes"
+    src = data.get("source", {})
+    if isinstance(src, dict):
+        rx = data.get("receiver")
+        filter_nm = rx.get("filter_nm") if isinstance(rx, dict) else None
+        for msg in source_problems(src, filter_nm if _is_number(filter_nm) else None):
+            yield "", msg
+
+
+def _orbit_rules(kind: str, t: Mapping[str, Any]) -> Iterator[str]:
+    """Rules of a constellation table across keys (the loader, :mod:`passplan.designed`, makes
+    the same checks with its own messages)."""
+    if kind in ("satellite", "walker") and "inclination_deg" not in t and t.get("sun_synchronous") is not True:
+        yield "inclination_deg is missing (or set sun_synchronous = true)"
+    if kind == "satellite":
+        pa = [k for k in ("perigee_altitude_km", "apogee_altitude_km") if k in t]
+        if pa and len(pa) == 1:
+            yield "give both perigee_altitude_km and apogee_altitude_km"
+        shapes = [k for k in ("altitude_km", "semi_major_axis_km") if k in t] + (["perigee/apogee"] if pa else [])
+        if len(shapes) > 1:
+            yield f"give only one of {', '.join(shapes)} to size the orbit"
+        if not shapes:
+            yield "altitude_km is missing (or semi_major_axis_km, or perigee_altitude_km and apogee_altitude_km)"
+        hp, ha = t.get("perigee_altitude_km"), t.get("apogee_altitude_km")
+        if _is_number(hp) and _is_number(ha) and ha < hp:
+            yield f"perigee_altitude_km = {hp:g} is above apogee_altitude_km = {ha:g}"
+        if pa and "eccentricity" in t:
+            yield "give perigee/apogee altitudes or an eccentricity, not both"
+        if "arg_latitude_deg" in t and ("mean_anomaly_deg" in t or "arg_perigee_deg" in t):
+            yield "arg_latitude_deg (circular orbits) excludes mean_anomaly_deg and arg_perigee_deg"
+    if kind == "walker":
+        planes, phasing = t.get("planes"), t.get("phasing", 0)
+        if _is_number(planes) and _is_number(phasing) and planes >= 1 and phasing >= planes:
+            yield f"phasing F = {phasing} must be in 0 .. planes - 1 = {planes - 1}"
+    why = _profile_named(t.get("profile"))
+    if why:
+        yield f"profile: {why}"
+
+
+def bundled_profile_names() -> list[str]:
+    """Names of the bundled link profiles (the files in ``passplan/data/profiles``)."""
+    from importlib.resources import files
+
+    folder = files("passplan") / "data" / "profiles"
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def _profile_named(name: Any) -> str | None:
+    """Why ``name`` names no link profile (bundled name or existing file), else None."""
+    if not isinstance(name, str) or name in bundled_profile_names() or Path(name).is_file():
+        return None
+    hint = difflib.get_close_matches(name, bundled_profile_names(), n=1, cutoff=0.5)
+    tip = f"did you mean {hint[0]!r}?" if hint else "see `passplan link --list`"
+    return f"unknown link profile {name!r}; {tip}"
+
 
 SCHEMAS: dict[str, Schema] = {s.kind: s for s in (STATIONS, NETWORK, PROFILE, PROTOCOL, SERIES, CONSTELLATION)}
 KINDS = tuple(SCHEMAS)
@@ -656,6 +827,9 @@ def _tables_of(kind: str, data: Mapping[str, Any]) -> Iterator[tuple[str, Table 
                 yield loc, None, f"stations.{sid} must be a table ([stations.{sid}])"
             else:
                 yield loc, schema.tables[0], t
+                why = _profile_named(t.get("receiver"))
+                if why:
+                    yield loc, None, f"receiver: {why}"
     elif kind == "network":
         tops = ("network", "nodes", "links", "stations", "fibre_model")
         for key in data:
@@ -721,14 +895,26 @@ def _tables_of(kind: str, data: Mapping[str, Any]) -> Iterator[tuple[str, Table 
             for key in need.get(name, ()):
                 if key not in data[name]:
                     yield t.name, None, f"{key} is missing; it is required"
+        for loc, msg in _profile_rules(data):
+            yield loc, None, msg
     elif kind == "protocol":
         for key, value in data.items():
             if isinstance(value, dict):
                 yield "", None, f"key {key!r} must be a value, not a table; the file is flat"
-        yield "", schema.tables[0], {k: v for k, v in data.items() if not isinstance(v, dict)}
-        p = data.get("probabilities")
-        if isinstance(p, list) and all(_is_number(x) for x in p) and p and abs(sum(p) - 1.0) > 1e-9:
-            yield "", None, f"probabilities = {p!r}: expected values summing to 1 (they sum to {sum(p):.12g})"
+        flat = {k: v for k, v in data.items() if not isinstance(v, dict)}
+        yield "", schema.tables[0], flat
+        table = schema.tables[0]
+        decoys = flat.get("decoys", 2)
+        mu, p = flat.get("intensities"), flat.get("probabilities")
+        if decoys in (1, 2) and not isinstance(decoys, bool) and (mu is not None or p is not None) and all(
+            x is None or table.key(k).problem(x) in (None, f"{len(x)} values")
+            for k, x in (("intensities", mu), ("probabilities", p))
+        ):
+            # the defaults of passplan.keyrate.protocol.Protocol fill what is not given
+            mu = mu if mu is not None else ([0.5, 0.1] if decoys == 1 else [0.8, 0.1, 0.0])
+            p = p if p is not None else ([0.7, 0.3] if decoys == 1 else [0.5, 0.25, 0.25])
+            for key, value, expected in decoy_problems(int(decoys), mu, p):
+                yield "", None, f"{key} = {value!r}: expected {expected}"
     elif kind == "constellation":
         tables = ("constellation", "satellite", "walker", "geo")
         for key in data:
@@ -752,6 +938,8 @@ def _tables_of(kind: str, data: Mapping[str, Any]) -> Iterator[tuple[str, Table 
                 count += 1
                 loc = f"[[{name}]] #{i}"
                 yield loc, schema.table(f"[[{name}]]"), t
+                for msg in _orbit_rules(name, t):
+                    yield loc, None, msg
                 nm = t.get("name")
                 if isinstance(nm, str):
                     if nm.lower() in names:

@@ -283,3 +283,71 @@ def test_config_error_is_one_line_with_more_counted(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match=r"unknown key 'nmae'.*\(and 1 more: `passplan doctor FILE` lists them\)"):
         load_network(f)
+
+
+def test_profile_choices_are_the_link_models() -> None:
+    from passplan.link.ao import AO_MODES
+    from passplan.link.atmosphere import VISIBILITY_CLASSES_KM
+    from passplan.link.background import SKY_CLASSES
+    from passplan.link.beam import DIVERGENCE_CONVENTIONS
+    from passplan.link.profiles import COUPLINGS, DIRECTIONS, FOV_CONVENTIONS
+
+    term = schema.PROFILE.table("[receiver]")
+    site = schema.PROFILE.table("[site]")
+    assert term.key("correction").choices == tuple(AO_MODES)
+    assert term.key("coupling").choices == COUPLINGS and term.key("fov_convention").choices == FOV_CONVENTIONS
+    assert set(term.key("divergence_convention").choices) == set(DIVERGENCE_CONVENTIONS)
+    assert set(site.key("sky").choices) == set(SKY_CLASSES)
+    assert set(site.key("visibility").choices) == set(VISIBILITY_CLASSES_KM)
+    assert schema.PROFILE.tables[0].key("direction").choices == DIRECTIONS
+
+
+def test_protocol_defaults_used_by_the_doctor_are_the_protocols() -> None:
+    from passplan.keyrate.protocol import Protocol
+
+    two, one = Protocol(), Protocol.from_mapping({"decoys": 1})
+    assert (list(two.intensities), list(two.probabilities)) == ([0.8, 0.1, 0.0], [0.5, 0.25, 0.25])
+    assert (list(one.intensities), list(one.probabilities)) == ([0.5, 0.1], [0.7, 0.3])
+
+
+@pytest.mark.parametrize(
+    "kind, text, words",
+    [
+        ("protocol", "intensities = [0.1, 0.8, 0.0]\n", "signal > decoy + vacuum"),
+        ("protocol", "decoys = 1\nintensities = [0.8, 0.1, 0.0]\n", "2 mean photon numbers"),
+        ("protocol", "probabilities = [0.5, 0.3, 0.3]\n", "summing to 1"),
+        ("profile", GOOD["profile"].replace("fov_convention", "#fov_convention"), "fov_urad needs fov_convention"),
+        ("profile", GOOD["profile"].replace('direction = "downlink"', 'direction = "downlnk"'), "did you mean 'downlink'"),
+        ("profile", GOOD["profile"].replace("intrinsic_qber = 0.011", "intrinsic_qber = 0.7"), "[source] intrinsic_qber = 0.7"),
+        ("stations", GOOD["stations"] + 'receiver = "micius-2O21"\n', "unknown link profile 'micius-2O21'"),
+        ("constellation", GOOD["constellation"].replace("planes = 2", "planes = 2\nphasing = 2"), "phasing F = 2"),
+        ("constellation", GOOD["constellation"] + 'profile = "geo-generc"\n', "did you mean 'geo-generic'"),
+        ("constellation", '[[satellite]]\nname = "S"\naltitude_km = 550\n', "inclination_deg is missing"),
+        ("constellation", '[[satellite]]\nname = "S"\nperigee_altitude_km = 900\napogee_altitude_km = 500\n'
+                          "inclination_deg = 63.4\n", "is above apogee_altitude_km"),
+    ],
+)
+def test_doctor_rules_match_the_loaders(tmp_path: Path, kind: str, text: str, words: str) -> None:
+    """The cross-key rules the loaders apply are listed by the doctor too, before any loading."""
+    f = tmp_path / f"in{SUFFIX.get(kind, '.toml')}"
+    f.write_text(text)
+    with pytest.raises(PassplanError):
+        _load(kind, f)
+    found = schema.check_file(f, kind)
+    assert any(words in str(p) for p in found), found
+
+
+@pytest.mark.parametrize("kind", sorted(GOOD))
+def test_truncated_files_give_clean_errors(tmp_path: Path, kind: str) -> None:
+    """Every prefix of a valid file (a copy cut short) loads or gives a passplan error, never a
+    crash; the doctor never raises."""
+    f = tmp_path / f"in{SUFFIX.get(kind, '.toml')}"
+    text = GOOD[kind]
+    for cut in sorted({*range(0, len(text), max(1, len(text) // 25)), len(text) - 1}):
+        f.write_text(text[:cut])
+        try:
+            _load(kind, f)
+        except PassplanError as err:
+            assert "\n" not in str(err)
+        for p in schema.check_file(f):
+            assert isinstance(p, schema.Problem)

@@ -28,14 +28,13 @@ slot_s                   1.0                  issue 4 (one slot per second)
 
 from __future__ import annotations
 
-import math
 import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, InputError, UnknownNameError
-from ..schema import PROTOCOL
+from ..schema import PROTOCOL, SOURCE_MAX_MEAN_PHOTON_NUMBER, decoy_problems
 
 #: The protocol keys' types and ranges, stated once (passplan.schema.PROTOCOL).
 _TABLE = PROTOCOL.table("(top level)")
@@ -45,7 +44,7 @@ __all__ = ["Protocol", "BOUNDS", "ERROR_MODELS", "EC_METHODS", "load_protocol", 
 #: Largest mean photon number per pulse accepted: weak-coherent decoy BB84 signals are below about
 #: 1 (Micius 0.8); a value past 10 is a unit slip (photons per second or per slot), which would
 #: otherwise surface only as a zero key ("block too small").
-MAX_MEAN_PHOTON_NUMBER = float(_TABLE.key("intensities").hi or 10.0)
+MAX_MEAN_PHOTON_NUMBER = SOURCE_MAX_MEAN_PHOTON_NUMBER
 
 BOUNDS = _TABLE.key("bounds").choices
 ERROR_MODELS = _TABLE.key("error_model").choices
@@ -116,31 +115,10 @@ class Protocol:
             raise bad("decoys", self.decoys, "1 (Rusca 2018) or 2 (Lim 2014)")
         if not isinstance(self.optimise, bool):
             raise bad("optimise", self.optimise, "true or false")
-        n = self.decoys + 1
-        mu, p = self.intensities, self.probabilities
-        if len(mu) != n:
-            want = "(signal, decoy, vacuum)" if n == 3 else "(signal, decoy)"
-            raise bad("intensities", list(mu), f"{n} mean photon numbers {want} for decoys={self.decoys}")
-        if len(p) != n:
-            raise bad("probabilities", list(p), f"{n} sending probabilities, one per intensity")
-        if any(not math.isfinite(v) or v < 0 for v in mu):
-            raise bad("intensities", list(mu), "finite mean photon numbers >= 0")
-        if any(v > MAX_MEAN_PHOTON_NUMBER for v in mu):
-            raise bad("intensities", list(mu),
-                      f"mean photon numbers per pulse of at most {MAX_MEAN_PHOTON_NUMBER:g} (weak "
-                      "coherent pulses: decoy BB84 signals are below about 1, e.g. [0.8, 0.1, 0.0]); "
-                      "a value like 80 is photons per slot or per second, not per pulse")
-        if any(not math.isfinite(v) or v <= 0 or v >= 1 for v in p):
-            raise bad("probabilities", list(p), "probabilities strictly between 0 and 1")
-        if abs(sum(p) - 1.0) > 1e-9:
-            raise bad("probabilities", list(p), f"values summing to 1 (they sum to {sum(p):.12g})")
-        if n == 3:
-            if not (mu[1] > mu[2] >= 0.0 and mu[0] > mu[1] + mu[2]):
-                raise bad("intensities", list(mu),
-                          "signal > decoy + vacuum and decoy > vacuum >= 0 (Lim et al. 2014), "
-                          "e.g. [0.8, 0.1, 0.0]")
-        elif not mu[0] > mu[1] > 0.0:
-            raise bad("intensities", list(mu), "signal > decoy > 0 (Rusca et al. 2018), e.g. [0.5, 0.1]")
+        # the decoy-state rules (lengths, ranges, sum, ordering) are stated once, in
+        # passplan.schema.decoy_problems, which `passplan doctor` runs too
+        for key, value, expected in decoy_problems(self.decoys, self.intensities, self.probabilities):
+            raise bad(key, value, expected)
 
     # ------------------------------------------------------------------ constructors
     @classmethod
