@@ -351,3 +351,21 @@ def test_truncated_files_give_clean_errors(tmp_path: Path, kind: str) -> None:
             assert "\n" not in str(err)
         for p in schema.check_file(f):
             assert isinstance(p, schema.Problem)
+
+
+def test_huge_input_files_refused_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from passplan.keyrate import series
+
+    limit = (DATA / "stations.toml").stat().st_size + 100  # the bundled file still reads
+    monkeypatch.setattr(schema, "MAX_FILE_BYTES", limit)
+    monkeypatch.setattr(series, "MAX_FILE_BYTES", limit)
+    big = tmp_path / "big.toml"
+    big.write_text("# " + "x" * limit + "\n" + GOOD["stations"])
+    from passplan.stations import load_stations
+
+    with pytest.raises(ConfigError, match=r"big.toml: \d+ MB is far larger than any station TOML file"):
+        load_stations([big])
+    csv = tmp_path / "big.csv"
+    csv.write_text(GOOD["series"] + "# " + "x" * limit + "\n")
+    with pytest.raises(InputError, match="big.csv: .* far larger than a key series"):
+        series.read_series(csv)

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import InputError
-from ..schema import SERIES
+from ..schema import MAX_FILE_BYTES, SERIES
 
 #: The columns' ranges, stated once (passplan.schema.SERIES).
 _COLUMNS = SERIES.table("columns")
@@ -55,6 +55,11 @@ class ChannelSeries:
 
 def _read_text(path: Path) -> str:
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(
+                f"{path}: {path.stat().st_size / 1e6:.0f} MB is far larger than a key series of "
+                f"{MAX_SPAN_S / 86400:.0f} days at one-second slots; check the path"
+            )
         raw = path.read_bytes()
         if b"\x00" in raw:
             raise UnicodeDecodeError("utf-8", raw, raw.index(b"\x00"), raw.index(b"\x00") + 1, "NUL byte")
