@@ -372,7 +372,7 @@ _TOP_KEYS = {"constellation", "satellite", "walker", "geo"}
 class _Table:
     """Typed access to one TOML table with messages naming the file, the table and the key."""
 
-    def __init__(self, data: Mapping[str, Any], where: str, known: set[str]) -> None:
+    def __init__(self, data: Mapping[str, Any], where: str, known: set[str], table: str = "") -> None:
         self.data = data
         self.where = where
         for key in data:
@@ -380,6 +380,7 @@ class _Table:
                 hint = suggest(key, known)
                 tip = f"; did you mean {hint[0]!r}?" if hint else f"; known keys: {', '.join(sorted(known))}"
                 raise ConfigError(f"{where}: unknown key {key!r}{tip}")
+        self.table = table
 
     def has(self, key: str) -> bool:
         return key in self.data
@@ -417,9 +418,13 @@ class _Table:
         return v
 
     def text(self, key: str, default: str | None = None) -> str:
+        from .schema import clean_text
+
         v = self.data.get(key, default)
         if not isinstance(v, str) or not v.strip():
             raise ConfigError(f"{self.where}: {key} must be a non-empty string")
+        if not clean_text(v):
+            raise ConfigError(f"{self.where}: {key} = {v!r} holds control characters; give plain text")
         return v.strip()
 
     def names(self, key: str) -> tuple[str, ...]:
@@ -513,7 +518,13 @@ def _orbit_from_table(t: _Table, at: datetime, source: str) -> Satellite:
 
 
 def _with_profile(t: _Table, sats: list[Satellite]) -> list[Satellite]:
-    """Attach the table's ``profile`` (a link profile name, checked to exist) to its satellites."""
+    """Attach the table's ``profile`` (a link profile name, checked to exist) to its satellites,
+    once every key of the table passed its type and range (passplan.schema.CONSTELLATION, the
+    ranges stated once; the orbit checks above give the more specific messages first)."""
+    if t.table:
+        from . import schema
+
+        schema.check_keys(schema.CONSTELLATION.table(t.table), t.data, t.where)
     if not t.has("profile"):
         return sats
     name = t.text("profile")
@@ -555,15 +566,12 @@ def load_constellation(
     """
     p = Path(path)
     at = require_aware(at, "analysis time")
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"constellation file {p} does not exist; check the path") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{p}: not UTF-8 text; a constellation file is TOML") from None
-    return constellation_from_toml(text, at, where=p, source=source)
+    from .schema import read_text
+
+    if not p.exists():
+        raise ConfigError(f"constellation file {p} does not exist; check the path")
+    # UTF-8 (a byte-order mark dropped); an empty, binary or non-UTF-8 file is one error
+    return constellation_from_toml(read_text(p, "constellation TOML"), at, where=p, source=source)
 
 
 def constellation_from_toml(
@@ -588,10 +596,14 @@ def constellation_from_toml(
             )
     if "constellation" in doc and not isinstance(doc["constellation"], dict):
         raise ConfigError(f"{p}: constellation must be a table ([constellation])")
+    if "constellation" in doc:
+        from . import schema
+
+        schema.check_keys(schema.CONSTELLATION.table("[constellation]"), doc["constellation"], f"{p}: [constellation]")
     sats: list[Satellite] = []
     try:
         for i, tab in enumerate(_tables(doc, "walker", p), start=1):
-            t = _Table(tab, f"{p}: [[walker]] #{i} ({tab.get('name', '?')})", _WALKER_KEYS)
+            t = _Table(tab, f"{p}: [[walker]] #{i} ({tab.get('name', '?')})", _WALKER_KEYS, "[[walker]]")
             alt = t.num("altitude_km", required=True)
             inc = t.num("inclination_deg")
             sso = t.flag("sun_synchronous")
@@ -614,10 +626,10 @@ def constellation_from_toml(
                 arg_latitude_deg=t.num("arg_latitude_deg", 0.0), source=src, **_node(t),
             ))
         for i, tab in enumerate(_tables(doc, "satellite", p), start=1):
-            t = _Table(tab, f"{p}: [[satellite]] #{i} ({tab.get('name', '?')})", _ORBIT_KEYS)
+            t = _Table(tab, f"{p}: [[satellite]] #{i} ({tab.get('name', '?')})", _ORBIT_KEYS, "[[satellite]]")
             sats += _with_profile(t, [_orbit_from_table(t, at, src)])
         for i, tab in enumerate(_tables(doc, "geo", p), start=1):
-            t = _Table(tab, f"{p}: [[geo]] #{i} ({tab.get('name', '?')})", _GEO_KEYS)
+            t = _Table(tab, f"{p}: [[geo]] #{i} ({tab.get('name', '?')})", _GEO_KEYS, "[[geo]]")
             sats += _with_profile(t, [
                 geo_slot(
                     t.num("longitude_deg", required=True), at, name=t.text("name"),
@@ -656,6 +668,18 @@ class ConstellationDesign:
     name: str
     description: str
     tables: tuple[tuple[str, Mapping[str, Any]], ...]
+
+    def __post_init__(self) -> None:
+        from .schema import clean_text
+
+        for what, text in [("name", self.name), ("description", self.description)] + [
+            ("name", str(rows.get("name", ""))) for _, rows in self.tables
+        ]:
+            if not clean_text(text) or (what == "name" and not text.strip()):
+                raise InputError(
+                    f"{what} {text!r}: give a name of plain text (no newline, tab or other control "
+                    "character: it is written into the constellation TOML and printed in tables)"
+                )
 
     def to_toml(self) -> str:
         head = f"# {self.description}\n# written by passplan constellation; load with --sats FILE\n\n"

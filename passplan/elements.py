@@ -307,7 +307,13 @@ def user_data_dir() -> Path:
     ``$XDG_DATA_HOME/passplan/tle`` (default ``~/.local/share/passplan/tle``)."""
     env = os.environ.get("PASSPLAN_DATA_DIR")
     if env:
-        return Path(env).expanduser()
+        path = Path(env).expanduser()
+        if path.exists() and not path.is_dir():
+            raise InputError(
+                f"PASSPLAN_DATA_DIR={env} is a file, not a folder; name a folder for fetched element "
+                "sets (or unset PASSPLAN_DATA_DIR)"
+            )
+        return path
     xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(xdg) / "passplan" / "tle"
 
@@ -443,6 +449,18 @@ class _Catalogue:
         return [n for n in self.names if not n.isdigit()]
 
 
+def _bundled_first(spec: str, cat: _Catalogue) -> list[Satellite] | None:
+    """The satellites a bare name (no folder, no file suffix) names in the catalogue, else None:
+    a file or folder named ``demo`` or ``iss`` in the working directory does not shadow the
+    bundled names (``./demo`` is the explicit path)."""
+    if _looks_like_path(spec):
+        return None
+    try:
+        return cat.lookup(spec)
+    except UnknownNameError:
+        return None
+
+
 def _looks_like_path(spec: str) -> bool:
     return (
         os.sep in spec
@@ -473,6 +491,13 @@ def resolve_satellites(
         for spec in parts:
             spec = spec.strip()
             p = Path(spec).expanduser()
+            if p.exists():
+                if cat is None:
+                    cat = _Catalogue(at, warnings)
+                named = _bundled_first(spec, cat)
+                if named is not None:
+                    chosen += nearest_epoch(named, at)
+                    continue
             if p.is_file():
                 chosen += nearest_epoch(load_file(p, at, warnings), at)
                 continue
@@ -518,6 +543,10 @@ def element_sets(spec: str, at: datetime, warnings: list[str] | None = None) -> 
     at = require_aware(at, "analysis time")
     warnings = [] if warnings is None else warnings
     p = Path(spec).expanduser()
+    if p.exists():
+        named = _bundled_first(spec, _Catalogue(at, warnings))
+        if named is not None:
+            return named
     if p.is_file():
         return load_file(p, at, warnings)
     if p.is_dir():

@@ -9,14 +9,18 @@ scheduling ``telescopes`` (links at once, default 1), ``setup_s`` (seconds betwe
 one telescope, default 120), ``clear_sky`` (the probability that a pass finds a clear sky: one
 annual value or twelve monthly ones) with ``clear_sky_source`` (where that number comes from).
 User files merge over the bundled one: a table with a known id replaces that station's keys it
-names.
+names. Ids are case-insensitive everywhere (:func:`load_stations`, :func:`get_station`,
+:func:`select_stations`, hence every command): a user table ``[stations.XINGLONG]`` is the bundled
+``xinglong`` station, merged over it under the user's spelling, with an :class:`InputWarning`
+naming the clash; two ids of one file that differ only in case are refused. Every key's type and
+range is stated once, in :data:`passplan.schema.STATIONS`.
 """
 
 from __future__ import annotations
 
 import importlib.resources
 import os
-import tomllib
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +29,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .errors import ConfigError, InputError, UnknownNameError
+from . import schema
+from .errors import ConfigError, InputError, InputWarning, UnknownNameError
 from .times import zone
 
 __all__ = [
@@ -50,22 +55,17 @@ TWILIGHT_ANGLES_DEG: dict[str, float | None] = {
     "any": None,
 }
 
-_KEYS = {
-    "name",
-    "lat_deg",
-    "lon_deg",
-    "alt_m",
-    "timezone",
-    "min_elevation_deg",
-    "horizon_mask",
-    "twilight",
-    "receiver",
-    "kind",
-    "telescopes",
-    "setup_s",
-    "clear_sky",
-    "clear_sky_source",
-}
+_TABLE = schema.STATIONS.table("[stations.<id>]")
+_KEYS = set(_TABLE.names)
+
+
+def _outside(where: str, key: str, value: Any) -> None:
+    """Refuse ``value`` of ``key`` outside its range in :data:`passplan.schema.STATIONS`."""
+    k = _TABLE.key(key)
+    if k.problem(value) is not None:
+        unit = f" {k.unit}" if k.unit else ""
+        fix = f"; {k.fix}" if k.fix else ""
+        raise ConfigError(f"{where}: {key} {value} is outside {k.range_text()}{unit}{fix}")
 
 #: Seconds between two links on one telescope when a station does not say (assumed: slew to the
 #: next rise point, beacon acquisition and tracking lock; not published for any QKD station).
@@ -78,8 +78,8 @@ def twilight_angle_deg(setting: str | float | None) -> float | None:
         return None
     if isinstance(setting, int | float) and not isinstance(setting, bool):
         value = float(setting)
-        if not -90.0 <= value <= 10.0:
-            raise ConfigError(f"twilight angle {value} deg is outside [-90, 10]")
+        if _TABLE.key("twilight").problem(value) is not None:
+            raise ConfigError(f"twilight angle {value} deg is outside {_TABLE.key('twilight').range_text()}")
         return value
     key = str(setting).strip().lower()
     if key in TWILIGHT_ANGLES_DEG:
@@ -112,15 +112,19 @@ class HorizonMask:
             raise ConfigError(f"{where}: expected a list of [az_deg, el_deg] pairs, e.g. [[0, 10], [180, 20]]")
         if not np.all(np.isfinite(arr)):
             raise ConfigError(f"{where}: values must be finite numbers")
-        if np.any((arr[:, 0] < 0.0) | (arr[:, 0] > 360.0)):
-            bad = arr[(arr[:, 0] < 0.0) | (arr[:, 0] > 360.0), 0][0]
+        key = _TABLE.key("horizon_mask")  # the ranges, stated once in passplan.schema.STATIONS
+        assert key.lo is not None and key.hi is not None and key.range2 is not None
+        az_out = (arr[:, 0] < key.lo) | (arr[:, 0] > key.hi)
+        if np.any(az_out):
             raise ConfigError(
-                f"{where}: azimuth {bad:g} deg is outside [0, 360]; give azimuths from north through east"
+                f"{where}: azimuth {arr[az_out, 0][0]:g} deg is outside {key.range_text()}; give azimuths "
+                "from north through east"
             )
         az = np.mod(arr[:, 0], 360.0)
         el = arr[:, 1]
-        if np.any((el < -10.0) | (el >= 90.0)):
-            raise ConfigError(f"{where}: elevations must lie in [-10, 90) deg")
+        lo2, hi2, _ = key.range2
+        if np.any((el < lo2) | (el >= hi2)):
+            raise ConfigError(f"{where}: elevations must lie in [{lo2:g}, {hi2:g}) deg")
         order = np.argsort(az, kind="stable")
         az, el = az[order], el[order]
         if np.any(np.diff(az) == 0):
@@ -165,14 +169,10 @@ class Station:
             v = getattr(self, key)
             if not isinstance(v, int | float) or isinstance(v, bool) or not np.isfinite(v):
                 raise ConfigError(f"{where}: {key} must be a finite number, got {v!r}")
-        if not -90.0 <= self.lat_deg <= 90.0:
-            raise ConfigError(f"{where}: lat_deg {self.lat_deg} is outside [-90, 90]; use decimal degrees, north positive")
-        if not -180.0 <= self.lon_deg <= 360.0:
-            raise ConfigError(f"{where}: lon_deg {self.lon_deg} is outside [-180, 360]; use decimal degrees, east positive")
-        if not -500.0 <= self.alt_m <= 9000.0:
-            raise ConfigError(f"{where}: alt_m {self.alt_m} is outside [-500, 9000] m; give metres above the ellipsoid")
-        if not -5.0 <= self.min_elevation_deg < 90.0:
-            raise ConfigError(f"{where}: min_elevation_deg {self.min_elevation_deg} is outside [-5, 90)")
+        for key in ("lat_deg", "lon_deg", "alt_m", "min_elevation_deg"):
+            _outside(where, key, getattr(self, key))
+        if not schema.clean_text(self.name):
+            raise ConfigError(f"{where}: name {self.name!r} holds control characters; give plain text")
         if self.kind not in ("fixed", "portable"):
             raise ConfigError(f"{where}: kind {self.kind!r} must be 'fixed' or 'portable'")
         try:
@@ -184,12 +184,17 @@ class Station:
         except ValueError as err:
             raise ConfigError(f"{where}: {err}") from None
         t = self.telescopes
-        if isinstance(t, bool) or not isinstance(t, int | float) or t != int(t) or t < 1:
-            raise ConfigError(f"{where}: telescopes = {t!r}; give a whole number of at least 1")
+        if _TABLE.key("telescopes").problem(t) is not None:
+            raise ConfigError(
+                f"{where}: telescopes = {t!r}; give a whole number in {_TABLE.key('telescopes').range_text()}"
+            )
         object.__setattr__(self, "telescopes", int(t))
         g = self.setup_s
-        if isinstance(g, bool) or not isinstance(g, int | float) or not np.isfinite(g) or g < 0:
-            raise ConfigError(f"{where}: setup_s = {g!r}; give the seconds between two links (>= 0)")
+        if _TABLE.key("setup_s").problem(g) is not None:
+            raise ConfigError(
+                f"{where}: setup_s = {g!r}; give the seconds between two links, in "
+                f"{_TABLE.key('setup_s').range_text()} s"
+            )
         object.__setattr__(self, "setup_s", float(g))
         if self.clear_sky is not None:
             values = self.clear_sky if isinstance(self.clear_sky, list | tuple) else [self.clear_sky]
@@ -257,23 +262,11 @@ def bundled_station_file() -> Path:
     return Path(str(importlib.resources.files("passplan") / "data" / "stations.toml"))
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: invalid TOML: {err}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(
-            f"{path}: not UTF-8 text (a binary file?); a station file is TOML with "
-            "[stations.<id>] tables"
-        ) from None
-
-
 def read_station_file(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
-    """Raw station tables of one file, keyed by id, with unknown keys refused (nearest suggested)."""
+    """Raw station tables of one file, keyed by id, with unknown keys refused (nearest suggested)
+    and ids that differ only in case refused. A byte-order mark and CRLF line ends are fine."""
     p = Path(path)
-    data = _read_toml(p)
+    data = schema.parse_toml(schema.read_text(p, "station TOML"), str(p))
     unknown_top = set(data) - {"stations"}
     if unknown_top:
         raise ConfigError(
@@ -284,9 +277,16 @@ def read_station_file(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]
     if not isinstance(tables, dict) or not tables:
         raise ConfigError(f"{p}: no [stations.<id>] tables found; e.g. [stations.mysite] with lat_deg, lon_deg, alt_m")
     out: dict[str, dict[str, Any]] = {}
+    lower: dict[str, str] = {}
     for sid, table in tables.items():
         if not isinstance(table, dict):
             raise ConfigError(f"{p}: stations.{sid} must be a table ([stations.{sid}])")
+        if sid.lower() in lower:
+            raise ConfigError(
+                f"{p}: [stations.{sid}] and [stations.{lower[sid.lower()]}] are one station (ids are "
+                "case-insensitive); keep one table"
+            )
+        lower[sid.lower()] = sid
         for key in table:
             if key not in _KEYS:
                 raise UnknownNameError("station key", key, _KEYS, where=f"{p} [stations.{sid}]")
@@ -310,11 +310,13 @@ def _build(sid: str, table: Mapping[str, Any]) -> Station:
         if key in kwargs and isinstance(kwargs[key], int) and not isinstance(kwargs[key], bool):
             kwargs[key] = float(kwargs[key])
     try:
-        return Station(id=sid, horizon_mask=mask, source=source, **kwargs)
+        station = Station(id=sid, horizon_mask=mask, source=source, **kwargs)
     except ConfigError as err:
         raise ConfigError(str(err).replace(f"station {sid!r} in {source}", where)) from None
     except TypeError as err:
         raise ConfigError(f"{where}: {err}") from None
+    schema.check_keys(_TABLE, {k: v for k, v in table.items() if k != "_source"}, where)
+    return station
 
 
 def _check_receiver(name: str, where: str) -> None:
@@ -328,22 +330,43 @@ def _check_receiver(name: str, where: str) -> None:
 
 
 def load_stations(extra_files: Iterable[str | os.PathLike[str]] = ()) -> dict[str, Station]:
-    """Bundled stations with each extra file merged over them (later files win, key by key)."""
+    """Bundled stations with each extra file merged over them (later files win, key by key).
+
+    Ids are case-insensitive: a table whose id differs from a known one only in case is that
+    station (merged over it, under the later spelling), with an :class:`InputWarning` naming
+    both spellings."""
     merged = read_station_file(bundled_station_file())
     for f in extra_files:
         for sid, table in read_station_file(f).items():
+            known = next((k for k in merged if k.lower() == sid.lower()), None)
+            if known is not None and known != sid:
+                origin = str(merged[known].get("_source", ""))
+                whose = "the bundled station" if origin == str(bundled_station_file()) else f"station (from {origin})"
+                warnings.warn(
+                    f"{f}: [stations.{sid}] is {whose} {known!r} (ids are case-insensitive): its keys "
+                    f"replace those of {known!r}, and every command plans it as {sid!r}",
+                    InputWarning,
+                    stacklevel=2,
+                )
+                merged = {(sid if k == known else k): v for k, v in merged.items()}
             merged[sid] = {**merged.get(sid, {}), **table}
     return {sid: _build(sid, t) for sid, t in merged.items()}
 
 
-def get_station(station_id: str, extra_files: Iterable[str | os.PathLike[str]] = ()) -> Station:
-    """One station by id (case-insensitive), suggesting the nearest ids when unknown."""
-    stations = load_stations(extra_files)
+def _find(stations: Mapping[str, Station], station_id: str) -> Station:
+    """The one station rule: ``station_id`` matched case-insensitively, surrounding blanks
+    ignored (ids are unique without case, :func:`load_stations`)."""
     key = station_id.strip().lower()
     for sid, st in stations.items():
         if sid.lower() == key:
             return st
     raise UnknownNameError("station", station_id, stations)
+
+
+def get_station(station_id: str, extra_files: Iterable[str | os.PathLike[str]] = ()) -> Station:
+    """One station by id (case-insensitive), suggesting the nearest ids when unknown; the same
+    resolution as :func:`select_stations` (user files over bundled)."""
+    return _find(load_stations(extra_files), station_id)
 
 
 def select_stations(
@@ -361,16 +384,10 @@ def select_stations(
             raise InputError(f"ids holds {i!r}, not a station id; give station ids as strings, e.g. ['xinglong', 'graz']")
     stations = load_stations(extra_files)
     if ids:
-        lower = {s.lower(): s for s in stations}
-        chosen = []
-        for i in ids:
-            if i.strip().lower() not in lower:
-                raise UnknownNameError("station", i, stations)
-            chosen.append(stations[lower[i.strip().lower()]])
-        return list(dict.fromkeys(chosen))
+        return list(dict.fromkeys(_find(stations, i) for i in ids))
     if extra_files:
         wanted: list[str] = []
         for f in extra_files:
             wanted += list(read_station_file(f))
-        return [stations[s] for s in dict.fromkeys(wanted)]
+        return list(dict.fromkeys(_find(stations, s) for s in wanted))
     return list(stations.values())

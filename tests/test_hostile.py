@@ -56,6 +56,7 @@ BASE: dict[str, list[str]] = {
     "constellation meo": ["--altitude-km", "8000", "--inclination-deg", "50"],
     "constellation geo": ["--longitude-deg", "100"],
     "constellation show": [str(DATA / "fleet" / "demo.toml"), "--at", T0],
+    "doctor": [str(DATA / "stations.toml")],
 }
 #: Options that exclude one in the base invocation (the base one is dropped).
 EXCLUDES = {"--days": "--hours", "--end": "--hours", "--hours": "--days"}

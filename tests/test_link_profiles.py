@@ -235,3 +235,21 @@ def test_daytime_ground_layer_never_weaker_than_the_night(tmp_path: Path) -> Non
     f.write_text(bad)
     with pytest.raises(InputError, match=r"weakday\.toml: \[turbulence\] day_ground_cn2 1e-15 is below"):
         load_profile(f)
+
+
+def test_profile_with_bom_and_crlf_reads_like_the_plain_file(tmp_path: Path) -> None:
+    """issue 17: a byte-order mark (Windows editors) and CRLF line ends are fine; an empty file
+    is one error naming it."""
+    from passplan.link.profiles import bundled_profile_dir, read_profile
+
+    text = (bundled_profile_dir() / "micius.toml").read_text()
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    plain = read_profile(bundled_profile_dir() / "micius.toml")
+    got = read_profile(bom)
+    assert (got.detector, got.receiver, got.transmitter, got.source) == (
+        plain.detector, plain.receiver, plain.transmitter, plain.source)
+    empty = tmp_path / "empty.toml"
+    empty.write_text("")
+    with pytest.raises(ConfigError, match=r"empty.toml: the file is empty"):
+        read_profile(empty)

@@ -292,3 +292,48 @@ def test_relay_cli_storage_rule() -> None:
     assert doc["relayed_bits"] <= min(doc["pool_bits"].values()) + 1e-6
     bad = CliRunner().invoke(app, ["relay", "xinglong", "nanshan", *window, "--storage-rule", "later"])
     assert bad.exit_code == 2
+
+
+# issue 17: wrong network inputs that main accepted (or crashed on), each refused by
+# passplan.schema.NETWORK with the file, the table, the key and the fix
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        (NET + "[fibre_model]\nalpha_db_km = -0.2\n", r"\[fibre_model\]: alpha_db_km = -0.2: expected .*\(0, 1\] dB/km"),
+        (NET + "[fibre_model]\nalpha_db_km = 20.0\n", r"alpha_db_km = 20.0"),  # dB per metre slip
+        (NET + "[fibre_model]\neta_bob = 5\n", r"eta_bob = 5: expected a finite number in \(0, 1\]"),
+        (NET.replace("rate_bps = 4.0", "length_km = inf"), r"#2: length_km = inf: expected a finite number"),
+        (NET.replace("rate_bps = 4.0", "rate_bps = 4.0\nlength_km = 50"), r"#2: give only one of rate_bps, length_km"),
+        (NET.replace("rate_bps = 4.0", "rate_bps = 1e308"), r"rate_bps = 1e\+308: expected .*1e\+09\] bit/s"),
+        (NET.replace("rate_bps = 4.0", "rate_bps = nan"), r"rate_bps = nan"),
+        (NET.replace("rate_bps = 4.0", 'rate_bps = "4"'), r"rate_bps = '4'"),
+        (NET.replace('name = "test"', 'name = "test"\nsoruce = "x"'), r"\[network\]: unknown key 'soruce'; did you mean 'source'\?"),
+        (NET.replace('[nodes.a]', '[nodes.a]\nlabel = "x"'), r"\[nodes.a\]: unknown key 'label'"),
+        ('[nodes.a]\n[nodes.b]\nlinks = [1, 2]\n', r"\[nodes.b\]: unknown key 'links'"),
+        ('links = [1, 2]\n[nodes.a]\n[nodes.b]\n', r"links must be an array of tables"),
+        ('network = 3\n[nodes.a]\n', r"network must be a table"),
+        ('stations = [1]\n[nodes.a]\n', r"stations must be a table"),
+        ('[nodes."a\\u0007b"]\n[nodes.b]\n', r"node id 'a\\x07b': give plain text"),
+        ("", r"the file is empty"),
+        ("\x00\x01binary", r"a binary file"),
+    ],
+)
+def test_network_wrong_inputs_refused(tmp_path: Path, text: str, needle: str) -> None:
+    f = tmp_path / "net.toml"
+    f.write_text(text)
+    with pytest.raises(ConfigError, match=needle) as err:
+        load_network(f)
+    assert str(f) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_network_bom_and_crlf_accepted(tmp_path: Path) -> None:
+    f = tmp_path / "net.toml"
+    f.write_bytes(b"\xef\xbb\xbf" + NET.replace("\n", "\r\n").encode())
+    net = load_network(f)
+    assert [ln.rate_bps for ln in net.links] == [10.0, 4.0, 100.0]
+    # the bundled network passes its own schema, and its fibre rates are unchanged by it
+    from passplan.schedule.network import bundled_networks
+    from passplan.schema import check_file
+
+    for path in bundled_networks().values():
+        assert check_file(path) == []

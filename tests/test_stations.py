@@ -138,3 +138,72 @@ def test_binary_station_file_names_the_file(tmp_path: Path) -> None:
     f.write_bytes(bytes(range(128, 256)) * 3)
     with pytest.raises(ConfigError, match="stations.bin: not UTF-8 text"):
         load_stations([f])
+
+
+# issue 17: one station resolution for every command and library function
+
+
+def test_one_resolution_user_files_over_bundled_whatever_the_case(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from passplan.cli import app
+    from passplan.errors import InputWarning
+
+    p = _write(tmp_path, "[stations.XINGLONG]\nlat_deg = 10\nlon_deg = 20\nalt_m = 30\n")
+    with pytest.warns(InputWarning, match=r"\[stations.XINGLONG\] is the bundled station 'xinglong'"):
+        shown = get_station("xinglong", [p])
+    with pytest.warns(InputWarning):
+        (planned,) = select_stations("xinglong", [p])
+    with pytest.warns(InputWarning):
+        listed = load_stations([p])
+    assert shown == planned == listed["XINGLONG"]
+    assert (shown.lat_deg, shown.lon_deg, shown.alt_m) == (10.0, 20.0, 30.0)
+    assert shown.receiver == "micius"  # merged over the bundled station's keys, as for an exact id
+    assert "xinglong" not in listed and list(listed).index("XINGLONG") == 0  # one station, same place
+    with pytest.warns(InputWarning):
+        assert select_stations((), [p]) == [shown]
+    runner = CliRunner()
+    show = runner.invoke(app, ["stations", "show", "xinglong", "--stations", str(p), "--format", "json"])
+    assert show.exit_code == 0 and '"lat_deg": 10.0' in show.stdout
+    assert show.stderr.count("passplan: warning: ") == 1 and "case-insensitive" in show.stderr
+    # an exact id overrides silently, as documented
+    exact = _write(tmp_path, "[stations.xinglong]\nmin_elevation_deg = 20\n")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert get_station("XingLong", [exact]).min_elevation_deg == 20.0
+
+
+def test_ids_differing_only_in_case_in_one_file_refused(tmp_path: Path) -> None:
+    p = _write(tmp_path, "[stations.lab]\nlat_deg = 1\nlon_deg = 1\nalt_m = 1\n"
+                         "[stations.LAB]\nlat_deg = 2\nlon_deg = 2\nalt_m = 2\n")
+    with pytest.raises(ConfigError, match=r"mine.toml: \[stations.LAB\] and \[stations.lab\] are one station"):
+        load_stations([p])
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ('name = "evil\\u001b[2J"\n', "control characters"),
+        ('name = "two\\nlines"\n', "control characters"),
+        ("telescopes = 5000\n", r"telescopes = 5000; give a whole number in \[1, 1000\]"),
+        ("setup_s = 1e9\n", r"setup_s = 1000000000.0; give the seconds between two links"),
+        ("clear_sky = nan\n", "clear_sky"),
+        ("clear_sky_source = [1]\n", "clear_sky_source"),
+    ],
+)
+def test_station_values_main_accepted_are_refused(tmp_path: Path, text: str, match: str) -> None:
+    p = _write(tmp_path, "[stations.lab]\nlat_deg = 1\nlon_deg = 1\nalt_m = 1\n" + text)
+    with pytest.raises(ConfigError, match=match) as err:
+        load_stations([p])
+    assert str(p) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_station_file_with_bom_and_crlf(tmp_path: Path) -> None:
+    p = tmp_path / "bom.toml"
+    p.write_bytes(b"\xef\xbb\xbf[stations.lab]\r\nlat_deg = 1\r\nlon_deg = 2\r\nalt_m = 3\r\n")
+    assert load_stations([p])["lab"].lon_deg == 2.0
+    p.write_bytes(b"")
+    with pytest.raises(ConfigError, match="bom.toml: the file is empty"):
+        load_stations([p])

@@ -19,7 +19,7 @@ try:  # typer >= 0.26 vendors Click
 except ImportError:  # pragma: no cover - older typer on the installed Click
     from click import exceptions as _click_errors  # type: ignore[no-redef]
 
-from . import elements, fleet, key, link, network, next_pass, passes, stations, track
+from . import doctor, elements, fleet, key, link, network, next_pass, passes, stations, track
 
 __all__ = ["app", "main"]
 
@@ -103,9 +103,31 @@ def _root(
     ] = False,
 ) -> None:
     """Plan satellite QKD passes and predict the secret key each pass yields."""
+    _warning_lines()
 
 
-for _module in (passes, next_pass, stations, elements, link, key, network, track, fleet):
+def _warning_lines() -> None:
+    """A library warning issued with :func:`warnings.warn` (not muted by the results' own
+    reports, e.g. a station id clash) prints as one ``passplan: warning:`` line on stderr."""
+    import warnings
+
+    from ..errors import PassplanWarning
+
+    shown = warnings.showwarning
+    if getattr(shown, "_passplan", False):
+        return
+
+    def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, PassplanWarning):
+            typer.echo(f"passplan: warning: {message}", err=True)
+        else:
+            shown(message, category, *args, **kwargs)
+
+    show._passplan = True  # type: ignore[attr-defined]
+    warnings.showwarning = show
+
+
+for _module in (passes, next_pass, stations, elements, link, key, network, track, fleet, doctor):
     _module.register(app)
 
 

@@ -34,13 +34,16 @@ key_intensities          all                  every intensity's sifted bits carr
 
 from __future__ import annotations
 
-import math
 import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, InputError, UnknownNameError
+from ..schema import PROTOCOL, SOURCE_MAX_MEAN_PHOTON_NUMBER, decoy_problems
+
+#: The protocol keys' types and ranges, stated once (passplan.schema.PROTOCOL).
+_TABLE = PROTOCOL.table("(top level)")
 
 __all__ = ["Protocol", "BOUNDS", "ERROR_MODELS", "EC_METHODS", "KEY_BASES", "KEY_INTENSITIES", "load_protocol",
            "bundled_protocols", "analysis_label"]
@@ -48,18 +51,18 @@ __all__ = ["Protocol", "BOUNDS", "ERROR_MODELS", "EC_METHODS", "KEY_BASES", "KEY
 #: Largest mean photon number per pulse accepted: weak-coherent decoy BB84 signals are below about
 #: 1 (Micius 0.8); a value past 10 is a unit slip (photons per second or per slot), which would
 #: otherwise surface only as a zero key ("block too small").
-MAX_MEAN_PHOTON_NUMBER = 10.0
+MAX_MEAN_PHOTON_NUMBER = SOURCE_MAX_MEAN_PHOTON_NUMBER
 
-BOUNDS = ("chernoff", "chernoff-tight", "hoeffding", "asymptotic")
-ERROR_MODELS = ("resolved", "averaged")
-EC_METHODS = ("f_ec", "tomamichel")
+BOUNDS = _TABLE.key("bounds").choices
+ERROR_MODELS = _TABLE.key("error_model").choices
+EC_METHODS = _TABLE.key("ec_method").choices
 #: Which sifted bases give key: ``x`` (passplan's own estimator, Lim 2014: X gives key, Z tests)
 #: or ``both`` (symmetric BB84 as Micius 2017 counted it: each basis's key, phase errors from the
 #: other basis).
-KEY_BASES = ("x", "both")
+KEY_BASES = _TABLE.key("key_bases").choices
 #: Which intensities' sifted bits give key: ``all`` (Lim 2014) or ``signal`` (GLLP-style: decoy and
 #: vacuum bits only feed the decoy bounds).
-KEY_INTENSITIES = ("all", "signal")
+KEY_INTENSITIES = _TABLE.key("key_intensities").choices
 
 
 def analysis_label(key_bases: str, key_intensities: str) -> str:
@@ -73,8 +76,11 @@ def analysis_label(key_bases: str, key_intensities: str) -> str:
 
 
 def _read_text(path: Path) -> str:
-    """The text of a protocol file (one place, so tests can count the reads)."""
-    return path.read_text(encoding="utf-8")
+    """The text of a protocol file (one place, so tests can count the reads): UTF-8, a
+    byte-order mark dropped; an empty, binary or missing file is one error naming it."""
+    from ..schema import read_text
+
+    return read_text(path, "protocol TOML")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,26 +129,9 @@ class Protocol:
         for key in ("pulses_per_s", "p_x", "afterpulse_prob", "extraneous_click_prob",
                     "intrinsic_qber", "eps_sec", "eps_cor", "f_ec", "p_x_max", "slot_s"):
             value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-                raise bad(key, value, "a finite number")
-        if self.pulses_per_s <= 0:
-            raise bad("pulses_per_s", self.pulses_per_s, "a positive pulse rate (pulses per second)")
-        if self.slot_s <= 0:
-            raise bad("slot_s", self.slot_s, "a positive slot duration in seconds")
-        for key in ("eps_sec", "eps_cor"):
-            if not 0.0 < getattr(self, key) < 1.0:
-                raise bad(key, getattr(self, key), "a probability strictly between 0 and 1, e.g. 1e-9")
-        if not 0.0 < self.p_x_max < 1.0:
-            raise bad("p_x_max", self.p_x_max, "a number in (0, 1); 0.99 keeps the test basis alive")
-        if not 0.0 < self.p_x < 1.0:
-            raise bad("p_x", self.p_x, "a key-basis probability strictly between 0 and 1")
-        for key in ("afterpulse_prob", "extraneous_click_prob"):
-            if not 0.0 <= getattr(self, key) < 1.0:
-                raise bad(key, getattr(self, key), "a probability in [0, 1)")
-        if not 0.0 <= self.intrinsic_qber < 0.5:
-            raise bad("intrinsic_qber", self.intrinsic_qber, "an error rate in [0, 0.5)")
-        if self.f_ec < 1.0:
-            raise bad("f_ec", self.f_ec, "an error-correction inefficiency >= 1 (typically 1.1 to 1.2)")
+            spec = _TABLE.key(key)
+            if spec.problem(value) is not None:
+                raise bad(key, value, spec.expected())
         if self.bounds not in BOUNDS:
             raise UnknownNameError("bounds", str(self.bounds), BOUNDS, self.name)
         if self.error_model not in ERROR_MODELS:
@@ -157,31 +146,10 @@ class Protocol:
             raise bad("decoys", self.decoys, "1 (Rusca 2018) or 2 (Lim 2014)")
         if not isinstance(self.optimise, bool):
             raise bad("optimise", self.optimise, "true or false")
-        n = self.decoys + 1
-        mu, p = self.intensities, self.probabilities
-        if len(mu) != n:
-            want = "(signal, decoy, vacuum)" if n == 3 else "(signal, decoy)"
-            raise bad("intensities", list(mu), f"{n} mean photon numbers {want} for decoys={self.decoys}")
-        if len(p) != n:
-            raise bad("probabilities", list(p), f"{n} sending probabilities, one per intensity")
-        if any(not math.isfinite(v) or v < 0 for v in mu):
-            raise bad("intensities", list(mu), "finite mean photon numbers >= 0")
-        if any(v > MAX_MEAN_PHOTON_NUMBER for v in mu):
-            raise bad("intensities", list(mu),
-                      f"mean photon numbers per pulse of at most {MAX_MEAN_PHOTON_NUMBER:g} (weak "
-                      "coherent pulses: decoy BB84 signals are below about 1, e.g. [0.8, 0.1, 0.0]); "
-                      "a value like 80 is photons per slot or per second, not per pulse")
-        if any(not math.isfinite(v) or v <= 0 or v >= 1 for v in p):
-            raise bad("probabilities", list(p), "probabilities strictly between 0 and 1")
-        if abs(sum(p) - 1.0) > 1e-9:
-            raise bad("probabilities", list(p), f"values summing to 1 (they sum to {sum(p):.12g})")
-        if n == 3:
-            if not (mu[1] > mu[2] >= 0.0 and mu[0] > mu[1] + mu[2]):
-                raise bad("intensities", list(mu),
-                          "signal > decoy + vacuum and decoy > vacuum >= 0 (Lim et al. 2014), "
-                          "e.g. [0.8, 0.1, 0.0]")
-        elif not mu[0] > mu[1] > 0.0:
-            raise bad("intensities", list(mu), "signal > decoy > 0 (Rusca et al. 2018), e.g. [0.5, 0.1]")
+        # the decoy-state rules (lengths, ranges, sum, ordering) are stated once, in
+        # passplan.schema.decoy_problems, which `passplan doctor` runs too
+        for key, value, expected in decoy_problems(self.decoys, self.intensities, self.probabilities):
+            raise bad(key, value, expected)
 
     # ------------------------------------------------------------------ constructors
     @classmethod

@@ -11,11 +11,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import InputError
+from ..schema import MAX_FILE_BYTES, SERIES
+
+#: The columns' ranges, stated once (passplan.schema.SERIES).
+_COLUMNS = SERIES.table("columns")
 
 __all__ = ["ChannelSeries", "read_series", "MAX_SPAN_S", "MAX_SLOT_S", "COARSE_SLOT_S"]
 
-REQUIRED = ("t_s", "eta")
-OPTIONAL = ("background_prob",)
+REQUIRED = tuple(k.name for k in _COLUMNS.keys if k.required)
+OPTIONAL = tuple(k.name for k in _COLUMNS.keys if not k.required)
 
 #: The longest series accepted (s): one pass or window, at most the 31 days passplan plans at once.
 MAX_SPAN_S = 31 * 86400.0
@@ -27,6 +31,14 @@ COARSE_SLOT_S = 10.0
 #: A change of transmittance between neighbouring slots larger than this factor, on coarse slots,
 #: means the pass is not resolved (assumed: a LEO pass changes its loss by 1-2 dB per 10 s at most).
 _UNRESOLVED_RATIO = 2.0
+#: The longest single rise and set of a channel accepted (s): one day. A Molniya apogee dwell
+#: lasts about 8-12 h and a geostationary channel never sets; a pass that rises and sets over
+#: more than a day is a time column in the wrong unit (milliseconds: a 400 s LEO pass becomes
+#: 4.6 days, and its key 1000 times too large). Assumed bound.
+MAX_PASS_S = 86400.0
+#: A channel "rises" and "sets" when it is this factor below its peak at the series' two ends
+#: (assumed: 10 dB).
+_RISE_SET_RATIO = 10.0
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -43,12 +55,23 @@ class ChannelSeries:
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(
+                f"{path}: {path.stat().st_size / 1e6:.0f} MB is far larger than a key series of "
+                f"{MAX_SPAN_S / 86400:.0f} days at one-second slots; check the path"
+            )
+        raw = path.read_bytes()
+        if b"\x00" in raw:
+            raise UnicodeDecodeError("utf-8", raw, raw.index(b"\x00"), raw.index(b"\x00") + 1, "NUL byte")
+        text = raw.decode("utf-8-sig")  # a byte-order mark is dropped, as for element files
     except UnicodeDecodeError:
         raise InputError(
             f"{path}: not UTF-8 text (a binary file?); expected a CSV series with columns "
             "t_s,eta[,background_prob]"
         ) from None
+    if not text.strip():
+        raise InputError(f"{path}: the file is empty; expected a CSV series with columns t_s,eta[,background_prob]")
+    return text
 
 
 def _parse_row(path: Path, lineno: int, line: str) -> list[str]:
@@ -94,11 +117,12 @@ def read_series(path: str | Path) -> ChannelSeries:
                 raise InputError(f"{where} is {cells[idx[c]].strip()[:40]!r}; give a number") from None
             if not math.isfinite(v):
                 raise InputError(f"{where} is {v!r}; NaN and infinities are not allowed")
-            if c == "eta" and not 0.0 <= v <= 1.0:
-                raise InputError(f"{where} is {v!r}; transmittance must be in [0, 1] "
-                                 "(a ratio, not dB)")
-            if c == "background_prob" and not 0.0 <= v < 1.0:
-                raise InputError(f"{where} is {v!r}; expected a click probability in [0, 1)")
+            if c == "eta" and _COLUMNS.key(c).problem(v):
+                raise InputError(f"{where} is {v!r}; transmittance must be in "
+                                 f"{_COLUMNS.key(c).range_text()} (a ratio, not dB)")
+            if c == "background_prob" and _COLUMNS.key(c).problem(v):
+                raise InputError(f"{where} is {v!r}; expected a click probability in "
+                                 f"{_COLUMNS.key(c).range_text()}")
             if c == "t_s":
                 if v <= prev_t:
                     raise InputError(f"{where} is {v!r}, not after the previous row; "
@@ -112,6 +136,30 @@ def read_series(path: str | Path) -> ChannelSeries:
     warnings = _check_sampling(path, t, eta)
     bg = np.array(values["background_prob"]) if "background_prob" in values else None
     return ChannelSeries(t_s=t, eta=eta, background_prob=bg, source=str(path), warnings=warnings)
+
+
+def _check_one_pass(path: Path, t: NDArray[np.float64], eta: NDArray[np.float64]) -> None:
+    """Refuse a channel that rises and sets once (both ends :data:`_RISE_SET_RATIO` below its
+    peak, one run above that level) over more than :data:`MAX_PASS_S`: no orbit passes so
+    slowly; the time column is in milliseconds (or another unit than seconds)."""
+    peak = float(np.max(eta))
+    if not peak > 0:
+        return
+    level = peak / _RISE_SET_RATIO
+    up = eta > level
+    if up[0] or up[-1]:
+        return
+    first, last = int(np.argmax(up)), len(up) - 1 - int(np.argmax(up[::-1]))
+    if not up[first : last + 1].all():
+        return  # several passes in one window
+    span = float(t[-1] - t[0])
+    if span > MAX_PASS_S:
+        raise InputError(
+            f"{path}: column 't_s' spans {span / 86400:.3g} days for one rise and set of the channel "
+            f"(eta climbs from {eta[0]:.3g} to {peak:.3g} and falls to {eta[-1]:.3g}); no orbit passes "
+            f"that slowly (at most {MAX_PASS_S / 3600:.0f} h assumed): t_s looks like milliseconds; "
+            "give seconds (divide t_s by 1000)"
+        )
 
 
 def _check_sampling(path: Path, t: NDArray[np.float64], eta: NDArray[np.float64]) -> tuple[str, ...]:
@@ -128,6 +176,7 @@ def _check_sampling(path: Path, t: NDArray[np.float64], eta: NDArray[np.float64]
             f"{path}: the slots span {span / 86400:.4g} days (t_s {t[0]:g} to {t[-1]:g} s); a series is "
             f"one pass or window of at most {MAX_SPAN_S / 86400:.0f} days: split it, one file per pass"
         )
+    _check_one_pass(path, t, eta)
     if slot > MAX_SLOT_S:
         raise InputError(
             f"{path}: slots of {slot:g} s are longer than {MAX_SLOT_S:g} s; the key estimator holds the "

@@ -255,8 +255,11 @@ _READ_MAX = 64
 
 
 def _read_text(p: Path) -> str:
-    """The text of a profile file (one place, so tests can count the reads)."""
-    return p.read_text(encoding="utf-8")
+    """The text of a profile file (one place, so tests can count the reads): UTF-8, a byte-order
+    mark dropped; an empty, binary or missing file is one error naming it."""
+    from ..schema import read_text
+
+    return read_text(p, "link profile TOML")
 
 
 def read_profile(path: str | os.PathLike[str]) -> Profile:

@@ -30,7 +30,6 @@ A network file is TOML::
 from __future__ import annotations
 
 import math
-import tomllib
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -138,24 +137,26 @@ def bundled_networks() -> dict[str, Path]:
 
 def load_network(path: str | Path) -> Network:
     """Read and validate a network TOML file, or a bundled network by name when no such file
-    exists (``"china-integrated"``); errors name the file and the key."""
+    exists (``"china-integrated"``); errors name the file and the key. Every key is checked
+    against :data:`passplan.schema.NETWORK` (types, physical ranges, unknown keys)."""
+    from .. import schema
+
     p = Path(path)
     if not p.exists():
         p = bundled_networks().get(str(path), p)
     if p.is_dir():
         raise InputError(f"{p} is a folder; give a network TOML file")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"network file {p} does not exist; check the path") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{p} is not UTF-8 text; give a network TOML file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{p}: invalid TOML: {err}") from None
+    if not p.exists():
+        raise InputError(f"network file {p} does not exist; check the path")
+    data = schema.parse_toml(schema.read_text(p, "network TOML"), str(p))
     for key in data:
         if key not in _TOP:
             raise UnknownNameError("network file key", key, _TOP, where=str(p))
+    sch = schema.NETWORK
     meta = data.get("network", {})
+    if not isinstance(meta, dict):
+        raise ConfigError(f"{p}: network must be a table ([network] with name and source)")
+    schema.check_keys(sch.table("[network]"), meta, f"{p} [network]")
     nodes_raw = data.get("nodes", {})
     if not isinstance(nodes_raw, dict) or not nodes_raw:
         raise ConfigError(f"{p}: no [nodes.<id>] tables; a network needs trusted nodes")
@@ -163,16 +164,23 @@ def load_network(path: str | Path) -> Network:
     for nid, table in nodes_raw.items():
         if not isinstance(table, dict):
             raise ConfigError(f"{p}: nodes.{nid} must be a table")
+        if not nid.strip() or not schema.clean_text(nid):
+            raise ConfigError(f"{p}: node id {nid!r}: give plain text (no control characters)")
+        schema.check_keys(sch.table("[nodes.<id>]"), table, f"{p} [nodes.{nid}]")
         nodes[nid] = str(table.get("name", nid))
     fibre_raw = data.get("fibre_model", {})
-    try:
-        fibre = FibreModel(**{k: float(v) for k, v in fibre_raw.items()})
-    except TypeError as err:
-        raise ConfigError(f"{p} [fibre_model]: {err}") from None
+    if not isinstance(fibre_raw, dict):
+        raise ConfigError(f"{p}: fibre_model must be a table ([fibre_model])")
+    schema.check_keys(sch.table("[fibre_model]"), fibre_raw, f"{p} [fibre_model]")
+    fibre = FibreModel(**{k: float(v) for k, v in fibre_raw.items()})
     links: list[NetLink] = []
     raw_links = data.get("links", [])
-    if not isinstance(raw_links, list):
-        raise ConfigError(f"{p}: links must be an array of tables ([[links]])")
+    if not isinstance(raw_links, list) or not all(isinstance(ln, dict) for ln in raw_links):
+        raise ConfigError(
+            f"{p}: links must be an array of tables ([[links]] with a, b and rate_bps or length_km), "
+            f"got {raw_links!r}"[:300]
+        )
+    link_table = sch.table("[[links]]")
     for k, ln in enumerate(raw_links, start=1):
         where = f"{p} [[links]] #{k}"
         for key in ln:
@@ -184,27 +192,22 @@ def load_network(path: str | Path) -> Network:
                 raise UnknownNameError("node", str(end), nodes, where=where)
         if a == b:
             raise ConfigError(f"{where}: a link joins two different nodes ({a} twice)")
+        schema.check_keys(link_table, ln, where)
         kind = ln.get("kind", "fibre")
-        if kind not in ("fibre", "free-space"):
-            raise ConfigError(f"{where}: kind {kind!r} must be 'fibre' or 'free-space'")
         length = ln.get("length_km")
         if "rate_bps" in ln:
-            rate = ln["rate_bps"]
-            if isinstance(rate, bool) or not isinstance(rate, int | float) or not math.isfinite(rate) or rate < 0:
-                raise ConfigError(f"{where}: rate_bps = {rate!r}; give a key rate >= 0 in bit/s")
-            rate = float(rate)
-        elif length is not None:
-            if isinstance(length, bool) or not isinstance(length, int | float) or not length > 0:
-                raise ConfigError(f"{where}: length_km = {length!r}; give a positive fibre length")
+            rate = float(ln["rate_bps"])
+        else:
             if kind != "fibre":
                 raise ConfigError(f"{where}: a free-space link needs rate_bps (the fibre model needs kind = 'fibre')")
             rate = fibre.rate_bps(float(length))
-        else:
-            raise ConfigError(f"{where}: give rate_bps (bit/s) or length_km (fibre)")
         links.append(NetLink(a, b, kind, rate, None if length is None else float(length), str(ln.get("source", ""))))
     stations = {}
-    for sid, nid in data.get("stations", {}).items():
-        if nid not in nodes:
+    raw_stations = data.get("stations", {})
+    if not isinstance(raw_stations, dict):
+        raise ConfigError(f"{p}: stations must be a table ([stations] with station id = node id)")
+    for sid, nid in raw_stations.items():
+        if not isinstance(nid, str) or nid not in nodes:
             raise UnknownNameError("node", str(nid), nodes, where=f"{p} [stations] {sid}")
         stations[sid] = nid
     return Network(str(meta.get("name", p.stem)), nodes, links, stations, str(meta.get("source", "")), str(p), fibre)
