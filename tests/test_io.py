@@ -116,7 +116,8 @@ def test_atomic_open_streams_and_leaves_nothing_on_error(tmp_path: Path) -> None
 
 def test_output_paths_that_are_not_regular_files_are_refused(tmp_path: Path) -> None:
     """Issue 12: no folder is created, and a FIFO, a folder or a symlink is never replaced;
-    each error names the path given (never the hidden temporary file)."""
+    each error names the path given (never the hidden temporary file). Issue 17: a link is
+    written through to its file (the link stays a link); a link to nothing is refused."""
     from passplan.errors import InputError
 
     with pytest.raises(InputError, match="folder .* does not exist"):
@@ -130,9 +131,13 @@ def test_output_paths_that_are_not_regular_files_are_refused(tmp_path: Path) -> 
     (tmp_path / "real.json").write_text("old")
     link = tmp_path / "link.json"
     link.symlink_to(tmp_path / "real.json")
-    with pytest.raises(InputError, match="symbolic link"):
-        atomic_write_text(link, "x")
-    assert link.is_symlink() and (tmp_path / "real.json").read_text() == "old"
+    atomic_write_text(link, "x")
+    assert link.is_symlink() and (tmp_path / "real.json").read_text() == "x"
+    dangling = tmp_path / "dangling.json"
+    dangling.symlink_to(tmp_path / "nowhere.json")
+    with pytest.raises(InputError, match="symbolic link .* does not exist"):
+        atomic_write_text(dangling, "x")
+    assert dangling.is_symlink() and not (tmp_path / "nowhere.json").exists()
     with pytest.raises(InputError, match="is a folder"):
         atomic_write_text(tmp_path, "x")
     if os.path.exists("/dev/null"):

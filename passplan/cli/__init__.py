@@ -3,12 +3,24 @@
 Each topic lives in its own ``cli/<topic>.py`` module with a ``register(app)`` function.
 Data goes to stdout, messages and progress to stderr; bad input exits with code 2 after one
 line on stderr, usage errors (an unknown option, a value that is not a number) included.
+
+The root group also guards every command, whatever its module (:func:`_guard`): the files it
+writes are checked before any work (and ``--force`` joins every command that writes a file);
+standard output that is a closed pipe ends quietly, a full one is one error line; SIGTERM and
+SIGHUP stop a run like Ctrl-C does, through the same clean-up (no temporary file is left).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import functools
+import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -41,6 +53,201 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+#: Options that name a file a command writes (checked before any work, never two alike).
+OUTPUT_FILE_OPTIONS = ("--output", "--plot", "--zonal-plot")
+
+
+def _force_option() -> Any:
+    """The ``--force`` flag, built by typer itself (from a throwaway one-option app) so it is
+    the same kind of option as every other."""
+
+    helper = typer.Typer()
+
+    @helper.command()
+    def _f(
+        force: Annotated[
+            bool,
+            typer.Option("--force", help="Replace an output file even if it is read-only (its permissions are kept)."),
+        ] = False,
+    ) -> None:
+        """unused"""
+
+    param = typer.main.get_command(helper).params[0]
+    param.metavar = ""
+    return param
+
+
+def _output_params(cmd: Any) -> list[tuple[str, str]]:
+    """(parameter name, option) of each output-file option of ``cmd``."""
+    out = []
+    for p in cmd.params:
+        opt = next((o for o in getattr(p, "opts", ()) if o in OUTPUT_FILE_OPTIONS), None)
+        if opt is not None and p.name:
+            out.append((p.name, opt))
+    return out
+
+
+def check_outputs(given: Sequence[tuple[str, Path | None]], force: bool = False) -> None:
+    """Refuse, before any work, an output that cannot be written (:func:`passplan.io.check_output_path`:
+    a missing folder, a folder, a device or FIFO, a read-only file without ``--force`` ...) and
+    two options naming the same file (``-o X --plot X``). ``given``: (option, path) pairs."""
+    from ..errors import InputError
+    from ..io import check_output_path
+    from .flags import as_flags
+
+    seen: dict[str, str] = {}
+    for opt, path in given:
+        if path is None or str(path) == "-":
+            continue
+        try:
+            with as_flags({"force=True": "--force"}):
+                real = check_output_path(path, force=force)
+        except InputError as err:
+            text = str(err)
+            if text.startswith(f"cannot write {path}"):
+                text = f"cannot write {opt} {text[len('cannot write '):]}"
+            elif text.startswith(str(path)):
+                text = f"{opt} {text}"
+            else:
+                text = f"{opt}: {text}"
+            raise InputError(text) from None
+        key = os.path.normcase(os.path.abspath(real))
+        if key in seen:
+            raise InputError(
+                f"{seen[key]} and {opt} both name {path}; give each its own file (one would overwrite the other)"
+            )
+        seen[key] = opt
+
+
+def _guard(cmd: Any) -> None:
+    """Wrap a leaf command's callback: outputs checked first (and ``--force`` added where the
+    command writes a file), the run inside :func:`passplan.io.replacing_read_only` when forced,
+    and standard output failures (a closed pipe, a full disk) turned into a quiet end or one line."""
+    from .common import fail
+
+    outputs = _output_params(cmd)
+    forced = bool(outputs) and not any(p.name == "force" for p in cmd.params)
+    if forced:
+        cmd.params.append(_force_option())
+    inner = cmd.callback
+    if inner is None or getattr(inner, "_passplan_guarded", False):
+        return
+    by_name = dict(outputs)
+
+    @functools.wraps(inner)
+    def guarded(**kwargs: Any) -> Any:
+        from ..errors import PassplanError
+        from ..io import replacing_read_only
+
+        force = bool(kwargs.pop("force", False)) if forced else False
+        try:
+            check_outputs([(by_name[n], kwargs.get(n)) for n in by_name], force)
+        except PassplanError as err:
+            fail(str(err))
+        try:
+            with replacing_read_only(force):
+                return guarded.__wrapped__(**kwargs)
+        except OSError as err:
+            if err.filename is not None or err.errno not in _STDOUT_ERRNOS:
+                raise
+            if err.errno == errno.EPIPE:  # `passplan ... | head -1`: the reader has what it wanted
+                _silence_stdout()
+                raise typer.Exit(0) from None
+            _silence_stdout()
+            fix = "give --output FILE" if err.errno == errno.EBADF else "free some space or give --output FILE"
+            fail(f"cannot write standard output: {err.strerror or err}; {fix}")
+
+    guarded._passplan_guarded = True  # type: ignore[attr-defined]
+    cmd.callback = guarded
+
+
+_STDOUT_ERRNOS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EBADF, errno.EFBIG,
+                            getattr(errno, "EDQUOT", errno.ENOSPC)})
+
+
+def _silence_stdout() -> None:
+    """After a failed write to standard output, point it at the null device so that the flush at
+    exit neither fails again nor prints "Exception ignored"."""
+    with contextlib.suppress(Exception):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _prepare(group: Any) -> None:
+    """Guard every leaf command of ``group`` (:func:`_guard`)."""
+    for sub in getattr(group, "commands", {}).values():
+        if getattr(sub, "commands", None):
+            _prepare(sub)
+        else:
+            _guard(sub)
+
+
+class _ClosedStdout:
+    """Standard output when the process was started with it closed (``>&-``): writing data to it
+    is an error that names the fix, instead of a crash on ``None``."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        return None
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+def _safe_streams() -> None:
+    """Standard output and error that never raise UnicodeEncodeError (``PYTHONIOENCODING=ascii``
+    or a C locale without UTF-8: what cannot be encoded is escaped, ``\\u00b0``), and a closed
+    standard output that says so."""
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", "strict") == "strict":
+            with contextlib.suppress(Exception):
+                reconfigure(errors="backslashreplace")
+
+
+class _Stopped(SystemExit):
+    """SIGTERM or SIGHUP: leave through every ``finally`` and ``except BaseException`` clean-up
+    (as Ctrl-C does), then exit 128 + the signal number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signum = signum
+
+
+def _stop(signum: int, _frame: Any) -> None:
+    raise _Stopped(signum)
+
+
+@contextlib.contextmanager
+def _signals_stop() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise :class:`_Stopped` during the run (main thread only; the former
+    handlers come back after)."""
+    wanted = [s for s in ("SIGTERM", "SIGHUP") if hasattr(signal, s)]
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old: dict[int, Any] = {}
+    for name in wanted:
+        num = getattr(signal, name)
+        old[num] = signal.signal(num, _stop)
+    try:
+        yield
+    finally:
+        for num, handler in old.items():
+            signal.signal(num, handler)
+
+
 class _OneLineErrors(TyperGroup):
     """The app's root group: usage errors (unknown option, bad number, missing argument) are one
     line on stderr, ``passplan: error: ...`` with the command's ``--help`` hint, exit code 2, like
@@ -52,13 +259,22 @@ class _OneLineErrors(TyperGroup):
              complete_var: str | None = None, standalone_mode: bool = True,
              windows_expand_args: bool = True, **extra: Any) -> Any:
         if not self._flags_quiet:
+            _prepare(self)
             _quiet_flags(self)
             self._flags_quiet = True
         extra["windows_expand_args"] = windows_expand_args
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        _safe_streams()
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            with _signals_stop():
+                code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+                if code == 130:  # Ctrl-C (typer's code for KeyboardInterrupt)
+                    typer.echo("passplan: interrupted; nothing half-written was left", err=True)
+        except _Stopped as err:
+            name = signal.Signals(err.signum).name
+            typer.echo(f"passplan: stopped by {name}; nothing half-written was left", err=True)
+            sys.exit(128 + err.signum)
         except _click_errors.NoArgsIsHelpError as err:
             text = err.format_message()
             if text.strip():

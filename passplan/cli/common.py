@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "handle_errors",
     "fail",
+    "printable",
     "info",
     "warn",
     "emit",
@@ -139,20 +140,34 @@ VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Say more on s
 # Messages and errors
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
+_CONTROL_BUT_LINES = {c: e for c, e in _CONTROL.items() if c not in (0x09, 0x0A)}
+
+
+def printable(text: str, lines: bool = False) -> str:
+    """``text`` with control characters (escape sequences, carriage returns, bells: from a
+    station name, a file name or a file's content) shown as ``\\x1b`` escapes, so none reaches
+    the terminal raw; with ``lines``, tabs and newlines are kept."""
+    if text.isprintable():
+        return text
+    return text.translate(_CONTROL_BUT_LINES if lines else _CONTROL)
+
+
 def fail(message: str) -> None:
-    """Print ``passplan: error: <message>`` on stderr and exit with code 2."""
-    typer.echo(f"passplan: error: {message}", err=True)
+    """Print ``passplan: error: <message>`` on stderr (one line: control characters escaped)
+    and exit with code 2."""
+    typer.echo(f"passplan: error: {printable(message)}", err=True)
     raise typer.Exit(code=2)
 
 
 def info(message: str) -> None:
-    """A progress or information line on stderr."""
-    typer.echo(message, err=True)
+    """A progress or information line on stderr (control characters but newlines escaped)."""
+    typer.echo(printable(message, lines=True), err=True)
 
 
 def warn(message: str) -> None:
-    """A warning line on stderr."""
-    typer.echo(f"passplan: warning: {message}", err=True)
+    """A warning line on stderr (control characters escaped)."""
+    typer.echo(f"passplan: warning: {printable(message)}", err=True)
 
 
 def handle_errors(func: F) -> F:
@@ -164,7 +179,7 @@ def handle_errors(func: F) -> F:
             with reported_by_caller():  # the CLI prints the results' warnings itself
                 return func(*args, **kwargs)
         except PassplanError as err:
-            fail(str(err))
+            fail(str(err).replace("force=True", "--force"))
         except FileNotFoundError as err:
             fail(f"file not found: {err.filename}; check the path")
         except IsADirectoryError as err:
@@ -175,6 +190,10 @@ def handle_errors(func: F) -> F:
             fail(f"cannot read or write {err.filename}: permission denied")
         except UnicodeDecodeError as err:
             fail(f"a file is not UTF-8 text ({err.reason}); give a text file")
+        except OSError as err:
+            if err.filename is None:
+                raise  # standard output (the root group's business) or not a file at all
+            fail(f"cannot read or write {err.filename}: {err.strerror or err}")
 
     return wrapper  # type: ignore[return-value]
 
@@ -301,7 +320,7 @@ def emit(
         if fmt is OutputFormat.table:
             for _ in blocks:  # let a block iterator run (and collect) to the end
                 pass
-            out.write(table())
+            out.write(printable(table(), lines=True))  # no raw control character from a name
             return
         writer = RecordWriter(out, fmt.value)
         for block in blocks:
