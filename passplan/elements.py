@@ -303,10 +303,14 @@ def user_data_dir() -> Path:
     """Where ``passplan elements update`` stores element sets: ``$PASSPLAN_DATA_DIR`` if set, else
     ``$XDG_DATA_HOME/passplan/tle`` (default ``~/.local/share/passplan/tle``)."""
     env = os.environ.get("PASSPLAN_DATA_DIR")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(xdg) / "passplan" / "tle"
+    where = Path(env).expanduser() if env else None
+    if where is None:
+        xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        where = Path(xdg) / "passplan" / "tle"
+    if where.exists() and not where.is_dir():  # never silently ignored
+        named = f"PASSPLAN_DATA_DIR={env}" if env else f"the data folder {where} (from XDG_DATA_HOME or ~)"
+        raise InputError(f"{named} names a file, not a folder; point it at a folder (created if new) or unset it")
+    return where
 
 
 def _canonical(sat: Satellite) -> Satellite:

@@ -42,6 +42,9 @@ __all__ = [
 ]
 
 
+#: How a refusal of a read-only file names the way round it (the CLI says ``--force`` instead).
+FORCE_HINT = "give force=True (or write inside passplan.io.replacing_read_only())"
+
 #: Whether :func:`atomic_open` may replace a read-only file (see :func:`replacing_read_only`).
 _REPLACE_READ_ONLY: ContextVar[bool] = ContextVar("passplan_replace_read_only", default=False)
 
@@ -152,6 +155,26 @@ def check_output_path(target: str | os.PathLike[str], *, force: bool | None = No
     target = Path(target)
     if str(target) in ("", "."):
         raise InputError("the output path is empty (or '.'), the current folder; give a file name")
+    try:
+        return _check_output_path(target, force)
+    except OSError as err:  # a name too long for the system, a loop of links ...
+        raise InputError(f"cannot write {target}: {err.strerror or err}; give another path") from None
+
+
+def _name_too_long(target: Path, name: str, folder: Path) -> InputError | None:
+    limit = _name_max(folder)
+    size = len(os.fsencode(name))
+    if size <= limit:
+        return None
+    return InputError(
+        f"cannot write {target}: the file name is {size} bytes, longer than the {limit} its folder "
+        "allows; give a shorter name"
+    )
+
+
+def _check_output_path(target: Path, force: bool | None) -> Path:
+    if target.parent.is_dir() and (err := _name_too_long(target, target.name, target.parent)):
+        raise err
     real = target
     if target.is_symlink():
         real = Path(os.path.realpath(target))
@@ -172,12 +195,8 @@ def check_output_path(target: str | os.PathLike[str], *, force: bool | None = No
     if st is not None and not stat.S_ISREG(st.st_mode):
         kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "a device"
         raise InputError(f"{target} is {kind}, not a regular file; give a file name (or - for standard output)")
-    limit = _name_max(parent)
-    if len(os.fsencode(real.name)) > limit:
-        raise InputError(
-            f"cannot write {target}: the file name is {len(os.fsencode(real.name))} bytes, longer than "
-            f"the {limit} its folder allows; give a shorter name"
-        )
+    if err := _name_too_long(target, real.name, parent):
+        raise err
     with contextlib.suppress(OSError, AttributeError):
         if os.statvfs(parent).f_flag & os.ST_RDONLY:
             raise InputError(f"cannot write {target}: the folder {parent} is on a read-only file system; write elsewhere")
@@ -187,8 +206,8 @@ def check_output_path(target: str | os.PathLike[str], *, force: bool | None = No
         allowed = _REPLACE_READ_ONLY.get() if force is None else force
         if not allowed:
             raise InputError(
-                f"{target} is read-only (mode {stat.S_IMODE(st.st_mode):04o}); give force=True to replace it "
-                "(its permissions are kept) or another name"
+                f"{target} is read-only (mode {stat.S_IMODE(st.st_mode):04o}); to replace it (its permissions "
+                f"are kept) {FORCE_HINT}, or give another name"
             )
     return real
 

@@ -418,9 +418,15 @@ def write_channel_series(forecasts: Sequence[PassForecast], folder: str | os.Pat
     from .io import atomic_write_text
 
     where = Path(folder)
+    created = not where.exists()
     where.mkdir(parents=True, exist_ok=True)
-    for f in forecasts:
-        atomic_write_text(where / f.series_name(), f.series_csv())
+    try:
+        for f in forecasts:
+            atomic_write_text(where / f.series_name(), f.series_csv())
+    except BaseException:
+        if created and not any(where.iterdir()):
+            where.rmdir()  # a failed first write leaves no empty folder behind
+        raise
     return len(forecasts)
 
 

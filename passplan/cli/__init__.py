@@ -92,7 +92,7 @@ def check_outputs(given: Sequence[tuple[str, Path | None]], force: bool = False)
     a missing folder, a folder, a device or FIFO, a read-only file without ``--force`` ...) and
     two options naming the same file (``-o X --plot X``). ``given``: (option, path) pairs."""
     from ..errors import InputError
-    from ..io import check_output_path
+    from ..io import FORCE_HINT, check_output_path
     from .flags import as_flags
 
     seen: dict[str, str] = {}
@@ -100,7 +100,7 @@ def check_outputs(given: Sequence[tuple[str, Path | None]], force: bool = False)
         if path is None or str(path) == "-":
             continue
         try:
-            with as_flags({"force=True": "--force"}):
+            with as_flags({FORCE_HINT: "give --force"}):
                 real = check_output_path(path, force=force)
         except InputError as err:
             text = str(err)
@@ -211,7 +211,8 @@ def _safe_streams() -> None:
         sys.stdout = _ClosedStdout()
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None and getattr(stream, "errors", "strict") == "strict":
+        encoding = str(getattr(stream, "encoding", "") or "").lower().replace("-", "").replace("_", "")
+        if reconfigure is not None and encoding not in ("utf8", "utf8sig"):
             with contextlib.suppress(Exception):
                 reconfigure(errors="backslashreplace")
 

@@ -23,7 +23,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from ..errors import PassplanError, reported_by_caller
-from ..io import RecordWriter, atomic_open, to_json
+from ..io import FORCE_HINT, RecordWriter, atomic_open, to_json
 
 if TYPE_CHECKING:
     from ..elements import Selection
@@ -179,7 +179,7 @@ def handle_errors(func: F) -> F:
             with reported_by_caller():  # the CLI prints the results' warnings itself
                 return func(*args, **kwargs)
         except PassplanError as err:
-            fail(str(err).replace("force=True", "--force"))
+            fail(str(err).replace(FORCE_HINT, "give --force"))
         except FileNotFoundError as err:
             fail(f"file not found: {err.filename}; check the path")
         except IsADirectoryError as err:
