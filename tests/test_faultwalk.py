@@ -323,6 +323,110 @@ def test_series_name_too_long_is_clean_and_leaves_no_folder(tmp_path: Path) -> N
 
 
 # ---------------------------------------------------------------------------------------------
+# Input files: every kind, hostile contents (in-process)
+
+TLE_DIR = ROOT / "data" / "tle"
+STATIONS_TOML = b"# a test station\n[stations.tst]\nlat_deg = 10.5\nlon_deg = 20\nalt_m = 100\nname = \"Test\"\n"
+#: (kind, file suffix, the valid file's bytes, the invocation with {f} for the file).
+INPUT_KINDS: list[tuple[str, str, bytes, list[str]]] = [
+    ("stations", ".toml", STATIONS_TOML, ["stations", "list", "--stations", "{f}"]),
+    ("elements-tle", ".tle", (TLE_DIR / "iss_2026-03.tle").read_bytes(), ["elements", "show", "{f}", "--at", T0]),
+    ("elements-omm-json", ".json", (TLE_DIR / "qkd_pair_micius_jinan1_2023-11.omm.json").read_bytes(),
+     ["elements", "show", "{f}", "--at", "2023-11-20T00:00Z"]),
+    ("elements-omm-csv", ".csv", (TLE_DIR / "qkd_pair_micius_jinan1_2023-11.omm.csv").read_bytes(),
+     ["elements", "show", "{f}", "--at", "2023-11-20T00:00Z"]),
+    ("key-series", ".csv", b"t_s,eta,background_prob\n" + b"".join(b"%d,1e-3,1e-6\n" % i for i in range(60)),
+     ["key", "{f}"]),
+    ("profile", ".toml", (DATA / "profiles" / "micius.toml").read_bytes(), ["link", "--profile", "{f}", "--elevation-deg", "45"]),
+    ("protocol", ".toml", (DATA / "protocols" / "micius.toml").read_bytes(), ["key", "{series}", "--protocol", "{f}"]),
+    ("constellation", ".toml", (DATA / "fleet" / "demo.toml").read_bytes(), ["constellation", "show", "{f}", "--at", T0]),
+    ("network", ".toml", (DATA / "networks" / "china-integrated.toml").read_bytes(),
+     ["network", "{f}", "--from", "xinglong", "--to", "beijing", "--sats", "DEMO-SSO-1", "--start", T0, "--hours", "2"]),
+]
+_NUMBER = re.compile(rb"(=\s*|,)(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)(?=\s*(?:#|\n|,|\]))")
+
+
+def _variant(kind: str, valid: bytes) -> bytes:
+    if kind == "empty":
+        return b""
+    if kind == "binary":
+        return bytes(range(256)) * 8
+    if kind == "bom":
+        return b"\xef\xbb\xbf" + valid
+    if kind == "crlf":
+        return valid.replace(b"\n", b"\r\n")
+    if kind == "truncated":
+        return valid[: len(valid) // 2]
+    if kind in ("nan", "inf", "wrong-type"):
+        word = {"nan": b"nan", "inf": b"inf", "wrong-type": b'"ten"'}[kind]
+        return _NUMBER.sub(lambda m: m.group(1) + word, valid, count=3)
+    if kind == "not-utf8":
+        return valid.replace(b"a", b"\xe9", 3)
+    raise AssertionError(kind)
+
+
+#: Variants that keep a valid file valid: the result must be the plain file's, byte for byte.
+SAME_AS_PLAIN = ("bom", "crlf")
+VARIANTS = ("empty", "binary", "bom", "crlf", "truncated", "nan", "inf", "wrong-type", "not-utf8")
+#: Cases that fail on files this walk's author does not own, each with the file that holds the
+#: fix (strict: when the fix lands the mark must go).
+_SCHEMA = "helper 'schema' (issue 17 item 4: one schema per input file kind)"
+INPUT_KNOWN: dict[tuple[str, str], str] = {
+    ("stations", "bom"): f"a byte-order mark refused as invalid TOML: passplan/stations.py, {_SCHEMA}",
+    ("profile", "bom"): f"a byte-order mark refused as invalid TOML: passplan/link/profiles.py, {_SCHEMA}",
+    ("protocol", "bom"): f"a byte-order mark refused as invalid TOML: passplan/keyrate/protocol.py, {_SCHEMA}",
+    ("constellation", "bom"): f"a byte-order mark refused as invalid TOML: passplan/designed.py, {_SCHEMA}",
+    ("key-series", "bom"): "a byte-order mark taken into the first column name (\\ufefft_s): "
+                           f"passplan/keyrate/series.py, {_SCHEMA}",
+    ("profile", "binary"): f"'a file is not UTF-8 text' without naming the file: passplan/link/profiles.py, {_SCHEMA}",
+    ("profile", "not-utf8"): f"'a file is not UTF-8 text' without naming the file: passplan/link/profiles.py, {_SCHEMA}",
+    ("protocol", "binary"): f"'a file is not UTF-8 text' without naming the file: passplan/keyrate/protocol.py, {_SCHEMA}",
+    ("protocol", "not-utf8"): f"'a file is not UTF-8 text' without naming the file: passplan/keyrate/protocol.py, "
+                              f"{_SCHEMA}",
+    ("network", "inf"): "length_km = inf accepted, then an unrelated 'demand' error that names no file: "
+                        f"passplan/schedule/network.py, {_SCHEMA}",
+}
+
+
+def _input_cases() -> list[Any]:
+    out = []
+    for kind, suffix, valid, args in INPUT_KINDS:
+        for variant in VARIANTS:
+            reason = INPUT_KNOWN.get((kind, variant))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            out.append(pytest.param(kind, suffix, valid, args, variant, marks=marks, id=f"{kind}-{variant}"))
+    return out
+
+
+@pytest.mark.parametrize(("kind", "suffix", "valid", "args", "variant"), _input_cases())
+def test_hostile_input_file(kind: str, suffix: str, valid: bytes, args: list[str], variant: str,
+                            workdir: Path) -> None:
+    """No traceback, ever: a clean result (exit 0) or one error line naming the file (exit 2);
+    a byte-order mark or CRLF line ends give what the plain file gives."""
+    f = workdir / f"input{suffix}"
+    f.write_bytes(_variant(variant, valid))
+    argv = [a.format(f=f, series=workdir / "series.csv") for a in args]
+    before = _snapshot(workdir)
+    res = _invoke(argv)
+    shown = f"{kind} {variant}: passplan {' '.join(argv)}"
+    crash = res.exception is not None and not isinstance(res.exception, SystemExit)
+    assert not crash, f"{shown}: {type(res.exception).__name__}: {res.exception}"
+    assert "Traceback" not in res.stderr, shown
+    if variant in SAME_AS_PLAIN:
+        f.write_bytes(valid)
+        plain = _invoke(argv)
+        assert (res.exit_code, res.stdout) == (plain.exit_code, plain.stdout.replace(str(f), str(f))), \
+            f"{shown}: {res.stderr!r} (the plain file: exit {plain.exit_code})"
+        return
+    assert res.exit_code in (0, 2), f"{shown}: exit {res.exit_code}, {res.stderr!r}"
+    if res.exit_code == 2:
+        lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+        assert lines[-1].startswith("passplan: error: ") and f.name in lines[-1], f"{shown}: {res.stderr!r}"
+        assert not [ln for ln in lines[:-1] if "error" in ln.lower()], f"{shown}: {res.stderr!r}"
+    assert _snapshot(workdir) == before, f"{shown}: changed a file"
+
+
+# ---------------------------------------------------------------------------------------------
 # Environment and messages, in-process
 
 
@@ -471,6 +575,7 @@ def test_two_runs_writing_one_file_at_once(tmp_path: Path) -> None:
 #: Every case this file runs (parametrised cases counted one by one).
 WALK_CASES = (
     1 + len(OUTPUTS) * len(REFUSED) + len(MULTI) + 1 + len(CHEAP) + 1 + 1 + 1 + 1 + 1  # output paths
+    + len(INPUT_KINDS) * len(VARIANTS)  # input files
     + 2 + 1 + 1  # environment and messages
     + 1 + 1 + 1 + 3 + 1  # streams, signals, concurrency
 )
