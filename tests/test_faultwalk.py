@@ -467,6 +467,19 @@ def test_control_characters_never_reach_the_terminal(workdir: Path) -> None:
     res = _invoke(["stations", "show", "x\x1b[2Jy"])
     line = _one_error(res, "control characters in an error")
     assert "\x1b" not in res.stderr and "x\\x1b[2Jy" in line
+    res = _invoke(["passes", "--bo\x1b[2Jgus"])  # a usage error (click's message)
+    line = _one_error(res, "control characters in a usage error")
+    assert "\x1b" not in res.stderr and "--bo\\x1b[2Jgus" in line
+
+
+def test_coverage_past_the_ephemeris_is_refused_before_any_work(workdir: Path) -> None:
+    """Issue 17: coverage crashed inside Skyfield past DE421's end where the other commands check."""
+    for extra in (["--days", "1"], ["--sample-days", "4"]):
+        args = ["coverage", "--sats", "DEMO-SSO-1", "--grid-deg", "30", "--start", "2053-10-01T00:00Z", *extra]
+        if extra[0] == "--days":
+            args[args.index("2053-10-01T00:00Z")] = "2080-01-01T00:00Z"
+        line = _one_error(_invoke(args), " ".join(args))
+        assert "ephemeris" in line and "choose dates inside it" in line
 
 
 # ---------------------------------------------------------------------------------------------
@@ -576,7 +589,7 @@ def test_two_runs_writing_one_file_at_once(tmp_path: Path) -> None:
 WALK_CASES = (
     1 + len(OUTPUTS) * len(REFUSED) + len(MULTI) + 1 + len(CHEAP) + 1 + 1 + 1 + 1 + 1  # output paths
     + len(INPUT_KINDS) * len(VARIANTS)  # input files
-    + 2 + 1 + 1  # environment and messages
+    + 2 + 1 + 1 + 1  # environment and messages
     + 1 + 1 + 1 + 3 + 1  # streams, signals, concurrency
 )
 

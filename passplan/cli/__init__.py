@@ -50,7 +50,9 @@ def _quiet_flags(group: Any, ctx: typer.Context | None = None) -> None:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    from .common import printable
+
+    return printable(" ".join(text.split()))
 
 
 #: Options that name a file a command writes (checked before any work, never two alike).
