@@ -232,6 +232,26 @@ def test_output_in_a_read_only_folder_refused(workdir: Path) -> None:  # pragma:
         ro.chmod(0o755)
 
 
+def test_output_on_a_read_only_disk_or_unwritable_folder_refused(workdir: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only file system (statvfs says so, root included) and a folder this user may not
+    write (os.access as an ordinary user would get it): refused before any work, nothing written."""
+    real_statvfs, real_access = os.statvfs, os.access
+
+    class ReadOnly:
+        def __init__(self, st: Any) -> None:
+            self.f_flag = st.f_flag | os.ST_RDONLY
+
+    monkeypatch.setattr(os, "statvfs", lambda p: ReadOnly(real_statvfs(p)))
+    line = _one_error(_invoke(["stations", "list", "-o", "x.csv"]), "read-only disk")
+    assert "read-only file system" in line and "x.csv" in line
+    monkeypatch.setattr(os, "statvfs", real_statvfs)
+    monkeypatch.setattr(os, "access", lambda p, mode, **k: False if Path(p).resolve() == workdir.resolve() else real_access(p, mode, **k))
+    line = _one_error(_invoke(["stations", "list", "-o", "x.csv"]), "unwritable folder")
+    assert "not writable" in line and "x.csv" in line
+    assert not (workdir / "x.csv").exists()
+
+
 #: Real runs of cheap commands that write a file.
 CHEAP = [["stations", "list", "--format", "csv"], ["link", "--profile", "micius", "--elevation-deg", "45"],
          ["constellation", "geo", "--longitude-deg", "100"], ["key", "{series}", "--format", "json"]]
@@ -587,7 +607,7 @@ def test_two_runs_writing_one_file_at_once(tmp_path: Path) -> None:
 
 #: Every case this file runs (parametrised cases counted one by one).
 WALK_CASES = (
-    1 + len(OUTPUTS) * len(REFUSED) + len(MULTI) + 1 + len(CHEAP) + 1 + 1 + 1 + 1 + 1  # output paths
+    1 + len(OUTPUTS) * len(REFUSED) + len(MULTI) + 1 + 1 + len(CHEAP) + 1 + 1 + 1 + 1 + 1  # output paths
     + len(INPUT_KINDS) * len(VARIANTS)  # input files
     + 2 + 1 + 1 + 1  # environment and messages
     + 1 + 1 + 1 + 3 + 1  # streams, signals, concurrency
