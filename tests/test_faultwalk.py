@@ -28,6 +28,7 @@ formats keep them, escaped by JSON and quoted by CSV).
 from __future__ import annotations
 
 import errno
+import io
 import os
 import re
 import signal
@@ -503,6 +504,59 @@ def test_coverage_past_the_ephemeris_is_refused_before_any_work(workdir: Path) -
 
 
 # ---------------------------------------------------------------------------------------------
+# Standard output failing, in-process, for commands that write it in each way (emit, echo)
+
+
+class _FailingStdout(io.BufferedIOBase):
+    """A standard output whose writes fail with ``code`` (until ``fail`` is cleared)."""
+
+    def __init__(self, code: int) -> None:
+        self.code = code
+        self.fail = True
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        if self.fail:
+            raise OSError(self.code, os.strerror(self.code))
+        return len(data)
+
+
+STDOUT_COMMANDS = [["stations", "list"], ["stations", "show", "graz", "--format", "json"],
+                   ["link", "--profile", "micius", "--elevation-deg", "45", "--format", "csv"],
+                   ["elements", "list", "--at", T0, "--format", "ndjson"], ["constellation", "geo", "--longitude-deg", "100"],
+                   ["key", "{series}"]]
+STDOUT_FAILURES = {"ENOSPC": (errno.ENOSPC, 2), "EPIPE": (errno.EPIPE, 0), "EIO": (errno.EIO, 2)}
+
+
+@pytest.mark.parametrize("failure", list(STDOUT_FAILURES))
+@pytest.mark.parametrize("args", STDOUT_COMMANDS, ids=[" ".join(a[:2]) for a in STDOUT_COMMANDS])
+def test_standard_output_failing(args: list[str], failure: str, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk or an I/O error on standard output: one error line, exit 2; a pipe the
+    reader closed: exit 0 and nothing on stderr; never a traceback."""
+    code, want = STDOUT_FAILURES[failure]
+    raw = _FailingStdout(code)
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding="utf-8"))
+    monkeypatch.setattr(sys, "stderr", err)
+    argv = [a.format(series=workdir / "series.csv") for a in args]
+    try:
+        with pytest.raises(SystemExit) as done:
+            _GROUP.main(argv, prog_name="passplan")
+    finally:
+        raw.fail = False
+    assert done.value.code == want, err.getvalue()
+    lines = err.getvalue().splitlines()
+    errors = [ln for ln in lines if "error" in ln.lower() or "Traceback" in ln or "Exception" in ln]
+    if want == 0:
+        assert errors == [], lines
+    else:
+        assert errors == [lines[-1]] and lines[-1].startswith("passplan: error: cannot write standard output: "), lines
+        assert ("free some space" in lines[-1]) == (failure == "ENOSPC"), lines
+
+
+# ---------------------------------------------------------------------------------------------
 # Standard streams, signals and concurrency: subprocesses
 
 
@@ -610,6 +664,7 @@ WALK_CASES = (
     1 + len(OUTPUTS) * len(REFUSED) + len(MULTI) + 1 + 1 + len(CHEAP) + 1 + 1 + 1 + 1 + 1  # output paths
     + len(INPUT_KINDS) * len(VARIANTS)  # input files
     + 2 + 1 + 1 + 1  # environment and messages
+    + len(STDOUT_COMMANDS) * len(STDOUT_FAILURES)  # standard output failing
     + 1 + 1 + 1 + 3 + 1  # streams, signals, concurrency
 )
 

@@ -156,7 +156,9 @@ def _guard(cmd: Any) -> None:
                 _silence_stdout()
                 raise typer.Exit(0) from None
             _silence_stdout()
-            fix = "give --output FILE" if err.errno == errno.EBADF else "free some space or give --output FILE"
+            fix = {errno.EBADF: "give --output FILE", errno.EIO: "check the device or give --output FILE"}.get(
+                err.errno or 0, "free some space or give --output FILE"
+            )
             fail(f"cannot write standard output: {err.strerror or err}; {fix}")
 
     guarded._passplan_guarded = True  # type: ignore[attr-defined]
