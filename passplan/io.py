@@ -30,6 +30,7 @@ from .errors import InputError
 
 __all__ = [
     "atomic_open",
+    "check_output_folder",
     "check_output_path",
     "replacing_read_only",
     "atomic_write_text",
@@ -210,6 +211,32 @@ def _check_output_path(target: Path, force: bool | None) -> Path:
                 f"are kept) {FORCE_HINT}, or give another name"
             )
     return real
+
+
+def check_output_folder(folder: str | os.PathLike[str]) -> Path:
+    """Check, before any work, a folder that files will be written into (created if new, with
+    its parents): refused if it names something other than a folder, or if the folder, or the
+    nearest existing one above a new folder, is not writable or on a read-only file system."""
+    folder = Path(folder)
+    if str(folder) == "":
+        raise InputError("the folder path is empty; give a folder (it is created if new)")
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder} is a file, not a folder; give a folder (it is created if new)")
+    base = folder
+    while not base.exists():
+        if base.is_symlink():
+            raise InputError(f"{folder}: {base} is a symbolic link to nothing; give a folder")
+        if base.parent == base:
+            break
+        base = base.parent
+    if not base.is_dir():
+        raise InputError(f"{folder}: {base} is a file, not a folder; give a folder (it is created if new)")
+    with contextlib.suppress(OSError, AttributeError):
+        if os.statvfs(base).f_flag & os.ST_RDONLY:
+            raise InputError(f"cannot write into {folder}: {base} is on a read-only file system; write elsewhere")
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write into {folder}: the folder {base} is not writable (permission denied); write elsewhere")
+    return folder
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:

@@ -45,7 +45,7 @@ import typer.main
 import typer.testing
 
 import passplan
-from passplan.cli import OUTPUT_FILE_OPTIONS, app
+from passplan.cli import OUTPUT_FILE_OPTIONS, OUTPUT_FOLDER_OPTIONS, app
 from passplan.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,6 +102,10 @@ def _outputs(cmd: Any) -> list[str]:
 OUTPUTS = [(name, opt) for name, cmd in COMMANDS.items() for opt in _outputs(cmd)]
 MULTI = [name for name, cmd in COMMANDS.items() if len(_outputs(cmd)) > 1]
 
+FOLDER_OUTPUTS = [(name, o) for name, cmd in COMMANDS.items()
+                  for p in cmd.params for o in getattr(p, "opts", ()) if o in OUTPUT_FOLDER_OPTIONS]
+#: Options a folder option needs to act.
+NEEDS = {"--series-dir": ["--key"]}
 #: Output path kinds refused before any work: (kind, how to make it in a work folder).
 REFUSED = ("missing-folder", "folder", "fifo", "device", "read-only", "dangling-link", "long-name")
 
@@ -209,6 +213,32 @@ def test_output_refused_before_any_work(cmd: str, opt: str, kind: str, workdir: 
     assert _snapshot(workdir) == before, "a refused run created or changed a file"
 
 
+FOLDER_KINDS = ("a-file", "under-a-file", "read-only-disk")
+
+
+@pytest.mark.parametrize("kind", FOLDER_KINDS)
+@pytest.mark.parametrize(("cmd", "opt"), FOLDER_OUTPUTS, ids=[f"{c}{o}" for c, o in FOLDER_OUTPUTS])
+def test_output_folder_refused_before_any_work(cmd: str, opt: str, kind: str, workdir: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    (workdir / "plain.txt").write_text("a file\n")
+    path = {"a-file": "plain.txt", "under-a-file": "plain.txt/sub", "read-only-disk": "new/series"}[kind]
+    if kind == "read-only-disk":
+        real_statvfs = os.statvfs
+
+        class ReadOnly:
+            def __init__(self, st: Any) -> None:
+                self.f_flag = st.f_flag | os.ST_RDONLY
+
+        monkeypatch.setattr(os, "statvfs", lambda p: ReadOnly(real_statvfs(p)))
+    before = _snapshot(workdir)
+    monkeypatch.setattr(COMMANDS[cmd].callback, "__wrapped__", _never)
+    args = [*_base(cmd, workdir), *NEEDS.get(opt, []), opt, path]
+    line = _one_error(_invoke(args), f"passplan {' '.join(args)}")
+    assert opt in line and path in line, line
+    assert ("read-only file system" if kind == "read-only-disk" else "not a folder") in line, line
+    assert _snapshot(workdir) == before
+
+
 @pytest.mark.parametrize("cmd", MULTI)
 def test_same_file_for_two_outputs_refused_before_any_work(cmd: str, workdir: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
@@ -218,6 +248,14 @@ def test_same_file_for_two_outputs_refused_before_any_work(cmd: str, workdir: Pa
     line = _one_error(_invoke(args), f"passplan {' '.join(args)}")
     assert opts[0] in line and opts[1] in line and "same.png" in line, line
     assert not (workdir / "same.png").exists()
+
+
+def test_output_file_and_folder_naming_one_path_refused(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(COMMANDS["passes"].callback, "__wrapped__", _never)
+    args = [*_base("passes", workdir), "--key", "--series-dir", "res", "-o", "res"]
+    line = _one_error(_invoke(args), " ".join(args))
+    assert "--output" in line and "--series-dir" in line and "res" in line
+    assert sorted(p.name for p in workdir.iterdir()) == ["series.csv"]
 
 
 @pytest.mark.skipif(IS_ROOT, reason="root writes into a folder without write permission (os.access says so "
@@ -661,7 +699,8 @@ def test_two_runs_writing_one_file_at_once(tmp_path: Path) -> None:
 
 #: Every case this file runs (parametrised cases counted one by one).
 WALK_CASES = (
-    1 + len(OUTPUTS) * len(REFUSED) + len(MULTI) + 1 + 1 + len(CHEAP) + 1 + 1 + 1 + 1 + 1  # output paths
+    1 + len(OUTPUTS) * len(REFUSED) + len(FOLDER_OUTPUTS) * len(FOLDER_KINDS) + len(MULTI) + 1 + 1 + 1
+    + len(CHEAP) + 1 + 1 + 1 + 1 + 1  # output paths
     + len(INPUT_KINDS) * len(VARIANTS)  # input files
     + 2 + 1 + 1 + 1  # environment and messages
     + len(STDOUT_COMMANDS) * len(STDOUT_FAILURES)  # standard output failing
@@ -669,7 +708,10 @@ WALK_CASES = (
 )
 
 
-def test_readme_states_the_walk_count() -> None:
+def test_readme_states_the_walk_count(request: pytest.FixtureRequest) -> None:
+    mine = [i for i in request.session.items if i.module is sys.modules[__name__]]
+    if len(mine) > 2:  # the whole file collected: the count is every case but this and the census
+        assert WALK_CASES == len(mine) - 2, "WALK_CASES has not kept up with the cases of this file"
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     found = re.search(r"`tests/test_faultwalk\.py` walks (\d+) cases", text)
     assert found, "README.md: say how many cases tests/test_faultwalk.py walks"

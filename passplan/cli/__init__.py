@@ -57,6 +57,8 @@ def _one_line(text: str) -> str:
 
 #: Options that name a file a command writes (checked before any work, never two alike).
 OUTPUT_FILE_OPTIONS = ("--output", "--plot", "--zonal-plot")
+#: Options that name a folder a command writes files into (created if new; checked before any work).
+OUTPUT_FOLDER_OPTIONS = ("--series-dir", "--out")
 
 
 def _force_option() -> Any:
@@ -79,11 +81,11 @@ def _force_option() -> Any:
     return param
 
 
-def _output_params(cmd: Any) -> list[tuple[str, str]]:
-    """(parameter name, option) of each output-file option of ``cmd``."""
+def _output_params(cmd: Any, options: Sequence[str] = OUTPUT_FILE_OPTIONS) -> list[tuple[str, str]]:
+    """(parameter name, option) of each of ``cmd``'s options among ``options``."""
     out = []
     for p in cmd.params:
-        opt = next((o for o in getattr(p, "opts", ()) if o in OUTPUT_FILE_OPTIONS), None)
+        opt = next((o for o in getattr(p, "opts", ()) if o in options), None)
         if opt is not None and p.name:
             out.append((p.name, opt))
     return out
@@ -91,19 +93,20 @@ def _output_params(cmd: Any) -> list[tuple[str, str]]:
 
 def check_outputs(given: Sequence[tuple[str, Path | None]], force: bool = False) -> None:
     """Refuse, before any work, an output that cannot be written (:func:`passplan.io.check_output_path`:
-    a missing folder, a folder, a device or FIFO, a read-only file without ``--force`` ...) and
-    two options naming the same file (``-o X --plot X``). ``given``: (option, path) pairs."""
+    a missing folder, a folder, a device or FIFO, a read-only file without ``--force`` ...; for
+    the folder options, :func:`passplan.io.check_output_folder`) and two options naming the
+    same path (``-o X --plot X``). ``given``: (option, path) pairs."""
     from ..errors import InputError
-    from ..io import FORCE_HINT, check_output_path
+    from ..io import FORCE_HINT, check_output_folder, check_output_path
     from .flags import as_flags
 
     seen: dict[str, str] = {}
     for opt, path in given:
-        if path is None or str(path) == "-":
+        if path is None or (str(path) == "-" and opt not in OUTPUT_FOLDER_OPTIONS):
             continue
         try:
             with as_flags({FORCE_HINT: "give --force"}):
-                real = check_output_path(path, force=force)
+                real = check_output_folder(path) if opt in OUTPUT_FOLDER_OPTIONS else check_output_path(path, force=force)
         except InputError as err:
             text = str(err)
             if text.startswith(f"cannot write {path}"):
@@ -116,7 +119,7 @@ def check_outputs(given: Sequence[tuple[str, Path | None]], force: bool = False)
         key = os.path.normcase(os.path.abspath(real))
         if key in seen:
             raise InputError(
-                f"{seen[key]} and {opt} both name {path}; give each its own file (one would overwrite the other)"
+                f"{seen[key]} and {opt} both name {path}; give each its own path (one would overwrite the other)"
             )
         seen[key] = opt
 
@@ -134,7 +137,7 @@ def _guard(cmd: Any) -> None:
     inner = cmd.callback
     if inner is None or getattr(inner, "_passplan_guarded", False):
         return
-    by_name = dict(outputs)
+    by_name = dict(outputs + _output_params(cmd, OUTPUT_FOLDER_OPTIONS))
 
     @functools.wraps(inner)
     def guarded(**kwargs: Any) -> Any:
