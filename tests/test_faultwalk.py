@@ -485,6 +485,20 @@ def test_hostile_input_file(kind: str, suffix: str, valid: bytes, args: list[str
     assert _snapshot(workdir) == before, f"{shown}: changed a file"
 
 
+@pytest.mark.parametrize(("kind", "suffix", "valid", "args"), INPUT_KINDS, ids=[k[0] for k in INPUT_KINDS])
+def test_output_onto_an_input_file_refused(kind: str, suffix: str, valid: bytes, args: list[str], workdir: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """``stations list --stations st.toml -o st.toml`` replaced the stations with a table."""
+    f = workdir / f"input{suffix}"
+    f.write_bytes(valid)
+    argv = [a.format(f=f, series=workdir / "series.csv") for a in args]
+    name = " ".join(a for a in argv[:2] if not a.startswith(("-", "/")))
+    monkeypatch.setattr(COMMANDS[name].callback, "__wrapped__", _never)
+    line = _one_error(_invoke([*argv, "-o", f"./{f.name}"]), f"{kind} input as output")
+    assert "is also the input" in line and f.name in line, line
+    assert f.read_bytes() == valid
+
+
 # ---------------------------------------------------------------------------------------------
 # Environment and messages, in-process
 
@@ -701,7 +715,7 @@ def test_two_runs_writing_one_file_at_once(tmp_path: Path) -> None:
 WALK_CASES = (
     1 + len(OUTPUTS) * len(REFUSED) + len(FOLDER_OUTPUTS) * len(FOLDER_KINDS) + len(MULTI) + 1 + 1 + 1
     + len(CHEAP) + 1 + 1 + 1 + 1 + 1  # output paths
-    + len(INPUT_KINDS) * len(VARIANTS)  # input files
+    + len(INPUT_KINDS) * len(VARIANTS) + len(INPUT_KINDS)  # input files
     + 2 + 1 + 1 + 1  # environment and messages
     + len(STDOUT_COMMANDS) * len(STDOUT_FAILURES)  # standard output failing
     + 1 + 1 + 1 + 3 + 1  # streams, signals, concurrency

@@ -124,6 +124,29 @@ def check_outputs(given: Sequence[tuple[str, Path | None]], force: bool = False)
         seen[key] = opt
 
 
+def check_not_inputs(outputs: Sequence[tuple[str, Path | None]], inputs: dict[str, Any]) -> None:
+    """Refuse an output file that is also one of the run's input files (``stations list
+    --stations st.toml -o st.toml`` would replace the stations with a table). ``inputs``: the
+    other options' values by option (paths, names, lists of them); only existing files count."""
+    from ..errors import InputError
+
+    named: dict[str, str] = {}
+    for opt, value in inputs.items():
+        for v in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(v, str | Path) and str(v) not in ("", "-"):
+                with contextlib.suppress(OSError, ValueError):
+                    if os.path.isfile(v):
+                        named.setdefault(os.path.realpath(v), opt)
+    for opt, path in outputs:
+        if path is None or str(path) == "-":
+            continue
+        source = None
+        with contextlib.suppress(OSError, ValueError):
+            source = named.get(os.path.realpath(path))
+        if source is not None:
+            raise InputError(f"{opt} {path} is also the input {source}; writing would replace it, give another name")
+
+
 def _guard(cmd: Any) -> None:
     """Wrap a leaf command's callback: outputs checked first (and ``--force`` added where the
     command writes a file), the run inside :func:`passplan.io.replacing_read_only` when forced,
@@ -138,6 +161,8 @@ def _guard(cmd: Any) -> None:
     if inner is None or getattr(inner, "_passplan_guarded", False):
         return
     by_name = dict(outputs + _output_params(cmd, OUTPUT_FOLDER_OPTIONS))
+    flags = {p.name: (p.opts[0] if p.opts and p.opts[0].startswith("-") else p.name.upper())
+             for p in cmd.params if p.name}
 
     @functools.wraps(inner)
     def guarded(**kwargs: Any) -> Any:
@@ -147,6 +172,8 @@ def _guard(cmd: Any) -> None:
         force = bool(kwargs.pop("force", False)) if forced else False
         try:
             check_outputs([(by_name[n], kwargs.get(n)) for n in by_name], force)
+            check_not_inputs([(by_name[n], kwargs.get(n)) for n in by_name if by_name[n] in OUTPUT_FILE_OPTIONS],
+                             {flags[n]: v for n, v in kwargs.items() if n not in by_name and n in flags})
         except PassplanError as err:
             fail(str(err))
         try:
