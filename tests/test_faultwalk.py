@@ -402,6 +402,27 @@ INPUT_KINDS: list[tuple[str, str, bytes, list[str]]] = [
     ("network", ".toml", (DATA / "networks" / "china-integrated.toml").read_bytes(),
      ["network", "{f}", "--from", "xinglong", "--to", "beijing", "--sats", "DEMO-SSO-1", "--start", T0, "--hours", "2"]),
 ]
+#: Every option or argument of the app that reads a file, and the kind above that walks it
+#: (a new file input must get a kind: tested against the app).
+INPUT_OPTION_KIND = {"--stations": "stations", "--sats": "elements-tle", "satellite": "elements-tle",
+                     "name": "elements-tle", "series": "key-series", "--profile": "profile",
+                     "--protocol": "protocol", "file": "network/constellation", "--compare": "constellation"}
+
+
+def test_every_file_input_of_the_app_has_a_walked_kind() -> None:
+    kinds = {k[0] for k in INPUT_KINDS}
+    not_files = {"--creation-date", "--dtstamp"}  # times whose help mentions reproducible files
+    for name, cmd in COMMANDS.items():
+        for p in cmd.params:
+            label = next((o for o in getattr(p, "opts", ()) if o.startswith("--")), p.name)
+            help_text = (getattr(p, "help", "") or "").lower()
+            if getattr(p, "is_flag", False) or label in (*OUTPUT_FILE_OPTIONS, *OUTPUT_FOLDER_OPTIONS, *not_files):
+                continue
+            if p.bare_type() in ("Path", "list[Path]") or re.search(r"\b(file|toml)\b", help_text):
+                assert label in INPUT_OPTION_KIND, f"{name} {label}: give this file input a kind in INPUT_KINDS"
+                assert set(INPUT_OPTION_KIND[label].split("/")) <= kinds, label
+
+
 _NUMBER = re.compile(rb"(=\s*|,)(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)(?=\s*(?:#|\n|,|\]))")
 
 
@@ -579,7 +600,8 @@ STDOUT_COMMANDS = [["stations", "list"], ["stations", "show", "graz", "--format"
                    ["link", "--profile", "micius", "--elevation-deg", "45", "--format", "csv"],
                    ["elements", "list", "--at", T0, "--format", "ndjson"], ["constellation", "geo", "--longitude-deg", "100"],
                    ["key", "{series}"]]
-STDOUT_FAILURES = {"ENOSPC": (errno.ENOSPC, 2), "EPIPE": (errno.EPIPE, 0), "EIO": (errno.EIO, 2)}
+STDOUT_FAILURES = {"ENOSPC": (errno.ENOSPC, 2), "EPIPE": (errno.EPIPE, 0), "EIO": (errno.EIO, 2),
+                   "EBADF": (errno.EBADF, 2)}
 
 
 @pytest.mark.parametrize("failure", list(STDOUT_FAILURES))
@@ -606,6 +628,7 @@ def test_standard_output_failing(args: list[str], failure: str, workdir: Path, m
     else:
         assert errors == [lines[-1]] and lines[-1].startswith("passplan: error: cannot write standard output: "), lines
         assert ("free some space" in lines[-1]) == (failure == "ENOSPC"), lines
+        assert "--output FILE" in lines[-1], lines
 
 
 # ---------------------------------------------------------------------------------------------
@@ -715,7 +738,7 @@ def test_two_runs_writing_one_file_at_once(tmp_path: Path) -> None:
 WALK_CASES = (
     1 + len(OUTPUTS) * len(REFUSED) + len(FOLDER_OUTPUTS) * len(FOLDER_KINDS) + len(MULTI) + 1 + 1 + 1
     + len(CHEAP) + 1 + 1 + 1 + 1 + 1  # output paths
-    + len(INPUT_KINDS) * len(VARIANTS) + len(INPUT_KINDS)  # input files
+    + 1 + len(INPUT_KINDS) * len(VARIANTS) + len(INPUT_KINDS)  # input files
     + 2 + 1 + 1 + 1  # environment and messages
     + len(STDOUT_COMMANDS) * len(STDOUT_FAILURES)  # standard output failing
     + 1 + 1 + 1 + 3 + 1  # streams, signals, concurrency
