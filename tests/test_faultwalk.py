@@ -724,9 +724,8 @@ def test_two_runs_writing_one_file_at_once(tmp_path: Path) -> None:
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env()) for a in args]
     results = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], results
-    whole = [subprocess.run(_cli("passes", "--sats", "demo", "--station", "xinglong", "--start", T0, *a,
-                                 "--format", "ndjson"), capture_output=True, env=_env(), timeout=60).stdout
-             for a in args]
+    whole = [typer.testing.CliRunner().invoke(app, ["passes", "--sats", "demo", "--station", "xinglong", "--start", T0,
+                                                    *a, "--format", "ndjson"]).stdout.encode() for a in args]
     assert whole[0] != whole[1] and out.read_bytes() in whole
     assert sorted(p.name for p in tmp_path.iterdir()) == ["same.ndjson"]
 
