@@ -653,7 +653,7 @@ def _py() -> str:
     return f"{sys.executable} -c 'from passplan.cli import main; main()'"
 
 
-def test_full_and_closed_standard_output() -> None:
+def test_full_and_closed_standard_output_and_error() -> None:
     res = _run_shell(f"{_py()} stations list > /dev/full")
     assert res.returncode == 2 and res.stderr.count("\n") == 1, res.stderr
     assert res.stderr.startswith("passplan: error: cannot write standard output: No space left on device")
@@ -662,6 +662,9 @@ def test_full_and_closed_standard_output() -> None:
     assert "standard output" in res.stderr and "--output" in res.stderr
     res = _run_shell(f"{_py()} stations list --format csv -o out.csv >&- && rm out.csv")  # data to a file: fine
     assert res.returncode == 0, res.stderr
+    for stderr in ("2>/dev/full", "2>&-"):  # an error with nowhere to say it: still exit 2
+        res = _run_shell(f"{_py()} stations show nonesuch {stderr}")
+        assert res.returncode == 2 and res.stdout == "", (stderr, res.returncode)
 
 
 def test_closed_pipe_ends_quietly() -> None:

@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover - older typer on the installed Click
     from click import exceptions as _click_errors  # type: ignore[no-redef]
 
 from . import elements, fleet, key, link, network, next_pass, passes, stations, track
+from .common import say
 
 __all__ = ["app", "main"]
 
@@ -305,10 +306,10 @@ class _OneLineErrors(TyperGroup):
             with _signals_stop():
                 code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
                 if code == 130:  # Ctrl-C (typer's code for KeyboardInterrupt)
-                    typer.echo("passplan: interrupted; nothing half-written was left", err=True)
+                    say("passplan: interrupted; nothing half-written was left")
         except _Stopped as err:
             name = signal.Signals(err.signum).name
-            typer.echo(f"passplan: stopped by {name}; nothing half-written was left", err=True)
+            say(f"passplan: stopped by {name}; nothing half-written was left")
             sys.exit(128 + err.signum)
         except _click_errors.NoArgsIsHelpError as err:
             text = err.format_message()
@@ -317,13 +318,13 @@ class _OneLineErrors(TyperGroup):
             sys.exit(2)
         except _click_errors.UsageError as err:
             hint = f" (see `{err.ctx.command_path} --help`)" if err.ctx is not None else ""
-            typer.echo(f"passplan: error: {_one_line(err.format_message())}{hint}", err=True)
+            say(f"passplan: error: {_one_line(err.format_message())}{hint}")
             sys.exit(2)
         except _click_errors.ClickException as err:
-            typer.echo(f"passplan: error: {_one_line(err.format_message())}", err=True)
+            say(f"passplan: error: {_one_line(err.format_message())}")
             sys.exit(err.exit_code)
         except typer.Abort:
-            typer.echo("passplan: aborted", err=True)
+            say("passplan: aborted")
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
 

@@ -153,21 +153,28 @@ def printable(text: str, lines: bool = False) -> str:
     return text.translate(_CONTROL_BUT_LINES if lines else _CONTROL)
 
 
+def say(line: str) -> None:
+    """One line on stderr; a standard error that is full or closed loses it quietly (the exit
+    code still tells the outcome)."""
+    with contextlib.suppress(OSError, ValueError):
+        typer.echo(line, err=True)
+
+
 def fail(message: str) -> None:
     """Print ``passplan: error: <message>`` on stderr (one line: control characters escaped)
     and exit with code 2."""
-    typer.echo(f"passplan: error: {printable(message)}", err=True)
+    say(f"passplan: error: {printable(message)}")
     raise typer.Exit(code=2)
 
 
 def info(message: str) -> None:
     """A progress or information line on stderr (control characters but newlines escaped)."""
-    typer.echo(printable(message, lines=True), err=True)
+    say(printable(message, lines=True))
 
 
 def warn(message: str) -> None:
     """A warning line on stderr (control characters escaped)."""
-    typer.echo(f"passplan: warning: {printable(message)}", err=True)
+    say(f"passplan: warning: {printable(message)}")
 
 
 def handle_errors(func: F) -> F:
