@@ -242,6 +242,15 @@ def _safe_streams() -> None:
     """Standard output and error that never raise UnicodeEncodeError (``PYTHONIOENCODING=ascii``
     or a C locale without UTF-8: what cannot be encoded is escaped, ``\\u00b0``), and a closed
     standard output that says so."""
+    for fd in (0, 1, 2):  # a closed descriptor would be reused by the next file opened (an output!)
+        try:
+            os.fstat(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                null = os.open(os.devnull, os.O_RDWR)
+                if null != fd:
+                    os.dup2(null, fd)
+                    os.close(null)
     if sys.stdout is None:
         sys.stdout = _ClosedStdout()
     for stream in (sys.stdout, sys.stderr):
