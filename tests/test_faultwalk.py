@@ -379,6 +379,7 @@ def test_series_name_too_long_is_clean_and_leaves_no_folder(tmp_path: Path) -> N
     with pytest.raises(InputError, match="shorter name"):
         write_channel_series([Forecast()], tmp_path / "series")  # type: ignore[list-item]
     assert list(tmp_path.iterdir()) == []
+    assert write_channel_series([], tmp_path / "series") == 0 and list(tmp_path.iterdir()) == []
 
 
 # ---------------------------------------------------------------------------------------------
