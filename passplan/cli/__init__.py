@@ -209,6 +209,20 @@ def _silence_stdout() -> None:
         os.close(devnull)
 
 
+def _final_flush(code: Any) -> Any:
+    """Flush standard output inside the run (not at interpreter exit, where a failure is an
+    "Exception ignored" message): a closed pipe ends quietly, a full disk is one error line."""
+    try:
+        sys.stdout.flush()
+    except OSError as err:
+        _silence_stdout()
+        if err.errno == errno.EPIPE:
+            return code
+        say(f"passplan: error: cannot write standard output: {err.strerror or err}; give --output FILE")
+        return 2
+    return code
+
+
 def _prepare(group: Any) -> None:
     """Guard every leaf command of ``group`` (:func:`_guard`)."""
     for sub in getattr(group, "commands", {}).values():
@@ -271,6 +285,9 @@ class _Stopped(SystemExit):
 
 
 def _stop(signum: int, _frame: Any) -> None:
+    for name in ("SIGTERM", "SIGHUP"):  # a second signal must not cut the clean-up short
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
     raise _Stopped(signum)
 
 
@@ -316,6 +333,7 @@ class _OneLineErrors(TyperGroup):
                 code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
                 if code == 130:  # Ctrl-C (typer's code for KeyboardInterrupt)
                     say("passplan: interrupted; nothing half-written was left")
+                code = _final_flush(code)
         except _Stopped as err:
             name = signal.Signals(err.signum).name
             say(f"passplan: stopped by {name}; nothing half-written was left")
