@@ -126,8 +126,8 @@ def atomic_open(
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, real)
-        except OSError as err:
-            if err.errno in _DISK_ERRNOS:
+        except OSError as err:  # the write's own failure (no other file named), not the caller's
+            if err.errno in _DISK_ERRNOS and err.filename in (None, tmp):
                 raise _write_error(target, err) from None
             raise
     except BaseException:
