@@ -308,8 +308,9 @@ def user_data_dir() -> Path:
         xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
         where = Path(xdg) / "passplan" / "tle"
     if where.exists() and not where.is_dir():  # never silently ignored
-        named = f"PASSPLAN_DATA_DIR={env}" if env else f"the data folder {where} (from XDG_DATA_HOME or ~)"
-        raise InputError(f"{named} names a file, not a folder; point it at a folder (created if new) or unset it")
+        if env:
+            raise InputError(f"PASSPLAN_DATA_DIR={env} names a file, not a folder; point it at a folder (created if new) or unset it")
+        raise InputError(f"{where}, passplan's data folder (from XDG_DATA_HOME or ~/.local/share), is a file; move it away")
     return where
 
 
