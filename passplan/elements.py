@@ -306,16 +306,15 @@ def user_data_dir() -> Path:
     """Where ``passplan elements update`` stores element sets: ``$PASSPLAN_DATA_DIR`` if set, else
     ``$XDG_DATA_HOME/passplan/tle`` (default ``~/.local/share/passplan/tle``)."""
     env = os.environ.get("PASSPLAN_DATA_DIR")
-    if env:
-        path = Path(env).expanduser()
-        if path.exists() and not path.is_dir():
-            raise InputError(
-                f"PASSPLAN_DATA_DIR={env} is a file, not a folder; name a folder for fetched element "
-                "sets (or unset PASSPLAN_DATA_DIR)"
-            )
-        return path
-    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(xdg) / "passplan" / "tle"
+    where = Path(env).expanduser() if env else None
+    if where is None:
+        xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        where = Path(xdg) / "passplan" / "tle"
+    if where.exists() and not where.is_dir():  # never silently ignored
+        if env:
+            raise InputError(f"PASSPLAN_DATA_DIR={env} names a file, not a folder; point it at a folder (created if new) or unset it")
+        raise InputError(f"{where}, passplan's data folder (from XDG_DATA_HOME or ~/.local/share), is a file; move it away")
+    return where
 
 
 def _canonical(sat: Satellite) -> Satellite:

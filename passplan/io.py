@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import json
 import math
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,6 +30,9 @@ from .errors import InputError
 
 __all__ = [
     "atomic_open",
+    "check_output_folder",
+    "check_output_path",
+    "replacing_read_only",
     "atomic_write_text",
     "atomic_write_bytes",
     "RecordWriter",
@@ -37,64 +43,200 @@ __all__ = [
 ]
 
 
+#: How a refusal of a read-only file names the way round it (the CLI says ``--force`` instead).
+FORCE_HINT = "give force=True (or write inside passplan.io.replacing_read_only())"
+
+#: Whether :func:`atomic_open` may replace a read-only file (see :func:`replacing_read_only`).
+_REPLACE_READ_ONLY: ContextVar[bool] = ContextVar("passplan_replace_read_only", default=False)
+
+#: Write errors that say the disk (not the program) failed: reported as one clear line.
+_DISK_ERRNOS = frozenset(
+    getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EIO", "EROFS", "ENAMETOOLONG")
+    if hasattr(errno, name)
+)
+
+
 @contextlib.contextmanager
-def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
+def replacing_read_only(allow: bool = True) -> Iterator[None]:
+    """Inside the block, :func:`atomic_open` (and every writer built on it) replaces a read-only
+    file when ``allow`` (its permissions are kept) instead of refusing it; the CLI's ``--force``."""
+    token = _REPLACE_READ_ONLY.set(allow)
+    try:
+        yield
+    finally:
+        _REPLACE_READ_ONLY.reset(token)
+
+
+def _write_error(target: Path, err: OSError) -> InputError:
+    reason = err.strerror or str(err)
+    fix = {
+        errno.ENOSPC: "free some space or write elsewhere",
+        errno.EROFS: "write elsewhere",
+        errno.ENAMETOOLONG: "give a shorter name",
+    }.get(err.errno or 0, "check the disk or write elsewhere")
+    return InputError(f"cannot write {target}: {reason}; {fix}")
+
+
+@contextlib.contextmanager
+def atomic_open(
+    path: str | os.PathLike[str], mode: str = "w", *, force: bool | None = None
+) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path`` for writing (``"w"`` text as UTF-8, or ``"wb"``);
-    on a clean exit it is flushed, synced and renamed over ``path``; on any error it is removed,
-    so ``path`` is either the old file or the whole new one."""
+    on a clean exit it is flushed, synced and renamed over ``path``; on any error (an exception,
+    ``KeyboardInterrupt``, ``SystemExit``) it is removed, so ``path`` is either the old file or
+    the whole new one.
+
+    The path is checked first (:func:`check_output_path`): a symbolic link is written through
+    to the file it names; a read-only file is refused unless ``force`` (default: inside
+    :func:`replacing_read_only`). A replaced file keeps its permission bits and, where the
+    system allows, its owner and group; a new one gets the usual ``0666`` less the umask. A
+    full disk or a read-only file system is an :class:`InputError` naming ``path``."""
     import tempfile  # here, not at the top: `passplan --help` has no use for it
 
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_open mode must be 'w' or 'wb', got {mode!r}")
     target = Path(path)
-    check_output_path(target)
+    real = check_output_path(target, force=force)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        old: os.stat_result | None = os.stat(real)
+    except FileNotFoundError:
+        old = None
+    # a short prefix: the temporary name must fit the folder's name limit as the target does
+    prefix = f".{real.name[:64]}."
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=real.parent)
     except OSError as err:
         raise InputError(f"cannot write {target}: {err.strerror or err}") from None
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
+        if old is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
+        else:
+            os.fchmod(fd, stat.S_IMODE(old.st_mode))  # a replaced file keeps its permissions
+            if (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
+                with contextlib.suppress(OSError):  # only root may give a file away
+                    os.fchown(fd, old.st_uid, old.st_gid)
         opened: IO[Any] = (
             os.fdopen(fd, mode, encoding="utf-8", newline="") if mode == "w" else os.fdopen(fd, mode)
         )
-        with opened as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        try:
+            with opened as fh:
+                yield fh
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, real)
+        except OSError as err:  # the write's own failure (no other file named), not the caller's
+            if err.errno in _DISK_ERRNOS and err.filename in (None, tmp):
+                raise _write_error(target, err) from None
+            raise
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
 
 
-def check_output_path(target: Path) -> None:
-    """Refuse an output path that is not a regular file or a new name in an existing folder:
-    a missing folder is not created, and devices, FIFOs, sockets, folders and symbolic links
-    are never replaced (each error names the path given)."""
-    import stat
+def _name_max(folder: Path) -> int:
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError):
+        return 255
 
+
+def check_output_path(target: str | os.PathLike[str], *, force: bool | None = None) -> Path:
+    """Check an output path before any work and return the file to write: ``target`` itself,
+    or the file a symbolic link names (written through, the link kept).
+
+    Refused, each with an :class:`InputError` naming the path given and the fix: an empty path
+    or a folder; a missing folder (never created); a device, FIFO or socket (``-`` for standard
+    output is the caller's business); a link to a missing file; a name longer than the folder
+    allows; a folder that is not writable or on a read-only file system; and a read-only file
+    (no write permission for its owner, or none for this process) unless ``force`` (default:
+    inside :func:`replacing_read_only`)."""
+    target = Path(target)
+    if str(target) in ("", "."):
+        raise InputError("the output path is empty (or '.'), the current folder; give a file name")
+    try:
+        return _check_output_path(target, force)
+    except OSError as err:  # a name too long for the system, a loop of links ...
+        raise InputError(f"cannot write {target}: {err.strerror or err}; give another path") from None
+
+
+def _name_too_long(target: Path, name: str, folder: Path) -> InputError | None:
+    limit = _name_max(folder)
+    size = len(os.fsencode(name))
+    if size <= limit:
+        return None
+    return InputError(
+        f"cannot write {target}: the file name is {size} bytes, longer than the {limit} its folder "
+        "allows; give a shorter name"
+    )
+
+
+def _check_output_path(target: Path, force: bool | None) -> Path:
+    if target.parent.is_dir() and (err := _name_too_long(target, target.name, target.parent)):
+        raise err
+    real = target
     if target.is_symlink():
-        raise InputError(
-            f"{target} is a symbolic link (to {os.readlink(target)}); give the file itself, passplan does "
-            "not replace links"
-        )
-    parent = target.parent
+        real = Path(os.path.realpath(target))
+        if not real.exists():
+            raise InputError(
+                f"{target} is a symbolic link to {os.readlink(target)}, which does not exist; "
+                "create it or give the file itself"
+            )
+    parent = real.parent
     if not parent.is_dir():
         raise InputError(f"cannot write {target}: the folder {parent} does not exist; create it first")
     try:
-        mode = os.stat(target).st_mode
+        st = os.stat(real)
     except FileNotFoundError:
-        return
-    if stat.S_ISDIR(mode):
-        if str(target) == ".":
-            raise InputError("the output path is empty (or '.'), the current folder; give a file name")
+        st = None
+    if st is not None and stat.S_ISDIR(st.st_mode):
         raise InputError(f"{target} is a folder; give a file name")
-    if not stat.S_ISREG(mode):
-        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "a device"
         raise InputError(f"{target} is {kind}, not a regular file; give a file name (or - for standard output)")
+    if err := _name_too_long(target, real.name, parent):
+        raise err
+    with contextlib.suppress(OSError, AttributeError):
+        if os.statvfs(parent).f_flag & os.ST_RDONLY:
+            raise InputError(f"cannot write {target}: the folder {parent} is on a read-only file system; write elsewhere")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write {target}: the folder {parent} is not writable (permission denied); write elsewhere")
+    if st is not None and (not st.st_mode & stat.S_IWUSR or not os.access(real, os.W_OK)):
+        allowed = _REPLACE_READ_ONLY.get() if force is None else force
+        if not allowed:
+            raise InputError(
+                f"{target} is read-only (mode {stat.S_IMODE(st.st_mode):04o}); to replace it (its permissions "
+                f"are kept) {FORCE_HINT}, or give another name"
+            )
+    return real
+
+
+def check_output_folder(folder: str | os.PathLike[str]) -> Path:
+    """Check, before any work, a folder that files will be written into (created if new, with
+    its parents): refused if it names something other than a folder, or if the folder, or the
+    nearest existing one above a new folder, is not writable or on a read-only file system."""
+    folder = Path(folder)
+    if str(folder) == "":
+        raise InputError("the folder path is empty; give a folder (it is created if new)")
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder} is a file, not a folder; give a folder (it is created if new)")
+    base = folder
+    while not base.exists():
+        if base.is_symlink():
+            raise InputError(f"{folder}: {base} is a symbolic link to nothing; give a folder")
+        if base.parent == base:
+            break
+        base = base.parent
+    if not base.is_dir():
+        raise InputError(f"{folder}: {base} is a file, not a folder; give a folder (it is created if new)")
+    with contextlib.suppress(OSError, AttributeError):
+        if os.statvfs(base).f_flag & os.ST_RDONLY:
+            raise InputError(f"cannot write into {folder}: {base} is on a read-only file system; write elsewhere")
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write into {folder}: the folder {base} is not writable (permission denied); write elsewhere")
+    return folder
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:

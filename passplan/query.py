@@ -418,14 +418,23 @@ def next_pass(
 
 def write_channel_series(forecasts: Sequence[PassForecast], folder: str | os.PathLike[str]) -> int:
     """Write each forecast's per-slot channel (:meth:`~passplan.forecast.PassForecast.series_csv`)
-    into ``folder`` (created if new) as :meth:`~passplan.forecast.PassForecast.series_name`,
-    atomically; returns how many were written."""
+    into ``folder`` (created if new, only when there is something to write) as
+    :meth:`~passplan.forecast.PassForecast.series_name`, atomically; returns how many were
+    written. A failed first write leaves no empty folder behind."""
     from .io import atomic_write_text
 
     where = Path(folder)
+    if not forecasts:
+        return 0  # nothing to write: no empty folder either
+    created = not where.exists()
     where.mkdir(parents=True, exist_ok=True)
-    for f in forecasts:
-        atomic_write_text(where / f.series_name(), f.series_csv())
+    try:
+        for f in forecasts:
+            atomic_write_text(where / f.series_name(), f.series_csv())
+    except BaseException:
+        if created and not any(where.iterdir()):
+            where.rmdir()  # a failed first write leaves no empty folder behind
+        raise
     return len(forecasts)
 
 

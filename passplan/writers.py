@@ -7,6 +7,11 @@ document: a schedule run, a relay or network result, a coverage study, a constel
 and write the same text the CLI's ``--format csv|json|ndjson|ics --output FILE`` writes, through
 :mod:`passplan.io`: a temporary file beside the target renamed over it at the end, so a failed
 write leaves the old file (or nothing), never half a file. Each returns the path written.
+
+A replaced file keeps its permissions (and, where allowed, its owner); a symbolic link is
+written through to its file; a read-only file is refused unless the write runs inside
+:func:`passplan.io.replacing_read_only`; a missing folder, a folder, a device or a FIFO is
+refused before anything is written (:func:`passplan.io.check_output_path`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ A fixed example set gives each option ``nan`` and ``inf`` plus one more value in
 rest of the list (so every value meets many options), and the documented crashes are named
 cases; hypothesis adds a few drawn combinations. Finite values (``-1``, ``0``, ``1e9`` ...) may be
 legal for an option: those may also succeed (exit 0), but never crash. Non-finite values, empty
-strings and hostile paths must be refused.
+strings and hostile paths must be refused (a link to an existing file given as an output file
+is written through since issue 17; that is checked instead).
 
 Cases that fail because of a file this test's author does not own are marked
 ``xfail(strict=True)`` with the file that holds the fix; when that fix lands the mark must go
@@ -62,6 +63,9 @@ BASE: dict[str, list[str]] = {
 EXCLUDES = {"--days": "--hours", "--end": "--hours", "--hours": "--days"}
 #: Path options that name a folder, created when new: an existing or missing folder is legal.
 FOLDER_OPTIONS = {"--series-dir", "--output-dir"}
+#: Options that name a file the command writes: a symbolic link to an existing file is legal
+#: there since issue 17 (written through to its file, the link kept), checked as such.
+WRITES_THROUGH = {"--output", "--plot", "--zonal-plot"}
 #: Options that only act with a flag (added to the invocation).
 NEEDS = {"--series-dir": "--key", "--plot-metric": "--plot"}
 
@@ -209,6 +213,12 @@ def check_hostile(command: Any, cmd: str, opt: str, value: str, workdir: Path, m
     may_pass = value in MAY_PASS and not (opt in ("--pulses-per-s",) and value == "1e30")
     if res.exit_code == 0 and may_pass:
         return  # a legal value for this option
+    if res.exit_code == 0 and value == "{link}" and opt in WRITES_THROUGH:
+        link, target = workdir / "link", workdir / "target.txt"
+        assert link.is_symlink() and os.readlink(link) == str(target), shown
+        assert target.read_text() != "hello\n", f"{shown}: exit 0 but the link's file was not written"
+        assert not list(workdir.glob(".*.part")), f"{shown}: left a temporary file"
+        return
     assert res.exit_code == 2, f"{shown}: exit {res.exit_code}, stderr {res.stderr!r}"
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     errors = [ln for ln in lines if "error" in ln.lower() or ln.lstrip().startswith(("\u2502", "\u256d", "Usage:"))]

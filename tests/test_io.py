@@ -116,7 +116,8 @@ def test_atomic_open_streams_and_leaves_nothing_on_error(tmp_path: Path) -> None
 
 def test_output_paths_that_are_not_regular_files_are_refused(tmp_path: Path) -> None:
     """Issue 12: no folder is created, and a FIFO, a folder or a symlink is never replaced;
-    each error names the path given (never the hidden temporary file)."""
+    each error names the path given (never the hidden temporary file). Issue 17: a link is
+    written through to its file (the link stays a link); a link to nothing is refused."""
     from passplan.errors import InputError
 
     with pytest.raises(InputError, match="folder .* does not exist"):
@@ -130,9 +131,13 @@ def test_output_paths_that_are_not_regular_files_are_refused(tmp_path: Path) -> 
     (tmp_path / "real.json").write_text("old")
     link = tmp_path / "link.json"
     link.symlink_to(tmp_path / "real.json")
-    with pytest.raises(InputError, match="symbolic link"):
-        atomic_write_text(link, "x")
-    assert link.is_symlink() and (tmp_path / "real.json").read_text() == "old"
+    atomic_write_text(link, "x")
+    assert link.is_symlink() and (tmp_path / "real.json").read_text() == "x"
+    dangling = tmp_path / "dangling.json"
+    dangling.symlink_to(tmp_path / "nowhere.json")
+    with pytest.raises(InputError, match="symbolic link .* does not exist"):
+        atomic_write_text(dangling, "x")
+    assert dangling.is_symlink() and not (tmp_path / "nowhere.json").exists()
     with pytest.raises(InputError, match="is a folder"):
         atomic_write_text(tmp_path, "x")
     if os.path.exists("/dev/null"):
@@ -163,3 +168,50 @@ def test_dash_output_is_stdout_for_every_data_command(tmp_path: Path, monkeypatc
     assert plain.exit_code == dash.exit_code == 0, dash.output
     assert dash.stdout == plain.stdout and dash.stdout.strip()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_replace_keeps_permissions_and_refuses_read_only_unless_forced(tmp_path: Path) -> None:
+    """Issue 17: a 0600 file stays 0600 when replaced; a read-only file is refused (naming the
+    way round it) unless ``force`` or inside ``replacing_read_only()``, and stays read-only."""
+    from passplan.errors import InputError
+    from passplan.io import atomic_open, check_output_path, replacing_read_only
+    from passplan.writers import write_csv
+
+    target = tmp_path / "secret.csv"
+    target.write_text("old")
+    target.chmod(0o600)
+    atomic_write_text(target, "new")
+    assert target.read_text() == "new" and stat.S_IMODE(target.stat().st_mode) == 0o600
+    target.chmod(0o444)
+    with pytest.raises(InputError, match=r"read-only \(mode 0444\).*force=True.*replacing_read_only"):
+        write_csv([{"a": 1}], target)
+    assert target.read_text() == "new"
+    with replacing_read_only():
+        write_csv([{"a": 1}], target)
+    assert target.read_text() == "a\n1\n" and stat.S_IMODE(target.stat().st_mode) == 0o444
+    with atomic_open(target, "w", force=True) as fh:
+        fh.write("forced")
+    assert target.read_text() == "forced"
+    with replacing_read_only(), pytest.raises(InputError, match="read-only"):
+        check_output_path(target, force=False)  # an explicit False wins
+    assert [p.name for p in tmp_path.iterdir()] == ["secret.csv"]
+
+
+def test_disk_errors_name_the_file_and_keep_the_old_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from passplan.errors import InputError
+
+    target = tmp_path / "out.csv"
+    target.write_text("old")
+    for code, words in ((errno.ENOSPC, "No space left"), (errno.EROFS, "Read-only file system")):
+        def fail(_fd: int, code: int = code) -> None:
+            raise OSError(code, os.strerror(code))
+
+        monkeypatch.setattr(os, "fsync", fail)
+        with pytest.raises(InputError, match=f"cannot write {target}: {words}"):
+            atomic_write_text(target, "new")
+        assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+    monkeypatch.undo()
+    with pytest.raises(InputError, match="shorter name"):
+        atomic_write_text(tmp_path / ("n" * 300), "x")

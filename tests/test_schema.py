@@ -268,7 +268,7 @@ def test_data_dir_naming_a_file_refused(tmp_path: Path, monkeypatch: pytest.Monk
     f = tmp_path / "tle.txt"
     f.write_text("x\n")
     monkeypatch.setenv("PASSPLAN_DATA_DIR", str(f))
-    with pytest.raises(InputError, match=r"PASSPLAN_DATA_DIR=.*tle.txt is a file, not a folder"):
+    with pytest.raises(InputError, match=r"PASSPLAN_DATA_DIR=.*tle.txt names a file, not a folder"):
         user_data_dir()
     with pytest.raises(InputError, match="PASSPLAN_DATA_DIR"):
         resolve_satellites(["micius"], AT, allow_stale=True)

@@ -3,12 +3,24 @@
 Each topic lives in its own ``cli/<topic>.py`` module with a ``register(app)`` function.
 Data goes to stdout, messages and progress to stderr; bad input exits with code 2 after one
 line on stderr, usage errors (an unknown option, a value that is not a number) included.
+
+The root group also guards every command, whatever its module (:func:`_guard`): the files it
+writes are checked before any work (and ``--force`` joins every command that writes a file);
+standard output that is a closed pipe ends quietly, a full one is one error line; SIGTERM and
+SIGHUP stop a run like Ctrl-C does, through the same clean-up (no temporary file is left).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import functools
+import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -20,6 +32,7 @@ except ImportError:  # pragma: no cover - older typer on the installed Click
     from click import exceptions as _click_errors  # type: ignore[no-redef]
 
 from . import doctor, elements, fleet, key, link, network, next_pass, passes, stations, track
+from .common import say
 
 __all__ = ["app", "main"]
 
@@ -38,7 +51,263 @@ def _quiet_flags(group: Any, ctx: typer.Context | None = None) -> None:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    from .common import printable
+
+    return printable(" ".join(text.split()))
+
+
+#: Options that name a file a command writes (checked before any work, never two alike).
+OUTPUT_FILE_OPTIONS = ("--output", "--plot", "--zonal-plot")
+#: Options that name a folder a command writes files into (created if new; checked before any work).
+OUTPUT_FOLDER_OPTIONS = ("--series-dir", "--output-dir", "--out")
+
+
+def _force_option() -> Any:
+    """The ``--force`` flag, built by typer itself (from a throwaway one-option app) so it is
+    the same kind of option as every other."""
+
+    helper = typer.Typer()
+
+    @helper.command()
+    def _f(
+        force: Annotated[
+            bool,
+            typer.Option("--force", help="Replace an output file even if it is read-only (its permissions are kept)."),
+        ] = False,
+    ) -> None:
+        """unused"""
+
+    param = typer.main.get_command(helper).params[0]
+    param.metavar = ""
+    return param
+
+
+def _output_params(cmd: Any, options: Sequence[str] = OUTPUT_FILE_OPTIONS) -> list[tuple[str, str]]:
+    """(parameter name, option) of each of ``cmd``'s options among ``options``."""
+    out = []
+    for p in cmd.params:
+        opt = next((o for o in getattr(p, "opts", ()) if o in options), None)
+        if opt is not None and p.name:
+            out.append((p.name, opt))
+    return out
+
+
+def check_outputs(given: Sequence[tuple[str, Path | None]], force: bool = False) -> None:
+    """Refuse, before any work, an output that cannot be written (:func:`passplan.io.check_output_path`:
+    a missing folder, a folder, a device or FIFO, a read-only file without ``--force`` ...; for
+    the folder options, :func:`passplan.io.check_output_folder`) and two options naming the
+    same path (``-o X --plot X``). ``given``: (option, path) pairs."""
+    from ..errors import InputError
+    from ..io import FORCE_HINT, check_output_folder, check_output_path
+    from .flags import as_flags
+
+    seen: dict[str, str] = {}
+    for opt, path in given:
+        if path is None or (str(path) == "-" and opt not in OUTPUT_FOLDER_OPTIONS):
+            continue
+        try:
+            with as_flags({FORCE_HINT: "give --force"}):
+                real = check_output_folder(path) if opt in OUTPUT_FOLDER_OPTIONS else check_output_path(path, force=force)
+        except InputError as err:
+            text = str(err)
+            if text.startswith(f"cannot write {path}"):
+                text = f"cannot write {opt} {text[len('cannot write '):]}"
+            elif text.startswith(str(path)):
+                text = f"{opt} {text}"
+            else:
+                text = f"{opt}: {text}"
+            raise InputError(text) from None
+        key = os.path.normcase(os.path.abspath(real))
+        if key in seen:
+            raise InputError(
+                f"{seen[key]} and {opt} both name {path}; give each its own path (one would overwrite the other)"
+            )
+        seen[key] = opt
+
+
+def check_not_inputs(outputs: Sequence[tuple[str, Path | None]], inputs: dict[str, Any]) -> None:
+    """Refuse an output file that is also one of the run's input files (``stations list
+    --stations st.toml -o st.toml`` would replace the stations with a table). ``inputs``: the
+    other options' values by option (paths, names, lists of them); only existing files count."""
+    from ..errors import InputError
+
+    named: dict[str, str] = {}
+    for opt, value in inputs.items():
+        for v in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(v, str | Path) and str(v) not in ("", "-"):
+                with contextlib.suppress(OSError, ValueError):
+                    if os.path.isfile(v):
+                        named.setdefault(os.path.realpath(v), opt)
+    for opt, path in outputs:
+        if path is None or str(path) == "-":
+            continue
+        source = None
+        with contextlib.suppress(OSError, ValueError):
+            source = named.get(os.path.realpath(path))
+        if source is not None:
+            raise InputError(f"{opt} {path} is also the input {source}; writing would replace it, give another name")
+
+
+def _guard(cmd: Any) -> None:
+    """Wrap a leaf command's callback: outputs checked first (and ``--force`` added where the
+    command writes a file), the run inside :func:`passplan.io.replacing_read_only` when forced,
+    and standard output failures (a closed pipe, a full disk) turned into a quiet end or one line."""
+    from .common import fail
+
+    outputs = _output_params(cmd)
+    forced = bool(outputs) and not any(p.name == "force" for p in cmd.params)
+    if forced:
+        cmd.params.append(_force_option())
+    inner = cmd.callback
+    if inner is None or getattr(inner, "_passplan_guarded", False):
+        return
+    by_name = dict(outputs + _output_params(cmd, OUTPUT_FOLDER_OPTIONS))
+    flags = {p.name: (p.opts[0] if p.opts and p.opts[0].startswith("-") else p.name.upper())
+             for p in cmd.params if p.name}
+
+    @functools.wraps(inner)
+    def guarded(**kwargs: Any) -> Any:
+        from ..errors import PassplanError
+        from ..io import replacing_read_only
+
+        force = bool(kwargs.pop("force", False)) if forced else False
+        try:
+            check_outputs([(by_name[n], kwargs.get(n)) for n in by_name], force)
+            check_not_inputs([(by_name[n], kwargs.get(n)) for n in by_name if by_name[n] in OUTPUT_FILE_OPTIONS],
+                             {flags[n]: v for n, v in kwargs.items() if n not in by_name and n in flags})
+        except PassplanError as err:
+            fail(str(err))
+        try:
+            with replacing_read_only(force):
+                return guarded.__wrapped__(**kwargs)
+        except OSError as err:
+            if err.filename is not None or err.errno not in _STDOUT_ERRNOS:
+                raise
+            if err.errno == errno.EPIPE:  # `passplan ... | head -1`: the reader has what it wanted
+                _silence_stdout()
+                raise typer.Exit(0) from None
+            _silence_stdout()
+            fix = {errno.EBADF: "give --output FILE", errno.EIO: "check the device or give --output FILE"}.get(
+                err.errno or 0, "free some space or give --output FILE"
+            )
+            fail(f"cannot write standard output: {err.strerror or err}; {fix}")
+
+    guarded._passplan_guarded = True  # type: ignore[attr-defined]
+    cmd.callback = guarded
+
+
+_STDOUT_ERRNOS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EBADF, errno.EFBIG,
+                            getattr(errno, "EDQUOT", errno.ENOSPC)})
+
+
+def _silence_stdout() -> None:
+    """After a failed write to standard output, point it at the null device so that the flush at
+    exit neither fails again nor prints "Exception ignored"."""
+    with contextlib.suppress(Exception):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _final_flush(code: Any) -> Any:
+    """Flush standard output inside the run (not at interpreter exit, where a failure is an
+    "Exception ignored" message): a closed pipe ends quietly, a full disk is one error line."""
+    try:
+        sys.stdout.flush()
+    except OSError as err:
+        _silence_stdout()
+        if err.errno == errno.EPIPE:
+            return code
+        say(f"passplan: error: cannot write standard output: {err.strerror or err}; give --output FILE")
+        return 2
+    return code
+
+
+def _prepare(group: Any) -> None:
+    """Guard every leaf command of ``group`` (:func:`_guard`)."""
+    for sub in getattr(group, "commands", {}).values():
+        if getattr(sub, "commands", None):
+            _prepare(sub)
+        else:
+            _guard(sub)
+
+
+class _ClosedStdout:
+    """Standard output when the process was started with it closed (``>&-``): writing data to it
+    is an error that names the fix, instead of a crash on ``None``."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        return None
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+def _safe_streams() -> None:
+    """Standard output and error that never raise UnicodeEncodeError (``PYTHONIOENCODING=ascii``
+    or a C locale without UTF-8: what cannot be encoded is escaped, ``\\u00b0``), and a closed
+    standard output that says so."""
+    for fd in (0, 1, 2):  # a closed descriptor would be reused by the next file opened (an output!)
+        try:
+            os.fstat(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                null = os.open(os.devnull, os.O_RDWR)
+                if null != fd:
+                    os.dup2(null, fd)
+                    os.close(null)
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        encoding = str(getattr(stream, "encoding", "") or "").lower().replace("-", "").replace("_", "")
+        if reconfigure is not None and encoding not in ("utf8", "utf8sig"):
+            with contextlib.suppress(Exception):
+                reconfigure(errors="backslashreplace")
+
+
+class _Stopped(SystemExit):
+    """SIGTERM or SIGHUP: leave through every ``finally`` and ``except BaseException`` clean-up
+    (as Ctrl-C does), then exit 128 + the signal number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signum = signum
+
+
+def _stop(signum: int, _frame: Any) -> None:
+    for name in ("SIGTERM", "SIGHUP"):  # a second signal must not cut the clean-up short
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    raise _Stopped(signum)
+
+
+@contextlib.contextmanager
+def _signals_stop() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise :class:`_Stopped` during the run (main thread only; the former
+    handlers come back after)."""
+    wanted = [s for s in ("SIGTERM", "SIGHUP") if hasattr(signal, s)]
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old: dict[int, Any] = {}
+    for name in wanted:
+        num = getattr(signal, name)
+        old[num] = signal.signal(num, _stop)
+    try:
+        yield
+    finally:
+        for num, handler in old.items():
+            signal.signal(num, handler)
 
 
 class _OneLineErrors(TyperGroup):
@@ -52,13 +321,23 @@ class _OneLineErrors(TyperGroup):
              complete_var: str | None = None, standalone_mode: bool = True,
              windows_expand_args: bool = True, **extra: Any) -> Any:
         if not self._flags_quiet:
+            _prepare(self)
             _quiet_flags(self)
             self._flags_quiet = True
         extra["windows_expand_args"] = windows_expand_args
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        _safe_streams()
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            with _signals_stop():
+                code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+                if code == 130:  # Ctrl-C (typer's code for KeyboardInterrupt)
+                    say("passplan: interrupted; nothing half-written was left")
+                code = _final_flush(code)
+        except _Stopped as err:
+            name = signal.Signals(err.signum).name
+            say(f"passplan: stopped by {name}; nothing half-written was left")
+            sys.exit(128 + err.signum)
         except _click_errors.NoArgsIsHelpError as err:
             text = err.format_message()
             if text.strip():
@@ -66,13 +345,13 @@ class _OneLineErrors(TyperGroup):
             sys.exit(2)
         except _click_errors.UsageError as err:
             hint = f" (see `{err.ctx.command_path} --help`)" if err.ctx is not None else ""
-            typer.echo(f"passplan: error: {_one_line(err.format_message())}{hint}", err=True)
+            say(f"passplan: error: {_one_line(err.format_message())}{hint}")
             sys.exit(2)
         except _click_errors.ClickException as err:
-            typer.echo(f"passplan: error: {_one_line(err.format_message())}", err=True)
+            say(f"passplan: error: {_one_line(err.format_message())}")
             sys.exit(err.exit_code)
         except typer.Abort:
-            typer.echo("passplan: aborted", err=True)
+            say("passplan: aborted")
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
 
@@ -103,28 +382,6 @@ def _root(
     ] = False,
 ) -> None:
     """Plan satellite QKD passes and predict the secret key each pass yields."""
-    _warning_lines()
-
-
-def _warning_lines() -> None:
-    """A library warning issued with :func:`warnings.warn` (not muted by the results' own
-    reports, e.g. a station id clash) prints as one ``passplan: warning:`` line on stderr."""
-    import warnings
-
-    from ..errors import PassplanWarning
-
-    shown = warnings.showwarning
-    if getattr(shown, "_passplan", False):
-        return
-
-    def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
-        if issubclass(category, PassplanWarning):
-            typer.echo(f"passplan: warning: {message}", err=True)
-        else:
-            shown(message, category, *args, **kwargs)
-
-    show._passplan = True  # type: ignore[attr-defined]
-    warnings.showwarning = show
 
 
 for _module in (passes, next_pass, stations, elements, link, key, network, track, fleet, doctor):

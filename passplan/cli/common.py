@@ -15,6 +15,7 @@ import contextlib
 import functools
 import re
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -22,8 +23,8 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from ..errors import InputError, PassplanError, reported_by_caller
-from ..io import RecordWriter, atomic_open, to_json
+from ..errors import InputError, PassplanError, PassplanWarning, reported_by_caller
+from ..io import FORCE_HINT, RecordWriter, atomic_open, to_json
 
 if TYPE_CHECKING:
     from ..elements import Selection
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "handle_errors",
     "fail",
+    "printable",
     "info",
     "warn",
     "emit",
@@ -139,22 +141,57 @@ VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Say more on s
 # Messages and errors
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
+_CONTROL_BUT_LINES = {c: e for c, e in _CONTROL.items() if c not in (0x09, 0x0A)}
+
+
+def printable(text: str, lines: bool = False) -> str:
+    """``text`` with control characters (escape sequences, carriage returns, bells: from a
+    station name, a file name or a file's content) shown as ``\\x1b`` escapes, so none reaches
+    the terminal raw; with ``lines``, tabs and newlines are kept."""
+    if text.isprintable():
+        return text
+    return text.translate(_CONTROL_BUT_LINES if lines else _CONTROL)
+
+
+def say(line: str) -> None:
+    """One line on stderr; a standard error that is full or closed loses it quietly (the exit
+    code still tells the outcome)."""
+    with contextlib.suppress(OSError, ValueError):
+        typer.echo(line, err=True)
+
+
 def fail(message: str) -> None:
-    """Print ``passplan: error: <message>`` on stderr and exit with code 2."""
-    typer.echo(f"passplan: error: {message}", err=True)
+    """Print ``passplan: error: <message>`` on stderr (one line: control characters escaped)
+    and exit with code 2."""
+    say(f"passplan: error: {printable(message)}")
     raise typer.Exit(code=2)
 
 
 def info(message: str) -> None:
-    """A progress or information line on stderr."""
-    typer.echo(message, err=True)
+    """A progress or information line on stderr (control characters but newlines escaped)."""
+    say(printable(message, lines=True))
 
 
 def warn(message: str) -> None:
-    """A warning line on stderr (a library warning's advice in the CLI's words)."""
+    """A warning line on stderr (a library warning's advice in the CLI's words, control characters
+    escaped)."""
     from .words import in_cli_words
 
-    typer.echo(f"passplan: warning: {in_cli_words(message)}", err=True)
+    say(f"passplan: warning: {printable(in_cli_words(message))}")
+
+
+def _warning_line(shown: Callable[..., None]) -> Callable[..., None]:
+    """A ``warnings.showwarning`` that prints a :class:`passplan.errors.PassplanWarning` as one
+    ``passplan: warning:`` line and leaves every other warning to ``shown``."""
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, PassplanWarning):
+            warn(str(message))
+        else:
+            shown(message, category, *args, **kwargs)
+
+    return show
 
 
 def handle_errors(func: F) -> F:
@@ -163,12 +200,15 @@ def handle_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            with reported_by_caller():  # the CLI prints the results' warnings itself
+            # the CLI prints the results' warnings itself; any other passplan warning (a
+            # station id clash, a renamed keyword) is one warning line, for this command only
+            with reported_by_caller(), warnings.catch_warnings():
+                warnings.showwarning = _warning_line(warnings.showwarning)
                 return func(*args, **kwargs)
         except PassplanError as err:
             from .words import in_cli_words
 
-            fail(in_cli_words(str(err)))
+            fail(in_cli_words(str(err)).replace(FORCE_HINT, "give --force"))
         except FileNotFoundError as err:
             fail(f"file not found: {err.filename}; check the path")
         except IsADirectoryError as err:
@@ -179,6 +219,10 @@ def handle_errors(func: F) -> F:
             fail(f"cannot read or write {err.filename}: permission denied")
         except UnicodeDecodeError as err:
             fail(f"a file is not UTF-8 text ({err.reason}); give a text file")
+        except OSError as err:
+            if err.filename is None:
+                raise  # standard output (the root group's business) or not a file at all
+            fail(f"cannot read or write {err.filename}: {err.strerror or err}")
 
     return wrapper  # type: ignore[return-value]
 
@@ -308,7 +352,7 @@ def emit(
         if fmt is OutputFormat.table:
             for _ in blocks:  # let a block iterator run (and collect) to the end
                 pass
-            out.write(table())
+            out.write(printable(table(), lines=True))  # no raw control character from a name
             return
         writer = RecordWriter(out, fmt.value)
         for block in blocks:

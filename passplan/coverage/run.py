@@ -213,6 +213,9 @@ def coverage(
         per = round(DAY_S / step_s)
         blocks = [(float(k) * step_s, min(per, total - k)) for k in range(0, total, per)]
         study_days = total * step_s / DAY_S
+    from ..ephemeris import check_ephemeris_span  # before any work, as every pass search does
+
+    check_ephemeris_span(start, start + timedelta(seconds=max(o + n * step_s for o, n in blocks)))
     est = estimate(grid, len(satellites), study_days, step_s, group_size, workers or 1)
     tables: list[Any] | None = None
     if profile is not None:
