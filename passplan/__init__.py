@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from .forecast import PassForecast, forecast_pass, forecast_passes
     from .forecast.chain import link_at, run_chain, window_key, window_keys
     from .forecast.resolve import ResolvedLink, check_links, resolve_link
+    from .forecast.series import SeriesKey, series_key
     from .passes import (
         Constraints,
         Pass,
@@ -60,10 +61,19 @@ if TYPE_CHECKING:
         passes_to_records,
         sample_pass,
     )
-    from .query import PassQuery, PassRecord, PassSort, next_pass, search_passes
+    from .query import (
+        PassQuery,
+        PassRecord,
+        PassSort,
+        TonightPasses,
+        next_pass,
+        search_passes,
+        tonight_passes,
+    )
     from .schedule.network import NetworkKey, load_network
     from .schedule.relay import RelayResult
     from .schedule.run import ScheduleRun, network_key, relay_key, schedule_passes
+    from .schema import Problem, check_file
     from .sky import Night, tonight
     from .stations import HorizonMask, Station, get_station, load_stations, select_stations
     from .track import Track, track_pass, track_passes
