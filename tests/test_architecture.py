@@ -49,25 +49,7 @@ def _runtime_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
 def module_level_imports(name: str, path: Path, modules: Mapping[str, Path]) -> set[str]:
     """passplan modules that ``name`` imports when it is imported (``from . import x`` counts as
     an import of the submodule ``x`` when there is one)."""
-    is_package = path.name == "__init__.py"
-    out: set[str] = set()
-    for node in _runtime_statements(ast.parse(path.read_text(encoding="utf-8")).body):
-        if isinstance(node, ast.Import):
-            out.update(a.name for a in node.names if a.name.split(".")[0] == "passplan")
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = name.split(".")
-                base = base[: len(base) - node.level + (1 if is_package else 0)]
-                target = ".".join(base + ([node.module] if node.module else []))
-            else:
-                target = node.module or ""
-            if target.split(".")[0] != "passplan":
-                continue
-            for alias in node.names:
-                sub = f"{target}.{alias.name}"
-                out.add(sub if sub in modules else target)
-    out.discard(name)
-    return {m for m in out if m in modules}
+    return _imports_of(name, path, modules, _runtime_statements(ast.parse(path.read_text(encoding="utf-8")).body))
 
 
 def import_graph() -> dict[str, set[str]]:

@@ -25,40 +25,13 @@ from typing import Any
 import pytest
 import typer.main
 import typer.testing
+from cli_cases import BASE  # noqa: E402  (tests/ is on sys.path: pytest rootdir)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import passplan
 from passplan.cli import app
 
-DATA = Path(passplan.__file__).parent / "data"
-T0 = "2026-03-20T12:00Z"
-
-#: A cheap, valid invocation of every command; the hostile value replaces or joins it.
-BASE: dict[str, list[str]] = {
-    "passes": ["--sats", "DEMO-SSO-1", "--station", "xinglong", "--start", T0, "--hours", "2"],
-    "tonight": ["xinglong", "--sats", "DEMO-SSO-1", "--date", "2026-03-20"],
-    "link": ["--profile", "micius", "--elevation-deg", "45"],
-    "key": ["{series}"],
-    "schedule": ["--sats", "DEMO-SSO-1", "--station", "xinglong", "--start", T0, "--hours", "2"],
-    "relay": ["xinglong", "nanshan", "--sats", "DEMO-SSO-1", "--start", T0, "--hours", "2"],
-    "network": [str(DATA / "networks" / "china-integrated.toml"), "--from", "xinglong", "--to", "nanshan",
-                "--sats", "DEMO-SSO-1", "--start", T0, "--hours", "2"],
-    "track": ["DEMO-SSO-1", "--station", "xinglong", "--at", T0],
-    "next": ["DEMO-SSO-1", "--station", "xinglong", "--start", T0, "--within-days", "1"],
-    "coverage": ["--sats", "DEMO-SSO-1", "--grid-deg", "30", "--start", T0, "--days", "1"],
-    "stations list": [],
-    "stations show": ["xinglong"],
-    "elements list": ["--at", T0],
-    "elements show": ["micius", "--at", T0],
-    "elements update": ["--norad", "25544", "--url-base", "http://127.0.0.1:9"],
-    "constellation walker": ["--altitude-km", "550", "--notation", "53:12/3/1"],
-    "constellation sso": ["--altitude-km", "550", "--ltan", "10:30"],
-    "constellation meo": ["--altitude-km", "8000", "--inclination-deg", "50"],
-    "constellation geo": ["--longitude-deg", "100"],
-    "constellation show": [str(DATA / "fleet" / "demo.toml"), "--at", T0],
-    "doctor": [str(DATA / "stations.toml")],
-}
 #: Options that exclude one in the base invocation (the base one is dropped).
 EXCLUDES = {"--days": "--hours", "--end": "--hours", "--hours": "--days"}
 #: Path options that name a folder, created when new: an existing or missing folder is legal.
