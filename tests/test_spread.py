@@ -285,6 +285,9 @@ def test_cli_spread_needs_key_and_sensitivity_needs_elevation(tmp_path) -> None:
     assert res.exit_code == 2 and "--elevation-deg" in res.output and "Traceback" not in res.output
     res = runner.invoke(app, ["link", "--profile", "micius", "--sensitivity", "--elevation-deg", "5"])
     assert res.exit_code == 2
+    res = runner.invoke(app, ["link", "--profile", "micius", "--sensitivity", "--elevation-deg", "60",
+                              "--range-km", "700"])
+    assert res.exit_code == 2 and "--range-km does not go with --sensitivity" in res.output
 
 
 def test_cli_link_sensitivity_table_json_and_plot(tmp_path) -> None:
@@ -298,3 +301,41 @@ def test_cli_link_sensitivity_table_json_and_plot(tmp_path) -> None:
     assert out.read_bytes()[:4] == b"\x89PNG"
     table = runner.invoke(app, ["link", "--profile", "micius", "--elevation-deg", "60", "--sensitivity"])
     assert table.exit_code == 0 and "transmitter efficiency" in table.stdout and "fitted" in table.stdout
+
+
+def test_uplink_fading_is_mean_one_and_wider_than_the_downlink() -> None:
+    """An uplink's beam wanders at the transmitter: its slot factors spread more than the
+    Micius downlink's, and both keep the budget's mean."""
+    from passplan.forecast.chain import link_at
+    from passplan.forecast.spread import fading_multipliers
+
+    el = np.linspace(20.0, 80.0, 50)
+    spreads = {}
+    for name in ("micius", "micius-uplink"):
+        prof = load_profile(name)
+        link = link_at(prof, elevation_deg=el)
+        m = fading_multipliers(link, prof, 1.0, 4000, np.random.default_rng(4))
+        assert m.mean() == pytest.approx(1.0, abs=2e-3)
+        spreads[name] = float(m.std())
+    assert spreads["micius-uplink"] > 3 * spreads["micius"]
+
+
+def test_zero_key_pass_spreads_to_zero(xinglong) -> None:
+    f = replace(xinglong, key=replace(xinglong.key, secret_key_bits=0.0))
+    s = key_spread(f, 20, 0)
+    assert (s.p10_bits, s.p50_bits, s.p90_bits, s.mean_bits) == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_divergence_low_end_stops_at_the_diffraction_limit() -> None:
+    """daylight-1550's 7.5 urad less 20 % is narrower than its 0.25 m aperture can form: the low
+    end is the aperture's limit, so the perturbed profile still loads."""
+    from passplan.link.beam import min_divergence_half_angle_rad
+
+    table = sensitivity_at("daylight-1550", 60.0)
+    (row,) = [r for r in table.rows if r.parameter == "divergence"]
+    prof = load_profile("daylight-1550")
+    floor = min_divergence_half_angle_rad(prof.wavelength_m, prof.transmitter.radius_m,
+                                          prof.transmitter.obscuration_ratio)
+    assert row.value * 0.8 < floor
+    assert row.low_value == pytest.approx(floor)
+    assert row.key_low_bits > table.key_bits

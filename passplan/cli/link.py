@@ -191,6 +191,13 @@ def link_command(
         )
 
     if sensitivity:
+        fixed = {"--range-km": range_km is not None, "--visibility-km": visibility_km is not None,
+                 "--sun-elevation-deg": sun_elevation_deg != -90.0, "--moon-elevation-deg": moon_elevation_deg != -90.0,
+                 "--moon-illumination": moon_illumination != 0.0}
+        given = [name for name, on in fixed.items() if on]
+        if given:
+            raise InputError(f"{given[0]} does not go with --sensitivity: its pass is a night pass without the Moon, "
+                             "with the ranges of the profile's orbit and the profile's visibility")
         _sensitivity(prof, elevation_deg, site_alt, sky, fmt, plot, output)
         return
     if elevation_deg is not None:

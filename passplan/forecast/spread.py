@@ -15,7 +15,8 @@ evaluation of shape (draws x slots) and one finite-key call of shape (draws,).
 **Sensitivity** (:func:`sensitivity`, :func:`sensitivity_at`). The key of the pass is recomputed
 through the chain (:func:`passplan.forecast.chain.run_chain`, source settings and window
 re-optimised, as the forecast does) with each parameter at its value times ``1 - u`` and
-``1 + u`` (efficiencies capped at one), ``u`` the parameter's relative uncertainty: the
+``1 + u`` (efficiencies capped at one, a divergence floored at the narrowest beam the transmit
+aperture can form), ``u`` the parameter's relative uncertainty: the
 profile's own where it states one, else :data:`DEFAULT_UNCERTAINTY` (assumed, +-20 %), else the
 entry of :data:`PARAMETERS`. Parameters at zero (a pointing bias of 0) are left out. Each row
 says whether the profile's TOML calls the value fitted, assumed or stated (the comment on its
@@ -255,6 +256,16 @@ class Parameter:
     uncertainty: float = DEFAULT_UNCERTAINTY
     why: str = "assumed +-20 % (no uncertainty stated)"
     cap: float = math.inf
+    floor: Callable[[Profile], float] | None = None  # the lowest physical value, if any
+
+
+def _diffraction_floor(p: Profile) -> float:
+    """The narrowest divergence the transmit aperture can form (the profile loader's own check,
+    :func:`passplan.link.beam.min_divergence_half_angle_rad`)."""
+    from ..link.beam import min_divergence_half_angle_rad
+
+    tx = p.transmitter
+    return min_divergence_half_angle_rad(p.wavelength_m, tx.aperture_diameter_m / 2.0, tx.obscuration_ratio)
 
 
 def _tx(field: str) -> Callable[[Profile, Protocol, float], tuple[Profile, Protocol]]:
@@ -289,7 +300,8 @@ def _cn2(p: Profile, q: Protocol) -> float:
 #: The parameters :func:`sensitivity` perturbs (those of a profile a measurement or a fit sets).
 PARAMETERS: tuple[Parameter, ...] = (
     Parameter("divergence", "transmitter", "divergence_urad",
-              lambda p, q: p.transmitter.divergence_half_angle_rad or 0.0, _tx("divergence_half_angle_rad")),
+              lambda p, q: p.transmitter.divergence_half_angle_rad or 0.0, _tx("divergence_half_angle_rad"),
+              floor=_diffraction_floor),
     Parameter("pointing jitter", "transmitter", "pointing_jitter_urad",
               lambda p, q: p.transmitter.pointing_jitter_rad, _tx("pointing_jitter_rad")),
     Parameter("pointing bias", "transmitter", "pointing_bias_urad",
@@ -430,6 +442,8 @@ def _variants(profile: Profile, protocol: Protocol, uncertainty: Mapping[str, fl
         if not 0 < u < 1:
             raise InputError(f"uncertainty of {par.name!r} is {u:g}; give a fraction in (0, 1)")
         lo, hi = v * (1.0 - u), min(v * (1.0 + u), par.cap)
+        if par.floor is not None:
+            lo = max(lo, min(v, par.floor(profile)))
         rows.append((par, v, u, lo, hi))
         pairs += [par.apply(profile, protocol, lo), par.apply(profile, protocol, hi)]
     return rows, pairs
@@ -475,12 +489,14 @@ def sensitivity(forecast: PassForecast, *, uncertainty: Mapping[str, float] | No
 
 
 def synthetic_pass(profile: Profile, max_elevation_deg: float, *, min_elevation_deg: float = 10.0,
-                   site_alt_m: float | None = None, step_s: float = 1.0
+                   site_alt_m: float | None = None, step_s: float | None = None
                    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """``(t_s, elevation_deg, range_m)`` of a pass of a circular orbit at the profile's altitude
     culminating at ``max_elevation_deg``, over a spherical Earth that does not turn (assumed:
     the Earth's rotation changes a LEO pass's duration by a few per cent), sampled every
-    ``step_s`` above ``min_elevation_deg``. The Earth-central angle ``g`` between station and
+    ``step_s`` (default: the forecast's slot, :func:`passplan.forecast.slot_seconds`, 1 s for a
+    LEO pass; a MEO or GEO profile's arc lasts hours) above ``min_elevation_deg``. The
+    Earth-central angle ``g`` between station and
     satellite gives ``tan(el) = (cos g - R / a) / sin g``; along the track
     ``cos g = cos g0 cos(n t)``, ``n = sqrt(mu / a^3)``."""
     from ..units import MU_EARTH_M3_S2, R_EARTH_M
@@ -497,6 +513,10 @@ def synthetic_pass(profile: Profile, max_elevation_deg: float, *, min_elevation_
     emin = math.radians(min_elevation_deg)
     gmax = math.acos(r * math.cos(emin) / a) - emin
     half = math.acos(min(1.0, math.cos(gmax) / math.cos(g0))) / n
+    if step_s is None:
+        from . import slot_seconds
+
+        step_s = slot_seconds(2.0 * half)
     t = np.arange(-math.floor(half / step_s), math.floor(half / step_s) + 1) * step_s
     cg = math.cos(g0) * np.cos(n * t)
     sg = np.sqrt(np.maximum(1.0 - cg**2, 0.0))
