@@ -205,7 +205,7 @@ class PassQuery:
     on_warning: Notify | None = None
     on_info: Notify | None = None
     progress: Tick | None = None
-    on_forecast: Callable[[Sequence[PassForecast]], None] | None = None
+    on_forecast: Callable[[Sequence[PassForecast]], Sequence[PassForecast] | None] | None = None
     warnings: list[str] = field(default_factory=list)
     _warned: set[str] = field(default_factory=set, repr=False)
 
@@ -249,8 +249,8 @@ class PassQuery:
         if self.on_info is not None:
             self.on_info(f"forecasting the key of {len(todo)} pass(es)")
         found = forecast_passes([passes[k] for k in todo], profile=self.profile, protocol=self.protocol)
-        if self.on_forecast is not None:
-            self.on_forecast(found)
+        if self.on_forecast is not None:  # it may return the forecasts to keep (with their spread)
+            found = list(self.on_forecast(found) or found)
         # a pass no link profile applies to has no forecast (forecast_passes warns about it)
         of_pass = {id(f.pass_): f for f in found}
         return {k: of_pass[id(passes[k])] for k in todo if id(passes[k]) in of_pass}
@@ -328,7 +328,7 @@ def search_passes(
     on_warning: Notify | None = None,
     on_info: Notify | None = None,
     progress: Tick | None = None,
-    on_forecast: Callable[[Sequence[PassForecast]], None] | None = None,
+    on_forecast: Callable[[Sequence[PassForecast]], Sequence[PassForecast] | None] | None = None,
 ) -> PassQuery:
     """The pass query over ``satellites`` x ``stations`` from ``start`` to ``end`` (see the
     module): checked now, searched when iterated. ``sort="key"`` needs ``key=True``; ``profile``

@@ -139,6 +139,14 @@ def link_command(
     list_: Annotated[
         bool, typer.Option("--list", help="List the bundled profiles and exit.")
     ] = False,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity",
+            help="Rank how much the key of a night pass culminating at --elevation-deg moves for each "
+            "assumed or fitted profile parameter at +-its uncertainty; --plot writes the tornado plot.",
+        ),
+    ] = False,
     output: OutputOpt = None,
 ) -> None:
     """Optical link budget for one geometry: every loss term in dB, background and r0."""
@@ -182,6 +190,16 @@ def link_command(
             "meteorological visibility in km (23 for a clear day)"
         )
 
+    if sensitivity:
+        fixed = {"--range-km": range_km is not None, "--visibility-km": visibility_km is not None,
+                 "--sun-elevation-deg": sun_elevation_deg != -90.0, "--moon-elevation-deg": moon_elevation_deg != -90.0,
+                 "--moon-illumination": moon_illumination != 0.0}
+        given = [name for name, on in fixed.items() if on]
+        if given:
+            raise InputError(f"{given[0]} does not go with --sensitivity: its pass is a night pass without the Moon, "
+                             "with the ranges of the profile's orbit and the profile's visibility")
+        _sensitivity(prof, elevation_deg, site_alt, sky, fmt, plot, output)
+        return
     if elevation_deg is not None:
         _check_range("elevation-deg", elevation_deg, 0.0, 90.0, lo_open=True)
         if range_km is not None:
@@ -224,6 +242,46 @@ def link_command(
         visibility_km=visibility_km,
     )
     emit(out, fmt, lambda: _table(out), output)
+
+
+#: The elevation floor of the night pass of ``--sensitivity`` (deg; assumed, the usual QKD floor).
+SENSITIVITY_MIN_ELEVATION_DEG = 10.0
+
+
+def _sensitivity(prof: Any, elevation_deg: float | None, site_alt: float | None, sky: str | None,
+                 fmt: OutputFormat, plot: Path | None, output: Path | None) -> None:
+    """``--sensitivity``: :func:`passplan.forecast.spread.sensitivity_at` of a night pass
+    culminating at ``--elevation-deg``, as a table (or JSON/CSV) and optionally a tornado plot."""
+    from ..forecast.spread import sensitivity_at
+
+    if elevation_deg is None:
+        raise InputError("--sensitivity needs --elevation-deg (the maximum elevation of the night pass)")
+    lo = SENSITIVITY_MIN_ELEVATION_DEG
+    if not (math.isfinite(elevation_deg) and lo < elevation_deg <= 90.0):
+        raise InputError(f"--elevation-deg {elevation_deg:g} is outside ({lo:g}, 90]: with --sensitivity it is "
+                         f"the culmination of a pass above {lo:g} deg")
+    table = sensitivity_at(prof, elevation_deg, sky=sky, site_alt_m=site_alt, min_elevation_deg=lo)
+    if plot is not None:
+        from ..plot.tornado import plot_tornado
+
+        write_plot(plot, lambda f: plot_tornado(table, fmt=f))
+    recs = table.to_records()
+    emit(recs, fmt, lambda: _sensitivity_table(table), output)
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:+.1f} %"
+
+
+def _sensitivity_table(table: Any) -> str:
+    rows = [
+        [r.parameter, r.status, f"{100 * r.uncertainty:.0f} %", _fmt(r.value), _fmt(r.key_low_bits),
+         _fmt(r.key_high_bits), _pct(r.to_dict()["change_low"]), _pct(r.to_dict()["change_high"])]
+        for r in table.rows
+    ]
+    head = f"{table.profile} / {table.protocol}, {table.what}: key {table.key_bits:.4g} bits\n"
+    return head + to_table(rows, ["parameter", "status", "+-", "value", "key_low", "key_high", "low", "high"],
+                           align="lllrrrrr")
 
 
 #: Sun separations (deg) below which ``link`` warns that the telescope looks at or beside the Sun

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ..passes import Pass
     from ..query import PassQuery, PassRecord
 
-__all__ = ["PassSort", "Listing", "run", "search_bar", "check_series_dir", "series_writer"]
+__all__ = ["PassSort", "Listing", "run", "search_bar", "check_series_dir", "series_writer", "forecast_hook"]
 
 #: The CLI flag of each library parameter its errors may name.
 @dataclass(frozen=True)
@@ -98,6 +98,37 @@ def series_writer(series_dir: Path) -> Callable[[Sequence[PassForecast]], None]:
         info(f"wrote {n} channel series to {series_dir}")
 
     return write
+
+
+def forecast_hook(
+    series_dir: Path | None, spread: bool, draws: int, seed: int = 0,
+) -> Callable[[Sequence[PassForecast]], Sequence[PassForecast] | None] | None:
+    """What the query does with each batch of forecasts: write their channel series
+    (``--series-dir``) and, with ``--spread``, give each its key spread
+    (:func:`passplan.forecast.spread.key_spread`, ``draws`` seeded draws of turbulence fading and
+    pointing jitter), one line per pass on stderr (the table has no spread columns; JSON, NDJSON
+    and CSV carry the ``spread`` field). None when neither is asked for."""
+    write = series_writer(series_dir) if series_dir is not None else None
+    if not spread:
+        return write
+
+    def hook(forecasts: Sequence[PassForecast]) -> Sequence[PassForecast]:
+        from dataclasses import replace
+
+        from ..forecast.spread import key_spread
+
+        if write is not None:
+            write(forecasts)
+        out = []
+        for f in forecasts:
+            s = key_spread(f, draws, seed)
+            info(f"key spread of {f.pass_.satellite} over {f.pass_.station} at {f.pass_.aos:%Y-%m-%d %H:%M:%S}Z "
+                 f"({s.model}, {s.draws} draws, seed {s.seed}): P10 {s.p10_bits:.4g}, P50 {s.p50_bits:.4g}, "
+                 f"P90 {s.p90_bits:.4g} bits (mean-channel key {s.key_bits:.4g})")
+            out.append(replace(f, spread=s))
+        return out
+
+    return hook
 
 
 def run(

@@ -46,7 +46,7 @@ from .common import (
     write_plot,
 )
 from .flags import SATS_PHRASES, CreationDateOpt, DtstampOpt, as_flags, creation_date
-from .pass_run import Listing, PassSort, check_series_dir, run, series_writer
+from .pass_run import Listing, PassSort, check_series_dir, forecast_hook, run
 from .table import pass_table
 
 if TYPE_CHECKING:
@@ -91,6 +91,17 @@ SeriesOpt = Annotated[
         help="With --key: write each pass's per-slot channel (t_s,eta,background_prob,...) as CSV here.",
     ),
 ]
+SpreadOpt = Annotated[
+    bool,
+    typer.Option(
+        "--spread",
+        help="With --key: P10/P50/P90 of each pass's key over seeded draws of turbulence fading and pointing "
+        "jitter (the finite-key bound on each draw's counts); a 'spread' field in JSON/CSV, a line on stderr.",
+    ),
+]
+#: Draws of ``--spread`` (:data:`passplan.forecast.spread.DEFAULT_DRAWS`) and its seed.
+SPREAD_DRAWS = 200
+SPREAD_SEED = 0
 ProtocolOpt = Annotated[
     str | None,
     typer.Option("--protocol", help="Key protocol for --key: bundled name (micius, micius2021, jinan1) or TOML (default: the profile's)."),
@@ -258,7 +269,7 @@ def listing(
 def _query(
     satellites: Sequence[Any], stations: Sequence[Station], t0: datetime, t1: datetime, c: Constraints,
     view: Listing, *, include_all: bool = False, key: bool = False, profile: str | None = None,
-    protocol: str | None = None, series_dir: Path | None = None,
+    protocol: str | None = None, series_dir: Path | None = None, spread: bool = False,
 ) -> PassQuery:
     """The library's pass query for these options (messages to stderr, series to
     ``--series-dir``)."""
@@ -269,14 +280,17 @@ def _query(
             satellites, stations, t0, t1, c, min_duration_s=view.min_duration_s,
             min_max_el_deg=view.min_max_el_deg, sort=view.sort, include_excluded=include_all, key=key,
             profile=profile, protocol=protocol, on_warning=warn, on_info=info,
-            on_forecast=series_writer(series_dir) if series_dir is not None else None,
+            on_forecast=forecast_hook(series_dir, spread, SPREAD_DRAWS, SPREAD_SEED),
         )
 
 
 def check_key_options(
-    key: bool, profile: str | None, protocol: str | None, series_dir: Path | None, plot: bool = False
+    key: bool, profile: str | None, protocol: str | None, series_dir: Path | None, plot: bool = False,
+    spread: bool = False,
 ) -> None:
-    """Refuse bad ``--profile``, ``--protocol`` and ``--series-dir`` before any work."""
+    """Refuse bad ``--profile``, ``--protocol``, ``--series-dir`` and ``--spread`` before any work."""
+    if spread and not key:
+        raise InputError("--spread goes with --key (the spread is that of the key forecast)")
     if series_dir is not None and not key:
         raise InputError("--series-dir goes with --key (the series come from the key forecast)")
     if (profile or protocol) and not (key or plot):
@@ -342,6 +356,7 @@ def register(app: typer.Typer) -> None:
         profile: ProfileOpt = None,
         protocol: ProtocolOpt = None,
         series_dir: SeriesOpt = None,
+        spread: SpreadOpt = False,
         fmt: PassFormatOpt = PassFormat.table,
         creation: CreationDateOpt = None,
         dtstamp: DtstampOpt = None,
@@ -359,7 +374,7 @@ def register(app: typer.Typer) -> None:
         written block by block as the search goes. Table times are in each station's own zone
         unless --utc or --tz.
         """
-        check_key_options(key, profile, protocol, series_dir)
+        check_key_options(key, profile, protocol, series_dir, spread=spread)
         view = listing(min_duration, min_max_el, sort, utc, tz, wide, key)
         stamp = creation_date(creation, dtstamp)
         t0, t1 = _window(start, end, hours, days, 24.0, max_days=None)
@@ -370,7 +385,7 @@ def register(app: typer.Typer) -> None:
         check_receivers(key, profile, sts, sel.satellites)
         query = _query(
             sel.satellites, sts, t0, t1, c, view, include_all=include_all, key=key, profile=profile,
-            protocol=protocol, series_dir=series_dir,
+            protocol=protocol, series_dir=series_dir, spread=spread,
         )
         run(query, view, fmt=fmt.value, output=output, creation_date=stamp, twilight_deg=twilight_for(c))
 
@@ -397,6 +412,7 @@ def register(app: typer.Typer) -> None:
         profile: ProfileOpt = None,
         protocol: ProtocolOpt = None,
         series_dir: SeriesOpt = None,
+        spread: SpreadOpt = False,
         fmt: PassFormatOpt = PassFormat.table,
         creation: CreationDateOpt = None,
         dtstamp: DtstampOpt = None,
@@ -411,7 +427,7 @@ def register(app: typer.Typer) -> None:
         falls in, else the next one; the window depends on the local date only."""
         from ..query import tonight_passes
 
-        check_key_options(key, profile, protocol, series_dir, plot=plot is not None)
+        check_key_options(key, profile, protocol, series_dir, plot=plot is not None, spread=spread)
         view = listing(min_duration, min_max_el, sort, utc, tz, wide, key)
         stamp = creation_date(creation, dtstamp)
         plot_format(plot)  # refuse a bad suffix before any work
@@ -425,7 +441,7 @@ def register(app: typer.Typer) -> None:
                 darkness=None if night in (None, Night.station) else night.value, allow_stale=allow_stale,
                 min_duration_s=view.min_duration_s, min_max_el_deg=view.min_max_el_deg, sort=view.sort,
                 include_excluded=include_all, key=key, profile=profile, protocol=protocol, on_warning=warn,
-                on_info=info, on_forecast=series_writer(series_dir) if series_dir is not None else None,
+                on_info=info, on_forecast=forecast_hook(series_dir, spread, SPREAD_DRAWS, SPREAD_SEED),
             )
         win, query = found.night, found.query
         (info if win.reached else warn)(win.describe(st.timezone))

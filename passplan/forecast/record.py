@@ -26,6 +26,7 @@ class PassForecast:
     key: Any  # passplan.keyrate.PassKey
     protocol_params: Any = None  # the passplan.keyrate.Protocol the key was estimated with
     resolved: Any = None  # the passplan.forecast.resolve.ResolvedLink (profile and protocol records)
+    spread: Any = None  # optional passplan.forecast.spread.KeySpread (P10/P50/P90 of the key)
 
     def series_csv(self) -> str:
         """The pass's channel per slot as CSV (``t_s,eta,background_prob`` first, the columns
@@ -45,8 +46,9 @@ class PassForecast:
         return f"{self.pass_.station}_{sat}_{self.pass_.aos:%Y%m%dT%H%M%SZ}.csv"
 
     def key_fields(self) -> dict[str, Any]:
-        """The key summary (``key_*`` fields), the profile and protocol, and the link extremes:
-        what :meth:`to_dict` adds to the pass record (plain Python values)."""
+        """The key summary (``key_*`` fields), the profile and protocol, the link extremes and,
+        when the forecast carries one, its ``spread`` (:meth:`passplan.forecast.spread.KeySpread.
+        to_dict`): what :meth:`to_dict` adds to the pass record (plain Python values)."""
         k = self.key
         loss = np.asarray(self.link.total_loss_db, float)
         finite = loss[np.isfinite(loss)]
@@ -63,6 +65,7 @@ class PassForecast:
             "min_loss_db": float(finite.min()) if finite.size else None,
             "max_loss_db": float(finite.max()) if finite.size else None,
             "mean_background_prob_per_gate": float(np.mean(self.link.background_prob_per_gate_per_detector)),
+            **({"spread": self.spread.to_dict()} if self.spread is not None else {}),
         }
 
     def to_dict(self) -> dict[str, Any]:
