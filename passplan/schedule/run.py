@@ -28,10 +28,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..errors import InputError, UnknownNameError
 from ..io import to_json
 from ..passes import Constraints, iter_passes
 from ..stations import Station
+from ..weather import DEFAULT_DRAWS, KeyDraws
 from .candidates import candidates_from_forecasts
 from .model import Candidate, Demand, Plan, Resources
 from .network import Network, NetworkKey, end_to_end, load_network, pools_from_links
@@ -51,6 +54,8 @@ __all__ = [
     "network_key",
     "RELAY_ALL_BITS",
     "MAX_WEATHER_TRIALS",
+    "relay_draws",
+    "flow_draws",
 ]
 
 #: A pair demand no window can meet: the schedule then relays as much as it can.
@@ -194,8 +199,6 @@ def schedule_passes(
     ``rolling_days`` solves the whole window as one MILP); ``weather_trials`` > 0 also draws that
     many seeded cloudy-night trials of the plan (``seed``). ``progress`` receives a line per stage, ``tick(done, total, stage)`` the forecast
     count."""
-    from ..forecast import forecast_passes
-
     check_schedule_options(
         time_limit_s=time_limit_s, min_key_bits=min_key_bits, weather_trials=weather_trials, setup_s=setup_s,
         rolling_days=rolling_days,
@@ -203,6 +206,44 @@ def schedule_passes(
     if setup_s is not None:
         stations = [dc_replace(s, setup_s=setup_s) for s in stations]
     check_demands(demands, stations)
+    fc = _forecast_candidates(
+        satellites, stations, start, end, constraints, profile=profile, protocol=protocol, handover=handover,
+        grid_s=grid_s, min_key_bits=min_key_bits, progress=progress, tick=tick,
+    )
+    return _plan_run(
+        fc, stations, demands, objective, handover=handover, solver=solver, time_limit_s=time_limit_s,
+        repoint_s=repoint_s, rolling_days=rolling_days, weather_trials=weather_trials, seed=seed, progress=progress,
+    )
+
+
+@dataclass(frozen=True)
+class _Forecasts:
+    """The pass search and forecasts behind a plan: candidates, forecasts, warnings, timings."""
+
+    cands: list[Candidate]
+    forecasts: list[Any]
+    warnings: list[str]
+    by_id: dict[str, Station]
+    seconds: dict[str, float]
+
+
+def _forecast_candidates(
+    satellites: Sequence[Any],
+    stations: Sequence[Station],
+    start: datetime,
+    end: datetime,
+    constraints: Constraints | None,
+    *,
+    profile: str | None,
+    protocol: str | None,
+    handover: bool,
+    grid_s: float = 60.0,
+    min_key_bits: float = 0.0,
+    progress: Callable[[str], None] | None = None,
+    tick: Callable[[int, int, str], None] | None = None,
+) -> _Forecasts:
+    from ..forecast import forecast_passes
+
     t = time.perf_counter()
     passes = []
     warnings: list[str] = []
@@ -221,7 +262,25 @@ def schedule_passes(
     cands = candidates_from_forecasts(
         forecasts, stations=by_id, min_key_bits=min_key_bits, handover=handover, grid_s=grid_s
     )
-    t_forecast = time.perf_counter() - t
+    return _Forecasts(cands, forecasts, warnings, by_id, {"passes": t_passes, "forecast": time.perf_counter() - t})
+
+
+def _plan_run(
+    fc: _Forecasts,
+    stations: Sequence[Station],
+    demands: Sequence[Demand],
+    objective: str = "total",
+    *,
+    handover: bool,
+    solver: str = "milp",
+    time_limit_s: float | None = 60.0,
+    repoint_s: float | None = None,
+    rolling_days: float = ROLLING_DAYS,
+    weather_trials: int = 0,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> ScheduleRun:
+    cands = fc.cands
     if progress:
         progress(f"solving the plan over {len(cands)} candidates")
     res = resources_for(stations, repoint_s=repoint_s)
@@ -242,12 +301,19 @@ def schedule_passes(
         from ..weather import simulate_weather
 
         spread = simulate_weather(
-            [(c.station, c.start, c.key_bits) for c in plan.links], by_id, trials=weather_trials, seed=seed
+            [(c.station, c.start, c.key_bits) for c in plan.links], fc.by_id, trials=weather_trials, seed=seed
         )
     return ScheduleRun(
-        plan, cands, forecasts, gain, warnings, {"passes": t_passes, "forecast": t_forecast, "solve": t_solve},
-        spread, by_id,
+        plan, cands, fc.forecasts, gain, fc.warnings, {**fc.seconds, "solve": t_solve}, spread, fc.by_id,
     )
+
+
+def _servable(cands: Sequence[Candidate], a: str, b: str) -> bool:
+    """Some satellite has a candidate at both ``a`` and ``b``: a pair demand the plan can take
+    (the test :class:`~passplan.schedule.problem.Problem` makes of a pair demand)."""
+    at_a = {c.satellite_key for c in cands if c.station == a}
+    at_b = {c.satellite_key for c in cands if c.station == b}
+    return bool(at_a & at_b)
 
 
 def check_pair(a: str, b: str, stations: Sequence[Station]) -> None:
@@ -290,6 +356,8 @@ def relay_key(
     storage_bits: float | None = None,
     lifetime_s: float | None = None,
     storage_rule: str = "cap-first",
+    weather_trials: int = DEFAULT_DRAWS,
+    seed: int = 0,
     tick: Callable[[int, int, str], None] | None = None,
 ) -> RelayResult:
     """Trusted-relay key between the two stations of ``pair`` through ``satellites``, in time.
@@ -300,24 +368,53 @@ def relay_key(
     pools hold as soon as it can (:func:`passplan.schedule.relay.relay`, with ``storage_bits``,
     ``lifetime_s`` and ``storage_rule``: the cap applied before the XOR, ``"cap-first"``, or to
     what is left after it, ``"xor-first"``). ``demand_bits``: report when the pair has that much.
-    The result carries the scheduled ``links`` and the pass search's ``warnings``."""
-    from .relay import STORAGE_RULES
+
+    That replay of expectations (``relayed_bits``, the timeline) overestimates the expected
+    relayed key: a relay takes a minimum of two pools. With ``weather_trials`` > 0 (the default,
+    :data:`passplan.weather.DEFAULT_DRAWS`) the plan is also replayed under that many seeded,
+    correlated weather draws (``seed``; :func:`passplan.weather.clear_draws`), each link giving
+    its clear-sky key on a clear night and none on a cloudy one; ``weather``
+    (:class:`~passplan.weather.KeyDraws`) holds the draws' mean, P10/P50/P90, the clear-sky bound
+    and, with ``demand_bits``, the share of draws that meet it. ``weather_trials=0`` keeps the
+    replay of expectations alone. The plan itself is made on expected key, before the weather.
+
+    A window where no satellite passes over both stations relays nothing: the result has zero
+    key and says why (``reason``). The result carries the scheduled ``links`` and the pass
+    search's ``warnings``."""
+    from .relay import check_relay_options
 
     a, b = pair
     check_pair(a, b, stations)
-    if storage_rule not in STORAGE_RULES:  # before any pass search
-        raise InputError(f"storage_rule {storage_rule!r}: choose one of {', '.join(STORAGE_RULES)}")
-    want = Demand((a, b), demand_bits if demand_bits is not None else RELAY_ALL_BITS)
-    run = schedule_passes(
-        satellites, stations, start, end, constraints, profile=profile, protocol=protocol, handover=False,
-        demands=[want], tick=tick,
+    check_relay_options(  # before any pass search
+        storage_bits=storage_bits, lifetime_s=lifetime_s, demand_bits=demand_bits, storage_rule=storage_rule
     )
-    deps = [Deposit(ln.station, ln.satellite, ln.end, ln.expected_key_bits, ln.satellite_id) for ln in run.plan.links]
-    res = relay(
-        deps, (a, b), storage_bits=storage_bits, lifetime_s=lifetime_s, demand_bits=demand_bits,
-        storage_rule=storage_rule,
+    check_schedule_options(weather_trials=weather_trials)
+    fc = _forecast_candidates(
+        satellites, stations, start, end, constraints, profile=profile, protocol=protocol, handover=False, tick=tick
     )
-    return dc_replace(res, links=list(run.plan.links), warnings=list(run.warnings))
+    no_pair = (
+        f"no satellite passes over both {a} and {b} in this window, so nothing can be relayed; widen the window "
+        "or add satellites that pass over both"
+    )
+    links: list[Candidate] = []
+    if _servable(fc.cands, a, b):
+        want = Demand((a, b), demand_bits if demand_bits is not None else RELAY_ALL_BITS)
+        links = list(_plan_run(fc, stations, [want], handover=False).plan.links)
+    if not _servable(links, a, b):
+        return RelayResult(
+            pair=(a, b), satellites=[], relayed_bits=0.0, pool_bits={a: 0.0, b: 0.0}, timeline=[], per_satellite={},
+            discarded_bits=0.0, demand_bits=demand_bits, links=links, warnings=list(fc.warnings),
+            storage_rule=None if storage_bits is None else storage_rule, reason=no_pair,
+        )
+    opts: dict[str, Any] = {"storage_bits": storage_bits, "lifetime_s": lifetime_s, "storage_rule": storage_rule}
+    res = relay(_deposits(links), (a, b), demand_bits=demand_bits, **opts)
+    weather = None
+    if weather_trials:
+        weather = relay_draws(
+            links, fc.by_id, (a, b), trials=weather_trials, seed=seed, expectation_replay_bits=res.relayed_bits,
+            demand_bits=demand_bits, **opts,
+        )
+    return dc_replace(res, links=links, warnings=list(fc.warnings), weather=weather)
 
 
 def check_endpoints(net: Network, source: str, target: str) -> None:
@@ -341,6 +438,8 @@ def network_key(
     *,
     profile: str | None = None,
     protocol: str | None = None,
+    weather_trials: int = DEFAULT_DRAWS,
+    seed: int = 0,
     tick: Callable[[int, int, str], None] | None = None,
 ) -> NetworkKey:
     """End-to-end key between nodes ``source`` and ``target`` of an integrated ``network`` (a
@@ -349,26 +448,151 @@ def network_key(
 
     Ground links carry their key rate times the window; when the network has satellite stations,
     the links of ``satellites`` with them (records in ``stations``) are scheduled for relaying
-    between every pair of them, and each satellite relays the expected key it built; the answer
-    is the maximum flow, with its paths and the bottleneck links of a minimum cut."""
+    between every pair of them that some satellite passes over, and each satellite relays the
+    expected key it built; the answer is the maximum flow, with its paths and the bottleneck
+    links of a minimum cut.
+
+    That replay of expectations (``key_bits``, the paths) overestimates the expected end-to-end
+    key: a maximum flow is concave in its capacities. With satellite links and
+    ``weather_trials`` > 0 (the default, :data:`passplan.weather.DEFAULT_DRAWS`) the flow is
+    also taken under that many seeded, correlated weather draws (``seed``), each link giving its
+    clear-sky key on a clear night and none on a cloudy one; ``weather``
+    (:class:`~passplan.weather.KeyDraws`) holds the draws' mean, P10/P50/P90 and the clear-sky
+    bound. Ground links do not depend on the weather. A window with no satellite pass gives the
+    ground links' key; nodes joined only through satellites then get zero key and a ``reason``."""
+    from .network import joined_through_satellites, reaches
+
     net = network if isinstance(network, Network) else load_network(network)
     check_endpoints(net, source, target)
+    check_schedule_options(weather_trials=weather_trials)
+    period_s = (end - start).total_seconds()
     pools: dict[tuple[str, str], float] = {}
     warnings: list[str] = []
+    links: list[Candidate] = []
+    by_id = {s.id: s for s in stations}
     if net.stations:
         ids = sorted(net.stations)
-        by_id = {s.id: s for s in stations}
         missing = [x for x in ids if x not in by_id]
         if missing:
             raise InputError(
                 f"{net.path or net.name}: no station record for {', '.join(missing)}; give the network's stations"
             )
-        pairs = [Demand((x, y), RELAY_ALL_BITS) for i, x in enumerate(ids) for y in ids[i + 1 :]]
-        run = schedule_passes(
+        fc = _forecast_candidates(
             satellites, [by_id[x] for x in ids], start, end, constraints, profile=profile, protocol=protocol,
-            handover=False, demands=pairs, tick=tick,
+            handover=False, tick=tick,
         )
-        warnings = list(run.warnings)
-        pools = pools_from_links(run.plan.links)
-    res = end_to_end(net, source, target, (end - start).total_seconds(), pools)
-    return dc_replace(res, warnings=warnings)
+        warnings = list(fc.warnings)
+        pairs = [
+            Demand((x, y), RELAY_ALL_BITS) for i, x in enumerate(ids) for y in ids[i + 1 :] if _servable(fc.cands, x, y)
+        ]
+        if pairs:  # pairs no satellite passes over relay nothing: not a demand to refuse
+            links = list(_plan_run(fc, [by_id[x] for x in ids], pairs, handover=False).plan.links)
+            pools = pools_from_links(links)
+    if not reaches(net, source, target, pools) and joined_through_satellites(net, source, target):
+        reason = (
+            f"{source} and {target} are joined only through satellites, and no satellite link in this window "
+            "joins their stations; widen the window or add satellites that pass over the network's stations"
+        )
+        return NetworkKey(source, target, period_s, 0.0, [], [], {}, net.name, warnings, reason=reason)
+    res = end_to_end(net, source, target, period_s, pools)
+    weather = None
+    if weather_trials and links:
+        weather = flow_draws(
+            net, source, target, period_s, links, by_id, trials=weather_trials, seed=seed,
+            expectation_replay_bits=res.key_bits,
+        )
+    return dc_replace(res, warnings=warnings, weather=weather)
+
+
+def _deposits(links: Sequence[Candidate], bits: Sequence[float] | np.ndarray | None = None) -> list[Deposit]:
+    """The relay's deposits of scheduled links: each link's expected key (or ``bits``, one number
+    per link) joins its pool at the link's end."""
+    values = [ln.expected_key_bits for ln in links] if bits is None else bits
+    return [Deposit(ln.station, ln.satellite, ln.end, float(x), ln.satellite_id) for ln, x in zip(links, values, strict=True)]
+
+
+def _draw_values(
+    links: Sequence[Candidate], stations: Mapping[str, Station], trials: int, seed: int,
+    outcome: Callable[[np.ndarray], float],
+) -> tuple[np.ndarray, float]:
+    """``outcome`` of each weather draw's link keys (clear-sky key on a clear night, none on a
+    cloudy one), one evaluation per distinct pattern of clear links, and of every link clear."""
+    from ..weather import clear_draws
+
+    key = np.array([ln.key_bits for ln in links], dtype=float)
+    clear = clear_draws([(ln.station, ln.start) for ln in links], stations, trials=trials, seed=seed)
+    memo: dict[bytes, float] = {}
+    values = np.empty(trials)
+    for k in range(trials):
+        pattern = clear[k].tobytes()
+        if pattern not in memo:
+            memo[pattern] = outcome(key * clear[k])
+        values[k] = memo[pattern]
+    return values, outcome(key)
+
+
+def relay_draws(
+    links: Sequence[Candidate],
+    stations: Mapping[str, Station],
+    pair: tuple[str, str],
+    *,
+    trials: int = DEFAULT_DRAWS,
+    seed: int = 0,
+    expectation_replay_bits: float | None = None,
+    demand_bits: float | None = None,
+    storage_bits: float | None = None,
+    lifetime_s: float | None = None,
+    storage_rule: str = "cap-first",
+) -> KeyDraws:
+    """The relayed key of scheduled ``links`` (each with ``key_bits``, ``station``, ``start``,
+    ``end``) under ``trials`` seeded, correlated weather draws (``stations`` by id give each
+    link's clear-sky probability), replayed through :func:`~passplan.schedule.relay.relay` with
+    the same options. ``expectation_replay_bits`` defaults to the replay of expected key."""
+    from ..weather import CLOUD_CORRELATION_KM, KeyDraws
+
+    check_schedule_options(weather_trials=trials)
+    if trials < 1:
+        raise InputError(f"weather_trials {trials}: give 1 to {MAX_WEATHER_TRIALS} trials for draws")
+    opts: dict[str, Any] = {"storage_bits": storage_bits, "lifetime_s": lifetime_s, "storage_rule": storage_rule}
+    if expectation_replay_bits is None:
+        expectation_replay_bits = relay(_deposits(links), pair, **opts).relayed_bits
+    values, bound = _draw_values(
+        links, stations, trials, seed, lambda bits: relay(_deposits(links, bits), pair, **opts).relayed_bits
+    )
+    return KeyDraws.from_values(
+        values, seed=seed, correlation_km=CLOUD_CORRELATION_KM, clear_sky_bound_bits=bound,
+        expectation_replay_bits=expectation_replay_bits, demand_bits=demand_bits,
+    )
+
+
+def flow_draws(
+    net: Network,
+    source: str,
+    target: str,
+    period_s: float,
+    links: Sequence[Candidate],
+    stations: Mapping[str, Station],
+    *,
+    trials: int = DEFAULT_DRAWS,
+    seed: int = 0,
+    expectation_replay_bits: float | None = None,
+) -> KeyDraws:
+    """The end-to-end key of ``net`` over ``period_s`` with the satellite pools of scheduled
+    ``links`` under ``trials`` seeded, correlated weather draws (ground links are not weather
+    dependent). ``expectation_replay_bits`` defaults to the flow of expected key."""
+    from ..weather import CLOUD_CORRELATION_KM, KeyDraws
+    from .network import flow_value
+
+    check_schedule_options(weather_trials=trials)
+    if trials < 1:
+        raise InputError(f"weather_trials {trials}: give 1 to {MAX_WEATHER_TRIALS} trials for draws")
+    if expectation_replay_bits is None:
+        expectation_replay_bits = flow_value(net, source, target, period_s, pools_from_links(links))
+    values, bound = _draw_values(
+        links, stations, trials, seed,
+        lambda bits: flow_value(net, source, target, period_s, pools_from_links(links, bits)),
+    )
+    return KeyDraws.from_values(
+        values, seed=seed, correlation_km=CLOUD_CORRELATION_KM, clear_sky_bound_bits=bound,
+        expectation_replay_bits=expectation_replay_bits,
+    )
