@@ -365,7 +365,7 @@ def test_readme_network_day_mean_is_a_monte_carlo_mean(demo) -> None:
     t1 = t0 + timedelta(hours=24)
     res = network_key("china-integrated", "nanshan", "shanghai", sats, sts, t0, t1, c, weather_trials=3000, seed=1)
     net = load_network("china-integrated")
-    links = [ln for ln in res.weather and _links_of(sats, sts, t0, t1, c) or []]
+    links = _links_of(sats, sts, t0, t1, c)
     period = (t1 - t0).total_seconds()
 
     def my_flow(row) -> float:

@@ -107,6 +107,8 @@ def test_relay_storage_rule_tight_case() -> None:
         ({"pair": ("A", "Z")}, "no satellite links with both"),
         ({"pair": ("A", "B"), "storage_bits": 0}, "storage"),
         ({"pair": ("A", "B"), "lifetime_s": -1}, "lifetime"),
+        ({"pair": ("A", "B"), "lifetime_s": float("inf")}, "lifetime inf s must be positive and finite"),
+        ({"pair": ("A", "B"), "storage_bits": float("inf")}, "storage cap inf bits must be positive and finite"),
         ({"pair": ("A", "B"), "demand_bits": -5}, "demand"),
     ],
 )

@@ -199,10 +199,10 @@ def check_relay_options(
     """Refuse out-of-range options of :func:`relay` (before any pass search in ``relay_key``)."""
     if storage_rule not in STORAGE_RULES:
         raise InputError(f"storage_rule {storage_rule!r}: choose one of {', '.join(STORAGE_RULES)}")
-    if storage_bits is not None and not storage_bits > 0:
-        raise InputError(f"storage cap {storage_bits} bits must be positive")
-    if lifetime_s is not None and not lifetime_s > 0:
-        raise InputError(f"key lifetime {lifetime_s} s must be positive")
+    if storage_bits is not None and not 0 < storage_bits < math.inf:
+        raise InputError(f"storage cap {storage_bits} bits must be positive and finite (no cap: give none)")
+    if lifetime_s is not None and not 0 < lifetime_s < math.inf:
+        raise InputError(f"key lifetime {lifetime_s} s must be positive and finite (no lifetime: give none)")
     if demand_bits is not None and not (math.isfinite(demand_bits) and demand_bits > 0):
         raise InputError(f"demand {demand_bits} bits: give a positive number of bits")
 
