@@ -455,3 +455,19 @@ def test_network_drops_pairs_no_satellite_serves(tmp_path: Path) -> None:
     two.write_text('[network]\nname = "two"\n[nodes.x]\n[nodes.n]\n[stations]\nxinglong = "x"\nnanshan = "n"\n')
     want = json.loads(run_ok("network", str(two), "--from", "n", "--to", "x", *args))
     assert got["key_bits"] == want["key_bits"] > 0
+
+
+def test_schedule_pair_demand_reports_the_draws_outcome() -> None:
+    """The plan is made on expected key; with --weather-trials a pair demand's relayed key under
+    the draws is reported beside it (issue 18: a demand 'met' on expectations is met in a third
+    of the draws here), and its replay of expectations is the plan's relayable total."""
+    doc = json.loads(run_ok("schedule", "--sats", "demo", "--station", "xinglong", "--station", "nanshan", *WINDOW,
+                            "--demand", "xinglong:nanshan=1e6", "--weather-trials", "1000", "--format", "json"))
+    pw = doc["weather"]["pairs"]["xinglong:nanshan"]
+    assert doc["demands"][0]["met"] and 0 < pw["p_demand_met"] < 0.6
+    assert pw["expectation_replay_bits"] == pytest.approx(doc["totals"]["per_pair"]["nanshan:xinglong"], abs=0.1)
+    assert pw["p10_bits"] <= pw["p50_bits"] <= pw["p90_bits"] <= pw["clear_sky_bound_bits"]
+    assert pw["mean_bits"] < pw["expectation_replay_bits"] and pw["demand_bits"] == 1e6
+    plain = json.loads(run_ok("schedule", "--sats", "demo", "--station", "xinglong", "--station", "nanshan", *WINDOW,
+                              "--weather-trials", "1000", "--format", "json"))
+    assert "pairs" not in plain["weather"]  # no pair demand: the weather object keeps its keys

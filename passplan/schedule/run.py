@@ -84,6 +84,9 @@ class ScheduleRun:
     seconds: dict[str, float]  # passes, forecast, solve
     weather: Any | None = None  # a passplan.weather.WeatherSpread, with weather_trials
     stations: Mapping[str, Station] = field(default_factory=dict)  # by id: time zones for tables
+    #: with weather_trials and pair demands: each pair's relayed key under the same draws (the
+    #: plan's links at its two stations, the pair as if alone), by the demand's label
+    pair_weather: dict[str, KeyDraws] = field(default_factory=dict)
 
     @property
     def links(self) -> list[Candidate]:
@@ -104,6 +107,8 @@ class ScheduleRun:
         doc["expected_key_bits"] = expected
         if self.weather is not None:
             doc["weather"] = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.weather.to_dict().items()}
+            if self.pair_weather:  # only with pair demands (documents without one keep their keys)
+                doc["weather"]["pairs"] = {k: v.to_dict() for k, v in self.pair_weather.items()}
         return doc
 
     def to_json(self) -> str:
@@ -303,8 +308,14 @@ def _plan_run(
         spread = simulate_weather(
             [(c.station, c.start, c.key_bits) for c in plan.links], fc.by_id, trials=weather_trials, seed=seed
         )
+    pairs: dict[str, KeyDraws] = {}
+    for d in demands if weather_trials else ():
+        a, b = d.stations[0], d.stations[-1]
+        mine = [ln for ln in plan.links if ln.station in (a, b)]
+        if d.is_pair and _servable(mine, a, b):
+            pairs[d.label] = relay_draws(mine, fc.by_id, (a, b), trials=weather_trials, seed=seed, demand_bits=d.bits)
     return ScheduleRun(
-        plan, cands, fc.forecasts, gain, fc.warnings, {**fc.seconds, "solve": t_solve}, spread, fc.by_id,
+        plan, cands, fc.forecasts, gain, fc.warnings, {**fc.seconds, "solve": t_solve}, spread, fc.by_id, pairs,
     )
 
 
