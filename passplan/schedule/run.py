@@ -28,17 +28,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..errors import InputError, UnknownNameError
 from ..io import to_json
 from ..passes import Constraints, iter_passes
 from ..stations import Station
 from ..weather import DEFAULT_DRAWS, KeyDraws
 from .candidates import candidates_from_forecasts
+from .draws import MAX_WEATHER_TRIALS, deposits_of, flow_draws, relay_draws
 from .model import Candidate, Demand, Plan, Resources
 from .network import Network, NetworkKey, end_to_end, load_network, pools_from_links
-from .relay import Deposit, RelayResult, relay
+from .relay import RelayResult, relay
 from .solve import ROLLING_DAYS, plan_schedule
 
 __all__ = [
@@ -61,10 +60,6 @@ __all__ = [
 #: A pair demand no window can meet: the schedule then relays as much as it can.
 RELAY_ALL_BITS = 1e18
 
-#: Most cloudy-night Monte-Carlo trials one run draws (assumed bound: the draws hold trials x
-#: nights x stations normals; 10^5 trials of a week at 10 stations is about 56 MB, and the
-#: spread's sampling error is already ~0.3 % at 10^5).
-MAX_WEATHER_TRIALS = 100_000
 
 
 @dataclass(frozen=True)
@@ -418,7 +413,7 @@ def relay_key(
             storage_rule=None if storage_bits is None else storage_rule, reason=no_pair,
         )
     opts: dict[str, Any] = {"storage_bits": storage_bits, "lifetime_s": lifetime_s, "storage_rule": storage_rule}
-    res = relay(_deposits(links), (a, b), demand_bits=demand_bits, **opts)
+    res = relay(deposits_of(links), (a, b), demand_bits=demand_bits, **opts)
     weather = None
     if weather_trials:
         weather = relay_draws(
@@ -513,97 +508,3 @@ def network_key(
             expectation_replay_bits=res.key_bits,
         )
     return dc_replace(res, warnings=warnings, weather=weather)
-
-
-def _deposits(links: Sequence[Candidate], bits: Sequence[float] | np.ndarray | None = None) -> list[Deposit]:
-    """The relay's deposits of scheduled links: each link's expected key (or ``bits``, one number
-    per link) joins its pool at the link's end."""
-    values = [ln.expected_key_bits for ln in links] if bits is None else bits
-    return [Deposit(ln.station, ln.satellite, ln.end, float(x), ln.satellite_id) for ln, x in zip(links, values, strict=True)]
-
-
-def _draw_values(
-    links: Sequence[Candidate], stations: Mapping[str, Station], trials: int, seed: int,
-    outcome: Callable[[np.ndarray], float],
-) -> tuple[np.ndarray, float]:
-    """``outcome`` of each weather draw's link keys (clear-sky key on a clear night, none on a
-    cloudy one), one evaluation per distinct pattern of clear links, and of every link clear."""
-    from ..weather import clear_draws
-
-    key = np.array([ln.key_bits for ln in links], dtype=float)
-    clear = clear_draws([(ln.station, ln.start) for ln in links], stations, trials=trials, seed=seed)
-    memo: dict[bytes, float] = {}
-    values = np.empty(trials)
-    for k in range(trials):
-        pattern = clear[k].tobytes()
-        if pattern not in memo:
-            memo[pattern] = outcome(key * clear[k])
-        values[k] = memo[pattern]
-    return values, outcome(key)
-
-
-def relay_draws(
-    links: Sequence[Candidate],
-    stations: Mapping[str, Station],
-    pair: tuple[str, str],
-    *,
-    trials: int = DEFAULT_DRAWS,
-    seed: int = 0,
-    expectation_replay_bits: float | None = None,
-    demand_bits: float | None = None,
-    storage_bits: float | None = None,
-    lifetime_s: float | None = None,
-    storage_rule: str = "cap-first",
-) -> KeyDraws:
-    """The relayed key of scheduled ``links`` (each with ``key_bits``, ``station``, ``start``,
-    ``end``) under ``trials`` seeded, correlated weather draws (``stations`` by id give each
-    link's clear-sky probability), replayed through :func:`~passplan.schedule.relay.relay` with
-    the same options. ``expectation_replay_bits`` defaults to the replay of expected key."""
-    from ..weather import CLOUD_CORRELATION_KM, KeyDraws
-
-    check_schedule_options(weather_trials=trials)
-    if trials < 1:
-        raise InputError(f"weather_trials {trials}: give 1 to {MAX_WEATHER_TRIALS} trials for draws")
-    opts: dict[str, Any] = {"storage_bits": storage_bits, "lifetime_s": lifetime_s, "storage_rule": storage_rule}
-    if expectation_replay_bits is None:
-        expectation_replay_bits = relay(_deposits(links), pair, **opts).relayed_bits
-    values, bound = _draw_values(
-        links, stations, trials, seed, lambda bits: relay(_deposits(links, bits), pair, **opts).relayed_bits
-    )
-    return KeyDraws.from_values(
-        values, seed=seed, correlation_km=CLOUD_CORRELATION_KM, clear_sky_bound_bits=bound,
-        expectation_replay_bits=expectation_replay_bits, demand_bits=demand_bits,
-    )
-
-
-def flow_draws(
-    net: Network,
-    source: str,
-    target: str,
-    period_s: float,
-    links: Sequence[Candidate],
-    stations: Mapping[str, Station],
-    *,
-    trials: int = DEFAULT_DRAWS,
-    seed: int = 0,
-    expectation_replay_bits: float | None = None,
-) -> KeyDraws:
-    """The end-to-end key of ``net`` over ``period_s`` with the satellite pools of scheduled
-    ``links`` under ``trials`` seeded, correlated weather draws (ground links are not weather
-    dependent). ``expectation_replay_bits`` defaults to the flow of expected key."""
-    from ..weather import CLOUD_CORRELATION_KM, KeyDraws
-    from .network import flow_value
-
-    check_schedule_options(weather_trials=trials)
-    if trials < 1:
-        raise InputError(f"weather_trials {trials}: give 1 to {MAX_WEATHER_TRIALS} trials for draws")
-    if expectation_replay_bits is None:
-        expectation_replay_bits = flow_value(net, source, target, period_s, pools_from_links(links))
-    values, bound = _draw_values(
-        links, stations, trials, seed,
-        lambda bits: flow_value(net, source, target, period_s, pools_from_links(links, bits)),
-    )
-    return KeyDraws.from_values(
-        values, seed=seed, correlation_km=CLOUD_CORRELATION_KM, clear_sky_bound_bits=bound,
-        expectation_replay_bits=expectation_replay_bits,
-    )
