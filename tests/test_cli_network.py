@@ -413,6 +413,10 @@ def test_relay_and_network_draws_in_the_cli() -> None:
         assert r.exit_code == 2 and "--weather-trials -3: give 0 to 100000 trials" in r.output, r.output
     net = ["network", "china-integrated", "--from", "nanshan", "--to", "shanghai", "--sats", "demo", *WINDOW]
     assert "P10" in run_ok(*net) and "weather" not in json.loads(run_ok(*net, "--weather-trials", "0", "--format", "json"))
+    # a path of fibre alone does not depend on the weather: no draws reported, the old document
+    fibre = ["network", "china-integrated", "--from", "beijing", "--to", "shanghai", "--sats", "demo", *WINDOW]
+    assert run_ok(*fibre) == run_ok(*fibre, "--weather-trials", "0")
+    assert "weather" not in json.loads(run_ok(*fibre, "--format", "json"))
 
 
 def test_windows_without_a_pass_are_not_refused() -> None:

@@ -464,9 +464,10 @@ def network_key(
     also taken under that many seeded, correlated weather draws (``seed``), each link giving its
     clear-sky key on a clear night and none on a cloudy one; ``weather``
     (:class:`~passplan.weather.KeyDraws`) holds the draws' mean, P10/P50/P90 and the clear-sky
-    bound. Ground links do not depend on the weather. A window with no satellite pass gives the
+    bound (only where the weather can change the flow: not on a path of ground links alone, which
+    do not depend on it). A window with no satellite pass gives the
     ground links' key; nodes joined only through satellites then get zero key and a ``reason``."""
-    from .network import joined_through_satellites, reaches
+    from .network import flow_value, joined_through_satellites, reaches
 
     net = network if isinstance(network, Network) else load_network(network)
     check_endpoints(net, source, target)
@@ -502,7 +503,9 @@ def network_key(
         return NetworkKey(source, target, period_s, 0.0, [], [], {}, net.name, warnings, reason=reason)
     res = end_to_end(net, source, target, period_s, pools)
     weather = None
-    if weather_trials and links:
+    if weather_trials and links and flow_value(net, source, target, period_s, pools_from_links(links, [0.0] * len(links))) < (
+        flow_value(net, source, target, period_s, pools_from_links(links, [ln.key_bits for ln in links]))
+    ):  # else no draw can change the flow (a path of ground links alone): no spread to report
         weather = flow_draws(
             net, source, target, period_s, links, by_id, trials=weather_trials, seed=seed,
             expectation_replay_bits=res.key_bits,
