@@ -506,3 +506,27 @@ def test_default_draws_agree_between_cli_and_library() -> None:
     from passplan.weather import DEFAULT_DRAWS
 
     assert CLI_DRAWS == DEFAULT_DRAWS
+
+
+def test_relay_draws_with_a_store_replay_each_sky_through_the_relay() -> None:
+    """With a storage cap and a key lifetime (not concave: no analytic mean), each draw is the
+    relay of that draw's clear links: my own loop over the same skies gives the same numbers."""
+    from passplan.schedule.run import relay_draws
+    from passplan.weather import clear_draws
+
+    st = {"a": _site("a", 40.0, 117.0, 0.63), "b": _site("b", 43.5, 87.2, 0.5)}
+    rng = np.random.default_rng(3)
+    links = [_link(f"l{k}", "ab"[k % 2], "S", float(rng.uniform(0, 72)), float(rng.uniform(1e4, 3e5)), 0.5)
+             for k in range(10)]
+    opts = {"storage_bits": 2e5, "lifetime_s": 86400.0, "storage_rule": "xor-first"}
+    d = relay_draws(links, st, ("a", "b"), trials=300, seed=8, demand_bits=1e5, **opts)
+    skies = clear_draws([(ln.station, ln.start) for ln in links], st, trials=300, seed=8)
+    mine = np.array([
+        relay([Deposit(ln.station, ln.satellite, ln.end, ln.key_bits if c else 0.0) for ln, c in zip(links, row, strict=True)],
+              ("a", "b"), **opts).relayed_bits
+        for row in skies
+    ])
+    assert d.mean_bits == pytest.approx(mine.mean()) and d.p90_bits == pytest.approx(np.percentile(mine, 90))
+    assert d.p_demand_met == pytest.approx((mine >= 1e5).mean())
+    assert d.clear_sky_bound_bits == pytest.approx(
+        relay([Deposit(ln.station, ln.satellite, ln.end, ln.key_bits) for ln in links], ("a", "b"), **opts).relayed_bits)
