@@ -305,9 +305,11 @@ def _plan_run(
         )
     pairs: dict[str, KeyDraws] = {}
     for d in demands if weather_trials else ():
-        a, b = d.stations[0], d.stations[-1]
+        if not d.is_pair:
+            continue
+        a, b = d.stations
         mine = [ln for ln in plan.links if ln.station in (a, b)]
-        if d.is_pair and _servable(mine, a, b):
+        if _servable(mine, a, b):
             pairs[d.label] = relay_draws(mine, fc.by_id, (a, b), trials=weather_trials, seed=seed, demand_bits=d.bits)
     return ScheduleRun(
         plan, cands, fc.forecasts, gain, fc.warnings, {**fc.seconds, "solve": t_solve}, spread, fc.by_id, pairs,
