@@ -197,8 +197,10 @@ def schedule_passes(
     gap; windows longer than ``rolling_days`` are solved block by block (the plan's solver
     summary then gives each block's status, the whole horizon's bound and the gap: a larger
     ``rolling_days`` solves the whole window as one MILP); ``weather_trials`` > 0 also draws that
-    many seeded cloudy-night trials of the plan (``seed``). ``progress`` receives a line per stage, ``tick(done, total, stage)`` the forecast
-    count."""
+    many seeded cloudy-night trials of the plan (``seed``) and, for each pair demand, the pair's
+    relayed key under the same kind of draws (``pair_weather``; the plan itself is made on
+    expected key). ``progress`` receives a line per stage, ``tick(done, total, stage)`` the
+    forecast count."""
     check_schedule_options(
         time_limit_s=time_limit_s, min_key_bits=min_key_bits, weather_trials=weather_trials, setup_s=setup_s,
         rolling_days=rolling_days,
