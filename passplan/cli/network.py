@@ -158,7 +158,7 @@ def _schedule_table(run: ScheduleRun) -> str:
             f"has a clear station with probability {w['p_any_clear']:.2f} (best single station {w['p_best_single_clear']:.2f})"
         )
         for label, pw in w.get("pairs", {}).items():  # the plan is made on expected key; what it relays
-            lines.append(_draws_line(pw, f"relayed {label} under the same draws (the pair alone)"))
+            lines.append(_draws_line(pw, f"relayed {label} under weather draws (the pair alone)"))
     lines.append(f"{len(doc['unscheduled'])} candidate(s) not scheduled (reasons in --format json)")
     return out + "\n".join(lines) + "\n"
 

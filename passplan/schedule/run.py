@@ -198,7 +198,7 @@ def schedule_passes(
     summary then gives each block's status, the whole horizon's bound and the gap: a larger
     ``rolling_days`` solves the whole window as one MILP); ``weather_trials`` > 0 also draws that
     many seeded cloudy-night trials of the plan (``seed``) and, for each pair demand, the pair's
-    relayed key under the same kind of draws (``pair_weather``; the plan itself is made on
+    relayed key under weather draws of the same seed (``pair_weather``; the plan itself is made on
     expected key). ``progress`` receives a line per stage, ``tick(done, total, stage)`` the
     forecast count."""
     check_schedule_options(
