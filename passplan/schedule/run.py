@@ -79,7 +79,7 @@ class ScheduleRun:
     seconds: dict[str, float]  # passes, forecast, solve
     weather: Any | None = None  # a passplan.weather.WeatherSpread, with weather_trials
     stations: Mapping[str, Station] = field(default_factory=dict)  # by id: time zones for tables
-    #: with weather_trials and pair demands: each pair's relayed key under the same draws (the
+    #: with weather_trials and pair demands: each pair's relayed key under weather draws of the same seed (the
     #: plan's links at its two stations, the pair as if alone), by the demand's label
     pair_weather: dict[str, KeyDraws] = field(default_factory=dict)
 
