@@ -107,6 +107,8 @@ def test_relay_storage_rule_tight_case() -> None:
         ({"pair": ("A", "Z")}, "no satellite links with both"),
         ({"pair": ("A", "B"), "storage_bits": 0}, "storage"),
         ({"pair": ("A", "B"), "lifetime_s": -1}, "lifetime"),
+        ({"pair": ("A", "B"), "lifetime_s": float("inf")}, "lifetime inf s must be positive and finite"),
+        ({"pair": ("A", "B"), "storage_bits": float("inf")}, "storage cap inf bits must be positive and finite"),
         ({"pair": ("A", "B"), "demand_bits": -5}, "demand"),
     ],
 )
@@ -337,3 +339,194 @@ def test_network_bom_and_crlf_accepted(tmp_path: Path) -> None:
 
     for path in bundled_networks().values():
         assert check_file(path) == []
+
+
+# ---- issue 18: weather as draws wherever a min or a flow is taken ----------------------------
+
+from passplan.schedule.model import Candidate  # noqa: E402
+from passplan.stations import Station  # noqa: E402
+
+
+def _site(sid: str, lat: float, lon: float, p: float) -> Station:
+    return Station(id=sid, lat_deg=lat, lon_deg=lon, alt_m=0.0, clear_sky=p)
+
+
+def _link(uid: str, station: str, sat: str, hours: float, bits: float, p: float) -> Candidate:
+    t = T0 + timedelta(hours=hours)
+    return Candidate(uid, uid, station, sat, t, t + timedelta(minutes=5), bits, clear_sky=p)
+
+
+def _my_skies(links, stations, trials: int, seed: int) -> np.ndarray:
+    """An independent draw of who is clear: my own copula (scipy's normal quantile, numpy's
+    multivariate normal), one latent value per station and local night, corr exp(-d / 500 km)."""
+    from scipy.stats import norm
+
+    from passplan.weather import great_circle_km, local_night
+
+    ids = sorted({ln.station for ln in links})
+    corr = np.array([[np.exp(-great_circle_km(stations[a].lat_deg, stations[a].lon_deg, stations[b].lat_deg,
+                                                stations[b].lon_deg) / 500.0) for b in ids] for a in ids])
+    nights = sorted({local_night(ln.start, stations[ln.station].lon_deg) for ln in links})
+    rng = np.random.default_rng(seed + 12345)
+    z = rng.multivariate_normal(np.zeros(len(ids)), corr, size=(trials, len(nights)))
+    out = np.empty((trials, len(links)), bool)
+    for k, ln in enumerate(links):
+        n = nights.index(local_night(ln.start, stations[ln.station].lon_deg))
+        q = stations[ln.station].clear_sky_probability(ln.start.month)
+        out[:, k] = z[:, n, ids.index(ln.station)] < (np.inf if q >= 1 else norm.ppf(q))
+    return out
+
+
+def _my_relay(links, clear_row, pair) -> float:
+    """Without a store or a lifetime every bit of the smaller pool of each satellite relays."""
+    a, b = pair
+    total = 0.0
+    for sat in {ln.satellite_key for ln in links}:
+        pa = sum(ln.key_bits for ln, c in zip(links, clear_row, strict=True) if c and ln.satellite_key == sat and ln.station == a)
+        pb = sum(ln.key_bits for ln, c in zip(links, clear_row, strict=True) if c and ln.satellite_key == sat and ln.station == b)
+        total += min(pa, pb)
+    return total
+
+
+def _agree(draws, mine: np.ndarray, k: float = 4.0) -> None:
+    """Two independent Monte-Carlo means agree within k combined standard errors."""
+    se = (draws.stderr_bits**2 + mine.var(ddof=1) / mine.size) ** 0.5
+    assert abs(draws.mean_bits - mine.mean()) <= k * se + 1e-9, (draws.mean_bits, mine.mean(), se)
+
+
+def test_key_draws_summary_names_each_figure() -> None:
+    from passplan.weather import KeyDraws
+
+    v = np.arange(11, dtype=float) * 10  # 0, 10, ..., 100
+    d = KeyDraws.from_values(v, seed=3, correlation_km=500.0, clear_sky_bound_bits=100.0, expectation_replay_bits=70.0,
+                             demand_bits=80.0)
+    assert (d.mean_bits, d.p10_bits, d.p50_bits, d.p90_bits) == (50.0, 10.0, 50.0, 90.0)
+    assert d.stderr_bits == pytest.approx(v.std(ddof=1) / 11**0.5) and d.p_zero == pytest.approx(1 / 11)
+    assert d.p_demand_met == pytest.approx(3 / 11)
+    doc = d.to_dict()
+    assert list(doc) == ["trials", "seed", "correlation_km", "mean_bits", "stderr_bits", "std_bits", "p10_bits",
+                         "p50_bits", "p90_bits", "clear_sky_bound_bits", "expectation_replay_bits", "p_zero",
+                         "demand_bits", "p_demand_met"]
+    plain = KeyDraws.from_values(v, seed=3, correlation_km=500.0, clear_sky_bound_bits=100.0, expectation_replay_bits=70.0)
+    assert "demand_bits" not in plain.to_dict() and "p_demand_met" not in plain.to_dict()
+    with pytest.raises(InputError, match="no weather draws"):
+        KeyDraws.from_values([], seed=0, correlation_km=500.0, clear_sky_bound_bits=0, expectation_replay_bits=0)
+
+
+def test_clear_draws_share_a_night_and_the_schedule_spread_skies() -> None:
+    """Each link is clear with its station's probability; links of one station in one local
+    night share the sky; the skies are simulate_weather's (same seed, same delivered key)."""
+    from passplan.weather import clear_draws, simulate_weather
+
+    st = {"a": _site("a", 40.0, 117.0, 0.6), "b": _site("b", 43.0, 87.0, 0.3)}
+    links = [("a", T0 + timedelta(hours=14)), ("a", T0 + timedelta(hours=20)), ("b", T0 + timedelta(hours=16)),
+             ("a", T0 + timedelta(days=1, hours=14))]
+    c = clear_draws(links, st, trials=20_000, seed=9)
+    assert c.shape == (20_000, 4) and c.dtype == bool
+    assert (c[:, 0] == c[:, 1]).all()  # one evening and the following hours: one night
+    assert not (c[:, 0] == c[:, 3]).all()  # the next night draws again
+    for k, p in ((0, 0.6), (2, 0.3), (3, 0.6)):
+        assert abs(c[:, k].mean() - p) < 4 * (p * (1 - p) / 20_000) ** 0.5
+    bits = np.array([1.0, 2.0, 4.0, 8.0])
+    spread = simulate_weather([(s, t, b) for (s, t), b in zip(links, bits, strict=True)], st, trials=500, seed=4)
+    assert spread.mean_bits == pytest.approx((clear_draws(links, st, trials=500, seed=4) * bits).sum(axis=1).mean())
+    assert clear_draws([], st, trials=5).shape == (5, 0)
+    with pytest.raises(InputError, match="trials"):
+        clear_draws(links, st, trials=0)
+
+
+def test_relay_draws_mean_is_the_analytic_expectation() -> None:
+    """One link at each end: the relayed key is min(a, b) when both skies are clear, so its mean
+    is P(both clear) min(a, b), from scipy's bivariate normal (the copula); the replay of
+    expectations, min(p_a a, p_b b), is the overestimate issue 18 measured (here 1.6x)."""
+    from scipy.stats import multivariate_normal, norm
+
+    from passplan.schedule.run import relay_draws
+    from passplan.weather import great_circle_km
+
+    st = {"a": _site("a", 40.0, 117.0, 0.6), "b": _site("b", 40.0, 122.0, 0.5)}
+    links = [_link("l1", "a", "S", 13, 1e5, 0.6), _link("l2", "b", "S", 15, 2e5, 0.5)]
+    rho = np.exp(-great_circle_km(40, 117, 40, 122) / 500.0)
+    p_both = multivariate_normal([0, 0], [[1, rho], [rho, 1]]).cdf([norm.ppf(0.6), norm.ppf(0.5)])
+    d = relay_draws(links, st, ("a", "b"), trials=40_000, seed=1)
+    assert abs(d.mean_bits - p_both * 1e5) < 4 * d.stderr_bits
+    assert d.expectation_replay_bits == pytest.approx(min(0.6 * 1e5, 0.5 * 2e5))
+    assert d.expectation_replay_bits > 1.5 * d.mean_bits  # Jensen, on the smallest case (1.6x)
+    assert d.clear_sky_bound_bits == pytest.approx(1e5)
+    assert d.p10_bits == 0 and d.p90_bits == pytest.approx(1e5)
+    assert d.p_zero == pytest.approx(1 - d.mean_bits / 1e5)
+
+
+def test_relay_and_flow_draws_match_an_independent_monte_carlo() -> None:
+    """Random relay and network cases: the library's draws against my own loop over my own
+    skies (another copula draw, a sum of per-satellite minima, networkx's max flow)."""
+    import networkx as nx
+
+    from passplan.schedule.network import NetLink, Network
+    from passplan.schedule.run import flow_draws, relay_draws
+
+    rng = np.random.default_rng(11)
+    st = {"a": _site("a", 40.0, 117.0, 0.63), "b": _site("b", 43.5, 87.2, 0.5), "c": _site("c", 47.1, 15.4, 0.4)}
+    links = [
+        _link(f"l{k}", str(rng.choice(["a", "b", "c"])), str(rng.choice(["S1", "S2"])), float(rng.uniform(0, 96)),
+              float(rng.uniform(1e4, 1e6)), 0.5)
+        for k in range(14)
+    ]
+    trials = 6000
+    mine_skies = _my_skies(links, st, trials, 0)
+    d = relay_draws(links, st, ("a", "b"), trials=trials, seed=0)
+    mine = np.array([_my_relay(links, row, ("a", "b")) for row in mine_skies])
+    _agree(d, mine)
+    assert d.p10_bits <= d.p50_bits <= d.p90_bits <= d.clear_sky_bound_bits
+    assert d.mean_bits <= d.expectation_replay_bits
+    assert relay_draws(links, st, ("a", "b"), trials=trials, seed=0) == d  # seeded: the same draws
+
+    net = Network("t", {"x": "x", "y": "y", "z": "z"}, [NetLink("x", "y", "fibre", 2.0)], {"a": "x", "b": "z", "c": "y"})
+    period = 3600.0
+    f = flow_draws(net, "x", "z", period, links, st, trials=trials, seed=2)
+
+    def my_flow(row) -> float:
+        g = nx.Graph()
+        g.add_edge("x", "y", capacity=2.0 * period)
+        for ln, c in zip(links, row, strict=True):
+            node = net.stations[ln.station]
+            sat = f"sat:{ln.satellite}"
+            cap = (g.edges[node, sat]["capacity"] if g.has_edge(node, sat) else 0.0) + (ln.key_bits if c else 0.0)
+            g.add_edge(node, sat, capacity=cap)
+        return nx.maximum_flow_value(g, "x", "z") if "z" in g else 0.0
+
+    mine_f = np.array([my_flow(row) for row in _my_skies(links, st, 3000, 5)])
+    _agree(f, mine_f)
+    assert f.p10_bits <= f.p50_bits <= f.p90_bits <= f.clear_sky_bound_bits
+    assert f.mean_bits <= f.expectation_replay_bits  # a max flow is concave in its capacities
+
+
+def test_default_draws_agree_between_cli_and_library() -> None:
+    from passplan.cli.network import DEFAULT_DRAWS as CLI_DRAWS
+    from passplan.weather import DEFAULT_DRAWS
+
+    assert CLI_DRAWS == DEFAULT_DRAWS
+
+
+def test_relay_draws_with_a_store_replay_each_sky_through_the_relay() -> None:
+    """With a storage cap and a key lifetime (not concave: no analytic mean), each draw is the
+    relay of that draw's clear links: my own loop over the same skies gives the same numbers."""
+    from passplan.schedule.run import relay_draws
+    from passplan.weather import clear_draws
+
+    st = {"a": _site("a", 40.0, 117.0, 0.63), "b": _site("b", 43.5, 87.2, 0.5)}
+    rng = np.random.default_rng(3)
+    links = [_link(f"l{k}", "ab"[k % 2], "S", float(rng.uniform(0, 72)), float(rng.uniform(1e4, 3e5)), 0.5)
+             for k in range(10)]
+    opts = {"storage_bits": 2e5, "lifetime_s": 86400.0, "storage_rule": "xor-first"}
+    d = relay_draws(links, st, ("a", "b"), trials=300, seed=8, demand_bits=1e5, **opts)
+    skies = clear_draws([(ln.station, ln.start) for ln in links], st, trials=300, seed=8)
+    mine = np.array([
+        relay([Deposit(ln.station, ln.satellite, ln.end, ln.key_bits if c else 0.0) for ln, c in zip(links, row, strict=True)],
+              ("a", "b"), **opts).relayed_bits
+        for row in skies
+    ])
+    assert d.mean_bits == pytest.approx(mine.mean()) and d.p90_bits == pytest.approx(np.percentile(mine, 90))
+    assert d.p_demand_met == pytest.approx((mine >= 1e5).mean())
+    assert d.clear_sky_bound_bits == pytest.approx(
+        relay([Deposit(ln.station, ln.satellite, ln.end, ln.key_bits) for ln in links], ("a", "b"), **opts).relayed_bits)

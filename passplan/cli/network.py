@@ -78,6 +78,30 @@ DemandOpt = Annotated[
     ),
 ]
 PlotOpt = Annotated[Path | None, typer.Option("--plot", help="Also draw a figure: .png, .svg or .pdf.")]
+#: relay's and network's default number of weather draws: passplan.weather.DEFAULT_DRAWS (not
+#: imported: the CLI starts without numpy; tests/test_relay_network.py checks they agree)
+DEFAULT_DRAWS = 2000
+DrawsOpt = Annotated[
+    int,
+    typer.Option(
+        "--weather-trials",
+        help="Seeded, correlated weather draws of the plan (each link clear with its clear-sky key, or cloudy): "
+        "mean, P10/P50/P90 and the clear-sky bound of the key (0: only the replay of expected key, an upper estimate).",
+    ),
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the weather draws.")]
+
+
+def _draws_line(w: dict, what: str) -> str:
+    """The weather draws' summary, each figure named (``w`` is a KeyDraws JSON object)."""
+    line = (
+        f"{what}: mean {_bits(w['mean_bits'])} over {w['trials']} weather draws (seed {w['seed']}, standard error "
+        f"{_bits(w['stderr_bits'])}); P10 {_bits(w['p10_bits'])}, P50 {_bits(w['p50_bits'])}, "
+        f"P90 {_bits(w['p90_bits'])}; clear-sky bound {_bits(w['clear_sky_bound_bits'])}"
+    )
+    if w.get("demand_bits") is not None:
+        line += f"; demand met in {100 * w['p_demand_met']:.1f} % of draws"
+    return line
 
 
 def _bits(v: float) -> str:
@@ -133,6 +157,8 @@ def _schedule_table(run: ScheduleRun) -> str:
             f"{_bits(w['mean_bits'])} on average (5-95 %: {_bits(w['p05_bits'])} to {_bits(w['p95_bits'])}); a night "
             f"has a clear station with probability {w['p_any_clear']:.2f} (best single station {w['p_best_single_clear']:.2f})"
         )
+        for label, pw in w.get("pairs", {}).items():  # the plan is made on expected key; what it relays
+            lines.append(_draws_line(pw, f"relayed {label} under weather draws (the pair alone)"))
     lines.append(f"{len(doc['unscheduled'])} candidate(s) not scheduled (reasons in --format json)")
     return out + "\n".join(lines) + "\n"
 
@@ -248,6 +274,8 @@ def register(app: typer.Typer) -> None:
         storage_bits: Annotated[float | None, typer.Option("--storage-bits", help="On-board key store per satellite for the pair (bits).")] = None,
         lifetime_s: Annotated[float | None, typer.Option("--lifetime-s", help="Seconds a pool bit may wait before it is discarded.")] = None,
         storage_rule: Annotated[StorageRule, typer.Option("--storage-rule", help="With --storage-bits: cap-first stores a link's whole key before the XOR (overflow discards the oldest bits); xor-first XORs the new key with the held pool first and stores only the remainder.")] = StorageRule.cap_first,
+        weather_trials: DrawsOpt = DEFAULT_DRAWS,
+        seed: SeedOpt = 0,
         profile: ProfileOpt = None,
         protocol: ProtocolOpt = None,
         fmt: OneFormatOpt = TableFormat.table,
@@ -260,30 +288,45 @@ def register(app: typer.Typer) -> None:
         satellite), each link's expected key (forecast times clear-sky probability) joins its
         pool when the link ends, and each satellite relays (XORs and announces) what both pools
         hold as soon as it can. With --storage-bits the on-board store is capped before the XOR
-        (--storage-rule cap-first, the default) or after it (xor-first).
+        (--storage-rule cap-first, the default) or after it (xor-first). A relay takes the smaller
+        of two pools, so that replay of expected key overestimates the mean: the plan is also
+        replayed under --weather-trials seeded weather draws (mean, P10/P50/P90, clear-sky bound).
         """
-        from ..schedule.run import check_pair, pair_demand_bits, relay_key
+        from ..schedule.relay import check_relay_options
+        from ..schedule.run import check_pair, check_schedule_options, pair_demand_bits, relay_key
 
         demand_bits = None if demand is None else pair_demand_bits(demand, (a, b), "--demand")
+        with as_flags():
+            check_schedule_options(weather_trials=weather_trials)
+            check_relay_options(storage_bits=storage_bits, lifetime_s=lifetime_s, demand_bits=demand_bits,
+                                storage_rule=storage_rule.value)
         t0, t1 = _window(start, end, hours, days, 24.0)
         sts = _stations([a, b], stations)
         check_pair(a, b, sts)
         sel = _satellites(sats, t0, allow_stale, verbose)
         c = _constraints(min_el, night, eclipse, None, None, None, False)
-        with progress_bar("relay") as tick:
+        with progress_bar("relay") as tick, as_flags():
             res = relay_key(
                 sel.satellites, sts, (a, b), t0, t1, c, profile=profile, protocol=protocol, demand_bits=demand_bits,
-                storage_bits=storage_bits, lifetime_s=lifetime_s, storage_rule=storage_rule.value, tick=tick,
+                storage_bits=storage_bits, lifetime_s=lifetime_s, storage_rule=storage_rule.value,
+                weather_trials=weather_trials, seed=seed, tick=tick,
             )
         for w in res.warnings:
             warn(w)
         doc = res.to_dict()
 
         def table() -> str:
-            lines = [
-                f"relay {a} <-> {b} via {', '.join(res.satellites)}: {_bits(res.relayed_bits)} "
-                f"({', '.join(f'{k} pool {_bits(v)}' for k, v in res.pool_bits.items())})",
-            ]
+            if res.reason is not None:
+                return f"relay {a} <-> {b}: 0 bit ({res.reason})\n"
+            pools = f"({', '.join(f'{k} pool {_bits(v)}' for k, v in res.pool_bits.items())})"
+            via = f"relay {a} <-> {b} via {', '.join(res.satellites)}"
+            if res.weather is None:
+                lines = [f"{via}: {_bits(res.relayed_bits)} {pools}"]
+            else:
+                lines = [
+                    _draws_line(doc["weather"], via),
+                    f"replay of expectations (an upper estimate): {_bits(res.relayed_bits)} {pools}",
+                ]
             for t, bits in res.timeline:
                 lines.append(f"  {iso_z(t)}  {_bits(bits)}")
             if storage_bits is not None:
@@ -316,6 +359,8 @@ def register(app: typer.Typer) -> None:
         night: NightOpt = None,
         eclipse: EclipseOpt = None,
         allow_stale: StaleOpt = False,
+        weather_trials: DrawsOpt = DEFAULT_DRAWS,
+        seed: SeedOpt = 0,
         profile: ProfileOpt = None,
         protocol: ProtocolOpt = None,
         fmt: OneFormatOpt = TableFormat.table,
@@ -340,16 +385,26 @@ def register(app: typer.Typer) -> None:
             sts = _stations(sorted(net.stations), stations)
             satellites = _satellites(sats, t0, allow_stale, verbose).satellites
             c = _constraints(min_el, night, eclipse, None, None, None, False)
-        with progress_bar("network") as tick:
+        with progress_bar("network") as tick, as_flags():
             res = network_key(
-                net, source, target, satellites, sts, t0, t1, c, profile=profile, protocol=protocol, tick=tick
+                net, source, target, satellites, sts, t0, t1, c, profile=profile, protocol=protocol,
+                weather_trials=weather_trials, seed=seed, tick=tick,
             )
         for w in res.warnings:
             warn(w)
         doc = res.to_dict()
 
         def table() -> str:
-            lines = [f"{res.network}: {source} -> {target} over {doc['period_s'] / 3600:g} h: {_bits(res.key_bits)}"]
+            head = f"{res.network}: {source} -> {target} over {doc['period_s'] / 3600:g} h"
+            if res.reason is not None:
+                return f"{head}: 0 bit ({res.reason})\n"
+            if res.weather is None:
+                lines = [f"{head}: {_bits(res.key_bits)}"]
+            else:
+                lines = [
+                    _draws_line(doc["weather"], head),
+                    f"replay of expectations (an upper estimate): {_bits(res.key_bits)}",
+                ]
             for nodes, bits in res.paths:
                 lines.append(f"  path {' -> '.join(nodes)}: {_bits(bits)}")
             for bn in res.bottlenecks:

@@ -31,15 +31,19 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, InputError, UnknownNameError
 
+if TYPE_CHECKING:
+    from ..weather import KeyDraws
+
 __all__ = [
     "Network", "NetLink", "FibreModel", "NetworkKey", "load_network", "bundled_networks", "end_to_end", "max_flow",
+    "flow_value", "joined_through_satellites", "pools_from_links", "reaches",
 ]
 
 
@@ -100,6 +104,11 @@ class NetworkKey:
     satellite_pools: dict[str, dict[str, float]]  # satellite -> station -> bits
     network: str = ""  # the network's name
     warnings: list[str] = field(default_factory=list)  # the pass search's (network_key)
+    #: the end-to-end key under seeded weather draws (network_key with weather_trials and
+    #: satellite links): mean, P10, P50, P90, clear-sky bound; ``key_bits`` and the paths are then
+    #: the replay of expectations (an upper estimate: a max flow is concave in its capacities)
+    weather: KeyDraws | None = None
+    reason: str | None = None  # why the key is zero where the topology joins the nodes
 
     def to_records(self) -> list[dict[str, Any]]:
         """One record per path of the flow: its nodes (``a -> b -> c``) and the bits along it."""
@@ -120,6 +129,9 @@ class NetworkKey:
             "paths": [{"nodes": p, "key_bits": round(b, 1)} for p, b in self.paths],
             "bottlenecks": self.bottlenecks,
             "satellite_pools": {s: {k: round(v, 1) for k, v in d.items()} for s, d in self.satellite_pools.items()},
+            # only with weather draws (network_key's weather_trials) or a reason for no key
+            **({"weather": self.weather.to_dict()} if self.weather is not None else {}),
+            **({"reason": self.reason} if self.reason is not None else {}),
         }
 
 
@@ -291,22 +303,12 @@ def _decompose(flow: dict[tuple[str, str], float], s: str, t: str) -> list[tuple
     return sorted(paths, key=lambda p: (-p[1], p[0]))
 
 
-def end_to_end(
-    net: Network,
-    source: str,
-    target: str,
-    period_s: float,
-    pools: Mapping[tuple[str, str], float] | None = None,
-) -> NetworkKey:
-    """End-to-end key between nodes ``source`` and ``target`` over ``period_s`` seconds, with
-    satellite key ``pools`` ``{(station, satellite): bits}`` over the same period."""
-    for end in (source, target):
-        if end not in net.nodes:
-            raise UnknownNameError("node", end, net.nodes, where=net.path or net.name)
-    if source == target:
-        raise InputError(f"source and target are both {source}; name two different nodes")
-    if not (math.isfinite(period_s) and period_s > 0):
-        raise InputError(f"period {period_s} s must be positive")
+def _capacities(
+    net: Network, period_s: float, pools: Mapping[tuple[str, str], float] | None
+) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], dict[str, Any]], dict[str, dict[str, float]]]:
+    """The graph's capacities over ``period_s`` (ground links: rate times period; each satellite
+    a node joined to the node of each of its stations by the pool it built there), each edge's
+    label, and the pools by satellite and station."""
     cap: dict[tuple[str, str], float] = {}
     labels: dict[tuple[str, str], dict[str, Any]] = {}
     for ln in net.links:
@@ -325,9 +327,33 @@ def end_to_end(
         cap[key] = cap.get(key, 0.0) + bits
         labels[key] = {"a": key[0], "b": key[1], "kind": "satellite"}
         sat_pools.setdefault(sat, {})[station] = sat_pools.get(sat, {}).get(station, 0.0) + bits
-    # connectivity with zero capacities still counted: a disconnected pair is an error
+    return cap, labels, sat_pools
+
+
+def flow_value(
+    net: Network, source: str, target: str, period_s: float, pools: Mapping[tuple[str, str], float] | None = None
+) -> float:
+    """The maximum flow of :func:`end_to_end` alone (no paths, no cut): one weather draw's key."""
+    cap, _, _ = _capacities(net, period_s, pools)
+    return max_flow(cap, source, target)[0]
+
+
+def joined_through_satellites(net: Network, source: str, target: str) -> bool:
+    """Whether ground links and the network's satellite stations (through any satellite) join
+    ``source`` and ``target``: the topology joins them, whatever a window's passes give."""
+    edges = [(ln.a, ln.b) for ln in net.links] + [("sat:*", node) for node in net.stations.values()]
+    return _reach(edges, source, target)
+
+
+def reaches(net: Network, source: str, target: str, pools: Mapping[tuple[str, str], float] | None = None) -> bool:
+    """Whether ground links and the satellite links of ``pools`` (any capacity, zero included)
+    join ``source`` and ``target``: where :func:`end_to_end` finds a path."""
+    return _reach(_capacities(net, 1.0, pools)[0], source, target)
+
+
+def _reach(edges: Iterable[tuple[str, str]], source: str, target: str) -> bool:
     adj: dict[str, set[str]] = {}
-    for u, v in cap:
+    for u, v in edges:
         adj.setdefault(u, set()).add(v)
         adj.setdefault(v, set()).add(u)
     seen, queue = {source}, deque([source])
@@ -337,7 +363,28 @@ def end_to_end(
             if v not in seen:
                 seen.add(v)
                 queue.append(v)
-    if target not in seen:
+    return target in seen
+
+
+def end_to_end(
+    net: Network,
+    source: str,
+    target: str,
+    period_s: float,
+    pools: Mapping[tuple[str, str], float] | None = None,
+) -> NetworkKey:
+    """End-to-end key between nodes ``source`` and ``target`` over ``period_s`` seconds, with
+    satellite key ``pools`` ``{(station, satellite): bits}`` over the same period."""
+    for end in (source, target):
+        if end not in net.nodes:
+            raise UnknownNameError("node", end, net.nodes, where=net.path or net.name)
+    if source == target:
+        raise InputError(f"source and target are both {source}; name two different nodes")
+    if not (math.isfinite(period_s) and period_s > 0):
+        raise InputError(f"period {period_s} s must be positive")
+    cap, labels, sat_pools = _capacities(net, period_s, pools)
+    # connectivity with zero capacities still counted: a disconnected pair is an error
+    if not _reach(cap, source, target):
         raise InputError(
             f"{net.path or net.name}: no path of links joins {source} and {target}; add a link or a "
             "satellite station on each side"
@@ -353,16 +400,18 @@ def end_to_end(
     )
 
 
-def pools_from_links(links: Sequence[Any]) -> dict[tuple[str, str], float]:
-    """``{(station, satellite): bits}`` from scheduled links (their expected key). Satellites
-    are told apart by identity (:attr:`~passplan.schedule.Candidate.satellite_key`): two of one
-    name are two relays, named ``NAME (NUMBER)``."""
+def pools_from_links(links: Sequence[Any], bits: Sequence[float] | Any = None) -> dict[tuple[str, str], float]:
+    """``{(station, satellite): bits}`` from scheduled links: their expected key, or ``bits``,
+    one number per link (a weather draw's key). Satellites are told apart by identity
+    (:attr:`~passplan.schedule.Candidate.satellite_key`): two of one name are two relays, named
+    ``NAME (NUMBER)``."""
     from .relay import satellite_labels
 
     keys = [(c.satellite, str(getattr(c, "satellite_id", "") or "")) for c in links]
     label = satellite_labels(keys)
     out: dict[tuple[str, str], float] = {}
-    for c, key in zip(links, keys, strict=True):
+    values = [float(c.expected_key_bits) for c in links] if bits is None else [float(b) for b in bits]
+    for c, key, b in zip(links, keys, values, strict=True):
         k = (c.station, label[key])
-        out[k] = out.get(k, 0.0) + float(c.expected_key_bits)
+        out[k] = out.get(k, 0.0) + b
     return out

@@ -36,12 +36,15 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..times import iso_z
 
-__all__ = ["Deposit", "RelayResult", "relay", "satellite_labels", "STORAGE_RULES"]
+if TYPE_CHECKING:
+    from ..weather import KeyDraws
+
+__all__ = ["Deposit", "RelayResult", "relay", "check_relay_options", "satellite_labels", "STORAGE_RULES"]
 
 #: When the on-board storage cap applies to a link's new key (see the module docstring).
 STORAGE_RULES = ("cap-first", "xor-first")
@@ -85,6 +88,11 @@ class RelayResult:
     links: list[Any] = field(default_factory=list)  # the scheduled links (relay_key), in time order
     warnings: list[str] = field(default_factory=list)  # the pass search's (relay_key)
     storage_rule: str | None = None  # the storage rule applied (None without a storage cap)
+    #: the relayed key under seeded weather draws (relay_key with weather_trials): mean, P10,
+    #: P50, P90, clear-sky bound; ``relayed_bits`` and the timeline are then the replay of
+    #: expectations (an upper estimate), ``weather.mean_bits`` the expected relayed key
+    weather: KeyDraws | None = None
+    reason: str | None = None  # why no key was relayed, when none could be (no shared satellite)
 
     def to_records(self) -> list[dict[str, Any]]:
         """One record per relay: when, which satellite, the bits relayed and the total so far."""
@@ -117,6 +125,9 @@ class RelayResult:
             "demand_met_utc": None if self.demand_met is None else iso_z(self.demand_met),
             # only with a storage cap (documents without one keep their keys)
             **({"storage_rule": self.storage_rule} if self.storage_rule is not None else {}),
+            # only with weather draws (relay_key's weather_trials) or a reason for no key
+            **({"weather": self.weather.to_dict()} if self.weather is not None else {}),
+            **({"reason": self.reason} if self.reason is not None else {}),
         }
 
 
@@ -178,6 +189,24 @@ def _cap(pa: _Pool, pb: _Pool, storage_bits: float) -> float:
     return discarded
 
 
+def check_relay_options(
+    *,
+    storage_bits: float | None = None,
+    lifetime_s: float | None = None,
+    demand_bits: float | None = None,
+    storage_rule: str = "cap-first",
+) -> None:
+    """Refuse out-of-range options of :func:`relay` (before any pass search in ``relay_key``)."""
+    if storage_rule not in STORAGE_RULES:
+        raise InputError(f"storage_rule {storage_rule!r}: choose one of {', '.join(STORAGE_RULES)}")
+    if storage_bits is not None and not 0 < storage_bits < math.inf:
+        raise InputError(f"storage cap {storage_bits} bits must be positive and finite (no cap: give none)")
+    if lifetime_s is not None and not 0 < lifetime_s < math.inf:
+        raise InputError(f"key lifetime {lifetime_s} s must be positive and finite (no lifetime: give none)")
+    if demand_bits is not None and not (math.isfinite(demand_bits) and demand_bits > 0):
+        raise InputError(f"demand {demand_bits} bits: give a positive number of bits")
+
+
 def relay(
     deposits: Iterable[Deposit],
     pair: tuple[str, str],
@@ -196,14 +225,9 @@ def relay(
     a, b = pair
     if a == b:
         raise InputError(f"relay pair {a}:{b}: name two different stations")
-    if storage_rule not in STORAGE_RULES:
-        raise InputError(f"storage_rule {storage_rule!r}: choose one of {', '.join(STORAGE_RULES)}")
-    if storage_bits is not None and not storage_bits > 0:
-        raise InputError(f"storage cap {storage_bits} bits must be positive")
-    if lifetime_s is not None and not lifetime_s > 0:
-        raise InputError(f"key lifetime {lifetime_s} s must be positive")
-    if demand_bits is not None and not (math.isfinite(demand_bits) and demand_bits > 0):
-        raise InputError(f"demand {demand_bits} bits: give a positive number of bits")
+    check_relay_options(
+        storage_bits=storage_bits, lifetime_s=lifetime_s, demand_bits=demand_bits, storage_rule=storage_rule
+    )
     deps = [d for d in deposits if d.station in (a, b)]
     if satellites is not None:
         wanted = set(satellites)

@@ -32,10 +32,12 @@ from ..errors import InputError, UnknownNameError
 from ..io import to_json
 from ..passes import Constraints, iter_passes
 from ..stations import Station
+from ..weather import DEFAULT_DRAWS, KeyDraws
 from .candidates import candidates_from_forecasts
+from .draws import MAX_WEATHER_TRIALS, deposits_of, flow_draws, relay_draws
 from .model import Candidate, Demand, Plan, Resources
 from .network import Network, NetworkKey, end_to_end, load_network, pools_from_links
-from .relay import Deposit, RelayResult, relay
+from .relay import RelayResult, relay
 from .solve import ROLLING_DAYS, plan_schedule
 
 __all__ = [
@@ -51,15 +53,13 @@ __all__ = [
     "network_key",
     "RELAY_ALL_BITS",
     "MAX_WEATHER_TRIALS",
+    "relay_draws",
+    "flow_draws",
 ]
 
 #: A pair demand no window can meet: the schedule then relays as much as it can.
 RELAY_ALL_BITS = 1e18
 
-#: Most cloudy-night Monte-Carlo trials one run draws (assumed bound: the draws hold trials x
-#: nights x stations normals; 10^5 trials of a week at 10 stations is about 56 MB, and the
-#: spread's sampling error is already ~0.3 % at 10^5).
-MAX_WEATHER_TRIALS = 100_000
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,9 @@ class ScheduleRun:
     seconds: dict[str, float]  # passes, forecast, solve
     weather: Any | None = None  # a passplan.weather.WeatherSpread, with weather_trials
     stations: Mapping[str, Station] = field(default_factory=dict)  # by id: time zones for tables
+    #: with weather_trials and pair demands: each pair's relayed key under weather draws of the same seed (the
+    #: plan's links at its two stations, the pair as if alone), by the demand's label
+    pair_weather: dict[str, KeyDraws] = field(default_factory=dict)
 
     @property
     def links(self) -> list[Candidate]:
@@ -99,6 +102,8 @@ class ScheduleRun:
         doc["expected_key_bits"] = expected
         if self.weather is not None:
             doc["weather"] = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.weather.to_dict().items()}
+            if self.pair_weather:  # only with pair demands (documents without one keep their keys)
+                doc["weather"]["pairs"] = {k: v.to_dict() for k, v in self.pair_weather.items()}
         return doc
 
     def to_json(self) -> str:
@@ -192,10 +197,10 @@ def schedule_passes(
     gap; windows longer than ``rolling_days`` are solved block by block (the plan's solver
     summary then gives each block's status, the whole horizon's bound and the gap: a larger
     ``rolling_days`` solves the whole window as one MILP); ``weather_trials`` > 0 also draws that
-    many seeded cloudy-night trials of the plan (``seed``). ``progress`` receives a line per stage, ``tick(done, total, stage)`` the forecast
-    count."""
-    from ..forecast import forecast_passes
-
+    many seeded cloudy-night trials of the plan (``seed``) and, for each pair demand, the pair's
+    relayed key under weather draws of the same seed (``pair_weather``; the plan itself is made on
+    expected key). ``progress`` receives a line per stage, ``tick(done, total, stage)`` the
+    forecast count."""
     check_schedule_options(
         time_limit_s=time_limit_s, min_key_bits=min_key_bits, weather_trials=weather_trials, setup_s=setup_s,
         rolling_days=rolling_days,
@@ -203,6 +208,44 @@ def schedule_passes(
     if setup_s is not None:
         stations = [dc_replace(s, setup_s=setup_s) for s in stations]
     check_demands(demands, stations)
+    fc = _forecast_candidates(
+        satellites, stations, start, end, constraints, profile=profile, protocol=protocol, handover=handover,
+        grid_s=grid_s, min_key_bits=min_key_bits, progress=progress, tick=tick,
+    )
+    return _plan_run(
+        fc, stations, demands, objective, handover=handover, solver=solver, time_limit_s=time_limit_s,
+        repoint_s=repoint_s, rolling_days=rolling_days, weather_trials=weather_trials, seed=seed, progress=progress,
+    )
+
+
+@dataclass(frozen=True)
+class _Forecasts:
+    """The pass search and forecasts behind a plan: candidates, forecasts, warnings, timings."""
+
+    cands: list[Candidate]
+    forecasts: list[Any]
+    warnings: list[str]
+    by_id: dict[str, Station]
+    seconds: dict[str, float]
+
+
+def _forecast_candidates(
+    satellites: Sequence[Any],
+    stations: Sequence[Station],
+    start: datetime,
+    end: datetime,
+    constraints: Constraints | None,
+    *,
+    profile: str | None,
+    protocol: str | None,
+    handover: bool,
+    grid_s: float = 60.0,
+    min_key_bits: float = 0.0,
+    progress: Callable[[str], None] | None = None,
+    tick: Callable[[int, int, str], None] | None = None,
+) -> _Forecasts:
+    from ..forecast import forecast_passes
+
     t = time.perf_counter()
     passes = []
     warnings: list[str] = []
@@ -221,7 +264,25 @@ def schedule_passes(
     cands = candidates_from_forecasts(
         forecasts, stations=by_id, min_key_bits=min_key_bits, handover=handover, grid_s=grid_s
     )
-    t_forecast = time.perf_counter() - t
+    return _Forecasts(cands, forecasts, warnings, by_id, {"passes": t_passes, "forecast": time.perf_counter() - t})
+
+
+def _plan_run(
+    fc: _Forecasts,
+    stations: Sequence[Station],
+    demands: Sequence[Demand],
+    objective: str = "total",
+    *,
+    handover: bool,
+    solver: str = "milp",
+    time_limit_s: float | None = 60.0,
+    repoint_s: float | None = None,
+    rolling_days: float = ROLLING_DAYS,
+    weather_trials: int = 0,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> ScheduleRun:
+    cands = fc.cands
     if progress:
         progress(f"solving the plan over {len(cands)} candidates")
     res = resources_for(stations, repoint_s=repoint_s)
@@ -242,12 +303,27 @@ def schedule_passes(
         from ..weather import simulate_weather
 
         spread = simulate_weather(
-            [(c.station, c.start, c.key_bits) for c in plan.links], by_id, trials=weather_trials, seed=seed
+            [(c.station, c.start, c.key_bits) for c in plan.links], fc.by_id, trials=weather_trials, seed=seed
         )
+    pairs: dict[str, KeyDraws] = {}
+    for d in demands if weather_trials else ():
+        if not d.is_pair:
+            continue
+        a, b = d.stations
+        mine = [ln for ln in plan.links if ln.station in (a, b)]
+        if _servable(mine, a, b):
+            pairs[d.label] = relay_draws(mine, fc.by_id, (a, b), trials=weather_trials, seed=seed, demand_bits=d.bits)
     return ScheduleRun(
-        plan, cands, forecasts, gain, warnings, {"passes": t_passes, "forecast": t_forecast, "solve": t_solve},
-        spread, by_id,
+        plan, cands, fc.forecasts, gain, fc.warnings, {**fc.seconds, "solve": t_solve}, spread, fc.by_id, pairs,
     )
+
+
+def _servable(cands: Sequence[Candidate], a: str, b: str) -> bool:
+    """Some satellite has a candidate at both ``a`` and ``b``: a pair demand the plan can take
+    (the test :class:`~passplan.schedule.problem.Problem` makes of a pair demand)."""
+    at_a = {c.satellite_key for c in cands if c.station == a}
+    at_b = {c.satellite_key for c in cands if c.station == b}
+    return bool(at_a & at_b)
 
 
 def check_pair(a: str, b: str, stations: Sequence[Station]) -> None:
@@ -290,6 +366,8 @@ def relay_key(
     storage_bits: float | None = None,
     lifetime_s: float | None = None,
     storage_rule: str = "cap-first",
+    weather_trials: int = DEFAULT_DRAWS,
+    seed: int = 0,
     tick: Callable[[int, int, str], None] | None = None,
 ) -> RelayResult:
     """Trusted-relay key between the two stations of ``pair`` through ``satellites``, in time.
@@ -300,24 +378,53 @@ def relay_key(
     pools hold as soon as it can (:func:`passplan.schedule.relay.relay`, with ``storage_bits``,
     ``lifetime_s`` and ``storage_rule``: the cap applied before the XOR, ``"cap-first"``, or to
     what is left after it, ``"xor-first"``). ``demand_bits``: report when the pair has that much.
-    The result carries the scheduled ``links`` and the pass search's ``warnings``."""
-    from .relay import STORAGE_RULES
+
+    That replay of expectations (``relayed_bits``, the timeline) overestimates the expected
+    relayed key: a relay takes a minimum of two pools. With ``weather_trials`` > 0 (the default,
+    :data:`passplan.weather.DEFAULT_DRAWS`) the plan is also replayed under that many seeded,
+    correlated weather draws (``seed``; :func:`passplan.weather.clear_draws`), each link giving
+    its clear-sky key on a clear night and none on a cloudy one; ``weather``
+    (:class:`~passplan.weather.KeyDraws`) holds the draws' mean, P10/P50/P90, the clear-sky bound
+    and, with ``demand_bits``, the share of draws that meet it. ``weather_trials=0`` keeps the
+    replay of expectations alone. The plan itself is made on expected key, before the weather.
+
+    A window where no satellite passes over both stations relays nothing: the result has zero
+    key and says why (``reason``). The result carries the scheduled ``links`` and the pass
+    search's ``warnings``."""
+    from .relay import check_relay_options
 
     a, b = pair
     check_pair(a, b, stations)
-    if storage_rule not in STORAGE_RULES:  # before any pass search
-        raise InputError(f"storage_rule {storage_rule!r}: choose one of {', '.join(STORAGE_RULES)}")
-    want = Demand((a, b), demand_bits if demand_bits is not None else RELAY_ALL_BITS)
-    run = schedule_passes(
-        satellites, stations, start, end, constraints, profile=profile, protocol=protocol, handover=False,
-        demands=[want], tick=tick,
+    check_relay_options(  # before any pass search
+        storage_bits=storage_bits, lifetime_s=lifetime_s, demand_bits=demand_bits, storage_rule=storage_rule
     )
-    deps = [Deposit(ln.station, ln.satellite, ln.end, ln.expected_key_bits, ln.satellite_id) for ln in run.plan.links]
-    res = relay(
-        deps, (a, b), storage_bits=storage_bits, lifetime_s=lifetime_s, demand_bits=demand_bits,
-        storage_rule=storage_rule,
+    check_schedule_options(weather_trials=weather_trials)
+    fc = _forecast_candidates(
+        satellites, stations, start, end, constraints, profile=profile, protocol=protocol, handover=False, tick=tick
     )
-    return dc_replace(res, links=list(run.plan.links), warnings=list(run.warnings))
+    no_pair = (
+        f"no satellite passes over both {a} and {b} in this window, so nothing can be relayed; widen the window "
+        "or add satellites that pass over both"
+    )
+    links: list[Candidate] = []
+    if _servable(fc.cands, a, b):
+        want = Demand((a, b), demand_bits if demand_bits is not None else RELAY_ALL_BITS)
+        links = list(_plan_run(fc, stations, [want], handover=False).plan.links)
+    if not _servable(links, a, b):
+        return RelayResult(
+            pair=(a, b), satellites=[], relayed_bits=0.0, pool_bits={a: 0.0, b: 0.0}, timeline=[], per_satellite={},
+            discarded_bits=0.0, demand_bits=demand_bits, links=links, warnings=list(fc.warnings),
+            storage_rule=None if storage_bits is None else storage_rule, reason=no_pair,
+        )
+    opts: dict[str, Any] = {"storage_bits": storage_bits, "lifetime_s": lifetime_s, "storage_rule": storage_rule}
+    res = relay(deposits_of(links), (a, b), demand_bits=demand_bits, **opts)
+    weather = None
+    if weather_trials:
+        weather = relay_draws(
+            links, fc.by_id, (a, b), trials=weather_trials, seed=seed, expectation_replay_bits=res.relayed_bits,
+            demand_bits=demand_bits, **opts,
+        )
+    return dc_replace(res, links=links, warnings=list(fc.warnings), weather=weather)
 
 
 def check_endpoints(net: Network, source: str, target: str) -> None:
@@ -341,6 +448,8 @@ def network_key(
     *,
     profile: str | None = None,
     protocol: str | None = None,
+    weather_trials: int = DEFAULT_DRAWS,
+    seed: int = 0,
     tick: Callable[[int, int, str], None] | None = None,
 ) -> NetworkKey:
     """End-to-end key between nodes ``source`` and ``target`` of an integrated ``network`` (a
@@ -349,26 +458,60 @@ def network_key(
 
     Ground links carry their key rate times the window; when the network has satellite stations,
     the links of ``satellites`` with them (records in ``stations``) are scheduled for relaying
-    between every pair of them, and each satellite relays the expected key it built; the answer
-    is the maximum flow, with its paths and the bottleneck links of a minimum cut."""
+    between every pair of them that some satellite passes over, and each satellite relays the
+    expected key it built; the answer is the maximum flow, with its paths and the bottleneck
+    links of a minimum cut.
+
+    That replay of expectations (``key_bits``, the paths) overestimates the expected end-to-end
+    key: a maximum flow is concave in its capacities. With satellite links and
+    ``weather_trials`` > 0 (the default, :data:`passplan.weather.DEFAULT_DRAWS`) the flow is
+    also taken under that many seeded, correlated weather draws (``seed``), each link giving its
+    clear-sky key on a clear night and none on a cloudy one; ``weather``
+    (:class:`~passplan.weather.KeyDraws`) holds the draws' mean, P10/P50/P90 and the clear-sky
+    bound (only where the weather can change the flow: not on a path of ground links alone, which
+    do not depend on it). A window with no satellite pass gives the
+    ground links' key; nodes joined only through satellites then get zero key and a ``reason``."""
+    from .network import flow_value, joined_through_satellites, reaches
+
     net = network if isinstance(network, Network) else load_network(network)
     check_endpoints(net, source, target)
+    check_schedule_options(weather_trials=weather_trials)
+    period_s = (end - start).total_seconds()
     pools: dict[tuple[str, str], float] = {}
     warnings: list[str] = []
+    links: list[Candidate] = []
+    by_id = {s.id: s for s in stations}
     if net.stations:
         ids = sorted(net.stations)
-        by_id = {s.id: s for s in stations}
         missing = [x for x in ids if x not in by_id]
         if missing:
             raise InputError(
                 f"{net.path or net.name}: no station record for {', '.join(missing)}; give the network's stations"
             )
-        pairs = [Demand((x, y), RELAY_ALL_BITS) for i, x in enumerate(ids) for y in ids[i + 1 :]]
-        run = schedule_passes(
+        fc = _forecast_candidates(
             satellites, [by_id[x] for x in ids], start, end, constraints, profile=profile, protocol=protocol,
-            handover=False, demands=pairs, tick=tick,
+            handover=False, tick=tick,
         )
-        warnings = list(run.warnings)
-        pools = pools_from_links(run.plan.links)
-    res = end_to_end(net, source, target, (end - start).total_seconds(), pools)
-    return dc_replace(res, warnings=warnings)
+        warnings = list(fc.warnings)
+        pairs = [
+            Demand((x, y), RELAY_ALL_BITS) for i, x in enumerate(ids) for y in ids[i + 1 :] if _servable(fc.cands, x, y)
+        ]
+        if pairs:  # pairs no satellite passes over relay nothing: not a demand to refuse
+            links = list(_plan_run(fc, [by_id[x] for x in ids], pairs, handover=False).plan.links)
+            pools = pools_from_links(links)
+    if not reaches(net, source, target, pools) and joined_through_satellites(net, source, target):
+        reason = (
+            f"{source} and {target} are joined only through satellites, and no satellite link in this window "
+            "joins their stations; widen the window or add satellites that pass over the network's stations"
+        )
+        return NetworkKey(source, target, period_s, 0.0, [], [], {}, net.name, warnings, reason=reason)
+    res = end_to_end(net, source, target, period_s, pools)
+    weather = None
+    if weather_trials and links and flow_value(net, source, target, period_s, pools_from_links(links, [0.0] * len(links))) < (
+        flow_value(net, source, target, period_s, pools_from_links(links, [ln.key_bits for ln in links]))
+    ):  # else no draw can change the flow (a path of ground links alone): no spread to report
+        weather = flow_draws(
+            net, source, target, period_s, links, by_id, trials=weather_trials, seed=seed,
+            expectation_replay_bits=res.key_bits,
+        )
+    return dc_replace(res, warnings=warnings, weather=weather)
