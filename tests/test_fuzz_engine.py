@@ -74,3 +74,22 @@ def test_earth_rotation_right_through_a_leap_second() -> None:
         for k, x in enumerate(s.tolist()):
             alt_, az_, _ = (es - top).at(ts.from_datetime(t0 + timedelta(seconds=x))).altaz()
             assert abs(el[k] - alt_.degrees) < 1e-6 and abs((az[k] - az_.degrees + 180) % 360 - 180) < 1e-6, (t0, x)
+
+
+def test_short_high_pass_over_a_high_floor_is_found() -> None:
+    """A 66-s pass to 90 deg over a 50 deg floor fits between two grid points (90 s), and the
+    parabola through the samples (43, 38 deg) put its peak 4.5 deg under the floor: the pass
+    was missed, in any window. Found by the fuzz; the brute-force times are the reference's."""
+    sat = Satellite.from_omm(
+        {"OBJECT_NAME": "EQ", "NORAD_CAT_ID": 1899, "EPOCH": "2034-12-25T23:37:29.038298", "MEAN_MOTION": 15.825503069888711,
+         "ECCENTRICITY": 0.001082616, "INCLINATION": 180.0, "RA_OF_ASC_NODE": 33.739973974168606,
+         "ARG_OF_PERICENTER": 87.48937650660105, "MEAN_ANOMALY": 189.19894588575758, "BSTAR": 0.0}
+    )
+    site = Station(id="eq", lat_deg=0.0, lon_deg=0.0, alt_m=0.0, min_elevation_deg=49.85674342463035)
+    t0 = datetime(2034, 12, 25, 23, 37, 29, 38298, tzinfo=UTC)
+    for hours in (473.77 / 3600, 1.0):
+        ps = find_passes([sat], [site], t0, t0 + timedelta(hours=hours))
+        assert len(ps) == 1
+        p = ps[0]
+        assert abs((p.aos - t0).total_seconds() - 368.620) < 0.05 and abs((p.los - t0).total_seconds() - 434.560) < 0.05
+        assert p.max_el_deg > 89.99
