@@ -112,7 +112,7 @@ def lit(pos: np.ndarray, sun: np.ndarray) -> np.ndarray:
     u = sun / np.linalg.norm(sun, axis=-1, keepdims=True)
     along = np.sum(pos * u, axis=-1)
     perp = np.linalg.norm(pos - along[..., None] * u, axis=-1)
-    return (along >= 0) | (perp > R_EARTH_SHADOW_KM)
+    return np.asarray((along >= 0) | (perp > R_EARTH_SHADOW_KM), bool)
 
 
 def angle_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -392,10 +392,8 @@ class Reference:
     def _constraint_ok(self, j: int, s: np.ndarray, pos: np.ndarray, ok: np.ndarray) -> np.ndarray:
         sta, enu = self.frames[j]
         out = []
-        sun = moon = None
+        sun = self.sun(s) if {"darkness", "eclipse", "sunlit", "sun_separation"} & set(self.names) else np.zeros((s.size, 3))
         for name in self.names:
-            if name in ("darkness", "eclipse", "sunlit", "sun_separation") and sun is None:
-                sun = self.sun(s)
             if name == "darkness":
                 thr = self.twilight(j)
                 v = np.ones(s.size, bool) if math.isnan(thr) else look_angles(sun, sta, enu)[1] < thr
@@ -486,11 +484,11 @@ class Reference:
             return
         ok = self.constraint_ok(p.sat, p.st, t)
         p.ok = ok
-        allok = ok.all(axis=0)
+        allok = np.asarray(ok.all(axis=0), bool)
         idx = np.flatnonzero(allok[1:] != allok[:-1])
 
         def all_ok(x: np.ndarray) -> np.ndarray:
-            return self.constraint_ok(p.sat, p.st, x).all(axis=0)
+            return np.asarray(self.constraint_ok(p.sat, p.st, x).all(axis=0), bool)
 
         x = bisect(all_ok, t[idx], t[idx + 1])
         became = ~allok[idx]
