@@ -538,7 +538,20 @@ class Reference:
                 e = float(bisect(lambda x: lit(self.sat_at(k, x)[0], self.sun(x)), np.array([t[i]]), np.array([t[i + 1]]))[0])
                 lit_t += (e - t[i]) if lit_s[i] else (t[i + 1] - e)
         out["sunlit_fraction"] = lit_t / (b - a) if b > a else float(lit_s[0])
-        out["sun_el_max"] = float(np.max(look_angles(sun, *self.frames[j])[1]))
+        sun_el = look_angles(sun, *self.frames[j])[1]
+        out["sun_el_max"] = float(np.max(sun_el))
+        # the part of [a, b] with the Sun under the dark-flag angle (+ 0.02 deg): linear
+        # between the 1-s samples (the Sun's elevation curves by < 1e-6 deg in a second)
+        thr = self.dark_flag_deg(j) + 0.02
+        dark_t = 0.0
+        for i in range(t.size - 1):
+            d0, d1 = sun_el[i] - thr, sun_el[i + 1] - thr
+            if d0 < 0 and d1 < 0:
+                dark_t += t[i + 1] - t[i]
+            elif (d0 < 0) != (d1 < 0):
+                x = t[i] + (t[i + 1] - t[i]) * d0 / (d0 - d1)
+                dark_t += (x - t[i]) if d0 < 0 else (t[i + 1] - x)
+        out["dark_fraction"] = dark_t / (b - a) if b > a else float(sun_el[0] < thr)
         return out
 
     def look_at(self, k: int, j: int, s: float) -> tuple[float, float, float]:

@@ -111,6 +111,83 @@ def test_short_high_pass_over_a_high_floor_is_found() -> None:
         assert p.max_el_deg > 89.99
 
 
+def test_pass_through_a_notch_of_the_mask_is_found() -> None:
+    """A Molniya-like satellite seen for 24 s through a notch of the horizon mask (between a
+    26 deg and a 23 deg point, down to 11 deg, under a 21.1 deg floor) had no local maximum
+    among the 120-s samples: missed (found by the fuzz; times from the brute-force reference).
+    The benchmark scene with an 8-point mask at each of its 20 stations finds 17 more passes."""
+    t0 = datetime(2044, 7, 25, 4, 26, 16, 68106, tzinfo=UTC)
+    sat = Satellite.from_omm(
+        {"OBJECT_NAME": "HEO", "NORAD_CAT_ID": 119, "EPOCH": "2044-07-24T12:53:58.579254", "MEAN_MOTION": 2.0055875576391626,
+         "ECCENTRICITY": 0.6616646237031313, "INCLINATION": 63.4, "RA_OF_ASC_NODE": 0.0, "ARG_OF_PERICENTER": 276.15020476299816,
+         "MEAN_ANOMALY": 239.39774613793477, "BSTAR": 0.000193957}
+    )
+    mask = HorizonMask.from_points([[0.0, -7.0], [78.901, 0.0], [178.115, 26.3066], [181.862, 11.1613], [299.874, 22.857], [358.9, 36.4843]])
+    site = Station(id="notch", lat_deg=-1 / 3, lon_deg=-40.10983769714272, alt_m=0.0, min_elevation_deg=0.0, horizon_mask=mask)
+    ps = find_passes([sat], [site], t0, t0 + timedelta(seconds=5268.67), Constraints(min_elevation_deg=21.106062157828692))
+    assert [round((p.aos - t0).total_seconds(), 1) for p in ps] == [2494.5, 2571.7]
+    assert abs((ps[0].los - t0).total_seconds() - 2518.063) < 0.05
+
+
+def test_pass_rising_again_past_a_mask_peak_is_found() -> None:
+    """A LEO setting behind a mask peak (13 deg over a 10 deg floor) and rising again for 15 s
+    past it, all inside one 90-s grid interval: the interval's one bracket gave one crossing
+    and the second pass was lost (found by the fuzz; times from the brute-force reference)."""
+    t0 = datetime(2043, 4, 18, 15, 6, 2, tzinfo=UTC)
+    sat = Satellite.from_omm(
+        {"OBJECT_NAME": "LEO", "NORAD_CAT_ID": 287, "EPOCH": "2043-04-18T15:06:02.000000", "MEAN_MOTION": 14.843350683018299,
+         "ECCENTRICITY": 0.019726592711604773, "INCLINATION": 97.4, "RA_OF_ASC_NODE": 0.0, "ARG_OF_PERICENTER": 243.86636854223119,
+         "MEAN_ANOMALY": 314.69004607391713, "BSTAR": 9.5344e-05}
+    )
+    mask = HorizonMask.from_points([[0.5, -6.76], [23.706, 0], [43.93, 1.02], [112.011, -8.28], [160.576, 13.0177], [175.393, 0], [276.284, 1.1], [344.342, 5.11]])
+    site = Station(id="peak", lat_deg=-61.83424108574412, lon_deg=60.92870201160284, alt_m=5000.0, horizon_mask=mask)
+    ps = find_passes([sat], [site], t0, t0 + timedelta(minutes=24))
+    got = [((p.aos - t0).total_seconds(), (p.los - t0).total_seconds()) for p in ps]
+    assert len(got) == 2, got
+    for (a, b), (ra, rb) in zip(got, [(701.423, 902.057), (922.054, 937.557)], strict=True):
+        assert abs(a - ra) < 0.05 and abs(b - rb) < 0.05
+
+
+def test_masked_constellation_matches_brute_force() -> None:
+    """Ten Walker satellites over six stations with one 8-point mask, 8 h: every pass of the
+    brute-force reference, and no other (before the mask corners were bracketed finely, a
+    pass crossing the floor where the mask rises through it was missed; over the benchmark
+    scene with this mask, 235 of 9,801 passes were)."""
+    from passplan.designed import walker_delta
+    from passplan.stations import load_stations
+
+    t0 = datetime(2026, 11, 23, tzinfo=UTC)
+    sats = walker_delta("W", t0, altitude_km=550.0, planes=10, per_plane=1, phasing=1, inclination_deg=53.0)
+    mask = HorizonMask.from_points([[0, 15], [60, 25], [90, 8], [120, 30], [200, 12], [230, 35], [300, 5], [330, 20]])
+    stations = [Station(id=s.id, lat_deg=s.lat_deg, lon_deg=s.lon_deg, alt_m=s.alt_m, horizon_mask=mask) for s in list(load_stations().values())[:6]]
+    STATS.clear()
+    problems = compare(Draw(sats, stations, t0, t0 + timedelta(hours=8), Constraints(), False, ["leo"] * len(sats)))
+    assert not problems and STATS["passes matched"] == STATS["reference passes"] > 100, (problems, STATS)
+
+
+def _angle_rad(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.arccos(np.clip(np.sum(a * b, -1) / np.linalg.norm(a, axis=-1) / np.linalg.norm(b, axis=-1), -1.0, 1.0))
+
+
+def test_sun_and_moon_tables_within_their_documented_chord_error() -> None:
+    """The engine's Sun and Moon (exact on 5-min nodes, linear between; the fuzz's reference uses
+    the same model for the constraints) against the reference's own exact ones: under the
+    3e-4 rad passplan.geometry documents, the Sun's under 3e-5 rad (2.2e-5 at a solstice: a
+    darkness edge up to 0.3 s off), and on a leap-second day (the nodes straddle a second of
+    the Earth's rotation) under 8e-5 rad."""
+    from passplan.geometry import Scene
+
+    s = np.arange(0.0, 86400.0, 37.0)
+    for t0, sun_max in ((datetime(2016, 12, 21, tzinfo=UTC), 3e-5), (datetime(2026, 6, 21, tzinfo=UTC), 3e-5), (datetime(2040, 3, 1, tzinfo=UTC), 3e-5), (datetime(2016, 12, 31, 12, tzinfo=UTC), 8e-5)):
+        scene = Scene([], [], t0, t0 + timedelta(days=1))
+        ref = Reference([], [], t0, t0 + timedelta(days=1), Constraints())
+        sun = _angle_rad(scene.sun_ecef(s), ref.sun_exact(s)).max()
+        moon = _angle_rad(scene.moon_ecef(s), ref.moon_exact(s)).max()
+        assert sun < sun_max and moon < 3e-4, (t0, sun, moon)
+        # and the reference's model is the engine's
+        assert _angle_rad(ref.sun(s), scene.sun_ecef(s)).max() < 1e-7  # arccos of a cosine near 1
+
+
 # ---- the differential fuzz ------------------------------------------------------------------
 #
 # Each draw: one to three satellites (LEO, MEO, GEO, Molniya-like HEO; designed, from TLE lines
@@ -136,7 +213,9 @@ def test_short_high_pass_over_a_high_floor_is_found() -> None:
 # - Values are compared at the engine's own times and over its own window (geometry: 1e-4 deg,
 #   azimuths 1e-4 deg / cos(elevation) as the times are whole microseconds; 1e-4 km).
 # - "leap second": SGP4's UTC time skips a leap second, so Earth-fixed positions jump by a
-#   second of the Earth's rotation there; an extremum at the jump is no culmination.
+#   second of the Earth's rotation there; an extremum at the jump is no culmination, and the
+#   engine's culminations and range minima, found on its interpolant, are off in the grid
+#   interval holding the jump: figures within 130 s of one are not compared (times are).
 # - "SGP4 jump": SDP4's position jumps where the node of an element set under 0.2 rad of
 #   inclination wraps through zero (its Lyddane branch; 0.6 km found here); an interpolating
 #   engine cannot follow that, so such a satellite is left out of its draw (counted).
@@ -159,11 +238,12 @@ class Draw:
     constraints: Constraints
     include_excluded: bool
     kinds: list[str]
+    block_s: float | None = None  # also compare iter_passes in blocks of this length
 
     def __repr__(self) -> str:  # what hypothesis prints for a failing draw
         sats = "; ".join(f"{k}: {s.name} {s.built_from!r}" for k, s in zip(self.kinds, self.sats, strict=True))
         sts = "; ".join(f"{s.id} {s.lat_deg!r},{s.lon_deg!r},{s.alt_m!r} min_el={s.min_elevation_deg!r} tw={s.twilight!r} mask={None if s.horizon_mask is None else s.horizon_mask.to_list()}" for s in self.stations)
-        return f"Draw(t0={self.t0.isoformat()}, t1={self.t1.isoformat()}, {self.constraints!r}, include_excluded={self.include_excluded}, sats=[{sats}], stations=[{sts}])"
+        return f"Draw(t0={self.t0.isoformat()}, t1={self.t1.isoformat()}, {self.constraints!r}, include_excluded={self.include_excluded}, block_s={self.block_s}, sats=[{sats}], stations=[{sts}])"
 
 
 def _unit(draw: Any, lo: float = 0.0, hi: float = 1.0) -> float:
@@ -221,7 +301,7 @@ def _subpoint(sat: Satellite, when: datetime) -> tuple[float, float]:
 
 
 def _station(draw: Any, sid: str, aim: tuple[float, float] | None) -> Station:
-    if aim is not None:
+    if aim is not None and all(map(math.isfinite, aim)):  # (not where SGP4 failed)
         lat = float(np.clip(aim[0] + _unit(draw, -20.0, 20.0), -90.0, 90.0))
         lon = (aim[1] + _unit(draw, -25.0, 25.0) + 180.0) % 360.0 - 180.0
     else:
@@ -287,7 +367,8 @@ def draws(draw: Any, long_windows: int = 150) -> Draw:
     for j in range(draw(st.integers(1, 3))):
         aim = _subpoint(sats[draw(st.integers(0, n_sat - 1))], aim_at) if draw(st.integers(0, 3)) > 0 else None
         stations.append(_station(draw, f"st{j}", aim))
-    return Draw(sats, stations, t0, t0 + timedelta(seconds=span), _constraints(draw), draw(st.booleans()), kinds)
+    block_s = draw(st.sampled_from([None, None, None, _unit(draw, 1.0, max(span, 2.0))]))
+    return Draw(sats, stations, t0, t0 + timedelta(seconds=span), _constraints(draw), draw(st.booleans()), kinds, block_s)
 
 
 def _lattice(p: RefPass, step: float) -> np.ndarray:
@@ -341,6 +422,13 @@ def _angle_diff(a: float, b: float) -> float:
 def compare(d: Draw) -> list[str]:
     """Every disagreement between find_passes and the reference for one draw (empty: none)."""
     ps = find_passes(d.sats, d.stations, d.t0, d.t1, d.constraints, include_excluded=d.include_excluded)
+    problems: list[str] = []
+    if d.block_s is not None:  # the blocks of iter_passes stitch to the same passes
+        parts = list(iter_passes(d.sats, d.stations, d.t0, d.t1, d.constraints, include_excluded=d.include_excluded, block_s=d.block_s))
+        joined = sorted((p for part in parts for p in part), key=lambda p: (p.aos, p.station, p.satellite))
+        STATS["block splits compared"] += 1
+        if [p.to_dict() for p in joined] != [p.to_dict() for p in ps]:
+            problems.append(f"iter_passes with block_s={d.block_s} differs from find_passes")
     ref = Reference(d.sats, d.stations, d.t0, d.t1, d.constraints)
     rps = ref.passes()
     step = CONSTRAINT_STEP_S
@@ -350,7 +438,6 @@ def compare(d: Draw) -> list[str]:
     for p in ps:
         key = (sat_i[p.satellite], st_i[p.station], _secs(p.rise, d.t0), _secs(p.set, d.t0))
         groups.setdefault(key, []).append(p)
-    problems: list[str] = []
     STATS["draws"] += 1
     STATS["reference passes"] += len(rps)
     jumps = ref.sgp4_jumps()
@@ -421,8 +508,11 @@ def _check_record(ref: Reference, d: Draw, rp: RefPass, p: Any, w: RefWindow, wh
     # figures over the engine's own window (its ends are checked above), values at its times
     fig = ref.figures(rp.sat, rp.st, aos, los)
     el_at_tca = ref.look_at(rp.sat, rp.st, tca)[1]
-    if any(abs(fig[k] - x) < 1.0 for x in ref.leap_instants() for k in ("t_el", "t_rng")):
-        STATS["leap second: extremum at the jump"] += 1  # not a culmination: a discontinuity
+    if any(abs(t_ - x) < 130.0 for x in ref.leap_instants() for t_ in (fig["t_el"], fig["t_rng"], tca)):
+        # an extremum at the jump is no culmination; and the engine's culminations and range
+        # minima come from its interpolant, whose grid interval (up to 120 s) holding a leap
+        # second spans the jump (its crossings are certified on SGP4, so they are checked)
+        STATS["leap second: figures within a grid step of the jump"] += 1
         return
     if abs(tca - fig["t_el"]) > TIME_TOL_S:
         if el_at_tca >= fig["el"] - FLAT_DEG:
@@ -432,7 +522,8 @@ def _check_record(ref: Reference, d: Draw, rp: RefPass, p: Any, w: RefWindow, wh
     # the engine's culmination is good to its 10 ms: near the zenith, where the elevation has a
     # corner, 10 ms is up to 0.01 deg
     near = [ref.look_at(rp.sat, rp.st, min(max(fig["t_el"] + dt, aos), los))[1] for dt in (-0.01, 0.01)]
-    if not (min([fig["el"] - 1e-4, *near]) - 1e-6 <= p.max_el_deg <= fig["el"] + 1e-6):
+    # (and the reference's golden section ends within 3e-6 s: at the zenith's corner, 1e-5 deg)
+    if not (min([fig["el"] - 1e-4, *near]) - 1e-6 <= p.max_el_deg <= fig["el"] + 1e-5):
         problems.append(f"{label}: max elevation {p.max_el_deg:.7f}, reference {fig['el']:.7f}")
     if not (fig["rng"] - 1e-4 <= p.min_range_km <= fig["rng"] + 1e-3):
         problems.append(f"{label}: minimum range {p.min_range_km:.6f}, reference {fig['rng']:.6f}")
@@ -444,6 +535,8 @@ def _check_record(ref: Reference, d: Draw, rp: RefPass, p: Any, w: RefWindow, wh
     dur = los - aos
     if dur > 0 and abs(p.sat_sunlit_fraction - fig["sunlit_fraction"]) > 0.1 / dur + 1e-6:
         problems.append(f"{label}: sunlit fraction {p.sat_sunlit_fraction:.6f}, reference {fig['sunlit_fraction']:.6f}")
+    if dur > 0 and abs(p.station_dark_fraction - fig["dark_fraction"]) > 1.0 / dur + 1e-4:
+        problems.append(f"{label}: station dark fraction {p.station_dark_fraction:.6f}, reference {fig['dark_fraction']:.6f}")
     thr = ref.dark_flag_deg(rp.st) + 0.02
     if abs(fig["sun_el_max"] - thr) > 0.01 and p.station_dark != (fig["sun_el_max"] < thr):
         problems.append(f"{label}: station_dark {p.station_dark}, Sun up to {fig['sun_el_max']:.4f} deg against {thr:.4f}")
