@@ -269,13 +269,14 @@ class Reference:
             out[day == d] = self._leap_cache[d]
         return out
 
-    def leap_instants(self) -> list[float]:
-        """Seconds after t0 of the leap seconds inside the window: SGP4's UTC time skips them, so
-        every Earth-fixed position jumps by a second of the Earth's rotation there."""
-        days = np.arange(math.floor(self.posix0 / _DAY), math.floor((self.posix0 + self.span) / _DAY) + 1)
+    def leap_instants(self, margin_s: float = 130.0) -> list[float]:
+        """Seconds after t0 of the leap seconds within ``margin_s`` of the window: SGP4's UTC
+        time skips them, so every Earth-fixed position jumps by a second of the Earth's
+        rotation there."""
+        days = np.arange(math.floor((self.posix0 - margin_s) / _DAY) - 1, math.floor((self.posix0 + self.span + margin_s) / _DAY) + 1)
         ends = (days + 1) * _DAY - self.posix0
         before, after = self._leap(ends - 1.0), self._leap(ends)
-        return [float(e) for e, b, a in zip(ends, before, after, strict=True) if a != b and 0 <= e <= self.span]
+        return [float(e) for e, b, a in zip(ends, before, after, strict=True) if a != b and -margin_s <= e <= self.span + margin_s]
 
     def jdfr(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         fr = self.fr0 + np.asarray(s, float) / _DAY

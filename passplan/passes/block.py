@@ -180,11 +180,11 @@ class Block:
     def _mask_brackets(self, a: int, f: np.ndarray, el: np.ndarray, az: np.ndarray) -> None:
         """Where the azimuth sweeps a corner of the threshold (a mask point over the floor, or
         where the mask crosses the floor) within a step, the margin may change sign several
-        times, or twice under the mask at both ends, unseen by the samples: a 24-s pass through a notch, or a pass
-        setting behind a mask peak and rising again for 15 s, was missed. There, while the line
-        of sight can reach the mask's range, the interpolant every step/32 brackets every sign
-        change (to :attr:`fine`, replacing the interval's own bracket; a crossing found twice,
-        by a hidden-hump search too, is dropped as a repeat)."""
+        times, or twice under the mask at both ends, unseen by the samples: a 24-s pass through
+        a notch, or a pass setting behind a mask peak and rising again for 15 s, was missed.
+        There, while the line of sight can reach the mask's range, the interpolant every
+        step/32 brackets every sign change (to :attr:`fine`, replacing the interval's own
+        bracket; a crossing found twice, by a hidden-hump search too, is dropped as a repeat)."""
         h, nt = self.horizon, f.shape[2]
         for k, mask in enumerate(h.masks):
             if mask is None or mask.el_deg.size < 2:
