@@ -217,7 +217,8 @@ def test_sun_and_moon_tables_within_their_documented_chord_error() -> None:
 # - "leap second": SGP4's UTC time skips a leap second, so Earth-fixed positions jump by a
 #   second of the Earth's rotation there; an extremum at the jump is no culmination, and the
 #   engine's culminations and range minima, found on its interpolant, are off in the grid
-#   interval holding the jump: figures within 130 s of one are not compared (times are).
+#   interval holding the jump: figures within 130 s of one are not compared (times are), nor
+#   the name of an edge there (named by probing the interpolant 10 ms outside the edge).
 # - "SGP4 jump": SDP4's position jumps where the node of an element set under 0.2 rad of
 #   inclination wraps through zero (its Lyddane branch; 0.6 km found here); an interpolating
 #   engine cannot follow that, so such a satellite is left out of its draw (counted).
@@ -504,7 +505,13 @@ def _check_record(ref: Reference, d: Draw, rp: RefPass, p: Any, w: RefWindow, wh
     cut_s = "window" if w.a <= 0.0 else w.cut_start
     cut_e = "window" if w.b >= ref.span else w.cut_end
     if (p.cut_start_by, p.cut_end_by) != (cut_s, cut_e):
-        problems.append(f"{label}: cut by {p.cut_start_by}/{p.cut_end_by}, reference {cut_s}/{cut_e}")
+        if any(abs(e - x) < 130.0 for x in ref.leap_instants() for e in (aos, los)):
+            # the engine names an edge by probing its interpolant 10 ms outside; in the grid
+            # interval holding a leap second that is off, and no constraint failing there, it
+            # names the last one (found by the slow profile on 2016-12-31)
+            STATS["leap second: edge named off the interpolant"] += 1
+        else:
+            problems.append(f"{label}: cut by {p.cut_start_by}/{p.cut_end_by}, reference {cut_s}/{cut_e}")
     if p.partial != (w.a <= 0.0 or w.b >= ref.span):
         problems.append(f"{label}: partial {p.partial}")
     # figures over the engine's own window (its ends are checked above), values at its times
