@@ -106,6 +106,12 @@ class Scene:
         self._tab_t = np.arange(k0, k1 + 1) * _TAB_STEP_S
         tt = ts.from_datetimes([self.t0 + timedelta(seconds=float(s)) for s in self._tab_t])
         self._tab_dut1 = np.asarray(tt.dut1, float)
+        self._tab_leap: np.ndarray | None = None
+        leap = np.asarray(tt._leap_seconds(), float)
+        if np.ptp(leap) > 0:  # a leap second: interpolate UT1 - TAI (continuous), add TAI - UTC
+            self._tab_leap, self._tab_dut1 = leap, self._tab_dut1 - leap
+            t0u = self.t0.astimezone(UTC)
+            self._day0_s = (t0u - t0u.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds()
         eph = planets()
         earth = eph["earth"]
         from skyfield.framelib import itrs
@@ -139,7 +145,12 @@ class Scene:
     def _rotation(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """cos and sin of the GMST angle and its rate (rad/s) at times ``s``."""
         jd, fr = self._jd(s)
-        fr_ut1 = fr + np.interp(s, self._tab_t, self._tab_dut1) / DAY_S
+        dut1 = np.interp(s, self._tab_t, self._tab_dut1)
+        if self._tab_leap is not None:  # TAI - UTC of each time's UTC day (a leap second ends a day)
+            i = np.clip(np.searchsorted(self._tab_t, s, "right") - 1, 0, self._tab_t.size - 2)
+            same_day = np.floor((self._day0_s + s) / DAY_S) == np.floor((self._day0_s + self._tab_t[i]) / DAY_S)
+            dut1 = dut1 + np.where(same_day, self._tab_leap[i], self._tab_leap[i + 1])
+        fr_ut1 = fr + dut1 / DAY_S
         theta, theta_dot = theta_GMST1982(jd, fr_ut1)  # rad, rad per UT1 day
         return np.cos(theta), np.sin(theta), theta_dot / DAY_S
 

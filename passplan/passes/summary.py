@@ -69,7 +69,7 @@ def windows(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Any], list[Any], list[Any]]:
     """Windows ``(pid, w0, w1, cut_start_by, cut_end_by, excluded_by)`` of passes ``pid``
     spanning ``[a, b]``, sorted by pass and start."""
-    if not names:
+    if not names or not pid.size:  # no constraint, or no pass ended (no tables to read)
         n = pid.size
         return pid, a, b, [None] * n, [None] * n, [None] * n
     row = {int(p): i for i, p in enumerate(pid.tolist())}
