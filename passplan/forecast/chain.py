@@ -17,7 +17,10 @@ pyproject.toml: only :mod:`passplan.forecast` imports :mod:`passplan.link.budget
    per pass: loss terms, ``eta``, background per gate and detector.
 3. **Key** (:func:`channel_keys`, batched over the passes of a protocol; :func:`channel_key`
    for one): the finite-key estimate (:mod:`passplan.keyrate`) of the channel's slots, with
-   non-finite ``eta`` and background (below the horizon) taken as zero.
+   non-finite ``eta`` and background (below the horizon) taken as zero. A channel without a
+   single whole slot (a pass piece cut to less than one slot by a constraint or by the window's
+   end) has a zero key whose ``limiting`` says so (:func:`passplan.keyrate.passkey.empty_key`),
+   never an error that would abort the other passes of a batch.
 
 :func:`run_chain` does the three for many passes; :func:`link_at` is the channel of one given
 geometry (elevation, range, Sun and Moon), for ``passplan link``.
@@ -35,7 +38,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..errors import InputError
 from ..keyrate.batch import pass_keys
-from ..keyrate.passkey import PassKey, pass_key
+from ..keyrate.passkey import PassKey, empty_key, pass_key
 from ..keyrate.protocol import Protocol
 from ..link.budget import LinkSeries, link_budget
 from ..link.profiles import Profile, load_profile
@@ -102,25 +105,34 @@ def _clean(values: ArrayLike) -> NDArray[np.float64]:
 
 def channel_key(link: LinkSeries, t_s: ArrayLike, protocol: Protocol, select: Selection | None = None) -> PassKey:
     """The finite-key estimate of one channel (optionally only the samples ``select``: a mask
-    or indices), non-finite ``eta`` and background taken as zero."""
+    or indices), non-finite ``eta`` and background taken as zero; no slot at all gives a zero
+    key with its reason (:data:`passplan.keyrate.passkey.NO_SLOT`)."""
     eta = _clean(link.eta)
     bg = _clean(link.background_prob_per_gate_per_detector)
     t = np.asarray(t_s, float)
     if select is not None:
         pick = np.asarray(select)
+        if pick.size == 0:
+            pick = pick.astype(np.intp)  # an empty list is no slot, not a float index
         eta, bg, t = eta[pick], bg[pick], t[pick]
+    if eta.size == 0:
+        return empty_key(protocol)
     return pass_key(eta, bg, t, protocol)
 
 
 def channel_keys(links: Sequence[LinkSeries], t_s: Sequence[ArrayLike], protocols: Sequence[Protocol]) -> list[PassKey]:
     """:func:`channel_key` of many channels, the optimiser batched over the channels of each
-    protocol (:func:`passplan.keyrate.batch.pass_keys`)."""
+    protocol (:func:`passplan.keyrate.batch.pass_keys`); a channel without a slot gets the zero
+    key of :func:`channel_key` and leaves the others untouched."""
     etas = [_clean(lk.eta) for lk in links]
     bgs = [_clean(lk.background_prob_per_gate_per_detector) for lk in links]
     ts = [np.asarray(t, float) for t in t_s]
     keys: list[PassKey | None] = [None] * len(etas)
     by_proto: dict[Protocol, list[int]] = {}
     for k, pr in enumerate(protocols):
+        if etas[k].size == 0:
+            keys[k] = empty_key(pr)
+            continue
         by_proto.setdefault(pr, []).append(k)
     for pr, members in by_proto.items():
         found = pass_keys([etas[k] for k in members], [bgs[k] for k in members], [ts[k] for k in members], pr)
@@ -170,15 +182,38 @@ def asymptotic_rate_bps(forecast: PassForecast, link: LinkSeries | None = None) 
     return np.asarray(rate, float)
 
 
-def window_slots(forecast: PassForecast, start: datetime, end: datetime) -> NDArray[np.bool_]:
-    """The forecast's whole key slots inside ``[start, end]`` (a mask over its slots)."""
+def _slots_in(forecast: PassForecast, start: datetime, end: datetime) -> NDArray[np.bool_]:
+    """The mask of :func:`window_slots`, possibly empty."""
+    if not end > start:
+        raise InputError(f"window end {end} is not after its start {start}; give a window of positive length")
     t = np.asarray(forecast.geometry.t_s, float)
-    half = (t[1] - t[0]) / 2.0 if t.size > 1 else 0.5
+    half = _half_slot(forecast, t)
     lo = (start - forecast.pass_.aos).total_seconds()
     hi = (end - forecast.pass_.aos).total_seconds()
     sel: NDArray[np.bool_] = (t - half >= lo - 1e-6) & (t + half <= hi + 1e-6)
+    return sel
+
+
+def _half_slot(forecast: PassForecast, t: NDArray[np.float64]) -> float:
+    """Half the key slot of a forecast: from its slot centres, else from the protocol's slot
+    duration that the key used (one slot, or none)."""
+    if t.size > 1:
+        return float(t[1] - t[0]) / 2.0
+    if t.size == 1:
+        return float(t[0])  # the one slot's centre is half a slot after AOS
+    return 0.5
+
+
+def _no_slot_reason(forecast: PassForecast, start: datetime, end: datetime) -> str:
+    return f"no whole key slot of {forecast.pass_.uid} lies between {start} and {end}"
+
+
+def window_slots(forecast: PassForecast, start: datetime, end: datetime) -> NDArray[np.bool_]:
+    """The forecast's whole key slots inside ``[start, end]`` (a mask over its slots); an
+    :class:`~passplan.errors.InputError` when there is none."""
+    sel = _slots_in(forecast, start, end)
     if not sel.any():
-        raise InputError(f"no whole key slot of {forecast.pass_.uid} lies between {start} and {end}")
+        raise InputError(_no_slot_reason(forecast, start, end))
     return sel
 
 
@@ -196,14 +231,26 @@ def window_key(forecast: PassForecast, start: datetime, end: datetime) -> PassKe
 
 def window_keys(forecast: PassForecast, windows: Sequence[tuple[datetime, datetime]]) -> list[PassKey]:
     """:func:`window_key` of many windows of one forecast, the optimiser batched
-    (:func:`channel_keys`; equal to :func:`window_key` to the optimiser's tolerance)."""
+    (:func:`channel_keys`; equal to :func:`window_key` to the optimiser's tolerance). A window
+    holding no whole slot does not abort the batch: its key is zero and its ``limiting`` names
+    the window (where :func:`window_key` of that one window raises)."""
     t = np.asarray(forecast.geometry.t_s, float)
     eta = _clean(forecast.link.eta)
     bg = _clean(forecast.link.background_prob_per_gate_per_detector)
-    sels = [window_slots(forecast, a, b) for a, b in windows]
-    if not sels:
-        return []
-    return pass_keys([eta[s] for s in sels], [bg[s] for s in sels], [t[s] for s in sels], forecast.protocol_params)
+    sels = [_slots_in(forecast, a, b) for a, b in windows]
+    keys: list[PassKey | None] = [None] * len(sels)
+    todo = []
+    for k, ((a, b), s) in enumerate(zip(windows, sels, strict=True)):
+        if s.any():
+            todo.append(k)
+        else:
+            keys[k] = empty_key(forecast.protocol_params, _no_slot_reason(forecast, a, b))
+    if todo:
+        found = pass_keys([eta[sels[k]] for k in todo], [bg[sels[k]] for k in todo], [t[sels[k]] for k in todo],
+                          forecast.protocol_params)
+        for k, key in zip(todo, found, strict=True):
+            keys[k] = key
+    return [k for k in keys if k is not None]
 
 
 def link_at(
