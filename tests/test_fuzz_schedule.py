@@ -285,3 +285,98 @@ def test_a_zero_bound_prints_as_zero() -> None:
                   key_bits=0.0, reason="no key: zero")
     plan = plan_schedule([c], Resources())
     assert plan.solver.dual_bound == 0 and str(plan.solver.dual_bound) == "0.0"
+
+
+# ---- end to end: forecast pieces -> candidates (hand-over sub-windows) -> plan ---------------
+
+@pytest.fixture(scope="module")
+def night():
+    """A night of the demo fleet over Jinan and Xinglong (LEO passes of one satellite over both
+    stations overlap: hand-over sub-windows), forecast once."""
+    from passplan import find_passes, select_stations
+    from passplan.elements import demo_fleet_path, load_file
+
+    t0 = datetime(2026, 12, 2, tzinfo=UTC)
+    fleet = load_file(demo_fleet_path(), t0)
+    start = t0 + timedelta(hours=10)
+    ps = [p for p in find_passes(fleet, select_stations(["jinan", "xinglong"]), start, start + timedelta(hours=8))
+          if not p.excluded and p.duration_s < 3600]
+    pairs = [(i, j) for i, a in enumerate(ps) for j, b in enumerate(ps)
+             if i < j and a.satellite == b.satellite and a.station != b.station and a.aos < b.los and b.aos < a.los]
+    assert pairs  # hand-over happens
+    return ps, {s.id: s for s in select_stations(["jinan", "xinglong"])}, pairs
+
+
+def _end_to_end(night, data) -> None:
+    from passplan.forecast import forecast_passes
+    from passplan.schedule.candidates import candidates_from_forecasts
+
+    ps, stations, pairs = night
+    picked = data.draw(st.lists(st.integers(0, len(ps) - 1), min_size=0, max_size=4, unique=True), label="passes")
+    if data.draw(st.booleans(), label="a hand-over pair"):
+        picked = sorted(set(picked) | set(pairs[data.draw(st.integers(0, len(pairs) - 1), label="pair")]))
+    pieces = []
+    for k in picked:
+        p = ps[k]
+        cut = data.draw(st.sampled_from(["whole", "short", "tail", "head"]), label="cut")
+        if cut == "whole":
+            pieces.append(p)
+            continue
+        if cut == "short":
+            length = data.draw(st.floats(0.0, 1.5), label="length")
+        else:
+            length = data.draw(st.floats(0.2, 0.9), label="fraction") * p.duration_s
+        aos = p.los - timedelta(seconds=length) if cut == "tail" else p.aos
+        pieces.append(replace(p, aos=aos, los=aos + timedelta(seconds=length), tca=min(max(p.tca, aos),
+                              aos + timedelta(seconds=length)), partial=True))
+    fcs = forecast_passes(pieces) if pieces else []
+    handover = data.draw(st.sampled_from([True, True, False]), label="handover")
+    grid = data.draw(st.sampled_from([10.0, 60.0]), label="grid")
+    min_key = data.draw(st.sampled_from([0.0, 1e5]), label="min key")
+    cands = candidates_from_forecasts(fcs, stations=stations, handover=handover, grid_s=grid, min_key_bits=min_key)
+    whole = {f.pass_.uid: f.key.secret_key_bits for f in fcs}
+    n_ho = sum(c.handover for c in cands)
+    event(f"{'no' if not cands else 'some'} candidates, {'some' if n_ho else 'no'} hand-over sub-windows")
+    for c in cands:
+        assert 0 <= c.key_bits <= whole[c.pass_uid]  # a sub-window is worth at most its pass
+        assert c.pass_start <= c.start < c.end <= c.pass_end
+        if c.key_bits == 0 or c.key_bits < min_key:
+            assert c.reason
+    res = Resources(default_setup_s=data.draw(st.sampled_from([0.0, 120.0]), label="setup"))
+    objective = data.draw(st.sampled_from(["total", "fair"]), label="objective")
+    solver = data.draw(st.sampled_from(["milp", "greedy"]), label="solver")
+    plan = plan_schedule(cands, res, objective=objective, solver=solver)
+    assert violations(plan.links, res) == []
+    assert sorted([c.uid for c in plan.links] + [c.uid for c, _ in plan.unscheduled]) == sorted(c.uid for c in cands)
+    if solver == "milp":
+        assert plan.solver.status == "optimal"
+
+
+@settings(max_examples=60, **_SETTINGS)
+@given(data=st.data())
+def test_fuzz_forecast_pieces_to_a_plan(night, data) -> None:
+    _end_to_end(night, data)
+
+
+@pytest.mark.slow
+@settings(max_examples=300, **_SETTINGS)
+@given(data=st.data())
+def test_fuzz_forecast_pieces_to_a_plan_long(night, data) -> None:
+    _end_to_end(night, data)
+
+
+def test_a_pass_cut_to_an_instant_offers_no_candidate(night) -> None:
+    """Found by the fuzz: a pass cut to an instant (AOS equal to LOS) made
+    candidates_from_forecasts raise "end is not after start" for the whole run."""
+    from passplan.forecast import forecast_passes
+    from passplan.schedule.candidates import candidates_from_forecasts
+
+    ps, stations, pairs = night
+    a, b = ps[pairs[0][0]], ps[pairs[0][1]]
+    instant = replace(a, los=a.aos, tca=a.aos, partial=True)
+    fcs = forecast_passes([instant, b])
+    assert fcs[0].key.secret_key_bits == 0 and fcs[0].key.limiting.startswith("no whole key slot")
+    cands = candidates_from_forecasts(fcs, stations=stations)
+    assert {c.pass_uid for c in cands} == {b.uid}
+    plan = plan_schedule(cands, Resources())
+    assert plan.solver.status == "optimal" and [c.uid for c in plan.links] == [b.uid]
