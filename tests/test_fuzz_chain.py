@@ -38,7 +38,9 @@ from passplan.forecast.chain import channel_key, window_key, window_keys
 from passplan.forecast.series import series_key
 from passplan.keyrate import Protocol, pass_key
 from passplan.keyrate.passkey import NO_SLOT
+from passplan.keyrate.protocol import bundled_protocols
 from passplan.keyrate.series import ChannelSeries
+from passplan.link import list_profiles
 from passplan.track import track_passes
 
 T0 = datetime(2026, 12, 2, tzinfo=UTC)
@@ -163,27 +165,55 @@ def test_no_slot_channel_is_a_zero_key_with_its_reason(base) -> None:
         assert k.to_dict()["intensities"] == list(f.protocol_params.intensities)
 
 
+def test_one_slot_counts_its_own_length(base) -> None:
+    """Found by the fuzz: the key estimator reads the slot duration off the spacing of the slot
+    times, which a single slot has not, so one 16-s GEO slot counted as 1 s of pulses (and one
+    half-second slot as a whole second)."""
+    ps, fcs = base
+    geo = next(f for f in fcs if slot_seconds(f.pass_.duration_s) == 16.0)
+    a = geo.pass_.aos + timedelta(seconds=160)
+    for k in (window_key(geo, a, a + timedelta(seconds=16)), window_keys(geo, [(a, a + timedelta(seconds=16))])[0]):
+        assert (k.n_slots, k.key_window_s) == (1, 16.0)
+        assert k.pulses == 16.0 * geo.protocol_params.pulses_per_s
+    leo = next(p for p in ps if p.duration_s < 3600)
+    f = forecast_passes([_piece(leo, 100.0, 0.7)], step_s=0.5)[0]
+    assert (f.key.n_slots, f.key.key_window_s) == (1, 0.5)
+    assert f.key.pulses == 0.5 * f.protocol_params.pulses_per_s
+
+
 # ---- the fuzz -------------------------------------------------------------------------------
 
 def _pieces_property(base, data) -> None:
     ps, _ = base
     n = data.draw(st.integers(1, 3), label="pieces")
+    # the keywords of a run: a link profile and protocol for every pass (else each station's
+    # receiver and its protocol), a slot of the user's, every slot evaluated
+    profile = data.draw(st.sampled_from([None, None, *list_profiles()]), label="profile")
+    protocol = data.draw(st.sampled_from([None, None, *sorted(bundled_protocols())]), label="protocol")
+    step_s = data.draw(st.sampled_from([None, None, 0.5, 1.0, 7.0, 60.0]), label="step_s")
+    adaptive = data.draw(st.booleans(), label="adaptive")
     pieces = []
     for _ in range(n):
         p = ps[data.draw(st.integers(0, len(ps) - 1), label="pass")]
         dur = p.duration_s
         length = data.draw(_lengths(), label="length")
         length = -length * dur if length < 0 else min(length, dur)
+        if step_s is not None or not adaptive:
+            length = min(length, 900.0)  # a GEO window at half-second slots is a benchmark, not a draw
         start = data.draw(st.floats(0.0, 1.0), label="start") * (dur - length)
         pieces.append(_piece(p, start, length))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no RuntimeWarning (mean of nothing, ...) either
-        out = forecast_passes(pieces)
+        out = forecast_passes(pieces, profile=profile, protocol=protocol, step_s=step_s, adaptive=adaptive)
     assert len(out) == len(pieces)
     for q, f in zip(pieces, out, strict=True):
         assert f.pass_ is q
+        if profile is not None:
+            assert f.profile == profile
+        if protocol is not None:
+            assert f.protocol == protocol
         span = (q.los - q.aos).total_seconds()
-        step = slot_seconds(q.duration_s)
+        step = slot_seconds(q.duration_s) if step_s is None else step_s
         n_slots = _whole_slots(span, step)
         t = np.asarray(f.geometry.t_s, float)
         assert np.allclose(t, (np.arange(n_slots) + 0.5) * step)
@@ -194,10 +224,12 @@ def _pieces_property(base, data) -> None:
             assert k.secret_key_bits == 0 and k.n_slots == 0
             assert k.limiting == f"no whole key slot: the pass lasts {span:.3f} s, less than one {step:g} s slot"
             continue
-        assert k.n_slots <= n_slots and k.key_window_s <= n_slots * step + 1e-9
-        # the reference: the same slots handed straight to the key estimator, one pass alone
+        assert k.n_slots <= n_slots
+        assert k.key_window_s == pytest.approx(k.n_slots * step, rel=1e-9)  # every slot counts its own length
+        # the reference: the same slots handed straight to the key estimator, one pass alone (the
+        # slot duration given, which the estimator cannot read off a single slot's time)
         ref = pass_key(_clean(f.link.eta), _clean(f.link.background_prob_per_gate_per_detector), t,
-                       f.protocol_params)
+                       replace(f.protocol_params, slot_s=step))
         assert k.secret_key_bits == pytest.approx(ref.secret_key_bits, rel=BATCH_REL, abs=1e-6)
         assert (k.limiting is None) == (ref.limiting is None)
         rec = f.to_dict()
@@ -260,10 +292,12 @@ def _windows_property(base, data) -> None:
             continue
         one = window_key(f, a, b)
         _assert_key_sane(one)
+        pr = f.protocol_params if mask.sum() > 1 else replace(f.protocol_params, slot_s=step)
         ref = pass_key(_clean(f.link.eta)[mask], _clean(f.link.background_prob_per_gate_per_detector)[mask],
-                       t[mask], f.protocol_params)
+                       t[mask], pr)
         assert one.secret_key_bits == ref.secret_key_bits and one.limiting == ref.limiting
         assert one.n_slots == ref.n_slots <= int(mask.sum())
+        assert one.key_window_s == pytest.approx(one.n_slots * step, rel=1e-9)
         assert kb.secret_key_bits == pytest.approx(one.secret_key_bits, rel=BATCH_REL, abs=1e-6)
 
 

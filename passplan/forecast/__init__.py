@@ -54,6 +54,7 @@ if TYPE_CHECKING:  # the names below load on first use (the chain needs scipy)
         ChainResult,
         channel_key,
         channel_keys,
+        forecast_slot_s,
         link_at,
         link_channels,
         link_report,
@@ -73,7 +74,8 @@ if TYPE_CHECKING:  # the names below load on first use (the chain needs scipy)
     )
 
 _CHAIN = ("ChainResult", "run_chain", "link_channels", "channel_key", "channel_keys", "slots_key",
-          "window_slots", "window_key", "window_keys", "link_at", "link_report", "LINK_REPORT_KEYS")
+          "window_slots", "window_key", "window_keys", "link_at", "link_report", "LINK_REPORT_KEYS",
+          "forecast_slot_s")
 _RESOLVE = ("PROFILE_PROTOCOLS", "MissingProfileError", "ResolvedLink", "resolve_link", "check_links",
             "profile_name_for")
 _LAZY = {**dict.fromkeys(_CHAIN, "chain"), **dict.fromkeys(_RESOLVE, "resolve")}
@@ -84,6 +86,7 @@ __all__ = [
     "PROFILE_PROTOCOLS", "MissingProfileError", "ResolvedLink", "resolve_link", "check_links", "profile_name_for",
     "ChainResult", "run_chain", "link_channels", "channel_key", "channel_keys", "slots_key",
     "window_slots", "window_key", "window_keys", "link_at", "link_report", "LINK_REPORT_KEYS",
+    "forecast_slot_s",
 ]
 assert set(__all__) >= set(_LAZY)
 
@@ -177,7 +180,7 @@ def forecast_passes(
     times = [slot_times(span, step, True) if _has_slot(span, step) else np.empty(0)
              for span, step in zip(spans, steps, strict=True)]
     samples = sample_scene(kept, steps, slots=True, times_s=times)
-    done = run_chain(samples, chosen, sky=sky, adaptive=adaptive)
+    done = run_chain(samples, chosen, sky=sky, adaptive=adaptive, slot_s=steps)
     out = []
     for p, r, c, span, step in zip(kept, chosen, done, spans, steps, strict=True):
         key = c.key

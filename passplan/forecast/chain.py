@@ -29,7 +29,7 @@ geometry (elevation, range, Sun and Moon), for ``passplan link``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +59,7 @@ __all__ = [
     "run_chain",
     "slots_key",
     "window_slots",
+    "forecast_slot_s",
     "window_key",
     "window_keys",
     "link_at",
@@ -103,10 +104,22 @@ def _clean(values: ArrayLike) -> NDArray[np.float64]:
     return np.where(np.isfinite(v), v, 0.0)
 
 
-def channel_key(link: LinkSeries, t_s: ArrayLike, protocol: Protocol, select: Selection | None = None) -> PassKey:
+def _one_slot(protocol: Protocol, n_slots: int, slot_s: float | None) -> Protocol:
+    """The protocol a channel of ``n_slots`` slots of ``slot_s`` seconds is estimated with: the
+    key estimator takes the slot duration from the spacing of the slot times, which one slot
+    does not have, so a single slot gets ``slot_s`` (else it would count the protocol's own
+    ``slot_s``, 1 s: a 16-s GEO slot counted as one second, a half-second slot as two)."""
+    if n_slots != 1 or slot_s is None or protocol.slot_s == slot_s:
+        return protocol
+    return replace(protocol, slot_s=float(slot_s))
+
+
+def channel_key(link: LinkSeries, t_s: ArrayLike, protocol: Protocol, select: Selection | None = None,
+                *, slot_s: float | None = None) -> PassKey:
     """The finite-key estimate of one channel (optionally only the samples ``select``: a mask
     or indices), non-finite ``eta`` and background taken as zero; no slot at all gives a zero
-    key with its reason (:data:`passplan.keyrate.passkey.NO_SLOT`)."""
+    key with its reason (:data:`passplan.keyrate.passkey.NO_SLOT`). ``slot_s`` is the slot
+    duration (needed when a single slot is estimated: else the protocol's ``slot_s``)."""
     eta = _clean(link.eta)
     bg = _clean(link.background_prob_per_gate_per_detector)
     t = np.asarray(t_s, float)
@@ -117,23 +130,26 @@ def channel_key(link: LinkSeries, t_s: ArrayLike, protocol: Protocol, select: Se
         eta, bg, t = eta[pick], bg[pick], t[pick]
     if eta.size == 0:
         return empty_key(protocol)
-    return pass_key(eta, bg, t, protocol)
+    return pass_key(eta, bg, t, _one_slot(protocol, eta.size, slot_s))
 
 
-def channel_keys(links: Sequence[LinkSeries], t_s: Sequence[ArrayLike], protocols: Sequence[Protocol]) -> list[PassKey]:
+def channel_keys(links: Sequence[LinkSeries], t_s: Sequence[ArrayLike], protocols: Sequence[Protocol],
+                 *, slot_s: Sequence[float | None] | None = None) -> list[PassKey]:
     """:func:`channel_key` of many channels, the optimiser batched over the channels of each
     protocol (:func:`passplan.keyrate.batch.pass_keys`); a channel without a slot gets the zero
-    key of :func:`channel_key` and leaves the others untouched."""
+    key of :func:`channel_key` and leaves the others untouched; ``slot_s[k]`` is channel ``k``'s
+    slot duration (for a channel of one slot)."""
     etas = [_clean(lk.eta) for lk in links]
     bgs = [_clean(lk.background_prob_per_gate_per_detector) for lk in links]
     ts = [np.asarray(t, float) for t in t_s]
+    slots = list(slot_s) if slot_s is not None else [None] * len(etas)
     keys: list[PassKey | None] = [None] * len(etas)
     by_proto: dict[Protocol, list[int]] = {}
     for k, pr in enumerate(protocols):
         if etas[k].size == 0:
             keys[k] = empty_key(pr)
             continue
-        by_proto.setdefault(pr, []).append(k)
+        by_proto.setdefault(_one_slot(pr, etas[k].size, slots[k]), []).append(k)
     for pr, members in by_proto.items():
         found = pass_keys([etas[k] for k in members], [bgs[k] for k in members], [ts[k] for k in members], pr)
         for k, key in zip(members, found, strict=True):
@@ -148,14 +164,17 @@ def run_chain(
     sky: str | None = None,
     adaptive: bool = True,
     key: bool = True,
+    slot_s: Sequence[float] | None = None,
 ) -> list[ChainResult]:
-    """Geometry -> channel -> key for every pass of ``samples`` (module docstring). The result
-    for a pass does not depend on the other passes of the batch (to float rounding)."""
+    """Geometry -> channel -> key for every pass of ``samples`` (module docstring); ``slot_s``
+    the key slot of each pass (the step the samples were taken at as slot centres; a pass of one
+    slot needs it). The result for a pass does not depend on the other passes of the batch (to
+    float rounding)."""
     channels = link_channels(samples, links, sky=sky, adaptive=adaptive)
     geos = [samples.geometry(k) for k in range(len(samples.passes))]
     keys: list[PassKey | None] = [None] * len(geos)
     if key:
-        keys = list(channel_keys(channels, [g.t_s for g in geos], [r.protocol for r in links]))
+        keys = list(channel_keys(channels, [g.t_s for g in geos], [r.protocol for r in links], slot_s=slot_s))
     return [ChainResult(g, lk, k, r) for g, lk, k, r in zip(geos, channels, keys, links, strict=True)]
 
 
@@ -195,13 +214,18 @@ def _slots_in(forecast: PassForecast, start: datetime, end: datetime) -> NDArray
 
 
 def _half_slot(forecast: PassForecast, t: NDArray[np.float64]) -> float:
-    """Half the key slot of a forecast: from its slot centres, else from the protocol's slot
-    duration that the key used (one slot, or none)."""
+    """Half the key slot of a forecast (:func:`forecast_slot_s`)."""
     if t.size > 1:
         return float(t[1] - t[0]) / 2.0
     if t.size == 1:
         return float(t[0])  # the one slot's centre is half a slot after AOS
     return 0.5
+
+
+def forecast_slot_s(forecast: PassForecast) -> float:
+    """The key slot of a forecast (s): the spacing of its slot centres, or for a pass of one
+    slot twice its centre (slots start at AOS); 1 s for a pass without a slot."""
+    return 2.0 * _half_slot(forecast, np.asarray(forecast.geometry.t_s, float))
 
 
 def _no_slot_reason(forecast: PassForecast, start: datetime, end: datetime) -> str:
@@ -220,7 +244,8 @@ def window_slots(forecast: PassForecast, start: datetime, end: datetime) -> NDAr
 def slots_key(forecast: PassForecast, select: Selection, protocol: Protocol | None = None) -> PassKey:
     """The key of a forecast's channel restricted to the slots ``select`` (mask or indices),
     with ``protocol`` (default: the pass's own, as its forecast used)."""
-    return channel_key(forecast.link, forecast.geometry.t_s, protocol or forecast.protocol_params, select)
+    return channel_key(forecast.link, forecast.geometry.t_s, protocol or forecast.protocol_params, select,
+                       slot_s=forecast_slot_s(forecast))
 
 
 def window_key(forecast: PassForecast, start: datetime, end: datetime) -> PassKey:
@@ -245,10 +270,14 @@ def window_keys(forecast: PassForecast, windows: Sequence[tuple[datetime, dateti
             todo.append(k)
         else:
             keys[k] = empty_key(forecast.protocol_params, _no_slot_reason(forecast, a, b))
-    if todo:
-        found = pass_keys([eta[sels[k]] for k in todo], [bg[sels[k]] for k in todo], [t[sels[k]] for k in todo],
-                          forecast.protocol_params)
-        for k, key in zip(todo, found, strict=True):
+    slot = forecast_slot_s(forecast)
+    by_proto: dict[Protocol, list[int]] = {}  # one protocol unless a window holds one slot
+    for k in todo:
+        by_proto.setdefault(_one_slot(forecast.protocol_params, int(sels[k].sum()), slot), []).append(k)
+    for pr, members in by_proto.items():
+        found = pass_keys([eta[sels[k]] for k in members], [bg[sels[k]] for k in members],
+                          [t[sels[k]] for k in members], pr)
+        for k, key in zip(members, found, strict=True):
             keys[k] = key
     return [k for k in keys if k is not None]
 
