@@ -13,10 +13,13 @@ the trusted-relay pools of a pair, ``fair``'s max-min), and no greedy beats it.
 
 End to end too: forecast pieces of passes (under a second, an instant, halves) through
 :func:`passplan.schedule.candidates.candidates_from_forecasts` with hand-over sub-windows and
-the plan.
+the plan. And the two stages after a plan: the trusted-relay replay
+(:func:`passplan.schedule.relay.relay`) against the pools it must relay, and a network's
+end-to-end key (:func:`passplan.schedule.network.end_to_end`, fibre-only networks included)
+against networkx's maximum flow.
 
-Deterministic (``derandomize=True``): the quick suite runs 460 draws (400 candidate sets, 60
-end to end) in about 4 s; ``--run-slow`` runs 2,300.
+Deterministic (``derandomize=True``): the quick suite runs 760 draws (400 candidate sets, 60
+end to end, 150 relays, 150 networks) in about 5 s; ``--run-slow`` runs 5,300.
 
 Found and fixed: a ``fair`` demand of 1e15 bits or more made HiGHS call the (always feasible)
 problem infeasible, so nothing was scheduled; a link starting a microsecond before its
@@ -402,3 +405,98 @@ def test_a_pass_cut_to_an_instant_offers_no_candidate(night) -> None:
     assert {c.pass_uid for c in cands} == {b.uid}
     plan = plan_schedule(cands, Resources())
     assert plan.solver.status == "optimal" and [c.uid for c in plan.links] == [b.uid]
+
+
+# ---- the relay replay and the network's end-to-end key against independent references --------
+
+NODES = ("n0", "n1", "n2", "n3", "n4")
+
+
+def _network_property(data) -> None:
+    """A random network (fibre only, or with two satellite stations and their pools; parallel
+    links, zero rates, rates over twelve decades): the end-to-end key equals networkx's maximum
+    flow, its paths add up to it, and a pair no link joins is refused."""
+    import networkx as nx
+
+    from passplan.schedule.network import NetLink, Network, end_to_end
+
+    links = []
+    for _ in range(data.draw(st.integers(0, 8), label="links")):
+        a, b = data.draw(st.lists(st.sampled_from(NODES), min_size=2, max_size=2, unique=True), label="ends")
+        links.append(NetLink(a, b, "fibre", data.draw(st.sampled_from([0.0, 1e-3, 1.0, 37.5, 1e3, 1e6, 1e12]),
+                                                      label="rate_bps")))
+    stations = {"g0": "n0", "g3": "n3"} if data.draw(st.booleans(), label="satellite stations") else {}
+    net = Network("fuzz", {n: n for n in NODES}, links, stations)
+    pools = {(s, sat): data.draw(st.sampled_from([0.0, 1.0, 5e5, 1e9]), label="pool")
+             for s in stations for sat in ("S1", "S2") if data.draw(st.booleans(), label="pool?")}
+    period = data.draw(st.sampled_from([1.0, 86400.0]), label="period")
+    s, t = data.draw(st.lists(st.sampled_from(NODES), min_size=2, max_size=2, unique=True), label="pair")
+    event("fibre only" if not pools else "with satellite pools")
+    g = nx.Graph()
+    for u, v, c in [(ln.a, ln.b, ln.rate_bps * period) for ln in links] + [
+            (stations[st_], f"sat:{sat}", bits) for (st_, sat), bits in pools.items()]:
+        if g.has_edge(u, v):
+            g[u][v]["capacity"] += c
+        else:
+            g.add_edge(u, v, capacity=c)
+    if not (s in g and t in g and nx.has_path(g, s, t)):
+        with pytest.raises(InputError, match=f"no path of links joins {s} and {t}"):
+            end_to_end(net, s, t, period, pools)
+        return
+    r = end_to_end(net, s, t, period, pools)
+    assert r.key_bits == pytest.approx(nx.maximum_flow_value(g.to_directed(), s, t), rel=1e-9, abs=1e-6)
+    big = max([d["capacity"] for _, _, d in g.edges(data=True)] + [1.0])
+    # the paths carry the flow (to the rounding of the largest capacity: a path's bits are
+    # recovered from residuals of the capacities it crosses)
+    assert sum(b for _, b in r.paths) == pytest.approx(r.key_bits, rel=1e-9, abs=1e-12 * big)
+    assert all(p[0] == s and p[-1] == t for p, _ in r.paths)
+
+
+def _relay_property(data) -> None:
+    """Random deposits (none, zero bits, one name for two satellites): without storage cap or
+    lifetime, the key relayed in time is per satellite the smaller of the two stations' totals."""
+    from passplan.schedule.relay import Deposit, relay
+
+    deps = [Deposit(data.draw(st.sampled_from(["A", "B", "C"]), label="station"),
+                    data.draw(st.sampled_from(["S1", "S2"]), label="satellite"),
+                    T0 + timedelta(seconds=data.draw(st.integers(0, 5000), label="at")),
+                    data.draw(st.sampled_from([0.0, 1.0, 3e5, 1e9]), label="bits"),
+                    satellite_id=data.draw(st.sampled_from(["", "7"]), label="catalogue number"))
+            for _ in range(data.draw(st.integers(0, 12), label="deposits"))]
+    sats = ({d.satellite_key for d in deps if d.station == "A"} & {d.satellite_key for d in deps if d.station == "B"})
+    if not sats:
+        with pytest.raises(InputError, match="no satellite links with both A and B"):
+            relay(deps, ("A", "B"))
+        return
+    r = relay(deps, ("A", "B"))
+    ref = sum(min(sum(d.bits for d in deps if d.station == "A" and d.satellite_key == k),
+                  sum(d.bits for d in deps if d.station == "B" and d.satellite_key == k)) for k in sats)
+    assert r.relayed_bits == pytest.approx(ref, rel=1e-12)
+    assert sum(r.per_satellite.values()) == pytest.approx(r.relayed_bits, rel=1e-12)
+    assert len(r.satellites) == len(sats)
+
+
+@settings(max_examples=150, **_SETTINGS)
+@given(data=st.data())
+def test_fuzz_network_key_against_networkx(data) -> None:
+    _network_property(data)
+
+
+@settings(max_examples=150, **_SETTINGS)
+@given(data=st.data())
+def test_fuzz_relay_replay_against_the_pools(data) -> None:
+    _relay_property(data)
+
+
+@pytest.mark.slow
+@settings(max_examples=1500, **_SETTINGS)
+@given(data=st.data())
+def test_fuzz_network_key_against_networkx_long(data) -> None:
+    _network_property(data)
+
+
+@pytest.mark.slow
+@settings(max_examples=1500, **_SETTINGS)
+@given(data=st.data())
+def test_fuzz_relay_replay_against_the_pools_long(data) -> None:
+    _relay_property(data)
