@@ -37,6 +37,7 @@ and station altitude, one optimiser step for all passes of a protocol.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -53,6 +54,7 @@ if TYPE_CHECKING:  # the names below load on first use (the chain needs scipy)
         ChainResult,
         channel_key,
         channel_keys,
+        forecast_slot_s,
         link_at,
         link_channels,
         link_report,
@@ -72,7 +74,8 @@ if TYPE_CHECKING:  # the names below load on first use (the chain needs scipy)
     )
 
 _CHAIN = ("ChainResult", "run_chain", "link_channels", "channel_key", "channel_keys", "slots_key",
-          "window_slots", "window_key", "window_keys", "link_at", "link_report", "LINK_REPORT_KEYS")
+          "window_slots", "window_key", "window_keys", "link_at", "link_report", "LINK_REPORT_KEYS",
+          "forecast_slot_s")
 _RESOLVE = ("PROFILE_PROTOCOLS", "MissingProfileError", "ResolvedLink", "resolve_link", "check_links",
             "profile_name_for")
 _LAZY = {**dict.fromkeys(_CHAIN, "chain"), **dict.fromkeys(_RESOLVE, "resolve")}
@@ -83,6 +86,7 @@ __all__ = [
     "PROFILE_PROTOCOLS", "MissingProfileError", "ResolvedLink", "resolve_link", "check_links", "profile_name_for",
     "ChainResult", "run_chain", "link_channels", "channel_key", "channel_keys", "slots_key",
     "window_slots", "window_key", "window_keys", "link_at", "link_report", "LINK_REPORT_KEYS",
+    "forecast_slot_s",
 ]
 assert set(__all__) >= set(_LAZY)
 
@@ -141,7 +145,7 @@ def forecast_passes(
     of each protocol (:func:`passplan.keyrate.batch.pass_keys`). The result for a pass does not
     depend on which other passes are in the batch (to float rounding).
     """
-    from ..passes.sampling import sample_scene
+    from ..passes.sampling import sample_scene, slot_times
     from .chain import run_chain
     from .resolve import profile_name_for, resolve_link
 
@@ -170,9 +174,28 @@ def forecast_passes(
     if not kept:
         return []
     steps = [float(step_s) if step_s is not None else slot_seconds(p.duration_s) for p in kept]
-    samples = sample_scene(kept, steps, slots=True)
-    done = run_chain(samples, chosen, sky=sky, adaptive=adaptive)
-    return [
-        PassForecast(p, r.profile_name, r.protocol_name, c.geometry, c.link, c.key, r.protocol, r)
-        for p, r, c in zip(kept, chosen, done, strict=True)
-    ]
+    spans = [(p.los - p.aos).total_seconds() for p in kept]
+    # a pass piece shorter than one slot (cut by a constraint or by the window's end) has no
+    # sample and a zero key that says why; it never aborts the batch
+    times = [slot_times(span, step, True) if _has_slot(span, step) else np.empty(0)
+             for span, step in zip(spans, steps, strict=True)]
+    samples = sample_scene(kept, steps, slots=True, times_s=times)
+    done = run_chain(samples, chosen, sky=sky, adaptive=adaptive, slot_s=steps)
+    out = []
+    for p, r, c, span, step in zip(kept, chosen, done, spans, steps, strict=True):
+        key = c.key
+        if key is not None and key.n_slots == 0 and not _has_slot(span, step):
+            key = dataclasses.replace(key, limiting=short_pass_reason(span, step))
+        out.append(PassForecast(p, r.profile_name, r.protocol_name, c.geometry, c.link, key, r.protocol, r))
+    return out
+
+
+def _has_slot(span_s: float, step_s: float) -> bool:
+    """Whether a window of ``span_s`` seconds holds one whole slot of ``step_s`` (the rounding
+    of :func:`passplan.passes.sampling.slot_times`)."""
+    return bool(np.floor(span_s / step_s + 1e-9) >= 1)
+
+
+def short_pass_reason(span_s: float, step_s: float) -> str:
+    """The ``limiting`` reason of a pass piece shorter than one key slot."""
+    return f"no whole key slot: the pass lasts {span_s:.3f} s, less than one {step_s:g} s slot"

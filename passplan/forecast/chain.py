@@ -17,7 +17,10 @@ pyproject.toml: only :mod:`passplan.forecast` imports :mod:`passplan.link.budget
    per pass: loss terms, ``eta``, background per gate and detector.
 3. **Key** (:func:`channel_keys`, batched over the passes of a protocol; :func:`channel_key`
    for one): the finite-key estimate (:mod:`passplan.keyrate`) of the channel's slots, with
-   non-finite ``eta`` and background (below the horizon) taken as zero.
+   non-finite ``eta`` and background (below the horizon) taken as zero. A channel without a
+   single whole slot (a pass piece cut to less than one slot by a constraint or by the window's
+   end) has a zero key whose ``limiting`` says so (:func:`passplan.keyrate.passkey.empty_key`),
+   never an error that would abort the other passes of a batch.
 
 :func:`run_chain` does the three for many passes; :func:`link_at` is the channel of one given
 geometry (elevation, range, Sun and Moon), for ``passplan link``.
@@ -26,7 +29,7 @@ geometry (elevation, range, Sun and Moon), for ``passplan link``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +38,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..errors import InputError
 from ..keyrate.batch import pass_keys
-from ..keyrate.passkey import PassKey, pass_key
+from ..keyrate.passkey import PassKey, empty_key, pass_key
 from ..keyrate.protocol import Protocol
 from ..link.budget import LinkSeries, link_budget
 from ..link.profiles import Profile, load_profile
@@ -56,6 +59,7 @@ __all__ = [
     "run_chain",
     "slots_key",
     "window_slots",
+    "forecast_slot_s",
     "window_key",
     "window_keys",
     "link_at",
@@ -100,28 +104,52 @@ def _clean(values: ArrayLike) -> NDArray[np.float64]:
     return np.where(np.isfinite(v), v, 0.0)
 
 
-def channel_key(link: LinkSeries, t_s: ArrayLike, protocol: Protocol, select: Selection | None = None) -> PassKey:
+def _one_slot(protocol: Protocol, n_slots: int, slot_s: float | None) -> Protocol:
+    """The protocol a channel of ``n_slots`` slots of ``slot_s`` seconds is estimated with: the
+    key estimator takes the slot duration from the spacing of the slot times, which one slot
+    does not have, so a single slot gets ``slot_s`` (else it would count the protocol's own
+    ``slot_s``, 1 s: a 16-s GEO slot counted as one second, a half-second slot as two)."""
+    if n_slots != 1 or slot_s is None or protocol.slot_s == slot_s:
+        return protocol
+    return replace(protocol, slot_s=float(slot_s))
+
+
+def channel_key(link: LinkSeries, t_s: ArrayLike, protocol: Protocol, select: Selection | None = None,
+                *, slot_s: float | None = None) -> PassKey:
     """The finite-key estimate of one channel (optionally only the samples ``select``: a mask
-    or indices), non-finite ``eta`` and background taken as zero."""
+    or indices), non-finite ``eta`` and background taken as zero; no slot at all gives a zero
+    key with its reason (:data:`passplan.keyrate.passkey.NO_SLOT`). ``slot_s`` is the slot
+    duration (needed when a single slot is estimated: else the protocol's ``slot_s``)."""
     eta = _clean(link.eta)
     bg = _clean(link.background_prob_per_gate_per_detector)
     t = np.asarray(t_s, float)
     if select is not None:
         pick = np.asarray(select)
+        if pick.size == 0:
+            pick = pick.astype(np.intp)  # an empty list is no slot, not a float index
         eta, bg, t = eta[pick], bg[pick], t[pick]
-    return pass_key(eta, bg, t, protocol)
+    if eta.size == 0:
+        return empty_key(protocol)
+    return pass_key(eta, bg, t, _one_slot(protocol, eta.size, slot_s))
 
 
-def channel_keys(links: Sequence[LinkSeries], t_s: Sequence[ArrayLike], protocols: Sequence[Protocol]) -> list[PassKey]:
+def channel_keys(links: Sequence[LinkSeries], t_s: Sequence[ArrayLike], protocols: Sequence[Protocol],
+                 *, slot_s: Sequence[float | None] | None = None) -> list[PassKey]:
     """:func:`channel_key` of many channels, the optimiser batched over the channels of each
-    protocol (:func:`passplan.keyrate.batch.pass_keys`)."""
+    protocol (:func:`passplan.keyrate.batch.pass_keys`); a channel without a slot gets the zero
+    key of :func:`channel_key` and leaves the others untouched; ``slot_s[k]`` is channel ``k``'s
+    slot duration (for a channel of one slot)."""
     etas = [_clean(lk.eta) for lk in links]
     bgs = [_clean(lk.background_prob_per_gate_per_detector) for lk in links]
     ts = [np.asarray(t, float) for t in t_s]
+    slots = list(slot_s) if slot_s is not None else [None] * len(etas)
     keys: list[PassKey | None] = [None] * len(etas)
     by_proto: dict[Protocol, list[int]] = {}
     for k, pr in enumerate(protocols):
-        by_proto.setdefault(pr, []).append(k)
+        if etas[k].size == 0:
+            keys[k] = empty_key(pr)
+            continue
+        by_proto.setdefault(_one_slot(pr, etas[k].size, slots[k]), []).append(k)
     for pr, members in by_proto.items():
         found = pass_keys([etas[k] for k in members], [bgs[k] for k in members], [ts[k] for k in members], pr)
         for k, key in zip(members, found, strict=True):
@@ -136,14 +164,17 @@ def run_chain(
     sky: str | None = None,
     adaptive: bool = True,
     key: bool = True,
+    slot_s: Sequence[float] | None = None,
 ) -> list[ChainResult]:
-    """Geometry -> channel -> key for every pass of ``samples`` (module docstring). The result
-    for a pass does not depend on the other passes of the batch (to float rounding)."""
+    """Geometry -> channel -> key for every pass of ``samples`` (module docstring); ``slot_s``
+    the key slot of each pass (the step the samples were taken at as slot centres; a pass of one
+    slot needs it). The result for a pass does not depend on the other passes of the batch (to
+    float rounding)."""
     channels = link_channels(samples, links, sky=sky, adaptive=adaptive)
     geos = [samples.geometry(k) for k in range(len(samples.passes))]
     keys: list[PassKey | None] = [None] * len(geos)
     if key:
-        keys = list(channel_keys(channels, [g.t_s for g in geos], [r.protocol for r in links]))
+        keys = list(channel_keys(channels, [g.t_s for g in geos], [r.protocol for r in links], slot_s=slot_s))
     return [ChainResult(g, lk, k, r) for g, lk, k, r in zip(geos, channels, keys, links, strict=True)]
 
 
@@ -170,22 +201,51 @@ def asymptotic_rate_bps(forecast: PassForecast, link: LinkSeries | None = None) 
     return np.asarray(rate, float)
 
 
-def window_slots(forecast: PassForecast, start: datetime, end: datetime) -> NDArray[np.bool_]:
-    """The forecast's whole key slots inside ``[start, end]`` (a mask over its slots)."""
+def _slots_in(forecast: PassForecast, start: datetime, end: datetime) -> NDArray[np.bool_]:
+    """The mask of :func:`window_slots`, possibly empty."""
+    if not end > start:
+        raise InputError(f"window end {end} is not after its start {start}; give a window of positive length")
     t = np.asarray(forecast.geometry.t_s, float)
-    half = (t[1] - t[0]) / 2.0 if t.size > 1 else 0.5
+    half = _half_slot(forecast, t)
     lo = (start - forecast.pass_.aos).total_seconds()
     hi = (end - forecast.pass_.aos).total_seconds()
     sel: NDArray[np.bool_] = (t - half >= lo - 1e-6) & (t + half <= hi + 1e-6)
+    return sel
+
+
+def _half_slot(forecast: PassForecast, t: NDArray[np.float64]) -> float:
+    """Half the key slot of a forecast (:func:`forecast_slot_s`)."""
+    if t.size > 1:
+        return float(t[1] - t[0]) / 2.0
+    if t.size == 1:
+        return float(t[0])  # the one slot's centre is half a slot after AOS
+    return 0.5
+
+
+def forecast_slot_s(forecast: PassForecast) -> float:
+    """The key slot of a forecast (s): the spacing of its slot centres, or for a pass of one
+    slot twice its centre (slots start at AOS); 1 s for a pass without a slot."""
+    return 2.0 * _half_slot(forecast, np.asarray(forecast.geometry.t_s, float))
+
+
+def _no_slot_reason(forecast: PassForecast, start: datetime, end: datetime) -> str:
+    return f"no whole key slot of {forecast.pass_.uid} lies between {start} and {end}"
+
+
+def window_slots(forecast: PassForecast, start: datetime, end: datetime) -> NDArray[np.bool_]:
+    """The forecast's whole key slots inside ``[start, end]`` (a mask over its slots); an
+    :class:`~passplan.errors.InputError` when there is none."""
+    sel = _slots_in(forecast, start, end)
     if not sel.any():
-        raise InputError(f"no whole key slot of {forecast.pass_.uid} lies between {start} and {end}")
+        raise InputError(_no_slot_reason(forecast, start, end))
     return sel
 
 
 def slots_key(forecast: PassForecast, select: Selection, protocol: Protocol | None = None) -> PassKey:
     """The key of a forecast's channel restricted to the slots ``select`` (mask or indices),
     with ``protocol`` (default: the pass's own, as its forecast used)."""
-    return channel_key(forecast.link, forecast.geometry.t_s, protocol or forecast.protocol_params, select)
+    return channel_key(forecast.link, forecast.geometry.t_s, protocol or forecast.protocol_params, select,
+                       slot_s=forecast_slot_s(forecast))
 
 
 def window_key(forecast: PassForecast, start: datetime, end: datetime) -> PassKey:
@@ -196,14 +256,30 @@ def window_key(forecast: PassForecast, start: datetime, end: datetime) -> PassKe
 
 def window_keys(forecast: PassForecast, windows: Sequence[tuple[datetime, datetime]]) -> list[PassKey]:
     """:func:`window_key` of many windows of one forecast, the optimiser batched
-    (:func:`channel_keys`; equal to :func:`window_key` to the optimiser's tolerance)."""
+    (:func:`channel_keys`; equal to :func:`window_key` to the optimiser's tolerance). A window
+    holding no whole slot does not abort the batch: its key is zero and its ``limiting`` names
+    the window (where :func:`window_key` of that one window raises)."""
     t = np.asarray(forecast.geometry.t_s, float)
     eta = _clean(forecast.link.eta)
     bg = _clean(forecast.link.background_prob_per_gate_per_detector)
-    sels = [window_slots(forecast, a, b) for a, b in windows]
-    if not sels:
-        return []
-    return pass_keys([eta[s] for s in sels], [bg[s] for s in sels], [t[s] for s in sels], forecast.protocol_params)
+    sels = [_slots_in(forecast, a, b) for a, b in windows]
+    keys: list[PassKey | None] = [None] * len(sels)
+    todo = []
+    for k, ((a, b), s) in enumerate(zip(windows, sels, strict=True)):
+        if s.any():
+            todo.append(k)
+        else:
+            keys[k] = empty_key(forecast.protocol_params, _no_slot_reason(forecast, a, b))
+    slot = forecast_slot_s(forecast)
+    by_proto: dict[Protocol, list[int]] = {}  # one protocol unless a window holds one slot
+    for k in todo:
+        by_proto.setdefault(_one_slot(forecast.protocol_params, int(sels[k].sum()), slot), []).append(k)
+    for pr, members in by_proto.items():
+        found = pass_keys([eta[sels[k]] for k in members], [bg[sels[k]] for k in members],
+                          [t[sels[k]] for k in members], pr)
+        for k, key in zip(members, found, strict=True):
+            keys[k] = key
+    return [k for k in keys if k is not None]
 
 
 def link_at(

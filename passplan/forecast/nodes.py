@@ -83,7 +83,7 @@ def _budget(prof: Any, proto: Any, s: SampledPasses, rows: np.ndarray, sky: str 
         site_alt_m=alt,
         slew_rate_rad_s=s.los_rate_rad_s[rows],
     )
-    if prof.detector.dead_time_s <= 0:
+    if prof.detector.dead_time_s <= 0 or rows.size == 0:  # no sample (passes shorter than a slot)
         return link_budget(prof, **kw)
     # the transmittance before saturation, from a first evaluation at every SIGNAL_STRIDE-th slot
     # of each pass (and each pass's first and last sample here), straight-line in log between

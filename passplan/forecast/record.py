@@ -52,6 +52,7 @@ class PassForecast:
         k = self.key
         loss = np.asarray(self.link.total_loss_db, float)
         finite = loss[np.isfinite(loss)]
+        bg = np.asarray(self.link.background_prob_per_gate_per_detector, float)
         return {
             "profile": self.profile,
             "protocol": self.protocol,
@@ -64,7 +65,7 @@ class PassForecast:
             "key_limiting": k.limiting,
             "min_loss_db": float(finite.min()) if finite.size else None,
             "max_loss_db": float(finite.max()) if finite.size else None,
-            "mean_background_prob_per_gate": float(np.mean(self.link.background_prob_per_gate_per_detector)),
+            "mean_background_prob_per_gate": float(np.mean(bg)) if bg.size else None,  # no slot: none
             **({"spread": self.spread.to_dict()} if self.spread is not None else {}),
         }
 

@@ -15,7 +15,10 @@ from .decoy_bb84 import REASONS
 from .optimise import OptimisedPass, objective, optimise_pass
 from .protocol import Protocol, analysis_label
 
-__all__ = ["PassKey", "pass_key", "check_series", "prepare", "key_record"]
+__all__ = ["PassKey", "pass_key", "check_series", "prepare", "key_record", "empty_key", "NO_SLOT"]
+
+#: Why a window with no whole key slot has no key (a pass piece cut shorter than one slot).
+NO_SLOT = "no whole key slot in the window (shorter than one key slot)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,4 +178,21 @@ def key_record(eta_a: NDArray, b: NDArray, ts: NDArray | None, pr: Protocol,
         error_model=pr.error_model, ec_method=pr.ec_method, optimised=pr.optimise,
         sampled=rng is not None, sifted_bits=float(kb.n_key), qber=float(kb.qber_key),
         key_bases=pr.key_bases, key_intensities=pr.key_intensities,
+    )
+
+
+def empty_key(protocol: Protocol | None = None, reason: str = NO_SLOT) -> PassKey:
+    """The zero key of a window holding no whole key slot (a pass cut by a constraint or by the
+    window's end to less than one slot): nothing is estimated, no pulse is counted, and
+    ``limiting`` says why. Quantities without a count (QBER, phase error) are NaN; the source
+    settings are the protocol's own."""
+    pr = protocol if protocol is not None else Protocol()
+    return PassKey(
+        secret_key_bits=0.0, limiting=reason, key_window_s=0.0, window_start_s=math.nan,
+        window_end_s=math.nan, n_slots=0, pulses=0.0, n_x=0.0, n_z=0.0, qber_x=math.nan,
+        phase_error_x=math.nan, s_x0=0.0, s_x1=0.0, s_z1=0.0, v_z1=math.nan, lambda_ec=0.0,
+        p_x=float(pr.p_x), intensities=tuple(float(v) for v in pr.intensities),
+        probabilities=tuple(float(v) for v in pr.probabilities), bounds=pr.bounds, decoys=pr.decoys,
+        error_model=pr.error_model, ec_method=pr.ec_method, optimised=pr.optimise, sampled=False,
+        sifted_bits=0.0, qber=math.nan, key_bases=pr.key_bases, key_intensities=pr.key_intensities,
     )

@@ -119,7 +119,8 @@ def candidates_from_forecasts(
     ``key_of(forecast, start, end)`` gives a sub-window's :class:`passplan.keyrate.PassKey`
     (default :func:`subwindow_key`: the whole pass's channel restricted to the sub-window).
     Passes whose key is zero or below ``min_key_bits`` become candidates with a reason, so the
-    schedule reports why they were left out.
+    schedule reports why they were left out. A pass cut to an instant (AOS equal to LOS: no
+    link can run in it, and no candidate has zero duration) offers no candidate.
     """
     if not min_key_bits >= 0:
         raise InputError(f"minimum key {min_key_bits} bits must be zero or more")
@@ -130,6 +131,8 @@ def candidates_from_forecasts(
     whole_key: dict[str, float] = {}
     for f in forecasts:
         p = f.pass_
+        if not p.los > p.aos:
+            continue
         bits = float(f.key.secret_key_bits)
         whole_key[p.uid] = bits
         reason = None
@@ -146,8 +149,8 @@ def candidates_from_forecasts(
         )
     if not handover:
         return out
-    by_uid = {f.pass_.uid: f for f in forecasts}
-    cuts = handover_cuts([f.pass_ for f in forecasts], grid_s, max_pass_s=max_pass_s)
+    by_uid = {f.pass_.uid: f for f in forecasts if f.pass_.uid in whole_key}
+    cuts = handover_cuts([f.pass_ for f in by_uid.values()], grid_s, max_pass_s=max_pass_s)
     for uid, points in sorted(cuts.items()):
         f = by_uid[uid]
         p = f.pass_

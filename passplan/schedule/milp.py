@@ -14,7 +14,14 @@ served by its station's key, ``y_d <= sum_j v_j x_j``; a pair demand by its rela
 * ``total`` with demands: maximise ``sum_d w_d y_d`` with ``y_d <= D_d`` (key beyond a demand
   is worth nothing; ``w_d`` is the priority), then the expected key as a tie-break;
 * ``fair``: maximise ``t`` with ``D_d t <= y_d`` for every demand (one unit demand per station
-  when none are given: the max-min of the stations' key in bits), then the expected key.
+  when none are given: the max-min of the stations' key in bits), then the expected key. When
+  the largest demand exceeds all the key on offer, ``t`` is solved in units of ``1 / T`` with
+  ``T`` = largest demand / all the key (rows ``(D_d / T) t' <= y_d``): a demand of 1e15 bits or
+  more would otherwise put a coefficient beyond HiGHS' largest accepted matrix value (1e15, its
+  ``large_matrix_value``) in the row, and HiGHS declared the always-feasible problem
+  infeasible; and ``t`` (then below 1e-6) would weigh less than the tie-break. A row whose
+  coefficient ``D_d / T`` falls below 1 is divided by it (``t' <= (T / D_d) y_d``), so a small
+  demand beside a huge one is not dropped as a coefficient under HiGHS' smallest (1e-9).
 
 The tie-breaks carry a weight of 1e-6 of the primary term's scale, so they never trade primary
 objective for key. Time order of relays is not modelled here (pools over the window); the relay
@@ -138,6 +145,10 @@ class _Model:
         v = prob.value
         c = np.zeros(self.nvar)
         total_v = float(v[prob.allowed].sum()) if n else 0.0
+        # fair: t is solved as t' = t * t_scale (module docstring; 1 unless a demand exceeds all the key)
+        self.t_scale = 1.0
+        if fair and demands:
+            self.t_scale = max(1.0, max(scale for _, scale in demands) / max(total_v, 1.0))
         if fair:
             c[self.it] = -1.0
             c[:n] = -1e-6 * v / max(total_v, 1.0)
@@ -187,10 +198,14 @@ class _Model:
             lo.append(-np.inf)
             hi.append(0.0)
             r += 1
-            if fair:  # D_d t - y_d <= 0
+            if fair:  # D_d t - y_d <= 0, as (D_d / t_scale) t' - y_d <= 0
                 rows.extend([r, r])
                 cols.extend([self.it, self.iy + k])
-                vals.extend([scale, -1.0])
+                coef = scale / self.t_scale
+                # a small coefficient (a demand far below the largest) would fall under HiGHS'
+                # smallest matrix value (1e-9) and the row be dropped: divide the row by it
+                vals.extend([scale / self.t_scale, -1.0] if coef >= 1.0 or self.t_scale == 1.0
+                            else [1.0, -1.0 / coef])
                 lo.append(-np.inf)
                 hi.append(0.0)
                 r += 1
@@ -223,11 +238,15 @@ class _Model:
         """The objective's primary term at a solution vector."""
         prob = self.prob
         if prob.objective == "fair":
-            return float(sol[self.it])
+            return float(sol[self.it]) / self.t_scale
         if self.demands:
             w = np.array([d.priority for d, _ in self.demands])
             return float(w @ sol[self.iy : self.iy + len(self.demands)])
         return float(prob.value @ np.round(sol[: prob.n]))
+
+    def unscale(self, objective: float) -> float:
+        """A value of the solved objective (``t'`` for ``fair``) in the primary's own units."""
+        return objective / self.t_scale if self.prob.objective == "fair" else objective
 
     def served(self, sol: np.ndarray) -> dict[str, float]:
         return {d.label: float(sol[self.iy + k]) for k, (d, _) in enumerate(self.demands)}
@@ -265,7 +284,7 @@ class _Model:
             method="milp",
             status=status,
             objective=self.primary(sol),
-            dual_bound=None if dual is None or not np.isfinite(dual) else float(-dual),
+            dual_bound=None if dual is None or not np.isfinite(dual) else self.unscale(0.0 - float(dual)),  # 0 - d: never -0
             gap=None if gap is None or not np.isfinite(gap) else float(gap),
             nodes=None if nodes is None else int(nodes),
             seconds=seconds,
@@ -297,7 +316,7 @@ def relaxation_bound(prob: Problem) -> float | None:
         )
     if res.status != 0 or res.fun is None:
         return None
-    return float(-res.fun)
+    return model.unscale(0.0 - float(res.fun))  # 0 - f: never -0
 
 
 def evaluate(prob: Problem, x: np.ndarray) -> tuple[float, dict[str, float]]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from .check import _EPS_S as TIME_EPS_S
 from .model import Candidate, Demand, Resources
 
 __all__ = ["Problem", "OBJECTIVES"]
@@ -132,8 +133,11 @@ class Problem:
             s, e = self.start[m], self.end[m] + g.gap_s
             order = np.lexsort((e, s))
             m, s, e = m[order], s[order], e[order]
-            # links whose padded interval contains start_j: s_i <= s_j < e_i
-            inside = (s[None, :] <= s[:, None]) & (s[:, None] < e[None, :])
+            # links whose padded interval contains start_j: s_i <= s_j < e_i, to the independent
+            # checker's tolerance (a link may start TIME_EPS_S before the unit is free): the
+            # MILP then forbids exactly what the checker refuses (one microsecond of overlap
+            # made the MILP drop a link the checker and the greedy baselines accept)
+            inside = (s[None, :] <= s[:, None]) & (s[:, None] + TIME_EPS_S < e[None, :])
             kept: list[np.ndarray] = []
             prev: np.ndarray | None = None
             for j in range(m.size):
