@@ -569,6 +569,7 @@ def test_progress_counts_search_blocks_and_key_units() -> None:
     assert key_unit(270_868_600.0) == ("Mbit", 1e6)  # 270868.6 kbit: six digits, so Mbit
     assert {limit_code(REASONS[k]) for k in REASONS if REASONS[k]} == {"clicks", "counts", "test", "qber", "finite"}
     assert limit_code(None) == "" and limit_code("something new") == "other"
+    assert limit_code("no whole key slot: the pass lasts 0.499 s, less than one 1 s slot") == "slot"
 
 
 def test_tonight_key_plot_searches_once_and_builds_one_sampling_scene(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -52,6 +52,8 @@ def limit_code(sentence: str | None) -> str:
     for number, text in REASONS.items():
         if text == sentence:
             return LIMIT_CODES.get(number, "other")
+    if sentence.startswith("no whole key slot"):  # a pass or window shorter than one key slot
+        return "slot"
     return "other"
 
 
