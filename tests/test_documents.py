@@ -74,3 +74,19 @@ def test_key_of_a_series(tmp_path) -> None:
         series_key(path, decoys=3)
     bad = runner.invoke(app, ["key", str(path), "--decoys", "3"])
     assert bad.exit_code == 2 and "--decoys is 3; expected 1 or 2" in bad.stderr
+
+
+def test_link_geometry_is_checked_by_the_library_and_worded_by_the_cli() -> None:
+    from passplan.errors import InputError
+    from passplan.forecast.chain import link_report
+
+    with pytest.raises(InputError, match=r"range_km 10 is shorter than any orbit allows at elevation_deg 45: .* "
+                                         r"or leave range_km out"):
+        link_report("micius", elevation_deg=45.0, range_km=10.0)
+    with pytest.raises(InputError, match=r"^moon_illumination 2 is outside \[0, 1\]"):
+        link_report("micius", elevation_deg=45.0, moon_illumination=2.0)
+    r = runner.invoke(app, ["link", "--profile", "micius", "--elevation-deg", "45", "--range-km", "10"])
+    assert r.exit_code == 2
+    assert "--range-km 10 is shorter than any orbit allows at --elevation-deg 45" in r.stderr
+    assert "or leave --range-km out" in r.stderr
+    assert cli_json("link", "--profile", "micius", "--elevation-deg", "45") == same(link_report("micius", elevation_deg=45.0))

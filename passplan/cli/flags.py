@@ -17,8 +17,9 @@ T = TypeVar("T")
 #: Advice inside library messages, in the CLI's words.
 FETCH_PHRASES = {"give norad_ids, names or groups": "give --norad N, --name TEXT or --group NAME"}
 SATS_PHRASES = {"give satellites": "give --sats"}
+LINK_PHRASES = {"at elevation_deg": "at --elevation-deg", "or leave range_km out": "or leave --range-km out"}
 
-__all__ = ["FETCH_PHRASES", "SATS_PHRASES", "as_flags", "OPTION_FOR", "renamed_option", "creation_date", "CreationDateOpt", "DtstampOpt"]
+__all__ = ["FETCH_PHRASES", "SATS_PHRASES", "LINK_PHRASES", "as_flags", "OPTION_FOR", "renamed_option", "creation_date", "CreationDateOpt", "DtstampOpt"]
 
 #: The CLI option for each library parameter a library error may name (one table for every
 #: command: the two vocabularies side by side).
@@ -36,6 +37,15 @@ OPTION_FOR: dict[str, str] = {
     # the key of a series (passplan.forecast.series.series_key)
     "pulses_per_s": "--pulses-per-s",
     "decoys": "--decoys",
+    # one link geometry (passplan.forecast.chain.check_link_geometry, link_report)
+    "elevation_deg": "--elevation-deg",
+    "range_km": "--range-km",
+    "sun_elevation_deg": "--sun-elevation-deg",
+    "sun_separation_deg": "--sun-separation-deg",
+    "moon_elevation_deg": "--moon-elevation-deg",
+    "moon_separation_deg": "--moon-separation-deg",
+    "moon_illumination": "--moon-illumination",
+    "visibility_km": "--visibility-km",
     # schedules (passplan.schedule.run)
     "time_limit_s": "--time-limit-s",
     "min_key_bits": "--min-key-bits",

@@ -21,49 +21,9 @@ from .common import (
     warn,
     write_plot,
 )
+from .flags import LINK_PHRASES, as_flags
 
 __all__ = ["register", "link_command"]
-
-
-def _check_range(
-    name: str, value: float | None, lo: float, hi: float, lo_open: bool = False
-) -> None:
-    if value is None:
-        return
-    bad = not math.isfinite(value) or value > hi or value < lo or (lo_open and value == lo)
-    if bad:
-        left = "(" if lo_open else "["
-        raise InputError(f"--{name} {value:g} is outside {left}{lo:g}, {hi:g}]")
-
-
-#: The lowest altitude at which a satellite survives long enough to make a pass (m); assumed:
-#: below about 150 km drag brings an object down within days, and the lowest long-lived orbits
-#: flown (GOCE, about 255 km, later 224 km) are well above it. No pass is nearer than a 150 km
-#: orbit allows at its elevation.
-LOWEST_ORBIT_ALT_M = 150e3
-
-
-#: Longest slant range accepted (km): beyond the Moon's distance (384,400 km) nothing orbits the
-#: Earth for passplan to plan.
-MAX_RANGE_KM = 500_000.0
-#: Highest meteorological visibility accepted (km); assumed bound, about three times the
-#: Rayleigh-scattering limit of pure air (about 330 km in the visible).
-MAX_VISIBILITY_KM = 1000.0
-
-
-def check_range_for_elevation(range_km: float, elevation_deg: float, site_alt_m: float) -> None:
-    """Refuse a ``--range-km`` shorter than the slant range to the lowest possible orbit
-    (:data:`LOWEST_ORBIT_ALT_M`) at ``elevation_deg``: no satellite can be there."""
-    from ..link.slant import slant_range_m
-
-    shortest_km = float(slant_range_m(elevation_deg, LOWEST_ORBIT_ALT_M, site_alt_m)) / 1e3
-    if range_km < shortest_km * (1.0 - 1e-9):
-        raise InputError(
-            f"--range-km {range_km:g} is shorter than any orbit allows at --elevation-deg "
-            f"{elevation_deg:g}: a satellite at {LOWEST_ORBIT_ALT_M / 1e3:.0f} km altitude (the lowest "
-            f"that stays in orbit) is {shortest_km:.0f} km away there; give at least {shortest_km:.0f} km, "
-            "or leave --range-km out (it then follows from the profile's orbit)"
-        )
 
 
 def _profiles_table(recs: list[dict[str, Any]]) -> str:
@@ -150,7 +110,7 @@ def link_command(
     output: OutputOpt = None,
 ) -> None:
     """Optical link budget for one geometry: every loss term in dB, background and r0."""
-    from ..forecast.chain import link_report
+    from ..forecast.chain import check_link_geometry, link_report
     from ..link.background import SKY_CLASSES
     from ..link.profiles import load_profile
 
@@ -179,15 +139,12 @@ def link_command(
         from ..errors import UnknownNameError
 
         raise UnknownNameError("sky class", sky, SKY_CLASSES, "--sky")
-    _check_range("sun-elevation-deg", sun_elevation_deg, -90.0, 90.0)
-    _check_range("sun-separation-deg", sun_separation_deg, 0.0, 180.0)
-    _check_range("moon-elevation-deg", moon_elevation_deg, -90.0, 90.0)
-    _check_range("moon-separation-deg", moon_separation_deg, 0.0, 180.0)
-    _check_range("moon-illumination", moon_illumination, 0.0, 1.0)
-    if visibility_km is not None and not 0 < visibility_km <= MAX_VISIBILITY_KM:
-        raise InputError(
-            f"--visibility-km {visibility_km:g} is outside (0, {MAX_VISIBILITY_KM:g}]; give the "
-            "meteorological visibility in km (23 for a clear day)"
+    with as_flags(LINK_PHRASES):  # refuse an impossible geometry before any work, in the CLI's words
+        check_link_geometry(
+            elevation_deg=elevation_deg, range_km=range_km, site_alt_m=prof.site.alt_m if site_alt is None else site_alt,
+            sun_elevation_deg=sun_elevation_deg, sun_separation_deg=sun_separation_deg,
+            moon_elevation_deg=moon_elevation_deg, moon_separation_deg=moon_separation_deg,
+            moon_illumination=moon_illumination, visibility_km=visibility_km,
         )
 
     if sensitivity:
@@ -200,18 +157,7 @@ def link_command(
                              "with the ranges of the profile's orbit and the profile's visibility")
         _sensitivity(prof, elevation_deg, site_alt, sky, fmt, plot, output)
         return
-    if elevation_deg is not None:
-        _check_range("elevation-deg", elevation_deg, 0.0, 90.0, lo_open=True)
-        if range_km is not None:
-            if not 0 < range_km <= MAX_RANGE_KM:
-                raise InputError(
-                    f"--range-km {range_km:g} is outside (0, {MAX_RANGE_KM:g}]; give the slant range "
-                    "to a satellite in Earth orbit, in km"
-                )
-            check_range_for_elevation(
-                range_km, elevation_deg, prof.site.alt_m if site_alt is None else site_alt
-            )
-    elif plot is None:
+    if elevation_deg is None and plot is None:
         raise InputError("--elevation-deg is required (a value in (0, 90])")
     if sun_separation_deg < _SUN_WARN_DEG:
         warn(

@@ -28,6 +28,7 @@ geometry (elevation, range, Sun and Moon), for ``passplan link``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -66,6 +67,10 @@ __all__ = [
     "link_report",
     "asymptotic_rate_bps",
     "LINK_REPORT_KEYS",
+    "check_link_geometry",
+    "LOWEST_ORBIT_ALT_M",
+    "MAX_RANGE_KM",
+    "MAX_VISIBILITY_KM",
 ]
 
 
@@ -342,6 +347,72 @@ LINK_REPORT_KEYS = (
 )
 
 
+#: The lowest altitude at which a satellite survives long enough to make a pass (m); assumed:
+#: below about 150 km drag brings an object down within days, and the lowest long-lived orbits
+#: flown (GOCE, about 255 km, later 224 km) are well above it. No pass is nearer than a 150 km
+#: orbit allows at its elevation.
+LOWEST_ORBIT_ALT_M = 150e3
+#: Longest slant range accepted (km): beyond the Moon's distance (384,400 km) nothing orbits the
+#: Earth for passplan to plan.
+MAX_RANGE_KM = 500_000.0
+#: Highest meteorological visibility accepted (km); assumed bound, about three times the
+#: Rayleigh-scattering limit of pure air (about 330 km in the visible).
+MAX_VISIBILITY_KM = 1000.0
+
+
+def _within(name: str, value: float | None, lo: float, hi: float, lo_open: bool = False) -> None:
+    if value is None:
+        return
+    if not math.isfinite(value) or value > hi or value < lo or (lo_open and value == lo):
+        raise InputError(f"{name} {value:g} is outside {'(' if lo_open else '['}{lo:g}, {hi:g}]")
+
+
+def check_link_geometry(
+    *,
+    elevation_deg: float | None = None,
+    range_km: float | None = None,
+    site_alt_m: float = 0.0,
+    sun_elevation_deg: float = -90.0,
+    sun_separation_deg: float = 90.0,
+    moon_elevation_deg: float = -90.0,
+    moon_separation_deg: float = 90.0,
+    moon_illumination: float = 0.0,
+    visibility_km: float | None = None,
+) -> None:
+    """Refuse a geometry no satellite link can have, naming the keyword: angles out of range, a
+    slant range beyond the Moon or shorter than the lowest possible orbit
+    (:data:`LOWEST_ORBIT_ALT_M`) allows at ``elevation_deg`` from ``site_alt_m``, a visibility
+    outside (0, :data:`MAX_VISIBILITY_KM`] km."""
+    from ..link.slant import slant_range_m
+
+    _within("sun_elevation_deg", sun_elevation_deg, -90.0, 90.0)
+    _within("sun_separation_deg", sun_separation_deg, 0.0, 180.0)
+    _within("moon_elevation_deg", moon_elevation_deg, -90.0, 90.0)
+    _within("moon_separation_deg", moon_separation_deg, 0.0, 180.0)
+    _within("moon_illumination", moon_illumination, 0.0, 1.0)
+    if visibility_km is not None and not 0 < visibility_km <= MAX_VISIBILITY_KM:
+        raise InputError(
+            f"visibility_km {visibility_km:g} is outside (0, {MAX_VISIBILITY_KM:g}]; give the "
+            "meteorological visibility in km (23 for a clear day)"
+        )
+    _within("elevation_deg", elevation_deg, 0.0, 90.0, lo_open=True)
+    if range_km is None or elevation_deg is None:
+        return
+    if not 0 < range_km <= MAX_RANGE_KM:
+        raise InputError(
+            f"range_km {range_km:g} is outside (0, {MAX_RANGE_KM:g}]; give the slant range "
+            "to a satellite in Earth orbit, in km"
+        )
+    shortest_km = float(slant_range_m(elevation_deg, LOWEST_ORBIT_ALT_M, site_alt_m)) / 1e3
+    if range_km < shortest_km * (1.0 - 1e-9):
+        raise InputError(
+            f"range_km {range_km:g} is shorter than any orbit allows at elevation_deg "
+            f"{elevation_deg:g}: a satellite at {LOWEST_ORBIT_ALT_M / 1e3:.0f} km altitude (the lowest "
+            f"that stays in orbit) is {shortest_km:.0f} km away there; give at least {shortest_km:.0f} km, "
+            "or leave range_km out (it then follows from the profile's orbit)"
+        )
+
+
 def link_report(
     profile: Profile | str,
     *,
@@ -359,8 +430,16 @@ def link_report(
     """The link of one geometry as one record (:data:`LINK_REPORT_KEYS`: every loss term in dB,
     transmittance, background, r0, ...): :func:`link_at` with the station's altitude (``station``:
     a :class:`passplan.stations.Station`, else the profile's site) and ``range_km`` (default: the
-    slant range to the profile's orbit), what ``passplan link`` prints."""
+    slant range to the profile's orbit), what ``passplan link`` prints. The geometry is checked
+    first (:func:`check_link_geometry`)."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    check_link_geometry(
+        elevation_deg=elevation_deg, range_km=range_km,
+        site_alt_m=prof.site.alt_m if station is None else float(station.alt_m),
+        sun_elevation_deg=sun_elevation_deg, sun_separation_deg=sun_separation_deg,
+        moon_elevation_deg=moon_elevation_deg, moon_separation_deg=moon_separation_deg,
+        moon_illumination=moon_illumination, visibility_km=visibility_km,
+    )
     series = link_at(
         prof,
         elevation_deg=elevation_deg,
