@@ -24,7 +24,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from .errors import InputError
 
@@ -478,3 +478,29 @@ def to_table(rows: Sequence[Sequence[Any]], header: Sequence[str], align: str | 
     lines = [fmt(list(header)), "  ".join("-" * w for w in widths)]
     lines += [fmt(r) for r in text_rows]
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Input files read once per version
+
+_T = TypeVar("_T")
+
+
+def read_once(path: Path, cache: dict[tuple[str, int, int], _T], build: Callable[[Path], _T], limit: int = 64) -> _T:
+    """``build(path)``, remembered in ``cache`` by the file's resolved path, ``st_mtime_ns`` and
+    ``st_size``: a run reads each file once, and an edited file is read again. A file that cannot
+    be stat-ed is built every time (``build`` reports the problem); the cache keeps the newest
+    ``limit`` entries."""
+    try:
+        st = path.stat()
+        memo: tuple[str, int, int] | None = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    except OSError:
+        memo = None
+    if memo is not None and memo in cache:
+        return cache[memo]
+    value = build(path)
+    if memo is not None:
+        cache[memo] = value
+        while len(cache) > limit:
+            cache.pop(next(iter(cache)))
+    return value

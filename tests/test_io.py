@@ -215,3 +215,35 @@ def test_disk_errors_name_the_file_and_keep_the_old_one(tmp_path: Path, monkeypa
     monkeypatch.undo()
     with pytest.raises(InputError, match="shorter name"):
         atomic_write_text(tmp_path / ("n" * 300), "x")
+
+
+def test_read_once_reads_a_file_once_per_version(tmp_path) -> None:
+    """Profiles and protocols are read through passplan.io.read_once: the same object until the
+    file changes (its size or modification time), then the new content."""
+    import os
+
+    from passplan.io import read_once
+
+    f = tmp_path / "p.toml"
+    f.write_text("a = 1\n")
+    cache: dict = {}
+    calls: list[str] = []
+
+    def build(p):
+        calls.append(p.read_text())
+        return object()
+
+    first = read_once(f, cache, build)
+    assert read_once(f, cache, build) is first and len(calls) == 1
+    f.write_text("a = 22\n")
+    os.utime(f, ns=(1, 1))
+    assert read_once(f, cache, build) is not first and calls[-1] == "a = 22\n"
+    for k in range(5):
+        g = tmp_path / f"g{k}.toml"
+        g.write_text("x\n")
+        read_once(g, cache, build, limit=3)
+    assert len(cache) == 3
+    calls.clear()
+    read_once(tmp_path / "missing.toml", cache, lambda p: calls.append("built"))
+    read_once(tmp_path / "missing.toml", cache, lambda p: calls.append("built"))
+    assert calls == ["built", "built"]  # nothing to remember a missing file by

@@ -158,24 +158,16 @@ class Protocol:
 
         Memoised by the file's resolved path, ``st_mtime_ns`` and ``st_size`` (a run reads each
         file once; an edited file is read again)."""
-        path = Path(path)
-        try:
-            st = path.stat()
-            memo: tuple[str, int, int] | None = (str(path.resolve()), st.st_mtime_ns, st.st_size)
-        except OSError:
-            memo = None  # let the read below report the problem
-        if memo is not None and memo in _READ:
-            return _READ[memo]
-        try:
-            data = tomllib.loads(_read_text(path))
-        except tomllib.TOMLDecodeError as err:
-            raise ConfigError(f"{path}: not valid TOML ({err}); fix the syntax") from None
-        proto = cls.from_mapping(data, where=str(path))
-        if memo is not None:
-            _READ[memo] = proto
-            while len(_READ) > _READ_MAX:
-                _READ.pop(next(iter(_READ)))
-        return proto
+        from ..io import read_once
+
+        def build(p: Path) -> Protocol:
+            try:
+                data = tomllib.loads(_read_text(p))
+            except tomllib.TOMLDecodeError as err:
+                raise ConfigError(f"{p}: not valid TOML ({err}); fix the syntax") from None
+            return cls.from_mapping(data, where=str(p))
+
+        return read_once(Path(path), _READ, build)
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any], where: str = "") -> Protocol:
@@ -227,8 +219,7 @@ class Protocol:
 
 
 #: Protocols read in this process, by resolved path, modification time (ns) and size.
-_READ: dict[tuple[str, int, int], Protocol] = {}
-_READ_MAX = 64
+_READ: dict[tuple[str, int, int], Protocol] = {}  # passplan.io.read_once
 
 
 def bundled_protocols() -> dict[str, Path]:

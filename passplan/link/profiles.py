@@ -250,8 +250,7 @@ def load_profile(name_or_path: str | os.PathLike[str]) -> Profile:
 
 #: Profiles read in this process, by resolved path, modification time (ns) and size: a run reads
 #: each file once however many stages ask for it, and an edited file is read again.
-_READ: dict[tuple[str, int, int], Profile] = {}
-_READ_MAX = 64
+_READ: dict[tuple[str, int, int], Profile] = {}  # passplan.io.read_once
 
 
 def _read_text(p: Path) -> str:
@@ -267,24 +266,16 @@ def read_profile(path: str | os.PathLike[str]) -> Profile:
 
     Memoised by the file's resolved path, ``st_mtime_ns`` and ``st_size`` (the same frozen
     :class:`Profile` comes back until the file changes)."""
-    p = Path(path)
-    try:
-        st = p.stat()
-        memo: tuple[str, int, int] | None = (str(p.resolve()), st.st_mtime_ns, st.st_size)
-    except OSError:
-        memo = None  # let the read below report the problem
-    if memo is not None and memo in _READ:
-        return _READ[memo]
-    try:
-        data = tomllib.loads(_read_text(p))
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{p}: TOML syntax error: {err}; fix the file") from None
-    prof = profile_from_dict(data, where=str(p), default_name=p.stem)
-    if memo is not None:
-        _READ[memo] = prof
-        while len(_READ) > _READ_MAX:
-            _READ.pop(next(iter(_READ)))
-    return prof
+    from ..io import read_once
+
+    def build(p: Path) -> Profile:
+        try:
+            data = tomllib.loads(_read_text(p))
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"{p}: TOML syntax error: {err}; fix the file") from None
+        return profile_from_dict(data, where=str(p), default_name=p.stem)
+
+    return read_once(Path(path), _READ, build)
 
 
 def _get(
