@@ -326,11 +326,18 @@ def geo_slot(
     inclination_deg: float = 0.0,
     source: str = "designed",
     aliases: Iterable[str] = (),
+    station_keeping: bool = True,
 ) -> Satellite:
-    """A geostationary satellite held at ``longitude_deg`` (east positive) over the first day
-    after ``at``: SGP4's mean longitude at epoch is set from GMST, then mean motion and mean
-    longitude are trimmed so the sub-satellite longitude stays within a few thousandths of a
-    degree of the slot for 24 h."""
+    """A geostationary satellite held at ``longitude_deg`` (east positive): SGP4's mean longitude
+    at epoch is set from GMST, then mean motion and mean longitude are trimmed so the
+    sub-satellite longitude stays within a few thousandths of a degree of the slot for 24 h.
+
+    ``station_keeping`` (default): the satellite keeps its slot for the whole study, its element
+    set re-anchored and trimmed again every day after ``at``
+    (:class:`~passplan.satellite.KeptSatrec`; over a year the longitude stays within +-0.01 deg
+    of the slot, ``tests/test_station_keeping.py``). ``False``: one element set propagated
+    freely, which SDP4's luni-solar and triaxiality terms drift away from the slot (at 105 E,
+    about 1 deg after a month and tens of degrees after a year)."""
     at = require_aware(at, "analysis time")
     if not math.isfinite(longitude_deg) or not -180.0 <= longitude_deg <= 360.0:
         raise InputError(f"{source}: GEO longitude {longitude_deg:g} deg must be in [-180, 360]")
@@ -349,6 +356,8 @@ def geo_slot(
         n -= slope * _DEG
         lam -= offset
         args, sat = _init(at, n, 0.0, inclination_deg, 0.0, 0.0, lam, 0.0)
+    if station_keeping:
+        args = dataclasses.replace(args, hold_longitude_deg=float(longitude_deg))
     return Satellite.from_sgp4init(name, args, source, aliases=aliases)
 
 
@@ -365,7 +374,7 @@ _WALKER_KEYS = {
     "name", "profile", "altitude_km", "inclination_deg", "sun_synchronous", "planes", "per_plane", "phasing",
     "raan_deg", "ltan_h", "node_longitude_deg", "raan_spread_deg", "arg_latitude_deg",
 }
-_GEO_KEYS = {"name", "aliases", "longitude_deg", "inclination_deg", "profile"}
+_GEO_KEYS = {"name", "aliases", "longitude_deg", "inclination_deg", "station_keeping", "profile"}
 _TOP_KEYS = {"constellation", "satellite", "walker", "geo"}
 
 
@@ -411,8 +420,8 @@ class _Table:
             raise ConfigError(f"{self.where}: {key} = {v!r} must be a whole number")
         return v
 
-    def flag(self, key: str) -> bool:
-        v = self.data.get(key, False)
+    def flag(self, key: str, default: bool = False) -> bool:
+        v = self.data.get(key, default)
         if not isinstance(v, bool):
             raise ConfigError(f"{self.where}: {key} = {v!r} must be true or false")
         return v
@@ -556,7 +565,9 @@ def load_constellation(
                                      #   planes, per_plane, phasing, raan_deg | ltan_h |
                                      #   node_longitude_deg, raan_spread_deg, arg_latitude_deg,
                                      #   profile
-        [[geo]]                      # name, longitude_deg, inclination_deg, aliases, profile
+        [[geo]]                      # name, longitude_deg, inclination_deg, aliases, profile,
+                                     #   station_keeping (default true: the slot is held all
+                                     #   study; false: SDP4's free drift)
 
     ``profile`` names the link profile of the satellite's terminal (``passplan link --list``),
     used by key forecasts in place of the station's receiver profile.
@@ -634,7 +645,7 @@ def constellation_from_toml(
                 geo_slot(
                     t.num("longitude_deg", required=True), at, name=t.text("name"),
                     inclination_deg=t.num("inclination_deg", 0.0), source=src,
-                    aliases=t.names("aliases"),
+                    aliases=t.names("aliases"), station_keeping=t.flag("station_keeping", True),
                 )
             ])
     except InputError as err:

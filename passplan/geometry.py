@@ -24,6 +24,7 @@ from sgp4.api import SatrecArray
 from skyfield.sgp4lib import theta_GMST1982
 
 from .ephemeris import planets
+from .satellite import KeptSatrec
 from .stations import Station
 from .times import require_aware, timescale
 
@@ -67,6 +68,21 @@ def refraction_deg(el_deg: np.ndarray) -> np.ndarray:
     """
     h = np.maximum(np.asarray(el_deg, float), -1.0)
     return 1.02 / np.tan(np.radians(h + 10.3 / (h + 5.11))) / 60.0
+
+
+def _propagate_grid(satrecs: list, jd: np.ndarray, fr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """TEME states of every satellite at every time: error codes (nsat, nt), positions and
+    velocities (nsat, nt, 3). One ``SatrecArray`` call, unless a satellite is station-kept
+    (:class:`~passplan.satellite.KeptSatrec`, one element set per day): then one
+    ``sgp4_array`` call per satellite (the same C propagator, bit-identical results)."""
+    if not any(isinstance(x, KeptSatrec) for x in satrecs):
+        return SatrecArray(satrecs).sgp4(jd, fr)
+    out = [x.sgp4_array(jd, fr) for x in satrecs]
+    return (
+        np.stack([o[0] for o in out]).reshape(len(satrecs), jd.size),
+        np.stack([o[1] for o in out]).reshape(len(satrecs), jd.size, 3),
+        np.stack([o[2] for o in out]).reshape(len(satrecs), jd.size, 3),
+    )
 
 
 @dataclass(eq=False)
@@ -178,7 +194,7 @@ class Scene:
         """
         s = np.asarray(s, float)
         jd, fr = self._jd(s)
-        err, r, _ = SatrecArray(self.satrecs[sats]).sgp4(jd, fr)
+        err, r, _ = _propagate_grid(self.satrecs[sats], jd, fr)
         return self._teme_to_ecef(r, s[None, :]), err
 
     def sat_state_grid(
@@ -188,7 +204,7 @@ class Scene:
         positions and velocities (nsat, nt, 3) and error codes (nsat, nt)."""
         s = np.asarray(s, float)
         jd, fr = self._jd(s)
-        err, r, v = SatrecArray(self.satrecs[sats]).sgp4(jd, fr)
+        err, r, v = _propagate_grid(self.satrecs[sats], jd, fr)
         pos, vel = self._teme_to_ecef_state(r, v, s[None, :])
         return pos, vel, err
 

@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from sgp4.api import SGP4_ERRORS, WGS72, WGS72OLD, WGS84, Satrec
+from sgp4.propagation import gstime
 
 from .errors import ElementSetError, InputError
 from .times import iso_z, require_aware
@@ -36,6 +38,7 @@ __all__ = [
     "TleLines",
     "OmmFields",
     "Sgp4Init",
+    "KeptSatrec",
     "SGP4_EPOCH0",
     "XPDOTP",
     "epoch_days",
@@ -107,7 +110,12 @@ class OmmFields:
 @dataclass(frozen=True, slots=True)
 class Sgp4Init:
     """The arguments of ``Satrec.sgp4init``, with the epoch as an aware UTC datetime and angles in
-    radians, rates per minute (``no_kozai_rad_min`` is the Kozai mean motion)."""
+    radians, rates per minute (``no_kozai_rad_min`` is the Kozai mean motion).
+
+    ``hold_longitude_deg`` (designed geostationary satellites): station-keeping. The satellite holds
+    that Earth-fixed longitude (deg east) for the whole study: :meth:`satrec` gives a
+    :class:`KeptSatrec`, whose element set is re-anchored once per day after the epoch. ``None``
+    (the default): one element set, propagated freely (SGP4/SDP4 drift included)."""
 
     epoch: datetime
     ecco: float
@@ -122,9 +130,12 @@ class Sgp4Init:
     satnum: int = 0
     opsmode: str = "i"
     gravity: str = "wgs72"
+    hold_longitude_deg: float | None = None
 
     def __post_init__(self) -> None:
         require_aware(self.epoch, "sgp4init epoch")
+        if self.hold_longitude_deg is not None and not math.isfinite(self.hold_longitude_deg):
+            raise InputError(f"station-keeping longitude {self.hold_longitude_deg!r} is not a finite number")
         if self.gravity not in _GRAVITY:
             raise InputError(
                 f"gravity model {self.gravity!r} is not one of {', '.join(_GRAVITY)}; element sets "
@@ -136,8 +147,9 @@ class Sgp4Init:
             )
 
     def satrec(self, loc: str = "sgp4init") -> Satrec:
-        """A new ``Satrec`` initialised with these arguments."""
-        satrec = Satrec()
+        """A new ``Satrec`` initialised with these arguments (a :class:`KeptSatrec` when
+        ``hold_longitude_deg`` is set)."""
+        satrec = Satrec() if self.hold_longitude_deg is None else KeptSatrec()
         try:
             satrec.sgp4init(
                 _GRAVITY[self.gravity],
@@ -156,7 +168,118 @@ class Sgp4Init:
             )
         except (ValueError, RuntimeError) as err:
             raise ElementSetError(f"{loc}: sgp4 cannot initialise these elements ({err})") from None
+        if isinstance(satrec, KeptSatrec):
+            satrec._keep(self, loc)
         return satrec
+
+
+# ---------------------------------------------------------------------------------------------
+# Station-keeping (designed GEO satellites)
+
+_DEG = math.pi / 180.0
+#: Trim samples over one anchoring day (minutes after the anchor epoch), as geo_slot trims day 0.
+_TRIM_MINUTES = np.linspace(0.0, _MIN_PER_DAY, 25)
+
+
+def _earth_fixed_longitudes_deg(sat: Satrec, jd0: float) -> np.ndarray:
+    """Sub-satellite longitudes (deg, TEME rotated by GMST 1982) at :data:`_TRIM_MINUTES`."""
+    out = np.empty(_TRIM_MINUTES.size)
+    for i, m in enumerate(_TRIM_MINUTES):
+        _e, r, _v = Satrec.sgp4_tsince(sat, float(m))
+        out[i] = math.degrees(math.atan2(r[1], r[0]) - gstime(jd0 + m / _MIN_PER_DAY))
+    return out
+
+
+class KeptSatrec(Satrec):
+    """A ``Satrec`` that holds a geostationary slot by daily re-anchoring (station-keeping).
+
+    It is the day-0 element set itself (its attributes, :func:`export_tle`, the epoch), and its
+    propagation calls (``sgp4``, ``sgp4_array``, ``sgp4_tsince``) use, for each time, the element
+    set anchored on the start of that time's day: day ``k`` = ``floor(days since the epoch)``. The
+    anchor of day ``k`` (epoch + k days) is the day-0 set with its node advanced by the Greenwich
+    sidereal angle elapsed (the same Earth-fixed orbit), then the mean motion and mean anomaly
+    trimmed, as :func:`passplan.designed.geo_slot` trims day 0, so that the sub-satellite longitude
+    stays on ``hold_longitude_deg`` over that day. SGP4 therefore never propagates more than one
+    day from an epoch: the luni-solar and triaxiality drift of a free GEO satellite (tens of
+    degrees of longitude in a year under SDP4) is removed each day, as an operator's manoeuvres
+    remove it. The box held, measured over a year at 105 E (``tests/test_station_keeping.py``):
+    +-0.01 deg of longitude and +-0.05 deg of latitude (zero inclination), inside the +-0.05 to
+    +-0.1 deg box typical of operated geostationary satellites (E. M. Soop, Handbook of
+    Geostationary Orbits, 1994, ch. 6). The manoeuvres themselves (their fuel, their outages) are
+    not modelled: the satellite is assumed always on station. Day boundaries are absolute
+    (counted from the epoch), so any split of a time span into blocks gives the same positions;
+    at a boundary the position steps by the day's residual drift (under 3 km, 0.005 deg seen
+    from the ground; the test measures it).
+    """
+
+    __slots__ = ("_args", "_loc", "_anchors")
+
+    def _keep(self, args: Sgp4Init, loc: str) -> None:
+        self._args = args
+        self._loc = loc
+        self._anchors: dict[int, Satrec] = {0: self}
+
+    def anchor(self, day: int) -> Satrec:
+        """The element set that propagates times in day ``day`` after the epoch (0: this one)."""
+        day = int(day)
+        got = self._anchors.get(day)
+        if got is not None:
+            return got
+        from datetime import timedelta
+
+        a = self._args
+        lon = float(a.hold_longitude_deg if a.hold_longitude_deg is not None else 0.0)
+        epoch = a.epoch + timedelta(days=day)
+        jd0 = 2433281.5 + epoch_days(epoch)
+        node = (a.nodeo_rad + gstime(jd0) - gstime(2433281.5 + epoch_days(a.epoch))) % (2 * math.pi)
+        n, ma = a.no_kozai_rad_min, a.mo_rad
+        loc = f"{self._loc} (station-keeping anchor of day {day})"
+        for _ in range(5):
+            args = Sgp4Init(
+                epoch=epoch, ecco=a.ecco, argpo_rad=a.argpo_rad, inclo_rad=a.inclo_rad,
+                mo_rad=ma % (2 * math.pi), no_kozai_rad_min=n, nodeo_rad=node, bstar=a.bstar,
+                ndot=a.ndot, nddot=a.nddot, satnum=a.satnum, opsmode=a.opsmode, gravity=a.gravity,
+            )
+            sat = args.satrec(loc)
+            err = (_earth_fixed_longitudes_deg(sat, jd0) - lon + 180.0) % 360.0 - 180.0
+            slope, offset = np.polyfit(_TRIM_MINUTES, err, 1)  # deg/min, deg
+            if abs(offset) < 1e-4 and abs(slope) * _MIN_PER_DAY < 1e-4:
+                break
+            n -= slope * _DEG
+            ma -= offset * _DEG
+        check_satrec(sat, loc)
+        self._anchors[day] = sat
+        return sat
+
+    def _days(self, jd: np.ndarray, fr: np.ndarray) -> np.ndarray:
+        return np.floor((jd - self.jdsatepoch) + (fr - self.jdsatepochF)).astype(np.int64)
+
+    def sgp4(self, jd: float, fr: float) -> tuple[int, tuple[float, float, float], tuple[float, float, float]]:
+        """``Satrec.sgp4`` with the anchor of the day of ``jd + fr``."""
+        day = int(self._days(np.asarray(jd, float), np.asarray(fr, float)))
+        return Satrec.sgp4(self if day == 0 else self.anchor(day), jd, fr)
+
+    def sgp4_tsince(self, tsince: float) -> tuple[int, tuple[float, float, float], tuple[float, float, float]]:
+        """``Satrec.sgp4_tsince`` (minutes after the epoch) with the anchor of that day."""
+        day = math.floor(tsince / _MIN_PER_DAY)
+        if day == 0:
+            return Satrec.sgp4_tsince(self, tsince)
+        return Satrec.sgp4_tsince(self.anchor(day), tsince - day * _MIN_PER_DAY)
+
+    def sgp4_array(self, jd: np.ndarray, fr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``Satrec.sgp4_array`` with, for each time, the anchor of its day."""
+        jd = np.asarray(jd, float)
+        fr = np.asarray(fr, float)
+        days = self._days(jd, fr)
+        if not days.any():
+            return Satrec.sgp4_array(self, jd, fr)
+        e = np.zeros(jd.shape, np.uint8)
+        r = np.empty(jd.shape + (3,))
+        v = np.empty(jd.shape + (3,))
+        for day in np.unique(days):
+            m = days == day
+            e[m], r[m], v[m] = Satrec.sgp4_array(self.anchor(int(day)), jd[m], fr[m])
+        return e, r, v
 
 
 Recipe = TleLines | OmmFields | Sgp4Init

@@ -567,6 +567,7 @@ CONSTELLATION = Schema("constellation", "Constellation file (`--sats FILE.toml`,
         Key("aliases", "texts", meaning="other names"),
         _n("longitude_deg", -180, 360, "deg", "sub-satellite longitude, east positive", required=True),
         _n("inclination_deg", 0, 180, "deg", "orbit inclination"),
+        Key("station_keeping", "bool", meaning="hold the slot all study (default true; false: SDP4's free drift)"),
         _t("profile", "link profile of the satellite's terminal"),
     )),
 ))

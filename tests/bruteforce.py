@@ -4,7 +4,7 @@ from it: a 1-s scan of SGP4, every crossing refined by bisection to 1 ms.
 Nothing of ``passplan.geometry`` or ``passplan.passes`` is used; only the *models* the engine
 documents are shared, each implemented here again:
 
-- SGP4 from the ``sgp4`` library directly (``SatrecArray`` on the 1-s grid, ``sgp4_array`` at
+- SGP4 from the ``sgp4`` library directly (each satellite's ``sgp4_array`` on the 1-s grid and at
   scattered times); time as UTC seconds after ``t0`` without leap seconds (POSIX, as SGP4's UTC
   Julian dates);
 - TEME to Earth-fixed by the GMST 1982 angle of UT1 (Vallado et al. 2006, AIAA 2006-6753, eq.
@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 from scipy.interpolate import CubicSpline
-from sgp4.api import SatrecArray, jday
+from sgp4.api import jday
 from skyfield.api import load
 from skyfield.framelib import itrs
 
@@ -345,7 +345,11 @@ class Reference:
 
     def sat_grid(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         jd, fr = self.jdfr(s)
-        err, r, _ = SatrecArray([x.satrec for x in self.sats]).sgp4(jd, fr)
+        # each satellite's own sgp4_array (bit-identical to one SatrecArray call): a station-kept
+        # GEO slot (passplan.satellite.KeptSatrec) takes each day's time from that day's elements
+        out = [x.satrec.sgp4_array(jd, fr) for x in self.sats]
+        err = np.array([o[0] for o in out], np.uint8).reshape(len(self.sats), jd.size)
+        r = np.array([o[1] for o in out], float).reshape(len(self.sats), jd.size, 3)
         return rot_z(self.gmst(s)[None, :], r), err == 0
 
     def sat_at(self, k: int, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
