@@ -380,6 +380,7 @@ def next_pass(
     on_warning: Notify | None = None,
     on_info: Notify | None = None,
     progress: Tick | None = None,
+    on_forecast: Callable[[Sequence[PassForecast]], Sequence[PassForecast] | None] | None = None,
 ) -> PassRecord | None:
     """The usable pass with the earliest AOS from ``start`` to ``end`` (default ``start`` +
     ``within_days``), None if there is none; with ``key``, its forecast attached.
@@ -388,7 +389,8 @@ def next_pass(
     the first window holding a pass whose end is known (not cut by the window, or a continuous
     window, or the bound reached), so a pass tomorrow costs a day's search. A pass already
     under way at ``start`` counts. ``progress(done, total, "")`` ticks once per window searched.
-    Each warning is reported once over all windows."""
+    Each warning is reported once over all windows. ``on_forecast`` (with ``key``) gets the found
+    pass's forecast, as in :func:`search_passes` (the CLI's ``--spread`` hook)."""
     if end is None:
         if not (math.isfinite(within_days) and within_days > 0):
             raise InputError(f"within_days {within_days:g} is not a window length; give a positive number of days")
@@ -409,7 +411,7 @@ def next_pass(
             if first.cut_end_by != "window" or end_k == t1 or is_continuous(first, (t0, end_k)):
                 if not key:
                     return PassRecord(first)
-                keyed = replace(window, key=True, profile=profile, protocol=protocol)
+                keyed = replace(window, key=True, profile=profile, protocol=protocol, on_forecast=on_forecast)
                 return PassRecord(first, keyed._forecast([first]).get(0))
         if progress is not None:
             progress(k + 1, len(sizes), "")

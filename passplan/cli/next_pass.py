@@ -36,14 +36,17 @@ from .common import (
     warn,
 )
 from .flags import as_flags
-from .pass_run import Listing, search_bar
+from .pass_run import Listing, forecast_hook, search_bar
 from .passes import (
+    SPREAD_DRAWS,
+    SPREAD_SEED,
     KeyOpt,
     MinDurationOpt,
     MinMaxElOpt,
     NightOpt,
     ProfileOpt,
     ProtocolOpt,
+    SpreadOpt,
     TzOpt,
     UtcOpt,
     WideOpt,
@@ -85,6 +88,7 @@ def register(app: typer.Typer) -> None:
         key: KeyOpt = False,
         profile: ProfileOpt = None,
         protocol: ProtocolOpt = None,
+        spread: SpreadOpt = False,
         fmt: FormatOpt = OutputFormat.table,
         utc: UtcOpt = False,
         tz: TzOpt = None,
@@ -95,7 +99,7 @@ def register(app: typer.Typer) -> None:
         """The next usable pass of SATELLITE over one station (one table row, or one JSON object),
         searching forward in growing windows (a day, a week, 31 days) up to --within-days; exit
         code 1 if there is none. A pass under way at the start counts (marked ~ in the table)."""
-        check_key_options(key, profile, protocol, None)
+        check_key_options(key, profile, protocol, None, spread=spread)
         if utc and tz is not None:
             raise InputError("give only one of --utc and --tz")
         view = Listing(min_duration, min_max_el, tz="UTC" if utc else tz, wide=wide)
@@ -110,6 +114,7 @@ def register(app: typer.Typer) -> None:
                 sel.satellites, sts, t0, t1, c, min_duration_s=view.min_duration_s,
                 min_max_el_deg=view.min_max_el_deg, key=key, profile=profile, protocol=protocol,
                 on_warning=warn, on_info=info, progress=tick,
+                on_forecast=forecast_hook(None, spread, SPREAD_DRAWS, SPREAD_SEED),
             )
         if first is None:
             names = ", ".join(s.name for s in sel.satellites[:3]) + (" ..." if len(sel.satellites) > 3 else "")
