@@ -203,9 +203,10 @@ class KeptSatrec(Satrec):
     day from an epoch: the luni-solar and triaxiality drift of a free GEO satellite (tens of
     degrees of longitude in a year under SDP4) is removed each day, as an operator's manoeuvres
     remove it. The box held, measured over a year at 105 E (``tests/test_station_keeping.py``):
-    +-0.01 deg of longitude and +-0.05 deg of latitude (zero inclination), inside the +-0.05 to
-    +-0.1 deg box typical of operated geostationary satellites (E. M. Soop, Handbook of
-    Geostationary Orbits, 1994, ch. 6). The manoeuvres themselves (their fuel, their outages) are
+    +-0.01 deg of longitude and +-0.05 deg of latitude (zero inclination), inside the +-0.1 deg
+    east-west box ITU-R Recommendation S.484 asks of geostationary satellites (tighter boxes,
+    about +-0.05 deg, are assumed typical of operators; E. M. Soop, Handbook of Geostationary
+    Orbits, 1994, ch. 6, quoted from memory and not checked against the book). The manoeuvres themselves (their fuel, their outages) are
     not modelled: the satellite is assumed always on station. Day boundaries are absolute
     (counted from the epoch), so any split of a time span into blocks gives the same positions;
     at a boundary the position steps by the day's residual drift (under 3 km, 0.005 deg seen
