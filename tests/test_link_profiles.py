@@ -9,6 +9,7 @@ import pytest
 
 from passplan.errors import ConfigError, InputError, UnknownNameError
 from passplan.link import Terminal, list_profiles, load_profile
+from passplan.link.beam import DIVERGENCE_CONVENTIONS, min_divergence_half_angle_rad
 from passplan.link.profiles import bundled_profile_dir
 
 REQUIRED = {"micius", "micius-uplink", "jinan-1", "meo-generic", "geo-generic", "daylight-1550"}
@@ -205,11 +206,12 @@ def test_quoted_divergence_cannot_beat_the_aperture(tmp_path: Path) -> None:
             floor = min_divergence_half_angle_rad(p.wavelength_m, tx.aperture_diameter_m / 2, tx.obscuration_ratio)
             assert tx.divergence_half_angle_rad >= floor, name
     text = (bundled_profile_dir() / "jinan-1.toml").read_text()
-    narrow = text.replace("aperture_diameter_m = 0.15 ", "aperture_diameter_m = 0.10 ", 1)
+    # (the assumed Jinan-1 aperture is 0.20 m since issue 18; 0.05 m cannot form its 15 urad FWHM)
+    narrow = text.replace("aperture_diameter_m = 0.20 ", "aperture_diameter_m = 0.05 ", 1)
     assert narrow != text
     f = tmp_path / "narrow.toml"
     f.write_text(narrow)
-    with pytest.raises(InputError, match=r"narrow\.toml: \[transmitter\] divergence_urad .*at least 8\.48 urad"):
+    with pytest.raises(InputError, match=r"narrow\.toml: \[transmitter\] divergence_urad .*at least 16\.96 urad"):
         load_profile(f)
 
 
@@ -253,3 +255,120 @@ def test_profile_with_bom_and_crlf_reads_like_the_plain_file(tmp_path: Path) -> 
     empty.write_text("")
     with pytest.raises(ConfigError, match=r"empty.toml: the file is empty"):
         read_profile(empty)
+
+
+# --- physical ranges of every bundled profile (issue 18) ------------------------------------------
+
+#: Profiles that model a flown satellite (their space transmitter is a real one): their beam may
+#: not be better than the flown Micius downlink's, the one flown QKD transmitter whose aperture and
+#: divergence are published (10 urad FWHM from 0.30 m at 848.6 nm, Liao et al., Nature 549, 43
+#: (2017); ../shared/reference/README.md s.3 and s.6): 3.0x its Klein-Degnan floor. Design
+#: profiles (geo-generic, meo-generic, daylight-1550) need only the diffraction floor.
+FLOWN = {"micius", "micius-2021", "jinan-1"}
+_MICIUS_BEAM_QUALITY = 10e-6 * DIVERGENCE_CONVENTIONS["fwhm_full"] / min_divergence_half_angle_rad(848.6e-9, 0.15)
+
+
+def _beam_quality(p) -> float:
+    """The space transmitter's 1/e^2 half-angle in units of its Klein-Degnan floor (>= 1)."""
+    t = p.transmitter
+    floor = min_divergence_half_angle_rad(p.wavelength_m, t.aperture_diameter_m / 2, t.obscuration_ratio)
+    return t.divergence_half_angle_rad / floor if t.divergence_half_angle_rad else 1.0
+
+
+def _physical_problems(name: str, p, text: str) -> list[str]:
+    """Every parameter of a profile outside its hardware's physical range, one line each.
+
+    Ranges: efficiencies in (0, 1]; a divergence no narrower than the aperture's diffraction floor
+    (and, for a flown satellite, than the flown Micius beam); a coincidence window no longer than
+    the pulse period; dark counts below 1e4 /s per detector and 1e-4 per window; a dead time below
+    1 us; a field stop no smaller than the receiver's Airy core (1.22 lambda / D half-angle);
+    pointing jitter below the beam's half-angle; decoy below signal below 1 photon per pulse; and
+    every fitted number naming what it was fitted to, none of them a clock."""
+    import math
+
+    out = []
+    tx, rx, det = p.transmitter, p.receiver, p.detector
+    for where, eff in (("[transmitter] optics_efficiency", tx.optics_efficiency),
+                       ("[receiver] optics_efficiency", rx.optics_efficiency),
+                       ("[detector] efficiency", det.efficiency)):
+        if not 0.0 < eff <= 1.0:
+            out.append(f"{where} {eff} outside (0, 1]")
+    q = _beam_quality(p)
+    if q < 1.0 - 1e-9:
+        out.append(f"[transmitter] divergence {q:.2f}x the diffraction floor of its aperture")
+    if name in FLOWN and p.direction == "downlink" and q < _MICIUS_BEAM_QUALITY * 0.99:
+        out.append(f"[transmitter] beam {q:.2f}x its diffraction floor: better than the flown Micius "
+                   f"downlink's {_MICIUS_BEAM_QUALITY:.2f}x")
+    rate = p.source.get("rep_rate_hz")
+    if rate and det.gate_s > 1.0 / rate * (1 + 1e-9):
+        out.append(f"[detector] gate_ns {det.gate_s * 1e9:g} longer than the pulse period "
+                   f"{1e9 / rate:g} ns of [source] rep_rate_hz {rate:g}")
+    if not 0.0 <= det.dark_cps <= 1e4 or det.dark_cps * det.gate_s > 1e-4:
+        out.append(f"[detector] dark_cps {det.dark_cps} implausible")
+    if not 0.0 <= det.dead_time_s < 1e-6:
+        out.append(f"[detector] dead_time_ns {det.dead_time_s * 1e9:g} implausible")
+    ground = p.ground
+    if ground.coupling == "multimode" and ground.fov_half_angle_rad is not None:
+        airy = 1.22 * p.wavelength_m / ground.aperture_diameter_m
+        if ground.fov_half_angle_rad < airy:
+            out.append(f"field stop half-angle {ground.fov_half_angle_rad * 1e6:.2f} urad inside the Airy core")
+    space = p.space
+    if space.divergence_half_angle_rad and space.pointing_jitter_rad >= space.divergence_half_angle_rad:
+        out.append("[transmitter] pointing jitter as wide as the beam")
+    mu = p.source.get("intensities")
+    if mu and not (mu[0] <= 1.0 and all(m < mu[0] for m in mu[1:])):
+        out.append(f"[source] intensities {mu}: decoys must sit below a signal of at most 1")
+    pr = p.source.get("probabilities")
+    if pr and not math.isclose(sum(pr), 1.0, rel_tol=1e-9):
+        out.append(f"[source] probabilities {pr} do not sum to 1")
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        key, _, comment = line.partition("#")
+        for more in lines[i + 1:]:  # a comment continued on indented comment lines
+            if not (more.startswith(" ") and more.lstrip().startswith("#")):
+                break
+            comment += " " + more.lstrip()[1:]
+        low = comment.lower()
+        if "fitted" not in low.replace("not fitted", "") or "=" not in key:
+            continue
+        k = key.split("=")[0].strip()
+        if k in ("rep_rate_hz", "pulses_per_s"):
+            out.append(f"{k} is fitted: a clock is hardware, not a lever")
+        if " to " not in comment + " ":
+            out.append(f"{k} is fitted without naming what to")
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(list_profiles()))
+def test_bundled_profiles_stay_in_physical_ranges(name: str) -> None:
+    """Issue 18: no bundled profile holds a parameter outside its hardware's physical range, and
+    each fitted number names what it was fitted to."""
+    text = (bundled_profile_dir() / f"{name}.toml").read_text()
+    assert _physical_problems(name, load_profile(name), text) == []
+
+
+def test_the_range_check_refuses_the_old_calibrations(tmp_path: Path) -> None:
+    """The profiles issue 18 found outside physical ranges, rebuilt from today's files: Jinan-1
+    with its fitted 8.6 urad beam from an assumed 0.15 m (1.3x the floor, better than Micius's
+    flown 3.0x on a smaller satellite), micius-2021 with a fitted 1 GHz clock under Liao's 2 ns
+    window. The check refuses both, naming the parameter."""
+    from passplan.link.profiles import read_profile
+
+    assert _MICIUS_BEAM_QUALITY == pytest.approx(3.0, abs=0.02)
+    jin = (bundled_profile_dir() / "jinan-1.toml").read_text()
+    old = (jin.replace("aperture_diameter_m = 0.20 ", "aperture_diameter_m = 0.15 ", 1)
+              .replace("divergence_urad = 15.0 ", "divergence_urad = 8.6 # FITTED to 0.8 Mbit\n#", 1))
+    assert old != jin
+    f = tmp_path / "jinan-1.toml"
+    f.write_text(old)
+    (problem,) = _physical_problems("jinan-1", read_profile(f), old)
+    assert "beam 1.29x its diffraction floor: better than the flown Micius downlink's 3.01x" in problem
+    m21 = (bundled_profile_dir() / "micius-2021.toml").read_text()
+    old = m21.replace("rep_rate_hz = 4.0e8 ", "rep_rate_hz = 1.0e9 # FITTED: higher clock rate\n#", 1)
+    assert old != m21
+    g = tmp_path / "micius-2021.toml"
+    g.write_text(old)
+    problems = _physical_problems("micius-2021", read_profile(g), old)
+    assert problems == ["[detector] gate_ns 2 longer than the pulse period 1 ns of [source] rep_rate_hz 1e+09",
+                        "rep_rate_hz is fitted: a clock is hardware, not a lever",
+                        "rep_rate_hz is fitted without naming what to"]
