@@ -180,6 +180,8 @@ def test_cell_polygons_rfc7946_poles_and_antimeridian() -> None:
             assert all(-180.0 <= x <= 180.0 and -90.0 <= y <= 90.0 for x, y in ring)
             area += _signed_area(ring)
         assert area == pytest.approx(25.0)  # a 5 x 5 deg cell, in one piece or two
+        ys = {y for rings in polys for _, y in rings[0]}
+        assert ys == {la - 2.5, la + 2.5}
         straddles = abs(lo - 180.0) < 2.5
         assert (geo["type"] == "MultiPolygon") == straddles
         if straddles:  # split at the antimeridian: [177.5, 180] and [-180, -177.5]
@@ -268,3 +270,25 @@ def test_netcdf_needs_an_output_file_and_region_must_keep_a_cell(tmp_path: Path)
     tiny.write_text(json.dumps({"type": "Polygon", "coordinates": [[[1, 1], [2, 1], [2, 2], [1, 2], [1, 1]]]}))
     r = run("coverage", "--sats", "DEMO-SSO-1", "--grid-deg", "30", "--start", T0, "--region", str(tiny))
     assert r.exit_code == 2 and "no cell centre" in r.output
+
+
+@pytest.mark.parametrize("extra", [["--format", "geojson"], ["--land-only"]])
+def test_compare_mode_refuses_the_grid_only_options(extra: list[str]) -> None:
+    r = run("coverage", "--compare", "demo", "--station", "graz", "--start", T0, *extra)
+    assert r.exit_code == 2 and "not --compare" in r.output
+
+
+@pytest.mark.parametrize("module", ["shapely", "xarray", "netCDF4"])
+def test_a_missing_geo_extra_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, module: str) -> None:
+    import sys
+
+    from passplan.coverage.region import require_shapely
+    from passplan.exports.gridded import require_netcdf
+
+    monkeypatch.setitem(sys.modules, module, None)  # import now raises ImportError
+    check = require_shapely if module == "shapely" else require_netcdf
+    with pytest.raises(InputError, match=r"pip install 'passplan\[geo\]'"):
+        check()
+    args = ["--land-only"] if module == "shapely" else ["--format", "netcdf", "-o", str(tmp_path / "c.nc")]
+    r = run("coverage", "--sats", "DEMO-SSO-1", "--grid-deg", "30", "--start", T0, *args)
+    assert r.exit_code == 2 and "passplan[geo]" in r.output and not (tmp_path / "c.nc").exists()

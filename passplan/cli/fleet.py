@@ -255,6 +255,9 @@ def register(app: typer.Typer) -> None:
         from ..elements import resolve_satellites
 
         if compare:
+            if fmt in (CoverageFormat.geojson, CoverageFormat.netcdf) or land_only:
+                what = "--land-only" if land_only else f"--format {fmt.value}"
+                raise InputError(f"{what} is for grid studies (--sats), not --compare; use table, csv or json")
             from .fleet_views import compare as compare_mode
 
             compare_mode(compare, station, start, days, min_el, night, eclipse, min_sun_sep, allow_stale, profile,
@@ -273,9 +276,9 @@ def register(app: typer.Typer) -> None:
         if fmt is CoverageFormat.netcdf:
             if output is None or str(output) == "-":
                 raise InputError("--format netcdf writes a binary file: give --output FILE.nc")
-            from ..exports.gridded import _require_xarray
+            from ..exports.gridded import require_netcdf
 
-            _require_xarray()
+            require_netcdf()
         t0 = parse_time(start or "now", "--start")
         with as_flags(COVERAGE_PHRASES):
             area, grid = _coverage_region(region, grid_deg)

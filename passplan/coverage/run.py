@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,7 +20,7 @@ from ..times import require_aware
 from .chunk import ChunkResult, ChunkTask, CoverageConstraints, run_chunk, satellite_groups
 from .grid import Grid
 from .reduce import GAP_BINS, BlockState, block_state, combine_groups, fold, p95_gap_s
-from .region import cell_mask
+from .region import Region, cell_mask
 
 __all__ = ["coverage", "CoverageResult", "estimate", "Estimate", "METRICS", "sampled_day_offsets"]
 
@@ -139,7 +140,7 @@ class CoverageResult:
         v = self.metrics[name] if self.mask is None else np.where(self.mask, self.metrics[name], np.nan)
         return v.reshape(self.grid.n_lat, self.grid.n_lon)
 
-    def within(self, region: Any = None, land_only: bool = False) -> CoverageResult:
+    def within(self, region: Region | str | os.PathLike[str] | None = None, land_only: bool = False) -> CoverageResult:
         """This study restricted to the cells whose centre lies in ``region`` (a
         :class:`~passplan.coverage.region.Region` or a GeoJSON file path) and, with ``land_only``,
         on land; the per-cell values are unchanged and the area-weighted means cover exactly the
@@ -150,6 +151,8 @@ class CoverageResult:
         if self.mask is not None:
             mask = mask & self.mask
             name = f"{self.region} and {name}"
+            if not mask.any():
+                raise InputError(f"no kept cell of this study lies in {name}; give a larger region")
         return dataclasses.replace(self, mask=mask, region=name)
 
     def to_xarray(self) -> Any:
@@ -170,7 +173,8 @@ class CoverageResult:
     def zonal(self, name: str) -> np.ndarray:
         """Mean of a metric along each latitude row (cells in a row have equal areas)."""
         v = self.gridded(name)
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a row without values: NaN, silently
             return np.nanmean(np.where(np.isfinite(v), v, np.nan), axis=1)
 
     def to_records(self) -> list[dict[str, Any]]:
@@ -228,7 +232,7 @@ def coverage(
     group_size: int = 16,
     progress: Callable[[int, int], None] | None = None,
     profile: str | None = None,
-    region: Any = None,
+    region: Region | str | os.PathLike[str] | None = None,
     land_only: bool = False,
 ) -> CoverageResult:
     """Coverage metrics of ``satellites`` over ``grid`` for ``days`` from ``start`` (or for

@@ -33,7 +33,7 @@ import numpy as np
 from ..errors import InputError
 from ..units import R_EARTH_M
 
-__all__ = ["coverage_dataset", "write_netcdf", "METRIC_ATTRS"]
+__all__ = ["coverage_dataset", "write_netcdf", "require_xarray", "require_netcdf", "METRIC_ATTRS"]
 
 #: Units (UDUNITS) and long names of the coverage metrics.
 METRIC_ATTRS: dict[str, tuple[str, str]] = {
@@ -48,12 +48,22 @@ METRIC_ATTRS: dict[str, tuple[str, str]] = {
 }
 
 
-def _require_xarray() -> Any:
+def require_xarray() -> Any:
+    """The xarray module, or an InputError naming the extra that installs it."""
     try:
         import xarray
     except ImportError:
         raise InputError("gridded coverage (to_xarray, --format netcdf) needs xarray: pip install 'passplan[geo]'") from None
     return xarray
+
+
+def require_netcdf() -> None:
+    """Refuse (InputError naming the extra) when xarray or the netCDF4 engine is missing."""
+    require_xarray()
+    try:
+        import netCDF4  # noqa: F401
+    except ImportError:
+        raise InputError("NetCDF files (--format netcdf) need netCDF4: pip install 'passplan[geo]'") from None
 
 
 def _version() -> str:
@@ -79,7 +89,7 @@ def _attr(value: Any) -> Any:
 
 def coverage_dataset(result: Any) -> Any:
     """The ``xarray.Dataset`` of a coverage study (module notes)."""
-    xr = _require_xarray()
+    xr = require_xarray()
     version = _version()
     g = result.grid
     lat, lon = g.lat_centres(), g.lon_centres()
@@ -145,11 +155,8 @@ def write_netcdf(result: Any, path: str | os.PathLike[str]) -> Path:
     from ..io import atomic_write_bytes, check_output_path
 
     check_output_path(Path(path))
+    require_netcdf()
     ds = coverage_dataset(result)
-    try:
-        import netCDF4  # noqa: F401
-    except ImportError:
-        raise InputError("--format netcdf needs netCDF4: pip install 'passplan[geo]'") from None
     encoding = {name: {"zlib": True, "complevel": 4} for name in result.metrics}
     with tempfile.TemporaryDirectory(prefix="passplan-nc-") as tmp:
         tmp_path = Path(tmp) / "coverage.nc"
