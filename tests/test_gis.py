@@ -292,3 +292,19 @@ def test_a_missing_geo_extra_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path:
     args = ["--land-only"] if module == "shapely" else ["--format", "netcdf", "-o", str(tmp_path / "c.nc")]
     r = run("coverage", "--sats", "DEMO-SSO-1", "--grid-deg", "30", "--start", T0, *args)
     assert r.exit_code == 2 and "passplan[geo]" in r.output and not (tmp_path / "c.nc").exists()
+
+
+def test_netcdf_write_is_atomic(tmp_path: Path, sats, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write that fails half-way leaves the earlier file whole and nothing beside it."""
+    res = coverage(sats, Grid(30.0), START, 1.0, step_s=60.0)
+    target = tmp_path / "c.nc"
+    target.write_bytes(b"earlier")
+
+    def broken(self, path, *args, **kwargs):
+        Path(path).write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", broken)
+    with pytest.raises(InputError, match="c.nc"):
+        write_netcdf(res, target)
+    assert target.read_bytes() == b"earlier" and sorted(p.name for p in tmp_path.iterdir()) == ["c.nc"]

@@ -158,8 +158,16 @@ def write_netcdf(result: Any, path: str | os.PathLike[str]) -> Path:
     require_netcdf()
     ds = coverage_dataset(result)
     encoding = {name: {"zlib": True, "complevel": 4} for name in result.metrics}
+    # netCDF4 writes to a path, not a stream: render in a private folder, then replace ``path``
+    # in one rename (passplan.io), so a failure leaves the earlier file whole
     with tempfile.TemporaryDirectory(prefix="passplan-nc-") as tmp:
         tmp_path = Path(tmp) / "coverage.nc"
-        ds.to_netcdf(tmp_path, engine="netcdf4", format="NETCDF4", encoding=encoding)
-        data = tmp_path.read_bytes()
+        try:
+            ds.to_netcdf(tmp_path, engine="netcdf4", format="NETCDF4", encoding=encoding)
+            data = tmp_path.read_bytes()
+        except OSError as err:
+            raise InputError(
+                f"cannot write {path}: {err.strerror or err} (the file is made first in {tmp}); free some space "
+                "or set TMPDIR to a folder with room"
+            ) from None
     return atomic_write_bytes(path, data)
