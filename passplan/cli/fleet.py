@@ -240,7 +240,7 @@ def register(app: typer.Typer) -> None:
         workers: Annotated[int | None, typer.Option("--workers", help="Run on a local process pool of N processes.")] = None,
         scheduler: Annotated[str | None, typer.Option("--scheduler", help="A Dask scheduler (tcp://host:port), or 'local' for a LocalCluster on 127.0.0.1.")] = None,
         allow_stale: Annotated[bool, typer.Option("--allow-stale", help="Use element sets older than 30 days.")] = False,
-        fmt: Annotated[CoverageFormat, typer.Option("--format", help="Output format (geojson: a polygon per cell; netcdf: CF gridded file, with -o FILE).")] = CoverageFormat.table,
+        fmt: Annotated[CoverageFormat, typer.Option("--format", help="Output format (geojson: a polygon per cell; netcdf: a CF-1.8 grid, needs --output).")] = CoverageFormat.table,
         output: OutputOpt = None,
         plot: Annotated[Path | None, typer.Option("--plot", help="A map of --plot-metric: .png, .svg or .pdf.")] = None,
         plot_metric: Annotated[str, typer.Option("--plot-metric", help="The metric to map (and, with --zonal-plot, to average along latitude).")] = "usable_min_per_day",
