@@ -5,7 +5,8 @@ Layout (CF Conventions 1.8): dimensions ``lat`` and ``lon`` (cell centres; ``sta
 ``latitude``/``longitude``, units ``degrees_north``/``degrees_east``, ``axis`` Y/X) with cell
 edges in ``lat_bnds``/``lon_bnds`` (CF section 7.1, ``bounds``) and each cell's exact area on
 a sphere of the mean Earth radius in ``cell_area`` (``standard_name`` ``cell_area``, m2; CF
-section 7.2, ``cell_measures = "area: cell_area"`` on every metric). One variable per metric,
+section 7.2, ``cell_measures = "area: cell_area"`` on every metric, whose ``cell_methods`` is
+``area: point``: a metric is evaluated at the cell's centre, not averaged over it). One variable per metric,
 named as in the JSON (``passes_per_day``, ``usable_min_per_day``, ...), in UDUNITS units
 (``day-1``, ``min day-1``, ``h``, ``bit day-1``), full precision (the JSON rounds to 4
 decimals), NaN where a cell has no value (no gap seen: ``max_gap_h``) or lies outside the kept
@@ -102,7 +103,7 @@ def coverage_dataset(result: Any) -> Any:
     for name in result.metrics:
         units, long_name = METRIC_ATTRS[name]
         var_attrs: dict[str, Any] = {"units": units, "long_name": long_name, "cell_measures": "area: cell_area",
-                                      "cell_methods": "area: mean"}
+                                      "cell_methods": "area: point"}
         if means.get(name) is not None:
             var_attrs["area_weighted_mean"] = float(means[name])
         data_vars[name] = (("lat", "lon"), np.asarray(result.gridded(name), float), var_attrs)
