@@ -376,13 +376,17 @@ INPUT_KINDS: list[tuple[str, str, bytes, list[str]]] = [
     ("constellation", ".toml", (DATA / "fleet" / "demo.toml").read_bytes(), ["constellation", "show", "{f}", "--at", T0]),
     ("network", ".toml", (DATA / "networks" / "china-integrated.toml").read_bytes(),
      ["network", "{f}", "--from", "xinglong", "--to", "beijing", "--sats", "DEMO-SSO-1", "--start", T0, "--hours", "2"]),
+    ("geojson-region", ".geojson", b'{"type": "Feature", "properties": {"name": "a region"},\n "geometry": {"type": '
+     b'"Polygon", "coordinates": [[[0, 0], [60, 0], [60, 60], [0, 60], [0, 0]]]}}\n',
+     ["coverage", "--sats", "DEMO-SSO-1", "--grid-deg", "30", "--start", T0, "--region", "{f}"]),
 ]
 #: Every option or argument of the app that reads a file, and the kind above that walks it
 #: (a new file input must get a kind: tested against the app).
 INPUT_OPTION_KIND = {"--stations": "stations", "--sats": "elements-tle", "satellite": "elements-tle",
                      "name": "elements-tle", "series": "key-series", "--profile": "profile",
                      "--protocol": "protocol", "file": "network/constellation", "--compare": "constellation",
-                     "files": "stations/profile/protocol/key-series/constellation/network"}
+                     "files": "stations/profile/protocol/key-series/constellation/network",
+                     "--region": "geojson-region"}
 #: The kinds `passplan doctor` checks (every hostile variant of each: tests/test_faultwalk.py
 #: test_doctor_on_hostile_files).
 DOCTOR_KINDS = ("stations", "profile", "protocol", "key-series", "constellation", "network")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,6 +22,10 @@ from .common import (
     write_plot,
 )
 from .flags import as_flags
+
+if TYPE_CHECKING:
+    from ..coverage import Grid
+    from ..coverage.region import Region
 
 constellation_app = typer.Typer(
     name="constellation",
@@ -180,6 +184,7 @@ COVERAGE_PHRASES = {
     "darkness '": "--night '",
     "sample_days spreads": "--sample-days spreads",
     "a coarser step_deg, a smaller region, fewer workers": "a coarser --grid-deg, a --region, fewer --workers",
+    "a finer step_deg or a larger region": "a finer --grid-deg or a larger --region",
     "Dask cluster (scheduler)": "Dask cluster (--scheduler)",
     "give either workers (a local process pool) or scheduler (a Dask cluster)":
         "give either --workers (a local process pool) or --scheduler (a Dask cluster)",
@@ -193,6 +198,21 @@ class CoverageFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+    geojson = "geojson"  # one polygon per kept cell (passplan.exports.geojson)
+    netcdf = "netcdf"  # CF-1.8 gridded file, needs -o FILE (passplan.exports.gridded)
+
+
+def _coverage_region(region: str | None, step_deg: float) -> tuple[Region | None, Grid]:
+    """``--region``: a LAT0,LAT1,LON0,LON1 box (the grid's extent) or a GeoJSON polygon file
+    (its cells kept, on the grid fitted to its bounds); returns (region or None, grid)."""
+    from ..coverage import Grid, parse_region
+
+    if region is not None and (Path(region).exists() or region.lower().endswith((".geojson", ".json"))):
+        from ..coverage.region import load_region
+
+        reg = load_region(region)
+        return reg, reg.bounds_grid(step_deg)
+    return None, Grid.over(step_deg, None if region is None else parse_region(region, "--region"))
 
 
 def register(app: typer.Typer) -> None:
@@ -207,7 +227,8 @@ def register(app: typer.Typer) -> None:
         station: Annotated[list[str] | None, typer.Option("--station", help="With --compare: a station to compare the fleets at (repeatable).")] = None,
         profile: Annotated[str | None, typer.Option("--profile", help="Link profile for key per day where a satellite names none of its own (grid: adds key_bits_per_day; --compare: default the station's receiver).")] = None,
         grid_deg: Annotated[float, typer.Option("--grid-deg", help="Grid step (deg); must divide the region.")] = 5.0,
-        region: Annotated[str | None, typer.Option("--region", help="LAT0,LAT1,LON0,LON1 (deg); default the whole Earth.")] = None,
+        region: Annotated[str | None, typer.Option("--region", help="LAT0,LAT1,LON0,LON1 (deg), or a GeoJSON Polygon/MultiPolygon file (cells whose centre lies inside are kept); default the whole Earth.")] = None,
+        land_only: Annotated[bool, typer.Option("--land-only", help="Keep only cells whose centre is on land (bundled Natural Earth 1:110m); means over those cells.")] = False,
         start: Annotated[str | None, typer.Option("--start", help="Start, ISO time with zone (default now).")] = None,
         days: Annotated[float, typer.Option("--days", help="Days to study.")] = 1.0,
         sample_days: Annotated[int | None, typer.Option("--sample-days", help="Instead of consecutive days: K single days spread over a year.")] = None,
@@ -219,7 +240,7 @@ def register(app: typer.Typer) -> None:
         workers: Annotated[int | None, typer.Option("--workers", help="Run on a local process pool of N processes.")] = None,
         scheduler: Annotated[str | None, typer.Option("--scheduler", help="A Dask scheduler (tcp://host:port), or 'local' for a LocalCluster on 127.0.0.1.")] = None,
         allow_stale: Annotated[bool, typer.Option("--allow-stale", help="Use element sets older than 30 days.")] = False,
-        fmt: Annotated[CoverageFormat, typer.Option("--format", help="Output format.")] = CoverageFormat.table,
+        fmt: Annotated[CoverageFormat, typer.Option("--format", help="Output format (geojson: a polygon per cell; netcdf: a CF-1.8 grid, needs --output).")] = CoverageFormat.table,
         output: OutputOpt = None,
         plot: Annotated[Path | None, typer.Option("--plot", help="A map of --plot-metric: .png, .svg or .pdf.")] = None,
         plot_metric: Annotated[str, typer.Option("--plot-metric", help="The metric to map (and, with --zonal-plot, to average along latitude).")] = "usable_min_per_day",
@@ -230,10 +251,13 @@ def register(app: typer.Typer) -> None:
         With --compare and --station: fleets side by side (passes, pass length, usable hours,
         key per day, longest gap) in one table and one figure. With --profile, each cell also
         gets key_bits_per_day (clear-sky), from a key table built once from the forecast chain."""
-        from ..coverage import METRICS, CoverageConstraints, Grid, coverage, parse_region
+        from ..coverage import METRICS, CoverageConstraints, coverage
         from ..elements import resolve_satellites
 
         if compare:
+            if fmt in (CoverageFormat.geojson, CoverageFormat.netcdf) or land_only:
+                what = "--land-only" if land_only else f"--format {fmt.value}"
+                raise InputError(f"{what} is for grid studies (--sats), not --compare; use table, csv or json")
             from .fleet_views import compare as compare_mode
 
             compare_mode(compare, station, start, days, min_el, night, eclipse, min_sun_sep, allow_stale, profile,
@@ -249,9 +273,19 @@ def register(app: typer.Typer) -> None:
         from .fleet_views import check_profile
 
         check_profile(profile)
+        if fmt is CoverageFormat.netcdf:
+            if output is None or str(output) == "-":
+                raise InputError("--format netcdf writes a binary file: give --output FILE.nc")
+            from ..exports.gridded import require_netcdf
+
+            require_netcdf()
         t0 = parse_time(start or "now", "--start")
         with as_flags(COVERAGE_PHRASES):
-            grid = Grid.over(grid_deg, None if region is None else parse_region(region, "--region"))
+            area, grid = _coverage_region(region, grid_deg)
+            if land_only:
+                from ..coverage.region import require_shapely
+
+                require_shapely()
             c = CoverageConstraints(min_elevation_deg=min_el, darkness=night, eclipse=eclipse, min_sun_sep_deg=min_sun_sep)
         sel = resolve_satellites(sats, t0, allow_stale)
         for w in sel.warnings:
@@ -263,13 +297,14 @@ def register(app: typer.Typer) -> None:
 
         with as_flags(COVERAGE_PHRASES):
             res = coverage(sel.satellites, grid, t0, days, sample_days=sample_days, constraints=c, step_s=step_s,
-                           workers=workers, scheduler=scheduler, progress=progress, profile=profile)
+                           workers=workers, scheduler=scheduler, progress=progress, profile=profile,
+                           region=area, land_only=land_only)
         summary = res.summary()
         title = f"{plot_metric} ({len(sel.satellites)} satellites, {res.days:g} days, min el {min_el:g} deg)"
         if plot is not None:
             from ..plot.maps import plot_grid_map
 
-            v = res.metrics[plot_metric].reshape(grid.n_lat, grid.n_lon)
+            v = res.gridded(plot_metric)
             write_plot(
                 plot,
                 lambda f: plot_grid_map(grid.lat_centres(), grid.lon_centres(), v, title=title, label=plot_metric, fmt=f),
@@ -281,13 +316,24 @@ def register(app: typer.Typer) -> None:
         if fmt is CoverageFormat.csv:
             emit(res.to_records(), OutputFormat.csv, lambda: "", output)
             return
+        if fmt is CoverageFormat.geojson:
+            _write(res.to_geojson(), output)
+            return
+        if fmt is CoverageFormat.netcdf:
+            from ..exports.gridded import write_netcdf
+
+            assert output is not None
+            write_netcdf(res, output)
+            info(f"wrote {output}")
+            return
 
         def table() -> str:
             from ..io import to_table
 
             aw = summary["area_weighted"]
             rows = [[k, "" if v is None else f"{v:.3f}"] for k, v in aw.items()]
-            head = (f"{summary['cells']} cells of {grid_deg:g} deg, {len(sel.satellites)} satellites, {res.days:g} days "
+            kept = f" ({summary['kept_cells']} kept: {summary['region']})" if "kept_cells" in summary else ""
+            head = (f"{summary['cells']} cells of {grid_deg:g} deg{kept}, {len(sel.satellites)} satellites, {res.days:g} days "
                     f"(step {step_s:g} s); area-weighted means:\n")
             return head + to_table(rows, ["metric", "area-weighted mean"], align="lr")
 

@@ -3,8 +3,10 @@ Dask), reduce them in a fixed order, and report per-cell metrics with area-weigh
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,6 +20,7 @@ from ..times import require_aware
 from .chunk import ChunkResult, ChunkTask, CoverageConstraints, run_chunk, satellite_groups
 from .grid import Grid
 from .reduce import GAP_BINS, BlockState, block_state, combine_groups, fold, p95_gap_s
+from .region import Region, cell_mask
 
 __all__ = ["coverage", "CoverageResult", "estimate", "Estimate", "METRICS", "sampled_day_offsets"]
 
@@ -113,20 +116,65 @@ class CoverageResult:
     counts: dict[str, np.ndarray] = field(default_factory=dict)  # the integer totals behind them
     satellites: int = 0
     profile: str | None = None  # the link profile of key_bits_per_day (satellites' own first)
+    # the cells a region or the land mask keeps (None: every cell) and what kept them
+    mask: np.ndarray | None = None
+    region: str | None = None
+    # provenance for the gridded and GIS files: the study's start and its satellites' names
+    start: datetime | None = None
+    satellite_names: tuple[str, ...] = ()
+    sample_days: int | None = None
 
     def area_weighted(self) -> dict[str, float | None]:
-        """Area-weighted (cos latitude) mean of each metric over the cells that have a value."""
+        """Area-weighted mean of each metric over the kept cells that have a value, each cell
+        weighted by its exact area on a sphere (:meth:`Grid.area_weights`)."""
         w = self.grid.area_weights()
+        kept = np.ones(w.size, bool) if self.mask is None else self.mask
         out: dict[str, float | None] = {}
         for name, v in self.metrics.items():
-            ok = np.isfinite(v)
+            ok = np.isfinite(v) & kept
             out[name] = float(np.sum(w[ok] * v[ok]) / np.sum(w[ok])) if ok.any() else None
         return out
 
+    def gridded(self, name: str) -> np.ndarray:
+        """A metric as an (n_lat, n_lon) array, NaN where a cell has no value or is not kept."""
+        v = self.metrics[name] if self.mask is None else np.where(self.mask, self.metrics[name], np.nan)
+        return v.reshape(self.grid.n_lat, self.grid.n_lon)
+
+    def within(self, region: Region | str | os.PathLike[str] | None = None, land_only: bool = False) -> CoverageResult:
+        """This study restricted to the cells whose centre lies in ``region`` (a
+        :class:`~passplan.coverage.region.Region` or a GeoJSON file path) and, with ``land_only``,
+        on land; the per-cell values are unchanged and the area-weighted means cover exactly the
+        kept cells. Refuses a restriction that keeps no cell."""
+        mask, name = cell_mask(self.grid, region, land_only)
+        if mask is None:
+            return self
+        if self.mask is not None:
+            mask = mask & self.mask
+            name = f"{self.region} and {name}"
+            if not mask.any():
+                raise InputError(f"no kept cell of this study lies in {name}; give a larger region")
+        return dataclasses.replace(self, mask=mask, region=name)
+
+    def to_xarray(self) -> Any:
+        """The study as an ``xarray.Dataset`` on CF-1.8 ``lat``/``lon`` coordinates, one variable
+        per metric (named as in the JSON) with units and provenance attributes
+        (:func:`passplan.exports.gridded.coverage_dataset`; needs the ``geo`` extra)."""
+        from ..exports.gridded import coverage_dataset
+
+        return coverage_dataset(self)
+
+    def to_geojson(self) -> str:
+        """GeoJSON text (RFC 7946): one Polygon per kept cell with its metrics as properties
+        (:func:`passplan.exports.geojson.coverage_geojson`)."""
+        from ..exports.geojson import coverage_geojson
+
+        return coverage_geojson(self)
+
     def zonal(self, name: str) -> np.ndarray:
         """Mean of a metric along each latitude row (cells in a row have equal areas)."""
-        v = self.metrics[name].reshape(self.grid.n_lat, self.grid.n_lon)
-        with np.errstate(invalid="ignore"):
+        v = self.gridded(name)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a row without values: NaN, silently
             return np.nanmean(np.where(np.isfinite(v), v, np.nan), axis=1)
 
     def to_records(self) -> list[dict[str, Any]]:
@@ -147,9 +195,10 @@ class CoverageResult:
         cols = {k: np.round(v, 4) for k, v in self.metrics.items()}
         lat, lon = np.round(self.lat_deg, 6).tolist(), np.round(self.lon_deg, 6).tolist()
         lists = {k: [None if not math.isfinite(x) else x for x in v.tolist()] for k, v in cols.items()}
+        keep = range(len(lat)) if self.mask is None else np.flatnonzero(self.mask).tolist()
         return [
             {"lat_deg": lat[i], "lon_deg": lon[i], **{k: lists[k][i] for k in METRICS if k in lists}}
-            for i in range(len(lat))
+            for i in keep
         ]
 
     def summary(self) -> dict[str, Any]:
@@ -160,6 +209,7 @@ class CoverageResult:
             "satellites": self.satellites,
             "step_s": self.step_s,
             **({"profile": self.profile} if self.profile else {}),
+            **({"region": self.region, "kept_cells": int(self.mask.sum())} if self.mask is not None else {}),
             "area_weighted": {k: (None if v is None else round(v, 4)) for k, v in self.area_weighted().items()},
         }
 
@@ -182,6 +232,8 @@ def coverage(
     group_size: int = 16,
     progress: Callable[[int, int], None] | None = None,
     profile: str | None = None,
+    region: Region | str | os.PathLike[str] | None = None,
+    land_only: bool = False,
 ) -> CoverageResult:
     """Coverage metrics of ``satellites`` over ``grid`` for ``days`` from ``start`` (or for
     ``sample_days`` single days spread over the year from ``start``).
@@ -189,7 +241,12 @@ def coverage(
     With ``profile``, also ``key_bits_per_day``: the expected (clear-sky) secret key of every
     usable run, from a key table per link profile and altitude class built once for the study
     from the forecast chain (:mod:`passplan.coverage.keytable`). A satellite that names its own
-    link profile uses it; ``profile`` applies to the others (as in :func:`compare_fleets`)."""
+    link profile uses it; ``profile`` applies to the others (as in :func:`compare_fleets`).
+
+    With ``region`` (a :class:`~passplan.coverage.region.Region` or a GeoJSON polygon file) and
+    ``land_only`` (the bundled Natural Earth land), only the cells whose centre lies in them are
+    kept (:meth:`CoverageResult.within`): records, files and area-weighted means cover exactly
+    those; ``grid`` sets the cells studied (:meth:`Region.bounds_grid` fits one to a region)."""
     start = require_aware(start, "start")
     c = constraints or CoverageConstraints()
     if not satellites:
@@ -217,6 +274,7 @@ def coverage(
 
     check_ephemeris_span(start, start + timedelta(seconds=max(o + n * step_s for o, n in blocks)))
     est = estimate(grid, len(satellites), study_days, step_s, group_size, workers or 1)
+    mask, region_name = cell_mask(grid, region, land_only)
     tables: list[Any] | None = None
     if profile is not None:
         from .keytable import key_tables_for
@@ -269,5 +327,7 @@ def coverage(
         key = np.concatenate([s.key_bits for s in states if s.key_bits is not None])
         metrics["key_bits_per_day"] = key / study_days
     return CoverageResult(
-        grid, study_days, step_s, c, lat_all, lon_all, metrics, cat, len(satellites), profile if tables else None
+        grid, study_days, step_s, c, lat_all, lon_all, metrics, cat, len(satellites), profile if tables else None,
+        mask=mask, region=region_name, start=start, satellite_names=tuple(str(getattr(x, "name", x)) for x in satellites),
+        sample_days=sample_days,
     )
