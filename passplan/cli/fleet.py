@@ -300,7 +300,7 @@ def register(app: typer.Typer) -> None:
                            workers=workers, scheduler=scheduler, progress=progress, profile=profile,
                            region=area, land_only=land_only)
         summary = res.summary()
-        title = f"{plot_metric} ({len(sel.satellites)} satellites, {res.days:g} days, min el {min_el:g} deg)"
+        title = f"{plot_metric} ({len(sel.satellites)} satellites, {res.days:g} day{'' if res.days == 1 else 's'}, min el {min_el:g} deg)"
         if plot is not None:
             from ..plot.maps import plot_grid_map
 
@@ -333,7 +333,7 @@ def register(app: typer.Typer) -> None:
             aw = summary["area_weighted"]
             rows = [[k, "" if v is None else f"{v:.3f}"] for k, v in aw.items()]
             kept = f" ({summary['kept_cells']} kept: {summary['region']})" if "kept_cells" in summary else ""
-            head = (f"{summary['cells']} cells of {grid_deg:g} deg{kept}, {len(sel.satellites)} satellites, {res.days:g} days "
+            head = (f"{summary['cells']} cells of {grid_deg:g} deg{kept}, {len(sel.satellites)} satellites, {res.days:g} day{'' if res.days == 1 else 's'} "
                     f"(step {step_s:g} s); area-weighted means:\n")
             return head + to_table(rows, ["metric", "area-weighted mean"], align="lr")
 
