@@ -110,9 +110,11 @@ def test_row_groups_bound_the_rows_held(tmp_path: Path) -> None:
     sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
     assert sizes[:-1] == [10] * (len(sizes) - 1) and sum(sizes) == n and sizes[-1] <= 10
     same(read_back(out), json.loads(q.to_json()))
-    # the library call streams the query itself, with the same rows
-    write_parquet(q, tmp_path / "lib.parquet", row_group_rows=10)
+    # the library call streams the query itself, with the same rows; on_batch sees its passes
+    seen: list[Any] = []
+    write_parquet(q, tmp_path / "lib.parquet", row_group_rows=10, on_batch=seen.extend)
     assert pq.read_table(tmp_path / "lib.parquet").equals(pq.read_table(out))
+    assert [r.pass_.uid for r in seen] == [r["uid"] for r in read_back(out)]
 
 
 def test_empty_search_keeps_the_columns(tmp_path: Path) -> None:
@@ -153,3 +155,15 @@ def test_a_column_of_mixed_types_is_one_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="column 'max_el_deg'"):
         write_parquet([{"max_el_deg": 1.0}, {"max_el_deg": "high"}], tmp_path / "x.parquet")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_tonight_parquet_equals_its_ndjson(tmp_path: Path) -> None:
+    base = ["tonight", "xinglong", "--date", "2016-12-19", "--sats", "micius", "--allow-stale", "--key"]
+    nd = run(*base, "--format", "ndjson")
+    assert nd.exit_code == 0, nd.output
+    out = tmp_path / "tonight.parquet"
+    res = run(*base, "--format", "parquet", "-o", str(out))
+    assert res.exit_code == 0, res.output
+    rows = read_back(out)
+    same(rows, [json.loads(line) for line in nd.stdout.splitlines()])
+    assert len(rows) == 1 and round(rows[0]["secret_key_bits"]) == 287298

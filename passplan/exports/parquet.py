@@ -109,12 +109,27 @@ def arrow_schema(columns: Sequence[str], sample: Sequence[Mapping[str, Any]] = (
     return pa.schema(fields)
 
 
+def _value_columns(records: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]] | None:
+    """The records' values column by column when they come straight from the pass engine's
+    arrays (:class:`passplan.passes.columns.ColumnRecords`): no dict per record is built."""
+    cols = getattr(records, "cols", None)
+    make = getattr(cols, "_record_columns", None)
+    if make is None or getattr(cols, "objects", None) is not None:
+        return None
+    keys, values = make()
+    return dict(zip(keys, values, strict=True))
+
+
 def records_table(records: Sequence[Mapping[str, Any]], schema: Any) -> Any:
     """An Arrow table of ``records`` in ``schema`` (ISO ``Z`` strings parsed into timestamps)."""
     pa = require_pyarrow()
+    by_column = _value_columns(records)
     arrays = []
     for f in schema:
-        values = [r.get(f.name) for r in records]
+        if by_column is not None:
+            values = by_column.get(f.name, [None] * len(records))
+        else:
+            values = [r.get(f.name) for r in records]
         try:
             if pa.types.is_timestamp(f.type):
                 arr = pa.array(values, pa.string()).cast(f.type)
