@@ -140,6 +140,10 @@ def test_rate_colours_and_bad_step() -> None:
 
     assert rate_colour(None) == GREY and rate_colour(0.0) == COLOURS[0] and rate_colour(0.99) == COLOURS[0]
     assert rate_colour(1.0) == COLOURS[1] and rate_colour(999.0) == COLOURS[3] and rate_colour(1e6) == COLOURS[5]
+    import matplotlib
+
+    viridis = matplotlib.colormaps["viridis"]  # the colours are its samples at 0, 0.2, ... 1
+    assert [tuple(round(255 * x) for x in viridis(k / 5)[:3]) for k in range(6)] == list(COLOURS)
     from passplan.exports.czml import czml_text
 
     with pytest.raises(InputError, match="step_s 0"):

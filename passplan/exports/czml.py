@@ -141,14 +141,14 @@ def _pass_rows(rows: Sequence[Any]) -> tuple[list[Any], list[dict[str, Any]]]:
 def _pass_lines(passes: Sequence[Any], records: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[Any], list[Any]]:
     """The lines of usable passes (with their JSON records), their satellites and stations."""
     lines: list[dict[str, Any]] = []
-    sats: dict[int, Any] = {}
+    sats: dict[str, Any] = {}  # by packet id: one packet per satellite
     stations: dict[str, Any] = {}
     for p, rec in zip(passes, records, strict=True):
         if p.excluded:
             continue
         if p.sat_ref is None or p.station_ref is None:
             raise InputError(f"pass {rec['uid']} has no satellite or station attached; give passes a search returned")
-        sats.setdefault(id(p.sat_ref), p.sat_ref)
+        sats.setdefault(_sat_id(p.norad_id, p.satellite), p.sat_ref)
         stations.setdefault(p.station_ref.id, p.station_ref)
         key, window = rec.get("secret_key_bits"), rec.get("key_window_s")
         rate = None if key is None else (key / window if window else 0.0)
@@ -167,7 +167,7 @@ def _link_lines(run: Any) -> tuple[list[dict[str, Any]], list[Any], list[Any], d
     for f in run.forecasts:
         by_name.setdefault(f.pass_.satellite, f.pass_.sat_ref)
     lines: list[dict[str, Any]] = []
-    sats: dict[int, Any] = {}
+    sats: dict[str, Any] = {}
     stations: dict[str, Any] = {}
     for c in run.plan.links:
         rec = c.to_dict()  # the link's JSON record
@@ -175,7 +175,7 @@ def _link_lines(run: Any) -> tuple[list[dict[str, Any]], list[Any], list[Any], d
         st = run.stations.get(c.station)
         if sat is None or st is None:
             raise InputError(f"link {c.uid}: its satellite or station is not in the run; give the schedule run itself")
-        sats.setdefault(id(sat), sat)
+        sats.setdefault(_sat_id(sat.norad_id, sat.name), sat)
         stations.setdefault(st.id, st)
         duration = (c.end - c.start).total_seconds()
         lines.append({
