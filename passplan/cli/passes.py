@@ -211,7 +211,7 @@ PassFormatOpt = Annotated[
     typer.Option(
         "--format",
         help="Output format (ics: one calendar event per pass, stable UIDs; parquet: the records' columns in row "
-        "groups, written as the search goes, needs --output FILE; czml: Cesium CZML of satellites, stations and "
+        "groups, written as the search goes, needs --output; czml: Cesium CZML of satellites, stations and "
         "passes coloured by key rate).",
     ),
 ]
