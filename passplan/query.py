@@ -310,6 +310,12 @@ class PassQuery:
 
         return to_json(self.to_records())
 
+    def to_dataframe(self) -> Any:
+        """The records as a pandas DataFrame (:func:`passplan.exports.frames.to_dataframe`)."""
+        from .exports.frames import to_dataframe
+
+        return to_dataframe(self)
+
 
 def search_passes(
     satellites: Sequence[Any],

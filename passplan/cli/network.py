@@ -52,6 +52,7 @@ class ScheduleFormat(StrEnum):
     json = "json"
     ndjson = "ndjson"
     ics = "ics"
+    czml = "czml"
 
 
 class Objective(StrEnum):
@@ -196,7 +197,7 @@ def register(app: typer.Typer) -> None:
         min_key_bits: Annotated[float, typer.Option("--min-key-bits", help="Leave out passes forecast below this key (bits).")] = 0.0,
         profile: ProfileOpt = None,
         protocol: ProtocolOpt = None,
-        fmt: Annotated[ScheduleFormat, typer.Option("--format", help="Output format (ics: one calendar event per link).")] = ScheduleFormat.table,
+        fmt: Annotated[ScheduleFormat, typer.Option("--format", help="Output format (ics: one calendar event per link; czml: Cesium CZML of satellites, stations and links coloured by key rate).")] = ScheduleFormat.table,
         output: OutputOpt = None,
         plot: PlotOpt = None,
         creation: CreationDateOpt = None,
@@ -220,6 +221,10 @@ def register(app: typer.Typer) -> None:
                 rolling_days=rolling_days,
             )
         plot_format(plot)
+        if fmt is ScheduleFormat.czml:  # the optional library, before any work
+            from ..exports.czml import require_czml3
+
+            require_czml3()
         demands = [Demand.parse(d, "--demand") for d in demand or ()]
         t0, t1 = _window(start, end, hours, days, 24.0)
         sts = _stations(station, stations)
@@ -246,6 +251,16 @@ def register(app: typer.Typer) -> None:
 
             text = run.to_ics(creation_date(creation, dtstamp) or datetime.now(UTC), "passplan schedule")
             if output is None:
+                typer.echo(text, nl=False)
+            else:
+                atomic_write_text(output, text)
+            return
+        if fmt is ScheduleFormat.czml:
+            from ..exports.czml import czml_text
+            from ..io import atomic_write_text
+
+            text = czml_text(run)
+            if output is None or str(output) == "-":
                 typer.echo(text, nl=False)
             else:
                 atomic_write_text(output, text)

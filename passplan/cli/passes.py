@@ -202,9 +202,61 @@ class PassFormat(StrEnum):
     json = "json"
     ndjson = "ndjson"
     ics = "ics"
+    parquet = "parquet"
+    czml = "czml"
 
 
-PassFormatOpt = Annotated[PassFormat, typer.Option("--format", help="Output format (ics: one calendar event per pass, stable UIDs).")]
+PassFormatOpt = Annotated[
+    PassFormat,
+    typer.Option(
+        "--format",
+        help="Output format (ics: one calendar event per pass, stable UIDs; parquet: the records' columns in row "
+        "groups, written as the search goes, needs --output; czml: Cesium CZML of satellites, stations and "
+        "passes coloured by key rate).",
+    ),
+]
+
+
+def check_format(fmt: PassFormat, output: Path | None) -> None:
+    """Refuse, before any work, ``--format parquet`` without ``--output FILE`` and a format whose
+    optional library is missing (pyarrow, czml3: the error names the extra)."""
+    if fmt is PassFormat.parquet:
+        if output is None or str(output) == "-":
+            raise InputError("--format parquet writes a binary file; give --output FILE (e.g. -o passes.parquet)")
+        from ..exports.parquet import require_pyarrow
+
+        require_pyarrow()
+    elif fmt is PassFormat.czml:
+        from ..exports.czml import require_czml3
+
+        require_czml3()
+
+
+def write_exported(query: PassQuery, fmt: PassFormat, output: Path | None, keep: list[PassRecord] | None = None) -> None:
+    """Write the query as Parquet (block by block, :func:`passplan.exports.parquet.write_parquet`)
+    or CZML (:func:`passplan.exports.czml.write_czml`); ``keep`` collects its records."""
+    import sys
+
+    from .pass_run import search_bar
+
+    collect = keep.extend if keep is not None else None
+    with search_bar((output is not None and str(output) != "-") or not sys.stdout.isatty()) as tick:
+        query.progress = tick
+        if fmt is PassFormat.parquet:
+            from ..exports.parquet import write_parquet
+
+            assert output is not None
+            write_parquet(query, output, on_batch=collect)
+            return
+        from ..exports.czml import czml_text
+
+        text = czml_text(query, on_batch=collect)
+    if output is None or str(output) == "-":
+        typer.echo(text, nl=False)
+    else:
+        from ..io import atomic_write_text
+
+        atomic_write_text(output, text)
 NightOpt = Annotated[Night | None, typer.Option("--night", help="Require station darkness (station: each station's own setting).")]
 TonightNightOpt = Annotated[Night | None, typer.Option("--night", help="Darkness setting (default: the station's own).")]
 DateOpt = Annotated[
@@ -374,6 +426,7 @@ def register(app: typer.Typer) -> None:
         written block by block as the search goes. Table times are in each station's own zone
         unless --utc or --tz.
         """
+        check_format(fmt, output)
         check_key_options(key, profile, protocol, series_dir, spread=spread)
         view = listing(min_duration, min_max_el, sort, utc, tz, wide, key)
         stamp = creation_date(creation, dtstamp)
@@ -387,6 +440,9 @@ def register(app: typer.Typer) -> None:
             sel.satellites, sts, t0, t1, c, view, include_all=include_all, key=key, profile=profile,
             protocol=protocol, series_dir=series_dir, spread=spread,
         )
+        if fmt in (PassFormat.parquet, PassFormat.czml):
+            write_exported(query, fmt, output)
+            return
         run(query, view, fmt=fmt.value, output=output, creation_date=stamp, twilight_deg=twilight_for(c))
 
     @app.command("tonight")
@@ -427,6 +483,7 @@ def register(app: typer.Typer) -> None:
         falls in, else the next one; the window depends on the local date only."""
         from ..query import tonight_passes
 
+        check_format(fmt, output)
         check_key_options(key, profile, protocol, series_dir, plot=plot is not None, spread=spread)
         view = listing(min_duration, min_max_el, sort, utc, tz, wide, key)
         stamp = creation_date(creation, dtstamp)
@@ -448,10 +505,13 @@ def register(app: typer.Typer) -> None:
         report_selection(found.selection, verbose)
         check_receivers(key, profile, [st], found.selection.satellites)
         listed: list[PassRecord] | None = [] if plot is not None else None
-        run(
-            query, view, fmt=fmt.value, output=output, creation_date=stamp, keep=listed,
-            twilight_deg=lambda p: win.threshold_deg if win.threshold_deg is not None else 0.0,
-        )
+        if fmt in (PassFormat.parquet, PassFormat.czml):
+            write_exported(query, fmt, output, listed)
+        else:
+            run(
+                query, view, fmt=fmt.value, output=output, creation_date=stamp, keep=listed,
+                twilight_deg=lambda p: win.threshold_deg if win.threshold_deg is not None else 0.0,
+            )
         if plot is not None and listed is not None:
             _sky_chart(plot, st, win, c, listed, profile, protocol)
 

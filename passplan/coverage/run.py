@@ -191,6 +191,12 @@ class CoverageResult:
 
         return to_json(self.to_document())
 
+    def to_dataframe(self) -> Any:
+        """The cells as a pandas DataFrame (:func:`passplan.exports.frames.to_dataframe`)."""
+        from ..exports.frames import to_dataframe
+
+        return to_dataframe(self)
+
     def records(self) -> list[dict[str, Any]]:
         cols = {k: np.round(v, 4) for k, v in self.metrics.items()}
         lat, lon = np.round(self.lat_deg, 6).tolist(), np.round(self.lon_deg, 6).tolist()

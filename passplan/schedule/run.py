@@ -110,6 +110,12 @@ class ScheduleRun:
         """The JSON text of :meth:`to_document` (what ``--format json`` prints)."""
         return to_json(self.to_document())
 
+    def to_dataframe(self) -> Any:
+        """The scheduled links as a pandas DataFrame (:func:`passplan.exports.frames.to_dataframe`)."""
+        from ..exports.frames import to_dataframe
+
+        return to_dataframe(self)
+
     def to_ics(self, creation_date: datetime | None = None, name: str = "passplan schedule") -> str:
         """An iCalendar text, one event per scheduled link (UIDs stable across re-runs), every
         event stamped ``creation_date`` (default now)."""
