@@ -18,6 +18,7 @@ range is stated once, in :data:`passplan.schema.STATIONS`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.resources
 import os
@@ -305,10 +306,6 @@ def _build(sid: str, table: Mapping[str, Any]) -> Station:
     if table.get("horizon_mask") is not None:
         mask = HorizonMask.from_points(table["horizon_mask"], where=f"{where} horizon_mask")
     kwargs = {k: table[k] for k in _KEYS - {"horizon_mask"} if k in table}
-    lat, lon = table.get("lat_deg"), table.get("lon_deg")
-    if ("timezone" not in kwargs and isinstance(lat, int | float) and isinstance(lon, int | float)
-            and -90.0 <= lat <= 90.0 and -180.0 <= lon <= 360.0):  # bad coordinates: Station says why
-        kwargs["timezone"] = _inferred_zone(where, float(lat), float(lon))
     if kwargs.get("receiver") is not None:
         _check_receiver(str(kwargs["receiver"]), where)
     for key in ("lat_deg", "lon_deg", "alt_m", "min_elevation_deg", "setup_s"):
@@ -321,6 +318,8 @@ def _build(sid: str, table: Mapping[str, Any]) -> Station:
     except TypeError as err:
         raise ConfigError(f"{where}: {err}") from None
     schema.check_keys(_TABLE, {k: v for k, v in table.items() if k != "_source"}, where)
+    if "timezone" not in table:  # a valid station without a zone: the zone at its coordinates
+        return dataclasses.replace(station, timezone=_inferred_zone(where, station.lat_deg, station.lon_deg))
     return station
 
 

@@ -36,7 +36,7 @@ def pass_keys_figure(
     y = np.arange(n)
     ax.barh(y, np.nan_to_num(kbit), height=0.6, color="#4477aa")
     ax.set_yticks(y, list(labels), fontsize=7)
-    ax.set_ylim(n - 0.5, -0.5)  # the first pass on top
+    ax.set_ylim(max(n, 1) - 0.5, -0.5)  # the first pass on top
     top = float(np.nanmax(kbit)) if n and np.any(np.isfinite(kbit)) else 0.0
     ax.set_xlim(0.0, top * 1.3 if top > 0 else 1.0)
     for k in range(n):
