@@ -36,7 +36,7 @@ import dataclasses
 import math
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
@@ -694,8 +694,8 @@ class ConstellationDesign:
 
     def to_toml(self) -> str:
         head = f"# {self.description}\n# written by passplan constellation; load with --sats FILE\n\n"
-        body = "\n".join(_toml_table(kind, rows) for kind, rows in self.tables)
-        return head + f"[constellation]\nname = {_toml_str(self.name)}\ndescription = {_toml_str(self.description)}\n\n" + body
+        return head + toml_text([("constellation", {"name": self.name, "description": self.description})]
+                                + [(kind, [dict(rows)]) for kind, rows in self.tables])
 
     def to_records(self) -> list[dict[str, Any]]:
         return [{"kind": kind, **rows} for kind, rows in self.tables]
@@ -710,20 +710,20 @@ class ConstellationDesign:
         return constellation_from_toml(self.to_toml(), at, where=self.name)
 
 
-def _toml_str(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def toml_text(tables: Sequence[tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]]]]) -> str:
+    """TOML of ``(key, table)`` pairs (a list of tables: one ``[[key]]`` array element per
+    table) in the given order, a blank line between them, written by ``tomli-w`` (every
+    string quoted and escaped as TOML requires: quotes, backslashes, newlines, control
+    characters), so whatever is written reads back the same with ``tomllib``."""
+    import tomli_w
 
-
-def _toml_table(kind: str, rows: Mapping[str, Any]) -> str:
-    def value(v: Any) -> str:
-        if isinstance(v, str):
-            return _toml_str(v)
-        if isinstance(v, bool):
-            return str(v).lower()
-        return str(v)
-
-    body = "\n".join(f"{k} = {value(v)}" for k, v in rows.items())
-    return f"[[{kind}]]\n{body}\n"
+    parts = []
+    for key, table in tables:
+        for one in [table] if isinstance(table, Mapping) else table:
+            text = tomli_w.dumps({key: dict(one)})  # "[key]" and its keys (tomli-w inlines short arrays)
+            header, rest = text.split("\n", 1)
+            parts.append(text if isinstance(table, Mapping) else f"[{header}]\n{rest}")  # one [[key]] element
+    return "\n".join(parts)
 
 
 def _design_altitude(h: float) -> None:

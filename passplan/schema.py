@@ -359,7 +359,7 @@ STATIONS = Schema("stations", "Station file (`--stations FILE`), one `[stations.
            fix="use decimal degrees, east positive"),
         _n("alt_m", -500, 9000, "m", "height above the WGS-84 ellipsoid (Dead Sea shore to above "
            "Everest)", required=True, fix="give metres above the ellipsoid"),
-        Key("timezone", "zone", meaning="IANA zone of the station's local times (default UTC)"),
+        Key("timezone", "zone", meaning="IANA zone of the station's local times (default: the zone at lat_deg, lon_deg, found offline with the tz extra and said in a warning; else UTC)"),
         _n("min_elevation_deg", -5, 90, "deg", "elevation floor (default 10)", hi_open=True),
         Key("horizon_mask", "pairs", 0, 360, unit="deg", range2=(-10.0, 90.0, True),
             meaning="[[az_deg, el_deg], ...], interpolated periodically in azimuth",

@@ -18,6 +18,8 @@ range is stated once, in :data:`passplan.schema.STATIONS`.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import importlib.resources
 import os
 import warnings
@@ -316,7 +318,43 @@ def _build(sid: str, table: Mapping[str, Any]) -> Station:
     except TypeError as err:
         raise ConfigError(f"{where}: {err}") from None
     schema.check_keys(_TABLE, {k: v for k, v in table.items() if k != "_source"}, where)
+    if "timezone" not in table:  # a valid station without a zone: the zone at its coordinates
+        return dataclasses.replace(station, timezone=_inferred_zone(where, station.lat_deg, station.lon_deg))
     return station
+
+
+@functools.lru_cache(maxsize=1)
+def _zone_finder() -> Any:
+    """timezonefinder's offline lookup (its bundled boundary data; about a second to open, once
+    per process), or None without the ``tz`` extra."""
+    try:
+        from timezonefinder import TimezoneFinder
+    except ImportError:
+        return None
+    return TimezoneFinder()
+
+
+def _inferred_zone(where: str, lat_deg: float, lon_deg: float) -> str:
+    """The IANA zone of a station given without ``timezone``: the zone at its coordinates
+    (timezonefinder, offline; the sea's nautical ``Etc/GMT`` zones off shore), said in an
+    :class:`InputWarning`; UTC, with a warning naming the ``tz`` extra, without the package or
+    where no zone is found."""
+    finder = _zone_finder()
+    found = None if finder is None else finder.timezone_at(lng=((lon_deg + 180.0) % 360.0) - 180.0, lat=lat_deg)
+    if found is not None:
+        try:
+            zone(found)
+        except ValueError:  # a zone this machine's tz database lacks
+            found = None
+    if found is None:
+        why = ("install the tz extra (pip install 'passplan[tz]') to infer it from the coordinates"
+               if finder is None else "no zone was found at its coordinates")
+        warnings.warn(f"{where}: no timezone given; local times are in UTC ({why}); give timezone = \"Area/City\"",
+                      InputWarning, stacklevel=3)
+        return "UTC"
+    warnings.warn(f"{where}: no timezone given; inferred {found!r} from lat_deg {lat_deg:g}, lon_deg {lon_deg:g} "
+                  f"(timezonefinder, offline); give timezone = \"{found}\" to say so", InputWarning, stacklevel=3)
+    return str(found)
 
 
 def _check_receiver(name: str, where: str) -> None:

@@ -35,4 +35,5 @@ BASE: dict[str, list[str]] = {
     "constellation geo": ["--longitude-deg", "100"],
     "constellation show": [str(DATA / "fleet" / "demo.toml"), "--at", T0],
     "doctor": [str(DATA / "stations.toml")],
+    "report": ["xinglong", "--sats", "DEMO-SSO-1", "--date", "2026-03-20"],
 }

@@ -411,7 +411,8 @@ def test_tonight_checks_profile_and_receivers_before_the_night(tmp_path: Path, m
     r = run("tonight", "xinglong", "--date", "2026-11-23", "--key", "--protocol", "nosuch")
     assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1 and "dark" not in r.stderr
     st = tmp_path / "st.toml"
-    st.write_text("[stations.lab]\nlat_deg = 40\nlon_deg = 117\nalt_m = 900\n")  # no receiver
+    # no receiver (a zone given: a station without one would add the inferred zone's warning line)
+    st.write_text("[stations.lab]\nlat_deg = 40\nlon_deg = 117\nalt_m = 900\ntimezone = \"Asia/Shanghai\"\n")
     r = run("passes", "--stations", str(st), "--station", "lab", "--sats", "demo", "--key")
     assert r.exit_code == 2 and "'lab'" in r.stderr and "names no receiver profile" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1

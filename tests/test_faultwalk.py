@@ -379,6 +379,13 @@ INPUT_KINDS: list[tuple[str, str, bytes, list[str]]] = [
     ("geojson-region", ".geojson", b'{"type": "Feature", "properties": {"name": "a region"},\n "geometry": {"type": '
      b'"Polygon", "coordinates": [[[0, 0], [60, 0], [60, 60], [0, 60], [0, 0]]]}}\n',
      ["coverage", "--sats", "DEMO-SSO-1", "--grid-deg", "30", "--start", T0, "--region", "{f}"]),
+    # a coverage study's JSON (report --coverage); --min-max-el 90 keeps the night empty: cheap runs
+    ("coverage-json", ".json",
+     b'{"cells": [\n{"lat_deg": -45.0, "lon_deg": -90.0, "usable_min_per_day": 12.5},\n'
+     b'{"lat_deg": -45.0, "lon_deg": 90.0, "usable_min_per_day": null},\n'
+     b'{"lat_deg": 45.0, "lon_deg": -90.0, "usable_min_per_day": 30.0}\n],\n'
+     b'"summary": {"cells": 4, "grid_deg": 90.0, "days": 1.0, "satellites": 1}}\n',
+     ["report", "--coverage", "{f}", "xinglong", "--sats", "DEMO-SSO-1", "--date", "2026-03-20", "--min-max-el", "90"]),
 ]
 #: Every option or argument of the app that reads a file, and the kind above that walks it
 #: (a new file input must get a kind: tested against the app).
@@ -386,7 +393,8 @@ INPUT_OPTION_KIND = {"--stations": "stations", "--sats": "elements-tle", "satell
                      "name": "elements-tle", "series": "key-series", "--profile": "profile",
                      "--protocol": "protocol", "file": "network/constellation", "--compare": "constellation",
                      "files": "stations/profile/protocol/key-series/constellation/network",
-                     "--region": "geojson-region"}
+                     "--region": "geojson-region",
+                     "--coverage": "coverage-json"}
 #: The kinds `passplan doctor` checks (every hostile variant of each: tests/test_faultwalk.py
 #: test_doctor_on_hostile_files).
 DOCTOR_KINDS = ("stations", "profile", "protocol", "key-series", "constellation", "network")

@@ -33,6 +33,7 @@ except ImportError:  # pragma: no cover - older typer on the installed Click
 
 from . import doctor, elements, fleet, key, link, network, next_pass, passes, stations, track
 from .common import say
+from .report import register as _register_report
 
 __all__ = ["app", "main"]
 
@@ -386,6 +387,7 @@ def _root(
 
 for _module in (passes, next_pass, stations, elements, link, key, network, track, fleet, doctor):
     _module.register(app)
+_register_report(app)
 
 
 def main() -> None:

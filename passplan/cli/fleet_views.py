@@ -81,16 +81,19 @@ def compare(
     if plot is not None:
         from ..plot.compare import plot_fleet_comparison
 
-        write_plot(plot, lambda f: plot_fleet_comparison(rows, f, f"{days:g} days from {t0:%Y-%m-%d}"))
+        write_plot(plot, lambda f: plot_fleet_comparison(rows, f, f"{days:g} days from {t0:%Y-%m-%d}", window_h=days * 24.0))
 
     def table() -> str:
         from ..io import to_table
+        from ..plot.compare import NEVER_VISIBLE
 
         def f(v: Any, spec: str) -> str:
             return "" if v is None else format(v, spec)
 
+        # a station a fleet never sees: its gap is the whole window, said in words (JSON keeps null)
         body = [[r["fleet"], r["station"], str(r["passes"]), f(r["mean_pass_min"], ".1f"), f(r["usable_h_per_day"], ".2f"),
-                 "" if r["key_bits_per_day"] is None else f"{r['key_bits_per_day'] / 1e6:.3f}", f(r["longest_gap_h"], ".1f")]
+                 "" if r["key_bits_per_day"] is None else f"{r['key_bits_per_day'] / 1e6:.3f}",
+                 NEVER_VISIBLE if r["passes"] == 0 else f(r["longest_gap_h"], ".1f")]
                 for r in rows]
         return to_table(body, ["fleet", "station", "passes", "mean_pass_min", "usable_h_day", "key_Mbit_day", "longest_gap_h"],
                         align="llrrrrr")

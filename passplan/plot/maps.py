@@ -15,7 +15,7 @@ import numpy as np
 
 from .common import figure_bytes, new_figure
 
-__all__ = ["coastline", "small_circle", "plot_grid_map", "plot_ground_tracks", "plot_zonal", "split_at_dateline"]
+__all__ = ["coastline", "small_circle", "plot_grid_map", "grid_map_figure", "plot_ground_tracks", "plot_zonal", "split_at_dateline"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -69,6 +69,23 @@ def plot_grid_map(
 ) -> bytes:
     """A heat map of ``values`` (nlat, nlon) on cell centres ``lat_deg`` (nlat) and ``lon_deg``
     (nlon), with coastlines, optional station markers and a colour bar labelled ``label``."""
+    fig = grid_map_figure(lat_deg, lon_deg, values, title=title, label=label, stations=stations, extent=extent)
+    return figure_bytes(fig, fmt)
+
+
+def grid_map_figure(
+    lat_deg: np.ndarray,
+    lon_deg: np.ndarray,
+    values: np.ndarray,
+    *,
+    title: str,
+    label: str,
+    stations: Sequence[tuple[str, float, float]] = (),
+    extent: tuple[float, float, float, float] | None = None,
+    rasterize: bool = False,
+) -> Any:
+    """The heat map of :func:`plot_grid_map` as a Figure; ``rasterize`` draws the cells as one
+    embedded image in vector formats (SVG, PDF: a fine grid stays small)."""
     lat = np.asarray(lat_deg, float)
     lon = np.asarray(lon_deg, float)
     v = np.asarray(values, float)
@@ -81,7 +98,8 @@ def plot_grid_map(
 
     fig = new_figure(10, 5.4)
     ax = fig.add_subplot(1, 1, 1)
-    mesh = ax.pcolormesh(edges(lon), edges(lat), np.ma.masked_invalid(v), cmap="viridis", shading="flat")
+    mesh = ax.pcolormesh(edges(lon), edges(lat), np.ma.masked_invalid(v), cmap="viridis", shading="flat",
+                         rasterized=rasterize or None)
     fig.colorbar(mesh, ax=ax, label=label, shrink=0.8)
     ext = extent or (float(edges(lon)[0]), float(edges(lon)[-1]), float(edges(lat)[0]), float(edges(lat)[-1]))
     _world_axes(ax, ext)
@@ -90,7 +108,7 @@ def plot_grid_map(
         ax.annotate(name, (lo, la), xytext=(3, 3), textcoords="offset points", fontsize=7, color="red")
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
-    return figure_bytes(fig, fmt)
+    return fig
 
 
 def plot_ground_tracks(
