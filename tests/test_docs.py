@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 
 #: first words (or phrases) of README commands that take more than a few seconds
-SLOW = ("schedule", "relay", "network", "coverage")
+SLOW = ("schedule", "relay", "network", "coverage", "report")
 #: options whose value is a path the command writes (rewritten to stay inside the test folder)
 WRITES = ("-o", "--output", "--plot", "--zonal-plot", "--series-dir")
 
