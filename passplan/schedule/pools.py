@@ -49,7 +49,8 @@ are full at the last step). ``tests/test_pools.py`` pins that equality on the bu
 the time to the first key, the longest outage (a step served in part is served first and
 runs dry at its end: a run of outage continues through steps served not at all), the lowest
 *store* (the key the demand's two nodes could share at once from the pools then held: the
-maximum flow between them through the pools' levels, at the grid's times after the start), and
+maximum flow between them through the pools' levels, at the grid's times from the end of the
+first step that served the demand on; None when nothing was served), and
 the *storage that would have avoided every outage*: the key that must be held in reserve at the
 start of the worst interval for the demand, alone on the network, to be served in full through
 it, max over grid intervals (t_i, t_j] of ``rate x (t_j - t_i)`` minus the maximum flow of the
@@ -77,7 +78,7 @@ from .network import Network, load_network
 
 __all__ = [
     "AppDemand", "DemandPools", "PoolTimeline", "KeyPools", "Deposit", "load_demands", "pool_timeline",
-    "key_pools", "OBJECTIVES", "DEFAULT_POOL_DRAWS", "MAX_CUT_NODES",
+    "key_pools", "check_pool_options", "OBJECTIVES", "DEFAULT_POOL_DRAWS", "MAX_CUT_NODES",
 ]
 
 #: The objectives of :func:`pool_timeline` (see the module docstring).
@@ -437,8 +438,10 @@ class PoolTimeline:
     start: datetime
     times_s: np.ndarray  # (N+1,) s from start
     served_bits: np.ndarray  # (D, N)
-    node_store_bits: dict[str, np.ndarray]  # node -> (N+1,) key held (its links' pools)
-    demand_store_bits: np.ndarray  # (D, N+1)
+    node_store_bits: dict[str, np.ndarray]  # node -> (N+1,) key held (its links' pools) at each grid time, before its deposits
+    demand_store_bits: np.ndarray  # (D, N+1) likewise, the demand's store
+    node_store_start_bits: dict[str, np.ndarray]  # node -> (N,) at each step's start, after its deposits
+    demand_store_start_bits: np.ndarray  # (D, N) likewise
     demands: list[AppDemand]
     figures: list[dict[str, Any]]  # per demand: see DemandPools
     status: str
@@ -611,24 +614,34 @@ def _storage_needed(
 def _figures(
     g: _Graph, demands: Sequence[AppDemand], x: np.ndarray, lp: _LP, satdep: np.ndarray,
     cuts: Sequence[_Cuts | None],
-) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], list[dict[str, Any]]]:
+) -> tuple[
+    np.ndarray, tuple[np.ndarray, np.ndarray], tuple[dict[str, np.ndarray], dict[str, np.ndarray]], list[dict[str, Any]]
+]:
     E, N, D = len(g.edges), len(g.t) - 1, len(demands)
     y = x[lp.n_f:lp.n_f + lp.n_y].reshape(D, N)
     y = np.clip(y, 0.0, None)
     levels = np.zeros((E, N + 1))
     levels[:, 1:] = np.clip(x[lp.n_f + lp.n_y:lp.n_f + lp.n_y + lp.n_s].reshape(E, N), 0.0, None)
+    # each step's start, after its satellite deposits and discards (the LP's discards of a step
+    # are all counted at its start here)
+    w = x[lp.n_f + lp.n_y + lp.n_s:].reshape(E, N) if lp.n_w else np.zeros((E, N))
+    begin = np.clip(levels[:, :-1] + satdep - w, 0.0, None)
     node_store: dict[str, np.ndarray] = {v: np.zeros(N + 1) for v in g.nodes}
+    node_begin: dict[str, np.ndarray] = {v: np.zeros(N) for v in g.nodes}
     for e, (u, v) in enumerate(g.edges):
-        node_store[u] = node_store[u] + levels[e]
-        node_store[v] = node_store[v] + levels[e]
+        for end_ in (u, v):
+            node_store[end_] = node_store[end_] + levels[e]
+            node_begin[end_] = node_begin[end_] + begin[e]
     dt = g.dt
     horizon = g.t[-1]
     stores = np.zeros((D, N + 1))
+    stores_begin = np.zeros((D, N))
     figs = []
     for i, d in enumerate(demands):
         want = d.rate_bps * dt
         served = y[i]
-        stores[i] = _reserve(g, cuts[i], levels, d.a, d.b)
+        both = _reserve(g, cuts[i], np.concatenate([levels, begin], axis=1), d.a, d.b)
+        stores[i], stores_begin[i] = both[:N + 1], both[N + 1:]
         short = served < want * (1 - 1e-6) - 1e-6
         first = np.nonzero(served > max(1e-6, 1e-9 * d.rate_bps))[0]
         longest = run = 0.0
@@ -646,19 +659,25 @@ def _figures(
             "first_key_s": None if not first.size else float(g.t[first[0]]),
             "longest_outage_s": float(longest),
             "outage_s": float(((1.0 - served / want) * dt)[short].sum()),
-            "lowest_store_bits": float(stores[i, 1:].min()),
+            "lowest_store_bits": None if not first.size else float(stores[i, first[0] + 1:].min()),
             "storage_to_avoid_outages_bits": _storage_needed(
                 g, cuts[i], satdep, d.rate_bps, int(first[0]) if first.size else None
             ),
         })
-    return y, stores, node_store, figs
+    return y, (stores, stores_begin), (node_store, node_begin), figs
 
 
-def _check_options(
+def check_pool_options(
     net: Network, demands: Sequence[AppDemand], start: datetime, end: datetime, *,
     storage_bits: float | Mapping[str, float] | None, satellite_storage_bits: float | None,
-    lifetime_s: float | None, objective: str,
+    lifetime_s: float | None = None, objective: str = "fair", weather_trials: int = 0,
 ) -> None:
+    """Refuse out-of-range options of :func:`key_pools` before any work (each error starts with
+    the parameter's name)."""
+    from .draws import MAX_WEATHER_TRIALS
+
+    if isinstance(weather_trials, bool) or not isinstance(weather_trials, int) or not 0 <= weather_trials <= MAX_WEATHER_TRIALS:
+        raise InputError(f"weather_trials {weather_trials}: give 0 to {MAX_WEATHER_TRIALS} trials")
     if start.tzinfo is None or end.tzinfo is None:
         raise InputError("start and end need a time zone (e.g. UTC)")
     if not end > start:
@@ -707,7 +726,7 @@ def pool_timeline(
     ``draws`` (``(trials, len(deposits))`` factors on each deposit's bits, e.g. 1 clear, 0
     cloudy), or one for the deposits as given. One linear programme per distinct row."""
     net = network if isinstance(network, Network) else load_network(network)
-    _check_options(net, demands, start, end, storage_bits=storage_bits, satellite_storage_bits=satellite_storage_bits,
+    check_pool_options(net, demands, start, end, storage_bits=storage_bits, satellite_storage_bits=satellite_storage_bits,
                    lifetime_s=lifetime_s, objective=objective)
     g = _graph(net, deposits, start, end, storage_bits, satellite_storage_bits, lifetime_s)
     lp = _build(g, demands, lifetime_s)
@@ -737,8 +756,8 @@ def pool_timeline(
             satdep = (place @ row).reshape(len(g.edges), N) if kept else np.zeros((len(g.edges), N))
             x, fair, status = _solve(lp, satdep, objective)
             y, stores, node_store, figs = _figures(g, demands, x, lp, satdep, cuts)
-            memo[sig] = PoolTimeline(start, g.t.copy(), y, node_store, stores, list(demands), figs, status, objective,
-                                     fair)
+            memo[sig] = PoolTimeline(start, g.t.copy(), y, node_store[0], stores[0], node_store[1], stores[1],
+                                     list(demands), figs, status, objective, fair)
         out.append(memo[sig])
     return out
 
@@ -749,10 +768,12 @@ def pool_timeline(
 
 _FIGURES = (
     ("fraction_served", "share of the demand's horizon total served"),
-    ("first_key_s", "seconds from the start to the first key served (the horizon when never)"),
+    ("first_key_s", "seconds from the start to the first key served (over draws: the horizon when never)"),
     ("longest_outage_s", "longest run without enough key, s"),
-    ("lowest_store_bits", "smallest key the pair could share at once from the pools, bits"),
-    ("storage_to_avoid_outages_bits", "reserve that would have avoided every outage (demand alone), bits"),
+    ("lowest_store_bits", "smallest key the pair could share at once from the pools, from its first key on "
+     "(over draws: those with a key), bits"),
+    ("storage_to_avoid_outages_bits", "reserve that would have avoided every outage from the first key on (demand "
+     "alone): max over intervals of the demand minus the max flow of the key deposited in them, bits"),
 )
 
 
@@ -846,21 +867,27 @@ class KeyPools:
         }
 
     def timeline_records(self) -> list[dict[str, Any]]:
-        """The replay of expected key step by step: each grid time, each node's store there,
-        each demand's store and the rate it was served over the step that starts there."""
+        """The replay of expected key step by step: each step's start and end, the rate each
+        demand was served over it, and each node's and each demand's store at the step's start
+        (after the key arriving then) and at its end (``[start, end]``)."""
         tl = self.timeline
         out = []
-        n = len(tl.times_s) - 1
-        dt = np.diff(tl.times_s)
-        for k in range(n + 1):
-            rec: dict[str, Any] = {"t_utc": iso_z(self.start + timedelta(seconds=float(tl.times_s[k])))}
-            rec["node_store_bits"] = {v: round(float(s[k]), 1) for v, s in sorted(tl.node_store_bits.items())}
-            rec["demand_store_bits"] = {d.label: round(float(tl.demand_store_bits[i, k]), 1)
-                                        for i, d in enumerate(tl.demands)}
-            if k < n:
-                rec["served_bps"] = {d.label: round(float(tl.served_bits[i, k] / dt[k]), 3)
-                                     for i, d in enumerate(tl.demands)}
-            out.append(rec)
+        t = tl.times_s
+        for k in range(len(t) - 1):
+            dt = float(t[k + 1] - t[k])
+            out.append({
+                "start_utc": iso_z(self.start + timedelta(seconds=float(t[k]))),
+                "end_utc": iso_z(self.start + timedelta(seconds=float(t[k + 1]))),
+                "served_bps": {d.label: round(float(tl.served_bits[i, k] / dt), 3) for i, d in enumerate(tl.demands)},
+                "demand_store_bits": {
+                    d.label: [round(float(tl.demand_store_start_bits[i, k]), 1), round(float(tl.demand_store_bits[i, k + 1]), 1)]
+                    for i, d in enumerate(tl.demands)
+                },
+                "node_store_bits": {
+                    v: [round(float(tl.node_store_start_bits[v][k]), 1), round(float(s[k + 1]), 1)]
+                    for v, s in sorted(tl.node_store_bits.items())
+                },
+            })
         return out
 
     def to_json(self) -> str:
@@ -876,7 +903,8 @@ def _summary(timelines: Sequence[PoolTimeline], i: int, horizon: float) -> tuple
         vals = [tl.figures[i][k] for tl in timelines]
         if k == "first_key_s":
             vals = [horizon if v is None else v for v in vals]
-        if any(v is None for v in vals):
+        vals = [v for v in vals if v is not None]  # the store figures: over the draws with a key
+        if not vals:
             out[k] = {"mean": None, "p10": None, "p50": None, "p90": None}
             continue
         v = np.asarray(vals, float)
@@ -918,17 +946,14 @@ def key_pools(
     none on a cloudy one). Each demand's ``static_max_flow_bits`` is the upper bound: the
     network's maximum flow of the horizon's expected totals (:func:`~passplan.schedule.network.end_to_end`)."""
     from ..weather import clear_draws
-    from .draws import MAX_WEATHER_TRIALS
     from .model import Demand
     from .network import flow_value, pools_from_links
     from .relay import satellite_labels
     from .run import RELAY_ALL_BITS, _forecast_candidates, _plan_run, _servable
 
     net = network if isinstance(network, Network) else load_network(network)
-    _check_options(net, demands, start, end, storage_bits=storage_bits, satellite_storage_bits=satellite_storage_bits,
-                   lifetime_s=lifetime_s, objective=objective)
-    if isinstance(weather_trials, bool) or not isinstance(weather_trials, int) or not 0 <= weather_trials <= MAX_WEATHER_TRIALS:
-        raise InputError(f"weather_trials {weather_trials}: give 0 to {MAX_WEATHER_TRIALS} trials")
+    check_pool_options(net, demands, start, end, storage_bits=storage_bits, satellite_storage_bits=satellite_storage_bits,
+                       lifetime_s=lifetime_s, objective=objective, weather_trials=weather_trials)
     t0 = _time.perf_counter()
     links: list[Any] = []
     warnings: list[str] = []
