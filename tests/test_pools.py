@@ -144,7 +144,6 @@ def test_random_cases_against_networkx(seed: int) -> None:
     tl = pool_timeline(net, [AppDemand("n0", "n3", rate)], T0, at(1000), deps)[0]
     served = tl.figures[0]["served_bits"]
     bound = _nx_service_bound(net, deps, tl.times_s, rate, "n0", "n3")
-    static = end_to_end(net, "n0", "n3", 1000.0, {(d.station, d.satellite): 0.0 for d in deps}).key_bits
     totals: dict[tuple[str, str], float] = {}
     for d in deps:
         totals[(d.station, d.satellite)] = totals.get((d.station, d.satellite), 0.0) + d.bits
@@ -204,6 +203,8 @@ def test_draws_scale_deposits_and_repeat_patterns() -> None:
     draws = np.array([[1, 1, 1, 1], [0, 1, 1, 1], [1, 1, 1, 1]], float)
     tls = pool_timeline(RELAY, [AppDemand("A", "B", 1.0)], T0, at(1000), DEPOSITS, draws=draws)
     assert tls[0] is tls[2]  # one programme per distinct pattern
+    again = pool_timeline(RELAY, [AppDemand("A", "B", 1.0)], T0, at(1000), DEPOSITS, draws=draws)
+    assert all(np.array_equal(a.served_bits, b.served_bits) for a, b in zip(tls, again, strict=True))  # deterministic
     # A's first 500 cloudy: B's 300 pair with A's 400 from 600 (100 bits to 700), then B's 600
     # with A's 300 (300 bits to 1000)
     assert tls[1].figures[0]["served_bits"] == pytest.approx(400)
@@ -249,3 +250,63 @@ def test_bad_options(kw: dict[str, object], err: type[Exception], needle: str) -
         pool_timeline(RELAY, [AppDemand("A", "Q", 1.0)], T0, at(10))
     with pytest.raises(InputError, match="end"):
         pool_timeline(RELAY, [AppDemand("A", "B", 1.0)], at(10), T0)
+
+
+def test_cli_pools_json_csv_and_plot(tmp_path: Path) -> None:
+    """The command on the bundled network and demand file over 14 h of the demo fleet: the JSON
+    document's keys, the bound, the CSV rows, a PNG figure."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from passplan.cli import app
+    from passplan.cli.pools import DEFAULT_POOL_DRAWS as CLI_DRAWS
+    from passplan.schedule.pools import DEFAULT_POOL_DRAWS
+
+    assert CLI_DRAWS == DEFAULT_POOL_DRAWS
+    runner = CliRunner()
+    demands = str(Path(__file__).parent.parent / "passplan" / "data" / "demands" / "china-integrated.toml")
+    args = ["pools", "china-integrated", "--demands", demands, "--demand", "extra@xinglong:jinan=500", "--sats", "demo",
+            "--start", "2026-12-02T10:00Z", "--hours", "14", "--weather-trials", "3"]
+    png = tmp_path / "pools.png"
+    r = runner.invoke(app, [*args, "--format", "json", "--plot", str(png)])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert {"network", "objective", "objective_text", "fair_fraction", "figures", "demands", "timeline", "steps"} <= set(doc)
+    assert [d["name"] for d in doc["demands"]] == ["extra", "bank", "calls", "grid"]  # --demand first
+    for d in doc["demands"]:
+        assert d["expectation_replay"]["served_bits"] <= d["static_max_flow_bits"] + 1.0
+        assert set(d["weather"]) == {*doc["figures"], "never_served_share"}
+        for fig in doc["figures"]:
+            w = d["weather"][fig]
+            if w["p10"] is not None:
+                assert w["p10"] <= w["p50"] <= w["p90"]
+    assert len(doc["timeline"]) == doc["steps"]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    r = runner.invoke(app, [*args[:-2], "--weather-trials", "0", "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[0].startswith("demand,a,b,rate_bps,static_max_flow_bits,fraction_served")
+    assert len(r.stdout.splitlines()) == 5
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--demand", "beijing:shanghai=0"], "--demand"),
+        (["--demand", "beijing:nowhere=10"], "nowhere"),
+        (["--demand", "beijing:shanghai=10", "--storage-bits", "-5"], "--storage-bits"),
+        (["--demand", "beijing:shanghai=10", "--lifetime-s", "0"], "--lifetime-s"),
+        (["--demand", "beijing:shanghai=10", "--weather-trials", "-1"], "--weather-trials"),
+        ([], "give a demand"),
+    ],
+)
+def test_cli_pools_bad_input(extra: list[str], needle: str) -> None:
+    from typer.testing import CliRunner
+
+    from passplan.cli import app
+
+    r = CliRunner().invoke(app, ["pools", "china-integrated", "--sats", "demo", "--start", "2026-12-02T10:00Z", "--hours", "2",
+                                 *extra])
+    assert r.exit_code == 2
+    assert needle in r.output
+    assert "Traceback" not in r.output
