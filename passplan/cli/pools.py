@@ -112,7 +112,7 @@ def register(app: typer.Typer) -> None:
     def pools_cmd(
         file: Annotated[Path, typer.Argument(metavar="FILE", help="Integrated network TOML; 'china-integrated' for the bundled example.")],
         demand: Annotated[list[str] | None, typer.Option("--demand", help="Application demand A:B=RATE_BPS or NAME@A:B=RATE_BPS (end-to-end key wanted at every moment, bit/s). Repeatable.")] = None,
-        demands_file: Annotated[Path | None, typer.Option("--demands", help="Demand TOML file ([[demands]] with a, b and rate_bps, or key_bits, refresh_s and users).")] = None,
+        demands_file: Annotated[Path | None, typer.Option("--demands", help="Demand TOML file ([[demands]] with a, b and rate_bps, or key_bits, refresh_s and users); 'china-integrated' for the bundled example.")] = None,
         sats: SatsOpt = None,
         stations: StationFilesOpt = None,
         start: StartOpt = None,

@@ -157,12 +157,18 @@ class AppDemand:
 
 
 def load_demands(path: str | Path) -> list[AppDemand]:
-    """Read a demand TOML file: ``[[demands]]`` tables, each with ``a``, ``b`` and either
+    """Read a demand TOML file (or a bundled one by name when no such file exists:
+    ``"china-integrated"``): ``[[demands]]`` tables, each with ``a``, ``b`` and either
     ``rate_bps`` or ``key_bits``, ``refresh_s`` and ``users``; errors name the file, the table
     and the key (keys and ranges: :data:`passplan.schema.DEMANDS`)."""
+    from importlib.resources import files
+
     from .. import schema
 
     p = Path(path)
+    if not p.exists():  # a bundled demand file by name ("china-integrated")
+        bundled = Path(str(files("passplan") / "data" / "demands")) / f"{path}.toml"
+        p = bundled if bundled.is_file() else p
     data = schema.parse_toml(schema.read_text(p, "demand TOML"), str(p))
     schema.validate("demands", data, str(p))
     out = []
