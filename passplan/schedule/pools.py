@@ -33,10 +33,11 @@ Limits (each optional; an assumed operating rule, no flown figure is published):
   (max-min fairness on the fraction of each demand's horizon total), then, with every demand
   held at that fraction, maximise the bits served as in ``"total"``.
 
-In both, a bit served in step k is weighted 1 + 1e-6 x (time left after the step's midpoint) /
+In both, a bit served in step k is weighted 1 + 1e-5 x (time left after the step's midpoint) /
 (horizon): among plans of equal total the earliest service wins, and the total moves by at
-most one part in 10^6 for it; each bit relayed over a link or discarded costs 1e-9 (no pool is
-used for nothing).
+most one part in 10^5 for it; each bit relayed over a link or discarded costs 1e-6 of a served
+bit (no pool is used for nothing). HiGHS solves the programme in units of the largest demand's
+horizon total (its numbers near 1).
 
 **The upper bound.** Summed over the steps, a timeline's flows are one static flow of the
 horizon's totals, so no timeline serves more than :func:`.network.end_to_end` of the totals;
