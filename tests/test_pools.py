@@ -58,9 +58,25 @@ def test_hand_relay_no_limits() -> None:
     # the pair's store: min of the two pools; it only has key left at the end
     assert tl.demand_store_bits[0] == pytest.approx([0, 0, 0, 0, 0, 100], abs=1e-6)
     assert f["lowest_store_bits"] == pytest.approx(0)
-    # reserve that avoids every outage from the first key (t=200) on: 800 bits wanted in
-    # (200, 1000], deposits there pair to min(400, 700) = 400, so 400 must be held at 200
-    assert f["storage_to_avoid_outages_bits"] == pytest.approx(400)
+    # the store that avoids every outage from the first key (t=200) on: 500 bits wanted in
+    # (200, 700], and the key arriving after 200 and before 700 (A's 400 at 600) pairs with
+    # nothing, so 500 must be held at 200 (300 were)
+    assert f["storage_to_avoid_outages_bits"] == pytest.approx(500)
+
+
+def test_storage_figure_is_the_store_that_avoids_the_outages() -> None:
+    """A and B each get 1000 bits at t=100 and 1 bit/s is wanted to 1000 s: the demand must
+    hold 900 bits at 100; on board the satellite that is 1800 (two pools of 900): with an
+    1800-bit store there is no outage after the first key, with 1790 there is one (5 s)."""
+    deps = [Deposit("sa", "S", at(100), 1000.0), Deposit("sb", "S", at(100), 1000.0)]
+    free, = pool_timeline(RELAY, [AppDemand("A", "B", 1.0)], T0, at(1000), deps)
+    assert free.figures[0]["storage_to_avoid_outages_bits"] == pytest.approx(900)
+    assert free.figures[0]["outage_s"] == pytest.approx(100)  # before the first key only
+    enough, = pool_timeline(RELAY, [AppDemand("A", "B", 1.0)], T0, at(1000), deps, satellite_storage_bits=1800.0)
+    assert enough.figures[0]["outage_s"] == pytest.approx(100)
+    short, = pool_timeline(RELAY, [AppDemand("A", "B", 1.0)], T0, at(1000), deps, satellite_storage_bits=1790.0)
+    assert short.figures[0]["outage_s"] == pytest.approx(105)
+    assert short.figures[0]["lowest_store_bits"] == pytest.approx(0, abs=1e-6)
 
 
 def test_hand_relay_storage_and_lifetime() -> None:

@@ -52,13 +52,13 @@ runs dry at its end: a run of outage continues through steps served not at all),
 *store* (the key the demand's two nodes could share at once from the pools then held: the
 maximum flow between them through the pools' levels, at the grid's times from the end of the
 first step that served the demand on; None when nothing was served), and
-the *storage that would have avoided every outage*: the key that must be held in reserve at the
-start of the worst interval for the demand, alone on the network, to be served in full through
-it, max over grid intervals (t_i, t_j] of ``rate x (t_j - t_i)`` minus the maximum flow of the
-key deposited in the interval (the backlog bound of network calculus, Cruz, IEEE Trans. Inf.
-Theory 37, 114 (1991)); where the worst interval starts at the horizon's start that key is an
-initial fill, which the timeline (pools start empty) does not have. Under weather draws each is
-summarised over the draws (mean, P10, P50, P90).
+the *storage that would have avoided every outage* from the first key on: the store (in the
+lowest store's sense) that the demand, alone on the network, must hold at the start of the worst
+interval to be served in full through it, max over grid intervals (t_i, t_j] from the first key
+on of ``rate x (t_j - t_i)`` minus the maximum flow of the key arriving after t_i (the backlog
+bound of network calculus, Cruz, IEEE Trans. Inf. Theory 37, 114 (1991)). It is a store of
+end-to-end key: every pool along the way must hold it (a relay satellite holds two pools, so
+twice). Under weather draws each is summarised over the draws (mean, P10, P50, P90).
 """
 
 from __future__ import annotations
@@ -598,14 +598,19 @@ def _storage_needed(
     g: _Graph, cuts: _Cuts | None, satdep: np.ndarray, rate: float, first: int | None
 ) -> float | None:
     """max over grid intervals (t_i, t_j], t_i from the grid time ``first`` (the first key) on,
-    of rate x (t_j - t_i) minus the max flow of the key deposited in the interval; None without
-    a first key or past :data:`MAX_CUT_NODES`."""
+    of rate x (t_j - t_i) minus the max flow of the key arriving after t_i and usable before
+    t_j: the store the demand must hold at t_i (what it could draw at once, as the lowest
+    store) to be served without outage through t_j; None without a first key or past
+    :data:`MAX_CUT_NODES`."""
     if cuts is None or first is None:
         return None
     cum = np.zeros((len(g.edges), len(g.t)))
-    # G(t_m): the deposits of steps before m (a satellite deposit arrives at its step's start),
-    # so G(t_j) - G(t_i) is the key usable in (t_i, t_j]: steps i .. j-1
+    # G(t_m): the deposits of steps before m (a satellite deposit arrives at its step's start);
+    # the key arriving after t_i and usable before t_j is G(t_j) - G(t_i) less the deposits at
+    # t_i itself (those are already in the store at t_i: part of what it must hold)
     cum[:, 1:] = np.cumsum(g.rate[:, None] * g.dt[None, :] + satdep, axis=1)
+    held = cum.copy()
+    held[:, :-1] += satdep
     n = len(g.t)
     i, j = np.triu_indices(n, k=1)
     keep = i >= first
@@ -613,7 +618,7 @@ def _storage_needed(
     worst = 0.0
     for lo in range(0, i.size, 100_000):  # in blocks: (E, pairs) stays small
         ii, jj = i[lo:lo + 100_000], j[lo:lo + 100_000]
-        flow = cuts.min_cut(cum[:, jj] - cum[:, ii]) if len(g.edges) else np.zeros(ii.size)
+        flow = cuts.min_cut(cum[:, jj] - held[:, ii]) if len(g.edges) else np.zeros(ii.size)
         worst = max(worst, float(np.max(rate * (g.t[jj] - g.t[ii]) - flow, initial=0.0)))
     return worst
 
@@ -779,8 +784,8 @@ _FIGURES = (
     ("longest_outage_s", "longest run without enough key, s"),
     ("lowest_store_bits", "smallest key the pair could share at once from the pools, from its first key on "
      "(over draws: those with a key), bits"),
-    ("storage_to_avoid_outages_bits", "reserve that would have avoided every outage from the first key on (demand "
-     "alone): max over intervals of the demand minus the max flow of the key deposited in them, bits"),
+    ("storage_to_avoid_outages_bits", "store that would have avoided every outage from the first key on (demand "
+     "alone): max over intervals of the demand minus the max flow of the key arriving after their start, bits"),
 )
 
 
