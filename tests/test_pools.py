@@ -204,6 +204,28 @@ def test_china_integrated_timeline_equals_static_max_flow() -> None:
     assert fib.figures[0]["longest_outage_s"] == 0.0
 
 
+def test_china_integrated_forecast_day_equals_static_max_flow() -> None:
+    """The same on the demo fleet's own scheduled links over 14 h (key_pools: pass search,
+    forecasts, the network's plan): the replay of expected key with a demand that can take the
+    whole flow in the last step serves exactly the reported static max flow."""
+    from passplan.elements import resolve_satellites
+    from passplan.schedule.pools import key_pools
+    from passplan.stations import select_stations
+
+    net = load_network("china-integrated")
+    t0 = datetime(2026, 12, 2, 10, tzinfo=UTC)
+    sats = resolve_satellites(["demo"], t0).satellites
+    res = key_pools(net, [AppDemand("nanshan", "shanghai", 256.0)], sats, select_stations(sorted(net.stations)), t0,
+                    t0 + timedelta(hours=14), weather_trials=0)
+    bound = res.demands[0].static_max_flow_bits
+    assert bound > 1e6 and res.deposits
+    assert res.demands[0].expectation_replay["served_bits"] <= bound
+    last = float(res.timeline.times_s[-1] - res.timeline.times_s[-2])
+    fast, = pool_timeline(net, [AppDemand("nanshan", "shanghai", 2 * bound / last)], t0, t0 + timedelta(hours=14),
+                          res.deposits, draws=np.array([res.expected_factors]))
+    assert fast.figures[0]["served_bits"] == pytest.approx(bound, rel=1e-6)
+
+
 def test_fair_objective_lifts_the_worst_demand() -> None:
     # two demands share one fibre of 1 bit/s: total serves either; fair gives both the same share
     net = Network("share", {"A": "A", "B": "B", "C": "C"}, [NetLink("A", "B", "fibre", 1.0), NetLink("B", "C", "fibre", 5.0)], {})

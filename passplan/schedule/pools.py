@@ -835,6 +835,10 @@ class KeyPools:
     steps: int
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    #: the satellite links' deposits (each link's clear-sky key at its end; the replay scales
+    #: them by the clear-sky probability): to replay them with :func:`pool_timeline`
+    deposits: list[Deposit] = field(default_factory=list)
+    expected_factors: list[float] = field(default_factory=list)  # expected / clear-sky key of each
 
     def to_records(self) -> list[dict[str, Any]]:
         """One record per demand: the replay of expected key's figures and the draws' P50."""
@@ -1003,4 +1007,5 @@ def key_pools(
         out.append(DemandPools(d, bound, replay.figures[i], summ, never))
     n_steps = len(replay.times_s) - 1
     return KeyPools(net.name, start, end, out, replay, objective, storage_bits, satellite_storage_bits, lifetime_s,
-                    weather_trials, seed, n_steps, warnings, {"passes_and_plan": t1 - t0, "pools": t2 - t1})
+                    weather_trials, seed, n_steps, warnings, {"passes_and_plan": t1 - t0, "pools": t2 - t1},
+                    deposits, [float(x) for x in expected[0]])
