@@ -736,7 +736,26 @@ def _profile_named(name: Any) -> str | None:
     return f"unknown link profile {name!r}; {tip}"
 
 
-SCHEMAS: dict[str, Schema] = {s.kind: s for s in (STATIONS, NETWORK, PROFILE, PROTOCOL, SERIES, CONSTELLATION)}
+# Application key demands of `passplan pools` (passplan.schedule.pools.load_demands)
+DEMANDS = Schema("demands", "Demand file (`passplan pools --demands FILE`), `[[demands]]` tables", (
+    Table("[[demands]]", (
+        _t("name", "label of the demand (default A:B)"),
+        _t("a", "first node id", required=True),
+        _t("b", "second node id", required=True),
+        # 1e9 bit/s: the network links' own bound (ten times the fastest QKD link reported)
+        _n("rate_bps", 0, 1e9, "bit/s", "end-to-end key wanted at every moment (at most 1e9 assumed, "
+           "as a link's rate)", lo_open=True, fix="give the key rate in bit/s, or key_bits with refresh_s"),
+        # 1e6 bits: far above any session key (AES-256 takes 256; a one-time pad is given as a rate)
+        _n("key_bits", 0, 1e6, "bit", "bits of one session key, e.g. 256 for AES-256 (at most 1e6 assumed)",
+           lo_open=True),
+        _n("refresh_s", 0, 1e7, "s", "seconds between two keys of one session (at most about 4 months "
+           "assumed)", lo_open=True),
+        _n("users", 1, 1e9, "", "sessions at once (default 1; at most 1e9 assumed)", type="integer"),
+        _t("source", "where the demand comes from"),
+    ), one_of=(("rate_bps", "key_bits"),), exclusive=(("rate_bps", "refresh_s"), ("rate_bps", "users"))),
+))
+
+SCHEMAS: dict[str, Schema] = {s.kind: s for s in (STATIONS, NETWORK, PROFILE, PROTOCOL, SERIES, CONSTELLATION, DEMANDS)}
 KINDS = tuple(SCHEMAS)
 
 
@@ -950,6 +969,23 @@ def _tables_of(kind: str, data: Mapping[str, Any]) -> Iterator[tuple[str, Table 
                     names[nm.lower()] = loc
         if not count:
             yield "", None, "no satellites defined; add [[satellite]], [[walker]] or [[geo]] tables"
+    elif kind == "demands":
+        for key in data:
+            if key != "demands":
+                yield "", None, unknown_key(key, ("demands",)).replace("unknown key", "unknown table")
+        rows = data.get("demands")
+        if not isinstance(rows, list) or not rows or not all(isinstance(t, dict) for t in rows):
+            yield "", None, "no [[demands]] tables; e.g. [[demands]] with a, b and rate_bps"
+            return
+        for i, t in enumerate(rows, start=1):
+            loc = f"[[demands]] #{i}"
+            yield loc, schema.tables[0], t
+            if "key_bits" in t and "refresh_s" not in t:
+                yield loc, None, "key_bits needs refresh_s (seconds between two keys of one session)"
+            if "key_bits" not in t and ("refresh_s" in t or "users" in t) and "rate_bps" not in t:
+                yield loc, None, "refresh_s and users need key_bits"
+            if isinstance(t.get("a"), str) and t.get("a") == t.get("b"):
+                yield loc, None, f"a demand joins two different nodes ({t['a']} twice)"
     else:  # pragma: no cover - series is checked by rows
         raise ValueError(kind)
 
@@ -1023,6 +1059,8 @@ def parse_toml(text: str, file: str) -> dict[str, Any]:
 def detect_kind(data: Mapping[str, Any]) -> str | None:
     """The kind of a parsed TOML document from its tables and keys, or None."""
     keys = set(data)
+    if "demands" in keys:
+        return "demands"
     if "stations" in keys and not keys & {"nodes", "links"}:
         return "stations"
     if keys & {"nodes", "links", "fibre_model"} or "network" in keys:

@@ -21,6 +21,8 @@ BASE: dict[str, list[str]] = {
     "relay": ["xinglong", "nanshan", "--sats", "DEMO-SSO-1", "--start", T0, "--hours", "2"],
     "network": [str(DATA / "networks" / "china-integrated.toml"), "--from", "xinglong", "--to", "nanshan",
                 "--sats", "DEMO-SSO-1", "--start", T0, "--hours", "2"],
+    "pools": [str(DATA / "networks" / "china-integrated.toml"), "--demand", "beijing:shanghai=100",
+              "--sats", "DEMO-SSO-1", "--start", T0, "--hours", "2", "--weather-trials", "2"],
     "track": ["DEMO-SSO-1", "--station", "xinglong", "--at", T0],
     "next": ["DEMO-SSO-1", "--station", "xinglong", "--start", T0, "--within-days", "1"],
     "coverage": ["--sats", "DEMO-SSO-1", "--grid-deg", "30", "--start", T0, "--days", "1"],

@@ -3,7 +3,7 @@ and subcommand is in it and has --help text, and every `$ passplan ...` line of 
 blocks runs in-process (typer's CliRunner, in a temporary folder) with exit code 0 and still
 prints the output shown under it.
 
-The README's slow commands (schedule, relay, network, coverage, windows over 30 days, figures;
+The README's slow commands (schedule, relay, network, pools, coverage, windows over 30 days, figures;
 about a minute and a half together) run in ``test_readme_slow_commands_run``, marked ``notebooks``: skipped in the
 quick suite, run by CI's ``python -m pytest -q -m notebooks --run-notebooks``. The quick part
 stays within a few seconds."""
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 
 #: first words (or phrases) of README commands that take more than a few seconds
-SLOW = ("schedule", "relay", "network", "coverage", "report")
+SLOW = ("schedule", "relay", "network", "pools", "coverage", "report")
 #: options whose value is a path the command writes (rewritten to stay inside the test folder)
 WRITES = ("-o", "--output", "--plot", "--zonal-plot", "--series-dir")
 
@@ -216,7 +216,7 @@ def test_readme_quick_commands_run(tmp_path, monkeypatch, celestrak) -> None:
 
 @pytest.mark.notebooks
 def test_readme_slow_commands_run(tmp_path, monkeypatch, celestrak) -> None:
-    """The README's slow commands (schedule, relay, network, coverage, windows over 30 days,
+    """The README's slow commands (schedule, relay, network, pools, coverage, windows over 30 days,
     figures):
     marked ``notebooks``, so the quick suite skips them and CI runs them with
     ``python -m pytest -q -m notebooks --run-notebooks``. The quick commands whose files they

@@ -386,18 +386,22 @@ INPUT_KINDS: list[tuple[str, str, bytes, list[str]]] = [
      b'{"lat_deg": 45.0, "lon_deg": -90.0, "usable_min_per_day": 30.0}\n],\n'
      b'"summary": {"cells": 4, "grid_deg": 90.0, "days": 1.0, "satellites": 1}}\n',
      ["report", "--coverage", "{f}", "xinglong", "--sats", "DEMO-SSO-1", "--date", "2026-03-20", "--min-max-el", "90"]),
+    ("demands", ".toml", (DATA / "demands" / "china-integrated.toml").read_bytes(),
+     ["pools", str(DATA / "networks" / "china-integrated.toml"), "--demands", "{f}", "--sats", "DEMO-SSO-1", "--start", T0,
+      "--hours", "2", "--weather-trials", "0"]),
 ]
 #: Every option or argument of the app that reads a file, and the kind above that walks it
 #: (a new file input must get a kind: tested against the app).
 INPUT_OPTION_KIND = {"--stations": "stations", "--sats": "elements-tle", "satellite": "elements-tle",
                      "name": "elements-tle", "series": "key-series", "--profile": "profile",
                      "--protocol": "protocol", "file": "network/constellation", "--compare": "constellation",
-                     "files": "stations/profile/protocol/key-series/constellation/network",
+                     "files": "stations/profile/protocol/key-series/constellation/network/demands",
                      "--region": "geojson-region",
-                     "--coverage": "coverage-json"}
+                     "--coverage": "coverage-json",
+                     "--demands": "demands"}
 #: The kinds `passplan doctor` checks (every hostile variant of each: tests/test_faultwalk.py
 #: test_doctor_on_hostile_files).
-DOCTOR_KINDS = ("stations", "profile", "protocol", "key-series", "constellation", "network")
+DOCTOR_KINDS = ("stations", "profile", "protocol", "key-series", "constellation", "network", "demands")
 
 
 def test_every_file_input_of_the_app_has_a_walked_kind() -> None:

@@ -31,7 +31,7 @@ try:  # typer >= 0.26 vendors Click
 except ImportError:  # pragma: no cover - older typer on the installed Click
     from click import exceptions as _click_errors  # type: ignore[no-redef]
 
-from . import doctor, elements, fleet, key, link, network, next_pass, passes, stations, track
+from . import doctor, elements, fleet, key, link, network, next_pass, passes, pools, stations, track
 from .common import say
 from .report import register as _register_report
 
@@ -385,7 +385,7 @@ def _root(
     """Plan satellite QKD passes and predict the secret key each pass yields."""
 
 
-for _module in (passes, next_pass, stations, elements, link, key, network, track, fleet, doctor):
+for _module in (passes, next_pass, stations, elements, link, key, network, pools, track, fleet, doctor):
     _module.register(app)
 _register_report(app)
 
