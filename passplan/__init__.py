@@ -24,7 +24,7 @@ __version__ = "0.1.0"
 # table and __all__, so each name loads its module on first use.
 if TYPE_CHECKING:
     from .astro import forecasts_table, passes_table
-    from .coverage import CoverageConstraints, CoverageResult, Grid
+    from .coverage import CoverageConstraints, CoverageResult, Grid, Region, land, load_region
     from .designed import ConstellationDesign, design_geo, design_meo, design_sso, design_walker
     from .elements import (
         Satellite,
@@ -47,6 +47,11 @@ if TYPE_CHECKING:
         StaleElementsWarning,
         UnknownNameError,
     )
+    from .exports.czml import write_czml
+    from .exports.frames import to_dataframe
+    from .exports.gridded import write_netcdf
+    from .exports.html import write_html
+    from .exports.parquet import write_parquet
     from .forecast import PassForecast, forecast_pass, forecast_passes
     from .forecast.chain import link_at, run_chain, window_key, window_keys
     from .forecast.resolve import ResolvedLink, check_links, resolve_link
@@ -71,6 +76,7 @@ if TYPE_CHECKING:
         tonight_passes,
     )
     from .schedule.network import NetworkKey, load_network
+    from .schedule.pools import AppDemand, KeyPools, key_pools, load_demands
     from .schedule.relay import RelayResult
     from .schedule.run import ScheduleRun, network_key, relay_key, schedule_passes
     from .schema import Problem, check_file
