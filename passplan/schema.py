@@ -517,6 +517,17 @@ SERIES = Schema("series", "Key series CSV (`passplan key SERIES.csv`), columns b
     ), open=True, meaning="other columns are ignored"),
 ))
 
+CLOUD = Schema("cloud", "Cloud record CSV (`relay`/`network --cloud-record FILE`), columns by header", (
+    Table("columns", (
+        _t("station", "station id of the sample", required=True),
+        Key("time", "text", required=True, meaning="ISO-8601 time with a zone (Z), e.g. 2026-12-01T00:00Z"),
+        _n("cloud_fraction", 0, 1, "", "cloud cover, 0 clear to 1 overcast (ERA5 tcc; the column may be "
+           "named tcc)", fix="a fraction, not a percentage"),
+        _c("clear", ("1", "0", "true", "false", "yes", "no"), "clear flag of a station log, instead of "
+           "cloud_fraction"),
+    ), one_of=(("cloud_fraction", "clear"),), meaning="one row per station and time, any order"),
+))
+
 _DESIGN_COMMON = (
     Key("name", "text", required=True, meaning="satellite or fleet name (no control characters)"),
     _t("profile", "link profile of the satellites' terminal"),
@@ -736,7 +747,9 @@ def _profile_named(name: Any) -> str | None:
     return f"unknown link profile {name!r}; {tip}"
 
 
-SCHEMAS: dict[str, Schema] = {s.kind: s for s in (STATIONS, NETWORK, PROFILE, PROTOCOL, SERIES, CONSTELLATION)}
+SCHEMAS: dict[str, Schema] = {
+    s.kind: s for s in (STATIONS, NETWORK, PROFILE, PROTOCOL, SERIES, CONSTELLATION, CLOUD)
+}
 KINDS = tuple(SCHEMAS)
 
 
@@ -956,10 +969,10 @@ def _tables_of(kind: str, data: Mapping[str, Any]) -> Iterator[tuple[str, Table 
 
 def check_data(kind: str, data: Mapping[str, Any], file: str = "") -> list[Problem]:
     """Every problem of a parsed TOML document of ``kind`` (see :data:`KINDS`)."""
-    if kind not in SCHEMAS or kind == "series":
+    if kind not in SCHEMAS or kind in ("series", "cloud"):
         from .errors import UnknownNameError
 
-        raise UnknownNameError("file kind", kind, [k for k in KINDS if k != "series"])
+        raise UnknownNameError("file kind", kind, [k for k in KINDS if k not in ("series", "cloud")])
     out: list[Problem] = []
     for loc, table, tdata in _tables_of(kind, data):
         if table is None:
@@ -1103,6 +1116,11 @@ def check_file(path: str | os.PathLike[str], kind: str | None = None) -> list[Pr
     except ConfigError as err:
         return [Problem(file, "", str(err).removeprefix(f"{file}: "))]
     head = text.lstrip().split("\n", 1)[0]
+    first = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
+    if kind == "cloud" or (kind is None and first.replace(" ", "").lower().startswith("station,time,")):
+        from .cloud_record import check_cloud_text
+
+        return check_cloud_text(text, file)
     if kind == "series" or (kind is None and "t_s" in head and "eta" in head and "=" not in head):
         return check_series_text(text, file)
     try:

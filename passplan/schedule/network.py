@@ -109,6 +109,8 @@ class NetworkKey:
     #: the replay of expectations (an upper estimate: a max flow is concave in its capacities)
     weather: KeyDraws | None = None
     reason: str | None = None  # why the key is zero where the topology joins the nodes
+    #: the cloud record replayed (network_key's cloud_record), as in RelayResult.cloud_record
+    cloud_record: dict[str, Any] | None = None
 
     def to_records(self) -> list[dict[str, Any]]:
         """One record per path of the flow: its nodes (``a -> b -> c``) and the bits along it."""
@@ -132,6 +134,7 @@ class NetworkKey:
             # only with weather draws (network_key's weather_trials) or a reason for no key
             **({"weather": self.weather.to_dict()} if self.weather is not None else {}),
             **({"reason": self.reason} if self.reason is not None else {}),
+            **({"cloud_record": self.cloud_record} if self.cloud_record is not None else {}),
         }
 
 
