@@ -15,8 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from passplan.cli import app
-from passplan.cloud_record import load_cloud_record
 from passplan.errors import ConfigError, InputError
+from passplan.schedule.cloud_record import load_cloud_record
 from passplan.schedule.draws import deposits_of, flow_draws, recorded_bits, relay_draws
 from passplan.schedule.model import Candidate
 from passplan.schedule.network import NetLink, Network, end_to_end, pools_from_links
@@ -207,16 +207,16 @@ def test_netcdf_matches_csv(tmp_path: Path) -> None:
 
 
 def test_cli_relay_takes_a_record() -> None:
-    """The shipped synthetic season over xinglong and nanshan: both recorded, so every draw is
-    the record (no spread) and the document lists each link's cloud; a window past the record
-    is one error line naming the options."""
+    """The shipped synthetic season over xinglong and nanshan: both recorded, so nothing is
+    drawn (no ``weather``) and the document lists each link's cloud and the key it kept, whose
+    pools are the relay's; a window past the record is one error line naming the options."""
     runner = CliRunner()
     base = ["relay", "xinglong", "nanshan", "--sats", "DEMO-SSO-1", "--start", "2026-12-02T00:00Z", "--days", "1",
             "--cloud-record", str(DATA / "weather" / "synthetic-season.csv")]
     res = runner.invoke(app, [*base, "--format", "json"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
-    assert doc["weather"]["std_bits"] == 0.0 and doc["weather"]["mean_bits"] == doc["relayed_bits"]
+    assert "weather" not in doc
     links = doc["cloud_record"]["links"]
     assert links and all(0 <= ln["cloud_fraction"] <= 1 for ln in links)
     assert sum(ln["key_bits"] for ln in links) == pytest.approx(sum(doc["pool_bits"].values()), abs=0.1 * len(links))

@@ -329,7 +329,7 @@ def register(app: typer.Typer) -> None:
         of two pools, so that replay of expected key overestimates the mean: the plan is also
         replayed under --weather-trials seeded weather draws (mean, P10/P50/P90, clear-sky bound).
         """
-        from ..cloud_record import as_cloud_record
+        from ..schedule.cloud_record import as_cloud_record
         from ..schedule.relay import check_relay_options
         from ..schedule.run import check_pair, check_schedule_options, pair_demand_bits, relay_key
 
@@ -418,7 +418,7 @@ def register(app: typer.Typer) -> None:
         links with the network's stations built (expected key); the answer is the maximum flow,
         with its paths and the bottleneck links of a minimum cut.
         """
-        from ..cloud_record import as_cloud_record
+        from ..schedule.cloud_record import as_cloud_record
         from ..schedule.network import load_network
         from ..schedule.run import check_endpoints, network_key
 

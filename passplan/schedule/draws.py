@@ -9,7 +9,7 @@ none, through the same :func:`~passplan.schedule.relay.relay` or max flow. The r
 :class:`passplan.weather.KeyDraws`: mean, standard error, P10/P50/P90, the clear-sky bound and
 the replay of expectations beside them.
 
-With a cloud record (:class:`passplan.cloud_record.CloudRecord`, ``cloud_record``) the links at
+With a cloud record (:class:`passplan.schedule.cloud_record.CloudRecord`, ``cloud_record``) the links at
 its stations keep what the record says in every draw (:func:`record_factors`: the clear share
 of the key, or all or nothing), and only the other stations are drawn (their draws are those of
 the same seed without the record).
@@ -30,7 +30,7 @@ from .network import Network, pools_from_links
 from .relay import Deposit, relay
 
 if TYPE_CHECKING:
-    from ..cloud_record import CloudRecord
+    from .cloud_record import CloudRecord
 
 __all__ = ["MAX_WEATHER_TRIALS", "deposits_of", "relay_draws", "flow_draws", "record_factors", "recorded_bits",
            "record_document"]

@@ -333,6 +333,11 @@ def _servable(cands: Sequence[Candidate], a: str, b: str) -> bool:
     return bool(at_a & at_b)
 
 
+def _all_recorded(links: Sequence[Candidate], record: Any) -> bool:
+    """Every link is at a station of the cloud record ``record`` (None: no record)."""
+    return record is not None and all(record.has(ln.station) for ln in links)
+
+
 def check_pair(a: str, b: str, stations: Sequence[Station]) -> None:
     """``a`` and ``b`` are two different stations among ``stations``."""
     ids = {s.id for s in stations}
@@ -402,14 +407,16 @@ def relay_key(
     key and says why (``reason``). The result carries the scheduled ``links`` and the pass
     search's ``warnings``.
 
-    ``cloud_record`` (a :class:`passplan.cloud_record.CloudRecord` or a CSV/NetCDF path) replays
+    ``cloud_record`` (a :class:`passplan.schedule.cloud_record.CloudRecord` or a CSV/NetCDF path) replays
     the weather as it happened at its stations: each link there keeps the record's share of its
     key (``cloud_mode`` ``"fraction"``: the clear share; ``"threshold"``: all of it at a cloud
     fraction up to ``cloud_threshold``, else none), in the replay and in every weather draw;
-    stations without a record keep the draws. A link the record does not cover is an error.
+    stations without a record keep the draws (when every link is recorded there is nothing to
+    draw: ``weather`` is None and ``relayed_bits`` is the record's replay). A link the record
+    does not cover is an error.
     The plan is still made on expected key (the record is what the weather did, not a forecast);
     ``cloud_record`` in the result lists each recorded link's cloud fraction and key."""
-    from ..cloud_record import as_cloud_record
+    from .cloud_record import as_cloud_record
     from .relay import check_relay_options
 
     a, b = pair
@@ -439,7 +446,7 @@ def relay_key(
     opts: dict[str, Any] = {"storage_bits": storage_bits, "lifetime_s": lifetime_s, "storage_rule": storage_rule}
     res = relay(deposits_of(links, recorded_bits(links, record)), (a, b), demand_bits=demand_bits, **opts)
     weather = None
-    if weather_trials:
+    if weather_trials and not _all_recorded(links, record):  # a record of every link leaves nothing to draw
         weather = relay_draws(
             links, fc.by_id, (a, b), trials=weather_trials, seed=seed, expectation_replay_bits=res.relayed_bits,
             demand_bits=demand_bits, cloud_record=record, **opts,
@@ -497,7 +504,7 @@ def network_key(
     ground links' key; nodes joined only through satellites then get zero key and a ``reason``.
     ``cloud_record``, ``cloud_mode`` and ``cloud_threshold`` replay recorded weather at the
     record's stations as in :func:`relay_key`."""
-    from ..cloud_record import as_cloud_record
+    from .cloud_record import as_cloud_record
     from .network import flow_value, joined_through_satellites, reaches
 
     net = network if isinstance(network, Network) else load_network(network)
@@ -535,7 +542,7 @@ def network_key(
         return NetworkKey(source, target, period_s, 0.0, [], [], {}, net.name, warnings, reason=reason)
     res = end_to_end(net, source, target, period_s, pools)
     weather = None
-    if weather_trials and links and flow_value(net, source, target, period_s, pools_from_links(links, [0.0] * len(links))) < (
+    if weather_trials and links and not _all_recorded(links, record) and flow_value(net, source, target, period_s, pools_from_links(links, [0.0] * len(links))) < (
         flow_value(net, source, target, period_s, pools_from_links(links, [ln.key_bits for ln in links]))
     ):  # else no draw can change the flow (a path of ground links alone): no spread to report
         weather = flow_draws(

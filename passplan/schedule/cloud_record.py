@@ -35,7 +35,6 @@ weather draws (:func:`passplan.weather.clear_draws`).
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 from collections.abc import Sequence
@@ -46,10 +45,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import ConfigError, InputError
+from ..errors import ConfigError, InputError
 
 if TYPE_CHECKING:
-    from .schema import Problem
+    from ..schema import Problem
 
 __all__ = [
     "CLOUD_MODES",
@@ -67,9 +66,6 @@ CLOUD_MODES = ("fraction", "threshold")
 #: Cloud fraction at or below which a pass counts as clear in ``"threshold"`` mode (assumed:
 #: half the sky; no published optical-link criterion for ERA5 ``tcc`` was found).
 DEFAULT_CLOUD_THRESHOLD = 0.5
-_CLOUD_COLUMNS = ("cloud_fraction", "tcc", "clear")
-_CLEAR_WORDS = {"1": 1.0, "true": 1.0, "yes": 1.0, "0": 0.0, "false": 0.0, "no": 0.0}
-_MAX_PROBLEMS = 100
 
 
 def check_cloud_options(mode: str = "fraction", threshold: float = DEFAULT_CLOUD_THRESHOLD,
@@ -176,7 +172,7 @@ class CloudRecord:
             e = np.array([windows[k][2].timestamp() for k in idx])
             ok = rec.windows_covered(s, e)
             if not ok.all():
-                from .times import iso_z
+                from ..times import iso_z
 
                 bad = [idx[j] for j in np.flatnonzero(~ok)]
                 k = bad[0]
@@ -199,7 +195,7 @@ class CloudRecord:
 
     def describe(self) -> dict[str, Any]:
         """The record's summary for a result document: file, rule, stations and their spans."""
-        from .times import iso_z
+        from ..times import iso_z
 
         out: dict[str, Any] = {"file": self.source, "mode": self.mode}
         if self.mode == "threshold":
@@ -211,90 +207,11 @@ class CloudRecord:
         return out
 
 
-def _cloud_value(column: str, cell: str) -> tuple[float | None, str | None]:
-    """The cloud fraction of one cell, or the message for a bad one."""
-    text = cell.strip()
-    if column == "clear":
-        v = _CLEAR_WORDS.get(text.lower())
-        if v is None:
-            return None, f"is {text[:40]!r}; give 1 or 0 (true/false, yes/no) for clear or cloudy"
-        return 1.0 - v, None
-    try:
-        x = float(text)
-    except ValueError:
-        return None, f"is {text[:40]!r}; give a cloud fraction from 0 to 1"
-    if not (math.isfinite(x) and 0.0 <= x <= 1.0):
-        hint = " (a percentage? divide by 100)" if math.isfinite(x) and 1.0 < x <= 100.0 else ""
-        return None, f"is {text[:40]!r}; give a cloud fraction from 0 to 1{hint}"
-    return x, None
-
-
-def _parse(text: str, file: str) -> tuple[dict[str, list[tuple[float, float, int]]], list[Problem]]:
-    """Rows by station id (lower-case): ``(POSIX s, cloud fraction, line)``; and every problem."""
-    from .schema import Problem
-    from .times import parse_time
-
-    problems: list[Problem] = []
-    rows = [(n, line) for n, line in enumerate(text.splitlines(), start=1)
-            if line.strip() and not line.lstrip().startswith("#")]
-    if not rows:
-        return {}, [Problem(file, "", "no header and no data; expected columns station,time,cloud_fraction (or clear)")]
-    try:
-        header = [h.strip().lower() for h in next(csv.reader([rows[0][1]]))]
-    except csv.Error as err:
-        return {}, [Problem(file, "", f"not a CSV header ({err})", line=rows[0][0])]
-    missing = [c for c in ("station", "time") if c not in header]
-    values = [c for c in _CLOUD_COLUMNS if c in header]
-    if missing or len(values) != 1:
-        need = f"missing column {missing[0]!r}" if missing else (
-            "no cloud column" if not values else f"give one cloud column, not {', '.join(values)}")
-        return {}, [Problem(file, "", f"{need}; the header must name station,time,cloud_fraction (or tcc, or clear)",
-                            line=rows[0][0])]
-    col = values[0]
-    i_st, i_t, i_c = header.index("station"), header.index("time"), header.index(col)
-    out: dict[str, list[tuple[float, float, int]]] = {}
-    seen: dict[tuple[str, float], int] = {}
-    for lineno, line in rows[1:]:
-        try:
-            cells = next(csv.reader([line]))
-        except csv.Error as err:
-            problems.append(Problem(file, "", f"not a CSV row ({err})", line=lineno))
-            continue
-        if len(cells) <= max(i_st, i_t, i_c):
-            problems.append(Problem(file, "", f"{len(cells)} cells; the header names {len(header)}", line=lineno))
-            continue
-        st = cells[i_st].strip()
-        if not st or not all(ch.isalnum() or ch in "-_" for ch in st):
-            problems.append(Problem(file, "column 'station'", f"is {st[:40]!r}; give a station id (letters, digits, "
-                                    "'-' and '_')", key="station", line=lineno))
-            continue
-        try:
-            t = parse_time(cells[i_t].strip(), "time").timestamp()
-        except InputError as err:
-            problems.append(Problem(file, "column", str(err), key="time", line=lineno))
-            continue
-        c, msg = _cloud_value(col, cells[i_c])
-        if msg is not None or c is None:
-            problems.append(Problem(file, f"column {col!r}", msg or "", key=col, line=lineno))
-            continue
-        key = (st.lower(), t)
-        if key in seen:
-            problems.append(Problem(file, "column 'time'", f"{cells[i_t].strip()!r} repeats line {seen[key]} for "
-                                    f"station {st}; keep one sample per station and time", key="time", line=lineno))
-            continue
-        seen[key] = lineno
-        out.setdefault(st.lower(), []).append((t, c, lineno))
-        if len(problems) >= _MAX_PROBLEMS:
-            problems.append(Problem(file, "", f"more than {_MAX_PROBLEMS} problems; the rest are not listed"))
-            break
-    if len(rows) < 2:
-        problems.append(Problem(file, "", "header but no data rows"))
-    return out, problems
-
-
 def check_cloud_text(text: str, file: str) -> list[Problem]:
     """Every problem of a cloud record CSV (``passplan doctor``): header, cells, duplicates."""
-    return _parse(text, file)[1]
+    from ..schema import parse_cloud_csv
+
+    return parse_cloud_csv(text, file)[1]
 
 
 def _station_clouds(samples: list[tuple[float, float]], tolerance_s: float | None) -> StationClouds:
@@ -360,7 +277,7 @@ def load_cloud_record(
     fraction becomes key (see the module docstring); ``tolerance_s`` how far a sample holds
     (default: each station's median sample spacing). Errors name the file, the line and the
     column, with the fix."""
-    from .schema import read_text
+    from ..schema import parse_cloud_csv, read_text
 
     check_cloud_options(mode, threshold, tolerance_s)
     p = Path(path)
@@ -370,7 +287,7 @@ def load_cloud_record(
         samples = _load_netcdf(p)
     else:
         text = read_text(p, "cloud record CSV")
-        rows, problems = _parse(text, str(p))
+        rows, problems = parse_cloud_csv(text, str(p))
         if problems:
             more = len(problems) - 1
             tail = f" (and {more} more problem(s): `passplan doctor {p}` lists them)" if more else ""
