@@ -222,5 +222,7 @@ def test_cli_relay_takes_a_record() -> None:
     assert sum(ln["key_bits"] for ln in links) == pytest.approx(sum(doc["pool_bits"].values()), abs=0.1 * len(links))
     late = runner.invoke(app, [*base[:6], "2026-12-20T00:00Z", *base[7:]])
     assert late.exit_code == 2 and "not covered throughout" in late.stderr and "--start" in late.stderr
-    bad = runner.invoke(app, [*base, "--cloud-threshold", "1"])
+    bad = runner.invoke(app, [*base, "--cloud-mode", "threshold", "--cloud-threshold", "1"])
     assert bad.exit_code == 2 and bad.stderr.strip().startswith("passplan: error: --cloud-threshold 1")
+    idle = runner.invoke(app, [*base[:-2], "--cloud-mode", "threshold"])
+    assert idle.exit_code == 2 and "give --cloud-record FILE" in idle.stderr

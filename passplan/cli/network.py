@@ -118,6 +118,17 @@ CLOUD_OPTIONS = {"cloud_mode": "--cloud-mode", "cloud_threshold": "--cloud-thres
 CLOUD_PHRASES = {"the window (start/end)": "the window (--start, --end, --hours or --days)"}
 
 
+def _cloud_options(record: Path | None, mode: CloudMode, threshold: float) -> None:
+    """Refuse cloud options that would do nothing: a rule without a record, a threshold without
+    the threshold rule."""
+    from ..errors import InputError
+
+    if record is None and (mode is not CloudMode.fraction or threshold != 0.5):
+        raise InputError("--cloud-mode and --cloud-threshold apply to a record; give --cloud-record FILE")
+    if mode is CloudMode.fraction and threshold != 0.5:
+        raise InputError("--cloud-threshold applies with --cloud-mode threshold; give both, or neither")
+
+
 def _cloud_line(doc: dict) -> str:
     """The cloud record's one-line summary (``doc`` is a result's ``cloud_record`` object)."""
     rule = "clear share of key" if doc["mode"] == "fraction" else f"clear at cloud <= {doc['threshold']:g}"
@@ -338,6 +349,7 @@ def register(app: typer.Typer) -> None:
             check_schedule_options(weather_trials=weather_trials)
             check_relay_options(storage_bits=storage_bits, lifetime_s=lifetime_s, demand_bits=demand_bits,
                                 storage_rule=storage_rule.value)
+        _cloud_options(cloud_record, cloud_mode, cloud_threshold)
         with as_flags(names={**OPTION_FOR, **CLOUD_OPTIONS}):
             record = as_cloud_record(cloud_record, cloud_mode.value, cloud_threshold)
         t0, t1 = _window(start, end, hours, days, 24.0)
@@ -425,6 +437,7 @@ def register(app: typer.Typer) -> None:
         net = load_network(file)
         with as_flags():
             check_endpoints(net, source, target)
+        _cloud_options(cloud_record, cloud_mode, cloud_threshold)
         with as_flags(names={**OPTION_FOR, **CLOUD_OPTIONS}):
             record = as_cloud_record(cloud_record, cloud_mode.value, cloud_threshold)
         t0, t1 = _window(start, end, hours, days, 24.0)

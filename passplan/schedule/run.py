@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, UnknownNameError
 from ..io import to_json
@@ -46,6 +46,11 @@ from .model import Candidate, Demand, Plan, Resources
 from .network import Network, NetworkKey, end_to_end, load_network, pools_from_links
 from .relay import RelayResult, relay
 from .solve import ROLLING_DAYS, plan_schedule
+
+if TYPE_CHECKING:
+    import os
+
+    from .cloud_record import CloudRecord
 
 __all__ = [
     "ScheduleRun",
@@ -333,7 +338,7 @@ def _servable(cands: Sequence[Candidate], a: str, b: str) -> bool:
     return bool(at_a & at_b)
 
 
-def _all_recorded(links: Sequence[Candidate], record: Any) -> bool:
+def _all_recorded(links: Sequence[Candidate], record: CloudRecord | None) -> bool:
     """Every link is at a station of the cloud record ``record`` (None: no record)."""
     return record is not None and all(record.has(ln.station) for ln in links)
 
@@ -381,7 +386,7 @@ def relay_key(
     weather_trials: int = DEFAULT_DRAWS,
     seed: int = 0,
     tick: Callable[[int, int, str], None] | None = None,
-    cloud_record: Any = None,
+    cloud_record: CloudRecord | str | os.PathLike[str] | None = None,
     cloud_mode: str | None = None,
     cloud_threshold: float | None = None,
 ) -> RelayResult:
@@ -479,7 +484,7 @@ def network_key(
     weather_trials: int = DEFAULT_DRAWS,
     seed: int = 0,
     tick: Callable[[int, int, str], None] | None = None,
-    cloud_record: Any = None,
+    cloud_record: CloudRecord | str | os.PathLike[str] | None = None,
     cloud_mode: str | None = None,
     cloud_threshold: float | None = None,
 ) -> NetworkKey:
