@@ -165,3 +165,25 @@ def test_protocol_needs_a_fibre_length(tmp_path: Path) -> None:
     f.write_text(NET.replace('length_km = 120\nprotocol = "twin-field"',
                              'kind = "free-space"\nrate_bps = 5.0\nprotocol = "twin-field"', 1))
     assert any("protocol" in p.message for p in check_file(f))
+
+
+def test_bundled_twin_field_example_through_the_cli() -> None:
+    """The bundled example's 511 km twin-field link is the bottleneck to the metro node, rated by
+    the file's [twinfield_model] (the CLI is one library call: the same number)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from passplan.cli import app
+
+    res = CliRunner().invoke(app, ["network", "twinfield-example", "--from", "jinan", "--to", "qingdao-metro",
+                                   "--hours", "1", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    net = load_network("twinfield-example")
+    rate = TwinFieldModel(eta_det=0.6, p_d=1e-10, e_d=0.03, f_ec=1.16, alpha_db_km=0.2).rate_bps(511.0)
+    assert net.twinfield == TwinFieldModel(eta_det=0.6, p_d=1e-10, e_d=0.03, f_ec=1.16, alpha_db_km=0.2)
+    assert doc["key_bits"] == pytest.approx(round(rate * 3600, 1))
+    assert doc["bottlenecks"] == [{"a": "jinan", "b": "qingdao", "kind": "fibre", "protocol": "twin-field",
+                                   "capacity_bits": round(rate * 3600, 1)}]
+    assert FibreModel(eta_bob=0.6, y0=2e-10, e_d=0.03, f_ec=1.16, alpha_db_km=0.2).rate_bps(511.0) == 0.0

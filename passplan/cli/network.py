@@ -400,7 +400,7 @@ def register(app: typer.Typer) -> None:
     @app.command("network")
     @handle_errors
     def network_cmd(
-        file: Annotated[Path, typer.Argument(metavar="FILE", help="Integrated network TOML (nodes, links, stations); 'china-integrated' for the bundled example.")],
+        file: Annotated[Path, typer.Argument(metavar="FILE", help="Integrated network TOML (nodes, links, stations); 'china-integrated' or 'twinfield-example' for the bundled examples.")],
         source: Annotated[str, typer.Option("--from", help="Start node.")],
         target: Annotated[str, typer.Option("--to", help="End node.")],
         sats: SatsOpt = None,
@@ -422,6 +422,7 @@ def register(app: typer.Typer) -> None:
         protocol: ProtocolOpt = None,
         fmt: OneFormatOpt = TableFormat.table,
         output: OutputOpt = None,
+        plot: Annotated[Path | None, typer.Option("--plot", help="Also draw the fibre key rate against length on the file's devices: decoy BB84 ([fibre_model]) and twin-field ([twinfield_model]), their crossover and the file's fibre links (.png, .svg or .pdf).")] = None,
         verbose: VerboseOpt = False,
     ) -> None:
         """End-to-end key between two nodes of an integrated network over the window.
@@ -434,6 +435,7 @@ def register(app: typer.Typer) -> None:
         from ..schedule.network import load_network
         from ..schedule.run import check_endpoints, network_key
 
+        plot_format(plot)
         net = load_network(file)
         with as_flags():
             check_endpoints(net, source, target)
@@ -453,6 +455,14 @@ def register(app: typer.Typer) -> None:
             )
         for w in res.warnings:
             warn(w)
+        if plot is not None:
+            from ..plot.fibre import plot_fibre_rates
+
+            fibres = [(f"{ln.a}-{ln.b} ({ln.protocol})", ln.length_km, ln.rate_bps)
+                      for ln in net.links if ln.kind == "fibre" and ln.length_km is not None]
+            write_plot(plot, lambda f: plot_fibre_rates(
+                [(f"{net.name} devices", net.fibre, net.twinfield)], fmt=f, links=fibres,
+                title=f"{net.name}: decoy BB84 and SNS twin-field fibre links on the file's devices"))
         doc = res.to_dict()
 
         def table() -> str:
@@ -469,7 +479,8 @@ def register(app: typer.Typer) -> None:
             for nodes, bits in res.paths:
                 lines.append(f"  path {' -> '.join(nodes)}: {_bits(bits)}")
             for bn in res.bottlenecks:
-                lines.append(f"  bottleneck {bn['a']} - {bn['b']} ({bn['kind']}): {_bits(bn['capacity_bits'])}")
+                kind = bn["kind"] + (f", {bn['protocol']}" if "protocol" in bn else "")
+                lines.append(f"  bottleneck {bn['a']} - {bn['b']} ({kind}): {_bits(bn['capacity_bits'])}")
             if res.cloud_record is not None:
                 lines.append(_cloud_line(res.cloud_record))
             return "\n".join(lines) + "\n"

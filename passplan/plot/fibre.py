@@ -14,9 +14,11 @@ __all__ = ["plot_fibre_rates"]
 
 
 def plot_fibre_rates(
-    pairs: Sequence[tuple[str, Any, Any]], lengths_km: Sequence[float] | None = None, fmt: str = "png"
+    pairs: Sequence[tuple[str, Any, Any]], lengths_km: Sequence[float] | None = None, fmt: str = "png",
+    links: Sequence[tuple[str, float, float]] = (), title: str | None = None,
 ) -> bytes:
-    """Key rate (bit/s) against fibre length for each ``(label, FibreModel, TwinFieldModel)``:
+    """Key rate (bit/s) against fibre length for each ``(label, FibreModel, TwinFieldModel)``, and
+    each of ``links`` = ``(label, length_km, rate_bps)`` (a network's fibre links) as a point:
     decoy BB84 solid, twin-field dashed, the PLOB bound of each pair's fibre and clock dotted, and
     each pair's crossover (:func:`passplan.keyrate.twinfield.crossover_km`) marked. The models
     are any with ``rate_bps(length_km)``, ``alpha_db_km`` and ``pulse_rate_hz``
@@ -24,7 +26,9 @@ def plot_fibre_rates(
     TwinFieldModel`)."""
     from ..keyrate.twinfield import crossover_km, plob_bound
 
-    x = np.asarray(lengths_km if lengths_km is not None else np.arange(2.0, 801.0, 4.0), dtype=float)
+    longest = max((ln[1] for ln in links), default=0.0)
+    top = max(800.0, 100.0 * np.ceil(longest / 100.0 + 0.5))
+    x = np.asarray(lengths_km if lengths_km is not None else np.arange(2.0, top + 1.0, top / 200.0), dtype=float)
     fig = new_figure(7.5, 4.6)
     ax = fig.add_subplot(1, 1, 1)
     colours = ["tab:blue", "tab:red", "tab:green", "tab:purple"]
@@ -41,11 +45,17 @@ def plot_fibre_rates(
         if np.isfinite(cross):
             y = tf.rate_bps(cross)
             ax.plot([cross], [y], marker="o", color=c)
-            ax.annotate(f"{cross:.0f} km", (cross, y), textcoords="offset points", xytext=(6, 6), fontsize=8, color=c)
+            ax.annotate(f"crossover {cross:.0f} km", (cross, y), textcoords="offset points", xytext=(-10, -22),
+                        fontsize=8, color=c)
+    for label, length, rate in links:
+        if rate > 0:
+            ax.plot([length], [rate], marker="s", color="black", markersize=5)
+            ax.annotate(f"{label}\n{rate:.3g} bit/s", (length, rate), textcoords="offset points", xytext=(8, 4),
+                        fontsize=7)
     ax.set_xlabel("fibre length between the users (km)")
     ax.set_ylabel("secret key rate (bit/s), asymptotic")
     ax.set_ylim(1e-3, 1e9)
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7, loc="upper right")
-    ax.set_title("Decoy BB84 against sending-or-not-sending twin-field QKD on the same devices", fontsize=9)
+    ax.set_title(title or "Decoy BB84 against sending-or-not-sending twin-field QKD on the same devices", fontsize=9)
     return figure_bytes(fig, fmt)
