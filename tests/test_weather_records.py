@@ -220,6 +220,9 @@ def test_cli_relay_takes_a_record() -> None:
     links = doc["cloud_record"]["links"]
     assert links and all(0 <= ln["cloud_fraction"] <= 1 for ln in links)
     assert sum(ln["key_bits"] for ln in links) == pytest.approx(sum(doc["pool_bits"].values()), abs=0.1 * len(links))
+    by_name = runner.invoke(app, [*base[:-1], "synthetic-season", "--format", "json"])
+    assert json.loads(by_name.stdout)["cloud_record"]["file"] == "synthetic-season"
+    assert json.loads(by_name.stdout)["relayed_bits"] == doc["relayed_bits"]
     late = runner.invoke(app, [*base[:6], "2026-12-20T00:00Z", *base[7:]])
     assert late.exit_code == 2 and "not covered throughout" in late.stderr and "--start" in late.stderr
     bad = runner.invoke(app, [*base, "--cloud-mode", "threshold", "--cloud-threshold", "1"])

@@ -56,6 +56,7 @@ __all__ = [
     "CloudRecord",
     "StationClouds",
     "load_cloud_record",
+    "bundled_cloud_records",
     "as_cloud_record",
     "check_cloud_text",
     "check_cloud_options",
@@ -265,6 +266,14 @@ def _load_netcdf(p: Path) -> dict[str, list[tuple[float, float]]]:
     return out
 
 
+def bundled_cloud_records() -> dict[str, Path]:
+    """The bundled cloud records by name (``synthetic-season``: synthetic, not observations)."""
+    from importlib.resources import files
+
+    folder = Path(str(files("passplan") / "data" / "weather"))
+    return {q.stem: q for q in sorted(folder.glob("*.csv"))}
+
+
 def load_cloud_record(
     path: str | os.PathLike[str],
     *,
@@ -272,7 +281,8 @@ def load_cloud_record(
     threshold: float = DEFAULT_CLOUD_THRESHOLD,
     tolerance_s: float | None = None,
 ) -> CloudRecord:
-    """Read a cloud record (CSV, or NetCDF ``.nc`` through xarray) for :func:`relay_key` and
+    """Read a cloud record (CSV, or NetCDF ``.nc`` through xarray; a bundled record by name when
+    no such file exists: :func:`bundled_cloud_records`) for :func:`relay_key` and
     :func:`network_key` (``cloud_record``). ``mode`` and ``threshold`` say how a pass's cloud
     fraction becomes key (see the module docstring); ``tolerance_s`` how far a sample holds
     (default: each station's median sample spacing). Errors name the file, the line and the
@@ -281,6 +291,9 @@ def load_cloud_record(
 
     check_cloud_options(mode, threshold, tolerance_s)
     p = Path(path)
+    name = str(p)  # the file as the result documents name it: the path, or a bundled record's name
+    if not p.exists() and str(path) in bundled_cloud_records():
+        p, name = bundled_cloud_records()[str(path)], str(path)
     if p.suffix.lower() in (".nc", ".nc4", ".netcdf"):
         if not p.is_file():
             raise ConfigError(f"file not found: {p}; check the path (a cloud record file)")
@@ -295,7 +308,7 @@ def load_cloud_record(
         samples = {st: [(t, c) for t, c, _ in r] for st, r in rows.items()}
     if not samples:
         raise ConfigError(f"{p}: no samples; a cloud record needs station,time,cloud_fraction rows")
-    return CloudRecord({st: _station_clouds(s, tolerance_s) for st, s in samples.items()}, str(p), mode, threshold)
+    return CloudRecord({st: _station_clouds(s, tolerance_s) for st, s in samples.items()}, name, mode, threshold)
 
 
 def as_cloud_record(
