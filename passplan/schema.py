@@ -9,7 +9,7 @@ once (:func:`check_file`), and the README's table of input keys is generated fro
 
 Kinds: ``stations`` (``[stations.<id>]`` tables; the weather inputs ``clear_sky`` and
 ``clear_sky_source`` live there), ``network``, ``profile``, ``protocol``, ``series`` (a key
-series CSV) and ``constellation``.
+series CSV), ``constellation`` and ``cloud`` (a cloud record CSV, :func:`parse_cloud_csv`).
 
 Ranges marked "assumed" below are sanity bounds, not physics: they refuse unit slips (a fibre
 loss in dB per metre, a time column in milliseconds, a rate whose sums overflow) while leaving

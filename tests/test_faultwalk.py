@@ -386,7 +386,7 @@ INPUT_KINDS: list[tuple[str, str, bytes, list[str]]] = [
 INPUT_OPTION_KIND = {"--stations": "stations", "--sats": "elements-tle", "satellite": "elements-tle",
                      "name": "elements-tle", "series": "key-series", "--profile": "profile",
                      "--protocol": "protocol", "file": "network/constellation", "--compare": "constellation",
-                     "files": "stations/profile/protocol/key-series/constellation/network",
+                     "files": "stations/profile/protocol/key-series/constellation/network/cloud",
                      "--cloud-record": "cloud"}
 #: The kinds `passplan doctor` checks (every hostile variant of each: tests/test_faultwalk.py
 #: test_doctor_on_hostile_files).
