@@ -9,7 +9,7 @@ once (:func:`check_file`), and the README's table of input keys is generated fro
 
 Kinds: ``stations`` (``[stations.<id>]`` tables; the weather inputs ``clear_sky`` and
 ``clear_sky_source`` live there), ``network``, ``profile``, ``protocol``, ``series`` (a key
-series CSV) and ``constellation``.
+series CSV), ``constellation`` and ``cloud`` (a cloud record CSV, :func:`parse_cloud_csv`).
 
 Ranges marked "assumed" below are sanity bounds, not physics: they refuse unit slips (a fibre
 loss in dB per metre, a time column in milliseconds, a rate whose sums overflow) while leaving
@@ -396,7 +396,9 @@ NETWORK = Schema("network", "Network file (`passplan network --network FILE`)", 
         _n("length_km", 0, 20000, "km", "fibre length, rated by [fibre_model]", lo_open=True,
            fix="give the fibre length in km"),
         _t("source", "where the rate or length comes from"),
-    ), one_of=(("rate_bps", "length_km"),)),
+        _c("protocol", ("decoy-bb84", "twin-field"), "how length_km is rated: decoy BB84 ([fibre_model], "
+           "default) or SNS twin-field ([twinfield_model])"),
+    ), one_of=(("rate_bps", "length_km"),), exclusive=(("rate_bps", "protocol"),)),
     Table("[stations]", (), open=True,
           meaning="satellite ground station id = node id it joins (text values)"),
     Table("[fibre_model]", (
@@ -408,6 +410,16 @@ NETWORK = Schema("network", "Network file (`passplan network --network FILE`)", 
         _n("alpha_db_km", 0, 1, "dB/km", "fibre loss (0.2 at 1550 nm; at most about 1 dB/km)",
            lo_open=True, fix="a telecom fibre loses 0.15-0.4 dB/km"),
         _n("pulse_rate_hz", 0, 1e11, "Hz", "source clock (1 GHz assumed; at most 100 GHz assumed)",
+           lo_open=True),
+    )),
+    Table("[twinfield_model]", (
+        _n("eta_det", 0, 1, "", "detector efficiency at the middle station (GYS 0.045)", lo_open=True),
+        _n("p_d", 0, 0.5, "", "dark-count probability per detector and pulse (GYS 8.5e-7)", hi_open=True),
+        _n("e_d", 0, 0.5, "", "phase-reference misalignment error (0.033 assumed)", hi_open=True),
+        _n("f_ec", 1, 10, "", "error-correction inefficiency (1.22; above 10 assumed impossible)"),
+        _n("alpha_db_km", 0, 1, "dB/km", "fibre loss (0.2 at 1550 nm; at most about 1 dB/km)",
+           lo_open=True, fix="a telecom fibre loses 0.15-0.4 dB/km"),
+        _n("pulse_rate_hz", 0, 1e11, "Hz", "pulse-pair clock (1 GHz assumed; at most 100 GHz assumed)",
            lo_open=True),
     )),
 ))
@@ -515,6 +527,17 @@ SERIES = Schema("series", "Key series CSV (`passplan key SERIES.csv`), columns b
         _n("eta", 0, 1, "", "channel transmittance (a ratio, not dB)", required=True),
         _n("background_prob", 0, 1, "", "background click probability per slot", hi_open=True),
     ), open=True, meaning="other columns are ignored"),
+))
+
+CLOUD = Schema("cloud", "Cloud record CSV (`relay`/`network --cloud-record FILE`), columns by header", (
+    Table("columns", (
+        _t("station", "station id of the sample", required=True),
+        Key("time", "text", required=True, meaning="ISO-8601 time with a zone (Z), e.g. 2026-12-01T00:00Z"),
+        _n("cloud_fraction", 0, 1, "", "cloud cover, 0 clear to 1 overcast (ERA5 tcc; the column may be "
+           "named tcc)", fix="a fraction, not a percentage"),
+        _c("clear", ("1", "0", "true", "false", "yes", "no"), "clear flag of a station log, instead of "
+           "cloud_fraction"),
+    ), one_of=(("cloud_fraction", "clear"),), meaning="one row per station and time, any order"),
 ))
 
 _DESIGN_COMMON = (
@@ -755,7 +778,9 @@ DEMANDS = Schema("demands", "Demand file (`passplan pools --demands FILE`), `[[d
     ), one_of=(("rate_bps", "key_bits"),), exclusive=(("rate_bps", "refresh_s"), ("rate_bps", "users"))),
 ))
 
-SCHEMAS: dict[str, Schema] = {s.kind: s for s in (STATIONS, NETWORK, PROFILE, PROTOCOL, SERIES, CONSTELLATION, DEMANDS)}
+SCHEMAS: dict[str, Schema] = {
+    s.kind: s for s in (STATIONS, NETWORK, PROFILE, PROTOCOL, SERIES, CONSTELLATION, CLOUD, DEMANDS)
+}
 KINDS = tuple(SCHEMAS)
 
 
@@ -853,11 +878,11 @@ def _tables_of(kind: str, data: Mapping[str, Any]) -> Iterator[tuple[str, Table 
                 if why:
                     yield loc, None, f"receiver: {why}"
     elif kind == "network":
-        tops = ("network", "nodes", "links", "stations", "fibre_model")
+        tops = ("network", "nodes", "links", "stations", "fibre_model", "twinfield_model")
         for key in data:
             if key not in tops:
                 yield "", None, unknown_key(key, tops).replace("unknown key", "unknown table")
-        for name in ("network", "fibre_model"):
+        for name in ("network", "fibre_model", "twinfield_model"):
             if name in data:
                 t = data[name]
                 if isinstance(t, dict):
@@ -891,6 +916,8 @@ def _tables_of(kind: str, data: Mapping[str, Any]) -> Iterator[tuple[str, Table 
                 yield loc, None, f"a link joins two different nodes ({ln['a']} twice)"
             if "length_km" in ln and ln.get("kind", "fibre") != "fibre" and "rate_bps" not in ln:
                 yield loc, None, "a free-space link needs rate_bps (the fibre model needs kind = 'fibre')"
+            if "protocol" in ln and ln.get("kind", "fibre") != "fibre":
+                yield loc, None, "protocol rates a fibre by its length_km; a free-space link leaves it out"
         st = data.get("stations", {})
         if not isinstance(st, dict):
             yield "", None, "stations must be a table ([stations]: station id = node id)"
@@ -992,10 +1019,10 @@ def _tables_of(kind: str, data: Mapping[str, Any]) -> Iterator[tuple[str, Table 
 
 def check_data(kind: str, data: Mapping[str, Any], file: str = "") -> list[Problem]:
     """Every problem of a parsed TOML document of ``kind`` (see :data:`KINDS`)."""
-    if kind not in SCHEMAS or kind == "series":
+    if kind not in SCHEMAS or kind in ("series", "cloud"):
         from .errors import UnknownNameError
 
-        raise UnknownNameError("file kind", kind, [k for k in KINDS if k != "series"])
+        raise UnknownNameError("file kind", kind, [k for k in KINDS if k not in ("series", "cloud")])
     out: list[Problem] = []
     for loc, table, tdata in _tables_of(kind, data):
         if table is None:
@@ -1063,7 +1090,7 @@ def detect_kind(data: Mapping[str, Any]) -> str | None:
         return "demands"
     if "stations" in keys and not keys & {"nodes", "links"}:
         return "stations"
-    if keys & {"nodes", "links", "fibre_model"} or "network" in keys:
+    if keys & {"nodes", "links", "fibre_model", "twinfield_model"} or "network" in keys:
         return "network"
     if keys & {"satellite", "walker", "geo", "constellation"}:
         return "constellation"
@@ -1126,6 +1153,96 @@ def check_series_text(text: str, file: str) -> list[Problem]:
     return out
 
 
+_CLOUD_COLUMNS = ("cloud_fraction", "tcc", "clear")
+_CLEAR_WORDS = {"1": 1.0, "true": 1.0, "yes": 1.0, "0": 0.0, "false": 0.0, "no": 0.0}
+_MAX_CLOUD_PROBLEMS = 100
+
+
+def _cloud_value(column: str, cell: str) -> tuple[float | None, str | None]:
+    """The cloud fraction of one cell, or the message for a bad one."""
+    text = cell.strip()
+    if column == "clear":
+        v = _CLEAR_WORDS.get(text.lower())
+        if v is None:
+            return None, f"is {text[:40]!r}; give 1 or 0 (true/false, yes/no) for clear or cloudy"
+        return 1.0 - v, None
+    try:
+        x = float(text)
+    except ValueError:
+        return None, f"is {text[:40]!r}; give a cloud fraction from 0 to 1"
+    if not (math.isfinite(x) and 0.0 <= x <= 1.0):
+        hint = " (a percentage? divide by 100)" if math.isfinite(x) and 1.0 < x <= 100.0 else ""
+        return None, f"is {text[:40]!r}; give a cloud fraction from 0 to 1{hint}"
+    return x, None
+
+
+def parse_cloud_csv(text: str, file: str) -> tuple[dict[str, list[tuple[float, float, int]]], list[Problem]]:
+    """A cloud record CSV (:mod:`passplan.schedule.cloud_record`): its rows by station id
+    (lower-case) as ``(POSIX s, cloud fraction, line)``, and every problem (file, line, column,
+    the fix)."""
+    import csv
+
+    from .errors import InputError
+    from .times import parse_time
+
+    problems: list[Problem] = []
+    rows = [(n, line) for n, line in enumerate(text.splitlines(), start=1)
+            if line.strip() and not line.lstrip().startswith("#")]
+    if not rows:
+        return {}, [Problem(file, "", "no header and no data; expected columns station,time,cloud_fraction (or clear)")]
+    try:
+        header = [h.strip().lower() for h in next(csv.reader([rows[0][1]]))]
+    except csv.Error as err:
+        return {}, [Problem(file, "", f"not a CSV header ({err})", line=rows[0][0])]
+    missing = [c for c in ("station", "time") if c not in header]
+    values = [c for c in _CLOUD_COLUMNS if c in header]
+    if missing or len(values) != 1:
+        need = f"missing column {missing[0]!r}" if missing else (
+            "no cloud column" if not values else f"give one cloud column, not {', '.join(values)}")
+        return {}, [Problem(file, "", f"{need}; the header must name station,time,cloud_fraction (or tcc, or clear)",
+                            line=rows[0][0])]
+    col = values[0]
+    i_st, i_t, i_c = header.index("station"), header.index("time"), header.index(col)
+    out: dict[str, list[tuple[float, float, int]]] = {}
+    seen: dict[tuple[str, float], int] = {}
+    for lineno, line in rows[1:]:
+        try:
+            cells = next(csv.reader([line]))
+        except csv.Error as err:
+            problems.append(Problem(file, "", f"not a CSV row ({err})", line=lineno))
+            continue
+        if len(cells) <= max(i_st, i_t, i_c):
+            problems.append(Problem(file, "", f"{len(cells)} cells; the header names {len(header)}", line=lineno))
+            continue
+        st = cells[i_st].strip()
+        if not st or not all(ch.isalnum() or ch in "-_" for ch in st):
+            problems.append(Problem(file, "column 'station'", f"is {st[:40]!r}; give a station id (letters, digits, "
+                                    "'-' and '_')", key="station", line=lineno))
+            continue
+        try:
+            t = parse_time(cells[i_t].strip(), "time").timestamp()
+        except InputError as err:
+            problems.append(Problem(file, "column", str(err), key="time", line=lineno))
+            continue
+        c, msg = _cloud_value(col, cells[i_c])
+        if msg is not None or c is None:
+            problems.append(Problem(file, f"column {col!r}", msg or "", key=col, line=lineno))
+            continue
+        key = (st.lower(), t)
+        if key in seen:
+            problems.append(Problem(file, "column 'time'", f"{cells[i_t].strip()!r} repeats line {seen[key]} for "
+                                    f"station {st}; keep one sample per station and time", key="time", line=lineno))
+            continue
+        seen[key] = lineno
+        out.setdefault(st.lower(), []).append((t, c, lineno))
+        if len(problems) >= _MAX_CLOUD_PROBLEMS:
+            problems.append(Problem(file, "", f"more than {_MAX_CLOUD_PROBLEMS} problems; the rest are not listed"))
+            break
+    if len(rows) < 2:
+        problems.append(Problem(file, "", "header but no data rows"))
+    return out, problems
+
+
 def check_file(path: str | os.PathLike[str], kind: str | None = None) -> list[Problem]:
     """Every problem of an input file, without running anything: a stations file, a network, a
     link profile, a protocol, a key series CSV or a constellation (``kind``, else detected from
@@ -1141,6 +1258,9 @@ def check_file(path: str | os.PathLike[str], kind: str | None = None) -> list[Pr
     except ConfigError as err:
         return [Problem(file, "", str(err).removeprefix(f"{file}: "))]
     head = text.lstrip().split("\n", 1)[0]
+    first = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
+    if kind == "cloud" or (kind is None and first.replace(" ", "").lower().startswith("station,time,")):
+        return parse_cloud_csv(text, file)[1]
     if kind == "series" or (kind is None and "t_s" in head and "eta" in head and "=" not in head):
         return check_series_text(text, file)
     try:

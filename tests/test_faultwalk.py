@@ -389,19 +389,24 @@ INPUT_KINDS: list[tuple[str, str, bytes, list[str]]] = [
     ("demands", ".toml", (DATA / "demands" / "china-integrated.toml").read_bytes(),
      ["pools", str(DATA / "networks" / "china-integrated.toml"), "--demands", "{f}", "--sats", "DEMO-SSO-1", "--start", T0,
       "--hours", "2", "--weather-trials", "0"]),
+    ("cloud", ".csv", (DATA / "weather" / "synthetic-season.csv").read_bytes(),
+     ["network", str(DATA / "networks" / "china-integrated.toml"), "--from", "xinglong", "--to", "nanshan",
+      "--sats", "DEMO-SSO-1", "--start", "2026-12-02T14:00Z", "--hours", "2", "--weather-trials", "0",
+      "--cloud-record", "{f}"]),
 ]
 #: Every option or argument of the app that reads a file, and the kind above that walks it
 #: (a new file input must get a kind: tested against the app).
 INPUT_OPTION_KIND = {"--stations": "stations", "--sats": "elements-tle", "satellite": "elements-tle",
                      "name": "elements-tle", "series": "key-series", "--profile": "profile",
                      "--protocol": "protocol", "file": "network/constellation", "--compare": "constellation",
-                     "files": "stations/profile/protocol/key-series/constellation/network/demands",
+                     "files": "stations/profile/protocol/key-series/constellation/network/cloud/demands",
                      "--region": "geojson-region",
                      "--coverage": "coverage-json",
-                     "--demands": "demands"}
+                     "--demands": "demands",
+                     "--cloud-record": "cloud"}
 #: The kinds `passplan doctor` checks (every hostile variant of each: tests/test_faultwalk.py
 #: test_doctor_on_hostile_files).
-DOCTOR_KINDS = ("stations", "profile", "protocol", "key-series", "constellation", "network", "demands")
+DOCTOR_KINDS = ("stations", "profile", "protocol", "key-series", "constellation", "network", "cloud", "demands")
 
 
 def test_every_file_input_of_the_app_has_a_walked_kind() -> None:

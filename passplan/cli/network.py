@@ -39,7 +39,7 @@ from .common import (
     warn,
     write_plot,
 )
-from .flags import CreationDateOpt, DtstampOpt, as_flags, creation_date
+from .flags import OPTION_FOR, CreationDateOpt, DtstampOpt, as_flags, creation_date
 from .passes import NightOpt, ProfileOpt, ProtocolOpt, _constraints, _satellites, _stations, _window
 
 if TYPE_CHECKING:
@@ -91,6 +91,51 @@ DrawsOpt = Annotated[
     ),
 ]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the weather draws.")]
+
+
+class CloudMode(StrEnum):
+    fraction = "fraction"
+    threshold = "threshold"
+
+
+CloudRecordOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--cloud-record",
+        help="Cloud record file (CSV station,time,cloud_fraction or clear; NetCDF with xarray): replay the "
+        "weather as it happened at its stations (other stations keep the weather draws).",
+    ),
+]
+CloudModeOpt = Annotated[
+    CloudMode,
+    typer.Option("--cloud-mode", help="With --cloud-record: fraction keeps a pass's clear share of key; threshold "
+                 "keeps all of it at a cloud fraction up to --cloud-threshold, else none."),
+]
+CloudThresholdOpt = Annotated[
+    float, typer.Option("--cloud-threshold", help="Cloud fraction at or below which a pass is clear (--cloud-mode threshold).")
+]
+#: The cloud record's library parameters and their options (errors name the options).
+CLOUD_OPTIONS = {"cloud_mode": "--cloud-mode", "cloud_threshold": "--cloud-threshold", "cloud_record": "--cloud-record"}
+CLOUD_PHRASES = {"the window (start/end)": "the window (--start, --end, --hours or --days)"}
+
+
+def _cloud_options(record: Path | None, mode: CloudMode, threshold: float) -> None:
+    """Refuse cloud options that would do nothing: a rule without a record, a threshold without
+    the threshold rule."""
+    from ..errors import InputError
+
+    if record is None and (mode is not CloudMode.fraction or threshold != 0.5):
+        raise InputError("--cloud-mode and --cloud-threshold apply to a record; give --cloud-record FILE")
+    if mode is CloudMode.fraction and threshold != 0.5:
+        raise InputError("--cloud-threshold applies with --cloud-mode threshold; give both, or neither")
+
+
+def _cloud_line(doc: dict) -> str:
+    """The cloud record's one-line summary (``doc`` is a result's ``cloud_record`` object)."""
+    rule = "clear share of key" if doc["mode"] == "fraction" else f"clear at cloud <= {doc['threshold']:g}"
+    kept = sum(ln["key_bits"] for ln in doc["links"])
+    return (f"cloud record {doc['file']} ({rule}): {len(doc['links'])} link(s) at {', '.join(doc['stations'])} "
+            f"replayed, {_bits(kept)} kept")
 
 
 def _draws_line(w: dict, what: str) -> str:
@@ -291,6 +336,9 @@ def register(app: typer.Typer) -> None:
         storage_rule: Annotated[StorageRule, typer.Option("--storage-rule", help="With --storage-bits: cap-first stores a link's whole key before the XOR (overflow discards the oldest bits); xor-first XORs the new key with the held pool first and stores only the remainder.")] = StorageRule.cap_first,
         weather_trials: DrawsOpt = DEFAULT_DRAWS,
         seed: SeedOpt = 0,
+        cloud_record: CloudRecordOpt = None,
+        cloud_mode: CloudModeOpt = CloudMode.fraction,
+        cloud_threshold: CloudThresholdOpt = 0.5,
         profile: ProfileOpt = None,
         protocol: ProtocolOpt = None,
         fmt: OneFormatOpt = TableFormat.table,
@@ -307,6 +355,7 @@ def register(app: typer.Typer) -> None:
         of two pools, so that replay of expected key overestimates the mean: the plan is also
         replayed under --weather-trials seeded weather draws (mean, P10/P50/P90, clear-sky bound).
         """
+        from ..schedule.cloud_record import as_cloud_record
         from ..schedule.relay import check_relay_options
         from ..schedule.run import check_pair, check_schedule_options, pair_demand_bits, relay_key
 
@@ -315,16 +364,19 @@ def register(app: typer.Typer) -> None:
             check_schedule_options(weather_trials=weather_trials)
             check_relay_options(storage_bits=storage_bits, lifetime_s=lifetime_s, demand_bits=demand_bits,
                                 storage_rule=storage_rule.value)
+        _cloud_options(cloud_record, cloud_mode, cloud_threshold)
+        with as_flags(names={**OPTION_FOR, **CLOUD_OPTIONS}):
+            record = as_cloud_record(cloud_record, cloud_mode.value, cloud_threshold)
         t0, t1 = _window(start, end, hours, days, 24.0)
         sts = _stations([a, b], stations)
         check_pair(a, b, sts)
         sel = _satellites(sats, t0, allow_stale, verbose)
         c = _constraints(min_el, night, eclipse, None, None, None, False)
-        with progress_bar("relay") as tick, as_flags():
+        with progress_bar("relay") as tick, as_flags(CLOUD_PHRASES, {**OPTION_FOR, **CLOUD_OPTIONS}):
             res = relay_key(
                 sel.satellites, sts, (a, b), t0, t1, c, profile=profile, protocol=protocol, demand_bits=demand_bits,
                 storage_bits=storage_bits, lifetime_s=lifetime_s, storage_rule=storage_rule.value,
-                weather_trials=weather_trials, seed=seed, tick=tick,
+                weather_trials=weather_trials, seed=seed, tick=tick, cloud_record=record,
             )
         for w in res.warnings:
             warn(w)
@@ -354,6 +406,8 @@ def register(app: typer.Typer) -> None:
                     f"demand {_bits(demand_bits)}: "
                     + (f"met at {iso_z(res.demand_met)}" if res.demand_met else "not met in this window")
                 )
+            if res.cloud_record is not None:
+                lines.append(_cloud_line(res.cloud_record))
             return "\n".join(lines) + "\n"
 
         emit(doc, fmt, table, output)
@@ -361,7 +415,7 @@ def register(app: typer.Typer) -> None:
     @app.command("network")
     @handle_errors
     def network_cmd(
-        file: Annotated[Path, typer.Argument(metavar="FILE", help="Integrated network TOML (nodes, links, stations); 'china-integrated' for the bundled example.")],
+        file: Annotated[Path, typer.Argument(metavar="FILE", help="Integrated network TOML (nodes, links, stations); 'china-integrated' or 'twinfield-example' for the bundled examples.")],
         source: Annotated[str, typer.Option("--from", help="Start node.")],
         target: Annotated[str, typer.Option("--to", help="End node.")],
         sats: SatsOpt = None,
@@ -376,10 +430,14 @@ def register(app: typer.Typer) -> None:
         allow_stale: StaleOpt = False,
         weather_trials: DrawsOpt = DEFAULT_DRAWS,
         seed: SeedOpt = 0,
+        cloud_record: CloudRecordOpt = None,
+        cloud_mode: CloudModeOpt = CloudMode.fraction,
+        cloud_threshold: CloudThresholdOpt = 0.5,
         profile: ProfileOpt = None,
         protocol: ProtocolOpt = None,
         fmt: OneFormatOpt = TableFormat.table,
         output: OutputOpt = None,
+        plot: Annotated[Path | None, typer.Option("--plot", help="Also draw the fibre key rate against length on the file's devices: decoy BB84 ([fibre_model]) and twin-field ([twinfield_model]), their crossover and the file's fibre links (.png, .svg or .pdf).")] = None,
         verbose: VerboseOpt = False,
     ) -> None:
         """End-to-end key between two nodes of an integrated network over the window.
@@ -388,25 +446,38 @@ def register(app: typer.Typer) -> None:
         links with the network's stations built (expected key); the answer is the maximum flow,
         with its paths and the bottleneck links of a minimum cut.
         """
+        from ..schedule.cloud_record import as_cloud_record
         from ..schedule.network import load_network
         from ..schedule.run import check_endpoints, network_key
 
+        plot_format(plot)
         net = load_network(file)
         with as_flags():
             check_endpoints(net, source, target)
+        _cloud_options(cloud_record, cloud_mode, cloud_threshold)
+        with as_flags(names={**OPTION_FOR, **CLOUD_OPTIONS}):
+            record = as_cloud_record(cloud_record, cloud_mode.value, cloud_threshold)
         t0, t1 = _window(start, end, hours, days, 24.0)
         sts, satellites, c = [], [], None
         if net.stations:  # satellites relay between the network's stations
             sts = _stations(sorted(net.stations), stations)
             satellites = _satellites(sats, t0, allow_stale, verbose).satellites
             c = _constraints(min_el, night, eclipse, None, None, None, False)
-        with progress_bar("network") as tick, as_flags():
+        with progress_bar("network") as tick, as_flags(CLOUD_PHRASES, {**OPTION_FOR, **CLOUD_OPTIONS}):
             res = network_key(
                 net, source, target, satellites, sts, t0, t1, c, profile=profile, protocol=protocol,
-                weather_trials=weather_trials, seed=seed, tick=tick,
+                weather_trials=weather_trials, seed=seed, tick=tick, cloud_record=record,
             )
         for w in res.warnings:
             warn(w)
+        if plot is not None:
+            from ..plot.fibre import plot_fibre_rates
+
+            fibres = [(f"{ln.a}-{ln.b} ({ln.protocol})", ln.length_km, ln.rate_bps)
+                      for ln in net.links if ln.kind == "fibre" and ln.length_km is not None]
+            write_plot(plot, lambda f: plot_fibre_rates(
+                [(f"{net.name} devices", net.fibre, net.twinfield)], fmt=f, links=fibres,
+                title=f"{net.name}: decoy BB84 and SNS twin-field fibre links on the file's devices"))
         doc = res.to_dict()
 
         def table() -> str:
@@ -423,7 +494,10 @@ def register(app: typer.Typer) -> None:
             for nodes, bits in res.paths:
                 lines.append(f"  path {' -> '.join(nodes)}: {_bits(bits)}")
             for bn in res.bottlenecks:
-                lines.append(f"  bottleneck {bn['a']} - {bn['b']} ({bn['kind']}): {_bits(bn['capacity_bits'])}")
+                kind = bn["kind"] + (f", {bn['protocol']}" if "protocol" in bn else "")
+                lines.append(f"  bottleneck {bn['a']} - {bn['b']} ({kind}): {_bits(bn['capacity_bits'])}")
+            if res.cloud_record is not None:
+                lines.append(_cloud_line(res.cloud_record))
             return "\n".join(lines) + "\n"
 
         emit(doc, fmt, table, output)

@@ -21,10 +21,12 @@ A network file is TOML::
     kind = "fibre"                       # or "free-space"
     rate_bps = 2.0e4                     # secret key rate, or
     # length_km = 80                     # ... a fibre length, rated by the fibre QKD model below
+    # protocol = "twin-field"            # ... with length_km: SNS twin-field instead of decoy BB84
     source = "assumed"
     [stations]                           # satellite ground stations -> the node they join
     xinglong = "beijing"
     [fibre_model]                        # optional; defaults below, each cited or assumed
+    [twinfield_model]                    # optional; the twin-field links' devices (TwinFieldModel)
 """
 
 from __future__ import annotations
@@ -37,13 +39,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, InputError, UnknownNameError
+from ..keyrate.twinfield import TwinFieldModel
 
 if TYPE_CHECKING:
     from ..weather import KeyDraws
 
+#: How a fibre link given by its length is rated: decoy-state BB84 (:class:`FibreModel`, the
+#: default) or sending-or-not-sending twin-field QKD (:class:`~passplan.keyrate.twinfield.
+#: TwinFieldModel`), chosen per link by ``protocol``.
+FIBRE_PROTOCOLS = ("decoy-bb84", "twin-field")
+
 __all__ = [
     "Network", "NetLink", "FibreModel", "NetworkKey", "load_network", "bundled_networks", "end_to_end", "max_flow",
-    "flow_value", "joined_through_satellites", "pools_from_links", "reaches",
+    "flow_value", "joined_through_satellites", "pools_from_links", "reaches", "FIBRE_PROTOCOLS", "TwinFieldModel",
+    "fibre_crossover_km",
 ]
 
 
@@ -70,6 +79,15 @@ class FibreModel:
         return max(per_pulse, 0.0) * self.pulse_rate_hz
 
 
+def fibre_crossover_km(fibre: FibreModel | None = None, twinfield: TwinFieldModel | None = None) -> float:
+    """The fibre length (km) beyond which twin-field QKD (default :class:`TwinFieldModel`) gives
+    more key than decoy BB84 (default :class:`FibreModel`):
+    :func:`passplan.keyrate.twinfield.crossover_km` of the two."""
+    from ..keyrate.twinfield import crossover_km
+
+    return crossover_km(fibre or FibreModel(), twinfield or TwinFieldModel())
+
+
 @dataclass(frozen=True)
 class NetLink:
     a: str
@@ -78,6 +96,7 @@ class NetLink:
     rate_bps: float
     length_km: float | None = None
     source: str = ""
+    protocol: str = "decoy-bb84"  # how a fibre of length_km is rated (FIBRE_PROTOCOLS)
 
 
 @dataclass(frozen=True)
@@ -89,6 +108,7 @@ class Network:
     source: str = ""
     path: str = ""
     fibre: FibreModel = field(default_factory=FibreModel)
+    twinfield: TwinFieldModel = field(default_factory=TwinFieldModel)
 
 
 @dataclass(frozen=True)
@@ -109,6 +129,8 @@ class NetworkKey:
     #: the replay of expectations (an upper estimate: a max flow is concave in its capacities)
     weather: KeyDraws | None = None
     reason: str | None = None  # why the key is zero where the topology joins the nodes
+    #: the cloud record replayed (network_key's cloud_record), as in RelayResult.cloud_record
+    cloud_record: dict[str, Any] | None = None
 
     def to_records(self) -> list[dict[str, Any]]:
         """One record per path of the flow: its nodes (``a -> b -> c``) and the bits along it."""
@@ -132,11 +154,12 @@ class NetworkKey:
             # only with weather draws (network_key's weather_trials) or a reason for no key
             **({"weather": self.weather.to_dict()} if self.weather is not None else {}),
             **({"reason": self.reason} if self.reason is not None else {}),
+            **({"cloud_record": self.cloud_record} if self.cloud_record is not None else {}),
         }
 
 
-_TOP = {"network", "nodes", "links", "stations", "fibre_model"}
-_LINK_KEYS = {"a", "b", "kind", "rate_bps", "length_km", "source"}
+_TOP = {"network", "nodes", "links", "stations", "fibre_model", "twinfield_model"}
+_LINK_KEYS = {"a", "b", "kind", "rate_bps", "length_km", "source", "protocol"}
 
 
 def bundled_networks() -> dict[str, Path]:
@@ -185,6 +208,11 @@ def load_network(path: str | Path) -> Network:
         raise ConfigError(f"{p}: fibre_model must be a table ([fibre_model])")
     schema.check_keys(sch.table("[fibre_model]"), fibre_raw, f"{p} [fibre_model]")
     fibre = FibreModel(**{k: float(v) for k, v in fibre_raw.items()})
+    tf_raw = data.get("twinfield_model", {})
+    if not isinstance(tf_raw, dict):
+        raise ConfigError(f"{p}: twinfield_model must be a table ([twinfield_model])")
+    schema.check_keys(sch.table("[twinfield_model]"), tf_raw, f"{p} [twinfield_model]")
+    twinfield = TwinFieldModel(**{k: float(v) for k, v in tf_raw.items()})
     links: list[NetLink] = []
     raw_links = data.get("links", [])
     if not isinstance(raw_links, list) or not all(isinstance(ln, dict) for ln in raw_links):
@@ -207,13 +235,18 @@ def load_network(path: str | Path) -> Network:
         schema.check_keys(link_table, ln, where)
         kind = ln.get("kind", "fibre")
         length = ln.get("length_km")
+        protocol = str(ln.get("protocol", "decoy-bb84"))
+        if "protocol" in ln and ("rate_bps" in ln or kind != "fibre"):
+            raise ConfigError(f"{where}: protocol rates a fibre by its length_km; with rate_bps or kind = "
+                              f"{kind!r} leave protocol out")
         if "rate_bps" in ln:
             rate = float(ln["rate_bps"])
         else:
             if kind != "fibre":
                 raise ConfigError(f"{where}: a free-space link needs rate_bps (the fibre model needs kind = 'fibre')")
-            rate = fibre.rate_bps(float(length))
-        links.append(NetLink(a, b, kind, rate, None if length is None else float(length), str(ln.get("source", ""))))
+            rate = (twinfield if protocol == "twin-field" else fibre).rate_bps(float(length))
+        links.append(NetLink(a, b, kind, rate, None if length is None else float(length), str(ln.get("source", "")),
+                             protocol))
     stations = {}
     raw_stations = data.get("stations", {})
     if not isinstance(raw_stations, dict):
@@ -222,7 +255,9 @@ def load_network(path: str | Path) -> Network:
         if not isinstance(nid, str) or nid not in nodes:
             raise UnknownNameError("node", str(nid), nodes, where=f"{p} [stations] {sid}")
         stations[sid] = nid
-    return Network(str(meta.get("name", p.stem)), nodes, links, stations, str(meta.get("source", "")), str(p), fibre)
+    return Network(
+        str(meta.get("name", p.stem)), nodes, links, stations, str(meta.get("source", "")), str(p), fibre, twinfield
+    )
 
 
 def max_flow(
@@ -315,6 +350,8 @@ def _capacities(
         key = (ln.a, ln.b) if ln.a <= ln.b else (ln.b, ln.a)
         cap[key] = cap.get(key, 0.0) + ln.rate_bps * period_s
         labels[key] = {"a": key[0], "b": key[1], "kind": ln.kind}
+        if ln.protocol != "decoy-bb84":  # only twin-field links say so (other documents keep their keys)
+            labels[key]["protocol"] = ln.protocol
     sat_pools: dict[str, dict[str, float]] = {}
     for (station, sat), bits in sorted((pools or {}).items()):
         if bits < 0:

@@ -93,6 +93,9 @@ class RelayResult:
     #: expectations (an upper estimate), ``weather.mean_bits`` the expected relayed key
     weather: KeyDraws | None = None
     reason: str | None = None  # why no key was relayed, when none could be (no shared satellite)
+    #: the cloud record replayed (relay_key's cloud_record): file, rule, stations and spans, and
+    #: each scheduled link at a recorded station with its cloud fraction and the share of key kept
+    cloud_record: dict[str, Any] | None = None
 
     def to_records(self) -> list[dict[str, Any]]:
         """One record per relay: when, which satellite, the bits relayed and the total so far."""
@@ -128,6 +131,7 @@ class RelayResult:
             # only with weather draws (relay_key's weather_trials) or a reason for no key
             **({"weather": self.weather.to_dict()} if self.weather is not None else {}),
             **({"reason": self.reason} if self.reason is not None else {}),
+            **({"cloud_record": self.cloud_record} if self.cloud_record is not None else {}),
         }
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, UnknownNameError
 from ..io import to_json
@@ -34,11 +34,23 @@ from ..passes import Constraints, iter_passes
 from ..stations import Station
 from ..weather import DEFAULT_DRAWS, KeyDraws
 from .candidates import candidates_from_forecasts
-from .draws import MAX_WEATHER_TRIALS, deposits_of, flow_draws, relay_draws
+from .draws import (
+    MAX_WEATHER_TRIALS,
+    deposits_of,
+    flow_draws,
+    record_document,
+    recorded_bits,
+    relay_draws,
+)
 from .model import Candidate, Demand, Plan, Resources
 from .network import Network, NetworkKey, end_to_end, load_network, pools_from_links
 from .relay import RelayResult, relay
 from .solve import ROLLING_DAYS, plan_schedule
+
+if TYPE_CHECKING:
+    import os
+
+    from .cloud_record import CloudRecord
 
 __all__ = [
     "ScheduleRun",
@@ -332,6 +344,11 @@ def _servable(cands: Sequence[Candidate], a: str, b: str) -> bool:
     return bool(at_a & at_b)
 
 
+def _all_recorded(links: Sequence[Candidate], record: CloudRecord | None) -> bool:
+    """Every link is at a station of the cloud record ``record`` (None: no record)."""
+    return record is not None and all(record.has(ln.station) for ln in links)
+
+
 def check_pair(a: str, b: str, stations: Sequence[Station]) -> None:
     """``a`` and ``b`` are two different stations among ``stations``."""
     ids = {s.id for s in stations}
@@ -375,6 +392,9 @@ def relay_key(
     weather_trials: int = DEFAULT_DRAWS,
     seed: int = 0,
     tick: Callable[[int, int, str], None] | None = None,
+    cloud_record: CloudRecord | str | os.PathLike[str] | None = None,
+    cloud_mode: str | None = None,
+    cloud_threshold: float | None = None,
 ) -> RelayResult:
     """Trusted-relay key between the two stations of ``pair`` through ``satellites``, in time.
 
@@ -396,7 +416,18 @@ def relay_key(
 
     A window where no satellite passes over both stations relays nothing: the result has zero
     key and says why (``reason``). The result carries the scheduled ``links`` and the pass
-    search's ``warnings``."""
+    search's ``warnings``.
+
+    ``cloud_record`` (a :class:`passplan.schedule.cloud_record.CloudRecord` or a CSV/NetCDF path) replays
+    the weather as it happened at its stations: each link there keeps the record's share of its
+    key (``cloud_mode`` ``"fraction"``: the clear share; ``"threshold"``: all of it at a cloud
+    fraction up to ``cloud_threshold``, else none), in the replay and in every weather draw;
+    stations without a record keep the draws (when every link is recorded there is nothing to
+    draw: ``weather`` is None and ``relayed_bits`` is the record's replay). A link the record
+    does not cover is an error.
+    The plan is still made on expected key (the record is what the weather did, not a forecast);
+    ``cloud_record`` in the result lists each recorded link's cloud fraction and key."""
+    from .cloud_record import as_cloud_record
     from .relay import check_relay_options
 
     a, b = pair
@@ -405,6 +436,7 @@ def relay_key(
         storage_bits=storage_bits, lifetime_s=lifetime_s, demand_bits=demand_bits, storage_rule=storage_rule
     )
     check_schedule_options(weather_trials=weather_trials)
+    record = as_cloud_record(cloud_record, cloud_mode, cloud_threshold)
     fc = _forecast_candidates(
         satellites, stations, start, end, constraints, profile=profile, protocol=protocol, handover=False, tick=tick
     )
@@ -423,14 +455,15 @@ def relay_key(
             storage_rule=None if storage_bits is None else storage_rule, reason=no_pair,
         )
     opts: dict[str, Any] = {"storage_bits": storage_bits, "lifetime_s": lifetime_s, "storage_rule": storage_rule}
-    res = relay(deposits_of(links), (a, b), demand_bits=demand_bits, **opts)
+    res = relay(deposits_of(links, recorded_bits(links, record)), (a, b), demand_bits=demand_bits, **opts)
     weather = None
-    if weather_trials:
+    if weather_trials and not _all_recorded(links, record):  # a record of every link leaves nothing to draw
         weather = relay_draws(
             links, fc.by_id, (a, b), trials=weather_trials, seed=seed, expectation_replay_bits=res.relayed_bits,
-            demand_bits=demand_bits, **opts,
+            demand_bits=demand_bits, cloud_record=record, **opts,
         )
-    return dc_replace(res, links=links, warnings=list(fc.warnings), weather=weather)
+    doc = None if record is None else record_document(links, record)
+    return dc_replace(res, links=links, warnings=list(fc.warnings), weather=weather, cloud_record=doc)
 
 
 def check_endpoints(net: Network, source: str, target: str) -> None:
@@ -457,6 +490,9 @@ def network_key(
     weather_trials: int = DEFAULT_DRAWS,
     seed: int = 0,
     tick: Callable[[int, int, str], None] | None = None,
+    cloud_record: CloudRecord | str | os.PathLike[str] | None = None,
+    cloud_mode: str | None = None,
+    cloud_threshold: float | None = None,
 ) -> NetworkKey:
     """End-to-end key between nodes ``source`` and ``target`` of an integrated ``network`` (a
     :class:`~passplan.schedule.network.Network`, a TOML path or a bundled network's name) from
@@ -476,12 +512,16 @@ def network_key(
     (:class:`~passplan.weather.KeyDraws`) holds the draws' mean, P10/P50/P90 and the clear-sky
     bound (only where the weather can change the flow: not on a path of ground links alone, which
     do not depend on it). A window with no satellite pass gives the
-    ground links' key; nodes joined only through satellites then get zero key and a ``reason``."""
+    ground links' key; nodes joined only through satellites then get zero key and a ``reason``.
+    ``cloud_record``, ``cloud_mode`` and ``cloud_threshold`` replay recorded weather at the
+    record's stations as in :func:`relay_key`."""
+    from .cloud_record import as_cloud_record
     from .network import flow_value, joined_through_satellites, reaches
 
     net = network if isinstance(network, Network) else load_network(network)
     check_endpoints(net, source, target)
     check_schedule_options(weather_trials=weather_trials)
+    record = as_cloud_record(cloud_record, cloud_mode, cloud_threshold)
     period_s = (end - start).total_seconds()
     pools: dict[tuple[str, str], float] = {}
     warnings: list[str] = []
@@ -504,7 +544,7 @@ def network_key(
         ]
         if pairs:  # pairs no satellite passes over relay nothing: not a demand to refuse
             links = list(_plan_run(fc, [by_id[x] for x in ids], pairs, handover=False).plan.links)
-            pools = pools_from_links(links)
+            pools = pools_from_links(links, recorded_bits(links, record))
     if not reaches(net, source, target, pools) and joined_through_satellites(net, source, target):
         reason = (
             f"{source} and {target} are joined only through satellites, and no satellite link in this window "
@@ -513,11 +553,12 @@ def network_key(
         return NetworkKey(source, target, period_s, 0.0, [], [], {}, net.name, warnings, reason=reason)
     res = end_to_end(net, source, target, period_s, pools)
     weather = None
-    if weather_trials and links and flow_value(net, source, target, period_s, pools_from_links(links, [0.0] * len(links))) < (
+    if weather_trials and links and not _all_recorded(links, record) and flow_value(net, source, target, period_s, pools_from_links(links, [0.0] * len(links))) < (
         flow_value(net, source, target, period_s, pools_from_links(links, [ln.key_bits for ln in links]))
     ):  # else no draw can change the flow (a path of ground links alone): no spread to report
         weather = flow_draws(
             net, source, target, period_s, links, by_id, trials=weather_trials, seed=seed,
-            expectation_replay_bits=res.key_bits,
+            expectation_replay_bits=res.key_bits, cloud_record=record,
         )
-    return dc_replace(res, warnings=warnings, weather=weather)
+    doc = None if record is None else record_document(links, record)
+    return dc_replace(res, warnings=warnings, weather=weather, cloud_record=doc)
