@@ -75,6 +75,7 @@ if TYPE_CHECKING:
         search_passes,
         tonight_passes,
     )
+    from .schedule.cloud_record import CloudRecord, load_cloud_record
     from .schedule.network import NetworkKey, load_network
     from .schedule.pools import AppDemand, KeyPools, key_pools, load_demands
     from .schedule.relay import RelayResult
