@@ -245,7 +245,24 @@ def test_forecast_reproduces_yin_2017_qber(tmp_path):
     assert min(float(f.window.link_km.min()) for f in fs) <= 1600 and max(float(f.window.link_km.max()) for f in fs) >= 2400
 
 
-def test_cli_pair_matches_the_library(micius2020):
+@pytest.fixture(scope="module")
+def _command():
+    import typer.main
+
+    from passplan.cli import app
+
+    return typer.main.get_command(app)
+
+
+@pytest.fixture()
+def built_app(_command, monkeypatch):
+    """The app's click command built once for this module (a third of a second a build)."""
+    import typer.testing
+
+    monkeypatch.setattr(typer.testing, "_get_command", lambda _app: _command)
+
+
+def test_cli_pair_matches_the_library(micius2020, built_app):
     from typer.testing import CliRunner
 
     from passplan.cli import app
@@ -264,3 +281,27 @@ def test_cli_pair_matches_the_library(micius2020):
     assert [r["uid"] for r in recs] == [r["uid"] for r in doc] and all("qber" in r for r in recs)
     bad = CliRunner().invoke(app, [*args[:4], "--station", "xinglong", *args[4:]])
     assert bad.exit_code == 2 and "without --station" in bad.stderr
+
+
+@pytest.mark.parametrize(("extra", "says"), [
+    (["--pair", "delingha", "moon"], "unknown station 'moon'"),
+    (["--pair", "delingha", "delingha"], "twice"),
+    (["--pair", "delingha", "nanshan", "--format", "ics"], "--format ics does not go with --pair"),
+    (["--pair", "delingha", "nanshan", "--sort", "max-el"], "--sort does not go with --pair"),
+    (["--pair", "delingha", "nanshan", "--min-duration", "nan"], "--min-duration nan"),
+    (["--pair", "delingha", "nanshan", "--key", "--profile", "micius"], "--profile micius-entangled"),
+    (["--pair", "delingha", "nanshan", "--profile", "micius-entangled"], "--profile and --protocol go with --key"),
+    (["--pair", "delingha", "nanshan", "-o", "{missing}"], "cannot write --output"),
+])
+def test_cli_pair_refusals(extra, says, tmp_path, built_app):
+    """Bad --pair invocations: exit 2, one error line naming the option, nothing written."""
+    from typer.testing import CliRunner
+
+    from passplan.cli import app
+
+    args = [a.replace("{missing}", str(tmp_path / "no" / "x.json")) for a in extra]
+    res = CliRunner().invoke(app, ["passes", "--sats", "micius", "--start", "2020-10-26T00:00Z", "--hours", "6",
+                                   "--allow-stale", *args])
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert res.exit_code == 2 and lines[-1].startswith("passplan: error: ") and says in lines[-1], res.stderr
+    assert "Traceback" not in res.stderr and not list(tmp_path.iterdir())

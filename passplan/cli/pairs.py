@@ -75,21 +75,29 @@ def run_pair(pair: Sequence[str], satellites: Sequence[Any], stations: Sequence[
              fmt: str, tz: str | None, output: Path | None) -> None:
     """Search, forecast (``key``) and write the joint windows of ``pair`` (station ids, looked up in
     ``stations``)."""
-    from ..forecast.pair import DEFAULT_PAIR_PROFILE, forecast_pairs, pooled_key
+    from ..forecast.pair import DEFAULT_PAIR_PROFILE, forecast_pairs, pair_source, pooled_key
+    from ..link.profiles import load_profile
     from ..pairs import joint_windows
+    from .flags import as_flags
 
     by_id = {st.id: st for st in stations}
     a, b = (by_id[s] for s in pair)
-    found = joint_windows(satellites, a, b, t0, t1, c, min_duration_s=min_duration or 0.0)
+    phrases = {f"use profile={DEFAULT_PAIR_PROFILE!r}": f"use --profile {DEFAULT_PAIR_PROFILE}"}
+    with as_flags(phrases):
+        if key:  # the profile must describe a pair source: checked before the search
+            pair_source(load_profile(profile or DEFAULT_PAIR_PROFILE))
+        found = joint_windows(satellites, a, b, t0, t1, c, min_duration_s=0.0 if min_duration is None else min_duration)
     for w in found.warnings:
         warn(w)
+    pooled_line = ""
     if key:
-        forecasts = forecast_pairs(found.windows, profile or DEFAULT_PAIR_PROFILE)
+        with as_flags(phrases):
+            forecasts = forecast_pairs(found.windows, profile or DEFAULT_PAIR_PROFILE)
         records = [f.to_dict() for f in forecasts]
         if forecasts:
             pooled = pooled_key(forecasts)
             seconds = sum(f.seconds for f in forecasts)
-            info(
+            pooled_line = (
                 f"{len(forecasts)} joint window(s), {seconds:.0f} s pooled into one block: "
                 f"{pooled.sifted_bits:.0f} sifted bits, QBER {100 * pooled.qber:.2f} %, "
                 f"finite key {pooled.secret_key_bits:.0f} bits (BBM92, {forecasts[0].profile_name})"
@@ -97,3 +105,5 @@ def run_pair(pair: Sequence[str], satellites: Sequence[Any], stations: Sequence[
     else:
         records = found.to_records()
     emit(records, OutputFormat(fmt), lambda: _table(records, key, tz), output)
+    if pooled_line:
+        info(pooled_line)

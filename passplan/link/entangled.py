@@ -12,7 +12,7 @@ pumping: pairs arrive at random times, no pulse train):
 - **true coincidences** (both photons of one pair detected): ``C = R eta_A eta_B``;
 - **accidental coincidences** (two uncorrelated clicks within the coincidence window ``tau``):
   ``A = S_A S_B tau`` (the product of independent Poisson rates; e.g. Bourgoin et al., New J.
-  Phys. 15, 023006 (2013), sec. 4.2, and Ma, Fung and Lo, Phys. Rev. A 76, 012307 (2007),
+  Phys. 15, 023006 (2013), and Ma, Fung and Lo, Phys. Rev. A 76, 012307 (2007),
   for the same counting with a pair source);
 - **sifted** (both stations chose the same basis; passive 50:50 basis choice at each):
   ``(C + A) * basis_match`` with ``basis_match = 1/2``;
