@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -71,48 +71,102 @@ def _runs(ok: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1) - 1, strict=True))
 
 
-def test_joint_windows_match_a_brute_force_scan(micius2020):
-    """Both stations' elevation (own floors: Delingha 10 deg, Nanshan 25 deg) and the Sun below
-    each station's nautical twilight, scanned every second with Skyfield (where a 30-s scan
-    finds the satellite above both horizons, with a minute's margin): the runs where all hold
-    are the joint windows, to the scan's step."""
+# The brute-force authority: both stations' elevation every second with Skyfield and the Sun
+# below each station's nautical twilight (every minute, linear between), stored in
+# tests/authorities/joint_windows_brute_force.json with the element set, stations and window (its
+# README says how); the slow test below regenerates it, the fast one compares passplan with it.
+JOINT_AUTHORITY = Path(__file__).resolve().parent / "authorities" / "joint_windows_brute_force.json"
+_JOINT_SEED = {  # Delingha at its own 10 deg floor, Nanshan at 25 deg: each station's own constraints
+    "t0": "2020-10-27T12:00:00Z", "hours": 32, "twilight_deg": -12.0,
+    "stations": [{"id": "delingha", "floor_deg": 10.0}, {"id": "nanshan", "floor_deg": 25.0}],
+}
+
+
+def _joint_scan(doc: dict) -> list[list[float]]:
+    """The joint runs of a scenario by brute force: ``[start_s, end_s, max_el_a, max_el_b]``
+    (seconds from t0; the first and last whole second where everything holds)."""
     import importlib.resources
 
+    from sgp4.api import Satrec
     from skyfield.api import EarthSatellite, load, load_file, wgs84
 
-    dl, ns = select_stations(["delingha", "nanshan"])
-    ns = replace(ns, min_elevation_deg=25.0)
-    t0, hours = datetime(2020, 10, 27, 12, tzinfo=UTC), 32
-    found = joint_windows(micius2020, dl, ns, t0, t0 + timedelta(hours=hours), Constraints(darkness="station"))
     ts = load.timescale(builtin=True)
-    eph = load_file(str(importlib.resources.files("skyfield_data") / "data" / "de421.bsp"))  # as passplan's
-    sat = EarthSatellite.from_satrec(micius2020[0].satrec, ts)
-    sites = [wgs84.latlon(st.lat_deg, st.lon_deg, st.alt_m) for st in (dl, ns)]
+    eph = load_file(str(importlib.resources.files("skyfield_data") / "data" / "de421.bsp"))
+    sat = EarthSatellite.from_satrec(Satrec.twoline2rv(*doc["tle"]), ts)
+    t0 = datetime.fromisoformat(doc["t0"].replace("Z", "+00:00"))
+    span = int(doc["hours"] * 3600)
+    sites = [wgs84.latlon(st["lat_deg"], st["lon_deg"], st["alt_m"]) for st in doc["stations"]]
+
+    def at(sec: np.ndarray):
+        return ts.utc(t0.year, t0.month, t0.day, t0.hour, t0.minute, t0.second + sec)
 
     def elevations(sec: np.ndarray) -> list[np.ndarray]:
-        t = ts.utc(2020, 10, 27, 12, 0, sec)
+        t = at(sec)
         return [(sat - site).at(t).altaz()[0].degrees for site in sites]
 
-    coarse = np.arange(0, hours * 3600 + 1, 30)
+    coarse = np.arange(0, span + 1, 30)  # every 1-s scan is done where both see the satellite
     up = np.all([e > 0 for e in elevations(coarse)], axis=0)
-    near = np.zeros(hours * 3600 + 1, bool)
+    near = np.zeros(span + 1, bool)
     for i in np.flatnonzero(up):
         near[max(0, coarse[i] - 90) : coarse[i] + 91] = True
-    sec = np.flatnonzero(near)
-    assert sec.size < 20000  # a few joint passes, not the whole span
+    sec = np.flatnonzero(near).astype(float)
     els = elevations(sec)
+    minutes = np.arange(0, span + 61, 60, dtype=float)
     ok = np.ones(sec.size, bool)
-    minutes = np.arange(0, hours * 3600 + 61, 60)  # the Sun moves 0.25 deg a minute: linear between is exact to 1e-5 deg
-    for st, site, el in zip((dl, ns), sites, els, strict=True):
-        sun = (eph["earth"] + site).at(ts.utc(2020, 10, 27, 12, 0, minutes)).observe(eph["sun"]).apparent().altaz()[0].degrees
-        ok &= (el >= st.min_elevation_deg) & (np.interp(sec, minutes, sun) < -12.0)
-    runs = _runs(ok)
-    assert len(found) == len(runs) >= 2
-    for w, (i, j) in zip(found, runs, strict=True):
-        assert abs((w.start - t0).total_seconds() - sec[i]) <= 1.0
-        assert abs((w.end - t0).total_seconds() - sec[j]) <= 1.0
-        assert w.max_el_deg_a == pytest.approx(els[0][i : j + 1].max(), abs=0.05)
-        assert w.max_el_deg_b == pytest.approx(els[1][i : j + 1].max(), abs=0.05)
+    for st, site, el in zip(doc["stations"], sites, els, strict=True):
+        sun = (eph["earth"] + site).at(at(minutes)).observe(eph["sun"]).apparent().altaz()[0].degrees
+        ok &= (el >= st["floor_deg"]) & (np.interp(sec, minutes, sun) < doc["twilight_deg"])
+    return [[float(sec[i]), float(sec[j]), round(float(els[0][i : j + 1].max()), 4), round(float(els[1][i : j + 1].max()), 4)]
+            for i, j in _runs(ok)]
+
+
+def _joint_seeded() -> dict:
+    """The scenario with its element set and station coordinates (from the bundled data)."""
+    tle = (Path(__file__).resolve().parents[1] / "data" / "tle" / "micius_41731.tle").read_text().splitlines()
+    line1 = next(ln for ln in tle if ln.startswith("1 41731U 16051A   20300"))  # the set of 2020-10-26
+    doc = dict(_JOINT_SEED, tle=[line1, tle[tle.index(line1) + 1]])
+    stations = {st.id: st for st in select_stations([s["id"] for s in _JOINT_SEED["stations"]])}
+    doc["stations"] = [dict(s, lat_deg=stations[s["id"]].lat_deg, lon_deg=stations[s["id"]].lon_deg,
+                            alt_m=stations[s["id"]].alt_m) for s in _JOINT_SEED["stations"]]
+    return doc
+
+
+@pytest.mark.slow
+def test_stored_joint_windows_match_a_fresh_scan():
+    """Regenerate the authority (``--run-slow``): a fresh scan must equal the stored runs;
+    ``PASSPLAN_REGENERATE=1`` rewrites the file instead."""
+    import os
+
+    doc = json.loads(JOINT_AUTHORITY.read_text()) if JOINT_AUTHORITY.exists() else _joint_seeded()
+    runs = _joint_scan(doc)
+    if os.environ.get("PASSPLAN_REGENERATE") == "1" or not JOINT_AUTHORITY.exists():
+        import scipy
+        import skyfield
+
+        doc = {**doc, "runs": runs, "generated_with": {"skyfield": skyfield.__version__, "numpy": np.__version__,
+                                                       "scipy": scipy.__version__}}
+        JOINT_AUTHORITY.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    assert runs == doc["runs"]
+
+
+def test_joint_windows_match_the_brute_force_authority():
+    """passplan's joint windows equal the stored 1-s scan's runs to the scan's step, with each
+    station's highest elevation inside the window to 0.05 deg."""
+    from passplan.satellite import Satellite
+    from passplan.stations import Station
+
+    doc = json.loads(JOINT_AUTHORITY.read_text())
+    t0 = datetime.fromisoformat(doc["t0"].replace("Z", "+00:00"))
+    sat = Satellite.from_tle(*doc["tle"], name="micius")
+    a, b = (Station(s["id"], s["lat_deg"], s["lon_deg"], s["alt_m"], min_elevation_deg=s["floor_deg"])
+            for s in doc["stations"])
+    found = joint_windows([sat], a, b, t0, t0 + timedelta(hours=doc["hours"]), Constraints(darkness=doc["twilight_deg"]))
+    assert len(found) == len(doc["runs"]) >= 2
+    for w, (i, j, el_a, el_b) in zip(found, doc["runs"], strict=True):
+        assert abs((w.start - t0).total_seconds() - i) <= 1.0
+        assert abs((w.end - t0).total_seconds() - j) <= 1.0
+        assert w.max_el_deg_a == pytest.approx(el_a, abs=0.05)
+        assert w.max_el_deg_b == pytest.approx(el_b, abs=0.05)
         rec = w.to_dict()
         assert rec["min_range_km_a"] <= rec["max_range_km_a"] and rec["min_link_km"] <= rec["max_link_km"]
 
