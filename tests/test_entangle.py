@@ -346,6 +346,7 @@ def test_cli_pair_matches_the_library(micius2020, built_app):
     (["--pair", "delingha", "nanshan", "--key", "--profile", "micius"], "--profile micius-entangled"),
     (["--pair", "delingha", "nanshan", "--profile", "micius-entangled"], "--profile and --protocol go with --key"),
     (["--pair", "delingha", "nanshan", "-o", "{missing}"], "cannot write --output"),
+    (["--pair", "delingha", "nanshan", "--tz", "Nowhere/Zone"], "unknown IANA time zone"),
 ])
 def test_cli_pair_refusals(extra, says, tmp_path, built_app):
     """Bad --pair invocations: exit 2, one error line naming the option, nothing written."""

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from ..times import iso_z, local_str
+from ..times import iso_z, local_str, zone
 from .common import OutputFormat, emit, info, warn
 
 if TYPE_CHECKING:
@@ -40,6 +40,8 @@ def check_pair_options(pair: Sequence[str], *, station: Sequence[str] | None, fm
             raise InputError(f"{name} does not go with --pair (joint windows are listed by start, key by BBM92)")
     if utc and tz is not None:
         raise InputError("give only one of --utc and --tz")
+    if tz is not None:
+        zone(tz)  # an unknown zone is refused before the search
 
 
 def _table(records: list[dict[str, Any]], key: bool, tz: str | None) -> str:
