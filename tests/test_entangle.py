@@ -360,3 +360,26 @@ def test_cli_pair_refusals(extra, says, tmp_path, built_app):
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert res.exit_code == 2 and lines[-1].startswith("passplan: error: ") and says in lines[-1], res.stderr
     assert "Traceback" not in res.stderr and not list(tmp_path.iterdir())
+
+
+def test_coverage_pair_with_equals_joint_windows_per_cell(micius2020):
+    """``coverage`` with ``pair_with`` (the CLI's --pair-with): each cell's usable minutes per
+    day equal the joint windows of the cell, taken as a station at its centre, with Nanshan
+    (both at night), to the sampling step at each window edge."""
+    from passplan.coverage import CoverageConstraints, Grid, coverage
+    from passplan.stations import Station
+
+    ns = select_stations(["nanshan"])[0]
+    t0, days, step = T2020, 2.0, 10.0
+    res = coverage(micius2020, Grid.over(2.0, (34, 40, 94, 100)), t0, days, step_s=step,
+                   constraints=CoverageConstraints(min_elevation_deg=10.0, darkness="nautical", pair_with=ns))
+    joint = res.metrics["usable_min_per_day"]
+    assert np.all(joint <= res.metrics["access_min_per_day"]) and joint.max() > 0
+    for k, (lat, lon) in list(enumerate(zip(res.lat_deg, res.lon_deg, strict=True)))[::2]:
+        cell = Station(f"cell{k}", float(lat), float(lon), 0.0, min_elevation_deg=10.0)
+        found = joint_windows(micius2020, cell, ns, t0, t0 + timedelta(days=days), Constraints(darkness="nautical"))
+        minutes = sum(w.duration_s for w in found) / 60.0 / days
+        assert abs(joint[k] - minutes) <= (2 * len(found) * step) / 60.0 / days + 1e-9, (lat, lon)
+    with pytest.raises(InputError, match="pair_with"):
+        coverage(micius2020, Grid.over(2.0, (34, 40, 94, 100)), t0, 1.0, profile="micius",
+                 constraints=CoverageConstraints(pair_with=ns))
