@@ -11,7 +11,8 @@ depend on the BLAS in use or on how the work was split. Then:
   sample before the block tells whether a pass was already under way, so a pass is counted once
   whichever block holds its start;
 * bitmaps (one bit per cell and sample, packed) of the union over the group's satellites:
-  ``access`` (visible), ``usable`` (visible and every constraint), ``usable_dark`` (usable with
+  ``access`` (visible), ``usable`` (visible and every constraint; with ``pair_with``, also above
+  that station's floor at the same sample: joint visibility), ``usable_dark`` (usable with
   the cell in darkness at the twilight angle; without a darkness constraint the difference to
   ``usable`` is what a daylight-capable terminal adds);
 * ``usable_passes``: starts of usable runs per satellite and cell;
