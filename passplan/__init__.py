@@ -54,8 +54,10 @@ if TYPE_CHECKING:
     from .exports.parquet import write_parquet
     from .forecast import PassForecast, forecast_pass, forecast_passes
     from .forecast.chain import link_at, run_chain, window_key, window_keys
+    from .forecast.pair import PairForecast, forecast_pairs, pooled_key
     from .forecast.resolve import ResolvedLink, check_links, resolve_link
     from .forecast.series import SeriesKey, series_key
+    from .pairs import JointSearch, JointWindow, joint_windows
     from .passes import (
         Constraints,
         Pass,

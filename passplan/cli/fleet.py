@@ -245,6 +245,7 @@ def register(app: typer.Typer) -> None:
         plot: Annotated[Path | None, typer.Option("--plot", help="A map of --plot-metric: .png, .svg or .pdf.")] = None,
         plot_metric: Annotated[str, typer.Option("--plot-metric", help="The metric to map (and, with --zonal-plot, to average along latitude).")] = "usable_min_per_day",
         zonal_plot: Annotated[Path | None, typer.Option("--zonal-plot", help="Zonal (along-latitude) means of --plot-metric: .png, .svg or .pdf.")] = None,
+        pair_with: Annotated[str | None, typer.Option("--pair-with", metavar="STATION", help="Joint visibility: a sample is usable only while the satellite is also above this station's own floor (dual downlinks; usable minutes become joint minutes).")] = None,
     ) -> None:
         """Per cell of a latitude/longitude grid: passes, access and usable minutes per day, gaps
         between usable accesses and the day/night split; area-weighted means in the summary.
@@ -265,6 +266,13 @@ def register(app: typer.Typer) -> None:
             return
         if not sats:
             raise InputError("give --sats (a grid study) or --compare with --station (fleets side by side)")
+        partner = None
+        if pair_with is not None:  # joint visibility with one station (issue 19)
+            if profile is not None:
+                raise InputError("--pair-with does not go with --profile (the key per day is that of single downlinks)")
+            from ..stations import select_stations
+
+            partner = select_stations([pair_with])[0]
         if plot_format(plot) is not None or plot_format(zonal_plot) is not None:
             if plot_metric not in METRICS:
                 raise InputError(f"--plot-metric {plot_metric!r}: choose one of {', '.join(METRICS)}")
@@ -286,7 +294,8 @@ def register(app: typer.Typer) -> None:
                 from ..coverage.region import require_shapely
 
                 require_shapely()
-            c = CoverageConstraints(min_elevation_deg=min_el, darkness=night, eclipse=eclipse, min_sun_sep_deg=min_sun_sep)
+            c = CoverageConstraints(min_elevation_deg=min_el, darkness=night, eclipse=eclipse, min_sun_sep_deg=min_sun_sep,
+                                    pair_with=partner)
         sel = resolve_satellites(sats, t0, allow_stale)
         for w in sel.warnings:
             info(f"passplan: warning: {w}")

@@ -99,6 +99,14 @@ SpreadOpt = Annotated[
         "jitter (the finite-key bound on each draw's counts); a 'spread' field in JSON/CSV, a line on stderr.",
     ),
 ]
+PairOpt = Annotated[
+    tuple[str, str] | None,
+    typer.Option(
+        "--pair", metavar="A B",
+        help="Joint windows of two stations: when a satellite is usable from both at once (each under its own "
+        "constraints); with --key, the entangled-pair forecast (coincidences, QBER, BBM92 key; profile micius-entangled).",
+    ),
+]
 #: Draws of ``--spread`` (:data:`passplan.forecast.spread.DEFAULT_DRAWS`) and its seed.
 SPREAD_DRAWS = 200
 SPREAD_SEED = 0
@@ -417,6 +425,7 @@ def register(app: typer.Typer) -> None:
         wide: WideOpt = False,
         output: OutputOpt = None,
         verbose: VerboseOpt = False,
+        pair: PairOpt = None,
     ) -> None:
         """Passes of satellites over stations in a time window (default: the next 24 h; any
         length: a long campaign streams with a progress bar on stderr).
@@ -424,8 +433,24 @@ def register(app: typer.Typer) -> None:
         Only the constraints asked for apply, on top of the minimum elevation and horizon mask.
         The filters and --sort apply to every format; with --sort aos, CSV, JSON and NDJSON are
         written block by block as the search goes. Table times are in each station's own zone
-        unless --utc or --tz.
+        unless --utc or --tz. --pair A B lists the windows in which a satellite is usable from
+        both stations at once.
         """
+        if pair is not None:
+            from .pairs import check_pair_options, run_pair
+
+            check_pair_options(pair, station=station, fmt=fmt.value, sort=sort.value, include_all=include_all,
+                               min_max_el=min_max_el, series_dir=series_dir, spread=spread, protocol=protocol,
+                               utc=utc, tz=tz, wide=wide)
+            check_key_options(key, profile, None, None)
+            creation_date(creation, dtstamp)
+            t0, t1 = _window(start, end, hours, days, 24.0, max_days=None)
+            c = _constraints(min_el, night, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction)
+            sts = _stations(list(pair), stations)
+            sel = _satellites(sats, t0, allow_stale, verbose)
+            run_pair(pair, sel.satellites, sts, t0, t1, c, key=key, profile=profile, min_duration=min_duration,
+                     fmt=fmt.value, tz=tz, output=output)
+            return
         check_format(fmt, output)
         check_key_options(key, profile, protocol, series_dir, spread=spread)
         view = listing(min_duration, min_max_el, sort, utc, tz, wide, key)

@@ -11,7 +11,8 @@ depend on the BLAS in use or on how the work was split. Then:
   sample before the block tells whether a pass was already under way, so a pass is counted once
   whichever block holds its start;
 * bitmaps (one bit per cell and sample, packed) of the union over the group's satellites:
-  ``access`` (visible), ``usable`` (visible and every constraint), ``usable_dark`` (usable with
+  ``access`` (visible), ``usable`` (visible and every constraint; with ``pair_with``, also above
+  that station's floor at the same sample: joint visibility), ``usable_dark`` (usable with
   the cell in darkness at the twilight angle; without a darkness constraint the difference to
   ``usable`` is what a daylight-capable terminal adds);
 * ``usable_passes``: starts of usable runs per satellite and cell;
@@ -89,6 +90,11 @@ class CoverageConstraints:
     eclipse: bool | None = None
     min_sun_sep_deg: float | None = None
     split_twilight_deg: float = TWILIGHT_DEFAULT_DEG
+    #: A station (:class:`passplan.stations.Station`): a sample is usable only while the
+    #: satellite is also above that station's own elevation floor (and, with a darkness
+    #: constraint, the Sun below ``darkness_deg`` there too): joint visibility for
+    #: entanglement-based dual downlinks (issue 19; the station's horizon mask is not applied).
+    pair_with: Any = None
     _: KW_ONLY
     darkness: InitVar[str | float | None] = None
     night: InitVar[str | float | None] = None
@@ -110,6 +116,10 @@ class CoverageConstraints:
             raise InputError(f"darkness {self.darkness_deg} deg: give a Sun elevation in [-90, 0] deg")
         if self.min_sun_sep_deg is not None and not 0.0 <= self.min_sun_sep_deg <= 180.0:
             raise InputError(f"min_sun_sep_deg {self.min_sun_sep_deg} deg is outside [0, 180]")
+        if self.pair_with is not None and not all(
+            hasattr(self.pair_with, k) for k in ("id", "lat_deg", "lon_deg", "alt_m", "min_elevation_deg")
+        ):
+            raise InputError("pair_with must be a station (passplan.stations.Station), e.g. select_stations(['nanshan'])[0]")
 
 
 @dataclass(frozen=True)
@@ -288,6 +298,12 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     usable_passes = np.zeros(nc, np.int64)
     key_bits = None if task.key_tables is None else np.zeros(nc)
     cell_r = np.linalg.norm(cell, axis=1)
+    partner: tuple[np.ndarray, np.ndarray, float] | None = None
+    if c.pair_with is not None:  # joint visibility with one station
+        st = c.pair_with
+        at = station_ecef_km(np.array([st.lat_deg]), np.array([st.lon_deg]), np.array([st.alt_m]))[0]
+        partner = (at, enu_matrices(np.array([st.lat_deg]), np.array([st.lon_deg]))[0, 2, :],
+                   float(np.sin(np.radians(st.min_elevation_deg))))
 
     def starts(key: np.ndarray) -> np.ndarray:
         """Cells of the runs' first samples, from sorted flat keys cell * nt + sample."""
@@ -318,6 +334,14 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
             good &= ~lit[ti] if c.eclipse else lit[ti]
         if cos_sun_sep is not None:
             good &= np.einsum("ij,ij->i", d, sun_hat[ti]) / dn <= cos_sun_sep
+        if partner is not None:
+            p_at, p_up, p_sin_min = partner
+            dp = r - p_at
+            with np.errstate(invalid="ignore", divide="ignore"):
+                p_ok = (dp @ p_up) / np.linalg.norm(dp, axis=1) > p_sin_min
+            if sin_dark is not None:
+                p_ok &= sun_hat @ p_up < sin_dark
+            good &= (p_ok & ok)[ti]
         key = np.sort(ci.astype(np.int64) * nt + ti)
         passes += np.bincount(starts(key), minlength=nc)
         access[key] = True

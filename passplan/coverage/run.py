@@ -255,6 +255,8 @@ def coverage(
     those; ``grid`` sets the cells studied (:meth:`Region.bounds_grid` fits one to a region)."""
     start = require_aware(start, "start")
     c = constraints or CoverageConstraints()
+    if profile is not None and c.pair_with is not None:
+        raise InputError("profile with constraints.pair_with: the key table is that of single downlinks; leave one out")
     if not satellites:
         raise InputError("no satellites to study; give satellites")
     if not (math.isfinite(step_s) and 1.0 <= step_s <= 600.0):
