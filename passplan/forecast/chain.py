@@ -39,7 +39,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..errors import InputError
 from ..keyrate.batch import pass_keys
-from ..keyrate.passkey import PassKey, empty_key, pass_key
+from ..keyrate.counts import SlotCounts, slot_counts
+from ..keyrate.passkey import PassKey, empty_key, pass_key, prepare
 from ..keyrate.protocol import Protocol
 from ..link.budget import LinkSeries, link_budget
 from ..link.profiles import Profile, load_profile
@@ -63,6 +64,8 @@ __all__ = [
     "forecast_slot_s",
     "window_key",
     "window_keys",
+    "window_slot_ranges",
+    "slot_counts_of",
     "link_at",
     "link_report",
     "asymptotic_rate_bps",
@@ -210,12 +213,45 @@ def _slots_in(forecast: PassForecast, start: datetime, end: datetime) -> NDArray
     """The mask of :func:`window_slots`, possibly empty."""
     if not end > start:
         raise InputError(f"window end {end} is not after its start {start}; give a window of positive length")
+    i, j = window_slot_ranges(forecast, [(start, end)])[0]
+    sel = np.zeros(np.size(forecast.geometry.t_s), bool)
+    sel[i:j] = True
+    return sel
+
+
+def window_slot_ranges(forecast: PassForecast, windows: Sequence[tuple[datetime, datetime]]) -> NDArray[np.intp]:
+    """The whole key slots of a forecast inside each window ``[start, end]`` as index ranges
+    ``[i, j)`` (shape (windows, 2); ``j <= i`` when a window holds no whole slot): a slot lies
+    inside when its start is at or after the window's (to 1 us) and its end at or before the
+    window's. Slots are contiguous in time, so each window's slots are one range (the one
+    selection :func:`window_slots` and :func:`window_keys` use)."""
     t = np.asarray(forecast.geometry.t_s, float)
     half = _half_slot(forecast, t)
-    lo = (start - forecast.pass_.aos).total_seconds()
-    hi = (end - forecast.pass_.aos).total_seconds()
-    sel: NDArray[np.bool_] = (t - half >= lo - 1e-6) & (t + half <= hi + 1e-6)
-    return sel
+    aos = forecast.pass_.aos
+    lo = np.array([(a - aos).total_seconds() for a, _ in windows], float)
+    hi = np.array([(b - aos).total_seconds() for _, b in windows], float)
+    # slot k is inside when t_k - half >= lo - 1e-6 and t_k + half <= hi + 1e-6; both sides
+    # increase with k, so the first holds from i on and the second up to j - 1
+    i = np.searchsorted(t - half, lo - 1e-6, side="left")
+    j = np.searchsorted(t + half, hi + 1e-6, side="right")
+    return np.stack([i, j], axis=1).astype(np.intp).reshape(len(windows), 2)
+
+
+def slot_counts_of(forecast: PassForecast) -> tuple[SlotCounts, Protocol]:
+    """The expected counts of every key slot of a forecast's channel with its pass's protocol
+    settings as given, and that protocol with the key slot's duration: the per-slot terms that
+    :func:`window_key` sums over a window's slots when the protocol does not optimise
+    (``optimise`` false: :func:`passplan.keyrate.passkey.pass_key` counts every slot of the
+    window with the given source settings), so the key of many windows of one pass follows from
+    running totals of these counts and :func:`passplan.keyrate.optimise.objective` of each
+    window's sums."""
+    link = forecast.link
+    eta, b, _, pr = prepare(_clean(link.eta), _clean(link.background_prob_per_gate_per_detector),
+                            forecast.geometry.t_s, forecast.protocol_params)
+    pr = _one_slot(pr, eta.size, forecast_slot_s(forecast))
+    counts = slot_counts(eta, b, pr.pulses_per_s * pr.slot_s, pr.p_x, pr.intensities, pr.probabilities,
+                         pr.afterpulse_prob, pr.intrinsic_qber, pr.error_model)
+    return counts, pr
 
 
 def _half_slot(forecast: PassForecast, t: NDArray[np.float64]) -> float:
