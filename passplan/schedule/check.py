@@ -49,8 +49,8 @@ def first_busy(start: NDArray[np.float64], end: NDArray[np.float64], units: int,
 
 def _times(links: Sequence[Candidate]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Start and end of each link in float POSIX seconds, each datetime converted once."""
-    start = np.fromiter((c.start.timestamp() for c in links), float, count=len(links))
-    end = np.fromiter((c.end.timestamp() for c in links), float, count=len(links))
+    start = np.fromiter((c.start_s for c in links), float, count=len(links))
+    end = np.fromiter((c.end_s for c in links), float, count=len(links))
     return start, end
 
 
@@ -83,7 +83,7 @@ def violations(links: Sequence[Candidate], resources: Resources | None = None) -
         if c.reason is not None:
             out.append(f"{c.uid} is scheduled although it cannot be ({c.reason})")
         assert c.pass_start is not None and c.pass_end is not None
-        s, e = c.start.timestamp(), c.end.timestamp()
+        s, e = c.start_s, c.end_s
         if s < c.pass_start.timestamp() - _EPS_S or e > c.pass_end.timestamp() + _EPS_S:
             out.append(f"{c.uid} runs outside its pass {c.pass_uid}")
         if not e > s:
