@@ -45,7 +45,7 @@ from .model import SolverSummary
 from .problem import Problem
 
 __all__ = [
-    "solve_milp", "evaluate", "relaxation_bound", "integral_optimum", "key_bound", "exceeds", "relative_gap", "MilpResult",
+    "solve_milp", "evaluate", "relaxation_bound", "integral_optimum", "exceeds", "relative_gap", "MilpResult",
     "OBJECTIVE_REL_TOL", "LP_FIRST_MIN_CANDIDATES",
 ]
 
@@ -363,17 +363,6 @@ def integral_optimum(prob: Problem, time_limit_s: float | None = None) -> np.nda
     relaxation is fractional or not solved."""
     got = _Model(prob).integral_relaxation(time_limit_s)
     return None if got is None else got[0][: prob.n] > 0.5
-
-
-def key_bound(prob: Problem, time_limit_s: float | None = None) -> float | None:
-    """An upper bound on the expected key (bits) of any selection of ``prob`` (whatever its
-    objective): the LP relaxation of the most expected key under its capacity rows. None if
-    HiGHS does not solve the LP."""
-    model = _Model(prob)
-    most = np.zeros(model.nvar)
-    most[: prob.n] = -prob.value
-    got = model.relaxation(most, time_limit_s)
-    return None if got is None else 0.0 - got[1]  # 0 - f: never -0
 
 
 def relaxation_bound(prob: Problem) -> float | None:

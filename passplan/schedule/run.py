@@ -4,8 +4,8 @@
 forecasts each one's key with the station's (or satellite's, or the given) link profile, turns
 them into candidates (with hand-over sub-windows), takes each station's telescopes, setup gap and
 clear-sky probability from its record, and solves the plan; with hand-over it also reports what
-hand-over gains over the best plan of whole passes (one LP: exact where its optimum is integral,
-else a lower bound, ``handover_gain_exact``; :func:`passplan.schedule.solve.whole_pass_key`); optionally it draws seeded cloudy
+hand-over gains over the plan of whole passes alone (usually from one LP, whose integral optimum
+is that plan's: :func:`passplan.schedule.solve.whole_pass_key`); optionally it draws seeded cloudy
 nights (:func:`passplan.weather.simulate_weather`). It returns a :class:`ScheduleRun`.
 
 :func:`relay_key` schedules the links of two stations for the pair and replays the trusted relay
@@ -75,7 +75,7 @@ class ScheduleRun:
     plan: Plan
     candidates: list[Candidate]
     forecasts: list[Any]
-    handover_gain_bits: float | None  # the plan's expected key minus the best whole-pass plan's (see handover_gain_exact)
+    handover_gain_bits: float | None  # the plan's expected key minus the whole-pass plan's
     warnings: list[str]
     seconds: dict[str, float]  # passes, forecast, solve
     weather: Any | None = None  # a passplan.weather.WeatherSpread, with weather_trials
@@ -83,10 +83,6 @@ class ScheduleRun:
     #: with weather_trials and pair demands: each pair's relayed key under weather draws of the same seed (the
     #: plan's links at its two stations, the pair as if alone), by the demand's label
     pair_weather: dict[str, KeyDraws] = field(default_factory=dict)
-    #: True when ``handover_gain_bits`` is the exact gain over the best whole-pass plan; False when
-    #: it is a lower bound (the whole-pass plan's key bounded by an LP relaxation:
-    #: :func:`passplan.schedule.solve.whole_pass_key`)
-    handover_gain_exact: bool = True
 
     @property
     def links(self) -> list[Candidate]:
@@ -104,8 +100,6 @@ class ScheduleRun:
         doc = self.plan.to_document()
         expected = doc.pop("expected_key_bits")  # the hand-over gain comes before it
         doc["handover_gain_bits"] = None if self.handover_gain_bits is None else round(self.handover_gain_bits, 1)
-        if self.handover_gain_bits is not None and not self.handover_gain_exact:  # only then: other documents keep their keys
-            doc["handover_gain_kind"] = "lower_bound"
         doc["expected_key_bits"] = expected
         if self.weather is not None:
             doc["weather"] = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.weather.to_dict().items()}
@@ -298,12 +292,10 @@ def _plan_run(
         cands, res, demands, objective, solver=solver, time_limit_s=time_limit_s, rolling_days=rolling_days
     )
     gain = None
-    gain_exact = True
     if handover and any(c.handover for c in cands):
-        whole = whole_pass_key(cands, res, demands, objective, solver=solver, time_limit_s=time_limit_s)
-        if whole is not None:
-            gain = plan.expected_key_bits - whole[0]
-            gain_exact = whole[1]
+        gain = plan.expected_key_bits - whole_pass_key(
+            cands, res, demands, objective, solver=solver, time_limit_s=time_limit_s, rolling_days=rolling_days
+        )
     t_solve = time.perf_counter() - t
     spread = None
     if weather_trials:
@@ -322,7 +314,6 @@ def _plan_run(
             pairs[d.label] = relay_draws(mine, fc.by_id, (a, b), trials=weather_trials, seed=seed, demand_bits=d.bits)
     return ScheduleRun(
         plan, cands, fc.forecasts, gain, fc.warnings, {**fc.seconds, "solve": t_solve}, spread, fc.by_id, pairs,
-        gain_exact,
     )
 
 

@@ -19,7 +19,6 @@ from .milp import (
     evaluate,
     exceeds,
     integral_optimum,
-    key_bound,
     relative_gap,
     relaxation_bound,
     solve_milp,
@@ -294,28 +293,29 @@ def whole_pass_key(
     *,
     solver: str = "milp",
     time_limit_s: float | None = 60.0,
-) -> tuple[float, bool] | None:
-    """The expected key (bits) of the best plan of the whole passes among ``candidates`` (the
-    hand-over sub-windows left out) for ``objective`` and ``demands``, and whether it is exact:
-    what a plan with hand-over is compared with, without solving that plan a second time.
+    rolling_days: float = ROLLING_DAYS,
+) -> float:
+    """The expected key (bits) of the plan of the whole passes among ``candidates`` (the hand-over
+    sub-windows left out) that :func:`plan_schedule` makes with the same arguments: what a plan
+    with hand-over is compared with.
 
-    ``solver="milp"``: one LP, the relaxation of the whole-pass MILP over the whole window (the
-    plan's objective with its tie-break). Where its optimum is integral it is that MILP's optimum
-    (no MILP point beats its relaxation) and its key is exact; else the relaxation of the most
-    expected key of whole passes bounds every whole-pass plan's key from above, and the result
-    is that bound (``exact`` False: a plan's gain over it is a lower bound of its hand-over gain).
-    ``solver="greedy"``: the better greedy baseline on the whole passes (exact: the plan the greedy
-    solver would make of them). None when HiGHS solves no LP (it always should)."""
+    Where the MILP solves the window in one block for the most expected key (``total`` without
+    demands), one LP comes first, the relaxation of the whole-pass MILP: where its optimum is
+    integral it is that MILP's optimum (no MILP point beats its relaxation), and as the key is
+    the objective, its key is the whole-pass plan's (to HiGHS' gap, 1e-7), without solving that
+    plan. Otherwise (a fractional relaxation, a rolling horizon, the greedy solver, or demands
+    and ``fair``, whose plans' key is a tie-break HiGHS meets only to its gap) the whole-pass plan
+    is made in full."""
     resources = resources or Resources()
-    whole = [c for c in by_time(candidates) if not c.handover]
+    whole = by_time([c for c in candidates if not c.handover])
     if not whole:
-        return 0.0, True
-    prob = Problem(whole, resources, demands, objective, validate_demands=False)
-    if solver == "greedy":
-        x_g = max((greedy(prob, m) for m in GREEDY_METHODS), key=lambda g: g[2].objective)[0]
-        return float(sum(c.expected_key_bits for c, on in zip(whole, x_g, strict=True) if on)), True
-    x = integral_optimum(prob, time_limit_s)
-    if x is not None:
-        return float(sum(c.expected_key_bits for c, on in zip(whole, x.tolist(), strict=True) if on)), True
-    bound = key_bound(prob, time_limit_s)
-    return None if bound is None else (bound, False)
+        return 0.0
+    span = max(c.end_s for c in whole) - min(c.start_s for c in whole)
+    if solver == "milp" and span <= rolling_days * 86400.0 and objective == "total" and not demands:
+        prob = Problem(whole, resources, demands, objective, validate_demands=False)
+        x = integral_optimum(prob, time_limit_s)
+        if x is not None:
+            return float(sum(c.expected_key_bits for c, on in zip(whole, x.tolist(), strict=True) if on))
+    plan = plan_schedule(whole, resources, demands, objective, solver=solver, time_limit_s=time_limit_s,
+                         rolling_days=rolling_days)
+    return plan.expected_key_bits
