@@ -24,7 +24,13 @@ served by its station's key, ``y_d <= sum_j v_j x_j``; a pair demand by its rela
   demand beside a huge one is not dropped as a coefficient under HiGHS' smallest (1e-9).
 
 The tie-breaks carry a weight of 1e-6 of the primary term's scale, so they never trade primary
-objective for key. Time order of relays is not modelled here (pools over the window); the relay
+objective for key.
+
+A problem of :data:`LP_FIRST_MIN_CANDIDATES` candidates or more solves its LP relaxation first
+(without presolve); an integral LP optimum is the MILP's optimum, reported as ``optimal`` with
+the LP optimum as its dual bound, gap 0 and one node (the root: no branching), and the MILP is
+not run. The capacity rows come from :meth:`passplan.schedule.problem.Problem.capacity_matrix`
+(sparse). Time order of relays is not modelled here (pools over the window); the relay
 module replays it in time.
 """
 
