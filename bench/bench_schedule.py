@@ -220,8 +220,11 @@ print(time.perf_counter() - t, n, rows.shape[0], rows.nnz, len(plan.links), plan
 
 
 def memory(n_sats: int = 750, per_sat: int = 80, n_st: int = 10, seed: int = 21) -> None:
-    got = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, str(n_sats), str(per_sat), str(n_st), str(seed)],
-                         capture_output=True, text=True, check=True).stdout.split()
+    # through a small launcher: on Linux a forked child starts with its parent's peak resident
+    # memory (ru_maxrss survives fork and exec), and this process may hold the old path's plans
+    launcher = "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:]).returncode)"
+    got = subprocess.run([sys.executable, "-c", launcher, sys.executable, "-c", _MEMORY_CHILD, str(n_sats),
+                          str(per_sat), str(n_st), str(seed)], capture_output=True, text=True, check=True).stdout.split()
     secs, n, rows, nnz, links, status, dense, mb = got
     print(f"3. {int(n):,} synthetic candidates ({n_sats} satellites x {per_sat} requests over {n_st} stations, one "
           f"day): planned in {float(secs):.1f} s ({status}, {links} links); {int(rows):,} capacity rows, "
