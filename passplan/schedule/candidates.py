@@ -130,10 +130,10 @@ def subwindow_keys(windows: Sequence[tuple[Any, datetime, datetime]]) -> list[fl
     counts give every window's sums at once, and the key bound
     (:func:`passplan.keyrate.optimise.objective`) runs once over all the windows of one protocol;
     the result equals :func:`subwindow_key` to float rounding (the sums' order differs: about
-    1e-13 relative), and a window holding every slot of its pass has the pass's own key (the
-    same estimate over the same slots). With optimised settings each forecast's windows go through the batched
+    1e-13 relative). With optimised settings each forecast's windows go through the batched
     optimiser (:func:`passplan.forecast.chain.window_keys`; equal to the one-window optimiser to
-    its tolerance)."""
+    its tolerance). Either way a window holding every slot of its pass has the pass's own key
+    (the same estimate over the same slots)."""
     from ..forecast.chain import slot_counts_of, window_keys, window_slot_ranges
     from ..keyrate.counts import Counts
     from ..keyrate.optimise import objective
@@ -151,6 +151,10 @@ def subwindow_keys(windows: Sequence[tuple[Any, datetime, datetime]]) -> list[fl
         wins = [(windows[k][1], windows[k][2]) for k in ks]
         ranges = window_slot_ranges(f, wins)
         has = ranges[:, 1] > ranges[:, 0]
+        whole = has & (ranges[:, 0] <= 0) & (ranges[:, 1] >= np.size(f.geometry.t_s))
+        for k in np.flatnonzero(whole).tolist():  # every slot of the pass: the pass's own estimate
+            out[ks[k]] = float(f.key.secret_key_bits)
+        has &= ~whole
         if not has.any():
             continue
         ks_in = [k for k, h in zip(ks, has, strict=True) if h]
@@ -159,14 +163,6 @@ def subwindow_keys(windows: Sequence[tuple[Any, datetime, datetime]]) -> list[fl
             for k, key in zip(ks_in, keys, strict=True):
                 out[k] = float(key.secret_key_bits)
             continue
-        n_slots = np.size(f.geometry.t_s)
-        whole = (ranges[:, 0] <= 0) & (ranges[:, 1] >= n_slots)
-        for k in np.flatnonzero(whole).tolist():  # every slot of the pass: the pass's own estimate
-            out[ks[k]] = float(f.key.secret_key_bits)
-        has &= ~whole
-        if not has.any():
-            continue
-        ks_in = [k for k, h in zip(ks, has, strict=True) if h]
         counts, pr = slot_counts_of(f)
         i, j = ranges[has, 0], ranges[has, 1]
         sums = []
