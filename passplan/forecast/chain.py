@@ -64,6 +64,7 @@ __all__ = [
     "forecast_slot_s",
     "window_key",
     "window_keys",
+    "forecast_window_keys",
     "window_slot_ranges",
     "slot_counts_of",
     "link_at",
@@ -300,26 +301,34 @@ def window_keys(forecast: PassForecast, windows: Sequence[tuple[datetime, dateti
     (:func:`channel_keys`; equal to :func:`window_key` to the optimiser's tolerance). A window
     holding no whole slot does not abort the batch: its key is zero and its ``limiting`` names
     the window (where :func:`window_key` of that one window raises)."""
-    t = np.asarray(forecast.geometry.t_s, float)
-    eta = _clean(forecast.link.eta)
-    bg = _clean(forecast.link.background_prob_per_gate_per_detector)
-    sels = [_slots_in(forecast, a, b) for a, b in windows]
-    keys: list[PassKey | None] = [None] * len(sels)
-    todo = []
-    for k, ((a, b), s) in enumerate(zip(windows, sels, strict=True)):
-        if s.any():
-            todo.append(k)
-        else:
+    return forecast_window_keys([(forecast, a, b) for a, b in windows])
+
+
+def forecast_window_keys(windows: Sequence[tuple[PassForecast, datetime, datetime]]) -> list[PassKey]:
+    """:func:`window_keys` of windows ``(forecast, start, end)`` of many forecasts, the optimiser
+    batched over every window of one protocol (a schedule's hand-over sub-windows)."""
+    keys: list[PassKey | None] = [None] * len(windows)
+    series: dict[int, tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], float]] = {}
+    by_proto: dict[Protocol, list[tuple[int, NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]]] = {}
+    for k, (forecast, a, b) in enumerate(windows):
+        sel = _slots_in(forecast, a, b)
+        if not sel.any():
             keys[k] = empty_key(forecast.protocol_params, _no_slot_reason(forecast, a, b))
-    slot = forecast_slot_s(forecast)
-    by_proto: dict[Protocol, list[int]] = {}  # one protocol unless a window holds one slot
-    for k in todo:
-        by_proto.setdefault(_one_slot(forecast.protocol_params, int(sels[k].sum()), slot), []).append(k)
+            continue
+        got = series.get(id(forecast))
+        if got is None:
+            got = series[id(forecast)] = (
+                np.asarray(forecast.geometry.t_s, float), _clean(forecast.link.eta),
+                _clean(forecast.link.background_prob_per_gate_per_detector), forecast_slot_s(forecast),
+            )
+        t, eta, bg, slot = got
+        # one protocol per forecast's settings unless a window holds one slot
+        pr = _one_slot(forecast.protocol_params, int(sel.sum()), slot)
+        by_proto.setdefault(pr, []).append((k, eta[sel], bg[sel], t[sel]))
     for pr, members in by_proto.items():
-        found = pass_keys([eta[sels[k]] for k in members], [bg[sels[k]] for k in members],
-                          [t[sels[k]] for k in members], pr)
-        for k, key in zip(members, found, strict=True):
-            keys[k] = key
+        found = pass_keys([m[1] for m in members], [m[2] for m in members], [m[3] for m in members], pr)
+        for m, key in zip(members, found, strict=True):
+            keys[m[0]] = key
     return [k for k in keys if k is not None]
 
 

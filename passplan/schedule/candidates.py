@@ -13,7 +13,7 @@ settings fixed (``optimise`` false) a window's counts are the sums of the chain'
 over its slots (:func:`passplan.forecast.chain.slot_counts_of`), so running totals (cumulative
 sums) give every window's counts at once and one batched key bound evaluates them all (equal to
 :func:`subwindow_key` to float rounding, about 1e-13 relative); with optimised settings the
-windows go through the batched optimiser (:func:`passplan.forecast.chain.window_keys`).
+windows go through the batched optimiser (:func:`passplan.forecast.chain.forecast_window_keys`).
 
 Hand-over: for every pair of passes of one satellite over two stations that overlap in time,
 cut points are the overlap's edges and a grid of ``grid_s`` inside it; each pass then offers the
@@ -130,11 +130,11 @@ def subwindow_keys(windows: Sequence[tuple[Any, datetime, datetime]]) -> list[fl
     counts give every window's sums at once, and the key bound
     (:func:`passplan.keyrate.optimise.objective`) runs once over all the windows of one protocol;
     the result equals :func:`subwindow_key` to float rounding (the sums' order differs: about
-    1e-13 relative). With optimised settings each forecast's windows go through the batched
-    optimiser (:func:`passplan.forecast.chain.window_keys`; equal to the one-window optimiser to
-    its tolerance). Either way a window holding every slot of its pass has the pass's own key
+    1e-13 relative). With optimised settings the windows of all forecasts go through the batched
+    optimiser together (:func:`passplan.forecast.chain.forecast_window_keys`; equal to the
+    one-window optimiser to its tolerance). Either way a window holding every slot of its pass has the pass's own key
     (the same estimate over the same slots)."""
-    from ..forecast.chain import slot_counts_of, window_keys, window_slot_ranges
+    from ..forecast.chain import forecast_window_keys, slot_counts_of, window_slot_ranges
     from ..keyrate.counts import Counts
     from ..keyrate.optimise import objective
 
@@ -146,6 +146,7 @@ def subwindow_keys(windows: Sequence[tuple[Any, datetime, datetime]]) -> list[fl
         forecasts[id(f)] = f
     # fixed settings: window totals from running totals, gathered per protocol for one key bound
     fixed: dict[Any, tuple[list[int], list[NDArray[np.float64]]]] = {}
+    optimised: list[int] = []  # windows for the batched optimiser, all forecasts at once
     for fid, ks in by_forecast.items():
         f = forecasts[fid]
         wins = [(windows[k][1], windows[k][2]) for k in ks]
@@ -159,9 +160,7 @@ def subwindow_keys(windows: Sequence[tuple[Any, datetime, datetime]]) -> list[fl
             continue
         ks_in = [k for k, h in zip(ks, has, strict=True) if h]
         if f.protocol_params.optimise:
-            keys = window_keys(f, [w for w, h in zip(wins, has, strict=True) if h])
-            for k, key in zip(ks_in, keys, strict=True):
-                out[k] = float(key.secret_key_bits)
+            optimised.extend(ks_in)
             continue
         counts, pr = slot_counts_of(f)
         i, j = ranges[has, 0], ranges[has, 1]
@@ -173,6 +172,10 @@ def subwindow_keys(windows: Sequence[tuple[Any, datetime, datetime]]) -> list[fl
         got = fixed.setdefault(pr, ([], []))
         got[0].extend(ks_in)
         got[1].append(np.stack(sums))  # (4, windows, intensities)
+    if optimised:
+        keys = forecast_window_keys([windows[k] for k in optimised])
+        for k, key in zip(optimised, keys, strict=True):
+            out[k] = float(key.secret_key_bits)
     for pr, (ks, parts) in fixed.items():
         tot = np.concatenate(parts, axis=1)
         bound = objective(Counts(n_x=tot[0], n_z=tot[1], m_x=tot[2], m_z=tot[3]), np.asarray(pr.intensities, float),
