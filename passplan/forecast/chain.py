@@ -39,7 +39,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..errors import InputError
 from ..keyrate.batch import pass_keys
-from ..keyrate.passkey import PassKey, empty_key, pass_key
+from ..keyrate.counts import SlotCounts, slot_counts
+from ..keyrate.passkey import PassKey, empty_key, pass_key, prepare
 from ..keyrate.protocol import Protocol
 from ..link.budget import LinkSeries, link_budget
 from ..link.profiles import Profile, load_profile
@@ -63,6 +64,9 @@ __all__ = [
     "forecast_slot_s",
     "window_key",
     "window_keys",
+    "forecast_window_keys",
+    "window_slot_ranges",
+    "slot_counts_of",
     "link_at",
     "link_report",
     "asymptotic_rate_bps",
@@ -210,12 +214,45 @@ def _slots_in(forecast: PassForecast, start: datetime, end: datetime) -> NDArray
     """The mask of :func:`window_slots`, possibly empty."""
     if not end > start:
         raise InputError(f"window end {end} is not after its start {start}; give a window of positive length")
+    i, j = window_slot_ranges(forecast, [(start, end)])[0]
+    sel = np.zeros(np.size(forecast.geometry.t_s), bool)
+    sel[i:j] = True
+    return sel
+
+
+def window_slot_ranges(forecast: PassForecast, windows: Sequence[tuple[datetime, datetime]]) -> NDArray[np.intp]:
+    """The whole key slots of a forecast inside each window ``[start, end]`` as index ranges
+    ``[i, j)`` (shape (windows, 2); ``j <= i`` when a window holds no whole slot): a slot lies
+    inside when its start is at or after the window's (to 1 us) and its end at or before the
+    window's. Slots are contiguous in time, so each window's slots are one range (the one
+    selection :func:`window_slots` and :func:`window_keys` use)."""
     t = np.asarray(forecast.geometry.t_s, float)
     half = _half_slot(forecast, t)
-    lo = (start - forecast.pass_.aos).total_seconds()
-    hi = (end - forecast.pass_.aos).total_seconds()
-    sel: NDArray[np.bool_] = (t - half >= lo - 1e-6) & (t + half <= hi + 1e-6)
-    return sel
+    aos = forecast.pass_.aos
+    lo = np.array([(a - aos).total_seconds() for a, _ in windows], float)
+    hi = np.array([(b - aos).total_seconds() for _, b in windows], float)
+    # slot k is inside when t_k - half >= lo - 1e-6 and t_k + half <= hi + 1e-6; both sides
+    # increase with k, so the first holds from i on and the second up to j - 1
+    i = np.searchsorted(t - half, lo - 1e-6, side="left")
+    j = np.searchsorted(t + half, hi + 1e-6, side="right")
+    return np.stack([i, j], axis=1).astype(np.intp).reshape(len(windows), 2)
+
+
+def slot_counts_of(forecast: PassForecast) -> tuple[SlotCounts, Protocol]:
+    """The expected counts of every key slot of a forecast's channel with its pass's protocol
+    settings as given, and that protocol with the key slot's duration: the per-slot terms that
+    :func:`window_key` sums over a window's slots when the protocol does not optimise
+    (``optimise`` false: :func:`passplan.keyrate.passkey.pass_key` counts every slot of the
+    window with the given source settings), so the key of many windows of one pass follows from
+    running totals of these counts and :func:`passplan.keyrate.optimise.objective` of each
+    window's sums."""
+    link = forecast.link
+    eta, b, _, pr = prepare(_clean(link.eta), _clean(link.background_prob_per_gate_per_detector),
+                            forecast.geometry.t_s, forecast.protocol_params)
+    pr = _one_slot(pr, eta.size, forecast_slot_s(forecast))
+    counts = slot_counts(eta, b, pr.pulses_per_s * pr.slot_s, pr.p_x, pr.intensities, pr.probabilities,
+                         pr.afterpulse_prob, pr.intrinsic_qber, pr.error_model)
+    return counts, pr
 
 
 def _half_slot(forecast: PassForecast, t: NDArray[np.float64]) -> float:
@@ -264,26 +301,34 @@ def window_keys(forecast: PassForecast, windows: Sequence[tuple[datetime, dateti
     (:func:`channel_keys`; equal to :func:`window_key` to the optimiser's tolerance). A window
     holding no whole slot does not abort the batch: its key is zero and its ``limiting`` names
     the window (where :func:`window_key` of that one window raises)."""
-    t = np.asarray(forecast.geometry.t_s, float)
-    eta = _clean(forecast.link.eta)
-    bg = _clean(forecast.link.background_prob_per_gate_per_detector)
-    sels = [_slots_in(forecast, a, b) for a, b in windows]
-    keys: list[PassKey | None] = [None] * len(sels)
-    todo = []
-    for k, ((a, b), s) in enumerate(zip(windows, sels, strict=True)):
-        if s.any():
-            todo.append(k)
-        else:
+    return forecast_window_keys([(forecast, a, b) for a, b in windows])
+
+
+def forecast_window_keys(windows: Sequence[tuple[PassForecast, datetime, datetime]]) -> list[PassKey]:
+    """:func:`window_keys` of windows ``(forecast, start, end)`` of many forecasts, the optimiser
+    batched over every window of one protocol (a schedule's hand-over sub-windows)."""
+    keys: list[PassKey | None] = [None] * len(windows)
+    series: dict[int, tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], float]] = {}
+    by_proto: dict[Protocol, list[tuple[int, NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]]] = {}
+    for k, (forecast, a, b) in enumerate(windows):
+        sel = _slots_in(forecast, a, b)
+        if not sel.any():
             keys[k] = empty_key(forecast.protocol_params, _no_slot_reason(forecast, a, b))
-    slot = forecast_slot_s(forecast)
-    by_proto: dict[Protocol, list[int]] = {}  # one protocol unless a window holds one slot
-    for k in todo:
-        by_proto.setdefault(_one_slot(forecast.protocol_params, int(sels[k].sum()), slot), []).append(k)
+            continue
+        got = series.get(id(forecast))
+        if got is None:
+            got = series[id(forecast)] = (
+                np.asarray(forecast.geometry.t_s, float), _clean(forecast.link.eta),
+                _clean(forecast.link.background_prob_per_gate_per_detector), forecast_slot_s(forecast),
+            )
+        t, eta, bg, slot = got
+        # one protocol per forecast's settings unless a window holds one slot
+        pr = _one_slot(forecast.protocol_params, int(sel.sum()), slot)
+        by_proto.setdefault(pr, []).append((k, eta[sel], bg[sel], t[sel]))
     for pr, members in by_proto.items():
-        found = pass_keys([eta[sels[k]] for k in members], [bg[sels[k]] for k in members],
-                          [t[sels[k]] for k in members], pr)
-        for k, key in zip(members, found, strict=True):
-            keys[k] = key
+        found = pass_keys([m[1] for m in members], [m[2] for m in members], [m[3] for m in members], pr)
+        for m, key in zip(members, found, strict=True):
+            keys[m[0]] = key
     return [k for k in keys if k is not None]
 
 

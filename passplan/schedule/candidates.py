@@ -8,6 +8,13 @@ yields less than its share of the pass: the statistical corrections grow as the 
 optimiser may itself choose any sub-window as its key window, so a sub-window is worth at most
 the whole pass; its value is capped there, which guards against an optimiser that stops short.
 
+The sub-windows of a pass are estimated together (:func:`subwindow_keys`): with the protocol's
+settings fixed (``optimise`` false) a window's counts are the sums of the chain's per-slot counts
+over its slots (:func:`passplan.forecast.chain.slot_counts_of`), so running totals (cumulative
+sums) give every window's counts at once and one batched key bound evaluates them all (equal to
+:func:`subwindow_key` to float rounding, about 1e-13 relative); with optimised settings the
+windows go through the batched optimiser (:func:`passplan.forecast.chain.forecast_window_keys`).
+
 Hand-over: for every pair of passes of one satellite over two stations that overlap in time,
 cut points are the overlap's edges and a grid of ``grid_s`` inside it; each pass then offers the
 prefix ending at each cut and the suffix starting at each cut. The schedule's satellite
@@ -20,6 +27,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from ..errors import InputError
 from ..stations import Station
 from .model import Candidate
@@ -28,7 +38,10 @@ if TYPE_CHECKING:
     from ..forecast.record import PassForecast
     from ..keyrate.passkey import PassKey
 
-__all__ = ["candidates_from_forecasts", "handover_cuts", "satellite_id", "subwindow_key", "MIN_SUBWINDOW_S", "MAX_CUTS", "MAX_PASS_S"]
+__all__ = [
+    "candidates_from_forecasts", "handover_cuts", "satellite_id", "subwindow_key", "subwindow_keys", "MIN_SUBWINDOW_S",
+    "MAX_CUTS", "MAX_PASS_S",
+]
 
 #: Shortest sub-window offered (s): shorter blocks yield no key with any flown source (assumed).
 MIN_SUBWINDOW_S = 30.0
@@ -70,6 +83,7 @@ def handover_cuts(
         if max_pass_s is None or (p.los - p.aos).total_seconds() <= max_pass_s:
             by_sat.setdefault((p.satellite, satellite_id(p)), []).append(p)
     cuts: dict[str, set[datetime]] = {}
+    uids: dict[int, str] = {}
     for group in by_sat.values():
         group = sorted(group, key=lambda p: (p.aos, p.station))
         for i, a in enumerate(group):
@@ -91,7 +105,8 @@ def handover_cuts(
                 points = {c.replace(microsecond=c.microsecond // 1000 * 1000) for c in points}
                 for p in (a, b):
                     inside = {c for c in points if p.aos < c < p.los}
-                    cuts.setdefault(p.uid, set()).update(inside)
+                    uid = uids.get(id(p)) or uids.setdefault(id(p), p.uid)  # each pass's uid built once
+                    cuts.setdefault(uid, set()).update(inside)
     return {k: sorted(v) for k, v in cuts.items()}
 
 
@@ -102,6 +117,73 @@ def subwindow_key(f: PassForecast, start: datetime, end: datetime) -> PassKey:
     from ..forecast.chain import window_key
 
     return window_key(f, start, end)
+
+
+def subwindow_keys(windows: Sequence[tuple[Any, datetime, datetime]]) -> list[float | None]:
+    """The key (bits) of many sub-windows ``(forecast, start, end)``: what :func:`subwindow_key`
+    gives each, None for a window that holds no whole key slot (where :func:`subwindow_key`
+    raises).
+
+    The windows of one forecast are taken together. With the pass's protocol settings fixed
+    (``optimise`` false) a window's counts are the sums of the chain's per-slot counts
+    (:func:`passplan.forecast.chain.slot_counts_of`) over its slots, so running totals of those
+    counts give every window's sums at once, and the key bound
+    (:func:`passplan.keyrate.optimise.objective`) runs once over all the windows of one protocol;
+    the result equals :func:`subwindow_key` to float rounding (the sums' order differs: about
+    1e-13 relative). With optimised settings the windows of all forecasts go through the batched
+    optimiser together (:func:`passplan.forecast.chain.forecast_window_keys`; equal to the
+    one-window optimiser to its tolerance). Either way a window holding every slot of its pass has the pass's own key
+    (the same estimate over the same slots)."""
+    from ..forecast.chain import forecast_window_keys, slot_counts_of, window_slot_ranges
+    from ..keyrate.counts import Counts
+    from ..keyrate.optimise import objective
+
+    out: list[float | None] = [None] * len(windows)
+    by_forecast: dict[int, list[int]] = {}
+    forecasts: dict[int, Any] = {}
+    for k, (f, _, _) in enumerate(windows):
+        by_forecast.setdefault(id(f), []).append(k)
+        forecasts[id(f)] = f
+    # fixed settings: window totals from running totals, gathered per protocol for one key bound
+    fixed: dict[Any, tuple[list[int], list[NDArray[np.float64]]]] = {}
+    optimised: list[int] = []  # windows for the batched optimiser, all forecasts at once
+    for fid, ks in by_forecast.items():
+        f = forecasts[fid]
+        wins = [(windows[k][1], windows[k][2]) for k in ks]
+        ranges = window_slot_ranges(f, wins)
+        has = ranges[:, 1] > ranges[:, 0]
+        whole = has & (ranges[:, 0] <= 0) & (ranges[:, 1] >= np.size(f.geometry.t_s))
+        for k in np.flatnonzero(whole).tolist():  # every slot of the pass: the pass's own estimate
+            out[ks[k]] = float(f.key.secret_key_bits)
+        has &= ~whole
+        if not has.any():
+            continue
+        ks_in = [k for k, h in zip(ks, has, strict=True) if h]
+        if f.protocol_params.optimise:
+            optimised.extend(ks_in)
+            continue
+        counts, pr = slot_counts_of(f)
+        i, j = ranges[has, 0], ranges[has, 1]
+        sums = []
+        for arr in (counts.n_x, counts.n_z, counts.m_x, counts.m_z):  # (intensities, slots)
+            run = np.zeros((arr.shape[0], arr.shape[1] + 1))
+            np.cumsum(arr, axis=1, out=run[:, 1:])
+            sums.append((run[:, j] - run[:, i]).T)  # (windows, intensities)
+        got = fixed.setdefault(pr, ([], []))
+        got[0].extend(ks_in)
+        got[1].append(np.stack(sums))  # (4, windows, intensities)
+    if optimised:
+        keys = forecast_window_keys([windows[k] for k in optimised])
+        for k, key in zip(optimised, keys, strict=True):
+            out[k] = float(key.secret_key_bits)
+    for pr, (ks, parts) in fixed.items():
+        tot = np.concatenate(parts, axis=1)
+        bound = objective(Counts(n_x=tot[0], n_z=tot[1], m_x=tot[2], m_z=tot[3]), np.asarray(pr.intensities, float),
+                          np.asarray(pr.probabilities, float), pr)
+        bits = np.broadcast_to(np.asarray(bound.key, float), (len(ks),))
+        for k, b in zip(ks, bits.tolist(), strict=True):
+            out[k] = b
+    return out
 
 
 def candidates_from_forecasts(
@@ -117,24 +199,25 @@ def candidates_from_forecasts(
     """Candidates from :class:`passplan.forecast.PassForecast` records.
 
     ``key_of(forecast, start, end)`` gives a sub-window's :class:`passplan.keyrate.PassKey`
-    (default :func:`subwindow_key`: the whole pass's channel restricted to the sub-window).
+    (default: :func:`subwindow_keys`, the whole pass's channel restricted to each sub-window,
+    all the sub-windows at once; equal to :func:`subwindow_key` of each).
     Passes whose key is zero or below ``min_key_bits`` become candidates with a reason, so the
     schedule reports why they were left out. A pass cut to an instant (AOS equal to LOS: no
     link can run in it, and no candidate has zero duration) offers no candidate.
     """
     if not min_key_bits >= 0:
         raise InputError(f"minimum key {min_key_bits} bits must be zero or more")
-    if key_of is None:
-        key_of = subwindow_key
-
     out: list[Candidate] = []
     whole_key: dict[str, float] = {}
+    by_uid: dict[str, Any] = {}
     for f in forecasts:
         p = f.pass_
         if not p.los > p.aos:
             continue
+        uid = p.uid
         bits = float(f.key.secret_key_bits)
-        whole_key[p.uid] = bits
+        whole_key[uid] = bits
+        by_uid[uid] = f
         reason = None
         if bits <= 0:
             reason = f"no key: {f.key.limiting or 'zero'}"
@@ -142,15 +225,16 @@ def candidates_from_forecasts(
             reason = f"below minimum key ({bits:.3g} < {min_key_bits:.3g} bits)"
         out.append(
             Candidate(
-                uid=p.uid, pass_uid=p.uid, station=p.station, satellite=p.satellite, start=p.aos, end=p.los,
+                uid=uid, pass_uid=uid, station=p.station, satellite=p.satellite, start=p.aos, end=p.los,
                 key_bits=bits, clear_sky=_clear_sky(stations, p.station, p.aos), pass_start=p.aos,
                 pass_end=p.los, reason=reason, satellite_id=satellite_id(p),
             )
         )
     if not handover:
         return out
-    by_uid = {f.pass_.uid: f for f in forecasts if f.pass_.uid in whole_key}
     cuts = handover_cuts([f.pass_ for f in by_uid.values()], grid_s, max_pass_s=max_pass_s)
+    subs: list[tuple[Any, datetime, datetime]] = []
+    sub_uid: list[str] = []
     for uid, points in sorted(cuts.items()):
         f = by_uid[uid]
         p = f.pass_
@@ -158,24 +242,41 @@ def candidates_from_forecasts(
             continue
         windows = {(p.aos, c) for c in points} | {(c, p.los) for c in points}
         for a, b in sorted(windows):
-            if (b - a).total_seconds() < MIN_SUBWINDOW_S:
-                continue
+            if (b - a).total_seconds() >= MIN_SUBWINDOW_S:
+                subs.append((f, a, b))
+                sub_uid.append(uid)
+    if key_of is None:
+        sub_bits = subwindow_keys(subs)
+    else:
+        sub_bits = []
+        for f, a, b in subs:
             try:
-                bits = float(key_of(f, a, b).secret_key_bits)
+                sub_bits.append(float(key_of(f, a, b).secret_key_bits))
             except InputError:
-                continue
-            bits = min(bits, whole_key[uid])
-            reason = None
-            if bits <= 0:
-                reason = "no key in this sub-window"
-            elif bits < min_key_bits:
-                reason = f"below minimum key ({bits:.3g} < {min_key_bits:.3g} bits)"
-            out.append(
-                Candidate(
-                    uid=f"{uid}/{_hms(a)}-{_hms(b)}", pass_uid=uid, station=p.station, satellite=p.satellite,
-                    start=a, end=b, key_bits=bits, clear_sky=_clear_sky(stations, p.station, p.aos),
-                    pass_start=p.aos, pass_end=p.los, handover=True, reason=reason,
-                    satellite_id=satellite_id(p),
-                )
+                sub_bits.append(None)
+    stamp: dict[datetime, str] = {}  # each cut named once
+    sky: dict[str, float] = {}  # each pass's clear sky once
+    for (f, a, b), uid, got in zip(subs, sub_uid, sub_bits, strict=True):
+        p = f.pass_
+        if got is None:  # no whole key slot in the window
+            continue
+        ta = stamp.get(a) or stamp.setdefault(a, _hms(a))
+        tb = stamp.get(b) or stamp.setdefault(b, _hms(b))
+        clear = sky.get(uid)
+        if clear is None:
+            clear = sky[uid] = _clear_sky(stations, p.station, p.aos)
+        bits = min(got, whole_key[uid])
+        reason = None
+        if bits <= 0:
+            reason = "no key in this sub-window"
+        elif bits < min_key_bits:
+            reason = f"below minimum key ({bits:.3g} < {min_key_bits:.3g} bits)"
+        out.append(
+            Candidate(
+                uid=f"{uid}/{ta}-{tb}", pass_uid=uid, station=p.station, satellite=p.satellite,
+                start=a, end=b, key_bits=bits, clear_sky=clear,
+                pass_start=p.aos, pass_end=p.los, handover=True, reason=reason,
+                satellite_id=satellite_id(p),
             )
+        )
     return out

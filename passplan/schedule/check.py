@@ -2,7 +2,8 @@
 
 For every resource it replays the chosen links in time order and assigns each to a free unit
 (a telescope or terminal free since at least ``gap`` seconds), the constructive proof that the
-links fit; it also checks that each link lies inside its pass, that no candidate is used twice,
+links fit (on float seconds, each link's times converted once; one unit is a vectorised test of
+each link against the one before it); it also checks that each link lies inside its pass, that no candidate is used twice,
 and that no candidate with a preset reason was scheduled. Every plan is checked before it is
 printed.
 """
@@ -12,10 +13,13 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+from numpy.typing import NDArray
+
 from ..errors import PassplanError
 from .model import Candidate, Resources
 
-__all__ = ["violations", "check", "ScheduleCheckError", "fits"]
+__all__ = ["violations", "check", "ScheduleCheckError", "fits", "first_busy"]
 
 _EPS_S = 1e-6
 
@@ -24,17 +28,42 @@ class ScheduleCheckError(PassplanError):
     """A schedule broke a rule (a bug in a solver, never the user's input)."""
 
 
+def first_busy(start: NDArray[np.float64], end: NDArray[np.float64], units: int, gap: float) -> int | None:
+    """Replay links sorted by (start, end, uid) (``start``, ``end`` in float seconds) on ``units``
+    units, each link on the unit free the longest: the index of the first link that finds all
+    units busy (a unit is busy until ``gap`` seconds after its link ends), None when all fit. One
+    unit is a vectorised test of each link against the one before it."""
+    if start.size <= units:
+        return None
+    if units == 1:
+        busy = np.flatnonzero(end[:-1] + gap > start[1:] + _EPS_S)
+        return int(busy[0]) + 1 if busy.size else None
+    free: list[tuple[float, int]] = [(float("-inf"), k) for k in range(units)]  # (free from, unit)
+    heapq.heapify(free)
+    for k, (s, e) in enumerate(zip(start.tolist(), end.tolist(), strict=True)):
+        if free[0][0] > s + _EPS_S:
+            return k
+        heapq.heapreplace(free, (e + gap, free[0][1]))
+    return None
+
+
+def _times(links: Sequence[Candidate]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Start and end of each link in float POSIX seconds, each datetime converted once."""
+    start = np.fromiter((c.start_s for c in links), float, count=len(links))
+    end = np.fromiter((c.end_s for c in links), float, count=len(links))
+    return start, end
+
+
 def _unit_assignment(links: Sequence[Candidate], units: int, gap: float) -> str | None:
     """None if ``links`` fit on ``units`` units with ``gap`` between two links on one unit,
     else a sentence naming the first link that found no free unit."""
-    free: list[tuple[float, int]] = [(float("-inf"), k) for k in range(units)]  # (free from, unit)
-    heapq.heapify(free)
-    for c in sorted(links, key=lambda c: (c.start_s, c.end_s, c.uid)):
-        t_free, unit = free[0]
-        if t_free > c.start_s + _EPS_S:
-            return f"{c.uid} starts at {c.start.isoformat()} while all {units} unit(s) are busy"
-        heapq.heapreplace(free, (c.end_s + gap, unit))
-    return None
+    start, end = _times(links)
+    order = sorted(range(len(links)), key=lambda k: (start[k], end[k], links[k].uid))
+    k = first_busy(start[order], end[order], units, gap)
+    if k is None:
+        return None
+    c = links[order[k]]
+    return f"{c.uid} starts at {c.start.isoformat()} while all {units} unit(s) are busy"
 
 
 def fits(links: Iterable[Candidate], units: int, gap: float) -> bool:
@@ -54,9 +83,10 @@ def violations(links: Sequence[Candidate], resources: Resources | None = None) -
         if c.reason is not None:
             out.append(f"{c.uid} is scheduled although it cannot be ({c.reason})")
         assert c.pass_start is not None and c.pass_end is not None
-        if c.start_s < c.pass_start.timestamp() - _EPS_S or c.end_s > c.pass_end.timestamp() + _EPS_S:
+        s, e = c.start_s, c.end_s
+        if s < c.pass_start.timestamp() - _EPS_S or e > c.pass_end.timestamp() + _EPS_S:
             out.append(f"{c.uid} runs outside its pass {c.pass_uid}")
-        if not c.end_s > c.start_s:
+        if not e > s:
             out.append(f"{c.uid} has no duration")
     by_station: dict[str, list[Candidate]] = {}
     by_sat: dict[tuple[str, str], list[Candidate]] = {}  # by satellite identity, not name

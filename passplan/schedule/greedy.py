@@ -7,23 +7,25 @@
 * ``greedy-density``: sort by expected key per second of link, keep each that still fits.
 
 Both are deterministic (ties broken by start time and uid) and return a selection the checker
-accepts by construction.
+accepts by construction: each resource keeps its links in the checker's order and a candidate is
+kept when it fits beside them (:class:`Timeline`; times are float seconds converted once).
 """
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from .check import fits
+from .check import _EPS_S, first_busy
 from .milp import evaluate
-from .model import Candidate, SolverSummary
+from .model import SolverSummary
 from .problem import Problem
 
-__all__ = ["greedy", "GREEDY_METHODS"]
+__all__ = ["greedy", "GREEDY_METHODS", "Timeline"]
 
 
 def _priority_order(prob: Problem) -> list[int]:
@@ -31,20 +33,22 @@ def _priority_order(prob: Problem) -> list[int]:
     for d in prob.demands:
         for s in d.stations:
             prio[s] = max(prio.get(s, 0.0), d.priority)
-    return sorted(
-        range(prob.n),
-        key=lambda j: (
-            -prio.get(prob.cands[j].station, 1.0),
-            -prob.value[j],
-            prob.start[j],
-            prob.cands[j].uid,
-        ),
-    )
+    p = np.array([prio.get(st, 1.0) for st in prob.st_of.tolist()], float) if prob.n else np.zeros(0)
+    return _sort(prob, -p, -prob.value)
 
 
 def _density_order(prob: Problem) -> list[int]:
     dens = prob.value / np.maximum(prob.end - prob.start, 1e-9)
-    return sorted(range(prob.n), key=lambda j: (-dens[j], prob.start[j], prob.cands[j].uid))
+    return _sort(prob, -dens)
+
+
+def _sort(prob: Problem, *keys: np.ndarray) -> list[int]:
+    """Candidate indices sorted by ``keys`` (first key first), then start time, then uid."""
+    if not prob.n:
+        return []
+    uid_rank = np.empty(prob.n, np.intp)
+    uid_rank[sorted(range(prob.n), key=lambda j: prob.cands[j].uid)] = np.arange(prob.n)
+    return np.lexsort((uid_rank, prob.start, *reversed(keys))).tolist()
 
 
 GREEDY_METHODS: dict[str, Callable[[Problem], list[int]]] = {
@@ -53,23 +57,53 @@ GREEDY_METHODS: dict[str, Callable[[Problem], list[int]]] = {
 }
 
 
+class Timeline:
+    """The links kept on one resource (``units`` units, ``gap`` seconds between two links on a
+    unit), in the checker's order (start, end, uid): :meth:`fits` is :func:`.check.fits` of the
+    kept links and one more, without re-sorting them (one unit: only the new link's neighbours
+    in that order can clash, as the kept links fit)."""
+
+    def __init__(self, units: int, gap: float) -> None:
+        self.units, self.gap = units, gap
+        self.keys: list[tuple[float, float, str]] = []
+
+    def fits(self, key: tuple[float, float, str]) -> bool:
+        pos = bisect.bisect_left(self.keys, key)
+        if self.units == 1:
+            before = self.keys[pos - 1] if pos else None
+            after = self.keys[pos] if pos < len(self.keys) else None
+            if before is not None and before[1] + self.gap > key[0] + _EPS_S:
+                return False
+            return not (after is not None and key[1] + self.gap > after[0] + _EPS_S)
+        keys = [*self.keys[:pos], key, *self.keys[pos:]]
+        return first_busy(np.array([k[0] for k in keys]), np.array([k[1] for k in keys]), self.units, self.gap) is None
+
+    def add(self, key: tuple[float, float, str]) -> None:
+        bisect.insort(self.keys, key)
+
+
 def greedy(prob: Problem, method: str) -> tuple[np.ndarray, dict[str, float], SolverSummary]:
     """The selection of one greedy baseline, its served demands and its summary."""
     order = GREEDY_METHODS[method]
     t0 = time.perf_counter()
-    kept: dict[tuple[str, Any], list[Candidate]] = {}
+    lines: dict[tuple[str, Any], Timeline] = {}
     x = np.zeros(prob.n, bool)
+    ok = prob.allowed & (prob.value > 0)
+    start, end = prob.start.tolist(), prob.end.tolist()
     for j in order(prob):
-        c = prob.cands[j]
-        if not prob.allowed[j] or prob.value[j] <= 0:
+        if not ok[j]:
             continue
-        st_units, st_gap = prob.resources.station(c.station)
-        sat_units, sat_gap = prob.resources.satellite(c.satellite_key)
-        st_links = kept.get(("station", c.station), [])
-        sat_links = kept.get(("satellite", c.satellite_key), [])
-        if fits([*st_links, c], st_units, st_gap) and fits([*sat_links, c], sat_units, sat_gap):
-            kept.setdefault(("station", c.station), []).append(c)
-            kept.setdefault(("satellite", c.satellite_key), []).append(c)
+        c = prob.cands[j]
+        st = lines.get(("station", c.station))
+        if st is None:
+            st = lines[("station", c.station)] = Timeline(*prob.resources.station(c.station))
+        sat = lines.get(("satellite", c.satellite_key))
+        if sat is None:
+            sat = lines[("satellite", c.satellite_key)] = Timeline(*prob.resources.satellite(c.satellite_key))
+        key = (start[j], end[j], c.uid)
+        if st.fits(key) and sat.fits(key):
+            st.add(key)
+            sat.add(key)
             x[j] = True
     obj, served = evaluate(prob, x)
     seconds = time.perf_counter() - t0

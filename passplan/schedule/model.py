@@ -71,9 +71,14 @@ class Candidate:
     #: the satellite's stable identity: its catalogue number (``"41731"``), or ``""`` when it has
     #: none (a designed satellite), in which case its name identifies it
     satellite_id: str = ""
+    # start and end in POSIX seconds, converted once (the solvers read them for every candidate)
+    _start_s: float = field(default=0.0, init=False, repr=False, compare=False)
+    _end_s: float = field(default=0.0, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         s, e = _posix(self.start, f"candidate {self.uid} start"), _posix(self.end, f"candidate {self.uid} end")
+        object.__setattr__(self, "_start_s", s)
+        object.__setattr__(self, "_end_s", e)
         if not e > s:
             raise InputError(f"candidate {self.uid}: end is not after start; a link needs a positive duration")
         if not (math.isfinite(self.key_bits) and self.key_bits >= 0):
@@ -102,11 +107,11 @@ class Candidate:
 
     @property
     def start_s(self) -> float:
-        return self.start.timestamp()
+        return self._start_s
 
     @property
     def end_s(self) -> float:
-        return self.end.timestamp()
+        return self._end_s
 
     @property
     def duration_s(self) -> float:

@@ -11,6 +11,14 @@ states the capacity exactly (an interval graph is perfect: a maximum clique at m
 means the links can be assigned to ``units`` telescopes; Golumbic, *Algorithmic Graph Theory
 and Perfect Graphs*, 2004, ch. 8). Rows that another row contains are dropped.
 
+The rows are built by a sweep over the intervals sorted by start, never as an n x n mask: link
+i lies in the rows of the starts from its own (the first link of an equal start) up to the last
+start before its padded end, a range found by binary search, so the rows take memory linear in
+the candidates and their overlaps (a sparse matrix, :meth:`Problem.capacity_matrix`). A row is
+contained in an earlier one exactly when all its links start no later than that row's start, and
+in the next one exactly when all its links end after that row's start: the two prunings need only
+each row's latest start and earliest end.
+
 Objectives (``total``, ``fair``) with optional demands are described in :func:`objective_value`.
 """
 
@@ -18,8 +26,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..errors import InputError
 from .check import _EPS_S as TIME_EPS_S
@@ -124,34 +134,39 @@ class Problem:
         return len(self.cands)
 
     def capacity_rows(self) -> list[tuple[np.ndarray, int]]:
-        """``(candidate indices, units)`` of every capacity row (see the module docstring)."""
-        rows: list[tuple[np.ndarray, int]] = []
+        """``(candidate indices, units)`` of every capacity row (see the module docstring); the
+        rows of :meth:`capacity_matrix` as index arrays."""
+        mat, units = self.capacity_matrix()
+        ptr, idx = mat.indptr, mat.indices
+        return [(idx[ptr[r] : ptr[r + 1]].astype(np.intp), int(units[r])) for r in range(units.size)]
+
+    def capacity_matrix(self) -> tuple[Any, NDArray[np.int64]]:
+        """The capacity rows as a 0/1 sparse matrix (``scipy.sparse.csr_matrix``, rows x
+        candidates; each row's candidates in start order) and each row's units (module docstring).
+        Memory grows with the candidates and their overlaps, not with their square."""
+        from scipy.sparse import csr_matrix
+
+        ptrs: list[NDArray[np.intp]] = []
+        cols: list[NDArray[np.intp]] = []
+        units: list[NDArray[np.int64]] = []
         for g in self.groups:
-            m = g.members
-            if m.size <= g.units:
+            rows = _group_rows(self.start[g.members], self.end[g.members] + g.gap_s, g.units)
+            if rows is None:
                 continue
-            s, e = self.start[m], self.end[m] + g.gap_s
-            order = np.lexsort((e, s))
-            m, s, e = m[order], s[order], e[order]
-            # links whose padded interval contains start_j: s_i <= s_j < e_i, to the independent
-            # checker's tolerance (a link may start TIME_EPS_S before the unit is free): the
-            # MILP then forbids exactly what the checker refuses (one microsecond of overlap
-            # made the MILP drop a link the checker and the greedy baselines accept)
-            inside = (s[None, :] <= s[:, None]) & (s[:, None] + TIME_EPS_S < e[None, :])
-            kept: list[np.ndarray] = []
-            prev: np.ndarray | None = None
-            for j in range(m.size):
-                row = np.flatnonzero(inside[j])
-                if row.size <= g.units:
-                    continue
-                if prev is not None and np.isin(row, prev).all():
-                    continue
-                kept.append(row)
-                prev = row
-            # a row contained in the next one is redundant too (sweep the other way)
-            pruned = [r for k, r in enumerate(kept) if k + 1 == len(kept) or not np.isin(r, kept[k + 1]).all()]
-            rows.extend((m[r], g.units) for r in pruned)
-        return rows
+            order, ptr, idx = rows
+            ptrs.append(ptr)
+            cols.append(g.members[order][idx])
+            units.append(np.full(ptr.size - 1, g.units, np.int64))
+        if not ptrs:
+            return csr_matrix((0, self.n)), np.zeros(0, np.int64)
+        offset = 0
+        indptr = [np.zeros(1, np.intp)]
+        for ptr in ptrs:
+            indptr.append(ptr[1:] + offset)
+            offset += int(ptr[-1])
+        ind = np.concatenate(cols)
+        mat = csr_matrix((np.ones(ind.size), ind, np.concatenate(indptr)), shape=(sum(p.size - 1 for p in ptrs), self.n))
+        return mat, np.concatenate(units)
 
     # ---- served key and the objective -----------------------------------------------------
     def station_key(self, x: np.ndarray) -> dict[str, float]:
@@ -180,3 +195,69 @@ class Problem:
 
     def has_pairs(self) -> bool:
         return any(d.is_pair for d, _ in self.demand_scale())
+
+
+def _group_rows(
+    start: NDArray[np.float64], end: NDArray[np.float64], units: int
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]] | None:
+    """The capacity rows of one resource: ``(order, indptr, indices)``, where ``order`` sorts the
+    links by (start, padded end) and each row lists positions in that order (ascending), or None
+    when no row has more than ``units`` links. ``end`` is the padded end (end + gap).
+
+    Row j holds the links whose padded interval contains start_j, to the checker's tolerance
+    (a link may start TIME_EPS_S before the unit is free): s_i <= s_j and s_j + TIME_EPS_S < e_i;
+    the MILP then forbids exactly what the checker refuses (one microsecond of overlap made the
+    MILP drop a link the checker and the greedy baselines accept). Rows with at most ``units``
+    links are dropped, a row contained in the last row kept is dropped, and then a kept row
+    contained in the next kept row (module docstring)."""
+    n = start.size
+    if n <= units:
+        return None
+    order = np.lexsort((end, start))
+    s, e = start[order], end[order]
+    se = s + TIME_EPS_S  # non-decreasing, as s is
+    # link i lies in rows lo_i .. hi_i - 1: s_j >= s_i from the first link of its start on, and
+    # s_j + eps < e_i before the first start with s_j + eps >= e_i
+    lo = np.searchsorted(s, s, side="left")
+    hi = np.searchsorted(se, e, side="left")
+    count = np.maximum(hi - lo, 0)
+    total = int(count.sum())
+    member = np.repeat(np.arange(n), count)
+    first = np.repeat(lo - (np.cumsum(count) - count), count)
+    row = first + np.arange(total)  # the rows each link lies in
+    by_row = np.lexsort((member, row))
+    row, member = row[by_row], member[by_row]
+    ptr = np.searchsorted(row, np.arange(n + 1), side="left")
+    size = np.diff(ptr)
+    eligible = np.flatnonzero(size > units)
+    if eligible.size == 0:
+        return None
+    # members are in start order: a row's latest start is its last member's; its earliest padded
+    # end is the least over its members
+    nonempty = np.flatnonzero(size > 0)
+    last_start = np.full(n, -np.inf)
+    last_start[nonempty] = s[member[ptr[nonempty + 1] - 1]]
+    earliest = np.full(n, np.inf)
+    earliest[nonempty] = np.minimum.reduceat(e[member], ptr[nonempty])
+    # a row is contained in the last row kept (at start s_p <= s_j) exactly when every member of
+    # it starts no later than s_p: its members' padded ends already pass s_j + eps >= s_p + eps
+    kept: list[int] = []
+    prev_s = -np.inf
+    have = False
+    for j, ls, sj in zip(eligible.tolist(), last_start[eligible].tolist(), s[eligible].tolist(), strict=True):
+        if have and ls <= prev_s:
+            continue
+        kept.append(j)
+        prev_s, have = sj, True
+    k = np.array(kept, np.intp)
+    # a kept row is contained in the next kept row (start s_q >= s_j) exactly when every member's
+    # padded end passes s_q + eps (every member starts before s_q already)
+    lens = ptr[k + 1] - ptr[k]
+    drop = np.zeros(k.size, bool)
+    drop[:-1] = se[k[1:]] < earliest[k[:-1]]
+    k = k[~drop]
+    lens = lens[~drop]
+    indptr = np.zeros(k.size + 1, np.intp)
+    np.cumsum(lens, out=indptr[1:])
+    take = np.repeat(ptr[k] - indptr[:-1], lens) + np.arange(int(indptr[-1]))
+    return order, indptr, member[take]

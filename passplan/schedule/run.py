@@ -3,8 +3,9 @@
 :func:`schedule_passes` finds the passes of the chosen satellites over the chosen stations,
 forecasts each one's key with the station's (or satellite's, or the given) link profile, turns
 them into candidates (with hand-over sub-windows), takes each station's telescopes, setup gap and
-clear-sky probability from its record, and solves the plan; with hand-over it also solves the
-plan without sub-windows and reports what hand-over gains; optionally it draws seeded cloudy
+clear-sky probability from its record, and solves the plan; with hand-over it also reports what
+hand-over gains over the plan of whole passes alone (usually from one LP, whose integral optimum
+is that plan's: :func:`passplan.schedule.solve.whole_pass_key`); optionally it draws seeded cloudy
 nights (:func:`passplan.weather.simulate_weather`). It returns a :class:`ScheduleRun`.
 
 :func:`relay_key` schedules the links of two stations for the pair and replays the trusted relay
@@ -45,7 +46,7 @@ from .draws import (
 from .model import Candidate, Demand, Plan, Resources
 from .network import Network, NetworkKey, end_to_end, load_network, pools_from_links
 from .relay import RelayResult, relay
-from .solve import ROLLING_DAYS, plan_schedule
+from .solve import ROLLING_DAYS, plan_schedule, whole_pass_key
 
 if TYPE_CHECKING:
     import os
@@ -310,11 +311,9 @@ def _plan_run(
     )
     gain = None
     if handover and any(c.handover for c in cands):
-        whole = plan_schedule(
-            [c for c in cands if not c.handover], res, demands, objective, solver=solver, time_limit_s=time_limit_s,
-            rolling_days=rolling_days,
+        gain = plan.expected_key_bits - whole_pass_key(
+            cands, res, demands, objective, solver=solver, time_limit_s=time_limit_s, rolling_days=rolling_days
         )
-        gain = plan.expected_key_bits - whole.expected_key_bits
     t_solve = time.perf_counter() - t
     spread = None
     if weather_trials:

@@ -13,12 +13,20 @@ import numpy as np
 
 from ..errors import InputError
 from .check import check, fits
-from .greedy import GREEDY_METHODS, greedy
-from .milp import OBJECTIVE_REL_TOL, evaluate, exceeds, relative_gap, relaxation_bound, solve_milp
+from .greedy import GREEDY_METHODS, Timeline, greedy
+from .milp import (
+    OBJECTIVE_REL_TOL,
+    evaluate,
+    exceeds,
+    integral_optimum,
+    relative_gap,
+    relaxation_bound,
+    solve_milp,
+)
 from .model import BlockSummary, Candidate, Demand, Plan, Resources, SolverSummary, by_time
-from .problem import Problem
+from .problem import TIME_EPS_S, Problem
 
-__all__ = ["plan_schedule", "SOLVERS", "ROLLING_DAYS", "OBJECTIVE_REL_TOL"]
+__all__ = ["plan_schedule", "whole_pass_key", "SOLVERS", "ROLLING_DAYS", "OBJECTIVE_REL_TOL"]
 
 SOLVERS = ("milp", "greedy")
 #: Windows longer than this are solved block by block (earlier decisions fixed).
@@ -86,7 +94,8 @@ def _label(summary: SolverSummary, kept: str | None) -> SolverSummary:
 
 
 def _conflict_reason(c: Candidate, chosen: Sequence[Candidate], resources: Resources) -> str | None:
-    """The first chosen link that leaves no room for ``c`` on a shared resource, if any."""
+    """The first chosen link that leaves no room for ``c`` on a shared resource, if any (one
+    candidate; :func:`_conflict_reasons` gives the same for many at once)."""
     for kind in ("station", "satellite"):
         name = c.station if kind == "station" else c.satellite
         if kind == "station":
@@ -101,6 +110,61 @@ def _conflict_reason(c: Candidate, chosen: Sequence[Candidate], resources: Resou
         near = min(same, key=lambda o: (abs(o.start_s - c.start_s), o.uid))
         return f"conflict with {near.uid} ({kind} {name})"
     return None
+
+
+def _conflict_reasons(prob: Problem, x: np.ndarray, asked: np.ndarray) -> dict[int, str]:
+    """:func:`_conflict_reason` of every candidate ``asked`` (a mask) against the chosen ``x``, on
+    arrays: per resource, the chosen links in the checker's order (start, end, uid); on one unit a
+    candidate fits exactly when it clears the chosen link before it and the one after it in that
+    order (the chosen links fit), else the nearest chosen link by start (ties: smaller uid) is
+    named. A resource of several units replays its links per candidate (:class:`.greedy.Timeline`)."""
+    out: dict[int, str] = {}
+    if not asked.any():
+        return out
+    uids = np.array([c.uid for c in prob.cands])
+    rank = np.empty(prob.n, np.intp)  # the checker's order over all candidates
+    rank[np.lexsort((uids, prob.end, prob.start))] = np.arange(prob.n)
+    todo = asked.copy()
+    for g in prob.groups:  # stations first, then satellites: the first resource that refuses is named
+        m = g.members
+        ask = m[todo[m]]
+        if ask.size == 0:
+            continue
+        on = m[x[m]]
+        if on.size == 0:
+            continue
+        on = on[np.argsort(rank[on])]
+        what = f"{g.kind} {g.name if g.kind == 'station' else g.name[0]}"
+        if g.units == 1:
+            pos = np.searchsorted(rank[on], rank[ask])
+            s, e = prob.start, prob.end
+            before = np.where(pos > 0, e[on[np.maximum(pos - 1, 0)]] + g.gap_s > s[ask] + TIME_EPS_S, False)
+            after = np.where(pos < on.size, e[ask] + g.gap_s > s[on[np.minimum(pos, on.size - 1)]] + TIME_EPS_S, False)
+            refused = ask[before | after]
+        else:
+            line = Timeline(g.units, g.gap_s)
+            for j in on.tolist():
+                line.add((float(prob.start[j]), float(prob.end[j]), prob.cands[j].uid))
+            refused = np.array([j for j in ask.tolist()
+                                if not line.fits((float(prob.start[j]), float(prob.end[j]), prob.cands[j].uid))], np.intp)
+        if refused.size == 0:
+            continue
+        # the nearest chosen link by start: |start difference|, then uid
+        by_start = on[np.argsort(prob.start[on], kind="stable")]
+        st = prob.start[by_start]
+        q = np.searchsorted(st, prob.start[refused])
+        for j, k in zip(refused.tolist(), q.tolist(), strict=True):
+            lo, hi = k, k
+            sj = prob.start[j]
+            # the chosen links at the least distance lie around k: widen over equal starts
+            while lo > 0 and (lo == k or st[lo - 1] == st[lo]):
+                lo -= 1
+            while hi < st.size and (hi == k or st[hi] == st[hi - 1]):
+                hi += 1
+            near = min(by_start[lo:hi].tolist(), key=lambda i: (abs(prob.start[i] - sj), prob.cands[i].uid))
+            out[j] = f"conflict with {prob.cands[near].uid} ({what})"
+        todo[refused] = False
+    return out
 
 
 def _pair_totals(links: Sequence[Candidate]) -> dict[str, float]:
@@ -177,7 +241,10 @@ def plan_schedule(
     links = [c for c, on in zip(cands, x, strict=True) if on]
     check(links, resources)
     unscheduled: list[tuple[Candidate, str]] = []
-    for c, on in zip(cands, x, strict=True):
+    x = np.asarray(x, bool)
+    conflicts = _conflict_reasons(prob, x, ~x & prob.allowed & (prob.value > 0))
+    idle = "not needed: the demands are met" if demands else "not chosen"
+    for j, (c, on) in enumerate(zip(cands, x.tolist(), strict=True)):
         if on:
             continue
         if c.reason is not None:
@@ -185,9 +252,7 @@ def plan_schedule(
         elif c.expected_key_bits <= 0:
             why = "no key forecast" if c.key_bits <= 0 else "no clear sky expected"
         else:
-            why = _conflict_reason(c, links, resources) or (
-                "not needed: the demands are met" if demands else "not chosen"
-            )
+            why = conflicts.get(j, idle)
         unscheduled.append((c, why))
     per_station: dict[str, float] = {s: 0.0 for s in prob.stations}
     for c in links:
@@ -218,3 +283,39 @@ def plan_schedule(
         demands=demand_rows,
         objective=objective,
     )
+
+
+def whole_pass_key(
+    candidates: Sequence[Candidate],
+    resources: Resources | None = None,
+    demands: Sequence[Demand] = (),
+    objective: str = "total",
+    *,
+    solver: str = "milp",
+    time_limit_s: float | None = 60.0,
+    rolling_days: float = ROLLING_DAYS,
+) -> float:
+    """The expected key (bits) of the plan of the whole passes among ``candidates`` (the hand-over
+    sub-windows left out) that :func:`plan_schedule` makes with the same arguments: what a plan
+    with hand-over is compared with.
+
+    Where the MILP solves the window in one block for the most expected key (``total`` without
+    demands), one LP comes first, the relaxation of the whole-pass MILP: where its optimum is
+    integral it is that MILP's optimum (no MILP point beats its relaxation), and as the key is
+    the objective, its key is the whole-pass plan's (to HiGHS' gap, 1e-7), without solving that
+    plan. Otherwise (a fractional relaxation, a rolling horizon, the greedy solver, or demands
+    and ``fair``, whose plans' key is a tie-break HiGHS meets only to its gap) the whole-pass plan
+    is made in full."""
+    resources = resources or Resources()
+    whole = by_time([c for c in candidates if not c.handover])
+    if not whole:
+        return 0.0
+    span = max(c.end_s for c in whole) - min(c.start_s for c in whole)
+    if solver == "milp" and span <= rolling_days * 86400.0 and objective == "total" and not demands:
+        prob = Problem(whole, resources, demands, objective, validate_demands=False)
+        x = integral_optimum(prob, time_limit_s)
+        if x is not None:
+            return float(sum(c.expected_key_bits for c, on in zip(whole, x.tolist(), strict=True) if on))
+    plan = plan_schedule(whole, resources, demands, objective, solver=solver, time_limit_s=time_limit_s,
+                         rolling_days=rolling_days)
+    return plan.expected_key_bits
