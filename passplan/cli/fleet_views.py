@@ -81,7 +81,7 @@ def compare(
     if plot is not None:
         from ..plot.compare import plot_fleet_comparison
 
-        write_plot(plot, lambda f: plot_fleet_comparison(rows, f, f"{days:g} days from {t0:%Y-%m-%d}", window_h=days * 24.0))
+        write_plot(plot, lambda f: plot_fleet_comparison(rows, f, f"{days:g} day{'' if days == 1 else 's'} from {t0:%Y-%m-%d}", window_h=days * 24.0))
 
     def table() -> str:
         from ..io import to_table

@@ -303,7 +303,7 @@ def _cell_packets(cz: Any, coverage: Any, metric: str | None) -> tuple[list[Any]
     for k, c in enumerate(COLOURS):
         a, b = lo + k * width, lo + (k + 1) * width
         rows.append(f'<tr><td style="background:rgb{c};width:2em"></td><td>{a:.4g} to {b:.4g}</td></tr>')
-    legend = f"<p>Cells: {html.escape(name)} (coverage study, {coverage.days:g} days).</p><table>" + "".join(rows) + "</table>"
+    legend = f"<p>Cells: {html.escape(name)} (coverage study, {coverage.days:g} day{'' if coverage.days == 1 else 's'}).</p><table>" + "".join(rows) + "</table>"
     return packets, legend
 
 
