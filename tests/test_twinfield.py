@@ -142,6 +142,16 @@ def test_z_window_errors_do_not_see_the_misalignment() -> None:
     assert float(e10) < 1e-3 < 0.44 < float(e145) < 0.46
 
 
+def test_no_key_at_the_1002_km_loss_without_pairing() -> None:
+    """The README's limit, stated for the readable numbers of Liu et al., PRL 130, 210801 (2023):
+    156.5 dB over 1002 km (as quoted from the paper by a third party) and 9.53e-12 bit per pulse
+    with AOPP. Without pairing the asymptotic model has no key there at 3e-11 dark counts per
+    pulse even with perfect detectors and no misalignment, and has key at 1e-11."""
+    fibre = {"eta_det": 1.0, "e_d": 0.0, "f_ec": 1.1, "alpha_db_km": 156.5 / 1002.0}
+    assert TwinFieldModel(p_d=3e-11, **fibre).rate_per_pulse(1002.0) == 0.0
+    assert TwinFieldModel(p_d=1e-11, **fibre).rate_per_pulse(1002.0) > 9.53e-12
+
+
 NET = """[network]
 name = "tf"
 [nodes.a]
