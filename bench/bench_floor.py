@@ -1,0 +1,167 @@
+"""The pass engine against the floor any grid engine pays, in CPU time, in one run.
+
+Floor: one ``SatrecArray`` evaluation of every satellite on a 60 s grid over the window (the
+SGP4 C code over both axes at once), the TEME to Earth-fixed rotation (GMST 1982), and every
+station's elevation at every grid point in numpy (chunked over satellites so memory stays
+small). Nothing else: no rise/set, no refinement, no record, no text. A grid pass engine
+cannot do less (it must know where every satellite is, and whether each station sees it).
+
+The floor is measured twice: its computation alone (CPU time inside the process), and as a
+fresh process that pays what the CLI pays before its search (Python start-up, the imports,
+building the same satellites from the same TOML). The ratio is taken against the second (both
+sides then do the same job from the same files); both are printed.
+
+Engine: the whole ``passplan passes`` CLI in a fresh child process (start-up, element building,
+the search, the records, the text), NDJSON written to a temporary file; its CPU time is the
+child's user + system time. Scene: bench_cli's (a Walker 53 deg constellation at 550 km from a
+designed-constellation TOML x seeded random stations between 60 S and 60 N, 10 deg floor) x 1
+day from 2026-11-23. The ratio engine / floor is the figure (goal: within 1.6x at 1,000 x 50).
+
+``--big`` adds the mega-constellation case: 10,000 satellites (Starlink-sized) x 20 stations x
+1 day through the same CLI, its wall time, CPU time and peak resident memory (goal: under a
+minute and under 1 GB), plus the floor of that scene.
+
+Run: ``python bench/bench_floor.py [--sats N] [--stations M] [--days D] [--big] [--big-sats N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_cli import _RUNNER, T0, run_cli, write_scene  # noqa: E402
+
+FLOOR_STEP_S = 60.0
+#: satellite x station x time values per chunk of the floor's elevations (memory, assumed)
+_CHUNK = 4_000_000
+
+
+def floor_cpu(fleet: Path, stations: Path, days: float) -> dict[str, float]:
+    """CPU seconds of the floor (see the module) for the scene; element building is not timed."""
+    from sgp4.api import SatrecArray
+    from skyfield.sgp4lib import theta_GMST1982
+
+    from passplan.designed import load_constellation
+    from passplan.geometry import enu_matrices, station_ecef_km
+    from passplan.stations import select_stations
+    from passplan.times import timescale
+
+    sats = load_constellation(fleet, T0)
+    sts = select_stations((), [stations])
+    ts = timescale()
+    n_t = int(round(days * 86400.0 / FLOOR_STEP_S)) + 1
+    secs = np.arange(n_t) * FLOOR_STEP_S
+    t = ts.from_datetime(T0)
+    jd0, fr0 = float(t.whole), float(t.tai_fraction - t._leap_seconds() / 86400.0)
+    fr = fr0 + secs / 86400.0
+    jd = np.full(n_t, jd0)
+    dut1 = float(ts.from_datetime(T0 + timedelta(days=days / 2)).dut1)
+    lat = np.array([s.lat_deg for s in sts])
+    lon = np.array([s.lon_deg for s in sts])
+    alt = np.array([s.alt_m for s in sts])
+    sta = station_ecef_km(lat, lon, alt)
+    up = enu_matrices(lat, lon)[:, 2, :]
+    up_off = np.einsum("kj,kj->k", up, sta)
+    sta2 = np.einsum("kj,kj->k", sta, sta)
+    chunk = max(1, _CHUNK // (len(sts) * n_t))
+    group = 1000  # satellites per SatrecArray call (memory; the C loop is the same)
+    arrays = [SatrecArray([s.satrec for s in sats[a : a + group]]) for a in range(0, len(sats), group)]
+    sgp4_s = 0.0
+    visible = 0
+    c0 = time.process_time()
+    theta, _ = theta_GMST1982(jd, fr + dut1 / 86400.0)
+    c, s = np.cos(theta), np.sin(theta)
+    for arr in arrays:
+        c1 = time.process_time()
+        err, r, _ = arr.sgp4(jd, fr)
+        sgp4_s += time.process_time() - c1
+        x = c * r[..., 0] + s * r[..., 1]
+        y = -s * r[..., 0] + c * r[..., 1]
+        ecef = np.stack([x, y, r[..., 2]], axis=-1)  # (nsat, nt, 3)
+        del r
+        for a in range(0, ecef.shape[0], chunk):
+            p = ecef[a : a + chunk]
+            u = p @ up.T - up_off
+            rng = np.sqrt(np.einsum("...i,...i->...", p, p)[..., None] - 2.0 * (p @ sta.T) + sta2)
+            el = np.degrees(np.arcsin(np.clip(u / rng, -1.0, 1.0)))
+            visible += int(np.count_nonzero(el > 10.0))
+    c2 = time.process_time()
+    return {"sgp4_s": sgp4_s, "total_s": c2 - c0, "grid_points": float(n_t), "visible_samples": float(visible)}
+
+
+def floor_child(fleet: Path, stations: Path, days: float, out: Path) -> tuple[float, dict[str, float]]:
+    """The floor as a fresh process pays it (start-up, imports, the same element building as
+    the CLI, then :func:`floor_cpu`): the child's CPU seconds, and its own figures."""
+    import json
+    import subprocess
+
+    cmd = [sys.executable, __file__, "--child", str(fleet), str(stations), f"{days:g}"]
+    res = subprocess.run([sys.executable, "-c", _RUNNER, str(out), *cmd], capture_output=True, text=True, check=True)
+    rc, _, cpu, _ = res.stdout.split()
+    if int(rc) != 0:
+        raise SystemExit(f"the floor child exited with {rc}")
+    return float(cpu), json.loads(out.read_text())
+
+
+def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--child":
+        import json
+
+        print(json.dumps(floor_cpu(Path(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4]))))
+        return
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sats", type=int, default=1000)
+    ap.add_argument("--stations", type=int, default=50)
+    ap.add_argument("--days", type=float, default=1.0)
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each side (the least CPU time counts)")
+    ap.add_argument("--big", action="store_true", help="also the mega-constellation case (10,000 x 20 x 1 day)")
+    ap.add_argument("--big-sats", type=int, default=10_000)
+    ap.add_argument("--big-stations", type=int, default=20)
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="passplan-floor-") as tmp:
+        folder = Path(tmp)
+        fleet, stations = write_scene(folder, args.sats, args.stations, args.seed)
+        print(f"scene: {args.sats} satellites (Walker 53 deg, 550 km) x {args.stations} stations x "
+              f"{args.days:g} day from {T0:%Y-%m-%d}, 10 deg floor")
+        floors = [floor_child(fleet, stations, args.days, folder / "floor.json") for _ in range(args.repeat)]
+        child, fl = min(floors, key=lambda f: f[0])
+        print(f"floor: SatrecArray on a {FLOOR_STEP_S:g} s grid ({fl['grid_points']:.0f} points) + every "
+              f"station's elevation: {fl['total_s']:.2f} s CPU (SGP4 alone {fl['sgp4_s']:.2f} s); as a fresh "
+              f"process with the CLI's imports and element building: {child:.2f} s CPU")
+        out = folder / "passes.ndjson"
+        runs = [run_cli(folder, fleet, stations, args.days, "ndjson", out) for _ in range(args.repeat)]
+        wall, cpu, rss = min(runs, key=lambda r: r[1])
+        with out.open("rb") as fh:
+            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+        ratio = cpu / child
+        print(f"CLI passplan passes --format ndjson > file: {cpu:.2f} s CPU ({wall:.1f} s wall), {lines} passes, "
+              f"{out.stat().st_size / 1e6:.0f} MB, peak {rss:.0f} MiB")
+        print(f"engine / floor, CPU time, both fresh processes: {ratio:.2f}x (goal within 1.6x): "
+              f"{'met' if ratio <= 1.6 else 'NOT met'}; against the floor's computation alone: "
+              f"{cpu / fl['total_s']:.2f}x")
+
+        if args.big:
+            fleet, stations = write_scene(folder, args.big_sats, args.big_stations, args.seed)
+            print(f"\nbig scene: {args.big_sats} satellites x {args.big_stations} stations x 1 day")
+            child, fl = floor_child(fleet, stations, 1.0, folder / "floor.json")
+            out = folder / "big.ndjson"
+            wall, cpu, rss = run_cli(folder, fleet, stations, 1.0, "ndjson", out)
+            with out.open("rb") as fh:
+                lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+            ok = wall < 60.0 and rss < 1024.0
+            print(f"floor {child:.1f} s CPU as a process ({fl['total_s']:.1f} s computing); CLI {wall:.1f} s wall, "
+                  f"{cpu:.1f} s CPU ({cpu / child:.2f}x the floor), {lines} passes, peak {rss:.0f} MiB "
+                  f"(goal under 60 s and under 1024 MiB): {'met' if ok else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
