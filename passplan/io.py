@@ -380,7 +380,14 @@ def _column_cells(col: list[Any]) -> list[str]:
 
 
 def _csv_rows(records: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> Iterable[Sequence[str]]:
-    cols = [_column_cells([r.get(c) for r in records]) for c in columns]
+    # records that hold their values by column (passplan.passes.columns.ColumnRecords) skip
+    # building dicts; the values, and so the cells, are the records' own (tested)
+    compose = getattr(records, "record_columns", None)
+    by_key = compose() if compose is not None else None
+    if by_key is not None and all(c in by_key for c in columns):
+        cols = [_column_cells(by_key[c]) for c in columns]
+    else:
+        cols = [_column_cells([r.get(c) for r in records]) for c in columns]
     return zip(*cols, strict=True) if cols else ([] for _ in records)
 
 

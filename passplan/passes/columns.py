@@ -101,6 +101,47 @@ def _round_ages(ages: list[float | None]) -> list[Any]:
     return [next(values) if k else None for k in known]
 
 
+@dataclass(frozen=True, eq=False)
+class _SatFacts:
+    """What the records take from each satellite of a search (computed once per satellite
+    list, not once per block of records: a search over 10^4 satellites writes hundreds)."""
+
+    names: list[str]
+    norad_ids: list[Any]
+    epochs: list[datetime | None]
+    known: np.ndarray  # epoch known
+    epoch_us: np.ndarray  # microseconds since 1970 (0 where unknown)
+    epoch_iso: list[str | None]
+    uid_part: list[str]  # catalogue number, else the slugged name
+
+
+#: per satellite list (by identity, with the list kept so its id is not reused): its facts
+_FACTS: dict[int, tuple[Sequence[Any], int, _SatFacts]] = {}
+
+
+def _sat_facts(sats: Sequence[Any]) -> _SatFacts:
+    """The :class:`_SatFacts` of ``sats`` (cached for the few lists in use)."""
+    hit = _FACTS.get(id(sats))
+    if hit is not None and hit[0] is sats and hit[1] == len(sats):
+        return hit[2]
+    epochs = [getattr(s, "epoch", None) for s in sats]
+    known = [e is not None for e in epochs]
+    iso_known = iter(_iso(np.array([unix_us(e) for e in epochs if e is not None], np.int64)))
+    facts = _SatFacts(
+        names=[s.name for s in sats],
+        norad_ids=[getattr(s, "norad_id", None) for s in sats],
+        epochs=epochs,
+        known=np.array(known, bool),
+        epoch_us=np.array([unix_us(e) if e is not None else 0 for e in epochs], np.int64),
+        epoch_iso=[next(iso_known) if k else None for k in known],
+        uid_part=[str(int(s.norad_id)) if getattr(s, "norad_id", None) is not None else _slug(s.name) for s in sats],
+    )
+    if len(_FACTS) >= 8:
+        _FACTS.clear()
+    _FACTS[id(sats)] = (sats, len(sats), facts)
+    return facts
+
+
 _LIST_FIELDS = ("cut_start_by", "cut_end_by", "excluded_by")
 
 _JSON_STR = json_encoder.encode_basestring_ascii  # the string escaping of passplan.io's encoder
@@ -271,14 +312,13 @@ class PassColumns:
 
     # ---- per-satellite facts ---------------------------------------------------------------
     def _epochs(self) -> list[datetime | None]:
-        return [getattr(s, "epoch", None) for s in self.sats]
+        return _sat_facts(self.sats).epochs
 
     def _ages(self) -> list[float | None]:
         """Elements age (days) at AOS of each row, from whole microseconds, as
         ``(aos - epoch).total_seconds() / 86400`` gives it."""
-        epochs = self._epochs()
-        known = np.array([e is not None for e in epochs], bool)
-        e_us = np.array([unix_us(e) if e is not None else 0 for e in epochs], np.int64)
+        facts = _sat_facts(self.sats)
+        known, e_us = facts.known, facts.epoch_us
         if not known.any():
             return [None] * len(self)
         age = ((self.aos_us - e_us[self.sat]) / 1e6 / 86400.0).tolist()
@@ -303,9 +343,8 @@ class PassColumns:
         set_ = list(los)
         for j, d in zip(np.flatnonzero(~same_set).tolist(), _datetimes(self.set_us[~same_set]), strict=True):
             set_[j] = d
-        names = [s.name for s in self.sats]
-        norads = [getattr(s, "norad_id", None) for s in self.sats]
-        epochs = self._epochs()
+        facts = _sat_facts(self.sats)
+        names, norads, epochs = facts.names, facts.norad_ids, facts.epochs
         sat_i, st_i = self.sat.tolist(), self.st.tolist()
         columns = zip(
             sat_i, st_i, aos, tca, los, self.max_el_deg.tolist(), self.aos_az_deg.tolist(), self.tca_az_deg.tolist(),
@@ -354,17 +393,24 @@ class PassColumns:
         template = "{" + ", ".join(f"{_JSON_STR(k)}: %s" for k in keys) + "}"
         return list(map(template.__mod__, zip(*tokens, strict=True)))
 
+    def record_columns(self) -> dict[str, list[Any]] | None:
+        """The records' values by key (one list per key, in :func:`passes_to_records`' key
+        order), without building the records; ``None`` for columns made from objects."""
+        if self.objects is not None:
+            return None
+        if len(self) == 0:
+            return {}
+        keys, columns = self._record_columns()
+        return dict(zip(keys, columns, strict=True))
+
     def _record_columns(self) -> tuple[tuple[str, ...], list[list[Any]]]:
         """The record keys (in :func:`passes_to_records`' order) and one list of values per key."""
         aos, tca, los = (_iso(getattr(self, k)) for k in ("aos_us", "tca_us", "los_us"))
         rise = _iso_or_same(self.rise_us, self.aos_us, aos)  # rise and set are mostly AOS and LOS
         set_ = _iso_or_same(self.set_us, self.los_us, los)
         aos_basic = _iso_basic(self.aos_us)
-        epochs = self._epochs()
-        known = [e is not None for e in epochs]
-        iso_known = iter(_iso(np.array([unix_us(e) for e in epochs if e is not None], np.int64)))
-        epoch_iso = [next(iso_known) if k else None for k in known]
-        sat_part = [str(int(s.norad_id)) if getattr(s, "norad_id", None) is not None else _slug(s.name) for s in self.sats]
+        facts = _sat_facts(self.sats)
+        epoch_iso, sat_part = facts.epoch_iso, facts.uid_part
         st_ids = [s.id for s in self.stations]
         st_slug = [_slug(i) for i in st_ids]
         sat_i, st_i = self.sat.tolist(), self.st.tolist()
@@ -375,8 +421,8 @@ class PassColumns:
         uid = [f"{sat_part[si]}-{st_slug[ti]}-{ab}" for si, ti, ab in zip(sat_i, st_i, aos_basic, strict=True)]
         columns = {
             "uid": uid,
-            "satellite": per_sat([s.name for s in self.sats]),
-            "norad_id": per_sat([getattr(s, "norad_id", None) for s in self.sats]),
+            "satellite": per_sat(facts.names),
+            "norad_id": per_sat(facts.norad_ids),
             "station": [st_ids[i] for i in st_i],
             "aos_utc": aos,
             "tca_utc": tca,
@@ -404,8 +450,8 @@ class PassColumns:
 
 class ColumnRecords(LazyList[dict[str, Any]]):
     """The records of some columns, built on first access; writers that know :meth:`json_lines`
-    (:class:`passplan.io.RecordWriter`) take the JSON text straight from the columns and never
-    build the records."""
+    or :meth:`record_columns` (:class:`passplan.io.RecordWriter`) take the JSON text or the CSV
+    values straight from the columns and never build the records."""
 
     def __init__(self, cols: PassColumns) -> None:
         super().__init__(len(cols), cols.records)
@@ -414,6 +460,10 @@ class ColumnRecords(LazyList[dict[str, Any]]):
     def json_lines(self) -> list[str] | None:
         """See :meth:`PassColumns.json_lines`."""
         return self.cols.json_lines()
+
+    def record_columns(self) -> dict[str, list[Any]] | None:
+        """See :meth:`PassColumns.record_columns` (what CSV writers take instead of records)."""
+        return self.cols.record_columns()
 
 
 # PassColumns.passes() builds Pass positionally: the field order it assumes

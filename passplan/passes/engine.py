@@ -21,7 +21,9 @@ station pair at once:
    and certified the same way, the constraint failing just outside
    naming each edge; culminations, range minima and shadow edges refined on the interpolant;
    bright-sky samples noted. Culmination, minimum range, azimuths and the values at every edge
-   are SGP4 evaluations.
+   are SGP4 evaluations. Without constraints nothing else needs the 30 s samples, and
+   :mod:`.events` finds the same brackets without most of them: rates from the grid points,
+   shadow edges once per satellite, the bright sky once per station.
 4. **Summary** (:mod:`.summary`): once a pass has set, its windows and their figures follow
    from those points without further propagation.
 
