@@ -401,20 +401,36 @@ class StateGrid:
         j = np.clip(np.floor(s / h).astype(np.int64) - self.i0, 0, nt - 2)
         u = np.clip(s / h - (j + self.i0), 0.0, 1.0)
         row = sat_idx * nt + j
+        row1 = row + 1
         y0 = [c.take(row) for c in self._flat]  # x, y, z, vx h, vy h, vz h at the left point
-        y1 = [c.take(row + 1) for c in self._flat]
+        y1 = [c.take(row1) for c in self._flat]
         u2 = u * u
         u3 = u2 * u
         h01 = -2.0 * u3 + 3.0 * u2
         h00 = 1.0 - h01
         h10 = u3 - 2.0 * u2 + u
         h11 = u3 - u2
-        pos = np.stack([h00 * y0[k] + h01 * y1[k] + h10 * y0[k + 3] + h11 * y1[k + 3] for k in range(3)], axis=-1)
+        # h00 y0 + h01 y1 + h10 v0 h + h11 v1 h, left to right, into preallocated buffers
+        n = row.size
+        pos = np.empty((n, 3))
+        acc, tmp = np.empty(n), np.empty(n)
+        for k in range(3):
+            np.multiply(h00, y0[k], out=acc)
+            acc += np.multiply(h01, y1[k], out=tmp)
+            acc += np.multiply(h10, y0[k + 3], out=tmp)
+            acc += np.multiply(h11, y1[k + 3], out=tmp)
+            pos[:, k] = acc
         vel = None
         if velocity:
             d00 = (6.0 * u2 - 6.0 * u) / h
             d10 = (3.0 * u2 - 4.0 * u + 1.0) / h
             d11 = (3.0 * u2 - 2.0 * u) / h
-            vel = np.stack([d00 * (y0[k] - y1[k]) + d10 * y0[k + 3] + d11 * y1[k + 3] for k in range(3)], axis=-1)
+            vel = np.empty((n, 3))
+            for k in range(3):  # d00 (y0 - y1) + d10 v0 h + d11 v1 h
+                np.subtract(y0[k], y1[k], out=acc)
+                acc *= d00
+                acc += np.multiply(d10, y0[k + 3], out=tmp)
+                acc += np.multiply(d11, y1[k + 3], out=tmp)
+                vel[:, k] = acc
         ok = self.ok.ravel()
-        return pos, vel, ok[row] & ok[row + 1]
+        return pos, vel, ok[row] & ok[row1]

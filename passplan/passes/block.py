@@ -125,14 +125,14 @@ class Block:
             i_s, i_t, i_j = np.nonzero(up[:, :, :-1][:, :, own] != up[:, :, 1:][:, :, own])
             out_b.append((i_s + a, i_t, i_j + 1))
             f0, f1, f2 = f[:, :, :-2], f[:, :, 1:-1], f[:, :, 2:]  # centres c = 1 .. nt - 2
-            # local maxima (f1 >= f0, f1 > f2: the signs of exact float differences), then the
-            # few of them at or below zero and not far below
-            d = np.diff(f, axis=2)
-            j_s, j_t, j_c = np.nonzero((d[:, :, :-1] >= 0) & (d[:, :, 1:] < 0))
-            del d
-            v = f1[j_s, j_t, j_c]
-            low = (v <= 0) & (v > (-1.9 if sine_path else -90.0))
-            j_s, j_t, j_c = j_s[low], j_t[low], j_c[low]
+            # local maxima (f1 >= f0, f1 > f2: the signs of the float differences, which are
+            # the comparisons themselves), only the few at or below zero and not far below
+            low = f1 <= 0
+            low &= f1 > (-1.9 if sine_path else -90.0)
+            low &= f1 >= f0
+            low &= f2 < f1
+            j_s, j_t, j_c = np.nonzero(low)
+            del low
 
             def deg(v: np.ndarray, st: np.ndarray) -> np.ndarray:
                 if not sine_path:
