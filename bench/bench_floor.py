@@ -21,7 +21,10 @@ day from 2026-11-23. The ratio engine / floor is the figure (goal: within 1.6x a
 1 day through the same CLI, its wall time, CPU time and peak resident memory (goal: under a
 minute and under 1 GB), plus the floor of that scene.
 
-Run: ``python bench/bench_floor.py [--sats N] [--stations M] [--days D] [--big] [--big-sats N]``
+``--compare DIR`` times the same CLI from another source tree in the same run (a git worktree
+of main, say: ``git worktree add /tmp/main main``), with its output compared byte for byte.
+
+Run: ``python bench/bench_floor.py [--sats N] [--stations M] [--days D] [--repeat K] [--big] [--compare DIR]``
 """
 
 from __future__ import annotations
@@ -110,6 +113,23 @@ def floor_child(fleet: Path, stations: Path, days: float, out: Path) -> tuple[fl
     return float(cpu), json.loads(out.read_text())
 
 
+def run_cli_from(src: Path, fleet: Path, stations: Path, days: float, out: Path) -> tuple[float, float, float]:
+    """:func:`bench_cli.run_cli` with the package imported from the source tree ``src`` (for a
+    before/after comparison inside one run): (wall s, CPU s, peak RSS in MiB)."""
+    import os
+    import subprocess
+
+    cmd = [sys.executable, "-c", "from passplan.cli import main; main()", "passes", "--sats", str(fleet),
+           "--stations", str(stations), "--start", T0.strftime("%Y-%m-%dT%H:%MZ"), "--days", f"{days:g}",
+           "--format", "ndjson"]
+    env = dict(os.environ, PYTHONPATH=str(src))
+    res = subprocess.run([sys.executable, "-c", _RUNNER, str(out), *cmd], capture_output=True, text=True, check=True, env=env)
+    rc, wall, cpu, rss_kib = res.stdout.split()
+    if int(rc) != 0:
+        raise SystemExit(f"passplan from {src} exited with {rc}")
+    return float(wall), float(cpu), int(rss_kib) / 1024.0
+
+
 def main() -> None:
     if len(sys.argv) == 5 and sys.argv[1] == "--child":
         import json
@@ -125,6 +145,8 @@ def main() -> None:
     ap.add_argument("--big-sats", type=int, default=10_000)
     ap.add_argument("--big-stations", type=int, default=20)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--compare", type=Path, default=None,
+                    help="another source tree of passplan (e.g. a git worktree of main) whose CLI is timed in the same run")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="passplan-floor-") as tmp:
@@ -148,6 +170,14 @@ def main() -> None:
         print(f"engine / floor, CPU time, both fresh processes: {ratio:.2f}x (goal within 1.6x): "
               f"{'met' if ratio <= 1.6 else 'NOT met'}; against the floor's computation alone: "
               f"{cpu / fl['total_s']:.2f}x")
+        if args.compare is not None:
+            other = folder / "compare.ndjson"
+            runs = [run_cli_from(args.compare, fleet, stations, args.days, other) for _ in range(args.repeat)]
+            wall_c, cpu_c, rss_c = min(runs, key=lambda r: r[1])
+            same = other.read_bytes() == out.read_bytes()
+            print(f"the same CLI from {args.compare}: {cpu_c:.2f} s CPU ({wall_c:.1f} s wall), peak {rss_c:.0f} MiB: "
+                  f"{cpu_c / child:.2f}x the floor; this tree takes {cpu / cpu_c:.2f}x its CPU time; output "
+                  f"{'byte-identical' if same else 'DIFFERENT'}")
 
         if args.big:
             fleet, stations = write_scene(folder, args.big_sats, args.big_stations, args.seed)
@@ -157,6 +187,11 @@ def main() -> None:
             wall, cpu, rss = run_cli(folder, fleet, stations, 1.0, "ndjson", out)
             with out.open("rb") as fh:
                 lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+            if args.compare is not None:
+                other = folder / "big_compare.ndjson"
+                wall_c, cpu_c, rss_c = run_cli_from(args.compare, fleet, stations, 1.0, other)
+                print(f"the same CLI from {args.compare}: {wall_c:.1f} s wall, {cpu_c:.1f} s CPU, peak {rss_c:.0f} MiB; "
+                      f"output {'byte-identical' if other.read_bytes() == out.read_bytes() else 'DIFFERENT'}")
             ok = wall < 60.0 and rss < 1024.0
             print(f"floor {child:.1f} s CPU as a process ({fl['total_s']:.1f} s computing); CLI {wall:.1f} s wall, "
                   f"{cpu:.1f} s CPU ({cpu / child:.2f}x the floor), {lines} passes, peak {rss:.0f} MiB "
