@@ -149,7 +149,8 @@ def _rows_json(text: str, file: str, problems: list[SchemaProblem]) -> list[tupl
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        problems.append(SchemaProblem(file, f"{err.lineno}:{err.colno}", f"invalid JSON: {err.msg}; fix the syntax there"))
+        problems.append(SchemaProblem(file, f"column {err.colno}:", f"invalid JSON: {err.msg}; fix the syntax there",
+                                      line=err.lineno))
         return []
     rows = data.get("candidates") if isinstance(data, dict) else data
     if not isinstance(rows, list):
@@ -273,6 +274,9 @@ class CandidatesRun(ScheduleRun):
     def to_document(self) -> dict[str, Any]:
         doc = super().to_document()
         doc["links"] = self.to_records()
+        for u in doc["unscheduled"]:  # the file's values are not forecasts
+            if u["reason"] == "no key forecast":
+                u["reason"] = "key_bits 0 in the candidates file (an optical request may still use it)"
         doc["unscheduled"] = doc["unscheduled"] + [dict(z) for z in self.zero_length]
         doc["candidates_file"] = self.source or None
         doc["key_bits_basis"] = KEY_BITS_BASIS

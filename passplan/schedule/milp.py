@@ -29,7 +29,9 @@ With requests (:mod:`.requests`), binary ``z_jr`` for every link j that may serv
 ``sum_r z_jr <= x_j``; for r after q, ``z_jr <= sum_i z_iq`` over the links i of q that end no
 later than j starts. The objective is then ``total``: maximise
 ``sum_d w_d y_d + sum_r priority_r value_r sum_j z_jr`` (the demands' term only when demands are
-given), then the expected key as a tie-break. A candidate ``weight`` (a candidates file's
+given), then the expected key: the weighted tie-break, and then a second stage that maximises
+the key with the primary objective held (to 1e-9 of it), as 1e-6 of weight can fall inside
+HiGHS' gap tolerances. A candidate ``weight`` (a candidates file's
 priority) multiplies its key wherever key enters the objective.
 
 The tie-breaks carry a weight of 1e-6 of the primary term's scale, so they never trade primary
@@ -51,7 +53,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -76,6 +78,11 @@ LP_FIRST_MIN_CANDIDATES = 2000
 #: Largest distance of an LP solution's ``x`` from 0 or 1 that still counts as integral (HiGHS'
 #: primal feasibility tolerance is 1e-7; vertices of these 0/1 rows are exact).
 INTEGRAL_TOL = 1e-9
+#: The key stage of a plan with requests (:meth:`_Model._key_stage`) gets this many seconds, or
+#: this factor times the first stage's, whichever is more (within the plan's time limit); a
+#: stage stopped there keeps its best plan and says the tie-break is not proven.
+KEY_STAGE_MIN_S = 10.0
+KEY_STAGE_FACTOR = 4.0
 #: Relative tolerance of every comparison of two objectives (a greedy against the MILP, a plan
 #: against a bound): ten times HiGHS' gap target, so HiGHS' own rounding (and the LP tolerances
 #: of a relay allocation, about 1e-9 of the key) never reads as one plan beating another.
@@ -332,6 +339,56 @@ class _Model:
         return {d.label: float(sol[self.iy + k]) for k, (d, _) in enumerate(self.demands)}
 
     def solve(
+        self, time_limit_s: float | None, fixed_x: np.ndarray | None = None
+    ) -> tuple[np.ndarray, SolverSummary]:
+        """Solve the model (with ``fixed_x``: only the other variables, the links fixed). With
+        requests, an optimal plan is followed by a second stage: the most key among the plans
+        that keep its primary objective (module docstring)."""
+        sol, summary = self._solve_once(time_limit_s, fixed_x)
+        if self.prob.requests and fixed_x is None and summary.status == "optimal":
+            sol, summary = self._key_stage(sol, summary, time_limit_s)
+        return sol, summary
+
+    def _key_stage(
+        self, sol: np.ndarray, summary: SolverSummary, time_limit_s: float | None
+    ) -> tuple[np.ndarray, SolverSummary]:
+        """The most key (weighted) with the primary objective held at the plan's (to 1e-9 of it):
+        the tie-break solved exactly, where a weight of 1e-6 in one objective can fall inside
+        HiGHS' gap tolerances. Keeps ``sol`` when the stage is not solved to optimality."""
+        from scipy.optimize import Bounds, LinearConstraint, milp
+        from scipy.sparse import csr_matrix
+
+        held = summary.objective - 1e-9 * max(abs(summary.objective), 1.0)
+        pc = self.primary_c()
+        cons = [LinearConstraint(csr_matrix(pc[None, :]), -np.inf, -held)]
+        if self.A.shape[0]:
+            cons.insert(0, LinearConstraint(self.A, self.lo, self.hi))
+        c = np.zeros(self.nvar)
+        c[: self.prob.n] = -self.prob.key_value
+        limit = max(KEY_STAGE_MIN_S, KEY_STAGE_FACTOR * summary.seconds)
+        if time_limit_s is not None:
+            limit = min(limit, float(time_limit_s))
+        options: dict[str, float | bool] = {"disp": False, "mip_rel_gap": MIP_REL_GAP, "time_limit": limit}
+        t0 = time.perf_counter()
+        with _native_stdout_silenced():
+            res = milp(c, constraints=cons, integrality=self.integrality, bounds=Bounds(self.lb, self.ub),
+                       options=options)
+        seconds = summary.seconds + time.perf_counter() - t0
+        unproven = f"optimal; key tie-break best found in {limit:g} s (not proven)"
+        if res.x is None:
+            return sol, replace(summary, seconds=seconds, status=unproven if res.status == 1 else summary.status)
+        out = np.asarray(res.x, float)
+        ints = self.integrality > 0
+        out[ints] = np.round(out[ints])
+        key = self.prob.key_value
+        if self.primary(out) < held or key @ out[: self.prob.n] < key @ sol[: self.prob.n]:
+            out = sol  # HiGHS' incumbent must not lose primary objective or key to the first stage's
+        nodes = getattr(res, "mip_node_count", None)
+        return out, replace(summary, objective=self.primary(out), seconds=seconds,
+                            status=summary.status if res.status == 0 else unproven,
+                            nodes=None if summary.nodes is None or nodes is None else summary.nodes + int(nodes))
+
+    def _solve_once(
         self, time_limit_s: float | None, fixed_x: np.ndarray | None = None
     ) -> tuple[np.ndarray, SolverSummary]:
         from scipy.optimize import Bounds, LinearConstraint, milp

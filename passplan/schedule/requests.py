@@ -190,7 +190,8 @@ def load_requests(path: str | os.PathLike[str]) -> list[Request]:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as err:
-            raise ConfigError(f"{file}:{err.lineno}:{err.colno}: invalid JSON: {err.msg}; fix the syntax there") from None
+            raise ConfigError(f"{file}:{err.lineno}: column {err.colno}: invalid JSON: {err.msg}; fix the syntax "
+                              "there") from None
     else:
         data = parse_toml(text, file)
     return requests_from_data(data, file)
