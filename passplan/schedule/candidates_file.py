@@ -17,8 +17,6 @@ not refused. :func:`schedule_candidates` returns a :class:`CandidatesRun` (a
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import os
 from collections.abc import Sequence
@@ -27,7 +25,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, InputError
-from ..times import iso_z, parse_time
+from ..times import iso_z
 from .model import Candidate, Demand, Resources
 from .requests import Request, load_requests
 from .run import ScheduleRun
@@ -40,22 +38,15 @@ __all__ = [
     "schedule_candidates", "ZERO_LENGTH_REASON", "KEY_BITS_BASIS",
 ]
 
-#: Columns of a candidates file: (name, required, meaning).
-CANDIDATE_COLUMNS: tuple[tuple[str, bool, str], ...] = (
-    ("station", True, "the ground station (network node)"),
-    ("satellite", True, "the satellite"),
-    ("start", True, "link start, ISO 8601 with a zone (2026-03-20T21:04:10Z)"),
-    ("end", True, "link end, not before start (equal: a zero-length window, listed unscheduled)"),
-    ("key_bits", True, "the key of the link in bits, >= 0: a value, not an expectation"),
-    ("priority", False, "weight > 0 of the link's key in the objective (default 1)"),
-    ("id", False, "the link's unique name (default <satellite>@<station>/<start>)"),
+#: Columns of a candidates file (name, required): :data:`passplan.schema.CANDIDATES` gives each
+#: one's meaning and range.
+CANDIDATE_COLUMNS: tuple[tuple[str, bool], ...] = (
+    ("station", True), ("satellite", True), ("start", True), ("end", True), ("key_bits", True), ("priority", False),
+    ("id", False),
 )
-_COLUMNS = tuple(c for c, _, _ in CANDIDATE_COLUMNS)
-_REQUIRED = tuple(c for c, req, _ in CANDIDATE_COLUMNS if req)
 ZERO_LENGTH_REASON = "zero-length window: end equals start, so no link fits in it"
 KEY_BITS_BASIS = ("given: key_bits are the candidates file's values, taken as they are (not expectations: no "
                   "clear-sky probability applied, expected_key_bits = key_bits)")
-_MAX_PROBLEMS = 100
 
 
 @dataclass(frozen=True)
@@ -70,156 +61,20 @@ class CandidatesFile:
     path: str = ""
 
 
-def _cell_problem(name: str, cell: str) -> tuple[Any, str | None]:
-    """A cell's value, or the problem with it."""
-    cell = cell.strip()
-    if name in ("station", "satellite"):
-        return (cell, None) if cell else (None, f"empty {name}; give its name")
-    if name == "id":
-        return (cell or None), None
-    if name in ("start", "end"):
-        try:
-            return parse_time(cell, name), None
-        except InputError as err:
-            return None, str(err)
-    if name in ("key_bits", "priority"):
-        if name == "priority" and not cell:
-            return None, None
-        try:
-            v = float(cell)
-        except ValueError:
-            return None, f"{name} {cell!r} is not a number"
-        if name == "key_bits" and not (math.isfinite(v) and v >= 0):
-            return None, f"key_bits {cell}: give a finite number of bits >= 0"
-        if name == "priority" and not (math.isfinite(v) and v > 0):
-            return None, f"priority {cell}: give a finite number > 0"
-        return v, None
-    raise ValueError(name)  # pragma: no cover - every column is handled above
-
-
-def _rows_csv(text: str, file: str, problems: list[SchemaProblem]) -> list[tuple[str, dict[str, Any]]]:
-    from ..schema import Problem as SchemaProblem
-
-    lines = [(n, ln) for n, ln in enumerate(text.splitlines(), start=1) if ln.strip() and not ln.lstrip().startswith("#")]
-    if not lines:
-        problems.append(SchemaProblem(file, "", "no header; the first line names the columns: " + ",".join(_COLUMNS)))
-        return []
-    head_no, head = lines[0]
-    header = [h.strip().lower().replace(" ", "_") for h in next(csv.reader([head]))]
-    for k, h in enumerate(header, start=1):
-        if h not in _COLUMNS:
-            problems.append(SchemaProblem(file, f"column {k}:", f"{h!r} is not a candidates column "
-                                          f"(columns: {', '.join(_COLUMNS)}); rename it", key=h, line=head_no))
-    missing = [c for c in _REQUIRED if c not in header]
-    if missing:
-        problems.append(SchemaProblem(file, "", f"no {', '.join(missing)} column; the header needs "
-                                      + ",".join(_REQUIRED), line=head_no))
-    if problems:
-        return []
-    if len(set(header)) != len(header):
-        problems.append(SchemaProblem(file, "", "a column is named twice; name each once", line=head_no))
-        return []
-    out: list[tuple[str, dict[str, Any]]] = []
-    for n, ln in lines[1:]:
-        cells = next(csv.reader([ln]))
-        if len(cells) != len(header):
-            problems.append(SchemaProblem(file, "", f"{len(cells)} cells for {len(header)} columns; give one "
-                                          "cell per column", line=n))
-            continue
-        row: dict[str, Any] = {}
-        ok = True
-        col = 1
-        for h, cell in zip(header, cells, strict=True):
-            v, why = _cell_problem(h, cell)
-            if why:
-                problems.append(SchemaProblem(file, f"column {col} ({h}):", why, key=h, line=n))
-                ok = False
-            row[h] = v
-            col += len(cell) + 1
-        if ok:
-            out.append((str(n), row))
-        if len(problems) >= _MAX_PROBLEMS:
-            break
-    return out
-
-
-def _rows_json(text: str, file: str, problems: list[SchemaProblem]) -> list[tuple[str, dict[str, Any]]]:
-    from ..schema import Problem as SchemaProblem
-
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        problems.append(SchemaProblem(file, f"column {err.colno}:", f"invalid JSON: {err.msg}; fix the syntax there",
-                                      line=err.lineno))
-        return []
-    rows = data.get("candidates") if isinstance(data, dict) else data
-    if not isinstance(rows, list):
-        problems.append(SchemaProblem(file, "", 'give a list of candidates (or {"candidates": [...]})'))
-        return []
-    out: list[tuple[str, dict[str, Any]]] = []
-    for k, t in enumerate(rows, start=1):
-        loc = f"candidate #{k}"
-        if not isinstance(t, dict):
-            problems.append(SchemaProblem(file, loc, "not an object; give station, satellite, start, end, key_bits"))
-            continue
-        row: dict[str, Any] = {}
-        ok = True
-        for key in t:
-            if key not in _COLUMNS:
-                problems.append(SchemaProblem(file, loc, f"unknown key {key!r} (keys: {', '.join(_COLUMNS)})", key=key))
-                ok = False
-        for name in _COLUMNS:
-            if name not in t:
-                if name in _REQUIRED:
-                    problems.append(SchemaProblem(file, loc, f"no {name}; each candidate needs "
-                                                  + ", ".join(_REQUIRED), key=name))
-                    ok = False
-                continue
-            value = t[name]
-            if isinstance(value, bool) or value is None or isinstance(value, list | dict):
-                problems.append(SchemaProblem(file, loc, f"{name} {value!r}: give a "
-                                              + ("number" if name in ("key_bits", "priority") else "text"), key=name))
-                ok = False
-                continue
-            v, why = _cell_problem(name, str(value))
-            if why:
-                problems.append(SchemaProblem(file, loc, why, key=name))
-                ok = False
-            row[name] = v
-        if ok:
-            out.append((loc, row))
-        if len(problems) >= _MAX_PROBLEMS:
-            break
-    return out
-
-
 def parse_candidates(text: str, file: str) -> tuple[CandidatesFile, list[SchemaProblem]]:
     """The candidates of a file's text (JSON when it starts with ``[`` or ``{``, else CSV) and
-    every problem found (a row with a problem is left out; :func:`load_candidates` refuses any)."""
-    from ..schema import Problem as SchemaProblem
+    every problem found (:func:`passplan.schema.parse_candidates_text`: a row with a problem is
+    left out; :func:`load_candidates` refuses any)."""
+    from ..schema import parse_candidates_text
 
-    problems: list[SchemaProblem] = []
-    is_json = text.lstrip()[:1] in ("[", "{")
-    rows = (_rows_json if is_json else _rows_csv)(text, file, problems)
+    rows, problems = parse_candidates_text(text, file)
     cands: list[Candidate] = []
     zero: list[dict[str, Any]] = []
     prio: dict[str, float] = {}
-    seen: dict[str, str] = {}
-    for where, row in rows:
+    for row in rows:
         start: datetime = row["start"]
         end: datetime = row["end"]
-        uid = row.get("id") or f"{row['satellite']}@{row['station']}/{iso_z(start)}"
-        line = None if is_json else int(where)
-        loc = where if is_json else ""
-        if uid in seen:
-            problems.append(SchemaProblem(file, loc, f"id {uid} is also at {seen[uid]}; give each candidate its "
-                                          "own id (an id column)", key="id", line=line))
-            continue
-        seen[uid] = where if is_json else f"line {where}"
-        if end < start:
-            problems.append(SchemaProblem(file, loc, f"end {iso_z(end)} is before start {iso_z(start)}; swap them",
-                                          key="end", line=line))
-            continue
+        uid = row["id"]
         if end == start:
             zero.append({
                 "station": row["station"], "satellite": row["satellite"], "pass_uid": uid, "start_utc": iso_z(start),
