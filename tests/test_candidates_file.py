@@ -263,6 +263,11 @@ def test_zero_length_windows_get_a_reason_not_a_refusal(tmp_path: Path) -> None:
     assert zero and zero[0]["reason"] == ZERO_LENGTH_REASON
     assert "not expectations" in doc["key_bits_basis"]
     assert "requests" not in doc and "request" not in doc["links"][0]
+    # a file of zero-length windows alone: an empty plan, each request unserved with its reason
+    f.write_text("station,satellite,start,end,key_bits\nvienna,SAT,2026-03-20T21:00:00Z,2026-03-20T21:00:00Z,50\n")
+    doc = schedule_candidates(f, [Request("r", "vienna", kind="optical")]).to_document()
+    assert doc["links"] == [] and doc["unscheduled"][0]["reason"] == ZERO_LENGTH_REASON
+    assert doc["requests"][0]["reason"] == "no candidate link at station vienna"
 
 
 def test_order_between_requests() -> None:

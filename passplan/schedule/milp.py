@@ -531,6 +531,8 @@ def evaluate(prob: Problem, x: np.ndarray) -> tuple[float, dict[str, float]]:
             served = {}
             obj = float(prob.key_value[x].sum())
         return obj, served
+    if not prob.n:  # requests over no candidates: nothing served (HiGHS refuses an empty model)
+        return 0.0, {d.label: 0.0 for d, _ in demands}
     # pair demands: the best relay allocation is an LP with x fixed; requests: the best assignment
     # of the scheduled links to requests, a MILP over z alone
     model = _Model(prob)

@@ -230,7 +230,7 @@ def plan_with_requests(
     plan, prob, x = _plan(candidates, resources, demands, "total", solver=solver, time_limit_s=time_limit_s,
                           rolling_days=float("inf"), requests=requests, priorities=priorities)
     served: dict[int, int] = {}
-    if prob.requests:
+    if prob.requests and prob.n:  # no candidates: nothing to assign (HiGHS refuses an empty model)
         _, served = assign_requests(prob, x, time_limit_s)
     link_of = {r: j for j, r in served.items()}
     by_uid = {prob.cands[j].uid: prob.requests[r].id for j, r in served.items()}
