@@ -778,8 +778,39 @@ DEMANDS = Schema("demands", "Demand file (`passplan pools --demands FILE`), `[[d
     ), one_of=(("rate_bps", "key_bits"),), exclusive=(("rate_bps", "refresh_s"), ("rate_bps", "users"))),
 ))
 
+# Candidate links computed elsewhere and the requests they serve (`passplan schedule --candidates
+# FILE --requests FILE`; passplan.schedule.candidates_file, passplan.schedule.requests)
+CANDIDATES = Schema("candidates", "Candidates file (`schedule --candidates FILE`), CSV columns by header or "
+                    "JSON objects", (
+    Table("columns", (
+        _t("station", "the ground station (network node)", required=True),
+        _t("satellite", "the satellite", required=True),
+        Key("start", "text", required=True, meaning="link start, ISO-8601 time with a zone (Z)"),
+        Key("end", "text", required=True, meaning="link end, not before start (equal: a zero-length window, "
+            "listed unscheduled with its reason)"),
+        _n("key_bits", 0, None, "bit", "the link's key: a given value, not an expectation", required=True),
+        _n("priority", 0, None, "", "weight of the link's key in the objective (default 1)", lo_open=True),
+        _t("id", "the link's unique name (default satellite@station/start)"),
+    ), meaning="one row per possible link"),
+))
+
+REQUESTS = Schema("requests", "Request file (`schedule --requests FILE`), `[[requests]]` tables (or JSON)", (
+    Table("[[requests]]", (
+        _t("id", "the request's unique name", required=True),
+        _t("station", "the station that must take part"),
+        _t("node", "another name for station"),
+        _t("satellite", "the satellite that must take part (name or catalogue number)"),
+        _n("priority", 0, None, "", "weight of the request (default 1); the plan maximises the sum of "
+           "priority x value served", lo_open=True),
+        _n("value", 0, None, "", "what serving it is worth, any unit (default 1)", lo_open=True),
+        _c("kind", ("key", "optical"), "key: needs a link with key > 0 (default); optical: any link"),
+        Key("after", "texts", meaning="ids of requests whose links must end before this one's link starts"),
+    ), one_of=(("station", "node"),)),
+))
+
 SCHEMAS: dict[str, Schema] = {
-    s.kind: s for s in (STATIONS, NETWORK, PROFILE, PROTOCOL, SERIES, CONSTELLATION, CLOUD, DEMANDS)
+    s.kind: s for s in (STATIONS, NETWORK, PROFILE, PROTOCOL, SERIES, CONSTELLATION, CLOUD, DEMANDS, CANDIDATES,
+                        REQUESTS)
 }
 KINDS = tuple(SCHEMAS)
 
@@ -1013,16 +1044,34 @@ def _tables_of(kind: str, data: Mapping[str, Any]) -> Iterator[tuple[str, Table 
                 yield loc, None, "refresh_s and users need key_bits"
             if isinstance(t.get("a"), str) and t.get("a") == t.get("b"):
                 yield loc, None, f"a demand joins two different nodes ({t['a']} twice)"
+    elif kind == "requests":
+        for key in data:
+            if key != "requests":
+                yield "", None, unknown_key(key, ("requests",)).replace("unknown key", "unknown table")
+        rows = data.get("requests")
+        if not isinstance(rows, list) or not rows or not all(isinstance(t, dict) for t in rows):
+            yield "", None, "no [[requests]] tables; e.g. [[requests]] with id and station"
+            return
+        ids = [t.get("id") for t in rows]
+        for i, t in enumerate(rows, start=1):
+            loc = f"[[requests]] #{i}"
+            yield loc, schema.tables[0], t
+            if ids.count(t.get("id")) > 1:
+                yield loc, None, f"id {t.get('id')!r} is given to more than one request; give each its own"
+            after = t.get("after", [])
+            for a in after if isinstance(after, list) else ():
+                if a not in ids:
+                    yield loc, None, f"after names {a!r}, which is not a request id"
     else:  # pragma: no cover - series is checked by rows
         raise ValueError(kind)
 
 
 def check_data(kind: str, data: Mapping[str, Any], file: str = "") -> list[Problem]:
     """Every problem of a parsed TOML document of ``kind`` (see :data:`KINDS`)."""
-    if kind not in SCHEMAS or kind in ("series", "cloud"):
+    if kind not in SCHEMAS or kind in ("series", "cloud", "candidates"):
         from .errors import UnknownNameError
 
-        raise UnknownNameError("file kind", kind, [k for k in KINDS if k not in ("series", "cloud")])
+        raise UnknownNameError("file kind", kind, [k for k in KINDS if k not in ("series", "cloud", "candidates")])
     out: list[Problem] = []
     for loc, table, tdata in _tables_of(kind, data):
         if table is None:
@@ -1088,6 +1137,8 @@ def detect_kind(data: Mapping[str, Any]) -> str | None:
     keys = set(data)
     if "demands" in keys:
         return "demands"
+    if "requests" in keys:
+        return "requests"
     if "stations" in keys and not keys & {"nodes", "links"}:
         return "stations"
     if keys & {"nodes", "links", "fibre_model", "twinfield_model"} or "network" in keys:
@@ -1243,6 +1294,177 @@ def parse_cloud_csv(text: str, file: str) -> tuple[dict[str, list[tuple[float, f
     return out, problems
 
 
+# ---------------------------------------------------------------------------------------------
+# Candidates files (passplan.schedule.candidates_file builds the candidates from these rows)
+
+_CANDIDATE_COLUMNS = tuple(k.name for k in CANDIDATES.tables[0].keys)
+_CANDIDATE_REQUIRED = tuple(k.name for k in CANDIDATES.tables[0].keys if k.required)
+_MAX_CANDIDATE_PROBLEMS = 100
+
+
+def _candidate_cell(name: str, cell: str) -> tuple[Any, str | None]:
+    """A cell's value, or the problem with it."""
+    from .errors import InputError
+    from .times import parse_time
+
+    cell = cell.strip()
+    if name in ("station", "satellite"):
+        return (cell, None) if cell else (None, f"empty {name}; give its name")
+    if name == "id":
+        return (cell or None), None
+    if name in ("start", "end"):
+        try:
+            return parse_time(cell, name), None
+        except InputError as err:
+            return None, str(err)
+    if name in ("key_bits", "priority"):
+        if name == "priority" and not cell:
+            return None, None
+        try:
+            v = float(cell)
+        except ValueError:
+            return None, f"{name} {cell!r} is not a number"
+        if name == "key_bits" and not (math.isfinite(v) and v >= 0):
+            return None, f"key_bits {cell}: give a finite number of bits >= 0"
+        if name == "priority" and not (math.isfinite(v) and v > 0):
+            return None, f"priority {cell}: give a finite number > 0"
+        return v, None
+    raise ValueError(name)  # pragma: no cover - every column is handled above
+
+
+def _candidate_rows_csv(text: str, file: str, problems: list[Problem]) -> list[tuple[str, dict[str, Any]]]:
+    import csv
+
+    lines = [(n, ln) for n, ln in enumerate(text.splitlines(), start=1) if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        problems.append(Problem(file, "", "no header; the first line names the columns: " + ",".join(_CANDIDATE_COLUMNS)))
+        return []
+    head_no, head = lines[0]
+    header = [h.strip().lower().replace(" ", "_") for h in next(csv.reader([head]))]
+    for k, h in enumerate(header, start=1):
+        if h not in _CANDIDATE_COLUMNS:
+            problems.append(Problem(file, f"column {k}:", f"{h!r} is not a candidates column "
+                                          f"(columns: {', '.join(_CANDIDATE_COLUMNS)}); rename it", key=h, line=head_no))
+    missing = [c for c in _CANDIDATE_REQUIRED if c not in header]
+    if missing:
+        problems.append(Problem(file, "", f"no {', '.join(missing)} column; the header needs "
+                                      + ",".join(_CANDIDATE_REQUIRED), line=head_no))
+    if problems:
+        return []
+    if len(set(header)) != len(header):
+        problems.append(Problem(file, "", "a column is named twice; name each once", line=head_no))
+        return []
+    out: list[tuple[str, dict[str, Any]]] = []
+    for n, ln in lines[1:]:
+        cells = next(csv.reader([ln]))
+        if len(cells) != len(header):
+            problems.append(Problem(file, "", f"{len(cells)} cells for {len(header)} columns; give one "
+                                          "cell per column", line=n))
+            continue
+        row: dict[str, Any] = {}
+        ok = True
+        col = 1
+        for h, cell in zip(header, cells, strict=True):
+            v, why = _candidate_cell(h, cell)
+            if why:
+                problems.append(Problem(file, f"column {col} ({h}):", why, key=h, line=n))
+                ok = False
+            row[h] = v
+            col += len(cell) + 1
+        if ok:
+            out.append((str(n), row))
+        if len(problems) >= _MAX_CANDIDATE_PROBLEMS:
+            break
+    return out
+
+
+def _candidate_rows_json(text: str, file: str, problems: list[Problem]) -> list[tuple[str, dict[str, Any]]]:
+    import json
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        problems.append(Problem(file, f"column {err.colno}:", f"invalid JSON: {err.msg}; fix the syntax there",
+                                      line=err.lineno))
+        return []
+    rows = data.get("candidates") if isinstance(data, dict) else data
+    if not isinstance(rows, list):
+        problems.append(Problem(file, "", 'give a list of candidates (or {"candidates": [...]})'))
+        return []
+    out: list[tuple[str, dict[str, Any]]] = []
+    for k, t in enumerate(rows, start=1):
+        loc = f"candidate #{k}"
+        if not isinstance(t, dict):
+            problems.append(Problem(file, loc, "not an object; give station, satellite, start, end, key_bits"))
+            continue
+        row: dict[str, Any] = {}
+        ok = True
+        for key in t:
+            if key not in _CANDIDATE_COLUMNS:
+                problems.append(Problem(file, loc, f"unknown key {key!r} (keys: {', '.join(_CANDIDATE_COLUMNS)})", key=key))
+                ok = False
+        for name in _CANDIDATE_COLUMNS:
+            if name not in t:
+                if name in _CANDIDATE_REQUIRED:
+                    problems.append(Problem(file, loc, f"no {name}; each candidate needs "
+                                                  + ", ".join(_CANDIDATE_REQUIRED), key=name))
+                    ok = False
+                continue
+            value = t[name]
+            if isinstance(value, bool) or value is None or isinstance(value, list | dict):
+                problems.append(Problem(file, loc, f"{name} {value!r}: give a "
+                                              + ("number" if name in ("key_bits", "priority") else "text"), key=name))
+                ok = False
+                continue
+            v, why = _candidate_cell(name, str(value))
+            if why:
+                problems.append(Problem(file, loc, why, key=name))
+                ok = False
+            row[name] = v
+        if ok:
+            out.append((loc, row))
+        if len(problems) >= _MAX_CANDIDATE_PROBLEMS:
+            break
+    return out
+
+
+def parse_candidates_text(text: str, file: str) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """The rows of a candidates file (JSON when its text starts with ``[`` or ``{``, else CSV with
+    a header; :data:`CANDIDATES`), each with its ``id`` (given, or ``satellite@station/start``),
+    and every problem: a cell (file:line and column), a missing column, an end before its start,
+    an id given twice. A row with a problem is left out."""
+    from .times import iso_z
+
+    problems: list[Problem] = []
+    is_json = text.lstrip()[:1] in ("[", "{")
+    rows = (_candidate_rows_json if is_json else _candidate_rows_csv)(text, file, problems)
+    out: list[dict[str, Any]] = []
+    seen: dict[str, str] = {}
+    for where, row in rows:
+        start, end = row["start"], row["end"]
+        uid = row.get("id") or f"{row['satellite']}@{row['station']}/{iso_z(start)}"
+        line = None if is_json else int(where)
+        loc = where if is_json else ""
+        if uid in seen:
+            problems.append(Problem(file, loc, f"id {uid} is also at {seen[uid]}; give each candidate its "
+                                    "own id (an id column)", key="id", line=line))
+            continue
+        seen[uid] = where if is_json else f"line {where}"
+        if end < start:
+            problems.append(Problem(file, loc, f"end {iso_z(end)} is before start {iso_z(start)}; swap them",
+                                    key="end", line=line))
+            continue
+        out.append(dict(row, id=uid))
+    return out, problems
+
+
+def _looks_like_candidates(first: str) -> bool:
+    """A candidates CSV header (station, satellite, start, end among its columns) or a JSON
+    candidates list."""
+    cols = {c.strip().lower() for c in first.split(",")}
+    return {"station", "satellite", "start", "end"} <= cols or first.lstrip().startswith('{"candidates"')
+
+
 def check_file(path: str | os.PathLike[str], kind: str | None = None) -> list[Problem]:
     """Every problem of an input file, without running anything: a stations file, a network, a
     link profile, a protocol, a key series CSV or a constellation (``kind``, else detected from
@@ -1261,6 +1483,17 @@ def check_file(path: str | os.PathLike[str], kind: str | None = None) -> list[Pr
     first = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
     if kind == "cloud" or (kind is None and first.replace(" ", "").lower().startswith("station,time,")):
         return parse_cloud_csv(text, file)[1]
+    if kind == "candidates" or (kind is None and _looks_like_candidates(first)):
+        return parse_candidates_text(text, file)[1]
+    if kind == "requests" and text.lstrip()[:1] == "{":
+        import json
+
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            return [Problem(file, f"column {err.colno}:", f"invalid JSON: {err.msg}; fix the syntax there",
+                            line=err.lineno)]
+        return check_data("requests", data if isinstance(data, dict) else {"requests": data}, file)
     if kind == "series" or (kind is None and "t_s" in head and "eta" in head and "=" not in head):
         return check_series_text(text, file)
     try:

@@ -393,20 +393,30 @@ INPUT_KINDS: list[tuple[str, str, bytes, list[str]]] = [
      ["network", str(DATA / "networks" / "china-integrated.toml"), "--from", "xinglong", "--to", "nanshan",
       "--sats", "DEMO-SSO-1", "--start", "2026-12-02T14:00Z", "--hours", "2", "--weather-trials", "0",
       "--cloud-record", "{f}"]),
+    # candidates computed elsewhere, and the requests their links serve (schedule --candidates)
+    ("candidates", ".csv", (DATA / "schedule" / "candidates-example.csv").read_bytes(),
+     ["schedule", "--candidates", "{f}", "--format", "csv"]),
+    ("requests", ".toml", (DATA / "schedule" / "requests-example.toml").read_bytes(),
+     ["schedule", "--candidates", str(DATA / "schedule" / "candidates-example.csv"), "--requests", "{f}",
+      "--format", "csv"]),
 ]
 #: Every option or argument of the app that reads a file, and the kind above that walks it
 #: (a new file input must get a kind: tested against the app).
 INPUT_OPTION_KIND = {"--stations": "stations", "--sats": "elements-tle", "satellite": "elements-tle",
                      "name": "elements-tle", "series": "key-series", "--profile": "profile",
                      "--protocol": "protocol", "file": "network/constellation", "--compare": "constellation",
-                     "files": "stations/profile/protocol/key-series/constellation/network/cloud/demands",
+                     "files": "stations/profile/protocol/key-series/constellation/network/cloud/demands/"
+                              "candidates/requests",
                      "--region": "geojson-region",
                      "--coverage": "coverage-json",
                      "--demands": "demands",
-                     "--cloud-record": "cloud"}
+                     "--cloud-record": "cloud",
+                     "--candidates": "candidates",
+                     "--requests": "requests"}
 #: The kinds `passplan doctor` checks (every hostile variant of each: tests/test_faultwalk.py
 #: test_doctor_on_hostile_files).
-DOCTOR_KINDS = ("stations", "profile", "protocol", "key-series", "constellation", "network", "cloud", "demands")
+DOCTOR_KINDS = ("stations", "profile", "protocol", "key-series", "constellation", "network", "cloud", "demands",
+                "candidates", "requests")
 
 
 def test_every_file_input_of_the_app_has_a_walked_kind() -> None:

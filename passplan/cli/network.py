@@ -209,6 +209,69 @@ def _schedule_table(run: ScheduleRun) -> str:
     return out + "\n".join(lines) + "\n"
 
 
+def _schedule_candidates(
+    candidates: Path | None,
+    requests: Path | None,
+    conflicting: list[str],
+    *,
+    objective: Objective,
+    demand: list[str] | None,
+    setup_s: float | None,
+    repoint_s: float | None,
+    solver: Solver,
+    time_limit_s: float,
+    weather_trials: int,
+    fmt: ScheduleFormat,
+    output: Path | None,
+    creation: str | None,
+    dtstamp: str | None,
+) -> None:
+    """``schedule --candidates FILE [--requests FILE]``: one call of
+    :func:`passplan.schedule.candidates_file.schedule_candidates`, emitted as a schedule."""
+    from ..errors import InputError
+    from ..schedule import Demand
+    from ..schedule.candidates_file import load_candidates, schedule_candidates
+    from ..schedule.requests import load_requests
+
+    if candidates is None:
+        raise InputError("--requests needs --candidates FILE (the links the requests may use)")
+    if conflicting:
+        raise InputError(f"--candidates plans the file's links as given; leave out {', '.join(conflicting)}")
+    if objective is not Objective.total or weather_trials:
+        raise InputError("--candidates plans given key values: leave out --objective fair and --weather-trials")
+    if fmt is ScheduleFormat.czml:
+        raise InputError("--format czml needs satellites' orbits; a candidates file has none: choose table, json, "
+                         "csv, ndjson or ics")
+    demands = [Demand.parse(d, "--demand") for d in demand or ()]
+    got = load_candidates(candidates)
+    reqs = None if requests is None else load_requests(requests)
+    with as_flags():
+        run = schedule_candidates(got, reqs, demands, setup_s=setup_s, repoint_s=repoint_s, solver=solver.value,
+                                  time_limit_s=time_limit_s)
+    if fmt is ScheduleFormat.ics:
+        from ..io import atomic_write_text
+
+        text = run.to_ics(creation_date(creation, dtstamp) or datetime.now(UTC), "passplan schedule")
+        if output is None:
+            typer.echo(text, nl=False)
+        else:
+            atomic_write_text(output, text)
+        return
+    if fmt in (ScheduleFormat.csv, ScheduleFormat.ndjson):
+        emit(run.to_records(), OutputFormat(fmt.value), lambda: "", output)
+        return
+
+    def table() -> str:
+        text = _schedule_table(run)
+        doc = run.to_document()
+        if doc.get("requests") is not None:
+            text += (f"requests served: {doc['requests_served']} of {len(doc['requests'])}, priority x value "
+                     f"{doc['requests_value']:.6g} (which link serves which: --format json)\n")
+        return text + "key_bits are the file's values, not expectations\n"
+
+    emit(run.to_document(), OutputFormat(fmt.value), table, output)
+
+
 #: The schedule's library parameters and the options that set them.
 def register(app: typer.Typer) -> None:
     """Add ``schedule``, ``relay`` and ``network`` to the app."""
@@ -250,6 +313,8 @@ def register(app: typer.Typer) -> None:
         weather_trials: Annotated[int, typer.Option("--weather-trials", help="Also draw this many seeded cloudy-night Monte-Carlo trials of the plan (0: off).")] = 0,
         seed: Annotated[int, typer.Option("--seed", help="Seed of the weather Monte-Carlo.")] = 0,
         verbose: VerboseOpt = False,
+        candidates: Annotated[Path | None, typer.Option("--candidates", help="Candidates file (CSV or JSON: station, satellite, start, end, key_bits, optional priority and id): plan these links as given, with no pass search and no forecast.")] = None,
+        requests: Annotated[Path | None, typer.Option("--requests", help="Request file (TOML or JSON, with --candidates): tasks the links serve, each once, by priority x value; see the README.")] = None,
     ) -> None:
         """Schedule links of satellites with stations for the most (or fairest) expected key.
 
@@ -260,6 +325,15 @@ def register(app: typer.Typer) -> None:
         from ..schedule import Demand
         from ..schedule.run import check_demands, check_schedule_options, schedule_passes
 
+        if candidates is not None or requests is not None:
+            given = {"--sats": sats, "--stations": stations, "--station": station, "--start": start, "--end": end,
+                     "--hours": hours, "--days": days, "--profile": profile, "--protocol": protocol, "--plot": plot}
+            _schedule_candidates(
+                candidates, requests, [k for k, v in given.items() if v], objective=objective, demand=demand,
+                setup_s=setup_s, repoint_s=repoint_s, solver=solver, time_limit_s=time_limit_s,
+                weather_trials=weather_trials, fmt=fmt, output=output, creation=creation, dtstamp=dtstamp,
+            )
+            return
         with as_flags():
             check_schedule_options(
                 time_limit_s=time_limit_s, min_key_bits=min_key_bits, weather_trials=weather_trials, setup_s=setup_s,

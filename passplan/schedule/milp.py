@@ -23,6 +23,17 @@ served by its station's key, ``y_d <= sum_j v_j x_j``; a pair demand by its rela
   coefficient ``D_d / T`` falls below 1 is divided by it (``t' <= (T / D_d) y_d``), so a small
   demand beside a huge one is not dropped as a coefficient under HiGHS' smallest (1e-9).
 
+With requests (:mod:`.requests`), binary ``z_jr`` for every link j that may serve request r
+(:meth:`passplan.schedule.problem.Problem.request_pairs`): each request served at most once,
+``sum_j z_jr <= 1``; a link serves at most one request and only when scheduled,
+``sum_r z_jr <= x_j``; for r after q, ``z_jr <= sum_i z_iq`` over the links i of q that end no
+later than j starts. The objective is then ``total``: maximise
+``sum_d w_d y_d + sum_r priority_r value_r sum_j z_jr`` (the demands' term only when demands are
+given), then the expected key: the weighted tie-break, and then a second stage that maximises
+the key with the primary objective held (to 1e-9 of it), as 1e-6 of weight can fall inside
+HiGHS' gap tolerances. A candidate ``weight`` (a candidates file's
+priority) multiplies its key wherever key enters the objective.
+
 The tie-breaks carry a weight of 1e-6 of the primary term's scale, so they never trade primary
 objective for key.
 
@@ -42,7 +53,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -51,7 +62,7 @@ from .model import SolverSummary
 from .problem import Problem
 
 __all__ = [
-    "solve_milp", "evaluate", "relaxation_bound", "integral_optimum", "exceeds", "relative_gap", "MilpResult",
+    "solve_milp", "evaluate", "assign_requests", "relaxation_bound", "integral_optimum", "exceeds", "relative_gap", "MilpResult",
     "OBJECTIVE_REL_TOL", "LP_FIRST_MIN_CANDIDATES",
 ]
 
@@ -67,6 +78,11 @@ LP_FIRST_MIN_CANDIDATES = 2000
 #: Largest distance of an LP solution's ``x`` from 0 or 1 that still counts as integral (HiGHS'
 #: primal feasibility tolerance is 1e-7; vertices of these 0/1 rows are exact).
 INTEGRAL_TOL = 1e-9
+#: The key stage of a plan with requests (:meth:`_Model._key_stage`) gets this many seconds, or
+#: this factor times the first stage's, whichever is more (within the plan's time limit); a
+#: stage stopped there keeps its best plan and says the tie-break is not proven.
+KEY_STAGE_MIN_S = 10.0
+KEY_STAGE_FACTOR = 4.0
 #: Relative tolerance of every comparison of two objectives (a greedy against the MILP, a plan
 #: against a bound): ten times HiGHS' gap target, so HiGHS' own rounding (and the LP tolerances
 #: of a relay allocation, about 1e-9 of the key) never reads as one plan beating another.
@@ -136,6 +152,8 @@ class MilpResult:
     x: np.ndarray
     served: dict[str, float]  # demand label -> served bits
     summary: SolverSummary
+    #: with requests: the request (index into ``Problem.requests``) each scheduled link serves
+    assignment: dict[int, int] = field(default_factory=dict)
 
 
 class _Model:
@@ -158,9 +176,16 @@ class _Model:
         self.ix, self.ir, self.iy = 0, n, n + nr
         self.it = n + nr + nd
         self.nvar = n + nr + nd + (1 if fair else 0)
+        # request assignment pairs z_p = (link pj[p], request pr[p]) after every other variable
+        self.pj, self.pr = prob.request_pairs()
+        self.iz = self.nvar
+        self.nvar += self.pj.size
+        self.req_w = np.array([r.weight for r in prob.requests], float)
         v = prob.value
+        kv = prob.key_value  # the key term: expected key times the candidate's weight (1 by default)
         c = np.zeros(self.nvar)
         total_v = float(v[prob.allowed].sum()) if n else 0.0
+        total_kv = float(kv[prob.allowed].sum()) if n else 0.0
         # fair: t is solved as t' = t * t_scale (module docstring; 1 unless a demand exceeds all the key)
         self.t_scale = 1.0
         if fair and demands:
@@ -168,14 +193,16 @@ class _Model:
         if fair:
             c[self.it] = -1.0
             c[:n] = -1e-6 * v / max(total_v, 1.0)
-        elif demands:
+        elif demands or prob.requests:
             w = np.array([d.priority for d, _ in demands])
             c[self.iy : self.iy + nd] = -w
+            c[self.iz :] = -self.req_w[self.pr]
             # the primary term is at most sum w_d min(D_d, all key): scale the tie-break to it
-            smallest = min(d.priority * min(scale, max(total_v, 1.0)) for d, scale in demands)
-            c[:n] = -1e-6 * smallest * v / max(total_v, 1.0)
+            smallest = min([d.priority * min(scale, max(total_v, 1.0)) for d, scale in demands]
+                           + self.req_w.tolist())
+            c[:n] = -1e-6 * smallest * kv / max(total_kv, 1.0)
         else:
-            c[:n] = -v
+            c[:n] = -kv
         self.c = c
         cap, cap_units = prob.capacity_matrix()  # sparse: memory linear in candidates and overlaps
         rows: list[int] = []
@@ -223,6 +250,7 @@ class _Model:
                 lo.append(-np.inf)
                 hi.append(0.0)
                 r += 1
+        r = self._request_rows(r, rows, cols, vals, lo, hi)
         cap = csr_matrix((cap.data, cap.indices, cap.indptr), shape=(cap_units.size, self.nvar))
         rest = coo_matrix((vals, (np.asarray(rows, np.intp) - cap_units.size, cols)), shape=(r - cap_units.size, self.nvar))
         self.A = vstack([cap, rest.tocsr()], format="csr")
@@ -237,6 +265,47 @@ class _Model:
                 self.ub[self.iy + k] = scale
         self.integrality = np.zeros(self.nvar)
         self.integrality[:n] = 1
+        self.integrality[self.iz :] = 1
+        self.ub[self.iz :] = prob.allowed[self.pj].astype(float)
+
+    def _request_rows(self, r: int, rows: list[int], cols: list[int], vals: list[float], lo: list[float],
+                      hi: list[float]) -> int:
+        """Append the rows of the requests (module docstring) from row ``r``; the next row."""
+        npair = self.pj.size
+        if not npair:
+            return r
+        nreq = len(self.prob.requests)
+        z = self.iz + np.arange(npair)
+        # each request served at most once: sum_j z_jr <= 1
+        rows.extend((r + self.pr).tolist())
+        cols.extend(z.tolist())
+        vals.extend([1.0] * npair)
+        lo.extend([-np.inf] * nreq)
+        hi.extend([1.0] * nreq)
+        r += nreq
+        # a link serves at most one request, and only when scheduled: sum_r z_jr - x_j <= 0
+        links = np.unique(self.pj)
+        row_of = np.searchsorted(links, self.pj)
+        rows.extend((r + row_of).tolist() + (r + np.arange(links.size)).tolist())
+        cols.extend(z.tolist() + links.tolist())
+        vals.extend([1.0] * npair + [-1.0] * links.size)
+        lo.extend([-np.inf] * links.size)
+        hi.extend([0.0] * links.size)
+        r += links.size
+        # order: z_p - sum of the earlier pairs of the request it follows <= 0
+        for p, earlier in self.prob.order_pairs(self.pj, self.pr):
+            rows.extend([r] * (1 + earlier.size))
+            cols.extend([self.iz + p, *(self.iz + earlier).tolist()])
+            vals.extend([1.0] + [-1.0] * earlier.size)
+            lo.append(-np.inf)
+            hi.append(0.0)
+            r += 1
+        return r
+
+    def assignment(self, sol: np.ndarray) -> dict[int, int]:
+        """Which request each scheduled link serves: ``{candidate index: request index}``."""
+        on = np.flatnonzero(sol[self.iz :] > 0.5)
+        return {int(self.pj[p]): int(self.pr[p]) for p in on}
 
     def primary_c(self) -> np.ndarray:
         """The objective vector without its tie-break: only the primary term (minimised)."""
@@ -244,10 +313,11 @@ class _Model:
         c = np.zeros(self.nvar)
         if prob.objective == "fair":
             c[self.it] = -1.0
-        elif self.demands:
+        elif self.demands or prob.requests:
             c[self.iy : self.iy + len(self.demands)] = -np.array([d.priority for d, _ in self.demands])
+            c[self.iz :] = -self.req_w[self.pr]
         else:
-            c[: prob.n] = -prob.value
+            c[: prob.n] = -prob.key_value
         return c
 
     def primary(self, sol: np.ndarray) -> float:
@@ -255,10 +325,11 @@ class _Model:
         prob = self.prob
         if prob.objective == "fair":
             return float(sol[self.it]) / self.t_scale
-        if self.demands:
+        if self.demands or prob.requests:
             w = np.array([d.priority for d, _ in self.demands])
-            return float(w @ sol[self.iy : self.iy + len(self.demands)])
-        return float(prob.value @ np.round(sol[: prob.n]))
+            served = float(self.req_w[self.pr] @ np.round(sol[self.iz :])) if self.pj.size else 0.0
+            return float(w @ sol[self.iy : self.iy + len(self.demands)]) + served
+        return float(prob.key_value @ np.round(sol[: prob.n]))
 
     def unscale(self, objective: float) -> float:
         """A value of the solved objective (``t'`` for ``fair``) in the primary's own units."""
@@ -270,6 +341,56 @@ class _Model:
     def solve(
         self, time_limit_s: float | None, fixed_x: np.ndarray | None = None
     ) -> tuple[np.ndarray, SolverSummary]:
+        """Solve the model (with ``fixed_x``: only the other variables, the links fixed). With
+        requests, an optimal plan is followed by a second stage: the most key among the plans
+        that keep its primary objective (module docstring)."""
+        sol, summary = self._solve_once(time_limit_s, fixed_x)
+        if self.prob.requests and fixed_x is None and summary.status == "optimal":
+            sol, summary = self._key_stage(sol, summary, time_limit_s)
+        return sol, summary
+
+    def _key_stage(
+        self, sol: np.ndarray, summary: SolverSummary, time_limit_s: float | None
+    ) -> tuple[np.ndarray, SolverSummary]:
+        """The most key (weighted) with the primary objective held at the plan's (to 1e-9 of it):
+        the tie-break solved exactly, where a weight of 1e-6 in one objective can fall inside
+        HiGHS' gap tolerances. Keeps ``sol`` when the stage is not solved to optimality."""
+        from scipy.optimize import Bounds, LinearConstraint, milp
+        from scipy.sparse import csr_matrix
+
+        held = summary.objective - 1e-9 * max(abs(summary.objective), 1.0)
+        pc = self.primary_c()
+        cons = [LinearConstraint(csr_matrix(pc[None, :]), -np.inf, -held)]
+        if self.A.shape[0]:
+            cons.insert(0, LinearConstraint(self.A, self.lo, self.hi))
+        c = np.zeros(self.nvar)
+        c[: self.prob.n] = -self.prob.key_value
+        limit = max(KEY_STAGE_MIN_S, KEY_STAGE_FACTOR * summary.seconds)
+        if time_limit_s is not None:
+            limit = min(limit, float(time_limit_s))
+        options: dict[str, float | bool] = {"disp": False, "mip_rel_gap": MIP_REL_GAP, "time_limit": limit}
+        t0 = time.perf_counter()
+        with _native_stdout_silenced():
+            res = milp(c, constraints=cons, integrality=self.integrality, bounds=Bounds(self.lb, self.ub),
+                       options=options)
+        seconds = summary.seconds + time.perf_counter() - t0
+        unproven = f"optimal; key tie-break best found in {limit:g} s (not proven)"
+        if res.x is None:
+            return sol, replace(summary, seconds=seconds, status=unproven if res.status == 1 else summary.status)
+        out = np.asarray(res.x, float)
+        ints = self.integrality > 0
+        out[ints] = np.round(out[ints])
+        key = self.prob.key_value
+        if self.primary(out) < held or key @ out[: self.prob.n] < key @ sol[: self.prob.n]:
+            out = sol  # HiGHS' incumbent must not lose primary objective or key to the first stage's
+        nodes = getattr(res, "mip_node_count", None)
+        return out, replace(summary, objective=self.primary(out), seconds=seconds,
+                            status=summary.status if res.status == 0 else unproven,
+                            nodes=None if summary.nodes is None or nodes is None else summary.nodes + int(nodes))
+
+    def _solve_once(
+        self, time_limit_s: float | None, fixed_x: np.ndarray | None = None
+    ) -> tuple[np.ndarray, SolverSummary]:
         from scipy.optimize import Bounds, LinearConstraint, milp
 
         lb, ub = self.lb.copy(), self.ub.copy()
@@ -277,6 +398,7 @@ class _Model:
         if fixed_x is not None:
             lb[: self.prob.n] = ub[: self.prob.n] = np.round(fixed_x)
             integrality = np.zeros(self.nvar)
+            integrality[self.iz :] = 1  # the request assignment stays integral
         cons = [LinearConstraint(self.A, self.lo, self.hi)] if self.A.shape[0] else []
         t0 = time.perf_counter()
         if fixed_x is None and self.prob.n >= LP_FIRST_MIN_CANDIDATES:
@@ -303,6 +425,7 @@ class _Model:
         else:
             sol = np.asarray(res.x, float)
             sol[: self.prob.n] = np.round(sol[: self.prob.n])
+            sol[self.iz :] = np.round(sol[self.iz :])
         dual = getattr(res, "mip_dual_bound", None)
         gap = getattr(res, "mip_gap", None)
         nodes = getattr(res, "mip_node_count", None)
@@ -346,11 +469,12 @@ class _Model:
         if got is None:
             return None
         sol, fun = got
-        x = sol[: self.prob.n]
+        ints = self.integrality > 0
+        x = sol[ints]
         if not np.all(np.abs(x - np.round(x)) <= INTEGRAL_TOL):
             return None
         sol = sol.copy()
-        sol[: self.prob.n] = np.round(x)
+        sol[ints] = np.round(x)
         return sol, self.unscale(0.0 - fun)  # 0 - f: never -0
 
 
@@ -360,7 +484,7 @@ def solve_milp(prob: Problem, time_limit_s: float | None = None) -> MilpResult:
         raise InputError(f"time limit {time_limit_s} s: give a positive number of seconds")
     model = _Model(prob)
     sol, summary = model.solve(time_limit_s)
-    return MilpResult(sol[: prob.n] > 0.5, model.served(sol), summary)
+    return MilpResult(sol[: prob.n] > 0.5, model.served(sol), summary, model.assignment(sol))
 
 
 def integral_optimum(prob: Problem, time_limit_s: float | None = None) -> np.ndarray | None:
@@ -394,7 +518,7 @@ def evaluate(prob: Problem, x: np.ndarray) -> tuple[float, dict[str, float]]:
     allocation for it), in the same units as :func:`solve_milp` reports."""
     x = np.asarray(x, bool)
     demands = prob.demand_scale()
-    if not any(d.is_pair for d, _ in demands):
+    if not prob.requests and not any(d.is_pair for d, _ in demands):
         key = prob.station_key(x)
         got = {d.label: key[d.stations[0]] for d, _ in demands}
         if prob.objective == "fair":
@@ -405,8 +529,20 @@ def evaluate(prob: Problem, x: np.ndarray) -> tuple[float, dict[str, float]]:
             obj = float(sum(d.priority * served[d.label] for d, _ in demands))
         else:
             served = {}
-            obj = float(prob.value[x].sum())
+            obj = float(prob.key_value[x].sum())
         return obj, served
-    model = _Model(prob)  # pair demands: the best relay allocation is an LP with x fixed
+    if not prob.n:  # requests over no candidates: nothing served (HiGHS refuses an empty model)
+        return 0.0, {d.label: 0.0 for d, _ in demands}
+    # pair demands: the best relay allocation is an LP with x fixed; requests: the best assignment
+    # of the scheduled links to requests, a MILP over z alone
+    model = _Model(prob)
     sol, summary = model.solve(None, fixed_x=x.astype(float))
     return summary.objective, model.served(sol)
+
+
+def assign_requests(prob: Problem, x: np.ndarray, time_limit_s: float | None = None) -> tuple[float, dict[int, int]]:
+    """The best assignment of the scheduled links ``x`` to ``prob``'s requests: the primary
+    objective and ``{candidate index: request index}`` (a MILP over the assignment alone)."""
+    model = _Model(prob)
+    sol, summary = model.solve(time_limit_s, fixed_x=np.asarray(x, bool).astype(float))
+    return summary.objective, model.assignment(sol)

@@ -19,7 +19,13 @@ contained in an earlier one exactly when all its links start no later than that 
 in the next one exactly when all its links end after that row's start: the two prunings need only
 each row's latest start and earliest end.
 
-Objectives (``total``, ``fair``) with optional demands are described in :func:`objective_value`.
+Objectives (``total``, ``fair``) with optional demands are described in :mod:`.milp`.
+
+Requests (:mod:`.requests`) add assignment pairs (link j, request r), one for each candidate that
+may serve a request (:meth:`Problem.request_pairs`), and order pairs: for a request r after q, the
+pairs of q whose link ends no later than the start of each pair of r (:meth:`Problem.order_pairs`).
+``weight`` (default 1) multiplies each candidate's expected key in the key term of the objective
+(a candidates file's ``priority``).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from numpy.typing import NDArray
 from ..errors import InputError
 from .check import _EPS_S as TIME_EPS_S
 from .model import Candidate, Demand, Resources
+from .requests import Request, check_requests
 
 __all__ = ["Problem", "OBJECTIVES"]
 
@@ -62,6 +69,8 @@ class Problem:
         objective: str = "total",
         fixed: Sequence[str] = (),
         validate_demands: bool = True,
+        requests: Sequence[Request] = (),
+        weight: Sequence[float] | None = None,
     ) -> None:
         if objective not in OBJECTIVES:
             raise InputError(f"objective {objective!r}: choose one of {', '.join(OBJECTIVES)}")
@@ -76,6 +85,17 @@ class Problem:
         self.start = np.array([c.start_s for c in self.cands], float)
         self.end = np.array([c.end_s for c in self.cands], float)
         self.value = np.array([c.expected_key_bits for c in self.cands], float)
+        self.requests = list(requests)
+        check_requests(self.requests)
+        if self.requests and objective != "total":
+            raise InputError(f"objective {objective!r} with requests: requests need objective 'total' "
+                             "(the most priority x value served)")
+        self.weight = np.ones(len(self.cands)) if weight is None else np.asarray(weight, float)
+        if self.weight.shape != (len(self.cands),) or not np.all(np.isfinite(self.weight) & (self.weight > 0)):
+            raise InputError("weight: give one finite priority > 0 per candidate")
+        if demands and np.any(self.weight != 1.0):
+            raise InputError("candidate priorities weigh key in the objective without demands; with demands, "
+                             "give the priority on each demand instead")
         # a candidate with a preset reason (below minimum key, daylight, ...) is never chosen
         self.allowed = np.array([c.reason is None for c in self.cands], bool)
         # candidates already decided (earlier blocks of a rolling horizon) stay scheduled
@@ -132,6 +152,52 @@ class Problem:
     @property
     def n(self) -> int:
         return len(self.cands)
+
+    @property
+    def key_value(self) -> np.ndarray:
+        """Each candidate's expected key times its weight: the key term of the objective."""
+        return self.value * self.weight
+
+    def eligible(self, r: Request) -> np.ndarray:
+        """Indices (ascending) of the candidates that may serve request ``r``: at its station,
+        with its satellite (name or catalogue number) if it names one, not excluded (no preset
+        reason), and for a ``key`` request with expected key above zero."""
+        ok = (self.st_of == r.station) & self.allowed
+        if r.satellite is not None:
+            ok &= np.fromiter((c.satellite == r.satellite or c.satellite_id == r.satellite for c in self.cands),
+                              bool, count=self.n)
+        if r.kind == "key":
+            ok &= self.value > 0
+        return np.flatnonzero(ok)
+
+    def request_pairs(self) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """The assignment pairs ``(candidate index, request index)``, by request then candidate."""
+        js: list[NDArray[np.intp]] = []
+        rs: list[NDArray[np.intp]] = []
+        for k, r in enumerate(self.requests):
+            e = self.eligible(r)
+            js.append(e)
+            rs.append(np.full(e.size, k, np.intp))
+        if not js:
+            return np.zeros(0, np.intp), np.zeros(0, np.intp)
+        return np.concatenate(js).astype(np.intp), np.concatenate(rs)
+
+    def order_pairs(self, pj: NDArray[np.intp], pr: NDArray[np.intp]) -> list[tuple[int, NDArray[np.intp]]]:
+        """For each request r after q and each assignment pair p of r: ``(p, pairs of q whose
+        link ends no later than p's link starts)`` (to the checker's tolerance), pair positions
+        in ``pj``/``pr``. Serving r by p needs one of those pairs chosen."""
+        index = {r.id: k for k, r in enumerate(self.requests)}
+        out: list[tuple[int, NDArray[np.intp]]] = []
+        for k, r in enumerate(self.requests):
+            mine = np.flatnonzero(pr == k)
+            for a in r.after:
+                theirs = np.flatnonzero(pr == index[a])
+                ends = self.end[pj[theirs]]
+                order = np.argsort(ends, kind="stable")
+                ends, theirs = ends[order], theirs[order]
+                upto = np.searchsorted(ends, self.start[pj[mine]] + TIME_EPS_S, side="right")
+                out.extend((int(p), theirs[:u]) for p, u in zip(mine.tolist(), upto.tolist(), strict=True))
+        return out
 
     def capacity_rows(self) -> list[tuple[np.ndarray, int]]:
         """``(candidate indices, units)`` of every capacity row (see the module docstring); the

@@ -4,7 +4,7 @@ baselines beside it, the independent check, the reasons for what was left out, a
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +16,7 @@ from .check import check, fits
 from .greedy import GREEDY_METHODS, Timeline, greedy
 from .milp import (
     OBJECTIVE_REL_TOL,
+    assign_requests,
     evaluate,
     exceeds,
     integral_optimum,
@@ -25,8 +26,9 @@ from .milp import (
 )
 from .model import BlockSummary, Candidate, Demand, Plan, Resources, SolverSummary, by_time
 from .problem import TIME_EPS_S, Problem
+from .requests import Request
 
-__all__ = ["plan_schedule", "whole_pass_key", "SOLVERS", "ROLLING_DAYS", "OBJECTIVE_REL_TOL"]
+__all__ = ["plan_schedule", "plan_with_requests", "whole_pass_key", "SOLVERS", "ROLLING_DAYS", "OBJECTIVE_REL_TOL"]
 
 SOLVERS = ("milp", "greedy")
 #: Windows longer than this are solved block by block (earlier decisions fixed).
@@ -203,6 +205,91 @@ def plan_schedule(
     whole horizon's LP-relaxation bound with the gap, and is "optimal" only where that bound proves
     it. Every plan passes the independent checker before it is returned.
     """
+    return _plan(candidates, resources, demands, objective, solver=solver, time_limit_s=time_limit_s,
+                 rolling_days=rolling_days)[0]
+
+
+def plan_with_requests(
+    candidates: Sequence[Candidate],
+    requests: Sequence[Request],
+    resources: Resources | None = None,
+    demands: Sequence[Demand] = (),
+    *,
+    priorities: Mapping[str, float] | None = None,
+    solver: str = "milp",
+    time_limit_s: float | None = 60.0,
+) -> tuple[Plan, list[dict[str, Any]], dict[str, str]]:
+    """The best schedule of ``candidates`` for ``requests`` (and ``demands``), objective
+    ``total``: the most ``sum priority x value`` over the served requests (plus the demands'
+    weighted bits), then the most expected key (each candidate's key times its ``priorities``
+    entry, by uid, default 1) as a tie-break; one MILP with the request rows
+    (:mod:`passplan.schedule.milp`), never block by block (the order between requests spans the
+    window). Returns the plan, one row per request (served or not, by which link, or why not)
+    and ``{link uid: request id}``. ``priorities`` alone, without requests, weighs each
+    candidate's key in the plan of the most key."""
+    plan, prob, x = _plan(candidates, resources, demands, "total", solver=solver, time_limit_s=time_limit_s,
+                          rolling_days=float("inf"), requests=requests, priorities=priorities)
+    served: dict[int, int] = {}
+    if prob.requests and prob.n:  # no candidates: nothing to assign (HiGHS refuses an empty model)
+        _, served = assign_requests(prob, x, time_limit_s)
+    link_of = {r: j for j, r in served.items()}
+    by_uid = {prob.cands[j].uid: prob.requests[r].id for j, r in served.items()}
+    rows = [_request_row(prob, k, link_of, x) for k in range(len(prob.requests))]
+    return plan, rows, by_uid
+
+
+def _request_row(prob: Problem, k: int, link_of: Mapping[int, int], x: np.ndarray) -> dict[str, Any]:
+    """What became of request ``k``: served by which link, or the reason it is not."""
+    from ..times import iso_z
+
+    r = prob.requests[k]
+    row: dict[str, Any] = dict(r.to_dict(), served=k in link_of)
+    j = link_of.get(k)
+    if j is not None:
+        c = prob.cands[j]
+        row.update(link=c.uid, start_utc=iso_z(c.start), end_utc=iso_z(c.end), reason=None)
+        return row
+    row.update(link=None, start_utc=None, end_utc=None)
+    where = f"station {r.station}" + ("" if r.satellite is None else f" with satellite {r.satellite}")
+    index = {q.id: i for i, q in enumerate(prob.requests)}
+    elig = prob.eligible(r)
+    if elig.size == 0:
+        at = (prob.st_of == r.station) & prob.allowed
+        if r.satellite is not None:
+            at &= np.array([c.satellite in (r.satellite,) or c.satellite_id == r.satellite for c in prob.cands], bool)
+        if r.kind == "key" and at.any():
+            row["reason"] = (f"no candidate link with key > 0 at {where}: a key request needs key "
+                             "(kind = 'optical' does not)")
+        else:
+            row["reason"] = f"no candidate link at {where}"
+        return row
+    for a in r.after:
+        if index[a] not in link_of:
+            row["reason"] = f"follows request {a}, which is not served"
+            return row
+        ended = prob.end[link_of[index[a]]]
+        if not np.any(prob.start[elig] + TIME_EPS_S >= ended):
+            row["reason"] = f"no link that could serve it starts after the end of the link serving {a}"
+            return row
+    row["reason"] = ("not chosen: each link that could serve it serves another request or is left out for "
+                     "links that serve more priority x value")
+    return row
+
+
+def _plan(
+    candidates: Sequence[Candidate],
+    resources: Resources | None,
+    demands: Sequence[Demand],
+    objective: str,
+    *,
+    solver: str,
+    time_limit_s: float | None,
+    rolling_days: float,
+    requests: Sequence[Request] = (),
+    priorities: Mapping[str, float] | None = None,
+) -> tuple[Plan, Problem, np.ndarray]:
+    """:func:`plan_schedule` with requests and candidate priorities: the plan, its problem and
+    the selection."""
     if solver not in SOLVERS:
         raise InputError(f"solver {solver!r}: choose one of {', '.join(SOLVERS)}")
     if time_limit_s is not None and not time_limit_s > 0:
@@ -211,7 +298,8 @@ def plan_schedule(
         raise InputError(f"rolling horizon {rolling_days} days must be positive")
     resources = resources or Resources()
     cands = by_time(candidates)
-    prob = Problem(cands, resources, demands, objective)
+    weight = None if not priorities else [float(priorities.get(c.uid, 1.0)) for c in cands]
+    prob = Problem(cands, resources, demands, objective, requests=requests, weight=weight)
     baselines: list[tuple[np.ndarray, SolverSummary]] = []
     for method in GREEDY_METHODS:
         x_g, _, summary = greedy(prob, method)
@@ -273,7 +361,7 @@ def plan_schedule(
             alone = solve_milp(Problem(cands, resources, [d], "total"), time_limit_s)
             row["best_achievable_bits"] = round(alone.served.get(d.label, 0.0), 1)
         demand_rows.append(row)
-    return Plan(
+    plan = Plan(
         links=links,
         unscheduled=unscheduled,
         per_station={k: round(v, 1) for k, v in per_station.items()},
@@ -283,6 +371,7 @@ def plan_schedule(
         demands=demand_rows,
         objective=objective,
     )
+    return plan, prob, x
 
 
 def whole_pass_key(
