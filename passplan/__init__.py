@@ -77,10 +77,12 @@ if TYPE_CHECKING:
         search_passes,
         tonight_passes,
     )
+    from .schedule.candidates_file import CandidatesRun, load_candidates, schedule_candidates
     from .schedule.cloud_record import CloudRecord, load_cloud_record
     from .schedule.network import NetworkKey, load_network
     from .schedule.pools import AppDemand, KeyPools, key_pools, load_demands
     from .schedule.relay import RelayResult
+    from .schedule.requests import Request, load_requests
     from .schedule.run import ScheduleRun, network_key, relay_key, schedule_passes
     from .schema import Problem, check_file
     from .sky import Night, tonight
