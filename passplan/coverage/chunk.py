@@ -269,19 +269,47 @@ def run_key_bits(
     return np.bincount(key[first] // nt, weights=bits, minlength=nc)
 
 
+#: Propagations kept in this process, newest last, and the bytes they may hold: the bands of
+#: one time block share their satellites' positions, so a worker that runs several bands (or an
+#: in-process study of many bands) propagates each satellite group once per block.
+_PROPAGATED: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+PROPAGATION_CACHE_BYTES = 128 * 2**20
+
+
+def _elements_key(sat: Any) -> tuple[Any, ...]:
+    r = sat.satrec
+    return (getattr(sat, "name", None), r.jdsatepoch, r.jdsatepochF, r.no_kozai, r.ecco, r.inclo, r.nodeo,
+            r.argpo, r.mo, r.bstar)
+
+
+def _propagated(
+    satellites: Sequence[Any], start: datetime, n: int, step: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Earth-fixed positions (nsat, n + 1, 3), SGP4 error codes and the Sun's position at the
+    samples ``-1 .. n - 1`` of a block (one sample before it): computed once per process for
+    the same satellites and block (the same numbers either way: a cache, not an approximation)."""
+    memo = (tuple(_elements_key(x) for x in satellites), start, n, step)
+    got = _PROPAGATED.pop(memo, None)
+    if got is None:
+        s = (np.arange(n + 1) - 1.0) * step
+        scene = Scene([sat.satrec for sat in satellites], [], start, start + timedelta(seconds=n * step))
+        pos, err = scene.sat_ecef_grid(s)
+        got = (pos, err, scene.sun_ecef(s))
+        for a in got:
+            a.flags.writeable = False  # shared by later chunks: read only
+    _PROPAGATED[memo] = got
+    while len(_PROPAGATED) > 1 and sum(a.nbytes + b.nbytes + c.nbytes for a, b, c in _PROPAGATED.values()) > (
+        PROPAGATION_CACHE_BYTES
+    ):
+        _PROPAGATED.pop(next(iter(_PROPAGATED)))
+    return got
+
+
 def run_chunk(task: ChunkTask) -> ChunkResult:
     """Reduce one chunk (see the module docstring)."""
     c = task.constraints
     n, step = task.n_samples, task.step_s
-    s = (np.arange(n + 1) - 1.0) * step  # seconds from the block start; one sample before it
-    scene = Scene(
-        [sat.satrec for sat in task.satellites],
-        [],
-        task.start,
-        task.start + timedelta(seconds=n * step),
-    )
-    pos, err = scene.sat_ecef_grid(s)  # (nsat, nt, 3)
-    sun = scene.sun_ecef(s)
+    pos, err, sun = _propagated(task.satellites, task.start, n, step)  # (nsat, nt, 3), (nsat, nt), (nt, 3)
     sun_hat = sun / np.linalg.norm(sun, axis=1, keepdims=True)
     lat, lon = task.cells()
     cell, up = _cell_frames(lat, lon)

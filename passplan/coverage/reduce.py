@@ -17,9 +17,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .chunk import ChunkResult, unpack
+from .chunk import ChunkResult, ChunkTask, run_chunk, unpack
 
-__all__ = ["BlockState", "combine_groups", "block_state", "fold", "p95_gap_s", "GAP_BINS", "gap_edges_s"]
+__all__ = [
+    "BlockState", "combine_groups", "block_state", "fold", "p95_gap_s", "GAP_BINS", "gap_edges_s", "BandTask",
+    "run_band",
+]
 
 GAP_BINS = 256
 _YEAR_S = 366 * 86400.0
@@ -64,6 +67,39 @@ def combine_groups(parts: Sequence[ChunkResult]) -> ChunkResult:
         passes += p.passes
         upasses += p.usable_passes
     return ChunkResult(out.group, out.band, out.block, out.n_samples, passes, upasses, access, usable, dark, key)
+
+
+@dataclass(frozen=True)
+class BandTask:
+    """The unit of work of a study: the chunks (one per satellite group, in group order) of one
+    band of cells and one time block. With ``whole`` (the chunks are every group of the study),
+    the worker reduces them to the block's :class:`BlockState` itself (the partial reduction
+    travels back, not the bitmaps); otherwise it returns their combination for the caller to
+    finish with the other parts of the band and block."""
+
+    chunks: tuple[ChunkTask, ...]
+    band: int
+    block: int
+    part: int
+    start_s: float
+    whole: bool
+
+
+def run_band(task: BandTask) -> tuple[int, int, int, BlockState | list[ChunkResult]]:
+    """Run a :class:`BandTask`: ``(band, block, part, result)``. Chunks combine as they finish
+    (group order, as :func:`combine_groups`), so one band's bitmaps are held once."""
+    acc: ChunkResult | None = None
+    parts: list[ChunkResult] = []
+    for ct in task.chunks:
+        r = run_chunk(ct)
+        if task.whole:
+            acc = r if acc is None else combine_groups([acc, r])
+        else:
+            parts.append(r)
+    if not task.whole:
+        return task.band, task.block, task.part, parts
+    assert acc is not None
+    return task.band, task.block, task.part, block_state(acc, task.start_s, task.chunks[0].step_s)
 
 
 def block_state(r: ChunkResult, start_s: float, step_s: float) -> BlockState:
