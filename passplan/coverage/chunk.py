@@ -141,6 +141,7 @@ class ChunkTask:
     step_s: float
     constraints: CoverageConstraints
     key_tables: tuple[Any, ...] | None = None  # a KeyTable (or None) per satellite: key per run
+    runs: bool = False  # also return every usable run with its key (for a telescope schedule)
 
     @property
     def wraps(self) -> bool:
@@ -164,6 +165,9 @@ class ChunkResult:
     usable: np.ndarray
     usable_dark: np.ndarray
     key_bits: np.ndarray | None = None  # float64 (cells,) with key tables
+    #: with ``ChunkTask.runs``: every usable run of every satellite (4, n): cell, first sample
+    #: (1 = the block's first), length in samples, key bits; in satellite order
+    runs: np.ndarray | None = None
 
 
 def _cell_frames(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -237,11 +241,13 @@ def footprint_candidates(
 
 def run_key_bits(
     table: Any, ci: np.ndarray, ti: np.ndarray, range2: np.ndarray, sat_r: np.ndarray, cell_r: np.ndarray,
-    sin_sun: np.ndarray, nt: int, step_s: float, nc: int,
+    sin_sun: np.ndarray, nt: int, step_s: float, nc: int, runs: list[np.ndarray] | None = None,
 ) -> np.ndarray:
     """Per-cell secret bits of the usable runs of one satellite: candidate samples (cell ``ci``,
     sample ``ti``, squared range, the satellite's and the cell's geocentric radii, the Sun's
-    elevation sine at the cell), samples after the first one of the block only."""
+    elevation sine at the cell), samples after the first one of the block only. With ``runs``
+    (a list), also appends a (4, n_runs) float array: each run's cell, first sample, length in
+    samples and key bits (what a station with few telescopes chooses from)."""
     key = ci.astype(np.int64) * nt + ti
     order = np.argsort(key, kind="stable")
     key, range2 = key[order], range2[order]
@@ -266,6 +272,8 @@ def run_key_bits(
     per_class = np.bincount(rid * n_cls + sun_class(sin_sun[order]), minlength=first.size * n_cls)
     share = per_class.reshape(first.size, n_cls).T / length
     bits = table.lookup(el, length * step_s, share)
+    if runs is not None:  # each run: its cell, first sample, length (samples) and key
+        runs.append(np.stack([key[first] // nt, key[first] % nt, length, bits]))
     return np.bincount(key[first] // nt, weights=bits, minlength=nc)
 
 
@@ -325,6 +333,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     passes = np.zeros(nc, np.int64)
     usable_passes = np.zeros(nc, np.int64)
     key_bits = None if task.key_tables is None else np.zeros(nc)
+    run_list: list[np.ndarray] | None = [] if task.runs else None
     cell_r = np.linalg.norm(cell, axis=1)
     partner: tuple[np.ndarray, np.ndarray, float] | None = None
     if c.pair_with is not None:  # joint visibility with one station
@@ -385,7 +394,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
             if g.any():
                 key_bits += run_key_bits(
                     table, ci[g], ti[g], dn[g] ** 2, np.linalg.norm(r[ti[g]], axis=1), cell_r[ci[g]],
-                    sin_sun[g], nt, step, nc,
+                    sin_sun[g], nt, step, nc, run_list,
                 )
 
     def pack(flat: np.ndarray) -> np.ndarray:
@@ -402,6 +411,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         usable=pack(usable),
         usable_dark=pack(usable_dark),
         key_bits=key_bits,
+        runs=None if run_list is None else (np.concatenate(run_list, axis=1) if run_list else np.zeros((4, 0))),
     )
 
 

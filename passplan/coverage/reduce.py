@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .chunk import ChunkResult, ChunkTask, run_chunk, unpack
+from .telescopes import scheduled_key
 
 __all__ = [
     "BlockState", "combine_groups", "block_state", "fold", "p95_gap_s", "GAP_BINS", "gap_edges_s", "BandTask",
@@ -49,6 +50,7 @@ class BlockState:
     max_gap_s: np.ndarray
     gap_hist: np.ndarray  # int32 (cells, GAP_BINS)
     key_bits: np.ndarray | None = None  # float64 (cells,) with key tables
+    key_scheduled: np.ndarray | None = None  # float64 (cells,): key of the runs N telescopes take
 
 
 def combine_groups(parts: Sequence[ChunkResult]) -> ChunkResult:
@@ -66,7 +68,8 @@ def combine_groups(parts: Sequence[ChunkResult]) -> ChunkResult:
         dark |= p.usable_dark
         passes += p.passes
         upasses += p.usable_passes
-    return ChunkResult(out.group, out.band, out.block, out.n_samples, passes, upasses, access, usable, dark, key)
+    runs = None if out.runs is None else np.concatenate([p.runs for p in parts if p.runs is not None], axis=1)
+    return ChunkResult(out.group, out.band, out.block, out.n_samples, passes, upasses, access, usable, dark, key, runs)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class BandTask:
     part: int
     start_s: float
     whole: bool
+    telescopes: int | None = None  # with key tables: also the key of the runs N telescopes take
 
 
 def run_band(task: BandTask) -> tuple[int, int, int, BlockState | list[ChunkResult]]:
@@ -99,11 +103,13 @@ def run_band(task: BandTask) -> tuple[int, int, int, BlockState | list[ChunkResu
     if not task.whole:
         return task.band, task.block, task.part, parts
     assert acc is not None
-    return task.band, task.block, task.part, block_state(acc, task.start_s, task.chunks[0].step_s)
+    return task.band, task.block, task.part, block_state(acc, task.start_s, task.chunks[0].step_s, task.telescopes)
 
 
-def block_state(r: ChunkResult, start_s: float, step_s: float) -> BlockState:
-    """Per-cell state of one block from its combined chunk."""
+def block_state(r: ChunkResult, start_s: float, step_s: float, telescopes: int | None = None) -> BlockState:
+    """Per-cell state of one block from its combined chunk (with ``telescopes`` and the
+    chunk's runs, also the key a station with that many telescopes takes:
+    :func:`passplan.coverage.telescopes.scheduled_key`)."""
     n = r.n_samples
     use = unpack(r.usable, n)
     nc = use.shape[0]
@@ -144,6 +150,7 @@ def block_state(r: ChunkResult, start_s: float, step_s: float) -> BlockState:
         max_gap_s=max_gap,
         gap_hist=hist,
         key_bits=None if r.key_bits is None else r.key_bits.copy(),
+        key_scheduled=None if telescopes is None or r.runs is None else scheduled_key(r.runs, nc, telescopes),
     )
 
 
@@ -175,6 +182,7 @@ def fold(a: BlockState, b: BlockState, step_s: float) -> BlockState:
         max_gap_s=max_gap,
         gap_hist=hist,
         key_bits=None if a.key_bits is None or b.key_bits is None else a.key_bits + b.key_bits,
+        key_scheduled=None if a.key_scheduled is None or b.key_scheduled is None else a.key_scheduled + b.key_scheduled,
     )
 
 

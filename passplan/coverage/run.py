@@ -36,6 +36,7 @@ from .reduce import (
     run_band,
 )
 from .region import Region, cell_mask
+from .telescopes import check_telescopes, metric_name
 
 __all__ = ["coverage", "CoverageResult", "estimate", "Estimate", "METRICS", "sampled_day_offsets"]
 
@@ -217,8 +218,9 @@ class CoverageResult:
         lat, lon = np.round(self.lat_deg, 6).tolist(), np.round(self.lon_deg, 6).tolist()
         lists = {k: [None if not math.isfinite(x) else x for x in v.tolist()] for k, v in cols.items()}
         keep = range(len(lat)) if self.mask is None else np.flatnonzero(self.mask).tolist()
+        names = [k for k in METRICS if k in lists] + [k for k in lists if k not in METRICS]
         return [
-            {"lat_deg": lat[i], "lon_deg": lon[i], **{k: lists[k][i] for k in METRICS if k in lists}}
+            {"lat_deg": lat[i], "lon_deg": lon[i], **{k: lists[k][i] for k in names}}
             for i in keep
         ]
 
@@ -311,6 +313,7 @@ def split_groups(satellites: Sequence[Any], n_groups: int, group_size: int, part
 def plan_tasks(
     satellites: Sequence[Any], grid: Grid, start: datetime, blocks: Sequence[tuple[float, int]], step_s: float,
     c: CoverageConstraints, group_size: int, max_rows: int, workers: int, tables: Sequence[Any] | None = None,
+    telescopes: int | None = None,
 ) -> tuple[list[BandTask], int]:
     """The study's tasks, in (block, band, part) order, and the number of parts of each band
     and block. In-process (``workers`` 1): bands as large as memory allows, each holding every
@@ -343,10 +346,11 @@ def plan_tasks(
                         lon0_deg=grid.lon0, step_deg=grid.step_deg, n_lon=grid.n_lon,
                         start=start + timedelta(seconds=t0), n_samples=n, step_s=step_s, constraints=c,
                         key_tables=None if table_groups is None else table_groups[gi],
+                        runs=telescopes is not None and table_groups is not None,
                     )
                     for gi in run
                 )
-                tasks.append(BandTask(chunks, bi, ki, pi, t0, n_parts == 1))
+                tasks.append(BandTask(chunks, bi, ki, pi, t0, n_parts == 1, telescopes))
     return tasks, n_parts
 
 
@@ -370,6 +374,7 @@ def coverage(
     profile: str | None = None,
     region: Region | str | os.PathLike[str] | None = None,
     land_only: bool = False,
+    telescopes: int | None = None,
 ) -> CoverageResult:
     """Coverage metrics of ``satellites`` over ``grid`` for ``days`` from ``start`` (or for
     ``sample_days`` single days spread over the year from ``start``).
@@ -382,9 +387,18 @@ def coverage(
     With ``region`` (a :class:`~passplan.coverage.region.Region` or a GeoJSON polygon file) and
     ``land_only`` (the bundled Natural Earth land), only the cells whose centre lies in them are
     kept (:meth:`CoverageResult.within`): records, files and area-weighted means cover exactly
-    those; ``grid`` sets the cells studied (:meth:`Region.bounds_grid` fits one to a region)."""
+    those; ``grid`` sets the cells studied (:meth:`Region.bounds_grid` fits one to a region).
+
+    With ``profile`` and ``telescopes`` (N), also the key per day of a station at the cell with
+    N telescopes, which tracks at most N satellites at once (``key_bits_per_day_1_telescope``,
+    ``key_bits_per_day_2_telescopes``, ...: weighted interval scheduling of the usable runs,
+    exact, :mod:`passplan.coverage.telescopes`), beside ``key_bits_per_day`` (unlimited
+    telescopes: every run counts)."""
     start = require_aware(start, "start")
     c = constraints or CoverageConstraints()
+    check_telescopes(telescopes)
+    if telescopes is not None and profile is None:
+        raise InputError("telescopes limits the key per day: give profile (the link profile of the key) as well")
     if profile is not None and c.pair_with is not None:
         raise InputError("profile with constraints.pair_with: the key table is that of single downlinks; leave one out")
     if not satellites:
@@ -421,7 +435,7 @@ def coverage(
     lat_all, lon_all = grid.cells()
     tasks, n_parts = plan_tasks(
         list(satellites), grid, start, blocks, step_s, c, group_size, est.rows_per_band,
-        parallelism(workers, scheduler), tables,
+        parallelism(workers, scheduler), tables, telescopes,
     )
     n_bands = 1 + max(t.band for t in tasks)
     per_band: list[BlockState | None] = [None] * n_bands
@@ -435,7 +449,7 @@ def coverage(
             arrived[band, block] = arrived.get((band, block), 0) + 1
             if arrived[band, block] < n_parts:
                 continue
-            state = block_state(combine_groups(pending.pop((band, block))), blocks[block][0], step_s)
+            state = block_state(combine_groups(pending.pop((band, block))), blocks[block][0], step_s, telescopes)
         prev = per_band[band]
         per_band[band] = state if prev is None else fold(prev, state, step_s)
     states = [s for s in per_band if s is not None]
@@ -457,6 +471,9 @@ def coverage(
     if tables is not None:
         key = np.concatenate([s.key_bits for s in states if s.key_bits is not None])
         metrics["key_bits_per_day"] = key / study_days
+        if telescopes is not None:
+            held = np.concatenate([s.key_scheduled for s in states if s.key_scheduled is not None])
+            metrics[metric_name(telescopes)] = held / study_days
     return CoverageResult(
         grid, study_days, step_s, c, lat_all, lon_all, metrics, cat, len(satellites), profile if tables else None,
         mask=mask, region=region_name, start=start, satellite_names=tuple(str(getattr(x, "name", x)) for x in satellites),
