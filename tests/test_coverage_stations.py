@@ -48,3 +48,35 @@ def test_station_rows_equal_the_pass_engine() -> None:
     with pytest.raises(InputError, match="no stations"):
         coverage_at_stations(sats, [], T0, 1.0)
     assert np.isfinite(got.metrics["usable_min_per_day"]).all()
+
+
+def test_cli_station_rows_and_telescopes(tmp_path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from passplan.cli import app
+
+    def run(*args: str):
+        return CliRunner().invoke(app, list(args))
+
+    base = ["coverage", "--sats", "DEMO-SSO-1", "--start", "2026-12-02T00:00Z", "--days", "1"]
+    stations = tmp_path / "st.toml"
+    stations.write_text('[stations.probe]\nlat_deg = 40.4\nlon_deg = 117.6\nalt_m = 0.0\nmin_elevation_deg = 10.0\n')
+    r = run(*base, "--stations", str(stations), "--format", "csv")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("station,lat_deg,lon_deg,passes_per_day,") and r.stdout.count("\n") == 2
+    r = run(*base, "--station", "xinglong", "--station", "graz", "--profile", "micius", "--telescopes", "1",
+            "--format", "json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert [s["station"] for s in doc["stations"]] == ["xinglong", "graz"]
+    assert all(s["key_bits_per_day_1_telescope"] <= s["key_bits_per_day"] for s in doc["stations"])
+    for extra, needle in (
+        (["--grid-deg", "30", "--profile", "micius", "--telescopes", "0"], "--telescopes 0"),
+        (["--grid-deg", "30", "--telescopes", "1"], "--telescopes needs --profile"),
+        (["--station", "xinglong", "--region", "0,10,0,10"], "--region is for grid studies"),
+        (["--station", "xinglong", "--format", "geojson"], "--format geojson is for grid studies"),
+    ):
+        r = run(*base, *extra)
+        assert r.exit_code == 2 and needle in r.output and len(r.output.strip().splitlines()) == 1, r.output
