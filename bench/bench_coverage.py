@@ -113,8 +113,10 @@ def main() -> None:
     planes = 10 if n_big == 100 else 8
     big = walker_delta(f"w{n_big}", T0, altitude_km=550, planes=planes, per_plane=n_big // planes, phasing=1,
                        inclination_deg=53)
+    cpu0 = time.process_time()
     r1, t1 = timed(coverage, big, grid, T0, 1.0, constraints=c)
-    print(f"{n_big} satellites, single process: {t1:.1f} s")
+    c1 = time.process_time() - cpu0
+    print(f"{n_big} satellites, single process: {t1:.1f} s ({c1:.1f} s CPU)")
 
     def same(r) -> bool:
         return all(np.array_equal(r1.metrics[k], r.metrics[k], equal_nan=True) for k in r1.metrics)
@@ -127,13 +129,35 @@ def main() -> None:
     reused = {}
     for label, kw in runs:
         cold_r, cold = timed(coverage, big, grid, T0, 1.0, constraints=c, **kw)  # starts the pool / cluster
+        before, caller0 = tree_cpu(), time.process_time()
         warm_r, warm = timed(coverage, big, grid, T0, 1.0, constraints=c, **kw)  # reuses it
+        used = {pid: v - before.get(pid, 0.0) for pid, v in tree_cpu().items()}
+        caller = time.process_time() - caller0
+        busiest = max(used.values(), default=0.0)
         reused[label] = warm
         print(f"{n_big} satellites, {label}: {cold:.1f} s with start-up = {cold / t1:.2f}x one process "
-              f"(goal <= 0.60x), {warm:.1f} s reused = {warm / t1:.2f}x; efficiency T1 / (2 T2) "
-              f"{t1 / (2 * cold):.2f} cold, {t1 / (2 * warm):.2f} reused; identical cells: {same(cold_r) and same(warm_r)}")
+              f"(goal <= 0.60x), {warm:.1f} s reused = {warm / t1:.2f}x; identical cells: {same(cold_r) and same(warm_r)}")
+        print(f"    reused run's CPU: workers {sum(used.values()):.1f} s (busiest {busiest:.1f} s), caller {caller:.1f} s, "
+              f"vs {c1:.1f} s one process: CPU efficiency {c1 / (sum(used.values()) + caller):.2f}; on two free cores "
+              f"the wall time would be about (busiest + caller) / one process = {(busiest + caller) / c1:.2f}x")
     close_pools()
     sixteen(big, grid, c, t1, reused[runs[0][0]])
+
+
+def tree_cpu() -> dict[int, float]:
+    """CPU seconds (user + system) of each process below this one (pool and Dask workers)."""
+    try:
+        import psutil  # a dependency of dask.distributed
+    except ImportError:
+        return {}
+    out = {}
+    for ch in psutil.Process().children(recursive=True):
+        try:
+            t = ch.cpu_times()
+            out[ch.pid] = t.user + t.system
+        except psutil.Error:
+            pass
+    return out
 
 
 def simulated(sats, grid: Grid, c: CoverageConstraints, workers: int) -> tuple[float, float, int, np.ndarray]:
@@ -164,8 +188,8 @@ def sixteen(sats, grid: Grid, c: CoverageConstraints, t1: float, measured2: floa
     """The model of :func:`simulated` checked against the 2-worker run measured above, then
     applied to 16 workers."""
     span2, total2, n2, _ = simulated(sats, grid, c, 2)
-    print(f"model check, 2 workers: {n2} tasks, predicted {span2:.1f} s (one process {total2:.1f} s of task time) "
-          f"vs measured {measured2:.1f} s (--workers 2, reused pool)")
+    print(f"model at 2 workers: {n2} tasks, makespan {span2:.1f} s = {span2 / total2:.2f}x of {total2:.1f} s of task "
+          f"time in one process (measured --workers 2, reused pool, on this shared machine: {measured2:.1f} s)")
     span, total, n, tt = simulated(sats, grid, c, 16)
     print(f"16-worker estimate: {n} tasks (min {tt.min():.2f} s, median {np.median(tt):.2f} s, max {tt.max():.2f} s), "
           f"makespan {span:.2f} s vs {total:.1f} s of work in one process ({t1:.1f} s measured): speed-up "
