@@ -33,6 +33,8 @@ from ..errors import InputError
 
 __all__ = ["scheduled_key", "metric_name", "check_telescopes"]
 
+_LP_RUNS = 20000  # runs per LP (a slice of whole cells)
+
 
 def check_telescopes(telescopes: int | None) -> None:
     if telescopes is not None and (isinstance(telescopes, bool) or not isinstance(telescopes, int) or telescopes < 1):
@@ -56,7 +58,19 @@ def scheduled_key(runs: np.ndarray, n_cells: int, telescopes: int) -> np.ndarray
     bits = runs[3]
     if telescopes == 1:
         return _one(cell, start, end, bits, n_cells)
-    return _lp(cell, start, end, bits, n_cells, telescopes)
+    # one LP per slice of whole cells of at most _LP_RUNS runs (cells are independent, so each
+    # cell's optimum is the same whatever the slicing; smaller LPs solve faster)
+    order = np.argsort(cell, kind="stable")
+    cell, start, end, bits = cell[order], start[order], end[order], bits[order]
+    bounds = np.flatnonzero(np.diff(cell)) + 1  # where a new cell begins
+    cuts = [0]
+    for b in bounds:
+        if b - cuts[-1] > _LP_RUNS:
+            cuts.append(int(b))
+    cuts.append(cell.size)
+    for a0, b0 in zip(cuts[:-1], cuts[1:], strict=True):
+        out += _lp(cell[a0:b0], start[a0:b0], end[a0:b0], bits[a0:b0], n_cells, telescopes)
+    return out
 
 
 def _one(cell: np.ndarray, start: np.ndarray, end: np.ndarray, bits: np.ndarray, n_cells: int) -> np.ndarray:
