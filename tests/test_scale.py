@@ -74,3 +74,25 @@ def test_split_groups_and_pools_give_the_in_process_cells() -> None:
     assert np.nansum(ref.metrics["key_bits_per_day"]) > 0
     for k in ref.metrics:
         assert np.array_equal(ref.metrics[k], pool.metrics[k], equal_nan=True), k
+
+
+def test_band_work_estimate_holds_against_every_sample() -> None:
+    """The bands of a 2-worker plan carry about equal shares of the footprint candidates counted
+    at every 30 s sample of the day (the work run_chunk does), not only at the estimate's
+    30-minute probes."""
+    from passplan.coverage.chunk import ChunkTask, _propagated, footprint_candidates
+
+    sats = walker_delta("w", T0, altitude_km=550, planes=4, per_plane=6, inclination_deg=53)
+    grid, c = Grid(5.0), CoverageConstraints()
+    tasks, _ = plan_tasks(sats, grid, T0, [(0.0, 2880)], 30.0, c, 16, 90, workers=2)
+    pos, err, _sun = _propagated(tuple(sats), T0, 2880, 30.0)
+    full = ChunkTask(satellites=(), group=0, band=0, block=0, rows_lat_deg=grid.lat_centres(), lon0_deg=grid.lon0,
+                     step_deg=grid.step_deg, n_lon=grid.n_lon, start=T0, n_samples=2880, step_s=30.0, constraints=c)
+    per_row = np.zeros(grid.n_lat)
+    for k in range(len(sats)):
+        ci, _ = footprint_candidates(full, pos[k], err[k] == 0, np.radians(c.min_elevation_deg))
+        per_row += np.bincount(ci // grid.n_lon, minlength=grid.n_lat)
+    per_row += 0.25 * grid.n_lon * 2881  # the fixed cost per cell and sample the plan assumes
+    rows = grid.lat_centres()
+    shares = [per_row[np.isin(rows, t.chunks[0].rows_lat_deg)].sum() / per_row.sum() for t in tasks]
+    assert len(tasks) == 8 and max(shares) < 1.5 / 8 and min(shares) > 0.5 / 8, shares
