@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -215,6 +215,53 @@ def _coverage_region(region: str | None, step_deg: float) -> tuple[Region | None
     return None, Grid.over(step_deg, None if region is None else parse_region(region, "--region"))
 
 
+def _station_rows(
+    sats: list[str], ids: list[str] | None, files: list[Path] | None, profile: str | None, telescopes: int | None,
+    start: str | None, days: float, sample_days: int | None, min_el: float, night: str | None, eclipse: bool | None,
+    min_sun_sep: float | None, step_s: float, workers: int | None, scheduler: str | None, allow_stale: bool,
+    fmt: CoverageFormat, output: Path | None, grid_only: dict[str, Any],
+) -> None:
+    """``coverage --stations``: every metric at named stations (one row each)."""
+    from ..coverage import CoverageConstraints, coverage_at_stations
+    from ..elements import resolve_satellites
+    from ..stations import select_stations
+    from .fleet_views import check_profile
+
+    for flag, value in grid_only.items():
+        if value is not None:
+            raise InputError(f"{flag} is for grid studies; station rows (--stations/--station) take none")
+    if fmt in (CoverageFormat.geojson, CoverageFormat.netcdf):
+        raise InputError(f"--format {fmt.value} is for grid studies; station rows use table, csv or json")
+    check_profile(profile)
+    stations = select_stations(ids or (), files or ())
+    t0 = parse_time(start or "now", "--start")
+    with as_flags(COVERAGE_PHRASES):
+        c = CoverageConstraints(min_elevation_deg=min_el, darkness=night, eclipse=eclipse, min_sun_sep_deg=min_sun_sep)
+    sel = resolve_satellites(sats, t0, allow_stale)
+    for w in sel.warnings:
+        info(f"passplan: warning: {w}")
+    with as_flags(COVERAGE_PHRASES):
+        res = coverage_at_stations(sel.satellites, stations, t0, days, sample_days=sample_days, constraints=c,
+                                   step_s=step_s, workers=workers, scheduler=scheduler, profile=profile,
+                                   telescopes=telescopes)
+    records = res.records()
+    if fmt is CoverageFormat.csv:
+        emit(records, OutputFormat.csv, lambda: "", output)
+        return
+
+    def table() -> str:
+        from ..io import to_table
+
+        cols = list(records[0])
+        rows = [["" if r[k] is None else (f"{r[k]:.3f}" if isinstance(r[k], float) else r[k]) for k in cols]
+                for r in records]
+        head = (f"{len(records)} station{'' if len(records) == 1 else 's'}, {len(sel.satellites)} satellite{'' if len(sel.satellites) == 1 else 's'}, "
+                f"{res.days:g} day{'' if res.days == 1 else 's'} (step {step_s:g} s):\n")
+        return head + to_table(rows, cols, align="l" + "r" * (len(cols) - 1))
+
+    emit(res.to_document(), TableFormat(fmt.value), table, output)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``constellation`` and ``coverage`` to the app."""
     app.add_typer(constellation_app)
@@ -246,12 +293,16 @@ def register(app: typer.Typer) -> None:
         plot_metric: Annotated[str, typer.Option("--plot-metric", help="The metric to map (and, with --zonal-plot, to average along latitude).")] = "usable_min_per_day",
         zonal_plot: Annotated[Path | None, typer.Option("--zonal-plot", help="Zonal (along-latitude) means of --plot-metric: .png, .svg or .pdf.")] = None,
         pair_with: Annotated[str | None, typer.Option("--pair-with", metavar="STATION", help="Joint visibility: a sample is usable only while the satellite is also above this station's own floor (dual downlinks; usable minutes become joint minutes).")] = None,
+        telescopes: Annotated[int | None, typer.Option("--telescopes", help="With --profile: also the key per day of a station with N telescopes (tracks N satellites at once; exact interval schedule), beside the unlimited key_bits_per_day. Default: unlimited only.")] = None,
+        stations_files: Annotated[list[Path] | None, typer.Option("--stations", help="Station rows instead of a grid: every station in this TOML (merged over the bundled ones); with --station, those ids. Repeatable.")] = None,
     ) -> None:
         """Per cell of a latitude/longitude grid: passes, access and usable minutes per day, gaps
         between usable accesses and the day/night split; area-weighted means in the summary.
         With --compare and --station: fleets side by side (passes, pass length, usable hours,
         key per day, longest gap) in one table and one figure. With --profile, each cell also
-        gets key_bits_per_day (clear-sky), from a key table built once from the forecast chain."""
+        gets key_bits_per_day (clear-sky), from a key table built once from the forecast chain;
+        with --telescopes N also the key a station with N telescopes takes. With --stations
+        (or --station without --compare): the same metrics at named stations, one row each."""
         from ..coverage import METRICS, CoverageConstraints, coverage
         from ..elements import resolve_satellites
 
@@ -266,6 +317,17 @@ def register(app: typer.Typer) -> None:
             return
         if not sats:
             raise InputError("give --sats (a grid study) or --compare with --station (fleets side by side)")
+        if telescopes is not None:
+            if telescopes < 1:
+                raise InputError(f"--telescopes {telescopes}: give a whole number of telescopes >= 1 (leave it out: unlimited)")
+            if profile is None:
+                raise InputError("--telescopes needs --profile (the link profile of the key per day)")
+        if stations_files or station:
+            _station_rows(sats, station, stations_files, profile, telescopes, start, days, sample_days, min_el, night,
+                          eclipse, min_sun_sep, step_s, workers, scheduler, allow_stale, fmt, output,
+                          {"--region": region, "--land-only": land_only or None, "--plot": plot,
+                           "--zonal-plot": zonal_plot, "--pair-with": pair_with})
+            return
         partner = None
         if pair_with is not None:  # joint visibility with one station (issue 19)
             if profile is not None:
@@ -307,7 +369,7 @@ def register(app: typer.Typer) -> None:
         with as_flags(COVERAGE_PHRASES):
             res = coverage(sel.satellites, grid, t0, days, sample_days=sample_days, constraints=c, step_s=step_s,
                            workers=workers, scheduler=scheduler, progress=progress, profile=profile,
-                           region=area, land_only=land_only)
+                           region=area, land_only=land_only, telescopes=telescopes)
         summary = res.summary()
         title = f"{plot_metric} ({len(sel.satellites)} satellites, {res.days:g} day{'' if res.days == 1 else 's'}, min el {min_el:g} deg)"
         if plot is not None:

@@ -11,10 +11,13 @@ from .fleet import fleet_orbits
 from .grid import Grid, cap_fraction, footprint_half_angle_deg, parse_region
 from .region import LAND_SOURCE, Region, land, load_region
 from .run import METRICS, CoverageResult, Estimate, coverage, estimate
+from .stations import StationCoverage, coverage_at_stations
 
 __all__ = [
     "coverage",
     "CoverageResult",
+    "coverage_at_stations",
+    "StationCoverage",
     "CoverageConstraints",
     "darkness_angle_deg",
     "fleet_orbits",

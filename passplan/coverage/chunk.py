@@ -141,6 +141,7 @@ class ChunkTask:
     step_s: float
     constraints: CoverageConstraints
     key_tables: tuple[Any, ...] | None = None  # a KeyTable (or None) per satellite: key per run
+    runs: bool = False  # also return every usable run with its key (for a telescope schedule)
 
     @property
     def wraps(self) -> bool:
@@ -164,6 +165,9 @@ class ChunkResult:
     usable: np.ndarray
     usable_dark: np.ndarray
     key_bits: np.ndarray | None = None  # float64 (cells,) with key tables
+    #: with ``ChunkTask.runs``: every usable run of every satellite (4, n): cell, first sample
+    #: (1 = the block's first), length in samples, key bits; in satellite order
+    runs: np.ndarray | None = None
 
 
 def _cell_frames(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -237,11 +241,13 @@ def footprint_candidates(
 
 def run_key_bits(
     table: Any, ci: np.ndarray, ti: np.ndarray, range2: np.ndarray, sat_r: np.ndarray, cell_r: np.ndarray,
-    sin_sun: np.ndarray, nt: int, step_s: float, nc: int,
+    sin_sun: np.ndarray, nt: int, step_s: float, nc: int, runs: list[np.ndarray] | None = None,
 ) -> np.ndarray:
     """Per-cell secret bits of the usable runs of one satellite: candidate samples (cell ``ci``,
     sample ``ti``, squared range, the satellite's and the cell's geocentric radii, the Sun's
-    elevation sine at the cell), samples after the first one of the block only."""
+    elevation sine at the cell), samples after the first one of the block only. With ``runs``
+    (a list), also appends a (4, n_runs) float array: each run's cell, first sample, length in
+    samples and key bits (what a station with few telescopes chooses from)."""
     key = ci.astype(np.int64) * nt + ti
     order = np.argsort(key, kind="stable")
     key, range2 = key[order], range2[order]
@@ -266,22 +272,52 @@ def run_key_bits(
     per_class = np.bincount(rid * n_cls + sun_class(sin_sun[order]), minlength=first.size * n_cls)
     share = per_class.reshape(first.size, n_cls).T / length
     bits = table.lookup(el, length * step_s, share)
+    if runs is not None:  # each run: its cell, first sample, length (samples) and key
+        runs.append(np.stack([key[first] // nt, key[first] % nt, length, bits]))
     return np.bincount(key[first] // nt, weights=bits, minlength=nc)
+
+
+#: Propagations kept in this process, newest last, and the bytes they may hold: the bands of
+#: one time block share their satellites' positions, so a worker that runs several bands (or an
+#: in-process study of many bands) propagates each satellite group once per block.
+_PROPAGATED: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+PROPAGATION_CACHE_BYTES = 128 * 2**20
+
+
+def _elements_key(sat: Any) -> tuple[Any, ...]:
+    r = sat.satrec
+    return (getattr(sat, "name", None), r.jdsatepoch, r.jdsatepochF, r.no_kozai, r.ecco, r.inclo, r.nodeo,
+            r.argpo, r.mo, r.bstar)
+
+
+def _propagated(
+    satellites: Sequence[Any], start: datetime, n: int, step: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Earth-fixed positions (nsat, n + 1, 3), SGP4 error codes and the Sun's position at the
+    samples ``-1 .. n - 1`` of a block (one sample before it): computed once per process for
+    the same satellites and block (the same numbers either way: a cache, not an approximation)."""
+    memo = (tuple(_elements_key(x) for x in satellites), start, n, step)
+    got = _PROPAGATED.pop(memo, None)
+    if got is None:
+        s = (np.arange(n + 1) - 1.0) * step
+        scene = Scene([sat.satrec for sat in satellites], [], start, start + timedelta(seconds=n * step))
+        pos, err = scene.sat_ecef_grid(s)
+        got = (pos, err, scene.sun_ecef(s))
+        for a in got:
+            a.flags.writeable = False  # shared by later chunks: read only
+    _PROPAGATED[memo] = got
+    while len(_PROPAGATED) > 1 and sum(a.nbytes + b.nbytes + c.nbytes for a, b, c in _PROPAGATED.values()) > (
+        PROPAGATION_CACHE_BYTES
+    ):
+        _PROPAGATED.pop(next(iter(_PROPAGATED)))
+    return got
 
 
 def run_chunk(task: ChunkTask) -> ChunkResult:
     """Reduce one chunk (see the module docstring)."""
     c = task.constraints
     n, step = task.n_samples, task.step_s
-    s = (np.arange(n + 1) - 1.0) * step  # seconds from the block start; one sample before it
-    scene = Scene(
-        [sat.satrec for sat in task.satellites],
-        [],
-        task.start,
-        task.start + timedelta(seconds=n * step),
-    )
-    pos, err = scene.sat_ecef_grid(s)  # (nsat, nt, 3)
-    sun = scene.sun_ecef(s)
+    pos, err, sun = _propagated(task.satellites, task.start, n, step)  # (nsat, nt, 3), (nsat, nt), (nt, 3)
     sun_hat = sun / np.linalg.norm(sun, axis=1, keepdims=True)
     lat, lon = task.cells()
     cell, up = _cell_frames(lat, lon)
@@ -297,6 +333,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     passes = np.zeros(nc, np.int64)
     usable_passes = np.zeros(nc, np.int64)
     key_bits = None if task.key_tables is None else np.zeros(nc)
+    run_list: list[np.ndarray] | None = [] if task.runs else None
     cell_r = np.linalg.norm(cell, axis=1)
     partner: tuple[np.ndarray, np.ndarray, float] | None = None
     if c.pair_with is not None:  # joint visibility with one station
@@ -357,7 +394,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
             if g.any():
                 key_bits += run_key_bits(
                     table, ci[g], ti[g], dn[g] ** 2, np.linalg.norm(r[ti[g]], axis=1), cell_r[ci[g]],
-                    sin_sun[g], nt, step, nc,
+                    sin_sun[g], nt, step, nc, run_list,
                 )
 
     def pack(flat: np.ndarray) -> np.ndarray:
@@ -374,6 +411,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         usable=pack(usable),
         usable_dark=pack(usable_dark),
         key_bits=key_bits,
+        runs=None if run_list is None else (np.concatenate(run_list, axis=1) if run_list else np.zeros((4, 0))),
     )
 
 

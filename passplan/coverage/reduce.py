@@ -17,9 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .chunk import ChunkResult, unpack
+from .chunk import ChunkResult, ChunkTask, run_chunk, unpack
+from .telescopes import scheduled_key
 
-__all__ = ["BlockState", "combine_groups", "block_state", "fold", "p95_gap_s", "GAP_BINS", "gap_edges_s"]
+__all__ = [
+    "BlockState", "combine_groups", "block_state", "fold", "p95_gap_s", "GAP_BINS", "gap_edges_s", "BandTask",
+    "run_band",
+]
 
 GAP_BINS = 256
 _YEAR_S = 366 * 86400.0
@@ -46,6 +50,7 @@ class BlockState:
     max_gap_s: np.ndarray
     gap_hist: np.ndarray  # int32 (cells, GAP_BINS)
     key_bits: np.ndarray | None = None  # float64 (cells,) with key tables
+    key_scheduled: np.ndarray | None = None  # float64 (cells,): key of the runs N telescopes take
 
 
 def combine_groups(parts: Sequence[ChunkResult]) -> ChunkResult:
@@ -63,11 +68,48 @@ def combine_groups(parts: Sequence[ChunkResult]) -> ChunkResult:
         dark |= p.usable_dark
         passes += p.passes
         upasses += p.usable_passes
-    return ChunkResult(out.group, out.band, out.block, out.n_samples, passes, upasses, access, usable, dark, key)
+    runs = None if out.runs is None else np.concatenate([p.runs for p in parts if p.runs is not None], axis=1)
+    return ChunkResult(out.group, out.band, out.block, out.n_samples, passes, upasses, access, usable, dark, key, runs)
 
 
-def block_state(r: ChunkResult, start_s: float, step_s: float) -> BlockState:
-    """Per-cell state of one block from its combined chunk."""
+@dataclass(frozen=True)
+class BandTask:
+    """The unit of work of a study: the chunks (one per satellite group, in group order) of one
+    band of cells and one time block. With ``whole`` (the chunks are every group of the study),
+    the worker reduces them to the block's :class:`BlockState` itself (the partial reduction
+    travels back, not the bitmaps); otherwise it returns their combination for the caller to
+    finish with the other parts of the band and block."""
+
+    chunks: tuple[ChunkTask, ...]
+    band: int
+    block: int
+    part: int
+    start_s: float
+    whole: bool
+    telescopes: int | None = None  # with key tables: also the key of the runs N telescopes take
+
+
+def run_band(task: BandTask) -> tuple[int, int, int, BlockState | list[ChunkResult]]:
+    """Run a :class:`BandTask`: ``(band, block, part, result)``. Chunks combine as they finish
+    (group order, as :func:`combine_groups`), so one band's bitmaps are held once."""
+    acc: ChunkResult | None = None
+    parts: list[ChunkResult] = []
+    for ct in task.chunks:
+        r = run_chunk(ct)
+        if task.whole:
+            acc = r if acc is None else combine_groups([acc, r])
+        else:
+            parts.append(r)
+    if not task.whole:
+        return task.band, task.block, task.part, parts
+    assert acc is not None
+    return task.band, task.block, task.part, block_state(acc, task.start_s, task.chunks[0].step_s, task.telescopes)
+
+
+def block_state(r: ChunkResult, start_s: float, step_s: float, telescopes: int | None = None) -> BlockState:
+    """Per-cell state of one block from its combined chunk (with ``telescopes`` and the
+    chunk's runs, also the key a station with that many telescopes takes:
+    :func:`passplan.coverage.telescopes.scheduled_key`)."""
     n = r.n_samples
     use = unpack(r.usable, n)
     nc = use.shape[0]
@@ -108,6 +150,7 @@ def block_state(r: ChunkResult, start_s: float, step_s: float) -> BlockState:
         max_gap_s=max_gap,
         gap_hist=hist,
         key_bits=None if r.key_bits is None else r.key_bits.copy(),
+        key_scheduled=None if telescopes is None or r.runs is None else scheduled_key(r.runs, nc, telescopes),
     )
 
 
@@ -139,6 +182,7 @@ def fold(a: BlockState, b: BlockState, step_s: float) -> BlockState:
         max_gap_s=max_gap,
         gap_hist=hist,
         key_bits=None if a.key_bits is None or b.key_bits is None else a.key_bits + b.key_bits,
+        key_scheduled=None if a.key_scheduled is None or b.key_scheduled is None else a.key_scheduled + b.key_scheduled,
     )
 
 

@@ -15,12 +15,28 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..scale import run_tasks
+from ..scale import parallelism, run_tasks
 from ..times import require_aware
-from .chunk import ChunkResult, ChunkTask, CoverageConstraints, run_chunk, satellite_groups
-from .grid import Grid
-from .reduce import GAP_BINS, BlockState, block_state, combine_groups, fold, p95_gap_s
+from .chunk import (
+    ChunkResult,
+    ChunkTask,
+    CoverageConstraints,
+    footprint_candidates,
+    satellite_groups,
+)
+from .grid import Grid, cap_fraction, footprint_half_angle_deg
+from .reduce import (
+    GAP_BINS,
+    BandTask,
+    BlockState,
+    block_state,
+    combine_groups,
+    fold,
+    p95_gap_s,
+    run_band,
+)
 from .region import Region, cell_mask
+from .telescopes import check_telescopes, metric_name
 
 __all__ = ["coverage", "CoverageResult", "estimate", "Estimate", "METRICS", "sampled_day_offsets"]
 
@@ -202,8 +218,9 @@ class CoverageResult:
         lat, lon = np.round(self.lat_deg, 6).tolist(), np.round(self.lon_deg, 6).tolist()
         lists = {k: [None if not math.isfinite(x) else x for x in v.tolist()] for k, v in cols.items()}
         keep = range(len(lat)) if self.mask is None else np.flatnonzero(self.mask).tolist()
+        names = [k for k in METRICS if k in lists] + [k for k in lists if k not in METRICS]
         return [
-            {"lat_deg": lat[i], "lon_deg": lon[i], **{k: lists[k][i] for k in METRICS if k in lists}}
+            {"lat_deg": lat[i], "lon_deg": lon[i], **{k: lists[k][i] for k in names}}
             for i in keep
         ]
 
@@ -218,6 +235,123 @@ class CoverageResult:
             **({"region": self.region, "kept_cells": int(self.mask.sum())} if self.mask is not None else {}),
             "area_weighted": {k: (None if v is None else round(v, 4)) for k, v in self.area_weighted().items()},
         }
+
+
+#: Tasks per worker when a study runs in parallel: with at least four balanced tasks each, the
+#: last task to finish is a small share of a worker's time (the greedy makespan of n equal tasks
+#: on P workers is ceil(n / P) tasks: 4 of an ideal 4 when P divides n, 5 of 4.25 at worst for n = 4P + 1).
+TASKS_PER_WORKER = 4
+#: Relative cost of one (cell, sample) of a band (its bitmaps, packing, gap scan) beside one
+#: footprint candidate (an elevation and its tests): assumed from a profile of run_chunk on the
+#: 100-satellite bench case (most time goes to candidates).
+_CELL_SAMPLE_WEIGHT = 0.25
+_WORK_PROBE_S = 1800.0  # the sampling of the work estimate (s)
+
+
+def row_work(satellites: Sequence[Any], grid: Grid, start: datetime, c: CoverageConstraints, n_samples: int) -> np.ndarray:
+    """Estimated work of each latitude row of ``grid`` over one block of ``n_samples``: the
+    footprint candidates of every satellite in that row (the same pruning as :func:`run_chunk`,
+    sampled every 30 minutes of the block's first day and scaled) plus a fixed cost per cell
+    and sample. Rows near the fleet's inclination and near the poles (where a lat/lon grid's
+    cells are small) carry most of it."""
+    from ..geometry import Scene
+
+    n_probe = max(1, min(n_samples, round(DAY_S / _WORK_PROBE_S)))
+    s = np.arange(n_probe) * _WORK_PROBE_S
+    scene = Scene([x.satrec for x in satellites], [], start, start + timedelta(seconds=float(s[-1]) + 1.0))
+    pos, err = scene.sat_ecef_grid(s)
+    probe = ChunkTask(
+        satellites=(), group=0, band=0, block=0, rows_lat_deg=grid.lat_centres(), lon0_deg=grid.lon0,
+        step_deg=grid.step_deg, n_lon=grid.n_lon, start=start, n_samples=n_probe, step_s=_WORK_PROBE_S, constraints=c,
+    )
+    cand = np.zeros(grid.n_lat)
+    e_min = np.radians(c.min_elevation_deg)
+    for k in range(pos.shape[0]):
+        ci, _ = footprint_candidates(probe, pos[k], err[k] == 0, e_min)
+        cand += np.bincount(ci // grid.n_lon, minlength=grid.n_lat)
+    return cand * (n_samples / n_probe) + _CELL_SAMPLE_WEIGHT * grid.n_lon * (n_samples + 1)
+
+
+def balanced_bands(work: np.ndarray, n_bands: int, max_rows: int) -> list[slice]:
+    """Contiguous bands of rows, ``n_bands`` of about equal summed ``work`` (cuts where the
+    running total crosses each k / n_bands of the whole), a band longer than ``max_rows`` (the
+    memory bound) split evenly."""
+    n = work.size
+    cum = np.cumsum(np.maximum(work, 0.0))
+    total = cum[-1] if cum.size and cum[-1] > 0 else 0.0
+    if total <= 0:
+        cuts = np.linspace(0, n, n_bands + 1).round().astype(int)[1:-1]
+    else:
+        cuts = np.searchsorted(cum, total * np.arange(1, n_bands) / n_bands, side="left") + 1
+    edges = [0, *sorted({int(x) for x in cuts if 0 < x < n}), n]
+    while len(edges) - 1 < min(n_bands, n):  # coinciding cuts (one heavy row): split the heaviest band
+        spans = [(float(cum[b - 1] - (cum[a - 1] if a else 0.0)), a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)
+                 if b - a > 1]
+        _, a, b = max(spans)
+        edges = sorted({*edges, (a + b) // 2})
+    out: list[slice] = []
+    for a, b in zip(edges[:-1], edges[1:], strict=True):
+        pieces = -(-(b - a) // max(1, max_rows))
+        cut = np.linspace(a, b, pieces + 1).round().astype(int)
+        out.extend(slice(int(x), int(y)) for x, y in zip(cut[:-1], cut[1:], strict=True) if y > x)
+    return out
+
+
+def split_groups(satellites: Sequence[Any], n_groups: int, group_size: int, parts: int) -> list[range]:
+    """Group indices (consecutive, group order kept) in ``parts`` runs of about equal work, a
+    satellite's work taken as its footprint's share of the sphere (the cells it sees at once)."""
+    from .keytable import altitude_km
+
+    w = np.array([float(cap_fraction(footprint_half_angle_deg(max(altitude_km(x), 1.0), 0.0))) for x in satellites])
+    gw = np.array([w[g * group_size : (g + 1) * group_size].sum() for g in range(n_groups)])
+    cum = np.cumsum(gw)
+    cuts = np.searchsorted(cum, cum[-1] * np.arange(1, parts) / parts, side="left") + 1
+    edges = [0, *sorted({int(x) for x in cuts if 0 < x < n_groups}), n_groups]
+    return [range(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+
+
+def plan_tasks(
+    satellites: Sequence[Any], grid: Grid, start: datetime, blocks: Sequence[tuple[float, int]], step_s: float,
+    c: CoverageConstraints, group_size: int, max_rows: int, workers: int, tables: Sequence[Any] | None = None,
+    telescopes: int | None = None,
+) -> tuple[list[BandTask], int]:
+    """The study's tasks, in (block, band, part) order, and the number of parts of each band
+    and block. In-process (``workers`` 1): bands as large as memory allows, each holding every
+    satellite group (the fewest propagations). In parallel: at least :data:`TASKS_PER_WORKER`
+    tasks per worker, first by latitude bands of equal estimated work (:func:`row_work`), then,
+    when a grid has too few rows, by splitting the satellite groups into parts of equal work
+    (those parts are combined in the caller). Cells do not depend on the plan: each cell's
+    values are computed elementwise and summed in group order whatever the split."""
+    groups = satellite_groups(list(satellites), group_size)
+    table_groups = None if tables is None else satellite_groups(list(tables), group_size)
+    want = TASKS_PER_WORKER * workers if workers > 1 else 1
+    n_mem = -(-grid.n_lat // max(1, max_rows))
+    per_block = -(-want // len(blocks))
+    if per_block <= n_mem:
+        bands = grid.bands(max_rows)
+    else:
+        n_bands = min(grid.n_lat, per_block)
+        bands = balanced_bands(row_work(satellites, grid, start, c, blocks[0][1]), n_bands, max_rows)
+    n_parts = max(1, min(len(groups), -(-per_block // len(bands))))
+    runs = [range(len(groups))] if n_parts == 1 else split_groups(satellites, len(groups), group_size, n_parts)
+    n_parts = len(runs)
+    rows = grid.lat_centres()
+    tasks = []
+    for ki, (t0, n) in enumerate(blocks):
+        for bi, band in enumerate(bands):
+            for pi, run in enumerate(runs):
+                chunks = tuple(
+                    ChunkTask(
+                        satellites=groups[gi], group=gi, band=bi, block=ki, rows_lat_deg=rows[band],
+                        lon0_deg=grid.lon0, step_deg=grid.step_deg, n_lon=grid.n_lon,
+                        start=start + timedelta(seconds=t0), n_samples=n, step_s=step_s, constraints=c,
+                        key_tables=None if table_groups is None else table_groups[gi],
+                        runs=telescopes is not None and table_groups is not None,
+                    )
+                    for gi in run
+                )
+                tasks.append(BandTask(chunks, bi, ki, pi, t0, n_parts == 1, telescopes))
+    return tasks, n_parts
 
 
 #: Longest consecutive study (days): ten years; beyond, sampled days give the same statistics.
@@ -240,6 +374,7 @@ def coverage(
     profile: str | None = None,
     region: Region | str | os.PathLike[str] | None = None,
     land_only: bool = False,
+    telescopes: int | None = None,
 ) -> CoverageResult:
     """Coverage metrics of ``satellites`` over ``grid`` for ``days`` from ``start`` (or for
     ``sample_days`` single days spread over the year from ``start``).
@@ -252,9 +387,18 @@ def coverage(
     With ``region`` (a :class:`~passplan.coverage.region.Region` or a GeoJSON polygon file) and
     ``land_only`` (the bundled Natural Earth land), only the cells whose centre lies in them are
     kept (:meth:`CoverageResult.within`): records, files and area-weighted means cover exactly
-    those; ``grid`` sets the cells studied (:meth:`Region.bounds_grid` fits one to a region)."""
+    those; ``grid`` sets the cells studied (:meth:`Region.bounds_grid` fits one to a region).
+
+    With ``profile`` and ``telescopes`` (N), also the key per day of a station at the cell with
+    N telescopes, which tracks at most N satellites at once (``key_bits_per_day_1_telescope``,
+    ``key_bits_per_day_2_telescopes``, ...: weighted interval scheduling of the usable runs,
+    exact, :mod:`passplan.coverage.telescopes`), beside ``key_bits_per_day`` (unlimited
+    telescopes: every run counts)."""
     start = require_aware(start, "start")
     c = constraints or CoverageConstraints()
+    check_telescopes(telescopes)
+    if telescopes is not None and profile is None:
+        raise InputError("telescopes limits the key per day: give profile (the link profile of the key) as well")
     if profile is not None and c.pair_with is not None:
         raise InputError("profile with constraints.pair_with: the key table is that of single downlinks; leave one out")
     if not satellites:
@@ -289,32 +433,25 @@ def coverage(
 
         tables = key_tables_for(list(satellites), profile, start, c.min_elevation_deg)
     lat_all, lon_all = grid.cells()
-    rows = grid.lat_centres()
-    bands = grid.bands(est.rows_per_band)
-    groups = satellite_groups(list(satellites), group_size)
-    table_groups = None if tables is None else satellite_groups(tables, group_size)
-    tasks = [
-        ChunkTask(
-            satellites=g, group=gi, band=bi, block=ki, rows_lat_deg=rows[band], lon0_deg=grid.lon0,
-            step_deg=grid.step_deg, n_lon=grid.n_lon, start=start + timedelta(seconds=t0), n_samples=n,
-            step_s=step_s, constraints=c, key_tables=None if table_groups is None else table_groups[gi],
-        )
-        for ki, (t0, n) in enumerate(blocks)
-        for bi, band in enumerate(bands)
-        for gi, g in enumerate(groups)
-    ]
-    per_band: list[BlockState | None] = [None] * len(bands)
-    pending: list[ChunkResult] = []
-    for res in run_tasks(run_chunk, tasks, workers=workers, scheduler=scheduler, progress=progress):
-        pending.append(res)
-        if len(pending) < len(groups):
-            continue
-        combined = combine_groups(pending)
-        pending = []
-        t0, _ = blocks[combined.block]
-        state = block_state(combined, t0, step_s)
-        prev = per_band[combined.band]
-        per_band[combined.band] = state if prev is None else fold(prev, state, step_s)
+    tasks, n_parts = plan_tasks(
+        list(satellites), grid, start, blocks, step_s, c, group_size, est.rows_per_band,
+        parallelism(workers, scheduler), tables, telescopes,
+    )
+    n_bands = 1 + max(t.band for t in tasks)
+    per_band: list[BlockState | None] = [None] * n_bands
+    pending: dict[tuple[int, int], list[ChunkResult]] = {}
+    arrived: dict[tuple[int, int], int] = {}
+    for band, block, _part, out in run_tasks(run_band, tasks, workers=workers, scheduler=scheduler, progress=progress):
+        if isinstance(out, BlockState):
+            state = out
+        else:  # one part of a band and block: the caller combines the parts, in group order
+            pending.setdefault((band, block), []).extend(out)
+            arrived[band, block] = arrived.get((band, block), 0) + 1
+            if arrived[band, block] < n_parts:
+                continue
+            state = block_state(combine_groups(pending.pop((band, block))), blocks[block][0], step_s, telescopes)
+        prev = per_band[band]
+        per_band[band] = state if prev is None else fold(prev, state, step_s)
     states = [s for s in per_band if s is not None]
     cat = {k: np.concatenate([getattr(s, k) for s in states]) for k in (
         "passes", "usable_passes", "access_samples", "usable_samples", "usable_dark_samples", "max_gap_s"
@@ -334,6 +471,9 @@ def coverage(
     if tables is not None:
         key = np.concatenate([s.key_bits for s in states if s.key_bits is not None])
         metrics["key_bits_per_day"] = key / study_days
+        if telescopes is not None:
+            held = np.concatenate([s.key_scheduled for s in states if s.key_scheduled is not None])
+            metrics[metric_name(telescopes)] = held / study_days
     return CoverageResult(
         grid, study_days, step_s, c, lat_all, lon_all, metrics, cat, len(satellites), profile if tables else None,
         mask=mask, region=region_name, start=start, satellite_names=tuple(str(getattr(x, "name", x)) for x in satellites),
