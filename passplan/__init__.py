@@ -24,7 +24,16 @@ __version__ = "0.1.0"
 # table and __all__, so each name loads its module on first use.
 if TYPE_CHECKING:
     from .astro import forecasts_table, passes_table
-    from .coverage import CoverageConstraints, CoverageResult, Grid, Region, land, load_region
+    from .coverage import (
+        CoverageConstraints,
+        CoverageResult,
+        Grid,
+        Region,
+        StationCoverage,
+        coverage_at_stations,
+        land,
+        load_region,
+    )
     from .designed import ConstellationDesign, design_geo, design_meo, design_sso, design_walker
     from .elements import (
         Satellite,
@@ -77,6 +86,7 @@ if TYPE_CHECKING:
         search_passes,
         tonight_passes,
     )
+    from .scale import close_pools
     from .schedule.candidates_file import CandidatesRun, load_candidates, schedule_candidates
     from .schedule.cloud_record import CloudRecord, load_cloud_record
     from .schedule.network import NetworkKey, load_network
