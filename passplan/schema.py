@@ -575,6 +575,8 @@ CONSTELLATION = Schema("constellation", "Constellation file (`--sats FILE.toml`,
         _n("mean_anomaly_deg", -360, 360, "deg", "mean anomaly at epoch"),
         _n("arg_latitude_deg", -360, 360, "deg", "argument of latitude at epoch (circular)"),
         _n("bstar", -1, 1, "1/earth radii", "SGP4 drag term"),
+        Key("station_keeping", "bool", meaning="deep-space orbits (MEO, HEO): hold the designed orbit all "
+            "study (default true; false: SDP4's free drift)"),
     ), exclusive=(("raan_deg", "ltan_h", "node_longitude_deg"), ("inclination_deg", "sun_synchronous"))),
     Table("[[walker]]", (
         *_DESIGN_COMMON,
@@ -586,6 +588,8 @@ CONSTELLATION = Schema("constellation", "Constellation file (`--sats FILE.toml`,
         *_NODE,
         _n("raan_spread_deg", 0, 360, "deg", "node spread of the planes", lo_open=True),
         _n("arg_latitude_deg", -360, 360, "deg", "argument of latitude of the first satellite"),
+        Key("station_keeping", "bool", meaning="deep-space orbits (MEO): hold the designed orbits all study "
+            "(default true; false: SDP4's free drift)"),
     ), exclusive=(("raan_deg", "ltan_h", "node_longitude_deg"), ("inclination_deg", "sun_synchronous"))),
     Table("[[geo]]", (
         Key("name", "text", meaning="satellite name (no control characters)"),
