@@ -205,7 +205,8 @@ def keplerian(
 
     ``station_keeping`` (default): a deep-space orbit (period of 225 min or more) holds its
     designed orbit for the whole study (:attr:`~passplan.satellite.Sgp4Init.hold_orbit`; over a
-    year at 10,000 km and 45 deg, node and phase within 0.02 deg, ``tests/test_station_keeping.py``);
+    year at 10,000 km and 45 deg, node and phase within 0.06 and 0.08 deg of the J2 orbit,
+    ``tests/test_station_keeping.py``);
     ``False``, or a near-Earth orbit: one element set propagated freely."""
     at = require_aware(at, "analysis time")
     where = f"{source}: {name}"

@@ -230,11 +230,11 @@ class KeptSatrec(Satrec):
     designed orbit is the one a J2 world gives (its nodal regression and apsidal rotation kept,
     as a Walker pattern's planes regress together), and the luni-solar secular and long-period
     terms SDP4 adds (``dnodt``, ``domdt``, ``dmdt``, ``didt``, ``dedt``) are removed every day, as
-    an operator's manoeuvres would. Measured over a year for 10,000 km at 45 deg
-    (``tests/test_station_keeping.py``): node and argument of latitude within 0.02 deg of the
-    designed ones, semi-major axis within the +-2.1 km of J2's short-period terms, inclination
-    within 0.01 deg; the free orbit's node runs 0.25 deg, its phase 0.32 deg and its
-    inclination 0.12 deg away in the same year.
+    an operator's manoeuvres would. Measured over a year for 10,000 km at 45 deg against the
+    first-order J2 orbit (``tests/test_station_keeping.py``): node within 0.044 deg and argument
+    of latitude within 0.065 deg (short-period terms, mostly), semi-major axis within the
+    +-2.1 km of J2's short-period terms, inclination within 0.012 deg; the free orbit's node
+    runs 0.28 deg, its phase 0.38 deg and its inclination 0.12 deg away in the same year.
     """
 
     __slots__ = ("_args", "_loc", "_anchors")
