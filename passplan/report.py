@@ -21,8 +21,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from .times import local_str
 
 if TYPE_CHECKING:
@@ -51,6 +49,8 @@ def _quiet(message: str) -> None:
 
 def _thin(az: Any, el: Any, rate: Any) -> tuple[Any, Any, Any]:
     """Every k-th sample of a track (and its last) so that at most :data:`SKY_SAMPLES` remain."""
+    import numpy as np
+
     n = len(az)
     if n <= SKY_SAMPLES:
         return az, el, rate

@@ -187,6 +187,9 @@ class Sgp4Init:
 # Station-keeping (designed GEO satellites, and designed MEO/HEO orbits)
 
 _DEG = math.pi / 180.0
+#: Days added before taking the day of a time (1e-12 day, 86 ns): a time a rounding error before
+#: a day boundary (the epoch, written as another jd + fr split) belongs to the day it starts.
+_DAY_ROUNDING = 1e-12
 #: Trim samples over one anchoring day (minutes after the anchor epoch), as geo_slot trims day 0.
 _TRIM_MINUTES = np.linspace(0.0, _MIN_PER_DAY, 25)
 
@@ -205,7 +208,9 @@ class KeptSatrec(Satrec):
 
     It is the day-0 element set itself (its attributes, :func:`export_tle`, the epoch), and its
     propagation calls (``sgp4``, ``sgp4_array``, ``sgp4_tsince``) use, for each time, the element
-    set anchored on the start of that time's day: day ``k`` = ``floor(days since the epoch)``. The
+    set anchored on the start of that time's day: day ``k`` = ``floor(days since the epoch)``
+    (times before the epoch: day 0, the designed set propagated backwards, so the orbit is
+    continuous at the epoch, where a designed satellite's searches start). The
     anchor of day ``k`` (epoch + k days) is the day-0 set with its node advanced by the Greenwich
     sidereal angle elapsed (the same Earth-fixed orbit), then the mean motion and mean anomaly
     trimmed, as :func:`passplan.designed.geo_slot` trims day 0, so that the sub-satellite longitude
@@ -290,7 +295,11 @@ class KeptSatrec(Satrec):
         return sat
 
     def _days(self, jd: np.ndarray, fr: np.ndarray) -> np.ndarray:
-        return np.floor((jd - self.jdsatepoch) + (fr - self.jdsatepochF)).astype(np.int64)
+        # times before the epoch (a search's margins: a designed satellite's epoch is the
+        # analysis time) propagate the designed set itself, so the orbit is continuous at the
+        # epoch; _DAY_ROUNDING: a time a rounding error before a day boundary belongs to that day
+        days = np.floor((jd - self.jdsatepoch) + (fr - self.jdsatepochF) + _DAY_ROUNDING)
+        return np.maximum(days, 0.0).astype(np.int64)
 
     def sgp4(self, jd: float, fr: float) -> tuple[int, tuple[float, float, float], tuple[float, float, float]]:
         """``Satrec.sgp4`` with the anchor of the day of ``jd + fr``."""
@@ -299,7 +308,7 @@ class KeptSatrec(Satrec):
 
     def sgp4_tsince(self, tsince: float) -> tuple[int, tuple[float, float, float], tuple[float, float, float]]:
         """``Satrec.sgp4_tsince`` (minutes after the epoch) with the anchor of that day."""
-        day = math.floor(tsince / _MIN_PER_DAY)
+        day = max(math.floor(tsince / _MIN_PER_DAY + _DAY_ROUNDING), 0)
         if day == 0:
             return Satrec.sgp4_tsince(self, tsince)
         return Satrec.sgp4_tsince(self.anchor(day), tsince - day * _MIN_PER_DAY)
