@@ -28,6 +28,12 @@ Conventions and sources:
 * GEO slot: a near-zero-inclination orbit whose mean longitude at the epoch, RAAN + argp + M minus
   GMST, is the slot longitude; the mean motion and the mean longitude are then trimmed so that
   SGP4 (SDP4, with its 24-hour resonance terms) holds the slot over the first day.
+* Station-keeping (``station_keeping``, default true): a GEO slot is held at its longitude, and
+  any other orbit SGP4 propagates as deep space (period of 225 min or more: MEO, HEO) holds its
+  designed orbit, the designed elements under the zonal harmonics' secular rates, re-anchored
+  every day (:class:`~passplan.satellite.KeptSatrec`); false leaves SDP4's luni-solar drift. A
+  near-Earth orbit (B* = 0 unless given) already follows its designed J2 orbit: the flag does
+  not change it.
 """
 
 from __future__ import annotations
@@ -193,8 +199,15 @@ def keplerian(
     bstar: float = 0.0,
     source: str = "designed",
     aliases: Iterable[str] = (),
+    station_keeping: bool = True,
 ) -> Satellite:
-    """A designed satellite from SGP4 mean Keplerian elements (TEME, WGS-72) at epoch ``at``."""
+    """A designed satellite from SGP4 mean Keplerian elements (TEME, WGS-72) at epoch ``at``.
+
+    ``station_keeping`` (default): a deep-space orbit (period of 225 min or more) holds its
+    designed orbit for the whole study (:attr:`~passplan.satellite.Sgp4Init.hold_orbit`; over a
+    year at 10,000 km and 45 deg, node and phase within 0.06 and 0.08 deg of the J2 orbit,
+    ``tests/test_station_keeping.py``);
+    ``False``, or a near-Earth orbit: one element set propagated freely."""
     at = require_aware(at, "analysis time")
     where = f"{source}: {name}"
     perigee = semi_major_axis_km * (1 - eccentricity) - EARTH_RADIUS_KM
@@ -205,7 +218,14 @@ def keplerian(
         at, semi_major_axis_km, eccentricity, inclination_deg, raan_deg, arg_perigee_deg,
         mean_anomaly_deg, bstar,
     )
+    if station_keeping and _deep_space(elements):
+        elements = dataclasses.replace(elements, hold_orbit=True)
     return Satellite.from_sgp4init(name, elements, source, aliases=aliases)
+
+
+def _deep_space(args: Sgp4Init) -> bool:
+    """SGP4 propagates these elements with its deep-space model (SDP4: period >= 225 min)."""
+    return bool(args.satrec().method == "d")
 
 
 def circular(
@@ -222,17 +242,18 @@ def circular(
     bstar: float = 0.0,
     source: str = "designed",
     aliases: Iterable[str] = (),
+    station_keeping: bool = True,
 ) -> Satellite:
     """A circular orbit at ``altitude_km`` (SGP4 mean), inclination given or sun-synchronous,
     node from ``raan_deg``, ``ltan_h`` or ``node_longitude_deg``, position ``arg_latitude_deg``
-    from the ascending node at epoch ``at``."""
+    from the ascending node at epoch ``at`` (``station_keeping``: see :func:`keplerian`)."""
     at = require_aware(at, "analysis time")
     inc = _inclination(f"{source}: {name}", altitude_km, inclination_deg, sun_synchronous)
     raan = node_raan_deg(at, raan_deg=raan_deg, ltan_h=ltan_h, node_longitude_deg=node_longitude_deg)
     return keplerian(
         name, at, semi_major_axis_km=EARTH_RADIUS_KM + altitude_km, inclination_deg=inc,
         raan_deg=raan, mean_anomaly_deg=arg_latitude_deg, bstar=bstar, source=source,
-        aliases=aliases,
+        aliases=aliases, station_keeping=station_keeping,
     )
 
 
@@ -267,10 +288,12 @@ def walker_delta(
     raan_spread_deg: float = 360.0,
     arg_latitude_deg: float = 0.0,
     source: str = "designed",
+    station_keeping: bool = True,
 ) -> list[Satellite]:
     """A Walker-delta constellation i: T/P/F with T = planes x per_plane, named ``name-1`` ...
     ``name-T`` plane by plane. Plane k (0-based) has right ascension node + k x spread / P;
-    satellite j in it has argument of latitude u0 + j x 360/S + k x F x 360/T."""
+    satellite j in it has argument of latitude u0 + j x 360/S + k x F x 360/T
+    (``station_keeping``: see :func:`keplerian`)."""
     at = require_aware(at, "analysis time")
     where = f"{source}: {name}"
     for label, v in (("planes", planes), ("per_plane", per_plane), ("phasing", phasing)):
@@ -298,7 +321,7 @@ def walker_delta(
                     f"{name}-{k * per_plane + j + 1}", at,
                     semi_major_axis_km=EARTH_RADIUS_KM + altitude_km, inclination_deg=inc,
                     raan_deg=raan0 + k * raan_spread_deg / planes, mean_anomaly_deg=u,
-                    source=source,
+                    source=source, station_keeping=station_keeping,
                 )
             )
     return out
@@ -368,11 +391,11 @@ _ORBIT_KEYS = {
     "name", "aliases", "altitude_km", "semi_major_axis_km", "perigee_altitude_km",
     "apogee_altitude_km", "eccentricity", "inclination_deg", "sun_synchronous", "raan_deg",
     "ltan_h", "node_longitude_deg", "arg_perigee_deg", "mean_anomaly_deg", "arg_latitude_deg",
-    "bstar", "profile",
+    "bstar", "profile", "station_keeping",
 }
 _WALKER_KEYS = {
     "name", "profile", "altitude_km", "inclination_deg", "sun_synchronous", "planes", "per_plane", "phasing",
-    "raan_deg", "ltan_h", "node_longitude_deg", "raan_spread_deg", "arg_latitude_deg",
+    "raan_deg", "ltan_h", "node_longitude_deg", "raan_spread_deg", "arg_latitude_deg", "station_keeping",
 }
 _GEO_KEYS = {"name", "aliases", "longitude_deg", "inclination_deg", "station_keeping", "profile"}
 _TOP_KEYS = {"constellation", "satellite", "walker", "geo"}
@@ -523,6 +546,7 @@ def _orbit_from_table(t: _Table, at: datetime, source: str) -> Satellite:
         arg_perigee_deg=t.num("arg_perigee_deg", 0.0),
         mean_anomaly_deg=t.num("mean_anomaly_deg", t.num("arg_latitude_deg", 0.0)),
         bstar=t.num("bstar", 0.0), source=source, aliases=aliases,
+        station_keeping=t.flag("station_keeping", True),
     )
 
 
@@ -560,11 +584,12 @@ def load_constellation(
                                      #   inclination_deg | sun_synchronous = true,
                                      #   raan_deg | ltan_h | node_longitude_deg,
                                      #   arg_perigee_deg, mean_anomaly_deg | arg_latitude_deg,
-                                     #   bstar, aliases, profile
+                                     #   bstar, aliases, profile, station_keeping
         [[walker]]                   # name, altitude_km, inclination_deg | sun_synchronous,
                                      #   planes, per_plane, phasing, raan_deg | ltan_h |
                                      #   node_longitude_deg, raan_spread_deg, arg_latitude_deg,
-                                     #   profile
+                                     #   profile, station_keeping (deep-space orbits, MEO/HEO:
+                                     #   default true, the designed orbit held all study)
         [[geo]]                      # name, longitude_deg, inclination_deg, aliases, profile,
                                      #   station_keeping (default true: the slot is held all
                                      #   study; false: SDP4's free drift)
@@ -634,7 +659,8 @@ def constellation_from_toml(
                 t.text("name"), at, altitude_km=alt, inclination_deg=inc,
                 planes=planes, per_plane=per_plane,
                 phasing=phasing, raan_spread_deg=t.num("raan_spread_deg", 360.0),
-                arg_latitude_deg=t.num("arg_latitude_deg", 0.0), source=src, **_node(t),
+                arg_latitude_deg=t.num("arg_latitude_deg", 0.0), source=src,
+                station_keeping=t.flag("station_keeping", True), **_node(t),
             ))
         for i, tab in enumerate(_tables(doc, "satellite", p), start=1):
             t = _Table(tab, f"{p}: [[satellite]] #{i} ({tab.get('name', '?')})", _ORBIT_KEYS, "[[satellite]]")
@@ -824,8 +850,11 @@ def design_meo(
     *,
     name: str | None = None,
     profile: str | None = "meo-generic",
+    station_keeping: bool = True,
 ) -> ConstellationDesign:
-    """A MEO ring (or rings): satellites that stay in view for hours."""
+    """A MEO ring (or rings): satellites that stay in view for hours. They hold their designed
+    orbits for the whole study (station-keeping, :func:`keplerian`) unless ``station_keeping`` is
+    false (the file then says ``station_keeping = false``)."""
     _design_altitude(altitude_km)
     _design_inclination(inclination_deg)
     _design_walker(planes * per_plane, planes, phasing)
@@ -836,6 +865,8 @@ def design_meo(
     }
     if profile:
         rows["profile"] = profile
+    if not station_keeping:
+        rows["station_keeping"] = False
     desc = f"MEO {planes} x {per_plane} at {altitude_km:g} km, {inclination_deg:g} deg"
     return ConstellationDesign(nm, desc, (("walker", rows),))
 

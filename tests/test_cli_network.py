@@ -475,3 +475,30 @@ def test_schedule_pair_demand_reports_the_draws_outcome() -> None:
     plain = json.loads(run_ok("schedule", "--sats", "demo", "--station", "xinglong", "--station", "nanshan", *WINDOW,
                               "--weather-trials", "1000", "--format", "json"))
     assert "pairs" not in plain["weather"]  # no pair demand: the weather object keeps its keys
+
+
+def test_schedule_pair_demand_states_its_plan_basis_and_draws_by_default() -> None:
+    """Issue 18 item 3: the MILP serves pair demands on expected key (forecast x clear-sky
+    probability), not a sample average over weather scenarios; every output says so
+    (``plan_basis`` in JSON, a table line) and reports the pair's relayed key under seeded draws
+    beside it even without --weather-trials (DEFAULT_DRAWS of them). The relay of expected
+    deposits is the plan's own relayable total, and by Jensen's inequality (a relay takes a
+    minimum) the draws' mean lies below it. A schedule without a pair demand keeps its keys."""
+    from passplan.schedule.run import PLAN_BASIS
+    from passplan.weather import DEFAULT_DRAWS
+
+    args = ["schedule", "--sats", "demo", "--station", "xinglong", "--station", "nanshan", *WINDOW]
+    doc = json.loads(run_ok(*args, "--demand", "xinglong:nanshan=1e6", "--format", "json"))
+    assert doc["plan_basis"] == PLAN_BASIS == "expected key (forecast x clear-sky probability)"
+    assert set(doc["weather"]) == {"pairs"}  # no whole-plan trials asked: only the pair's draws
+    pw = doc["weather"]["pairs"]["xinglong:nanshan"]
+    assert pw["trials"] == DEFAULT_DRAWS and pw["seed"] == 0 and pw["demand_bits"] == 1e6
+    assert pw["expectation_replay_bits"] == pytest.approx(doc["totals"]["per_pair"]["nanshan:xinglong"], abs=0.1)
+    assert pw["mean_bits"] + 3 * pw["stderr_bits"] < pw["expectation_replay_bits"]
+    assert pw["p10_bits"] <= pw["p50_bits"] <= pw["p90_bits"] <= pw["clear_sky_bound_bits"]
+    assert doc["demands"][0]["met"] and pw["p_demand_met"] < 0.6  # met on expectations, not in most draws
+    table = run_ok(*args, "--demand", "xinglong:nanshan=1e6")
+    assert f"plan basis: {PLAN_BASIS}" in table
+    assert f"relayed xinglong:nanshan under weather draws (the pair alone): mean {pw['mean_bits'] / 1e6:.3f} Mbit over {DEFAULT_DRAWS}" in table
+    plain = json.loads(run_ok(*args, "--format", "json"))
+    assert "plan_basis" not in plain and "weather" not in plain

@@ -368,7 +368,39 @@ def test_the_range_check_refuses_the_old_calibrations(tmp_path: Path) -> None:
     assert old != m21
     g = tmp_path / "micius-2021.toml"
     g.write_text(old)
+    # the window-longer-than-the-period problem this check found is now the loader's refusal
+    # (test_loader_refuses_a_coincidence_window_longer_than_the_pulse_period); the other two remain
+    with pytest.raises(ConfigError, match=r"\[detector\] gate_ns = 2 is longer than the pulse period 1 ns "
+                       r"of \[source\] rep_rate_hz = 1e\+09"):
+        read_profile(g)
+    one_ns = old.replace("gate_ns = 2.0 ", "gate_ns = 1.0 ", 1)
+    assert one_ns != old
+    g.write_text(one_ns)
     problems = _physical_problems("micius-2021", read_profile(g), old)
-    assert problems == ["[detector] gate_ns 2 longer than the pulse period 1 ns of [source] rep_rate_hz 1e+09",
-                        "rep_rate_hz is fitted: a clock is hardware, not a lever",
+    assert problems == ["rep_rate_hz is fitted: a clock is hardware, not a lever",
                         "rep_rate_hz is fitted without naming what to"]
+
+
+def test_loader_refuses_a_coincidence_window_longer_than_the_pulse_period(tmp_path: Path) -> None:
+    """A coincidence window (``gate_ns``) longer than the pulse period (``1 / rep_rate_hz``) opens on
+    two pulses: the loader refuses it naming the file, both keys and the fix, and ``passplan doctor``
+    (the schema's cross-key rules) reports the same problem. Equal is allowed; every bundled profile
+    loads (test_bundled_profiles_stay_in_physical_ranges)."""
+    from passplan import schema
+    from passplan.link.profiles import read_profile
+
+    text = (bundled_profile_dir() / "micius.toml").read_text()  # 2 ns window, 100 MHz (10 ns)
+    assert "gate_ns = 2.0 " in text and "rep_rate_hz = 1.0e8" in text
+    f = tmp_path / "fast.toml"
+    f.write_text(text.replace("rep_rate_hz = 1.0e8", "rep_rate_hz = 1.0e9", 1))
+    with pytest.raises(ConfigError) as err:
+        read_profile(f)
+    msg = str(err.value)
+    assert msg.startswith(f"{f}: [detector] gate_ns = 2 is longer than the pulse period 1 ns")
+    assert "rep_rate_hz = 1e+09" in msg and "shorten gate_ns to at most 1 ns" in msg
+    assert "lower rep_rate_hz to at most 5e+08 Hz" in msg
+    found = schema.check_file(f, "profile")
+    assert any("gate_ns = 2 is longer than the pulse period" in p.message for p in found)
+    f.write_text(text.replace("rep_rate_hz = 1.0e8", "rep_rate_hz = 5.0e8", 1))  # period = window
+    assert read_profile(f).detector.gate_s == pytest.approx(2e-9)
+    assert not any("pulse period" in p.message for p in schema.check_file(f, "profile"))

@@ -227,3 +227,39 @@ def test_report_refuses_bad_input_before_work(tmp_path: Path, extra: list[str], 
     assert r.exit_code == 2 and words in r.output
     assert [line for line in r.output.splitlines() if line.startswith("passplan: error:")] == [r.output.strip().splitlines()[-1]]
     assert not out.exists()
+
+
+def test_build_report_is_the_command_in_one_library_call(
+    made: tuple[Path, list[dict[str, Any]], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The library builds the whole report (passplan.report.build_report): the same bytes as the
+    command's file, its messages through the callbacks, and a station without a receiver refused
+    before any search (MissingProfileError, the library's own error)."""
+    import dataclasses
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from passplan.elements import Selection
+    from passplan.exports.html import write_html
+    from passplan.forecast import MissingProfileError
+    from passplan.report import build_report
+    from passplan.stations import get_station
+
+    path, _records, work = made
+    monkeypatch.setenv("PASSPLAN_DATA_DIR", str(work / "data"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(work / "xdg"))
+    st = get_station("graz")
+    at = datetime(2026, 12, 2, 12, tzinfo=ZoneInfo(st.timezone))  # --date 2026-12-02: local noon
+    sats = CASE[-1].split(",")
+    infos: list[str] = []
+    picked: list[Selection] = []
+    doc = build_report(st, at, sats, coverage=coverage_grid(_coverage_doc()), on_info=infos.append,
+                       on_selection=picked.append)
+    out = write_html(doc, work / "library.html")
+    assert out.read_bytes() == path.read_bytes()
+    assert infos[0].startswith("graz: dark") and len(picked) == 1  # the night first, then the forecast
+    assert [s.name for s in picked[0].satellites] == sats
+    bare = dataclasses.replace(st, receiver=None)
+    with pytest.raises(MissingProfileError):
+        build_report(bare, at, sats, on_info=infos.append, on_selection=picked.append)
+    assert len(picked) == 1  # refused before the search

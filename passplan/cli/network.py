@@ -196,15 +196,20 @@ def _schedule_table(run: ScheduleRun) -> str:
         lines.append(f"demand {d['demand']} {_bits(d['bits'])}: served {_bits(d['served_bits'])}, {met}")
     if doc["handover_gain_bits"] is not None:
         lines.append(f"hand-over gain over whole passes: {_bits(doc['handover_gain_bits'])}")
-    w = doc.get("weather")
-    if w:
+    if doc.get("plan_basis"):  # pair demands: the plan counts expected key, the draws show the spread
+        lines.append(
+            f"plan basis: {doc['plan_basis']}; a pair's relay takes the smaller of two pools, so its key "
+            "under weather falls below what the plan counts (the draws below)"
+        )
+    w = doc.get("weather") or {}
+    if "trials" in w:  # the whole plan's cloudy-night trials (--weather-trials)
         lines.append(
             f"weather ({w['trials']} trials, clouds correlated over {w['correlation_km']:g} km): delivered "
             f"{_bits(w['mean_bits'])} on average (5-95 %: {_bits(w['p05_bits'])} to {_bits(w['p95_bits'])}); a night "
             f"has a clear station with probability {w['p_any_clear']:.2f} (best single station {w['p_best_single_clear']:.2f})"
         )
-        for label, pw in w.get("pairs", {}).items():  # the plan is made on expected key; what it relays
-            lines.append(_draws_line(pw, f"relayed {label} under weather draws (the pair alone)"))
+    for label, pw in w.get("pairs", {}).items():  # the plan is made on expected key; what it relays
+        lines.append(_draws_line(pw, f"relayed {label} under weather draws (the pair alone)"))
     lines.append(f"{len(doc['unscheduled'])} candidate(s) not scheduled (reasons in --format json)")
     return out + "\n".join(lines) + "\n"
 
@@ -310,7 +315,7 @@ def register(app: typer.Typer) -> None:
         plot: PlotOpt = None,
         creation: CreationDateOpt = None,
         dtstamp: DtstampOpt = None,
-        weather_trials: Annotated[int, typer.Option("--weather-trials", help="Also draw this many seeded cloudy-night Monte-Carlo trials of the plan (0: off).")] = 0,
+        weather_trials: Annotated[int, typer.Option("--weather-trials", help=f"Also draw this many seeded cloudy-night Monte-Carlo trials of the plan (0: off). A pair demand's relayed key is drawn in any case (this many draws, or {DEFAULT_DRAWS} with 0).")] = 0,
         seed: Annotated[int, typer.Option("--seed", help="Seed of the weather Monte-Carlo.")] = 0,
         verbose: VerboseOpt = False,
         candidates: Annotated[Path | None, typer.Option("--candidates", help="Candidates file (CSV or JSON: station, satellite, start, end, key_bits, optional priority and id): plan these links as given, with no pass search and no forecast.")] = None,

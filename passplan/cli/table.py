@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..query import CONTINUOUS_S, PassRecord, dark_fraction, is_continuous
+from ..report import LIMIT_CODES, key_unit, limit_code  # the library states them once
 from ..times import require_aware, zone
 
 if TYPE_CHECKING:
@@ -35,35 +36,9 @@ if TYPE_CHECKING:
 
 __all__ = ["pass_table", "key_unit", "limit_code", "is_continuous", "CONTINUOUS_S", "LIMIT_CODES"]
 
-#: Short codes of the key's limiting reasons (``passplan.keyrate.REASONS`` numbers).
-LIMIT_CODES = {1: "clicks", 2: "counts", 3: "test", 4: "qber", 5: "finite"}
-
 CONSTRAINT_MARK = "*"
 WINDOW_MARK = "~"
 
-
-
-def limit_code(sentence: str | None) -> str:
-    """The short code of a limiting-reason sentence ("" for none; ``other`` for an unknown one)."""
-    if not sentence:
-        return ""
-    from ..keyrate import REASONS
-
-    for number, text in REASONS.items():
-        if text == sentence:
-            return LIMIT_CODES.get(number, "other")
-    if sentence.startswith("no whole key slot"):  # a pass or window shorter than one key slot
-        return "slot"
-    return "other"
-
-
-def key_unit(max_bits: float) -> tuple[str, float]:
-    """The unit (``bit``, ``kbit``, ``Mbit``, ``Gbit``) that shows ``max_bits`` with at most three
-    integer digits, and its size in bits."""
-    for name, size in (("Gbit", 1e9), ("Mbit", 1e6), ("kbit", 1e3)):
-        if max_bits >= size:
-            return name, size
-    return "bit", 1.0
 
 
 def _key_cell(bits: float, size: float) -> str:

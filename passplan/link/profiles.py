@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, InputError, UnknownNameError
+from ..schema import gate_problem
 from .ao import AO_MODES
 from .atmosphere import VISIBILITY_CLASSES_KM
 from .background import SKY_CLASSES
@@ -452,6 +453,9 @@ def profile_from_dict(
         if "dead_time_ns" in det_t
         else 0.0,
     )
+    why = gate_problem(_get(det_t, "detector", "gate_ns", where), src.get("rep_rate_hz"))
+    if why:
+        raise ConfigError(f"{where}: {why}")
     return Profile(
         name=top.get("name", default_name) or default_name,
         description=top.get("description", ""),

@@ -65,6 +65,7 @@ __all__ = [
     "pair_demand_bits",
     "network_key",
     "RELAY_ALL_BITS",
+    "PLAN_BASIS",
     "MAX_WEATHER_TRIALS",
     "relay_draws",
     "flow_draws",
@@ -72,6 +73,13 @@ __all__ = [
 
 #: A pair demand no window can meet: the schedule then relays as much as it can.
 RELAY_ALL_BITS = 1e18
+
+#: What a plan with pair demands is optimised on (issue 18 item 3): each link's expected key, the
+#: forecast times the station's clear-sky probability, not a sample average over weather
+#: scenarios. A pair's relay takes the smaller of two pools, which is concave in the links' key,
+#: so the expected relayed key is below what the plan counts (Jensen's inequality): the run
+#: reports the pair's relayed key under seeded weather draws beside it (``pair_weather``).
+PLAN_BASIS = "expected key (forecast x clear-sky probability)"
 
 
 
@@ -92,9 +100,12 @@ class ScheduleRun:
     seconds: dict[str, float]  # passes, forecast, solve
     weather: Any | None = None  # a passplan.weather.WeatherSpread, with weather_trials
     stations: Mapping[str, Station] = field(default_factory=dict)  # by id: time zones for tables
-    #: with weather_trials and pair demands: each pair's relayed key under weather draws of the same seed (the
-    #: plan's links at its two stations, the pair as if alone), by the demand's label
+    #: with pair demands: each pair's relayed key under weather draws (``weather_trials`` of them, or
+    #: DEFAULT_DRAWS without; the same seed; the plan's links at its two stations, the pair as if
+    #: alone), by the demand's label
     pair_weather: dict[str, KeyDraws] = field(default_factory=dict)
+    #: with pair demands: what the plan was optimised on (:data:`PLAN_BASIS`); None without one
+    plan_basis: str | None = None
 
     @property
     def links(self) -> list[Candidate]:
@@ -113,10 +124,12 @@ class ScheduleRun:
         expected = doc.pop("expected_key_bits")  # the hand-over gain comes before it
         doc["handover_gain_bits"] = None if self.handover_gain_bits is None else round(self.handover_gain_bits, 1)
         doc["expected_key_bits"] = expected
+        if self.plan_basis is not None:  # only with pair demands (documents without one keep their keys)
+            doc["plan_basis"] = self.plan_basis
         if self.weather is not None:
             doc["weather"] = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.weather.to_dict().items()}
-            if self.pair_weather:  # only with pair demands (documents without one keep their keys)
-                doc["weather"]["pairs"] = {k: v.to_dict() for k, v in self.pair_weather.items()}
+        if self.pair_weather:  # the pair demands' draws, beside the plan made on expectations
+            doc.setdefault("weather", {})["pairs"] = {k: v.to_dict() for k, v in self.pair_weather.items()}
         return doc
 
     def to_json(self) -> str:
@@ -216,10 +229,12 @@ def schedule_passes(
     gap; windows longer than ``rolling_days`` are solved block by block (the plan's solver
     summary then gives each block's status, the whole horizon's bound and the gap: a larger
     ``rolling_days`` solves the whole window as one MILP); ``weather_trials`` > 0 also draws that
-    many seeded cloudy-night trials of the plan (``seed``) and, for each pair demand, the pair's
-    relayed key under weather draws of the same seed (``pair_weather``; the plan itself is made on
-    expected key). ``progress`` receives a line per stage, ``tick(done, total, stage)`` the
-    forecast count."""
+    many seeded cloudy-night trials of the plan (``seed``). The plan is made on expected key
+    (:data:`PLAN_BASIS`, ``plan_basis`` with pair demands); for each pair demand the run also
+    reports the pair's relayed key under seeded weather draws (``pair_weather``: mean, P10/P50/P90,
+    the clear-sky bound, the share of draws meeting the demand), ``weather_trials`` of them or
+    :data:`passplan.weather.DEFAULT_DRAWS` when that is 0. ``progress`` receives a line per stage,
+    ``tick(done, total, stage)`` the forecast count."""
     check_schedule_options(
         time_limit_s=time_limit_s, min_key_bits=min_key_bits, weather_trials=weather_trials, setup_s=setup_s,
         rolling_days=rolling_days,
@@ -234,6 +249,7 @@ def schedule_passes(
     return _plan_run(
         fc, stations, demands, objective, handover=handover, solver=solver, time_limit_s=time_limit_s,
         repoint_s=repoint_s, rolling_days=rolling_days, weather_trials=weather_trials, seed=seed, progress=progress,
+        pair_trials=weather_trials or DEFAULT_DRAWS,
     )
 
 
@@ -300,6 +316,7 @@ def _plan_run(
     weather_trials: int = 0,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    pair_trials: int = 0,
 ) -> ScheduleRun:
     cands = fc.cands
     if progress:
@@ -323,15 +340,17 @@ def _plan_run(
             [(c.station, c.start, c.key_bits) for c in plan.links], fc.by_id, trials=weather_trials, seed=seed
         )
     pairs: dict[str, KeyDraws] = {}
-    for d in demands if weather_trials else ():
+    for d in demands if pair_trials else ():
         if not d.is_pair:
             continue
         a, b = d.stations
         mine = [ln for ln in plan.links if ln.station in (a, b)]
         if _servable(mine, a, b):
-            pairs[d.label] = relay_draws(mine, fc.by_id, (a, b), trials=weather_trials, seed=seed, demand_bits=d.bits)
+            pairs[d.label] = relay_draws(mine, fc.by_id, (a, b), trials=pair_trials, seed=seed, demand_bits=d.bits)
+    basis = PLAN_BASIS if any(d.is_pair for d in demands) else None
     return ScheduleRun(
         plan, cands, fc.forecasts, gain, fc.warnings, {**fc.seconds, "solve": t_solve}, spread, fc.by_id, pairs,
+        basis,
     )
 
 
