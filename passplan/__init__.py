@@ -86,6 +86,7 @@ if TYPE_CHECKING:
         search_passes,
         tonight_passes,
     )
+    from .report import build_report
     from .scale import close_pools
     from .schedule.candidates_file import CandidatesRun, load_candidates, schedule_candidates
     from .schedule.cloud_record import CloudRecord, load_cloud_record
