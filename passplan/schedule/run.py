@@ -645,7 +645,7 @@ def _network_entangled(
         raise InputError("cloud_record does not go with entangled yet; give one or the other")
     check_entangled_profile(entangled_profile)
     if not net.stations:
-        raise InputError(f"{net.path or net.name}: entangled links join the network's satellite stations; it has none")
+        raise InputError(f"{net.path or net.name}: no satellite stations for entangled links to join; add [stations]")
     ids = sorted(net.stations)
     by_id = {s.id: s for s in stations}
     missing = [x for x in ids if x not in by_id]
