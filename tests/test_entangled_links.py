@@ -58,6 +58,12 @@ def ref(sats, stations):
     return windows, forecast_pairs(windows, "micius-entangled")
 
 
+@pytest.fixture(scope="module")
+def pair_net_key(sats, stations):
+    """network_key over the two-node network whose only path is the entangled edge."""
+    return network_key(PAIR_NET, "dl", "ns", sats, stations, T0, T1, NIGHT, entangled=["micius"], weather_trials=0)
+
+
 def _latent_mc(p_a: float, p_b: float, rho: float, shape: tuple[int, ...], rng: np.random.Generator):
     """Both-clear indicator of two stations' skies: correlated standard normals below their
     clear-sky quantiles (the copula the library states), drawn here independently."""
@@ -74,11 +80,11 @@ def _rho(a, b) -> float:
     return math.exp(-2 * 6371.0088 * math.asin(math.sqrt(h)) / 500.0)
 
 
-def test_network_edge_is_the_pooled_key_of_the_joint_windows(sats, stations, ref):
+def test_network_edge_is_the_pooled_key_of_the_joint_windows(stations, ref, pair_net_key):
     """A network whose only path is the entangled edge gives exactly that edge: the pooled key
     of the same windows times P(both clear); P(both clear) against a Monte Carlo."""
     windows, fs = ref
-    res = network_key(PAIR_NET, "dl", "ns", sats, stations, T0, T1, NIGHT, entangled=["micius"], weather_trials=0)
+    res = pair_net_key
     pooled = pooled_key(fs).secret_key_bits
     assert len(windows) == 10 and pooled > 300  # eight nights pool into a positive key; one window alone gives none
     (e,) = res.entangled
@@ -219,18 +225,18 @@ def test_cli_relay_refusals(extra, says):
     assert "Traceback" not in res.stderr
 
 
-def test_cli_network_entangled_matches_the_library(tmp_path, sats, stations):
+def test_cli_network_entangled_matches_the_library(tmp_path, pair_net_key):
     from typer.testing import CliRunner
 
     from passplan.cli import app
 
     toml = tmp_path / "pair.toml"
-    toml.write_text('[network]\nname = "pair"\n[nodes.dl]\n[nodes.ns]\n[stations]\ndelingha = "dl"\nnanshan = "ns"\n')
+    toml.write_text('[network]\nname = "pair"\n[nodes.dl]\nname = "Delingha"\n[nodes.ns]\nname = "Nanshan"\n'
+                    '[stations]\ndelingha = "dl"\nnanshan = "ns"\n')
     args = ["network", str(toml), "--from", "dl", "--to", "ns", "--sats", "micius", "--start", "2020-10-19T00:00Z",
             "--days", "8", "--night", "station", "--allow-stale", "--weather-trials", "0", "--entangled", "micius"]
     res = CliRunner().invoke(app, [*args, "--format", "json"])
     assert res.exit_code == 0, res.output
-    lib = network_key(toml, "dl", "ns", sats, stations, T0, T1, NIGHT, entangled=["micius"], weather_trials=0)
-    assert json.loads(res.stdout) == json.loads(lib.to_json())
+    assert json.loads(res.stdout) == json.loads(pair_net_key.to_json())  # the same network read from the file
     bad = CliRunner().invoke(app, [*args[:-1], "nope"])
     assert bad.exit_code == 2 and "--entangled satellite 'nope'" in bad.stderr

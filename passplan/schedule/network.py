@@ -6,7 +6,9 @@ trusted nodes (Ford and Fulkerson 1956; each link's key is used once; a trusted 
 key by one-time-pad re-encryption, so key flows like a commodity): a ground link carries its
 rate times the period; a satellite is a node joined to each of its stations by the key pool it
 builds with that station (the trusted relay of :mod:`.relay`, here over the whole period, not in
-time order). The bottlenecks are the saturated links of a minimum cut.
+time order). An entangled link (:mod:`.entangled`, ``network_key(..., entangled=[SAT])``) is an
+edge directly between the nodes of two stations, no satellite node: the satellite holds no key.
+The bottlenecks are the saturated links of a minimum cut.
 
 A network file is TOML::
 
