@@ -90,6 +90,7 @@ if TYPE_CHECKING:
     from .scale import close_pools
     from .schedule.candidates_file import CandidatesRun, load_candidates, schedule_candidates
     from .schedule.cloud_record import CloudRecord, load_cloud_record
+    from .schedule.entangled import EntangledLink, entangled_links
     from .schedule.network import NetworkKey, load_network
     from .schedule.pools import AppDemand, KeyPools, key_pools, load_demands
     from .schedule.relay import RelayResult

@@ -117,6 +117,27 @@ CloudThresholdOpt = Annotated[
 #: The cloud record's library parameters and their options (errors name the options).
 CLOUD_OPTIONS = {"cloud_mode": "--cloud-mode", "cloud_threshold": "--cloud-threshold", "cloud_record": "--cloud-record"}
 CLOUD_PHRASES = {"the window (start/end)": "the window (--start, --end, --hours or --days)"}
+#: The entangled links' library parameters and their options (relay --entangled, network --entangled).
+ENTANGLED_OPTIONS = {"entangled_profile": "--entangled-profile", "entangled": "--entangled"}
+ENTANGLED_PHRASES = {"with entangled yet": "with --entangled yet"}
+EntangledProfileOpt = Annotated[
+    str,
+    typer.Option("--entangled-profile", help="With --entangled: the entangled-pair source profile (a [source] table).")
+]
+
+
+def _entangled_line(e: dict, what: str) -> list[str]:
+    """The entangled alternative's lines (``e`` is a relay result's ``entangled`` object)."""
+    if "reason" in e:
+        return [f"{what}: 0 bit ({e['reason']})"]
+    links = ", ".join(f"{ln['satellite']} {ln['windows']} window(s), {ln['seconds']:g} s, QBER {100 * ln['qber']:.2f} %"
+                      for ln in e["links"])
+    out = [f"{what} ({e['profile']}; {links}): {_bits(e['key_bits'])} pooled clear-sky key"]
+    if "weather" in e:
+        out.append(_draws_line(e["weather"], f"{what} under weather draws (both stations clear)"))
+    out.append(f"{what}, replay of expectations (clear-sky key x P(both clear), an upper estimate): "
+               f"{_bits(e['expected_key_bits'])}")
+    return out
 
 
 def _cloud_options(record: Path | None, mode: CloudMode, threshold: float) -> None:
@@ -420,6 +441,8 @@ def register(app: typer.Typer) -> None:
         cloud_threshold: CloudThresholdOpt = 0.5,
         profile: ProfileOpt = None,
         protocol: ProtocolOpt = None,
+        entangled: Annotated[bool, typer.Option("--entangled", help="Also give the key from the same satellites as entangled-pair sources: directly between A and B over their joint windows, no trusted satellite (beside the trusted-relay figure).")] = False,
+        entangled_profile: EntangledProfileOpt = "micius-entangled",
         fmt: OneFormatOpt = TableFormat.table,
         output: OutputOpt = None,
         verbose: VerboseOpt = False,
@@ -433,7 +456,10 @@ def register(app: typer.Typer) -> None:
         (--storage-rule cap-first, the default) or after it (xor-first). A relay takes the smaller
         of two pools, so that replay of expected key overestimates the mean: the plan is also
         replayed under --weather-trials seeded weather draws (mean, P10/P50/P90, clear-sky bound).
+        With --entangled the same satellites are also taken as entangled-pair sources: the BBM92
+        key of the joint windows pooled into one block, both stations clear, no trusted satellite.
         """
+        from ..errors import InputError
         from ..schedule.cloud_record import as_cloud_record
         from ..schedule.relay import check_relay_options
         from ..schedule.run import check_pair, check_schedule_options, pair_demand_bits, relay_key
@@ -444,6 +470,15 @@ def register(app: typer.Typer) -> None:
             check_relay_options(storage_bits=storage_bits, lifetime_s=lifetime_s, demand_bits=demand_bits,
                                 storage_rule=storage_rule.value)
         _cloud_options(cloud_record, cloud_mode, cloud_threshold)
+        if entangled_profile != "micius-entangled" and not entangled:
+            raise InputError("--entangled-profile applies with --entangled; give both, or neither")
+        if entangled:
+            from ..schedule.entangled import check_entangled_profile
+
+            if cloud_record is not None:
+                raise InputError("--cloud-record does not go with --entangled yet; give one or the other")
+            with as_flags(names=ENTANGLED_OPTIONS):
+                check_entangled_profile(entangled_profile)
         with as_flags(names={**OPTION_FOR, **CLOUD_OPTIONS}):
             record = as_cloud_record(cloud_record, cloud_mode.value, cloud_threshold)
         t0, t1 = _window(start, end, hours, days, 24.0)
@@ -456,14 +491,16 @@ def register(app: typer.Typer) -> None:
                 sel.satellites, sts, (a, b), t0, t1, c, profile=profile, protocol=protocol, demand_bits=demand_bits,
                 storage_bits=storage_bits, lifetime_s=lifetime_s, storage_rule=storage_rule.value,
                 weather_trials=weather_trials, seed=seed, tick=tick, cloud_record=record,
+                entangled=entangled, entangled_profile=entangled_profile,
             )
         for w in res.warnings:
             warn(w)
         doc = res.to_dict()
 
         def table() -> str:
+            ent = [] if res.entangled is None else _entangled_line(res.entangled, f"entangled {a} <-> {b}, no trusted satellite")
             if res.reason is not None:
-                return f"relay {a} <-> {b}: 0 bit ({res.reason})\n"
+                return "\n".join([f"relay {a} <-> {b}: 0 bit ({res.reason})", *ent]) + "\n"
             pools = f"({', '.join(f'{k} pool {_bits(v)}' for k, v in res.pool_bits.items())})"
             via = f"relay {a} <-> {b} via {', '.join(res.satellites)}"
             if res.weather is None:
@@ -487,6 +524,9 @@ def register(app: typer.Typer) -> None:
                 )
             if res.cloud_record is not None:
                 lines.append(_cloud_line(res.cloud_record))
+            if ent:
+                lines[0] = ("trusted " + lines[0]) if lines[0].startswith("relay") else lines[0]
+                lines += ent
             return "\n".join(lines) + "\n"
 
         emit(doc, fmt, table, output)
@@ -514,6 +554,8 @@ def register(app: typer.Typer) -> None:
         cloud_threshold: CloudThresholdOpt = 0.5,
         profile: ProfileOpt = None,
         protocol: ProtocolOpt = None,
+        entangled: Annotated[list[str] | None, typer.Option("--entangled", help="A satellite of --sats (name or catalogue number) that serves as an entangled-pair source instead of a trusted relay: key directly between the nodes of the network's stations it sees at once. Repeatable.")] = None,
+        entangled_profile: EntangledProfileOpt = "micius-entangled",
         fmt: OneFormatOpt = TableFormat.table,
         output: OutputOpt = None,
         plot: Annotated[Path | None, typer.Option("--plot", help="Also draw the fibre key rate against length on the file's devices: decoy BB84 ([fibre_model]) and twin-field ([twinfield_model]), their crossover and the file's fibre links (.png, .svg or .pdf).")] = None,
@@ -525,6 +567,7 @@ def register(app: typer.Typer) -> None:
         links with the network's stations built (expected key); the answer is the maximum flow,
         with its paths and the bottleneck links of a minimum cut.
         """
+        from ..errors import InputError
         from ..schedule.cloud_record import as_cloud_record
         from ..schedule.network import load_network
         from ..schedule.run import check_endpoints, network_key
@@ -534,6 +577,17 @@ def register(app: typer.Typer) -> None:
         with as_flags():
             check_endpoints(net, source, target)
         _cloud_options(cloud_record, cloud_mode, cloud_threshold)
+        if entangled_profile != "micius-entangled" and not entangled:
+            raise InputError("--entangled-profile applies with --entangled SAT; give both, or neither")
+        if entangled:
+            from ..schedule.entangled import check_entangled_profile
+
+            if cloud_record is not None:
+                raise InputError("--cloud-record does not go with --entangled yet; give one or the other")
+            if not net.stations:
+                raise InputError(f"--entangled: {net.path or net.name} has no satellite stations to join")
+            with as_flags(names=ENTANGLED_OPTIONS):
+                check_entangled_profile(entangled_profile)
         with as_flags(names={**OPTION_FOR, **CLOUD_OPTIONS}):
             record = as_cloud_record(cloud_record, cloud_mode.value, cloud_threshold)
         t0, t1 = _window(start, end, hours, days, 24.0)
@@ -542,10 +596,12 @@ def register(app: typer.Typer) -> None:
             sts = _stations(sorted(net.stations), stations)
             satellites = _satellites(sats, t0, allow_stale, verbose).satellites
             c = _constraints(min_el, night, eclipse, None, None, None, False)
-        with progress_bar("network") as tick, as_flags(CLOUD_PHRASES, {**OPTION_FOR, **CLOUD_OPTIONS}):
+        with progress_bar("network") as tick, as_flags({**CLOUD_PHRASES, **ENTANGLED_PHRASES},
+                                                       {**OPTION_FOR, **CLOUD_OPTIONS, **ENTANGLED_OPTIONS}):
             res = network_key(
                 net, source, target, satellites, sts, t0, t1, c, profile=profile, protocol=protocol,
                 weather_trials=weather_trials, seed=seed, tick=tick, cloud_record=record,
+                entangled=entangled or (), entangled_profile=entangled_profile,
             )
         for w in res.warnings:
             warn(w)
@@ -574,7 +630,13 @@ def register(app: typer.Typer) -> None:
                 lines.append(f"  path {' -> '.join(nodes)}: {_bits(bits)}")
             for bn in res.bottlenecks:
                 kind = bn["kind"] + (f", {bn['protocol']}" if "protocol" in bn else "")
+                kind += f" via {', '.join(bn['satellites'])}" if "satellites" in bn else ""
                 lines.append(f"  bottleneck {bn['a']} - {bn['b']} ({kind}): {_bits(bn['capacity_bits'])}")
+            for e in res.entangled:
+                lines.append(
+                    f"  entangled {e['station_a']} - {e['station_b']} via {e['satellite']} (no trusted satellite): "
+                    f"{e['windows']} window(s), {_bits(e['key_bits'])} pooled clear-sky key, P(both clear) "
+                    f"{e['p_both_clear']:.2f}, expected {_bits(e['expected_key_bits'])}")
             if res.cloud_record is not None:
                 lines.append(_cloud_line(res.cloud_record))
             return "\n".join(lines) + "\n"

@@ -6,7 +6,9 @@ trusted nodes (Ford and Fulkerson 1956; each link's key is used once; a trusted 
 key by one-time-pad re-encryption, so key flows like a commodity): a ground link carries its
 rate times the period; a satellite is a node joined to each of its stations by the key pool it
 builds with that station (the trusted relay of :mod:`.relay`, here over the whole period, not in
-time order). The bottlenecks are the saturated links of a minimum cut.
+time order). An entangled link (:mod:`.entangled`, ``network_key(..., entangled=[SAT])``) is an
+edge directly between the nodes of two stations, no satellite node: the satellite holds no key.
+The bottlenecks are the saturated links of a minimum cut.
 
 A network file is TOML::
 
@@ -131,6 +133,9 @@ class NetworkKey:
     reason: str | None = None  # why the key is zero where the topology joins the nodes
     #: the cloud record replayed (network_key's cloud_record), as in RelayResult.cloud_record
     cloud_record: dict[str, Any] | None = None
+    #: the entangled links (network_key's ``entangled``): each satellite and station pair's
+    #: windows, pooled clear-sky key, P(both clear) and expected key (EntangledLink.to_dict)
+    entangled: list[dict[str, Any]] = field(default_factory=list)
 
     def to_records(self) -> list[dict[str, Any]]:
         """One record per path of the flow: its nodes (``a -> b -> c``) and the bits along it."""
@@ -155,6 +160,7 @@ class NetworkKey:
             **({"weather": self.weather.to_dict()} if self.weather is not None else {}),
             **({"reason": self.reason} if self.reason is not None else {}),
             **({"cloud_record": self.cloud_record} if self.cloud_record is not None else {}),
+            **({"entangled": self.entangled} if self.entangled else {}),
         }
 
 
@@ -339,7 +345,8 @@ def _decompose(flow: dict[tuple[str, str], float], s: str, t: str) -> list[tuple
 
 
 def _capacities(
-    net: Network, period_s: float, pools: Mapping[tuple[str, str], float] | None
+    net: Network, period_s: float, pools: Mapping[tuple[str, str], float] | None,
+    entangled: Mapping[tuple[str, str, str], float] | None = None,
 ) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], dict[str, Any]], dict[str, dict[str, float]]]:
     """The graph's capacities over ``period_s`` (ground links: rate times period; each satellite
     a node joined to the node of each of its stations by the pool it built there), each edge's
@@ -364,14 +371,29 @@ def _capacities(
         cap[key] = cap.get(key, 0.0) + bits
         labels[key] = {"a": key[0], "b": key[1], "kind": "satellite"}
         sat_pools.setdefault(sat, {})[station] = sat_pools.get(sat, {}).get(station, 0.0) + bits
+    # entangled links: key directly between the nodes of two stations (no satellite node)
+    for (sa, sb, sat), bits in sorted((entangled or {}).items()):
+        if bits < 0:
+            raise InputError(f"entangled link {sa}-{sb} via {sat} is negative ({bits} bits)")
+        if sa not in net.stations or sb not in net.stations or net.stations[sa] == net.stations[sb]:
+            continue  # outside the network, or within one node
+        na, nb = net.stations[sa], net.stations[sb]
+        key = (na, nb) if na <= nb else (nb, na)
+        cap[key] = cap.get(key, 0.0) + bits
+        if key in labels and labels[key]["kind"] != "entangled":
+            labels[key]["entangled_bits"] = round(labels[key].get("entangled_bits", 0.0) + bits, 1)
+        else:
+            lab = labels.setdefault(key, {"a": key[0], "b": key[1], "kind": "entangled", "satellites": []})
+            lab["satellites"] = sorted({*lab["satellites"], sat})
     return cap, labels, sat_pools
 
 
 def flow_value(
-    net: Network, source: str, target: str, period_s: float, pools: Mapping[tuple[str, str], float] | None = None
+    net: Network, source: str, target: str, period_s: float, pools: Mapping[tuple[str, str], float] | None = None,
+    entangled: Mapping[tuple[str, str, str], float] | None = None,
 ) -> float:
     """The maximum flow of :func:`end_to_end` alone (no paths, no cut): one weather draw's key."""
-    cap, _, _ = _capacities(net, period_s, pools)
+    cap, _, _ = _capacities(net, period_s, pools, entangled)
     return max_flow(cap, source, target)[0]
 
 
@@ -382,10 +404,11 @@ def joined_through_satellites(net: Network, source: str, target: str) -> bool:
     return _reach(edges, source, target)
 
 
-def reaches(net: Network, source: str, target: str, pools: Mapping[tuple[str, str], float] | None = None) -> bool:
-    """Whether ground links and the satellite links of ``pools`` (any capacity, zero included)
-    join ``source`` and ``target``: where :func:`end_to_end` finds a path."""
-    return _reach(_capacities(net, 1.0, pools)[0], source, target)
+def reaches(net: Network, source: str, target: str, pools: Mapping[tuple[str, str], float] | None = None,
+            entangled: Mapping[tuple[str, str, str], float] | None = None) -> bool:
+    """Whether ground links and the satellite links of ``pools`` and ``entangled`` (any
+    capacity, zero included) join ``source`` and ``target``: where :func:`end_to_end` finds a path."""
+    return _reach(_capacities(net, 1.0, pools, entangled)[0], source, target)
 
 
 def _reach(edges: Iterable[tuple[str, str]], source: str, target: str) -> bool:
@@ -409,9 +432,12 @@ def end_to_end(
     target: str,
     period_s: float,
     pools: Mapping[tuple[str, str], float] | None = None,
+    entangled: Mapping[tuple[str, str, str], float] | None = None,
 ) -> NetworkKey:
     """End-to-end key between nodes ``source`` and ``target`` over ``period_s`` seconds, with
-    satellite key ``pools`` ``{(station, satellite): bits}`` over the same period."""
+    satellite key ``pools`` ``{(station, satellite): bits}`` over the same period and the key
+    of ``entangled`` links ``{(station_a, station_b, satellite): bits}``, each an edge directly
+    between the two stations' nodes (no trusted satellite: :mod:`passplan.schedule.entangled`)."""
     for end in (source, target):
         if end not in net.nodes:
             raise UnknownNameError("node", end, net.nodes, where=net.path or net.name)
@@ -419,7 +445,7 @@ def end_to_end(
         raise InputError(f"source and target are both {source}; name two different nodes")
     if not (math.isfinite(period_s) and period_s > 0):
         raise InputError(f"period {period_s} s must be positive")
-    cap, labels, sat_pools = _capacities(net, period_s, pools)
+    cap, labels, sat_pools = _capacities(net, period_s, pools, entangled)
     # connectivity with zero capacities still counted: a disconnected pair is an error
     if not _reach(cap, source, target):
         raise InputError(

@@ -96,6 +96,10 @@ class RelayResult:
     #: the cloud record replayed (relay_key's cloud_record): file, rule, stations and spans, and
     #: each scheduled link at a recorded station with its cloud fraction and the share of key kept
     cloud_record: dict[str, Any] | None = None
+    #: the entangled alternative (relay_key's ``entangled``): key directly between the pair from
+    #: the same satellites' entangled-pair sources, no trusted satellite (passplan.schedule.
+    #: entangled): profile, pooled clear-sky and expected key, each satellite's link, weather draws
+    entangled: dict[str, Any] | None = None
 
     def to_records(self) -> list[dict[str, Any]]:
         """One record per relay: when, which satellite, the bits relayed and the total so far."""
@@ -132,6 +136,7 @@ class RelayResult:
             **({"weather": self.weather.to_dict()} if self.weather is not None else {}),
             **({"reason": self.reason} if self.reason is not None else {}),
             **({"cloud_record": self.cloud_record} if self.cloud_record is not None else {}),
+            **({"entangled": self.entangled} if self.entangled is not None else {}),
         }
 
 

@@ -51,6 +51,8 @@ from .solve import ROLLING_DAYS, plan_schedule, whole_pass_key
 if TYPE_CHECKING:
     import os
 
+    import numpy as np
+
     from .cloud_record import CloudRecord
 
 __all__ = [
@@ -413,6 +415,8 @@ def relay_key(
     cloud_record: CloudRecord | str | os.PathLike[str] | None = None,
     cloud_mode: str | None = None,
     cloud_threshold: float | None = None,
+    entangled: bool = False,
+    entangled_profile: str = "micius-entangled",
 ) -> RelayResult:
     """Trusted-relay key between the two stations of ``pair`` through ``satellites``, in time.
 
@@ -444,7 +448,13 @@ def relay_key(
     draw: ``weather`` is None and ``relayed_bits`` is the record's replay). A link the record
     does not cover is an error.
     The plan is still made on expected key (the record is what the weather did, not a forecast);
-    ``cloud_record`` in the result lists each recorded link's cloud fraction and key."""
+    ``cloud_record`` in the result lists each recorded link's cloud fraction and key.
+
+    ``entangled=True`` also gives the entangled alternative (``entangled`` in the result): the
+    same satellites as entangled-pair sources (``entangled_profile``), key directly between A
+    and B from their joint windows, no trusted satellite (:mod:`passplan.schedule.entangled`),
+    with its own weather draws (both stations clear). The two figures are alternatives for the
+    same satellites, not a sum. It does not take ``cloud_record`` (refused)."""
     from .cloud_record import as_cloud_record
     from .relay import check_relay_options
 
@@ -455,6 +465,15 @@ def relay_key(
     )
     check_schedule_options(weather_trials=weather_trials)
     record = as_cloud_record(cloud_record, cloud_mode, cloud_threshold)
+    ent_doc = None
+    if entangled:
+        from .entangled import check_entangled_profile
+
+        if record is not None:
+            raise InputError("cloud_record does not go with entangled yet; give one or the other")
+        check_entangled_profile(entangled_profile)
+        ent_doc = _relay_entangled(satellites, stations, (a, b), start, end, constraints, entangled_profile,
+                                   weather_trials=weather_trials, seed=seed, demand_bits=demand_bits)
     fc = _forecast_candidates(
         satellites, stations, start, end, constraints, profile=profile, protocol=protocol, handover=False, tick=tick
     )
@@ -470,7 +489,7 @@ def relay_key(
         return RelayResult(
             pair=(a, b), satellites=[], relayed_bits=0.0, pool_bits={a: 0.0, b: 0.0}, timeline=[], per_satellite={},
             discarded_bits=0.0, demand_bits=demand_bits, links=links, warnings=list(fc.warnings),
-            storage_rule=None if storage_bits is None else storage_rule, reason=no_pair,
+            storage_rule=None if storage_bits is None else storage_rule, reason=no_pair, entangled=ent_doc,
         )
     opts: dict[str, Any] = {"storage_bits": storage_bits, "lifetime_s": lifetime_s, "storage_rule": storage_rule}
     res = relay(deposits_of(links, recorded_bits(links, record)), (a, b), demand_bits=demand_bits, **opts)
@@ -481,7 +500,34 @@ def relay_key(
             demand_bits=demand_bits, cloud_record=record, **opts,
         )
     doc = None if record is None else record_document(links, record)
-    return dc_replace(res, links=links, warnings=list(fc.warnings), weather=weather, cloud_record=doc)
+    return dc_replace(res, links=links, warnings=list(fc.warnings), weather=weather, cloud_record=doc,
+                      entangled=ent_doc)
+
+
+def _relay_entangled(
+    satellites: Sequence[Any], stations: Sequence[Station], pair: tuple[str, str], start: datetime, end: datetime,
+    constraints: Constraints | None, profile: str, *, weather_trials: int, seed: int, demand_bits: float | None,
+) -> dict[str, Any]:
+    """The entangled alternative of a relay (:func:`relay_key`'s ``entangled``): its document."""
+    from .entangled import entangled_draws, entangled_links
+
+    by_id = {s.id: s for s in stations}
+    ent = entangled_links(satellites, [by_id[pair[0]], by_id[pair[1]]], start, end, constraints, profile=profile)
+    doc: dict[str, Any] = {
+        "profile": profile,
+        "key_bits": round(sum(e.key_bits for e in ent), 1),
+        "expected_key_bits": round(sum(e.expected_key_bits for e in ent), 1),
+        "links": [e.to_dict() for e in ent],
+    }
+    if not ent:
+        doc["reason"] = (f"no satellite is usable from both {pair[0]} and {pair[1]} at once in this window, so no "
+                         "entangled key; widen the window or add satellites that pass over both")
+    elif weather_trials:
+        doc["weather"] = entangled_draws(
+            [], ent, by_id, lambda _bits, eb: float(sum(eb)), trials=weather_trials, seed=seed,
+            expectation_replay_bits=sum(e.expected_key_bits for e in ent), demand_bits=demand_bits,
+        ).to_dict()
+    return doc
 
 
 def check_endpoints(net: Network, source: str, target: str) -> None:
@@ -511,6 +557,8 @@ def network_key(
     cloud_record: CloudRecord | str | os.PathLike[str] | None = None,
     cloud_mode: str | None = None,
     cloud_threshold: float | None = None,
+    entangled: Sequence[str] = (),
+    entangled_profile: str = "micius-entangled",
 ) -> NetworkKey:
     """End-to-end key between nodes ``source`` and ``target`` of an integrated ``network`` (a
     :class:`~passplan.schedule.network.Network`, a TOML path or a bundled network's name) from
@@ -532,7 +580,15 @@ def network_key(
     do not depend on it). A window with no satellite pass gives the
     ground links' key; nodes joined only through satellites then get zero key and a ``reason``.
     ``cloud_record``, ``cloud_mode`` and ``cloud_threshold`` replay recorded weather at the
-    record's stations as in :func:`relay_key`."""
+    record's stations as in :func:`relay_key`.
+
+    ``entangled`` names satellites among ``satellites`` (name, alias or catalogue number) that
+    serve as entangled-pair sources (``entangled_profile``) instead of trusted relays: each gives
+    an edge directly between the nodes of every pair of the network's stations it is usable from
+    at once, whose key is the pooled BBM92 key of those joint windows times P(both clear) in the
+    replay, and the pooled key of the windows where both are clear in each weather draw
+    (:mod:`passplan.schedule.entangled`); ``entangled`` in the result lists each link. It does not
+    take ``cloud_record`` (refused)."""
     from .cloud_record import as_cloud_record
     from .network import flow_value, joined_through_satellites, reaches
 
@@ -540,6 +596,11 @@ def network_key(
     check_endpoints(net, source, target)
     check_schedule_options(weather_trials=weather_trials)
     record = as_cloud_record(cloud_record, cloud_mode, cloud_threshold)
+    if entangled:
+        return _network_entangled(
+            net, source, target, satellites, stations, start, end, constraints, entangled, entangled_profile,
+            profile=profile, protocol=protocol, weather_trials=weather_trials, seed=seed, tick=tick, record=record,
+        )
     period_s = (end - start).total_seconds()
     pools: dict[tuple[str, str], float] = {}
     warnings: list[str] = []
@@ -580,3 +641,66 @@ def network_key(
         )
     doc = None if record is None else record_document(links, record)
     return dc_replace(res, warnings=warnings, weather=weather, cloud_record=doc)
+
+
+def _network_entangled(
+    net: Network, source: str, target: str, satellites: Sequence[Any], stations: Sequence[Station], start: datetime,
+    end: datetime, constraints: Constraints | None, entangled: Sequence[str], entangled_profile: str, *,
+    profile: str | None, protocol: str | None, weather_trials: int, seed: int,
+    tick: Callable[[int, int, str], None] | None, record: CloudRecord | None,
+) -> NetworkKey:
+    """:func:`network_key` with entangled satellites (its ``entangled``): the others relay as
+    trusted nodes, the entangled ones give edges between station nodes."""
+    from .entangled import (
+        check_entangled_profile,
+        entangled_capacities,
+        entangled_draws,
+        entangled_links,
+        pick_entangled,
+    )
+    from .network import flow_value, joined_through_satellites, reaches
+
+    if record is not None:
+        raise InputError("cloud_record does not go with entangled yet; give one or the other")
+    check_entangled_profile(entangled_profile)
+    if not net.stations:
+        raise InputError(f"{net.path or net.name}: no satellite stations for entangled links to join; add [stations]")
+    ids = sorted(net.stations)
+    by_id = {s.id: s for s in stations}
+    missing = [x for x in ids if x not in by_id]
+    if missing:
+        raise InputError(f"{net.path or net.name}: no station record for {', '.join(missing)}; give the network's stations")
+    ent_sats, trusted = pick_entangled(satellites, entangled)
+    period_s = (end - start).total_seconds()
+    sts = [by_id[x] for x in ids]
+    warnings: list[str] = []
+    links: list[Candidate] = []
+    if trusted:
+        fc = _forecast_candidates(trusted, sts, start, end, constraints, profile=profile, protocol=protocol,
+                                  handover=False, tick=tick)
+        warnings = list(fc.warnings)
+        pairs = [Demand((x, y), RELAY_ALL_BITS) for i, x in enumerate(ids) for y in ids[i + 1:] if _servable(fc.cands, x, y)]
+        if pairs:
+            links = list(_plan_run(fc, sts, pairs, handover=False).plan.links)
+    ent = entangled_links(ent_sats, sts, start, end, constraints, profile=entangled_profile)
+    pools = pools_from_links(links)
+    ecap = entangled_capacities(net, ent)
+    ent_doc = [e.to_dict() for e in ent]
+    if not reaches(net, source, target, pools, ecap) and joined_through_satellites(net, source, target):
+        reason = (
+            f"{source} and {target} are joined only through satellites, and no satellite link or entangled window in "
+            "this window joins their stations; widen the window or add satellites that pass over the network's stations"
+        )
+        return NetworkKey(source, target, period_s, 0.0, [], [], {}, net.name, warnings, reason=reason, entangled=ent_doc)
+    res = end_to_end(net, source, target, period_s, pools, ecap)
+
+    def flow(bits: np.ndarray | list[float], ent_bits: list[float]) -> float:
+        return flow_value(net, source, target, period_s, pools_from_links(links, bits),
+                          entangled_capacities(net, ent, ent_bits))
+
+    weather = None
+    if weather_trials and flow([0.0] * len(links), [0.0] * len(ent)) < flow(
+            [ln.key_bits for ln in links], [e.key_bits for e in ent]):
+        weather = entangled_draws(links, ent, by_id, flow, trials=weather_trials, seed=seed,
+                                  expectation_replay_bits=res.key_bits)
+    return dc_replace(res, warnings=warnings, weather=weather, entangled=ent_doc)

@@ -1,0 +1,262 @@
+"""Entangled links in relays and networks: key directly between two ground stations from a
+satellite's entangled-pair source, with no trusted satellite (issue 19, part 1).
+
+An entangled link's key is the BBM92 key of the joint windows (:func:`passplan.pairs.
+joint_windows`: the satellite usable from both stations at once) of one satellite with an
+entangled-source profile over the study window, forecast by :func:`passplan.forecast.pair.
+forecast_pairs` and **pooled into one block** by :func:`passplan.forecast.pair.pooled_key`, as
+the experiment did (Yin et al., Nature 582, 501 (2020) processed 3,100 s of data at once). Per
+window it would be zero: one Micius window holds a few hundred sifted bits, below what a finite
+key needs (tests/test_entangle.py). The satellite holds no key: nothing to store, nothing to XOR.
+
+Weather: a window gives key only when **both** stations are clear. The replay of expectations
+multiplies the pooled clear-sky key by ``P(both clear)``, the sifted-bit weighted mean over the
+windows of the joint clear probability of the two stations on the window's night (the Gaussian
+copula of :mod:`passplan.weather`: latent normals correlated ``exp(-d / L)``; bivariate normal
+CDF at the two clear-sky quantiles). That is "forecast x P(both clear)"; it overestimates the
+mean (a finite key is convex-then-zero in the block size: a thin block may give nothing). The
+draws (:func:`passplan.weather.clear_draws`, the same seeded copula, both ends of each window
+drawn with the trusted links of the same run) pool only the windows whose two stations are both
+clear, through the same :func:`pooled_key`, and report mean, P10/P50/P90 as for other links.
+
+Left undone (stated): a satellite's source serves one pair at a time, so where one entangled
+satellite has joint windows with several station pairs that overlap in time, each overlap is
+given to the pair whose window starts first (ties: the pair's station ids); a station's
+telescopes are not shared out between its entangled windows and its trusted links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import InputError
+from ..forecast.pair import DEFAULT_PAIR_PROFILE, forecast_pairs, pooled_key
+from ..weather import CLOUD_CORRELATION_KM, DEFAULT_DRAWS, KeyDraws, great_circle_km
+
+if TYPE_CHECKING:
+    from ..forecast.pair import PairForecast
+    from ..keyrate.bbm92 import BBM92Key
+    from ..passes import Constraints
+    from ..stations import Station
+    from .model import Candidate
+    from .network import Network
+
+__all__ = ["EntangledLink", "entangled_links", "pick_entangled", "check_entangled_profile", "entangled_capacities", "both_clear_probability", "entangled_draws",
+           "DEFAULT_PAIR_PROFILE"]
+
+
+def both_clear_probability(a: Station, b: Station, when: datetime,
+                           correlation_km: float = CLOUD_CORRELATION_KM) -> float:
+    """The chance that stations ``a`` and ``b`` are both clear on the night of ``when``: the
+    bivariate normal CDF at their clear-sky quantiles, correlation ``exp(-d / correlation_km)``
+    (the copula :func:`passplan.weather.clear_draws` draws from)."""
+    from scipy.stats import multivariate_normal, norm
+
+    pa, pb = a.clear_sky_probability(when.month), b.clear_sky_probability(when.month)
+    if pa <= 0 or pb <= 0:
+        return 0.0
+    if pa >= 1 or pb >= 1:
+        return min(pa, pb)
+    rho = float(np.exp(-great_circle_km(a.lat_deg, a.lon_deg, b.lat_deg, b.lon_deg) / correlation_km))
+    # the same night at both stations is assumed here (true for stations < ~90 deg of longitude
+    # apart at night); clear_draws draws each station's own local night
+    cov = [[1.0, rho], [rho, 1.0]]
+    return float(multivariate_normal(mean=[0.0, 0.0], cov=cov).cdf([norm.ppf(pa), norm.ppf(pb)]))
+
+
+@dataclass(frozen=True, eq=False)
+class EntangledLink:
+    """The entangled link of one satellite between two stations over a study window: the
+    forecasts of its joint windows, their pooled (clear-sky) key and each window's chance that
+    both stations are clear."""
+
+    satellite: str
+    stations: tuple[str, str]
+    profile: str
+    forecasts: list[PairForecast]
+    key: BBM92Key  # pooled_key(forecasts): every window clear
+    p_both_clear: np.ndarray  # per window
+
+    @property
+    def key_bits(self) -> float:
+        """The pooled clear-sky key (bits)."""
+        return float(self.key.secret_key_bits)
+
+    @property
+    def p_clear(self) -> float:
+        """``P(both clear)`` of the link: the sifted-bit weighted mean over its windows."""
+        s = np.array([f.sifted_bits for f in self.forecasts], dtype=float)
+        if s.sum() <= 0:
+            return float(self.p_both_clear.mean()) if self.p_both_clear.size else 0.0
+        return float((s * self.p_both_clear).sum() / s.sum())
+
+    @property
+    def expected_key_bits(self) -> float:
+        """Forecast x P(both clear): the link's key in the replay of expectations."""
+        return self.key_bits * self.p_clear
+
+    def key_of(self, clear: np.ndarray) -> float:
+        """The pooled key of the windows marked ``clear`` (one weather draw)."""
+        kept = [f for f, c in zip(self.forecasts, clear, strict=True) if c]
+        return float(pooled_key(kept).secret_key_bits) if kept else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        sec = sum(f.seconds for f in self.forecasts)
+        sifted = sum(f.sifted_bits for f in self.forecasts)
+        errors = sum(f.errors for f in self.forecasts)
+        return {
+            "satellite": self.satellite,
+            "station_a": self.stations[0],
+            "station_b": self.stations[1],
+            "profile": self.profile,
+            "windows": len(self.forecasts),
+            "seconds": round(sec, 1),
+            "sifted_bits": round(sifted, 1),
+            "qber": round(errors / sifted, 6) if sifted > 0 else 0.0,
+            "key_bits": round(self.key_bits, 1),
+            "p_both_clear": round(self.p_clear, 4),
+            "expected_key_bits": round(self.expected_key_bits, 1),
+            "limiting": self.key.limiting,
+        }
+
+
+def check_entangled_profile(profile: str) -> None:
+    """Refuse a profile without an entangled-pair source before any pass search (the error
+    starts with ``entangled_profile``)."""
+    from ..forecast.pair import pair_source
+    from ..forecast.resolve import resolve_link
+
+    try:
+        pair_source(resolve_link(profile).profile)
+    except InputError as e:
+        raise InputError(f"entangled_profile {profile!r}: {e}") from None
+
+
+def pick_entangled(satellites: Sequence[Any], names: Sequence[str]) -> tuple[list[Any], list[Any]]:
+    """Split ``satellites`` into those ``names`` call entangled sources (by name, alias or
+    catalogue number, case-insensitive) and the rest; a name that matches none is an error."""
+    wanted = {str(n).strip().lower() for n in names}
+
+    def keys(s: Any) -> set[str]:
+        out = {str(getattr(s, "name", "")).lower()} | {str(a).lower() for a in getattr(s, "aliases", ())}
+        if getattr(s, "norad_id", None) is not None:
+            out.add(str(s.norad_id))
+        return out
+
+    ent = [s for s in satellites if keys(s) & wanted]
+    found = set().union(*(keys(s) for s in ent)) if ent else set()
+    missing = sorted(wanted - found)
+    if missing:
+        raise InputError(f"entangled satellite {missing[0]!r} is not among the chosen satellites; name one of "
+                         f"{', '.join(sorted(str(getattr(s, 'name', s)) for s in satellites)) or '(none)'}")
+    return ent, [s for s in satellites if not keys(s) & wanted]
+
+
+def entangled_links(
+    satellites: Sequence[Any],
+    stations: Sequence[Station],
+    start: datetime,
+    end: datetime,
+    constraints: Constraints | None = None,
+    *,
+    profile: str = DEFAULT_PAIR_PROFILE,
+    correlation_km: float = CLOUD_CORRELATION_KM,
+) -> list[EntangledLink]:
+    """The entangled links of ``satellites`` between every pair of ``stations`` (sorted by id)
+    that has joint windows from ``start`` to ``end``: joint windows, their forecasts
+    (:func:`forecast_pairs` with ``profile``) and pooled key (:func:`pooled_key`). A satellite's
+    windows with different pairs that overlap in time go to the one that starts first (see the
+    module)."""
+    from ..pairs import joint_windows
+
+    sts = sorted(stations, key=lambda s: s.id)
+    found = []  # (window, pair index)
+    pairs = [(x, y) for i, x in enumerate(sts) for y in sts[i + 1:]]
+    for k, (x, y) in enumerate(pairs):
+        for w in joint_windows(satellites, x, y, start, end, constraints).windows:
+            found.append((w, k))
+    # one pair at a time per satellite: first start wins, ties by pair order
+    found.sort(key=lambda wk: (wk[0].satellite, wk[0].norad_id or 0, wk[0].start, wk[1]))
+    kept: dict[tuple[str, int], list[Any]] = {}
+    last_end: dict[tuple[str, int | None], datetime] = {}
+    for w, k in found:
+        ident = (w.satellite, w.norad_id)
+        if ident in last_end and w.start < last_end[ident]:
+            continue
+        last_end[ident] = w.end
+        kept.setdefault((w.satellite, k), []).append(w)
+    out = []
+    for (sat, k), ws in sorted(kept.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        ws.sort(key=lambda w: w.start)
+        fs = forecast_pairs(ws, profile)
+        x, y = pairs[k]
+        p = np.array([both_clear_probability(x, y, w.start, correlation_km) for w in ws])
+        out.append(EntangledLink(sat, (x.id, y.id), profile, fs, pooled_key(fs), p))
+    return out
+
+
+def entangled_draws(
+    links: Sequence[Candidate],
+    ent: Sequence[EntangledLink],
+    stations: Mapping[str, Station],
+    outcome: Callable[[np.ndarray, list[float]], float],
+    *,
+    trials: int = DEFAULT_DRAWS,
+    seed: int = 0,
+    expectation_replay_bits: float,
+    demand_bits: float | None = None,
+) -> KeyDraws:
+    """``outcome(trusted link bits, entangled link bits)`` under ``trials`` seeded, correlated
+    weather draws: each trusted link gives its clear-sky key when its station is clear, each
+    entangled link the pooled key of its windows whose two stations are both clear (one
+    :func:`passplan.weather.clear_draws` over the trusted links and both ends of every window,
+    so nearby stations and one station's night are drawn alike). One evaluation per distinct
+    pattern."""
+    from ..weather import clear_draws
+
+    ends: list[tuple[str, datetime]] = [(ln.station, ln.start) for ln in links]
+    spans = []
+    for e in ent:
+        lo = len(ends)
+        for f in e.forecasts:
+            ends += [(e.stations[0], f.window.start), (e.stations[1], f.window.start)]
+        spans.append((lo, len(ends)))
+    clear = clear_draws(ends, stations, trials=trials, seed=seed) if ends else np.zeros((trials, 0), bool)
+    key = np.array([ln.key_bits for ln in links], dtype=float)
+    n = len(links)
+
+    def value(row: np.ndarray) -> float:
+        both = [np.asarray(row[lo:hi].reshape(-1, 2).all(axis=1)) for lo, hi in spans]
+        return outcome(key * row[:n], [e.key_of(c) for e, c in zip(ent, both, strict=True)])
+
+    memo: dict[bytes, float] = {}
+    values = np.empty(trials)
+    for k in range(trials):
+        pattern = clear[k].tobytes()
+        if pattern not in memo:
+            memo[pattern] = value(clear[k])
+        values[k] = memo[pattern]
+    bound = outcome(key, [e.key_bits for e in ent])
+    return KeyDraws.from_values(
+        values, seed=seed, correlation_km=CLOUD_CORRELATION_KM, clear_sky_bound_bits=bound,
+        expectation_replay_bits=expectation_replay_bits, demand_bits=demand_bits,
+    )
+
+
+def entangled_capacities(net: Network, ent: Sequence[EntangledLink], bits: Sequence[float] | None = None
+                         ) -> dict[tuple[str, str, str], float]:
+    """``{(station_a, station_b, satellite): bits}`` of entangled links whose stations are in
+    ``net`` (the links' expected key, or ``bits`` one per link)."""
+    values = [e.expected_key_bits for e in ent] if bits is None else list(bits)
+    out: dict[tuple[str, str, str], float] = {}
+    for e, b in zip(ent, values, strict=True):
+        if e.stations[0] in net.stations and e.stations[1] in net.stations:
+            k = (e.stations[0], e.stations[1], e.satellite)
+            out[k] = out.get(k, 0.0) + float(b)
+    return out
+
