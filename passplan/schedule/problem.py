@@ -19,6 +19,15 @@ contained in an earlier one exactly when all its links start no later than that 
 in the next one exactly when all its links end after that row's start: the two prunings need only
 each row's latest start and earliest end.
 
+Overlap is the checker's rule, one predicate (:func:`.check.holds`): a link holds its unit for a
+later start s when its padded end passes s by more than the tolerance (1 µs). An *instant* link
+(:func:`.check.instant`: padded end within the tolerance of its start, a link of at most 1 µs with
+no gap) holds its unit past no start, so it lies in none of the rows above; it needs a free unit
+at its start and frees it at once (:mod:`.check`). Each instant k with more than ``units`` links
+in it gets a row of its own: k and the links that started strictly before it and hold their unit
+at its start. Without instants the rows are exactly the rows at the starts; with them, every
+set of links the checker refuses breaks a row.
+
 Objectives (``total``, ``fair``) with optional demands are described in :mod:`.milp`.
 
 Requests (:mod:`.requests`) add assignment pairs (link j, request r), one for each candidate that
@@ -38,7 +47,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import InputError
-from .check import _EPS_S as TIME_EPS_S
+from .check import _EPS_S as TIME_EPS_S  # noqa: F401 (the tolerance, read by solve.py and tests)
 from .check import free_by, instant
 from .model import Candidate, Demand, Resources
 from .requests import Request, check_requests
@@ -196,7 +205,7 @@ class Problem:
                 ends = self.end[pj[theirs]]
                 order = np.argsort(ends, kind="stable")
                 ends, theirs = ends[order], theirs[order]
-                upto = np.searchsorted(ends, self.start[pj[mine]] + TIME_EPS_S, side="right")
+                upto = np.searchsorted(ends, free_by(self.start[pj[mine]]), side="right")
                 out.extend((int(p), theirs[:u]) for p, u in zip(mine.tolist(), upto.tolist(), strict=True))
         return out
 
