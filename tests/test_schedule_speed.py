@@ -110,22 +110,29 @@ def dense_rows(prob: Problem) -> list[tuple[np.ndarray, int]]:
         order = np.lexsort((e, s))
         m, s, e = m[order], s[order], e[order]
         inside = (s[None, :] <= s[:, None]) & (s[:, None] + TIME_EPS_S < e[None, :])
-        kept: list[np.ndarray] = []
+        kept: list[tuple[int, np.ndarray]] = []
         for j in range(m.size):
             row = np.flatnonzero(inside[j])
-            if row.size <= g.units or (kept and np.isin(row, kept[-1]).all()):
+            if row.size <= g.units or (kept and np.isin(row, kept[-1][1]).all()):
                 continue
-            kept.append(row)
-        pruned = [r for k, r in enumerate(kept) if k + 1 == len(kept) or not np.isin(r, kept[k + 1]).all()]
-        rows.extend((m[r], g.units) for r in pruned)
+            kept.append((j, row))
+        pruned = [(j, r) for k, (j, r) in enumerate(kept)
+                  if k + 1 == len(kept) or not np.isin(r, kept[k + 1][1]).all()]
+        # an instant link (padded end within the tolerance of its start) lies in none of those
+        # rows: its own row holds it and the links that started strictly before it and hold their
+        # unit past its start (schedule.check's rule), in time order after the row at its place
+        instant = ~(s + TIME_EPS_S < e)
+        at = ((s[None, :] < s[:, None]) & (s[:, None] + TIME_EPS_S < e[None, :])) | np.eye(m.size, dtype=bool)
+        pruned += [(j, np.flatnonzero(at[j])) for j in np.flatnonzero(instant) if at[j].sum() > g.units]
+        pruned.sort(key=lambda jr: jr[0])
+        rows.extend((m[r], g.units) for _, r in pruned)
     return rows
 
 
 def random_cands(seed: int, n: int, span_s: float = 3000.0, tiny: bool = False) -> list[Candidate]:
     """Random candidates with equal starts and links one microsecond short of a minute; with
-    ``tiny`` also links of one microsecond, which the capacity rows and the checker do not judge
-    alike with a zero gap (a link no longer than the checker's tolerance lies in no row: the rows
-    are compared with the dense ones there, not with the checker)."""
+    ``tiny`` also links of one microsecond, instants with a zero gap (rows of their own; the
+    checker's agreement is tests/test_schedule_instants.py)."""
     rng = np.random.default_rng(seed)
     out = []
     for j in range(n):

@@ -6,12 +6,24 @@ links fit (on float seconds, each link's times converted once; one unit is a vec
 each link against the one before it); it also checks that each link lies inside its pass, that no candidate is used twice,
 and that no candidate with a preset reason was scheduled. Every plan is checked before it is
 printed.
+
+The overlap rule, one predicate (:func:`holds`) shared with the MILP's capacity rows
+(:mod:`.problem`): a link holds its unit over its *padded* interval, from its start to its end
+plus the resource's ``gap``, and a later link (in the order start, end, uid) finds that unit busy
+when the padded end passes its own start by more than the tolerance ``_EPS_S`` (1 µs):
+``padded_end > start + _EPS_S``. An *instant* link is one whose padded end does not pass its own
+start by more than the tolerance (:func:`instant`; a link of at most 1 µs with no gap): it needs a
+free unit at its start, like any link (a link that started earlier and holds its unit past the
+instant's start + 1 µs takes that unit), and it frees its unit at once: it never blocks a link
+that starts at or after it, nor another instant, nor a longer link of the same start (ordered
+after it, as its end is later).
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,9 +31,37 @@ from numpy.typing import NDArray
 from ..errors import PassplanError
 from .model import Candidate, Resources
 
-__all__ = ["violations", "check", "ScheduleCheckError", "fits", "first_busy"]
+__all__ = ["violations", "check", "ScheduleCheckError", "fits", "first_busy", "holds", "instant", "free_by"]
 
+#: the tolerance: a link may start up to this many seconds before its unit is free
 _EPS_S = 1e-6
+
+_Times = TypeVar("_Times", NDArray[np.float64], float)
+
+
+def free_by(start: _Times) -> _Times:
+    """The time by which a unit must be free for a link starting at ``start`` (s): ``start +
+    _EPS_S``. :func:`holds` compares a padded end with it; sorted starts give sorted values, which
+    the capacity rows binary-search (:func:`passplan.schedule.problem._group_rows`)."""
+    return start + _EPS_S
+
+
+@overload
+def holds(padded_end: float, start: float) -> bool: ...
+@overload
+def holds(padded_end: NDArray[np.float64], start: NDArray[np.float64]) -> NDArray[np.bool_]: ...
+def holds(padded_end: Any, start: Any) -> Any:
+    """True where a link whose padded interval ends at ``padded_end`` (its end plus the gap, s)
+    still holds its unit for a link starting at ``start`` (s) after it in the order (start, end,
+    uid): ``padded_end > free_by(start)``. The one overlap rule of the checker and the capacity
+    rows (module docstring)."""
+    return padded_end > free_by(start)
+
+
+def instant(start: NDArray[np.float64], padded_end: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """True for the instant links: those that do not hold their unit past their own start
+    (``not holds(padded_end, start)``; module docstring)."""
+    return np.logical_not(holds(padded_end, start))
 
 
 class ScheduleCheckError(PassplanError):
@@ -36,12 +76,12 @@ def first_busy(start: NDArray[np.float64], end: NDArray[np.float64], units: int,
     if start.size <= units:
         return None
     if units == 1:
-        busy = np.flatnonzero(end[:-1] + gap > start[1:] + _EPS_S)
+        busy = np.flatnonzero(holds(end[:-1] + gap, start[1:]))
         return int(busy[0]) + 1 if busy.size else None
     free: list[tuple[float, int]] = [(float("-inf"), k) for k in range(units)]  # (free from, unit)
     heapq.heapify(free)
     for k, (s, e) in enumerate(zip(start.tolist(), end.tolist(), strict=True)):
-        if free[0][0] > s + _EPS_S:
+        if holds(free[0][0], s):
             return k
         heapq.heapreplace(free, (e + gap, free[0][1]))
     return None

@@ -19,6 +19,15 @@ contained in an earlier one exactly when all its links start no later than that 
 in the next one exactly when all its links end after that row's start: the two prunings need only
 each row's latest start and earliest end.
 
+Overlap is the checker's rule, one predicate (:func:`.check.holds`): a link holds its unit for a
+later start s when its padded end passes s by more than the tolerance (1 µs). An *instant* link
+(:func:`.check.instant`: padded end within the tolerance of its start, a link of at most 1 µs with
+no gap) holds its unit past no start, so it lies in none of the rows above; it needs a free unit
+at its start and frees it at once (:mod:`.check`). Each instant k with more than ``units`` links
+in it gets a row of its own: k and the links that started strictly before it and hold their unit
+at its start. Without instants the rows are exactly the rows at the starts; with them, every
+set of links the checker refuses breaks a row.
+
 Objectives (``total``, ``fair``) with optional demands are described in :mod:`.milp`.
 
 Requests (:mod:`.requests`) add assignment pairs (link j, request r), one for each candidate that
@@ -38,7 +47,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import InputError
-from .check import _EPS_S as TIME_EPS_S
+from .check import _EPS_S as TIME_EPS_S  # noqa: F401 (the tolerance, read by solve.py and tests)
+from .check import free_by, instant
 from .model import Candidate, Demand, Resources
 from .requests import Request, check_requests
 
@@ -195,7 +205,7 @@ class Problem:
                 ends = self.end[pj[theirs]]
                 order = np.argsort(ends, kind="stable")
                 ends, theirs = ends[order], theirs[order]
-                upto = np.searchsorted(ends, self.start[pj[mine]] + TIME_EPS_S, side="right")
+                upto = np.searchsorted(ends, free_by(self.start[pj[mine]]), side="right")
                 out.extend((int(p), theirs[:u]) for p, u in zip(mine.tolist(), upto.tolist(), strict=True))
         return out
 
@@ -270,20 +280,22 @@ def _group_rows(
     links by (start, padded end) and each row lists positions in that order (ascending), or None
     when no row has more than ``units`` links. ``end`` is the padded end (end + gap).
 
-    Row j holds the links whose padded interval contains start_j, to the checker's tolerance
-    (a link may start TIME_EPS_S before the unit is free): s_i <= s_j and s_j + TIME_EPS_S < e_i;
-    the MILP then forbids exactly what the checker refuses (one microsecond of overlap made the
-    MILP drop a link the checker and the greedy baselines accept). Rows with at most ``units``
-    links are dropped, a row contained in the last row kept is dropped, and then a kept row
-    contained in the next kept row (module docstring)."""
+    The overlap rule is the checker's (:func:`.check.holds`: a link may start TIME_EPS_S before
+    its unit is free); the MILP then forbids exactly what the checker refuses (one microsecond of
+    overlap made the MILP drop a link the checker and the greedy baselines accept). Row j holds
+    the links whose padded interval contains start_j: s_i <= s_j and ``holds(e_i, s_j)``. Rows
+    with at most ``units`` links are dropped, a row contained in the last row kept is dropped, and
+    then a kept row contained in the next kept row (module docstring). An instant link k
+    (:func:`.check.instant`) lies in none of those rows, as it holds its unit past no start; it
+    gets a row of its own (:func:`_instant_rows`), in time order among the others."""
     n = start.size
     if n <= units:
         return None
     order = np.lexsort((end, start))
     s, e = start[order], end[order]
-    se = s + TIME_EPS_S  # non-decreasing, as s is
+    se = free_by(s)  # non-decreasing, as s is
     # link i lies in rows lo_i .. hi_i - 1: s_j >= s_i from the first link of its start on, and
-    # s_j + eps < e_i before the first start with s_j + eps >= e_i
+    # holds(e_i, s_j) before the first start with free_by(s_j) >= e_i
     lo = np.searchsorted(s, s, side="left")
     hi = np.searchsorted(se, e, side="left")
     count = np.maximum(hi - lo, 0)
@@ -296,8 +308,34 @@ def _group_rows(
     ptr = np.searchsorted(row, np.arange(n + 1), side="left")
     size = np.diff(ptr)
     eligible = np.flatnonzero(size > units)
-    if eligible.size == 0:
+    if eligible.size:
+        k, indptr, idx = _kept_rows(s, e, se, member, ptr, size, eligible)
+    else:
+        k, indptr, idx = np.zeros(0, np.intp), np.zeros(1, np.intp), np.zeros(0, np.intp)
+    at, iptr, iidx = _instant_rows(s, e, se, units)
+    if at.size:  # merge the instants' rows into time order (an instant's row after the row at its start)
+        anchor = np.concatenate([k, at])
+        lens = np.concatenate([np.diff(indptr), np.diff(iptr)])
+        starts = np.concatenate([indptr[:-1], iptr[:-1] + indptr[-1]])
+        cols = np.concatenate([idx, iidx])
+        by = np.argsort(anchor, kind="stable")
+        lens, starts = lens[by], starts[by]
+        indptr = np.zeros(by.size + 1, np.intp)
+        np.cumsum(lens, out=indptr[1:])
+        idx = cols[np.repeat(starts - indptr[:-1], lens) + np.arange(int(indptr[-1]))]
+    if indptr.size == 1:
         return None
+    return order, indptr, idx
+
+
+def _kept_rows(
+    s: NDArray[np.float64], e: NDArray[np.float64], se: NDArray[np.float64], member: NDArray[np.intp],
+    ptr: NDArray[np.intp], size: NDArray[np.intp], eligible: NDArray[np.intp],
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]:
+    """The rows at starts kept after the two prunings (:func:`_group_rows`): ``(row positions,
+    indptr, indices)``, the rows of ``eligible`` (those with more than ``units`` links) whose
+    members are ``member[ptr[j]:ptr[j + 1]]``."""
+    n = s.size
     # members are in start order: a row's latest start is its last member's; its earliest padded
     # end is the least over its members
     nonempty = np.flatnonzero(size > 0)
@@ -326,4 +364,38 @@ def _group_rows(
     indptr = np.zeros(k.size + 1, np.intp)
     np.cumsum(lens, out=indptr[1:])
     take = np.repeat(ptr[k] - indptr[:-1], lens) + np.arange(int(indptr[-1]))
-    return order, indptr, member[take]
+    return k, indptr, member[take]
+
+
+def _instant_rows(
+    s: NDArray[np.float64], e: NDArray[np.float64], se: NDArray[np.float64], units: int
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]:
+    """The rows of the instant links (:func:`.check.instant`) of one resource, positions in the
+    (start, padded end) order ``s``, ``e`` (``se = free_by(s)``): ``(instant positions, indptr,
+    indices)``. Instant k's row is k and the links that started strictly before it and hold
+    their unit at its start (``s_i < s_k`` and ``holds(e_i, s_k)``): exactly the links the checker
+    replays before k that keep a unit busy when k arrives (a link of k's start ordered before it
+    ends no later, so does not hold past it). Kept when it has more than ``units`` links. Built
+    like the other rows: each link i lies in the rows of the instants from the first starting
+    after s_i to the last with ``free_by(s_k) < e_i`` (binary search), so memory stays linear in
+    the links and their overlaps; an instant lies in no other row."""
+    inst = np.flatnonzero(instant(s, e))
+    if inst.size == 0:
+        return inst, np.zeros(1, np.intp), np.zeros(0, np.intp)
+    lo = np.searchsorted(s[inst], s, side="right")
+    hi = np.searchsorted(se[inst], e, side="left")
+    count = np.maximum(hi - lo, 0)  # zero for an instant: it holds its unit past no later start
+    total = int(count.sum())
+    member = np.concatenate([np.repeat(np.arange(s.size), count), inst])
+    row = np.concatenate([np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(total),
+                          np.arange(inst.size)])
+    by_row = np.lexsort((member, row))  # k is the last of its row: its cover started before it
+    row, member = row[by_row], member[by_row]
+    ptr = np.searchsorted(row, np.arange(inst.size + 1), side="left")
+    size = np.diff(ptr)
+    keep = np.flatnonzero(size > units)
+    lens = size[keep]
+    indptr = np.zeros(keep.size + 1, np.intp)
+    np.cumsum(lens, out=indptr[1:])
+    take = np.repeat(ptr[keep] - indptr[:-1], lens) + np.arange(int(indptr[-1]))
+    return inst[keep], indptr, member[take]
