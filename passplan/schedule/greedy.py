@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .check import _EPS_S, first_busy
+from .check import first_busy, holds
 from .milp import evaluate
 from .model import SolverSummary
 from .problem import Problem
@@ -72,9 +72,9 @@ class Timeline:
         if self.units == 1:
             before = self.keys[pos - 1] if pos else None
             after = self.keys[pos] if pos < len(self.keys) else None
-            if before is not None and before[1] + self.gap > key[0] + _EPS_S:
+            if before is not None and holds(before[1] + self.gap, key[0]):
                 return False
-            return not (after is not None and key[1] + self.gap > after[0] + _EPS_S)
+            return not (after is not None and holds(key[1] + self.gap, after[0]))
         keys = [*self.keys[:pos], key, *self.keys[pos:]]
         return first_busy(np.array([k[0] for k in keys]), np.array([k[1] for k in keys]), self.units, self.gap) is None
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from .check import check, fits
+from .check import check, fits, holds
 from .greedy import GREEDY_METHODS, Timeline, greedy
 from .milp import (
     OBJECTIVE_REL_TOL,
@@ -140,8 +140,8 @@ def _conflict_reasons(prob: Problem, x: np.ndarray, asked: np.ndarray) -> dict[i
         if g.units == 1:
             pos = np.searchsorted(rank[on], rank[ask])
             s, e = prob.start, prob.end
-            before = np.where(pos > 0, e[on[np.maximum(pos - 1, 0)]] + g.gap_s > s[ask] + TIME_EPS_S, False)
-            after = np.where(pos < on.size, e[ask] + g.gap_s > s[on[np.minimum(pos, on.size - 1)]] + TIME_EPS_S, False)
+            before = np.where(pos > 0, holds(e[on[np.maximum(pos - 1, 0)]] + g.gap_s, s[ask]), False)
+            after = np.where(pos < on.size, holds(e[ask] + g.gap_s, s[on[np.minimum(pos, on.size - 1)]]), False)
             refused = ask[before | after]
         else:
             line = Timeline(g.units, g.gap_s)
