@@ -1407,7 +1407,83 @@ def _candidate_rows_csv(text: str, file: str, problems: list[Problem]) -> list[t
     return out
 
 
+_JSON_WS = " \t\n\r"
+
+
+def _json_places(text: str) -> dict[int, dict[str, int]]:
+    """Where each candidate of a valid JSON candidates text is: for candidate ``k`` (1-based),
+    ``""`` is the offset of its value (object or not), ``key`` the offset of that key's value and
+    ``"key:" + key`` the offset of the key itself (the last of a key given twice, as
+    :func:`json.loads` keeps). Walks the text with :meth:`json.JSONDecoder.raw_decode`."""
+    import json
+
+    dec = json.JSONDecoder()
+
+    def ws(i: int) -> int:
+        while i < len(text) and text[i] in _JSON_WS:
+            i += 1
+        return i
+
+    def members(i: int) -> tuple[dict[str, int], int]:  # text[i] == "{"
+        out: dict[str, int] = {}
+        i = ws(i + 1)
+        while text[i] != "}":
+            key_at = i
+            key, i = dec.raw_decode(text, i)
+            i = ws(ws(i) + 1)  # past ":"
+            out[key], out["key:" + key] = i, key_at
+            _, i = dec.raw_decode(text, i)
+            i = ws(i)
+            if text[i] == ",":
+                i = ws(i + 1)
+        return out, i + 1
+
+    places: dict[int, dict[str, int]] = {}
+    i = ws(0)
+    if text[i] == "{":
+        top, _ = members(i)
+        if "candidates" not in top:
+            return places
+        i = top["candidates"]
+    if text[i] != "[":
+        return places
+    i, k = ws(i + 1), 1
+    while text[i] != "]":
+        at = {"": i}
+        if text[i] == "{":
+            got, i = members(i)
+            at.update(got)
+        else:
+            _, i = dec.raw_decode(text, i)
+        places[k] = at
+        k += 1
+        i = ws(i)
+        if text[i] == ",":
+            i = ws(i + 1)
+    return places
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of ``offset`` in ``text`` (as :class:`json.JSONDecodeError`)."""
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+
+def _json_where(text: str, places: dict[int, dict[str, int]], k: int, key: str = "",
+                at: str | None = None) -> tuple[str, int | None]:
+    """The ``where`` (column, key, candidate number) and line of candidate ``k``'s ``at`` place
+    (a key's value, ``"key:" + key``, or ``""`` the candidate itself)."""
+    spot = places.get(k, {})
+    offset = spot.get(key if at is None else at, spot.get(""))
+    if offset is None:
+        return f"candidate #{k}", None
+    line, col = _line_col(text, offset)
+    return f"column {col}{f' ({key})' if key else ''}: candidate #{k}", line
+
+
 def _candidate_rows_json(text: str, file: str, problems: list[Problem]) -> list[tuple[str, dict[str, Any]]]:
+    """The rows of a JSON candidates text, each with its candidate number (``where`` ``k``); each
+    problem names the line and column of the offending value (a missing key: the candidate's
+    object), the candidate's number and the key."""
     import json
 
     try:
@@ -1420,38 +1496,42 @@ def _candidate_rows_json(text: str, file: str, problems: list[Problem]) -> list[
     if not isinstance(rows, list):
         problems.append(Problem(file, "", 'give a list of candidates (or {"candidates": [...]})'))
         return []
+    places = _json_places(text)
+
+    def problem(k: int, message: str, key: str = "", at: str | None = None) -> None:
+        where, line = _json_where(text, places, k, key, at)
+        problems.append(Problem(file, where, message, key=key, line=line))
+
     out: list[tuple[str, dict[str, Any]]] = []
     for k, t in enumerate(rows, start=1):
-        loc = f"candidate #{k}"
         if not isinstance(t, dict):
-            problems.append(Problem(file, loc, "not an object; give station, satellite, start, end, key_bits"))
+            problem(k, "not an object; give station, satellite, start, end, key_bits")
             continue
         row: dict[str, Any] = {}
         ok = True
         for key in t:
             if key not in _CANDIDATE_COLUMNS:
-                problems.append(Problem(file, loc, f"unknown key {key!r} (keys: {', '.join(_CANDIDATE_COLUMNS)})", key=key))
+                problem(k, f"unknown key {key!r} (keys: {', '.join(_CANDIDATE_COLUMNS)})", key, "key:" + key)
                 ok = False
         for name in _CANDIDATE_COLUMNS:
             if name not in t:
                 if name in _CANDIDATE_REQUIRED:
-                    problems.append(Problem(file, loc, f"no {name}; each candidate needs "
-                                                  + ", ".join(_CANDIDATE_REQUIRED), key=name))
+                    problem(k, f"no {name}; each candidate needs " + ", ".join(_CANDIDATE_REQUIRED), name, "")
                     ok = False
                 continue
             value = t[name]
             if isinstance(value, bool) or value is None or isinstance(value, list | dict):
-                problems.append(Problem(file, loc, f"{name} {value!r}: give a "
-                                              + ("number" if name in ("key_bits", "priority") else "text"), key=name))
+                problem(k, f"{name} {value!r}: give a " + ("number" if name in ("key_bits", "priority") else "text"),
+                        name)
                 ok = False
                 continue
             v, why = _candidate_cell(name, str(value))
             if why:
-                problems.append(Problem(file, loc, why, key=name))
+                problem(k, why, name)
                 ok = False
             row[name] = v
         if ok:
-            out.append((loc, row))
+            out.append((str(k), row))
         if len(problems) >= _MAX_CANDIDATE_PROBLEMS:
             break
     return out
@@ -1460,26 +1540,35 @@ def _candidate_rows_json(text: str, file: str, problems: list[Problem]) -> list[
 def parse_candidates_text(text: str, file: str) -> tuple[list[dict[str, Any]], list[Problem]]:
     """The rows of a candidates file (JSON when its text starts with ``[`` or ``{``, else CSV with
     a header; :data:`CANDIDATES`), each with its ``id`` (given, or ``satellite@station/start``),
-    and every problem: a cell (file:line and column), a missing column, an end before its start,
-    an id given twice. A row with a problem is left out."""
+    and every problem: a cell (file:line and column; JSON: the line and column of the value, the
+    candidate's number and the key), a missing column, an end before its start, an id given
+    twice. A row with a problem is left out."""
     from .times import iso_z
 
     problems: list[Problem] = []
     is_json = text.lstrip()[:1] in ("[", "{")
     rows = (_candidate_rows_json if is_json else _candidate_rows_csv)(text, file, problems)
+    places = _json_places(text) if is_json and rows else {}
     out: list[dict[str, Any]] = []
     seen: dict[str, str] = {}
+
+    def place(where: str, key: str) -> tuple[str, int | None]:
+        if not is_json:
+            return "", int(where)
+        k = int(where)
+        return _json_where(text, places, k, key, key if key in places.get(k, {}) else "")
+
     for where, row in rows:
         start, end = row["start"], row["end"]
         uid = row.get("id") or f"{row['satellite']}@{row['station']}/{iso_z(start)}"
-        line = None if is_json else int(where)
-        loc = where if is_json else ""
+        loc, line = place(where, "id")
         if uid in seen:
             problems.append(Problem(file, loc, f"id {uid} is also at {seen[uid]}; give each candidate its "
                                     "own id (an id column)", key="id", line=line))
             continue
-        seen[uid] = where if is_json else f"line {where}"
+        seen[uid] = f"candidate #{where} (line {line})" if is_json else f"line {where}"
         if end < start:
+            loc, line = place(where, "end")
             problems.append(Problem(file, loc, f"end {iso_z(end)} is before start {iso_z(start)}; swap them",
                                     key="end", line=line))
             continue

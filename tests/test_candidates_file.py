@@ -406,3 +406,66 @@ def test_cli_json(tmp_path: Path) -> None:
         ln["pass_uid"]: None for ln in doc["links"] if ln["pass_uid"] not in {r["link"] for r in doc["requests"]}}
     res = CliRunner().invoke(app, ["schedule", "--candidates", str(data / "candidates-example.csv"), "--sats", "micius"])
     assert res.exit_code == 2 and "leave out --sats" in res.output
+
+
+def _line_col_of(text: str, needle: str) -> tuple[int, int]:
+    """The 1-based line and column where the unique ``needle`` starts in ``text`` (found by
+    splitting the lines, independently of the parser's offsets)."""
+    assert text.count(needle) == 1, needle
+    for n, ln in enumerate(text.splitlines(), start=1):
+        if needle in ln:
+            return n, ln.index(needle) + 1
+    raise AssertionError(needle)
+
+
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_json_candidate_errors_name_line_column_number_and_key(tmp_path: Path, wrapped: bool) -> None:
+    """Each JSON candidate problem names file:LINE of the offending value (a missing key: the
+    candidate's object; an unknown key: the key), its column, the candidate's number and the
+    key, as CSV problems name their line and column."""
+    from passplan.schedule.candidates_file import parse_candidates
+
+    good = {"station": "a", "satellite": "S", "start": "2026-03-20T20:00Z", "end": "2026-03-20T20:05Z",
+            "key_bits": 1, "id": "x"}
+    rows = [good,
+            dict(good, id="y", key_bits=-7),                         # 2: a bad value
+            dict(good, id="z", end=5),                               # 3: a value of the wrong type
+            {k: v for k, v in good.items() if k != "end"} | {"id": "w"},  # 4: a missing key
+            dict(good, id="v", colour="red"),                        # 5: an unknown key
+            dict(good, id="x", start="2026-03-20T21:00Z", end="2026-03-20T21:05Z"),  # 6: an id given twice
+            dict(good, id="u", start="2026-03-20T23:00Z", end="2026-03-20T22:00Z"),  # 7: end before start
+            "not a row"]                                             # 8: not an object
+    body = json.dumps(rows, indent=2)
+    text = json.dumps({"note": "n", "candidates": rows}, indent=1) if wrapped else body
+    f = str(tmp_path / "c.json")
+    _, problems = parse_candidates(text, f)
+    got = {(p.where.split("#")[1], p.key): p for p in problems}
+
+    def at(needle: str) -> tuple[int, int]:
+        return _line_col_of(text, needle)
+
+    def _shift(place: tuple[int, int], by: int) -> tuple[int, int]:
+        return place[0], place[1] + by
+
+    # the offending values, found as unique strings of the text
+    want = {("2", "key_bits"): at("-7"), ("3", "end"): _shift(at('"end": 5'), 7), ("5", "colour"): at('"colour"'),
+            ("7", "end"): at('"2026-03-20T22:00Z"'), ("8", ""): at('"not a row"')}
+    # the id given twice: the second "x" (the first is candidate 1's)
+    first_x = text.index('"x"')
+    second = text.index('"x"', first_x + 1)
+    want[("6", "id")] = (text.count("\n", 0, second) + 1, second - text.rfind("\n", 0, second))
+    # the missing end: candidate 4's object, the "{" before its id "w"
+    brace = text.rindex("{", 0, text.index('"w"'))
+    want[("4", "end")] = (text.count("\n", 0, brace) + 1, brace - text.rfind("\n", 0, brace))
+    assert set(got) == set(want), [str(p) for p in problems]
+    for (k, key), (line, col) in want.items():
+        p = got[(k, key)]
+        assert p.line == line, str(p)
+        assert str(p).startswith(f"{f}:{line}: column {col}{f' ({key})' if key else ''}: candidate #{k} "), str(p)
+    assert "id x is also at candidate #1 (line " in str(got[("6", "id")])
+    # the first problem through load_candidates: the same line, column, number and key
+    (tmp_path / "c.json").write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_candidates(tmp_path / "c.json")
+    line, col = want[("2", "key_bits")]
+    assert str(err.value).startswith(f"{f}:{line}: column {col} (key_bits): candidate #2 key_bits -7: ")
