@@ -80,3 +80,32 @@ def test_cli_station_rows_and_telescopes(tmp_path) -> None:
     ):
         r = run(*base, *extra)
         assert r.exit_code == 2 and needle in r.output and len(r.output.strip().splitlines()) == 1, r.output
+
+
+def test_station_rows_take_the_station_altitude_mask_and_floor() -> None:
+    """A station with a horizon mask, an altitude and its own floor: its row equals the pass
+    engine at that station (passes exactly, minutes within one step per pass), with the
+    station's floor by default and ``min_elevation_deg`` overriding it (the mask still applies,
+    as ``passes --min-el``)."""
+    from passplan import Constraints, HorizonMask
+
+    sats = walker_delta("w", T0, altitude_km=550, planes=3, per_plane=2, inclination_deg=53)
+    mask = HorizonMask.from_points([[0, 12], [90, 35], [180, 12], [270, 28]])
+    st = Station(id="masked", lat_deg=40.4, lon_deg=117.6, alt_m=2500.0, min_elevation_deg=15.0, horizon_mask=mask)
+    bare = Station(id="bare", lat_deg=40.4, lon_deg=117.6, alt_m=0.0, min_elevation_deg=15.0)
+    c = CoverageConstraints(min_elevation_deg=30.0)  # replaced by each station's floor
+    got = coverage_at_stations(sats, [st, bare], T0, 1.0, constraints=c)
+    over = coverage_at_stations(sats, [st], T0, 1.0, constraints=c, min_elevation_deg=5.0)
+    end = T0 + timedelta(days=1)
+    for row, station, cons in ((got, 0, None), (got, 1, None), (over, 0, Constraints(min_elevation_deg=5.0))):
+        at = [st, bare][station]
+        passes = [p for p in find_passes(sats, [at], T0, end, cons) if not p.excluded]
+        assert passes
+        assert row.metrics["passes_per_day"][station] == len([p for p in passes if p.aos > T0])
+        minutes = sum(p.duration_s for p in passes) / 60.0
+        assert abs(row.metrics["access_min_per_day"][station] - minutes) <= len(passes) * STEP_S / 60.0
+    # the mask and the floor matter: fewer minutes under the mask, more with the lower floor
+    assert got.metrics["access_min_per_day"][0] < got.metrics["access_min_per_day"][1]
+    assert over.metrics["access_min_per_day"][0] > got.metrics["access_min_per_day"][0]
+    with pytest.raises(InputError, match="min_elevation_deg 95"):
+        coverage_at_stations(sats, [st], T0, 1.0, min_elevation_deg=95.0)

@@ -217,7 +217,7 @@ def _coverage_region(region: str | None, step_deg: float) -> tuple[Region | None
 
 def _station_rows(
     sats: list[str], ids: list[str] | None, files: list[Path] | None, profile: str | None, telescopes: int | None,
-    start: str | None, days: float, sample_days: int | None, min_el: float, night: str | None, eclipse: bool | None,
+    start: str | None, days: float, sample_days: int | None, min_el: float | None, night: str | None, eclipse: bool | None,
     min_sun_sep: float | None, step_s: float, workers: int | None, scheduler: str | None, allow_stale: bool,
     fmt: CoverageFormat, output: Path | None, grid_only: dict[str, Any],
 ) -> None:
@@ -236,13 +236,14 @@ def _station_rows(
     stations = select_stations(ids or (), files or ())
     t0 = parse_time(start or "now", "--start")
     with as_flags(COVERAGE_PHRASES):
-        c = CoverageConstraints(min_elevation_deg=min_el, darkness=night, eclipse=eclipse, min_sun_sep_deg=min_sun_sep)
+        c = CoverageConstraints(min_elevation_deg=10.0 if min_el is None else min_el, darkness=night, eclipse=eclipse,
+                                min_sun_sep_deg=min_sun_sep)
     sel = resolve_satellites(sats, t0, allow_stale)
     for w in sel.warnings:
         info(f"passplan: warning: {w}")
     with as_flags(COVERAGE_PHRASES):
         res = coverage_at_stations(sel.satellites, stations, t0, days, sample_days=sample_days, constraints=c,
-                                   step_s=step_s, workers=workers, scheduler=scheduler, profile=profile,
+                                   min_elevation_deg=min_el, step_s=step_s, workers=workers, scheduler=scheduler, profile=profile,
                                    telescopes=telescopes)
     records = res.records()
     if fmt is CoverageFormat.csv:
@@ -279,7 +280,7 @@ def register(app: typer.Typer) -> None:
         start: Annotated[str | None, typer.Option("--start", help="Start, ISO time with zone (default now).")] = None,
         days: Annotated[float, typer.Option("--days", help="Days to study.")] = 1.0,
         sample_days: Annotated[int | None, typer.Option("--sample-days", help="Instead of consecutive days: K single days spread over a year.")] = None,
-        min_el: Annotated[float, typer.Option("--min-el", help="Minimum elevation (deg).")] = 10.0,
+        min_el: Annotated[float | None, typer.Option("--min-el", help="Minimum elevation (deg; default 10; at --stations/--station rows each station's own unless given).")] = None,
         night: Annotated[str | None, typer.Option("--night", help="Require darkness at the cell: civil, nautical, astronomical or a Sun elevation (deg).")] = None,
         eclipse: Annotated[bool | None, typer.Option("--eclipse/--no-eclipse", help="Require the satellite in Earth shadow (or sunlit).")] = None,
         min_sun_sep: Annotated[float | None, typer.Option("--min-sun-sep", help="Minimum Sun separation from the line of sight (deg).")] = None,
@@ -306,13 +307,14 @@ def register(app: typer.Typer) -> None:
         from ..coverage import METRICS, CoverageConstraints, coverage
         from ..elements import resolve_satellites
 
+        floor = 10.0 if min_el is None else min_el  # a grid study's floor (station rows: each station's own)
         if compare:
             if fmt in (CoverageFormat.geojson, CoverageFormat.netcdf) or land_only:
                 what = "--land-only" if land_only else f"--format {fmt.value}"
                 raise InputError(f"{what} is for grid studies (--sats), not --compare; use table, csv or json")
             from .fleet_views import compare as compare_mode
 
-            compare_mode(compare, station, start, days, min_el, night, eclipse, min_sun_sep, allow_stale, profile,
+            compare_mode(compare, station, start, days, floor, night, eclipse, min_sun_sep, allow_stale, profile,
                      fmt, output, plot)
             return
         if not sats:
@@ -356,7 +358,7 @@ def register(app: typer.Typer) -> None:
                 from ..coverage.region import require_shapely
 
                 require_shapely()
-            c = CoverageConstraints(min_elevation_deg=min_el, darkness=night, eclipse=eclipse, min_sun_sep_deg=min_sun_sep,
+            c = CoverageConstraints(min_elevation_deg=floor, darkness=night, eclipse=eclipse, min_sun_sep_deg=min_sun_sep,
                                     pair_with=partner)
         sel = resolve_satellites(sats, t0, allow_stale)
         for w in sel.warnings:
@@ -371,7 +373,7 @@ def register(app: typer.Typer) -> None:
                            workers=workers, scheduler=scheduler, progress=progress, profile=profile,
                            region=area, land_only=land_only, telescopes=telescopes)
         summary = res.summary()
-        title = f"{plot_metric} ({len(sel.satellites)} satellites, {res.days:g} day{'' if res.days == 1 else 's'}, min el {min_el:g} deg)"
+        title = f"{plot_metric} ({len(sel.satellites)} satellites, {res.days:g} day{'' if res.days == 1 else 's'}, min el {floor:g} deg)"
         if plot is not None:
             from ..plot.maps import plot_grid_map
 

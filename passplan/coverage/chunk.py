@@ -95,6 +95,11 @@ class CoverageConstraints:
     #: constraint, the Sun below ``darkness_deg`` there too): joint visibility for
     #: entanglement-based dual downlinks (issue 19; the station's horizon mask is not applied).
     pair_with: Any = None
+    #: The station the study's cells stand at (:func:`passplan.coverage.coverage_at_stations`
+    #: sets it for its one-cell grid at that station): each cell is at the station's altitude
+    #: and its horizon mask raises the floor (the larger of ``min_elevation_deg`` and the mask
+    #: at the line of sight's azimuth, as :meth:`passplan.stations.Station.min_elevation_at`).
+    at_station: Any = None
     _: KW_ONLY
     darkness: InitVar[str | float | None] = None
     night: InitVar[str | float | None] = None
@@ -120,6 +125,10 @@ class CoverageConstraints:
             hasattr(self.pair_with, k) for k in ("id", "lat_deg", "lon_deg", "alt_m", "min_elevation_deg")
         ):
             raise InputError("pair_with must be a station (passplan.stations.Station), e.g. select_stations(['nanshan'])[0]")
+        if self.at_station is not None and not all(
+            hasattr(self.at_station, k) for k in ("id", "lat_deg", "lon_deg", "alt_m", "horizon_mask")
+        ):
+            raise InputError("at_station must be a station (passplan.stations.Station)")
 
 
 @dataclass(frozen=True)
@@ -322,6 +331,11 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     lat, lon = task.cells()
     cell, up = _cell_frames(lat, lon)
     nc, nt = cell.shape[0], n + 1
+    site = c.at_station
+    mask = None if site is None else site.horizon_mask
+    if site is not None:  # the cells stand at the station's altitude (the WGS-84 normal is unchanged)
+        cell = station_ecef_km(lat, lon, np.full(lat.size, float(site.alt_m)))
+    en = None if mask is None else enu_matrices(lat, lon)[:, :2, :]  # east, north
     sin_min = np.sin(np.radians(c.min_elevation_deg))
     e_min = np.radians(c.min_elevation_deg)
     sin_split = np.sin(np.radians(c.split_twilight_deg))
@@ -361,6 +375,10 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         dn = np.sqrt(np.einsum("ij,ij->i", d, d))
         sin_el = np.einsum("ij,ij->i", d, up[ci]) / dn
         v = sin_el > sin_min
+        if mask is not None and en is not None:  # the horizon mask at the line of sight's azimuth
+            az = np.degrees(np.arctan2(np.einsum("ij,ij->i", d, en[ci, 0]), np.einsum("ij,ij->i", d, en[ci, 1])))
+            floor = np.maximum(c.min_elevation_deg, mask.elevation_deg(np.mod(az, 360.0)))
+            v &= sin_el > np.sin(np.radians(floor))
         ci, ti, d, dn = ci[v], ti[v], d[v], dn[v]
         sin_sun = np.einsum("ij,ij->i", up[ci], sun_hat[ti])  # the Sun's elevation (sine) at the cell
         good = np.ones(ci.size, bool)

@@ -4,16 +4,18 @@ unlimited and with N telescopes) reported at the stations themselves, one row ea
 
 Each station is studied as a one-cell grid centred exactly on its latitude and longitude (the
 cell's size plays no part: a cell is its centre), with the same chunks, constraints and key
-tables as a grid study, so a station's row is what a grid cell at that point would show. As at
-grid cells, the point is on the WGS-84 ellipsoid at altitude 0 (the station's altitude is not
-applied), its horizon mask is not applied, and the study's minimum elevation replaces the
-station's own. Against the pass engine at the same station (``passes`` / ``passes --key`` for
-the same fleet and window): passes differ only by a pass already under way at the window's
-start (the grid counts starts), minutes by at most one sampling step per pass at each end, and
-the key by the key table's stated error (:mod:`passplan.coverage.keytable`)."""
+tables as a grid study, and, as the pass engine does at that station
+(:class:`passplan.passes.Constraints`), at the station's altitude (``alt_m``), under its horizon
+mask, and above its own minimum elevation unless ``min_elevation_deg`` is given (then that
+floor replaces every station's own, and the mask still applies, as ``passes --min-el``).
+Against the pass engine at the same station (``passes`` / ``passes --key`` for the same fleet
+and window): passes differ only by a pass already under way at the window's start (the grid
+counts starts), minutes by at most one sampling step per pass at each end, and the key by the
+key table's stated error (:mod:`passplan.coverage.keytable`)"""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from .chunk import CoverageConstraints
 from .grid import Grid
 from .run import METRICS, CoverageResult, coverage
 
@@ -89,21 +92,34 @@ class StationCoverage:
 
 
 def coverage_at_stations(
-    satellites: Sequence[Any], stations: Sequence[Any], start: datetime, days: float = 1.0, **kw: Any
+    satellites: Sequence[Any], stations: Sequence[Any], start: datetime, days: float = 1.0, *,
+    min_elevation_deg: float | None = None, **kw: Any
 ) -> StationCoverage:
     """Every coverage metric at each of ``stations`` (:class:`passplan.stations.Station`, in the
-    order given); ``kw`` as for :func:`~passplan.coverage.coverage` (``sample_days``,
-    ``constraints``, ``step_s``, ``profile``, ``telescopes``, ``workers``, ...; not ``grid``,
-    ``region`` or ``land_only``)."""
+    order given), each at its altitude, under its horizon mask and above its own minimum
+    elevation, or above ``min_elevation_deg`` for every station when given (the
+    ``min_elevation_deg`` of ``constraints`` is not used: each station's floor replaces it);
+    ``kw`` as for :func:`~passplan.coverage.coverage` (``sample_days``, ``constraints``,
+    ``step_s``, ``profile``, ``telescopes``, ``workers``, ...; not ``grid``, ``region`` or
+    ``land_only``)."""
     for k in ("grid", "region", "land_only"):
         if k in kw:
             raise InputError(f"{k} is for grid studies; coverage_at_stations takes stations")
     if not stations:
         raise InputError("no stations; give stations (e.g. select_stations(['xinglong']))")
     for st in stations:
-        if not all(hasattr(st, a) for a in ("id", "lat_deg", "lon_deg")):
+        if not all(hasattr(st, a) for a in ("id", "lat_deg", "lon_deg", "alt_m", "min_elevation_deg", "horizon_mask")):
             raise InputError(f"stations holds {st!r}, not a station; give passplan.stations.Station objects")
-    studies = tuple(coverage(satellites, station_grid(st.lat_deg, st.lon_deg), start, days, **kw) for st in stations)
+    base = kw.pop("constraints", None) or CoverageConstraints()
+    if min_elevation_deg is not None:  # checked as a study's floor is
+        dataclasses.replace(base, min_elevation_deg=float(min_elevation_deg))
+
+    def at(st: Any) -> CoverageConstraints:
+        floor = st.min_elevation_deg if min_elevation_deg is None else min_elevation_deg
+        return dataclasses.replace(base, min_elevation_deg=float(floor), at_station=st)
+
+    studies = tuple(coverage(satellites, station_grid(st.lat_deg, st.lon_deg), start, days, constraints=at(st), **kw)
+                    for st in stations)
     first = studies[0]
     metrics = {k: np.array([s.metrics[k][0] for s in studies]) for k in first.metrics}
     return StationCoverage(

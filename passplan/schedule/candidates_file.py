@@ -91,8 +91,8 @@ def parse_candidates(text: str, file: str) -> tuple[CandidatesFile, list[SchemaP
 
 def load_candidates(path: str | os.PathLike[str]) -> CandidatesFile:
     """The candidates of a CSV or JSON file (:data:`CANDIDATE_COLUMNS`); a
-    :class:`~passplan.errors.ConfigError` names the file, line and column (JSON: the candidate's
-    number) of the first problem and how many more there are (``passplan doctor FILE`` lists
+    :class:`~passplan.errors.ConfigError` names the file, line and column (JSON: also the
+    candidate's number and the key) of the first problem and how many more there are (``passplan doctor FILE`` lists
     them all)."""
     from ..schema import read_text
 
