@@ -5,7 +5,8 @@ the results back in task order (so that a reduction over them is the same howeve
 * ``workers=N``: ``concurrent.futures.ProcessPoolExecutor`` with N processes (spawned, so no
   forked BLAS threads), at most ``2 N`` tasks in flight so memory stays bounded;
 * ``scheduler=ADDRESS``: a ``dask.distributed`` cluster (``tcp://host:port``), or ``"local"`` for
-  a ``LocalCluster`` on 127.0.0.1 (ephemeral ports, no dashboard). Dask is an optional extra
+  a ``LocalCluster`` on 127.0.0.1 (ephemeral loopback ports, the scheduler's HTTP endpoint
+  included; no dashboard pages). Dask is an optional extra
   (``pip install 'passplan[dask]'``). An unreachable scheduler fails within
   :data:`CONNECT_TIMEOUT_S`.
 
@@ -181,7 +182,10 @@ def _local_cluster(workers: int) -> Any:
                 cluster = LocalCluster(
                     host="127.0.0.1",
                     scheduler_port=0,
-                    dashboard_address=None,
+                    # distributed always starts the scheduler's HTTP server (None still gave
+                    # :8787 on every interface): an ephemeral loopback port, no dashboard pages
+                    dashboard_address="127.0.0.1:0",
+                    scheduler_kwargs={"dashboard": False},
                     n_workers=workers,
                     threads_per_worker=1,
                     processes=True,

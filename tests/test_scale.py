@@ -37,6 +37,11 @@ def test_local_dask_workers_get_no_trim_threshold_and_the_caller_keeps_its_envir
     assert _local_cluster(2) is _local_cluster(2)
     assert _pool(2) is _pool(2)
     assert dict(os.environ) == before
+    # every port the cluster opens is an ephemeral one on the loopback (no :8787 dashboard)
+    sched = _local_cluster(2).cluster.scheduler
+    http = sched.http_server
+    socks = [sock.getsockname() for sock in http._sockets.values()]
+    assert socks and all(host == "127.0.0.1" and port != 8787 for host, port, *_ in socks), socks
 
 
 def test_balanced_bands_split_work_evenly_and_respect_the_memory_bound() -> None:
