@@ -962,29 +962,17 @@ def key_pools(
     none on a cloudy one). Each demand's ``static_max_flow_bits`` is the upper bound: the
     network's maximum flow of the horizon's expected totals (:func:`~passplan.schedule.network.end_to_end`)."""
     from ..weather import clear_draws
-    from .model import Demand
     from .network import flow_value, pools_from_links
     from .relay import satellite_labels
-    from .run import RELAY_ALL_BITS, _forecast_candidates, _plan_run, _servable
+    from .run import network_links
 
     net = network if isinstance(network, Network) else load_network(network)
     check_pool_options(net, demands, start, end, storage_bits=storage_bits, satellite_storage_bits=satellite_storage_bits,
                        lifetime_s=lifetime_s, objective=objective, weather_trials=weather_trials)
     t0 = _time.perf_counter()
-    links: list[Any] = []
-    warnings: list[str] = []
     by_id = {s.id: s for s in stations}
-    if net.stations:
-        ids = sorted(net.stations)
-        missing = [x for x in ids if x not in by_id]
-        if missing:
-            raise InputError(f"{net.path or net.name}: no station record for {', '.join(missing)}; give the network's stations")
-        fc = _forecast_candidates(satellites, [by_id[x] for x in ids], start, end, constraints, profile=profile,
-                                  protocol=protocol, handover=False, tick=tick)
-        warnings = list(fc.warnings)
-        pairs = [Demand((x, y), RELAY_ALL_BITS) for i, x in enumerate(ids) for y in ids[i + 1:] if _servable(fc.cands, x, y)]
-        if pairs:
-            links = list(_plan_run(fc, [by_id[x] for x in ids], pairs, handover=False).plan.links)
+    links, warnings = network_links(net, satellites, stations, start, end, constraints, profile=profile,
+                                    protocol=protocol, tick=tick)
     t1 = _time.perf_counter()
     keys = [(c.satellite, str(getattr(c, "satellite_id", "") or "")) for c in links]
     label = satellite_labels(keys)

@@ -539,6 +539,33 @@ def check_endpoints(net: Network, source: str, target: str) -> None:
         raise InputError(f"source and target are both {source}; name two different nodes")
 
 
+def network_links(
+    net: Network, satellites: Sequence[Any], stations: Sequence[Station], start: datetime, end: datetime,
+    constraints: Constraints | None = None, *, profile: str | None = None, protocol: str | None = None,
+    tick: Callable[[int, int, str], None] | None = None,
+) -> tuple[list[Candidate], list[str]]:
+    """The satellite links of ``net``'s stations in [start, end) and the forecast's warnings: the
+    passes forecast once (whole passes), then one plan serving every pair of the network's stations
+    a satellite passes over (pairs no satellite joins relay nothing: not a demand to refuse). The
+    one planning step of :func:`network_key` and :func:`passplan.schedule.pools.key_pools`."""
+    if not net.stations:
+        return [], []
+    by_id = {s.id: s for s in stations}
+    ids = sorted(net.stations)
+    missing = [x for x in ids if x not in by_id]
+    if missing:
+        raise InputError(f"{net.path or net.name}: no station record for {', '.join(missing)}; give the network's stations")
+    fc = _forecast_candidates(
+        satellites, [by_id[x] for x in ids], start, end, constraints, profile=profile, protocol=protocol,
+        handover=False, tick=tick,
+    )
+    pairs = [
+        Demand((x, y), RELAY_ALL_BITS) for i, x in enumerate(ids) for y in ids[i + 1 :] if _servable(fc.cands, x, y)
+    ]
+    links = list(_plan_run(fc, [by_id[x] for x in ids], pairs, handover=False).plan.links) if pairs else []
+    return links, list(fc.warnings)
+
+
 def network_key(
     network: Network | str | Path,
     source: str,
@@ -602,28 +629,10 @@ def network_key(
             profile=profile, protocol=protocol, weather_trials=weather_trials, seed=seed, tick=tick, record=record,
         )
     period_s = (end - start).total_seconds()
-    pools: dict[tuple[str, str], float] = {}
-    warnings: list[str] = []
-    links: list[Candidate] = []
     by_id = {s.id: s for s in stations}
-    if net.stations:
-        ids = sorted(net.stations)
-        missing = [x for x in ids if x not in by_id]
-        if missing:
-            raise InputError(
-                f"{net.path or net.name}: no station record for {', '.join(missing)}; give the network's stations"
-            )
-        fc = _forecast_candidates(
-            satellites, [by_id[x] for x in ids], start, end, constraints, profile=profile, protocol=protocol,
-            handover=False, tick=tick,
-        )
-        warnings = list(fc.warnings)
-        pairs = [
-            Demand((x, y), RELAY_ALL_BITS) for i, x in enumerate(ids) for y in ids[i + 1 :] if _servable(fc.cands, x, y)
-        ]
-        if pairs:  # pairs no satellite passes over relay nothing: not a demand to refuse
-            links = list(_plan_run(fc, [by_id[x] for x in ids], pairs, handover=False).plan.links)
-            pools = pools_from_links(links, recorded_bits(links, record))
+    links, warnings = network_links(net, satellites, stations, start, end, constraints, profile=profile,
+                                    protocol=protocol, tick=tick)
+    pools: dict[tuple[str, str], float] = pools_from_links(links, recorded_bits(links, record)) if links else {}
     if not reaches(net, source, target, pools) and joined_through_satellites(net, source, target):
         reason = (
             f"{source} and {target} are joined only through satellites, and no satellite link in this window "
