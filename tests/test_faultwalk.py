@@ -38,6 +38,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -330,6 +331,38 @@ def test_full_disk_on_a_file_is_one_line_and_keeps_the_old_file(workdir: Path,
     line = _one_error(_invoke(["stations", "list", "-o", str(out)]), "ENOSPC")
     assert str(out) in line and "No space left on device" in line
     assert out.read_text() == "old\n" and sorted(p.name for p in workdir.iterdir()) == ["out.csv", "series.csv"]
+
+
+#: the writers of the third stage (binary and whole-document formats), each through its own path
+FORMAT_WRITES = {
+    "parquet": ["passes", *BASE["passes"], "--format", "parquet"],
+    "czml": ["passes", *BASE["passes"], "--format", "czml"],
+    "netcdf": ["coverage", *BASE["coverage"], "--format", "netcdf"],
+    "geojson": ["coverage", *BASE["coverage"], "--format", "geojson"],
+    "html": ["report", "xinglong", "--sats", "DEMO-SSO-1", "--date", "2026-03-20", "--min-max-el", "90"],
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMAT_WRITES))
+def test_full_disk_on_each_export_format_keeps_the_old_file(fmt: str, workdir: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip({"parquet": "pyarrow", "czml": "czml3", "netcdf": "netCDF4"}.get(fmt, "json"))
+    out = workdir / f"out.{fmt}"
+    out.write_text("old\n")
+    before = sorted(p.name for p in workdir.iterdir())
+
+    def full(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    res = _invoke([*FORMAT_WRITES[fmt], "-o", str(out), "--force"])
+    if fmt == "html":  # report says which night it covers on stderr first, as tonight does
+        night, _, rest = res.stderr.partition("\n")
+        assert night.startswith("xinglong: dark"), res.stderr
+        res = SimpleNamespace(exception=res.exception, stderr=rest, exit_code=res.exit_code)
+    line = _one_error(res, "ENOSPC")
+    assert str(out) in line and "No space left on device" in line
+    assert out.read_text() == "old\n" and sorted(p.name for p in workdir.iterdir()) == before
 
 
 def test_dash_is_stdout_and_never_a_file(workdir: Path) -> None:
