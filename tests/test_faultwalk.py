@@ -793,7 +793,7 @@ def test_two_runs_writing_one_file_at_once(tmp_path: Path) -> None:
 #: Every case this file runs (parametrised cases counted one by one).
 WALK_CASES = (
     1 + len(OUTPUTS) * len(REFUSED) + len(FOLDER_OUTPUTS) * len(FOLDER_KINDS) + len(MULTI) + 1 + 1 + 1
-    + len(CHEAP) + 1 + 1 + 1 + 1 + 1  # output paths
+    + len(CHEAP) + 1 + 1 + 1 + 1 + len(FORMAT_WRITES) + 1  # output paths
     + 1 + len(INPUT_KINDS) * len(VARIANTS) + len(DOCTOR_KINDS) * len(VARIANTS) + len(INPUT_KINDS)  # input files
     + 2 + 1 + 1 + 1  # environment and messages
     + len(STDOUT_COMMANDS) * len(STDOUT_FAILURES)  # standard output failing
