@@ -11,8 +11,9 @@ depend on the BLAS in use or on how the work was split. Then:
   sample before the block tells whether a pass was already under way, so a pass is counted once
   whichever block holds its start;
 * bitmaps (one bit per cell and sample, packed) of the union over the group's satellites:
-  ``access`` (visible), ``usable`` (visible and every constraint; with ``pair_with``, also above
-  that station's floor at the same sample: joint visibility), ``usable_dark`` (usable with
+  ``access`` (visible), ``usable`` (visible and every constraint; with ``pair_with``, also usable
+  from that station at the same sample, under its own floor, horizon mask, darkness and Sun
+  separation: joint visibility), ``usable_dark`` (usable with
   the cell in darkness at the twilight angle; without a darkness constraint the difference to
   ``usable`` is what a daylight-capable terminal adds);
 * ``usable_passes``: starts of usable runs per satellite and cell;
@@ -91,9 +92,10 @@ class CoverageConstraints:
     min_sun_sep_deg: float | None = None
     split_twilight_deg: float = TWILIGHT_DEFAULT_DEG
     #: A station (:class:`passplan.stations.Station`): a sample is usable only while the
-    #: satellite is also above that station's own elevation floor (and, with a darkness
-    #: constraint, the Sun below ``darkness_deg`` there too): joint visibility for
-    #: entanglement-based dual downlinks (issue 19; the station's horizon mask is not applied).
+    #: satellite is also usable from that station as ``passes --pair`` holds it (joint
+    #: visibility for entanglement-based dual downlinks, issue 19): above its own elevation
+    #: floor raised by its horizon mask at the line of sight's azimuth, and the darkness and
+    #: Sun separation constraints met there too (the eclipse constraint is the satellite's).
     pair_with: Any = None
     #: The station the study's cells stand at (:func:`passplan.coverage.coverage_at_stations`
     #: sets it for its one-cell grid at that station): each cell is at the station's altitude
@@ -322,6 +324,51 @@ def _propagated(
     return got
 
 
+@dataclass(frozen=True)
+class _Partner:
+    """The station of ``CoverageConstraints.pair_with``, held to the rules the pass engine applies
+    to each station of ``passes --pair`` (:meth:`passplan.passes.Constraints.build`): its own
+    elevation floor, raised by its horizon mask at the line of sight's azimuth; the Sun below the
+    darkness angle there; the Sun separation from its own line of sight. (Eclipse is the
+    satellite's, the same for both ends; refraction, the Moon and a range limit are not coverage
+    constraints at either end.)"""
+
+    at: np.ndarray  # Earth-fixed position (km), at the station's altitude
+    enu: np.ndarray  # rows east, north, up
+    sin_floor: float
+    floor_deg: float
+    mask: Any  # HorizonMask | None
+
+    @classmethod
+    def of(cls, st: Any) -> _Partner:
+        lat, lon = np.array([st.lat_deg], float), np.array([st.lon_deg], float)
+        at = station_ecef_km(lat, lon, np.array([st.alt_m], float))[0]
+        floor = float(st.min_elevation_deg)
+        return cls(at, enu_matrices(lat, lon)[0], float(np.sin(np.radians(floor))), floor,
+                   getattr(st, "horizon_mask", None))
+
+    def usable(
+        self, r: np.ndarray, sun_hat: np.ndarray, sin_dark: float | None, cos_sun_sep: float | None
+    ) -> np.ndarray:
+        """Per sample of the satellite at ``r`` (nt, 3): whether every constraint holds at the
+        station (the Sun's direction ``sun_hat`` per sample; None: no such constraint)."""
+        up = self.enu[2]
+        dp = r - self.at
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rng = np.linalg.norm(dp, axis=1)
+            sin_el = (dp @ up) / rng
+            ok = sin_el > self.sin_floor
+            if self.mask is not None:  # the floor raised by the mask at the line of sight's azimuth
+                az = np.degrees(np.arctan2(dp @ self.enu[0], dp @ self.enu[1]))
+                floor = np.maximum(self.floor_deg, self.mask.elevation_deg(np.mod(az, 360.0)))
+                ok &= sin_el > np.sin(np.radians(floor))
+            if sin_dark is not None:
+                ok &= sun_hat @ up < sin_dark
+            if cos_sun_sep is not None:
+                ok &= np.einsum("ij,ij->i", dp, sun_hat) / rng <= cos_sun_sep
+        return ok
+
+
 def run_chunk(task: ChunkTask) -> ChunkResult:
     """Reduce one chunk (see the module docstring)."""
     c = task.constraints
@@ -349,12 +396,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     key_bits = None if task.key_tables is None else np.zeros(nc)
     run_list: list[np.ndarray] | None = [] if task.runs else None
     cell_r = np.linalg.norm(cell, axis=1)
-    partner: tuple[np.ndarray, np.ndarray, float] | None = None
-    if c.pair_with is not None:  # joint visibility with one station
-        st = c.pair_with
-        at = station_ecef_km(np.array([st.lat_deg]), np.array([st.lon_deg]), np.array([st.alt_m]))[0]
-        partner = (at, enu_matrices(np.array([st.lat_deg]), np.array([st.lon_deg]))[0, 2, :],
-                   float(np.sin(np.radians(st.min_elevation_deg))))
+    partner = None if c.pair_with is None else _Partner.of(c.pair_with)  # joint visibility with one station
 
     def starts(key: np.ndarray) -> np.ndarray:
         """Cells of the runs' first samples, from sorted flat keys cell * nt + sample."""
@@ -390,13 +432,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         if cos_sun_sep is not None:
             good &= np.einsum("ij,ij->i", d, sun_hat[ti]) / dn <= cos_sun_sep
         if partner is not None:
-            p_at, p_up, p_sin_min = partner
-            dp = r - p_at
-            with np.errstate(invalid="ignore", divide="ignore"):
-                p_ok = (dp @ p_up) / np.linalg.norm(dp, axis=1) > p_sin_min
-            if sin_dark is not None:
-                p_ok &= sun_hat @ p_up < sin_dark
-            good &= (p_ok & ok)[ti]
+            good &= (partner.usable(r, sun_hat, sin_dark, cos_sun_sep) & ok)[ti]
         key = np.sort(ci.astype(np.int64) * nt + ti)
         passes += np.bincount(starts(key), minlength=nc)
         access[key] = True

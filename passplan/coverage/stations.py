@@ -98,7 +98,9 @@ def coverage_at_stations(
     """Every coverage metric at each of ``stations`` (:class:`passplan.stations.Station`, in the
     order given), each at its altitude, under its horizon mask and above its own minimum
     elevation, or above ``min_elevation_deg`` for every station when given (the
-    ``min_elevation_deg`` of ``constraints`` is not used: each station's floor replaces it);
+    ``min_elevation_deg`` of ``constraints`` is not used: each station's floor replaces it; with
+    ``constraints.pair_with``, the partner's floor too, as ``passes --pair --min-el``: each row
+    is then the joint visibility of that station pair as the pass engine finds it);
     ``kw`` as for :func:`~passplan.coverage.coverage` (``sample_days``, ``constraints``,
     ``step_s``, ``profile``, ``telescopes``, ``workers``, ...; not ``grid``, ``region`` or
     ``land_only``)."""
@@ -114,9 +116,15 @@ def coverage_at_stations(
     if min_elevation_deg is not None:  # checked as a study's floor is
         dataclasses.replace(base, min_elevation_deg=float(min_elevation_deg))
 
+    partner = base.pair_with
+    if partner is not None and min_elevation_deg is not None:  # every station's floor, the partner's too
+        if not dataclasses.is_dataclass(partner) or isinstance(partner, type):
+            raise InputError("constraints.pair_with with min_elevation_deg: give a passplan.stations.Station")
+        partner = dataclasses.replace(partner, min_elevation_deg=float(min_elevation_deg))
+
     def at(st: Any) -> CoverageConstraints:
         floor = st.min_elevation_deg if min_elevation_deg is None else min_elevation_deg
-        return dataclasses.replace(base, min_elevation_deg=float(floor), at_station=st)
+        return dataclasses.replace(base, min_elevation_deg=float(floor), at_station=st, pair_with=partner)
 
     studies = tuple(coverage(satellites, station_grid(st.lat_deg, st.lon_deg), start, days, constraints=at(st), **kw)
                     for st in stations)
