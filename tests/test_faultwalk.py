@@ -336,6 +336,8 @@ def test_full_disk_on_a_file_is_one_line_and_keeps_the_old_file(workdir: Path,
 #: the writers of the third stage (binary and whole-document formats), each through its own path
 FORMAT_WRITES = {
     "parquet": ["passes", *BASE["passes"], "--format", "parquet"],
+    "schedule-parquet": ["schedule", *BASE["schedule"], "--format", "parquet"],
+    "next-parquet": ["next", *BASE["next"], "--format", "parquet"],
     "czml": ["passes", *BASE["passes"], "--format", "czml"],
     "netcdf": ["coverage", *BASE["coverage"], "--format", "netcdf"],
     "geojson": ["coverage", *BASE["coverage"], "--format", "geojson"],
@@ -346,7 +348,7 @@ FORMAT_WRITES = {
 @pytest.mark.parametrize("fmt", sorted(FORMAT_WRITES))
 def test_full_disk_on_each_export_format_keeps_the_old_file(fmt: str, workdir: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip({"parquet": "pyarrow", "czml": "czml3", "netcdf": "netCDF4"}.get(fmt, "json"))
+    pytest.importorskip({"parquet": "pyarrow", "czml": "czml3", "netcdf": "netCDF4"}.get(fmt.split("-")[-1], "json"))
     out = workdir / f"out.{fmt}"
     out.write_text("old\n")
     before = sorted(p.name for p in workdir.iterdir())
