@@ -451,7 +451,9 @@ INPUT_OPTION_KIND = {"--stations": "stations", "--sats": "elements-tle", "satell
 #: The kinds `passplan doctor` checks (every hostile variant of each: tests/test_faultwalk.py
 #: test_doctor_on_hostile_files).
 DOCTOR_KINDS = ("stations", "profile", "protocol", "key-series", "constellation", "network", "cloud", "demands",
-                "candidates", "requests")
+                "candidates", "requests", "geojson-region")
+#: doctor's --kind for a walked kind of another name
+DOCTOR_KIND_NAME = {"key-series": "series", "geojson-region": "region"}
 
 
 def test_every_file_input_of_the_app_has_a_walked_kind() -> None:
@@ -549,7 +551,7 @@ def test_doctor_on_hostile_files(kind: str, suffix: str, valid: bytes, variant: 
     (exit 2), never a traceback; a byte-order mark or CRLF gives the plain file's verdict."""
     f = workdir / f"input{suffix}"
     f.write_bytes(_variant(variant, valid))
-    as_kind = "series" if kind == "key-series" else kind  # doctor's name for the kind
+    as_kind = DOCTOR_KIND_NAME.get(kind, kind)  # doctor's name for the kind
     res = _invoke(["doctor", str(f), "--kind", as_kind])
     shown = f"doctor {kind} {variant}"
     assert not (res.exception is not None and not isinstance(res.exception, SystemExit)), f"{shown}: {res.exception!r}"
