@@ -11,7 +11,9 @@ Kinds: ``stations`` (``[stations.<id>]`` tables; the weather inputs ``clear_sky`
 ``clear_sky_source`` live there), ``network``, ``profile``, ``protocol``, ``series`` (a key
 series CSV), ``constellation`` and ``cloud`` (a cloud record CSV, :func:`parse_cloud_csv`);
 ``passplan doctor`` also checks ``region`` files (a GeoJSON polygon, :func:`region_polygons`, the
-reader of :func:`passplan.coverage.region.load_region`), which have no key table.
+reader of :func:`passplan.coverage.region.load_region`) and ``coverage`` files (a coverage study's
+JSON, :func:`coverage_problems`, the check of :func:`passplan.exports.html.coverage_grid`), which
+have no key table.
 
 Ranges marked "assumed" below are sanity bounds, not physics: they refuse unit slips (a fibre
 loss in dB per metre, a time column in milliseconds, a rate whose sums overflow) while leaving
@@ -52,6 +54,7 @@ __all__ = [
     "source_problems",
     "gate_problem",
     "region_polygons",
+    "coverage_problems",
     "require_shapely",
     "GEOJSON_TYPES",
 ]
@@ -846,8 +849,9 @@ SCHEMAS: dict[str, Schema] = {
     s.kind: s for s in (STATIONS, NETWORK, PROFILE, PROTOCOL, SERIES, CONSTELLATION, CLOUD, DEMANDS, CANDIDATES,
                         REQUESTS)
 }
-#: The kinds ``passplan doctor`` checks: every schema's, and GeoJSON regions (no key table).
-KINDS = (*SCHEMAS, "region")
+#: The kinds ``passplan doctor`` checks: every schema's, GeoJSON regions and coverage studies'
+#: JSON (no key table).
+KINDS = (*SCHEMAS, "region", "coverage")
 #: The kinds of :func:`check_data` (parsed documents of key tables).
 _DATA_KINDS = [k for k in SCHEMAS if k not in ("series", "cloud", "candidates")]
 
@@ -1717,6 +1721,44 @@ def _finite_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
+# ---------------------------------------------------------------------------------------------
+# A coverage study's JSON (report --coverage FILE)
+
+#: The fix of every coverage JSON problem.
+COVERAGE_FIX = "give the JSON that `passplan coverage --format json -o FILE` writes"
+
+
+def coverage_problems(doc: Any, metric: str | None = None, most: int = _MAX_CANDIDATE_PROBLEMS) -> tuple[str, list[str]]:
+    """The metric a coverage document (``{"cells": [{"lat_deg", "lon_deg", metric...}],
+    "summary": {...}}``) is read for (``metric``, default ``key_bits_per_day`` when the first
+    cell carries it, else ``usable_min_per_day``) and its problems (at most ``most``), each a
+    message naming the cell (``cells[k]``), the key and the fix: a cell that is not an object,
+    a centre that is not a finite number, the metric missing, a metric value neither a number
+    nor null."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("cells"), list) or not doc["cells"]:
+        return metric or "usable_min_per_day", [f'no "cells" list; {COVERAGE_FIX}']
+    cells = doc["cells"]
+    first = cells[0] if isinstance(cells[0], dict) else {}
+    if metric is None:
+        metric = "key_bits_per_day" if first.get("key_bits_per_day") is not None else "usable_min_per_day"
+    out: list[str] = []
+    for k, c in enumerate(cells):
+        if len(out) >= most:
+            break
+        if not isinstance(c, dict):
+            out.append(f"cells[{k}] is not an object; {COVERAGE_FIX}")
+            continue
+        bad = next((key for key in ("lat_deg", "lon_deg") if not _finite_number(c.get(key))), None)
+        if bad is not None:
+            out.append(f"cells[{k}].{bad} is {c.get(bad)!r}, not a number; {COVERAGE_FIX}")
+        elif metric not in c:
+            names = sorted(n for n in first if n not in ("lat_deg", "lon_deg"))
+            out.append(f"cells[{k}] has no {metric!r}; the cells hold {', '.join(names) or 'no metric'}")
+        elif c[metric] is not None and (not isinstance(c[metric], int | float) or isinstance(c[metric], bool)):
+            out.append(f"cells[{k}].{metric} is {c[metric]!r}, not a number or null; {COVERAGE_FIX}")
+    return metric, out
+
+
 def _looks_like_region(text: str, file: str) -> bool:
     """A GeoJSON file: named ``.geojson``, or a JSON object whose ``type`` is a GeoJSON type."""
     import json
@@ -1741,9 +1783,12 @@ def _looks_like_candidates(first: str) -> bool:
 
 def check_file(path: str | os.PathLike[str], kind: str | None = None) -> list[Problem]:
     """Every problem of an input file, without running anything: a stations file, a network, a
-    link profile, a protocol, a key series CSV or a constellation (``kind``, else detected from
-    the content: a CSV with a ``t_s`` column is a series, a GeoJSON object a region, a TOML file
+    link profile, a protocol, a key series CSV, a constellation, a GeoJSON region or a coverage
+    study's JSON... (``kind``, else detected from the content: a CSV with a ``t_s`` column is a
+    series, a GeoJSON object a region, a JSON object with ``cells`` a coverage study, a TOML file
     by its tables). An empty list means the file passes every schema check."""
+    import json
+
     file = os.fspath(path)
     if kind is not None and kind not in KINDS:
         from .errors import UnknownNameError
@@ -1766,21 +1811,25 @@ def check_file(path: str | os.PathLike[str], kind: str | None = None) -> list[Pr
         return parse_cloud_csv(text, file)[1]
     if kind == "candidates" or (kind is None and _looks_like_candidates(first)):
         return parse_candidates_text(text, file)[1]
-    if kind is None and text.lstrip()[:1] in ("{", "["):  # JSON: a requests object, else say so
-        import json
-
+    if kind is None and text.lstrip()[:1] in ("{", "["):  # JSON: requests or a coverage study, else say so
         try:
             doc = json.loads(text)
         except json.JSONDecodeError:
             doc = None
         if isinstance(doc, dict) and "requests" in doc:
             kind = "requests"
+        elif isinstance(doc, dict) and "cells" in doc:
+            kind = "coverage"
         elif doc is not None:
             return [Problem(file, "", "cannot tell the file kind from its content (JSON); give it (--kind "
                             + "|".join(KINDS) + ")")]
+    if kind == "coverage":
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as err:
+            return [Problem(file, "", f"not JSON (line {err.lineno}: {err.msg}); give a coverage JSON file")]
+        return [Problem(file, "", m) for m in coverage_problems(doc)[1]]
     if kind == "requests" and text.lstrip()[:1] == "{":
-        import json
-
         try:
             data = json.loads(text)
         except json.JSONDecodeError as err:

@@ -451,9 +451,9 @@ INPUT_OPTION_KIND = {"--stations": "stations", "--sats": "elements-tle", "satell
 #: The kinds `passplan doctor` checks (every hostile variant of each: tests/test_faultwalk.py
 #: test_doctor_on_hostile_files).
 DOCTOR_KINDS = ("stations", "profile", "protocol", "key-series", "constellation", "network", "cloud", "demands",
-                "candidates", "requests", "geojson-region")
+                "candidates", "requests", "geojson-region", "coverage-json")
 #: doctor's --kind for a walked kind of another name
-DOCTOR_KIND_NAME = {"key-series": "series", "geojson-region": "region"}
+DOCTOR_KIND_NAME = {"key-series": "series", "geojson-region": "region", "coverage-json": "coverage"}
 
 
 def test_every_file_input_of_the_app_has_a_walked_kind() -> None:

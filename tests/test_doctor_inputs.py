@@ -1,6 +1,6 @@
-"""`passplan doctor` on GeoJSON region files (coverage --region): the reader coverage uses, so the
-same errors (file, feature, the fix), every feature's problem at once, the kind told from the
-content or given with --kind region."""
+"""`passplan doctor` on GeoJSON region files (coverage --region) and coverage studies' JSON (report
+--coverage): the checks their readers run, so the same errors (file, feature or cell, the fix),
+every problem at once, the kind told from the content or given with --kind region / coverage."""
 
 from __future__ import annotations
 
@@ -38,20 +38,23 @@ def doctor(*args: str) -> Any:
     return CliRunner().invoke(app, ["doctor", *args])
 
 
-@pytest.mark.parametrize(("text", "says"), BAD, ids=[str(k) for k in range(len(BAD))])
-def test_doctor_says_what_coverage_says(tmp_path: Path, text: str, says: str) -> None:
+def test_doctor_says_what_coverage_says(tmp_path: Path) -> None:
     from passplan.coverage.region import load_region
 
-    f = tmp_path / "r.geojson"
-    f.write_text(text)
-    with pytest.raises(InputError) as err:
-        load_region(f)
-    problems = check_file(f)  # told from the .geojson name
-    assert len(problems) == 1 and str(problems[0]) == str(err.value) and says in str(err.value)
-    assert check_file(f, "region") == problems
-    res = doctor(str(f))
-    assert res.exit_code == 2 and res.stdout == str(err.value) + "\n"
-    assert res.stderr.strip() == "passplan: error: 1 problem(s) in 1 of 1 file(s), listed above; fix them and run doctor again"
+    said = []
+    for k, (text, says) in enumerate(BAD):
+        f = tmp_path / f"r{k}.geojson"
+        f.write_text(text)
+        with pytest.raises(InputError) as err:
+            load_region(f)
+        problems = check_file(f)  # told from the .geojson name
+        assert len(problems) == 1 and str(problems[0]) == str(err.value) and says in str(err.value)
+        assert check_file(f, "region") == problems
+        said.append(str(err.value))
+    res = doctor(*(str(tmp_path / f"r{k}.geojson") for k in range(len(BAD))))
+    assert res.exit_code == 2 and res.stdout.splitlines() == said
+    assert res.stderr.strip() == (f"passplan: error: {len(BAD)} problem(s) in {len(BAD)} of {len(BAD)} file(s), "
+                                  "listed above; fix them and run doctor again")
 
 
 def test_every_features_problem_at_once(tmp_path: Path) -> None:
@@ -88,7 +91,7 @@ def test_a_valid_region_is_ok_whatever_its_name(tmp_path: Path) -> None:
     other.write_text('{"type": "Circle"}')
     said = check_file(other)[0].message
     assert said.startswith("cannot tell the file kind from its content (JSON); give it (--kind stations|")
-    assert said.endswith("|region)")
+    assert "|region|" in said or said.endswith("|region)")
     assert check_file(other, "region")[0].message.startswith("the geometry is a Circle")
 
 
@@ -98,3 +101,56 @@ def test_without_shapely_the_problem_names_the_extra(tmp_path: Path, monkeypatch
     monkeypatch.setitem(sys.modules, "shapely", None)  # import now raises ImportError
     problems = check_file(f)
     assert len(problems) == 1 and "pip install 'passplan[geo]'" in problems[0].message
+
+
+# ---------------------------------------------------------------------------------------------
+# A coverage study's JSON (report --coverage)
+
+CELL = {"lat_deg": -45.0, "lon_deg": -90.0, "usable_min_per_day": 12.5}
+#: Bad coverage documents and what report --coverage's reader says.
+BAD_COVERAGE = [
+    ('{"summary": {}}', 'no "cells" list'),
+    ('{"cells": []}', 'no "cells" list'),
+    ('{"cells": [3]}', "cells[0] is not an object"),
+    (json.dumps({"cells": [CELL, {**CELL, "lon_deg": "east"}]}), "cells[1].lon_deg is 'east', not a number"),
+    (json.dumps({"cells": [CELL, {"lat_deg": 1, "lon_deg": 2}]}), "cells[1] has no 'usable_min_per_day'"),
+    (json.dumps({"cells": [CELL, {**CELL, "usable_min_per_day": True}]}), "cells[1].usable_min_per_day is True"),
+]
+
+
+@pytest.mark.parametrize(("text", "says"), BAD_COVERAGE, ids=[str(k) for k in range(len(BAD_COVERAGE))])
+def test_doctor_says_what_report_coverage_says(tmp_path: Path, text: str, says: str) -> None:
+    from passplan.exports.html import read_coverage_grid
+
+    f = tmp_path / "cov.json"
+    f.write_text(text)
+    with pytest.raises(InputError) as err:
+        read_coverage_grid(f)
+    problems = check_file(f, "coverage")
+    assert [str(p) for p in problems] == [str(err.value)] and says in str(err.value)
+    if "cells" in text:  # told from the content
+        assert check_file(f) == problems
+
+
+def test_a_coverage_studys_own_json_is_ok_and_every_bad_cell_is_listed(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from passplan import resolve_satellites
+    from passplan.coverage import Grid, coverage
+
+    t0 = datetime(2026, 3, 20, 12, tzinfo=UTC)
+    study = coverage(resolve_satellites(["DEMO-SSO-1"], t0).satellites, Grid(90.0), t0, 0.25, step_s=60.0)
+    f = tmp_path / "study.json"
+    f.write_text(study.to_json())  # what `passplan coverage --format json` writes
+    res = doctor(str(f))
+    assert res.exit_code == 0 and res.stdout == f"{f}: ok\n"
+    doc = json.loads(f.read_text())
+    doc["cells"][1]["lat_deg"] = None
+    doc["cells"][3] = "a cell"
+    f.write_text(json.dumps(doc))
+    res = doctor(str(f), "--format", "json")
+    assert res.exit_code == 2
+    assert [r["message"] for r in json.loads(res.stdout)] == [
+        "cells[1].lat_deg is None, not a number; give the JSON that `passplan coverage --format json -o FILE` writes",
+        "cells[3] is not an object; give the JSON that `passplan coverage --format json -o FILE` writes",
+    ]
