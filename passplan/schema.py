@@ -9,7 +9,11 @@ once (:func:`check_file`), and the README's table of input keys is generated fro
 
 Kinds: ``stations`` (``[stations.<id>]`` tables; the weather inputs ``clear_sky`` and
 ``clear_sky_source`` live there), ``network``, ``profile``, ``protocol``, ``series`` (a key
-series CSV), ``constellation`` and ``cloud`` (a cloud record CSV, :func:`parse_cloud_csv`).
+series CSV), ``constellation`` and ``cloud`` (a cloud record CSV, :func:`parse_cloud_csv`);
+``passplan doctor`` also checks ``region`` files (a GeoJSON polygon, :func:`region_polygons`, the
+reader of :func:`passplan.coverage.region.load_region`) and ``coverage`` files (a coverage study's
+JSON, :func:`coverage_problems`, the check of :func:`passplan.exports.html.coverage_grid`), which
+have no key table.
 
 Ranges marked "assumed" below are sanity bounds, not physics: they refuse unit slips (a fibre
 loss in dB per metre, a time column in milliseconds, a rate whose sums overflow) while leaving
@@ -49,6 +53,10 @@ __all__ = [
     "decoy_problems",
     "source_problems",
     "gate_problem",
+    "region_polygons",
+    "coverage_problems",
+    "require_shapely",
+    "GEOJSON_TYPES",
 ]
 
 #: Largest input file read (bytes): the largest legitimate input, a key series of 31 days at
@@ -841,7 +849,11 @@ SCHEMAS: dict[str, Schema] = {
     s.kind: s for s in (STATIONS, NETWORK, PROFILE, PROTOCOL, SERIES, CONSTELLATION, CLOUD, DEMANDS, CANDIDATES,
                         REQUESTS)
 }
-KINDS = tuple(SCHEMAS)
+#: The kinds ``passplan doctor`` checks: every schema's, GeoJSON regions and coverage studies'
+#: JSON (no key table).
+KINDS = (*SCHEMAS, "region", "coverage")
+#: The kinds of :func:`check_data` (parsed documents of key tables).
+_DATA_KINDS = [k for k in SCHEMAS if k not in ("series", "cloud", "candidates")]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1097,10 +1109,10 @@ def _tables_of(kind: str, data: Mapping[str, Any]) -> Iterator[tuple[str, Table 
 
 def check_data(kind: str, data: Mapping[str, Any], file: str = "") -> list[Problem]:
     """Every problem of a parsed TOML document of ``kind`` (see :data:`KINDS`)."""
-    if kind not in SCHEMAS or kind in ("series", "cloud", "candidates"):
+    if kind not in _DATA_KINDS:
         from .errors import UnknownNameError
 
-        raise UnknownNameError("file kind", kind, [k for k in KINDS if k not in ("series", "cloud", "candidates")])
+        raise UnknownNameError("file kind", kind, _DATA_KINDS)
     out: list[Problem] = []
     for loc, table, tdata in _tables_of(kind, data):
         if table is None:
@@ -1576,6 +1588,192 @@ def parse_candidates_text(text: str, file: str) -> tuple[list[dict[str, Any]], l
     return out, problems
 
 
+# ---------------------------------------------------------------------------------------------
+# GeoJSON regions (coverage --region FILE)
+
+#: The GeoJSON object types (RFC 7946 section 1.4) that tell a region file from its content.
+GEOJSON_TYPES = ("FeatureCollection", "Feature", "Polygon", "MultiPolygon", "Point", "MultiPoint", "LineString",
+                 "MultiLineString", "GeometryCollection")
+
+
+def require_shapely() -> Any:
+    """The shapely module, or an :class:`~passplan.errors.InputError` naming the extra that
+    installs it."""
+    try:
+        import shapely  # type: ignore[import-untyped]  # (no stubs; the geo extra)
+    except ImportError:
+        from .errors import InputError
+
+        raise InputError(
+            "regions from GeoJSON files and the land mask need shapely: pip install 'passplan[geo]'"
+        ) from None
+    return shapely
+
+
+class _RegionProblem(Exception):
+    """One problem of a GeoJSON region (its message names the feature, polygon, ring, position)."""
+
+
+def region_polygons(text: str, file: str) -> tuple[list[Any], list[Problem]]:
+    """The polygons (shapely ``Polygon``) of a GeoJSON region text and every problem, each naming
+    the feature (``feature K`` of a FeatureCollection), the polygon, ring and position and the
+    fix: a Polygon or MultiPolygon geometry, a Feature holding one, or a FeatureCollection of them;
+    coordinates ``[longitude, latitude]`` in degrees (RFC 7946). A feature with a problem is left
+    out (the others are still checked); the polygons are checked for validity (no self-crossing)
+    and area only when the structure has no problem. Needs shapely (:func:`require_shapely`)."""
+    import json
+
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as err:
+        return [], [Problem(file, "", f"not JSON (line {err.lineno}, column {err.colno}: {err.msg}); "
+                            "give a GeoJSON file")]
+    rings: list[tuple[list[Any], list[Any]]] = []
+    problems: list[Problem] = []
+    try:
+        if not isinstance(doc, dict) or "type" not in doc:
+            raise _RegionProblem('not a GeoJSON object (no "type"); give a Polygon, MultiPolygon, Feature or '
+                                 "FeatureCollection")
+        if doc["type"] == "FeatureCollection":
+            feats = doc.get("features")
+            if not isinstance(feats, list):
+                raise _RegionProblem('the FeatureCollection has no "features" list')
+            for k, f in enumerate(feats):
+                try:
+                    rings += _region_feature(f, f"feature {k + 1}")
+                except _RegionProblem as err:
+                    problems.append(Problem(file, "", str(err)))
+        elif doc["type"] == "Feature":
+            rings = _region_feature(doc, "the feature")
+        else:
+            rings = _region_geometry(doc, "the geometry")
+    except _RegionProblem as err:
+        problems.append(Problem(file, "", str(err)))
+    if problems:
+        return [], problems
+    shapely = require_shapely()
+    polys = [shapely.Polygon(shell, holes) for shell, holes in rings]
+    if not polys:
+        return [], [Problem(file, "", "the file holds no polygon; give a GeoJSON Polygon or MultiPolygon")]
+    for k, poly in enumerate(polys):
+        if not poly.is_valid:
+            why = shapely.is_valid_reason(poly)
+            problems.append(Problem(file, "", f"polygon {k + 1} is not a valid polygon ({why}); fix its rings "
+                                    "(no self-crossing)"))
+        elif poly.area <= 0:
+            problems.append(Problem(file, "", f"polygon {k + 1} has no area; give at least three distinct corners"))
+    return ([], problems) if problems else (polys, [])
+
+
+def _region_feature(f: Any, where: str) -> list[tuple[list[Any], list[Any]]]:
+    if not isinstance(f, dict) or f.get("type") != "Feature":
+        raise _RegionProblem(f"{where} is not a GeoJSON Feature")
+    g = f.get("geometry")
+    if g is None:
+        raise _RegionProblem(f"{where} has no geometry; give it a Polygon or MultiPolygon")
+    return _region_geometry(g, where)
+
+
+def _region_geometry(g: Any, where: str) -> list[tuple[list[Any], list[Any]]]:
+    kind = g.get("type") if isinstance(g, dict) else None
+    coords = g.get("coordinates") if isinstance(g, dict) else None
+    if kind == "Polygon":
+        return [_region_polygon(coords, where)]
+    if kind == "MultiPolygon":
+        if not isinstance(coords, list) or not coords:
+            raise _RegionProblem(f"{where}: a MultiPolygon needs a non-empty list of polygons")
+        return [_region_polygon(c, f"{where}, polygon {k + 1}") for k, c in enumerate(coords)]
+    raise _RegionProblem(
+        f"{where} is a {kind or 'non-geometry'}; a region must be a Polygon or MultiPolygon "
+        "(areas, not points or lines)"
+    )
+
+
+def _region_polygon(rings: Any, where: str) -> tuple[list[Any], list[Any]]:
+    if not isinstance(rings, list) or not rings:
+        raise _RegionProblem(f"{where}: a Polygon needs a list of linear rings")
+    checked = [_region_ring(r, f"{where}, ring {k + 1}") for k, r in enumerate(rings)]
+    return checked[0], checked[1:]
+
+
+def _region_ring(ring: Any, where: str) -> list[tuple[float, float]]:
+    if not isinstance(ring, list) or len(ring) < 4:
+        raise _RegionProblem(f"{where}: a linear ring needs at least 4 positions (the first repeated last)")
+    out: list[tuple[float, float]] = []
+    for k, pos in enumerate(ring):
+        if not (isinstance(pos, list) and len(pos) >= 2 and all(_finite_number(v) for v in pos[:2])):
+            raise _RegionProblem(f"{where}, position {k + 1}: give [longitude, latitude] as two numbers")
+        lon, lat = float(pos[0]), float(pos[1])
+        if not -90.0 <= lat <= 90.0:
+            raise _RegionProblem(
+                f"{where}, position {k + 1}: latitude {lat:g} is outside [-90, 90] "
+                "(GeoJSON positions are [longitude, latitude])"
+            )
+        if not -180.0 <= lon <= 360.0:
+            raise _RegionProblem(f"{where}, position {k + 1}: longitude {lon:g} is outside [-180, 180]")
+        out.append((lon, lat))
+    if out[0] != out[-1]:
+        raise _RegionProblem(f"{where}: the ring is not closed; repeat its first position at its end")
+    return out
+
+
+def _finite_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+# ---------------------------------------------------------------------------------------------
+# A coverage study's JSON (report --coverage FILE)
+
+#: The fix of every coverage JSON problem.
+COVERAGE_FIX = "give the JSON that `passplan coverage --format json -o FILE` writes"
+
+
+def coverage_problems(doc: Any, metric: str | None = None, most: int = _MAX_CANDIDATE_PROBLEMS) -> tuple[str, list[str]]:
+    """The metric a coverage document (``{"cells": [{"lat_deg", "lon_deg", metric...}],
+    "summary": {...}}``) is read for (``metric``, default ``key_bits_per_day`` when the first
+    cell carries it, else ``usable_min_per_day``) and its problems (at most ``most``), each a
+    message naming the cell (``cells[k]``), the key and the fix: a cell that is not an object,
+    a centre that is not a finite number, the metric missing, a metric value neither a number
+    nor null."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("cells"), list) or not doc["cells"]:
+        return metric or "usable_min_per_day", [f'no "cells" list; {COVERAGE_FIX}']
+    cells = doc["cells"]
+    first = cells[0] if isinstance(cells[0], dict) else {}
+    if metric is None:
+        metric = "key_bits_per_day" if first.get("key_bits_per_day") is not None else "usable_min_per_day"
+    out: list[str] = []
+    for k, c in enumerate(cells):
+        if len(out) >= most:
+            break
+        if not isinstance(c, dict):
+            out.append(f"cells[{k}] is not an object; {COVERAGE_FIX}")
+            continue
+        bad = next((key for key in ("lat_deg", "lon_deg") if not _finite_number(c.get(key))), None)
+        if bad is not None:
+            out.append(f"cells[{k}].{bad} is {c.get(bad)!r}, not a number; {COVERAGE_FIX}")
+        elif metric not in c:
+            names = sorted(n for n in first if n not in ("lat_deg", "lon_deg"))
+            out.append(f"cells[{k}] has no {metric!r}; the cells hold {', '.join(names) or 'no metric'}")
+        elif c[metric] is not None and (not isinstance(c[metric], int | float) or isinstance(c[metric], bool)):
+            out.append(f"cells[{k}].{metric} is {c[metric]!r}, not a number or null; {COVERAGE_FIX}")
+    return metric, out
+
+
+def _looks_like_region(text: str, file: str) -> bool:
+    """A GeoJSON file: named ``.geojson``, or a JSON object whose ``type`` is a GeoJSON type."""
+    import json
+
+    if file.lower().endswith(".geojson"):
+        return True
+    if text.lstrip()[:1] != "{":
+        return False
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(doc, dict) and doc.get("type") in GEOJSON_TYPES
+
+
 def _looks_like_candidates(first: str) -> bool:
     """A candidates CSV header (station, satellite, start, end among its columns) or a JSON
     candidates list."""
@@ -1585,27 +1783,53 @@ def _looks_like_candidates(first: str) -> bool:
 
 def check_file(path: str | os.PathLike[str], kind: str | None = None) -> list[Problem]:
     """Every problem of an input file, without running anything: a stations file, a network, a
-    link profile, a protocol, a key series CSV or a constellation (``kind``, else detected from
-    the content: a CSV with a ``t_s`` column is a series, a TOML file by its tables). An empty
-    list means the file passes every schema check."""
+    link profile, a protocol, a key series CSV, a constellation, a GeoJSON region or a coverage
+    study's JSON... (``kind``, else detected from the content: a CSV with a ``t_s`` column is a
+    series, a GeoJSON object a region, a JSON object with ``cells`` a coverage study, a TOML file
+    by its tables). An empty list means the file passes every schema check."""
+    import json
+
     file = os.fspath(path)
-    if kind is not None and kind not in SCHEMAS:
+    if kind is not None and kind not in KINDS:
         from .errors import UnknownNameError
 
         raise UnknownNameError("file kind", kind, KINDS)
     try:
-        text = read_text(path, kind or "input")
+        text = read_text(path, "GeoJSON region" if kind == "region" else kind or "input")
     except ConfigError as err:
         return [Problem(file, "", str(err).removeprefix(f"{file}: "))]
+    if kind == "region" or (kind is None and _looks_like_region(text, file)):
+        from .errors import InputError
+
+        try:
+            return region_polygons(text, file)[1]
+        except InputError as err:  # shapely missing: the extra named
+            return [Problem(file, "", str(err))]
     head = text.lstrip().split("\n", 1)[0]
     first = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
     if kind == "cloud" or (kind is None and first.replace(" ", "").lower().startswith("station,time,")):
         return parse_cloud_csv(text, file)[1]
     if kind == "candidates" or (kind is None and _looks_like_candidates(first)):
         return parse_candidates_text(text, file)[1]
+    if kind is None and text.lstrip()[:1] in ("{", "["):  # JSON: requests or a coverage study, else say so
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError:
+            doc = None
+        if isinstance(doc, dict) and "requests" in doc:
+            kind = "requests"
+        elif isinstance(doc, dict) and "cells" in doc:
+            kind = "coverage"
+        elif doc is not None:
+            return [Problem(file, "", "cannot tell the file kind from its content (JSON); give it (--kind "
+                            + "|".join(KINDS) + ")")]
+    if kind == "coverage":
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as err:
+            return [Problem(file, "", f"not JSON (line {err.lineno}: {err.msg}); give a coverage JSON file")]
+        return [Problem(file, "", m) for m in coverage_problems(doc)[1]]
     if kind == "requests" and text.lstrip()[:1] == "{":
-        import json
-
         try:
             data = json.loads(text)
         except json.JSONDecodeError as err:

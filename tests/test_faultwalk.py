@@ -336,6 +336,8 @@ def test_full_disk_on_a_file_is_one_line_and_keeps_the_old_file(workdir: Path,
 #: the writers of the third stage (binary and whole-document formats), each through its own path
 FORMAT_WRITES = {
     "parquet": ["passes", *BASE["passes"], "--format", "parquet"],
+    "schedule-parquet": ["schedule", *BASE["schedule"], "--format", "parquet"],
+    "next-parquet": ["next", *BASE["next"], "--format", "parquet"],
     "czml": ["passes", *BASE["passes"], "--format", "czml"],
     "netcdf": ["coverage", *BASE["coverage"], "--format", "netcdf"],
     "geojson": ["coverage", *BASE["coverage"], "--format", "geojson"],
@@ -346,7 +348,7 @@ FORMAT_WRITES = {
 @pytest.mark.parametrize("fmt", sorted(FORMAT_WRITES))
 def test_full_disk_on_each_export_format_keeps_the_old_file(fmt: str, workdir: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip({"parquet": "pyarrow", "czml": "czml3", "netcdf": "netCDF4"}.get(fmt, "json"))
+    pytest.importorskip({"parquet": "pyarrow", "czml": "czml3", "netcdf": "netCDF4"}.get(fmt.split("-")[-1], "json"))
     out = workdir / f"out.{fmt}"
     out.write_text("old\n")
     before = sorted(p.name for p in workdir.iterdir())
@@ -449,7 +451,9 @@ INPUT_OPTION_KIND = {"--stations": "stations", "--sats": "elements-tle", "satell
 #: The kinds `passplan doctor` checks (every hostile variant of each: tests/test_faultwalk.py
 #: test_doctor_on_hostile_files).
 DOCTOR_KINDS = ("stations", "profile", "protocol", "key-series", "constellation", "network", "cloud", "demands",
-                "candidates", "requests")
+                "candidates", "requests", "geojson-region", "coverage-json")
+#: doctor's --kind for a walked kind of another name
+DOCTOR_KIND_NAME = {"key-series": "series", "geojson-region": "region", "coverage-json": "coverage"}
 
 
 def test_every_file_input_of_the_app_has_a_walked_kind() -> None:
@@ -547,7 +551,7 @@ def test_doctor_on_hostile_files(kind: str, suffix: str, valid: bytes, variant: 
     (exit 2), never a traceback; a byte-order mark or CRLF gives the plain file's verdict."""
     f = workdir / f"input{suffix}"
     f.write_bytes(_variant(variant, valid))
-    as_kind = "series" if kind == "key-series" else kind  # doctor's name for the kind
+    as_kind = DOCTOR_KIND_NAME.get(kind, kind)  # doctor's name for the kind
     res = _invoke(["doctor", str(f), "--kind", as_kind])
     shown = f"doctor {kind} {variant}"
     assert not (res.exception is not None and not isinstance(res.exception, SystemExit)), f"{shown}: {res.exception!r}"

@@ -40,6 +40,7 @@ __all__ = [
     "progress_bar",
     "plot_format",
     "write_plot",
+    "check_parquet",
     "OutputFormat",
     "TableFormat",
     "SatsOpt",
@@ -301,6 +302,16 @@ def write_plot(path: Path, render: Callable[[str], bytes], note: str = "") -> No
     assert fmt is not None
     atomic_write_bytes(path, render(fmt))
     info(f"wrote {path}{note}")
+
+
+def check_parquet(output: Path | None, example: str) -> None:
+    """Refuse, before any work, ``--format parquet`` without ``--output FILE`` (a binary file never
+    goes to stdout) and a missing pyarrow (the error names the extra); ``example`` names a file."""
+    if output is None or str(output) == "-":
+        raise InputError(f"--format parquet writes a binary file; give --output FILE (e.g. -o {example})")
+    from ..exports.parquet import require_pyarrow
+
+    require_pyarrow()
 
 
 # ---------------------------------------------------------------------------------------------

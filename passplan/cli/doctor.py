@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
     def doctor_command(
         files: Annotated[
             list[Path],
-            typer.Argument(metavar="FILE...", help="Station, network, profile, protocol, constellation TOML or key series CSV files."),
+            typer.Argument(metavar="FILE...", help="Station, network, profile, protocol, constellation TOML, key series CSV, GeoJSON region or coverage JSON files."),
         ],
         kind: Annotated[
             KindChoice | None,

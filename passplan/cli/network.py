@@ -31,6 +31,7 @@ from .common import (
     SunSepOpt,
     TableFormat,
     VerboseOpt,
+    check_parquet,
     emit,
     handle_errors,
     info,
@@ -53,6 +54,7 @@ class ScheduleFormat(StrEnum):
     ndjson = "ndjson"
     ics = "ics"
     czml = "czml"
+    parquet = "parquet"
 
 
 class Objective(StrEnum):
@@ -267,7 +269,9 @@ def _schedule_candidates(
         raise InputError("--candidates plans given key values: leave out --objective fair and --weather-trials")
     if fmt is ScheduleFormat.czml:
         raise InputError("--format czml needs satellites' orbits; a candidates file has none: choose table, json, "
-                         "csv, ndjson or ics")
+                         "csv, ndjson, ics or parquet")
+    if fmt is ScheduleFormat.parquet:
+        check_parquet(output, "schedule.parquet")
     demands = [Demand.parse(d, "--demand") for d in demand or ()]
     got = load_candidates(candidates)
     reqs = None if requests is None else load_requests(requests)
@@ -283,6 +287,9 @@ def _schedule_candidates(
         else:
             atomic_write_text(output, text)
         return
+    if fmt is ScheduleFormat.parquet:
+        _write_links_parquet(run, output)
+        return
     if fmt in (ScheduleFormat.csv, ScheduleFormat.ndjson):
         emit(run.to_records(), OutputFormat(fmt.value), lambda: "", output)
         return
@@ -296,6 +303,15 @@ def _schedule_candidates(
         return text + "key_bits are the file's values, not expectations\n"
 
     emit(run.to_document(), OutputFormat(fmt.value), table, output)
+
+
+def _write_links_parquet(run: ScheduleRun, output: Path | None) -> None:
+    """``--format parquet``: the scheduled links, one row each, the columns of ``--format json``'s
+    ``links`` (:func:`passplan.exports.parquet.write_parquet`, the writer of ``passes``)."""
+    from ..exports.parquet import write_parquet
+
+    assert output is not None  # check_parquet refused stdout before any work
+    write_parquet(run, output)
 
 
 #: The schedule's library parameters and the options that set them.
@@ -331,7 +347,7 @@ def register(app: typer.Typer) -> None:
         min_key_bits: Annotated[float, typer.Option("--min-key-bits", help="Leave out passes forecast below this key (bits).")] = 0.0,
         profile: ProfileOpt = None,
         protocol: ProtocolOpt = None,
-        fmt: Annotated[ScheduleFormat, typer.Option("--format", help="Output format (ics: one calendar event per link; czml: Cesium CZML of satellites, stations and links coloured by key rate).")] = ScheduleFormat.table,
+        fmt: Annotated[ScheduleFormat, typer.Option("--format", help="Output format (ics: one calendar event per link; czml: Cesium CZML of satellites, stations and links coloured by key rate; parquet: the links' columns, needs --output).")] = ScheduleFormat.table,
         output: OutputOpt = None,
         plot: PlotOpt = None,
         creation: CreationDateOpt = None,
@@ -370,6 +386,8 @@ def register(app: typer.Typer) -> None:
             from ..exports.czml import require_czml3
 
             require_czml3()
+        elif fmt is ScheduleFormat.parquet:
+            check_parquet(output, "schedule.parquet")
         demands = [Demand.parse(d, "--demand") for d in demand or ()]
         t0, t1 = _window(start, end, hours, days, 24.0)
         sts = _stations(station, stations)
@@ -410,7 +428,9 @@ def register(app: typer.Typer) -> None:
             else:
                 atomic_write_text(output, text)
             return
-        if fmt in (ScheduleFormat.csv, ScheduleFormat.ndjson):
+        if fmt is ScheduleFormat.parquet:
+            _write_links_parquet(run, output)
+        elif fmt in (ScheduleFormat.csv, ScheduleFormat.ndjson):
             emit(run.to_records(), OutputFormat(fmt.value), lambda: "", output)
         else:
             emit(run.to_document(), OutputFormat(fmt.value), lambda: _schedule_table(run), output)

@@ -9,6 +9,7 @@ marked ``~`` in the table: cut by the search window).
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -18,7 +19,6 @@ from ..query import DEFAULT_WITHIN_DAYS, SEARCH_DAYS, next_pass
 from ..times import iso_z
 from .common import (
     EclipseOpt,
-    FormatOpt,
     MaxRangeOpt,
     MinElOpt,
     MoonSepOpt,
@@ -30,6 +30,7 @@ from .common import (
     StationsFileOpt,
     SunSepOpt,
     VerboseOpt,
+    check_parquet,
     emit,
     handle_errors,
     info,
@@ -63,6 +64,22 @@ from .table import pass_table
 __all__ = ["register", "DEFAULT_WITHIN_DAYS", "SEARCH_DAYS"]
 
 
+class NextFormat(StrEnum):
+    """``--format`` of ``next``: the shared formats plus Parquet (one row, needs --output)."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+    ndjson = "ndjson"
+    parquet = "parquet"
+
+
+NextFormatOpt = Annotated[
+    NextFormat,
+    typer.Option("--format", help="Output format (parquet: the pass record's columns in one row, needs --output)."),
+]
+
+
 def register(app: typer.Typer) -> None:
     """Add ``next`` to the app."""
     @app.command("next")
@@ -89,7 +106,7 @@ def register(app: typer.Typer) -> None:
         profile: ProfileOpt = None,
         protocol: ProtocolOpt = None,
         spread: SpreadOpt = False,
-        fmt: FormatOpt = OutputFormat.table,
+        fmt: NextFormatOpt = NextFormat.table,
         utc: UtcOpt = False,
         tz: TzOpt = None,
         wide: WideOpt = False,
@@ -100,6 +117,8 @@ def register(app: typer.Typer) -> None:
         searching forward in growing windows (a day, a week, 31 days) up to --within-days; exit
         code 1 if there is none. A pass under way at the start counts (marked ~ in the table)."""
         check_key_options(key, profile, protocol, None, spread=spread)
+        if fmt is NextFormat.parquet:
+            check_parquet(output, "next.parquet")
         if utc and tz is not None:
             raise InputError("give only one of --utc and --tz")
         view = Listing(min_duration, min_max_el, tz="UTC" if utc else tz, wide=wide)
@@ -123,8 +142,14 @@ def register(app: typer.Typer) -> None:
                 f"({within_days:g} days); relax the constraints or give a larger --within-days"
             )
             raise typer.Exit(code=1)
+        if fmt is NextFormat.parquet:  # the record's columns (its JSON keys), as passes writes them
+            from ..exports.parquet import write_parquet
+
+            assert output is not None  # check_parquet refused stdout before any work
+            write_parquet([first], output)
+            return
         emit(
-            first.to_dict(), fmt,
+            first.to_dict(), OutputFormat(fmt.value),
             lambda: pass_table([first], key=key, tz=view.tz, wide=wide, search=(t0, t1), twilight_deg=twilight_for(c)),
             output,
         )

@@ -37,23 +37,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..schema import require_shapely
 from .grid import Grid
 
 __all__ = ["Region", "land", "load_region", "as_region", "cell_mask", "require_shapely", "LAND_SOURCE"]
 
 #: How a study names the land mask in its summary and files.
 LAND_SOURCE = "land (Natural Earth 1:110m coastline)"
-
-
-def require_shapely() -> Any:
-    """The shapely module, or an InputError naming the extra that installs it."""
-    try:
-        import shapely  # type: ignore[import-untyped]  # (no stubs; the geo extra)
-    except ImportError:
-        raise InputError(
-            "regions from GeoJSON files and the land mask need shapely: pip install 'passplan[geo]'"
-        ) from None
-    return shapely
 
 
 @dataclass(frozen=True)
@@ -130,101 +120,19 @@ def _lon_window(west: np.ndarray, east: np.ndarray) -> tuple[float, float]:
 def load_region(path: str | os.PathLike[str]) -> Region:
     """A region from a GeoJSON file: a Polygon or MultiPolygon geometry, a Feature holding one, or
     a FeatureCollection of them (their union). Coordinates are ``[longitude, latitude]`` in
-    degrees (RFC 7946); each error names the file, the feature and what to fix."""
+    degrees (RFC 7946); each error names the file, the feature and what to fix (the reader is
+    :func:`passplan.schema.region_polygons`, which ``passplan doctor`` runs too)."""
     shapely = require_shapely()
-    from ..schema import read_text
+    from ..schema import read_text, region_polygons
 
     p = Path(path)
-    text = read_text(p, "GeoJSON region")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise InputError(f"{p}: not JSON (line {err.lineno}, column {err.colno}: {err.msg}); give a GeoJSON file") from None
-    polys = [shapely.Polygon(shell, holes) for shell, holes in _polygons(doc, p)]
-    if not polys:
-        raise InputError(f"{p}: the file holds no polygon; give a GeoJSON Polygon or MultiPolygon")
-    for k, poly in enumerate(polys):
-        if not poly.is_valid:
-            why = shapely.is_valid_reason(poly)
-            raise InputError(f"{p}: polygon {k + 1} is not a valid polygon ({why}); fix its rings (no self-crossing)")
-        if poly.area <= 0:
-            raise InputError(f"{p}: polygon {k + 1} has no area; give at least three distinct corners")
+    polys, problems = region_polygons(read_text(p, "GeoJSON region"), str(p))
+    if problems:
+        more = len(problems) - 1
+        tail = f" (and {more} more problem(s): `passplan doctor {p}` lists them)" if more else ""
+        raise InputError(f"{problems[0]}{tail}")
     geom = polys[0] if len(polys) == 1 else shapely.union_all(polys)
     return Region(geom, str(p))
-
-
-def _polygons(doc: Any, p: Path) -> list[tuple[list[Any], list[Any]]]:
-    """(shell, holes) of every polygon in a GeoJSON object, checked."""
-    if not isinstance(doc, dict) or "type" not in doc:
-        raise InputError(f"{p}: not a GeoJSON object (no \"type\"); give a Polygon, MultiPolygon, Feature or FeatureCollection")
-    kind = doc["type"]
-    if kind == "FeatureCollection":
-        feats = doc.get("features")
-        if not isinstance(feats, list):
-            raise InputError(f"{p}: the FeatureCollection has no \"features\" list")
-        out: list[tuple[list[Any], list[Any]]] = []
-        for k, f in enumerate(feats):
-            out += _feature(f, p, f"feature {k + 1}")
-        return out
-    if kind == "Feature":
-        return _feature(doc, p, "the feature")
-    return _geometry(doc, p, "the geometry")
-
-
-def _feature(f: Any, p: Path, where: str) -> list[tuple[list[Any], list[Any]]]:
-    if not isinstance(f, dict) or f.get("type") != "Feature":
-        raise InputError(f"{p}: {where} is not a GeoJSON Feature")
-    g = f.get("geometry")
-    if g is None:
-        raise InputError(f"{p}: {where} has no geometry; give it a Polygon or MultiPolygon")
-    return _geometry(g, p, where)
-
-
-def _geometry(g: Any, p: Path, where: str) -> list[tuple[list[Any], list[Any]]]:
-    kind = g.get("type") if isinstance(g, dict) else None
-    coords = g.get("coordinates") if isinstance(g, dict) else None
-    if kind == "Polygon":
-        return [_polygon(coords, p, where)]
-    if kind == "MultiPolygon":
-        if not isinstance(coords, list) or not coords:
-            raise InputError(f"{p}: {where}: a MultiPolygon needs a non-empty list of polygons")
-        return [_polygon(c, p, f"{where}, polygon {k + 1}") for k, c in enumerate(coords)]
-    raise InputError(
-        f"{p}: {where} is a {kind or 'non-geometry'}; a region must be a Polygon or MultiPolygon "
-        "(areas, not points or lines)"
-    )
-
-
-def _polygon(rings: Any, p: Path, where: str) -> tuple[list[Any], list[Any]]:
-    if not isinstance(rings, list) or not rings:
-        raise InputError(f"{p}: {where}: a Polygon needs a list of linear rings")
-    checked = [_ring(r, p, f"{where}, ring {k + 1}") for k, r in enumerate(rings)]
-    return checked[0], checked[1:]
-
-
-def _ring(ring: Any, p: Path, where: str) -> list[tuple[float, float]]:
-    if not isinstance(ring, list) or len(ring) < 4:
-        raise InputError(f"{p}: {where}: a linear ring needs at least 4 positions (the first repeated last)")
-    out: list[tuple[float, float]] = []
-    for k, pos in enumerate(ring):
-        if not (isinstance(pos, list) and len(pos) >= 2 and all(_number(v) for v in pos[:2])):
-            raise InputError(f"{p}: {where}, position {k + 1}: give [longitude, latitude] as two numbers")
-        lon, lat = float(pos[0]), float(pos[1])
-        if not -90.0 <= lat <= 90.0:
-            raise InputError(
-                f"{p}: {where}, position {k + 1}: latitude {lat:g} is outside [-90, 90] "
-                "(GeoJSON positions are [longitude, latitude])"
-            )
-        if not -180.0 <= lon <= 360.0:
-            raise InputError(f"{p}: {where}, position {k + 1}: longitude {lon:g} is outside [-180, 180]")
-        out.append((lon, lat))
-    if out[0] != out[-1]:
-        raise InputError(f"{p}: {where}: the ring is not closed; repeat its first position at its end")
-    return out
-
-
-def _number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,14 @@ packets, CZML 1.0) that Cesium loads:
   metres, Lagrange interpolation of degree 5, with a point, a label and a trailing path.
 - ``station/<id>``: the station's WGS-84 position (cartographic degrees, metres), a point, a
   label, and a description table with its minimum elevation and horizon mask.
+- ``horizon/<id>`` (only for a station with a horizon mask): the mask drawn as a closed polyline
+  around the station, its vertex at azimuth ``az`` the point at :data:`HORIZON_RANGE_KM` slant
+  range along the direction (``az``, ``mask(az)``) from the station, in the pass engine's
+  topocentric frame (east-north-up of the WGS-84 geodetic normal,
+  :func:`passplan.geometry.enu_matrices`): vertices at every mask point and every
+  :data:`HORIZON_STEP_DEG` of azimuth between (the mask is linear in azimuth), Earth-fixed
+  Cartesian metres to the millimetre, straight segments (``arcType`` NONE). The range only sets the drawing's size:
+  the mask is a direction.
 - ``pass/<uid>`` (a pass search) or ``link/<pass uid>@<start>`` (a schedule): a straight line
   from the satellite to the station, shown over the pass's (link's) availability interval only,
   coloured by its key rate; ``properties`` carry the record the JSON output writes for it
@@ -59,12 +67,21 @@ __all__ = [
     "COLOURS",
     "CZML_EXTRA",
     "DEFAULT_STEP_S",
+    "HORIZON_RANGE_KM",
+    "HORIZON_STEP_DEG",
+    "horizon_points_m",
 ]
 
 CZML_EXTRA = "pip install 'passplan[czml]'"
 #: Seconds between the satellites' position samples (Lagrange degree 5 between them: a LEO
 #: orbit turns about 4 deg a minute, far inside what the interpolation follows).
 DEFAULT_STEP_S = 60.0
+#: Slant range (km) at which a station's horizon mask is drawn (assumed: a display size, large
+#: enough to see at a regional zoom, small beside a LEO's 500 km and more; the elevation of each
+#: vertex seen from the station is the mask's at any range).
+HORIZON_RANGE_KM = 50.0
+#: Largest azimuth step (deg) between two vertices of a drawn horizon mask.
+HORIZON_STEP_DEG = 2.0
 #: Lower edges of the key-rate bins (bit/s): below 1, 1-10, 10-100, 100-1k, 1k-10k, 10k and up.
 RATE_BINS_BPS = (0.0, 1.0, 10.0, 100.0, 1e3, 1e4)
 #: Six samples of matplotlib's viridis map (0, 0.2, ... 1), RGB 0-255.
@@ -251,6 +268,41 @@ def _sample_positions(sats: Sequence[Any], stations: Sequence[Any], t0: datetime
     return s, pos_km * 1000.0, err
 
 
+def horizon_points_m(station: Any, range_km: float = HORIZON_RANGE_KM) -> tuple[np.ndarray, np.ndarray]:
+    """The drawn horizon mask of ``station`` (see the module): the vertices' azimuths (deg, the
+    first repeated last to close the line) and Earth-fixed Cartesian positions (metres, shape
+    (n, 3)); the station must have a mask."""
+    from ..geometry import enu_matrices, station_ecef_km
+
+    mask = station.horizon_mask
+    grid = np.arange(0.0, 360.0, HORIZON_STEP_DEG)
+    az = np.unique(np.concatenate([grid, np.asarray(mask.az_deg, float)]))
+    az = np.append(az, az[0])
+    el = np.radians(mask.elevation_deg(az))
+    a = np.radians(az)
+    local = np.column_stack([np.cos(el) * np.sin(a), np.cos(el) * np.cos(a), np.sin(el)])  # east, north, up
+    lat, lon, alt = (np.array([float(v)]) for v in (station.lat_deg, station.lon_deg, station.alt_m))
+    rows = enu_matrices(lat, lon)[0]  # rows east, north, up in Earth-fixed axes
+    origin = station_ecef_km(lat, lon, alt)[0]
+    return az, (origin + range_km * local @ rows) * 1000.0
+
+
+def _horizon_packet(cz: Any, st: Any) -> Any:
+    """The ``horizon/<id>`` packet of a station with a horizon mask (see the module)."""
+    _, xyz = horizon_points_m(st)
+    return cz.Packet(
+        id=f"horizon/{_safe(st.id)}", name=f"{st.id} horizon mask",
+        description=_description_table([
+            ("station", st.id), ("horizon mask [az, el] (deg)", st.horizon_mask.to_list()),
+            ("drawn at slant range (km)", f"{HORIZON_RANGE_KM:g} (assumed, for display)"),
+        ]),
+        polyline=cz.Polyline(
+            positions=cz.PositionList(cartesian=np.round(xyz, 3).ravel().tolist()), arcType="NONE", width=2,
+            material=cz.PolylineMaterial(solidColor=cz.SolidColorMaterial(color=cz.Color(rgba=[255, 200, 0, 200]))),
+        ),
+    )
+
+
 def _description_table(rows: Sequence[tuple[str, Any]]) -> str:
     import html
 
@@ -381,6 +433,8 @@ def czml_document(
                            horizontalOrigin="LEFT", fillColor=cz.Color(rgba=[255, 200, 0, 255])),
             properties={"horizon_mask": json.dumps(mask), "min_elevation_deg": st.min_elevation_deg},
         ))
+        if st.horizon_mask is not None:
+            packets.append(_horizon_packet(cz, st))
     for ln in sc.lines:
         rgba = [*rate_colour(ln["rate_bps"]), 255]
         rate = ln["rate_bps"]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -258,30 +257,15 @@ def coverage_grid(doc: Any, metric: str | None = None, where: str = "coverage") 
     "summary": {...}}``, what :meth:`passplan.coverage.CoverageResult.to_document` gives) as a
     grid of ``metric`` (default ``key_bits_per_day`` when the cells carry it, else
     ``usable_min_per_day``)."""
-    fix = "give the JSON that `passplan coverage --format json -o FILE` writes"
-    if not isinstance(doc, dict) or not isinstance(doc.get("cells"), list) or not doc["cells"]:
-        raise InputError(f"{where}: no \"cells\" list; {fix}")
+    from ..schema import coverage_problems
+
+    metric, problems = coverage_problems(doc, metric, most=1)  # (the check `passplan doctor` runs)
+    if problems:
+        raise InputError(f"{where}: {problems[0]}")
     cells = doc["cells"]
-    first = cells[0] if isinstance(cells[0], dict) else {}
-    if metric is None:
-        metric = "key_bits_per_day" if first.get("key_bits_per_day") is not None else "usable_min_per_day"
-    lat, lon, val = [], [], []
-    for k, c in enumerate(cells):
-        if not isinstance(c, dict):
-            raise InputError(f"{where}: cells[{k}] is not an object; {fix}")
-        for key in ("lat_deg", "lon_deg"):
-            v = c.get(key)
-            if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
-                raise InputError(f"{where}: cells[{k}].{key} is {v!r}, not a number; {fix}")
-        if metric not in c:
-            names = sorted(n for n in first if n not in ("lat_deg", "lon_deg"))
-            raise InputError(f"{where}: cells[{k}] has no {metric!r}; the cells hold {', '.join(names) or 'no metric'}")
-        v = c[metric]
-        if v is not None and (not isinstance(v, int | float) or isinstance(v, bool)):
-            raise InputError(f"{where}: cells[{k}].{metric} is {v!r}, not a number or null; {fix}")
-        lat.append(float(c["lat_deg"]))
-        lon.append(float(c["lon_deg"]))
-        val.append(np.nan if v is None else float(v))
+    lat = [float(c["lat_deg"]) for c in cells]
+    lon = [float(c["lon_deg"]) for c in cells]
+    val = [np.nan if c[metric] is None else float(c[metric]) for c in cells]
     lats, i = np.unique(np.asarray(lat), return_inverse=True)
     lons, j = np.unique(np.asarray(lon), return_inverse=True)
     grid = np.full((lats.size, lons.size), np.nan)

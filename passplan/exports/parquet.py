@@ -36,6 +36,7 @@ __all__ = [
     "ROW_GROUP_ROWS",
     "PASS_COLUMNS",
     "KEY_COLUMNS",
+    "LINK_COLUMNS",
 ]
 
 #: Rows per row group (and the most rows held before one is written): about 10 MB of Arrow
@@ -55,6 +56,9 @@ KEY_COLUMNS = (
     "profile", "protocol", "secret_key_bits", "key_window_s", "key_qber_x", "key_sifted_bits", "key_qber",
     "key_analysis", "key_limiting", "min_loss_db", "max_loss_db", "mean_background_prob_per_gate",
 )
+#: The columns of a scheduled link (:func:`passplan.schedule.model.candidate_record`, the
+#: ``links`` of a schedule's JSON, in its order): a schedule with no link still gets them.
+LINK_COLUMNS = ("station", "satellite", "pass_uid", "start_utc", "end_utc", "key_bits", "expected_key_bits", "handover")
 _TEXT = ("uid", "satellite", "station", "cut_start_by", "cut_end_by", "excluded_by", "profile", "protocol",
          "key_analysis", "key_limiting", "pass_uid")
 _INTS = ("norad_id", "draws", "seed")
@@ -241,6 +245,8 @@ def _blocks(
     if query is not None:
         cols = list(PASS_COLUMNS) + (list(KEY_COLUMNS) if query.key else [])
         return iter(query.record_blocks(on_batch=on_batch)), cols
+    if callable(getattr(getattr(items, "plan", None), "to_records", None)):  # a schedule run: its links
+        return iter([records_of_items(items)]), list(LINK_COLUMNS)
     if isinstance(items, Iterator):
         first = next(items, None)
         if first is not None and isinstance(first, Sequence) and not isinstance(first, Mapping):
