@@ -128,3 +128,30 @@ def test_pair_with_a_floor_needs_a_station(micius, pair):
     with pytest.raises(InputError, match="pair_with"):
         coverage_at_stations(micius, [dl], T0, 0.1, constraints=CoverageConstraints(pair_with=Partner()),
                              min_elevation_deg=20.0)
+
+
+def test_cli_min_el_is_the_floor_at_both_ends(micius, pair):
+    """``coverage --pair-with S --min-el X`` holds the partner to X too, as ``passes --pair
+    --min-el X`` does: the CLI's cells equal the library's with the partner's floor replaced, and
+    a floor above the partner's own lowers the joint minutes (Nanshan's own floor is below 40)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from passplan.cli import app
+
+    dl, ns = pair
+    assert ns.min_elevation_deg < 40.0
+    args = ["coverage", "--sats", "micius", "--start", "2020-10-26T00:00Z", "--days", "1", "--grid-deg", "5",
+            "--region", "30,45,85,105", "--allow-stale", "--pair-with", "nanshan", "--format", "json"]
+    out = CliRunner().invoke(app, [*args, "--min-el", "40"])
+    assert out.exit_code == 0, out.output
+    cli_cells = [c["usable_min_per_day"] for c in json.loads(out.stdout)["cells"]]
+    grid = Grid.over(5.0, "30,45,85,105")
+    lib = coverage(micius, grid, T0, 1.0, constraints=CoverageConstraints(
+        min_elevation_deg=40.0, pair_with=dataclasses.replace(ns, min_elevation_deg=40.0)))
+    own = coverage(micius, grid, T0, 1.0, constraints=CoverageConstraints(min_elevation_deg=40.0, pair_with=ns))
+    lib_cells = [c["usable_min_per_day"] for c in lib.to_document()["cells"]]
+    own_cells = [c["usable_min_per_day"] for c in own.to_document()["cells"]]
+    assert cli_cells == lib_cells
+    assert sum(lib_cells) < sum(own_cells)

@@ -293,7 +293,7 @@ def register(app: typer.Typer) -> None:
         plot: Annotated[Path | None, typer.Option("--plot", help="A map of --plot-metric: .png, .svg or .pdf.")] = None,
         plot_metric: Annotated[str, typer.Option("--plot-metric", help="The metric to map (and, with --zonal-plot, to average along latitude).")] = "usable_min_per_day",
         zonal_plot: Annotated[Path | None, typer.Option("--zonal-plot", help="Zonal (along-latitude) means of --plot-metric: .png, .svg or .pdf.")] = None,
-        pair_with: Annotated[str | None, typer.Option("--pair-with", metavar="STATION", help="Joint visibility: a sample is usable only while the satellite is also above this station's own floor (dual downlinks; usable minutes become joint minutes).")] = None,
+        pair_with: Annotated[str | None, typer.Option("--pair-with", metavar="STATION", help="Joint visibility: a sample is usable only while the satellite is also usable from this station as passes --pair holds it (its floor, or --min-el when given, raised by its horizon mask; with --night and --min-sun-sep the same rules there); usable minutes become joint minutes.")] = None,
         telescopes: Annotated[int | None, typer.Option("--telescopes", help="With --profile: also the key per day of a station with N telescopes (tracks N satellites at once; exact interval schedule), beside the unlimited key_bits_per_day. Default: unlimited only.")] = None,
         stations_files: Annotated[list[Path] | None, typer.Option("--stations", help="Station rows instead of a grid: every station in this TOML (merged over the bundled ones); with --station, those ids. Repeatable.")] = None,
     ) -> None:
@@ -337,6 +337,10 @@ def register(app: typer.Typer) -> None:
             from ..stations import select_stations
 
             partner = select_stations([pair_with])[0]
+            if min_el is not None:  # as passes --pair --min-el: one floor at both ends
+                import dataclasses
+
+                partner = dataclasses.replace(partner, min_elevation_deg=min_el)
         if plot_format(plot) is not None or plot_format(zonal_plot) is not None:
             if plot_metric not in METRICS:
                 raise InputError(f"--plot-metric {plot_metric!r}: choose one of {', '.join(METRICS)}")
