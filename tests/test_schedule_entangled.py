@@ -296,8 +296,9 @@ def test_campaign_plans_the_joint_windows(campaign) -> None:
 
 
 def test_campaign_pair_demand_and_chosen_block(campaign) -> None:
-    """A pair demand on the campaign's candidates is served by the entangled windows; leaving
-    windows out, the chosen windows' pooled key (one smaller block) is at most their shares."""
+    """A pair demand on the campaign's candidates is served by the entangled windows; the
+    chosen windows' pooled key is the finite key of exactly those windows as one block (not the
+    sum of their shares of the whole block)."""
     from passplan.forecast.pair import pooled_key
     from passplan.schedule.entangled import EntangledLink, scheduled_links
 
@@ -310,7 +311,7 @@ def test_campaign_pair_demand_and_chosen_block(campaign) -> None:
     (got,) = scheduled_links([link], half)
     assert [f.window.uid for f in got.forecasts] == [c.uid for c in half]
     assert got.key_bits == pytest.approx(pooled_key(fs[: len(half)]).secret_key_bits)
-    assert got.key_bits <= sum(c.key_bits for c in half) * (1 + 1e-12)
+    assert got.key_bits != pytest.approx(sum(c.key_bits for c in half))  # a block's key is not its shares' sum
 
 
 def test_nothing_changes_without_entangled() -> None:
@@ -320,3 +321,94 @@ def test_nothing_changes_without_entangled() -> None:
     prob = Problem(cands, Resources())
     assert not prob.entangled.any() and prob.key_stations == prob.stations
     assert prob.entangled_pairs() == [] and prob.entangled_members(Demand(("A", "B"), 1.0)).size == 0
+
+
+# ---- the command -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def _command():
+    import typer.main
+
+    from passplan.cli import app
+
+    return typer.main.get_command(app)
+
+
+@pytest.fixture()
+def built_app(_command, monkeypatch):
+    """The app's click command built once for this module (a third of a second a build)."""
+    import typer.testing
+
+    monkeypatch.setattr(typer.testing, "_get_command", lambda _app: _command)
+
+
+def _invoke(args: list[str]):
+    from typer.testing import CliRunner
+
+    from passplan.cli import app
+
+    return CliRunner().invoke(app, args)
+
+
+def _one_error_line(res, says: str) -> None:
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert res.exit_code == 2, res.stderr
+    assert lines[-1].startswith("passplan: error: ") and says in lines[-1], res.stderr
+    assert [ln for ln in lines if "error" in ln.lower()] == [lines[-1]] and "Traceback" not in res.stderr
+
+
+def test_cli_schedule_entangled_equals_the_library(campaign, built_app, tmp_path) -> None:
+    """``schedule --entangled`` writes the library's run; the table names each entangled link's
+    pair and sums the entangled links up."""
+    _, run, _, _ = campaign
+    args = ["schedule", "--sats", "micius", "--station", "delingha", "--station", "nanshan", "--start",
+            "2020-10-19T00:00Z", "--days", str(DAYS), "--night", "station", "--allow-stale", "--entangled", "41731"]
+    res = _invoke([*args, "--format", "json", "-o", str(tmp_path / "plan.json")])
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads((tmp_path / "plan.json").read_text())
+    lib = json.loads(run.to_json())
+    for key in ("links", "unscheduled", "totals", "entangled", "expected_key_bits", "demands"):
+        assert doc[key] == lib[key], key
+    from passplan.cli.network import _schedule_table
+
+    table = _schedule_table(run)
+    assert "delingha:nanshan (entangled)" in table and "entangled links (micius-entangled" in table
+
+
+@pytest.mark.parametrize(("extra", "says"), [
+    (["--station", "nanshan", "--entangled", "nosuchsat"], "--entangled satellite 'nosuchsat' is not among the chosen"),
+    (["--entangled", "DEMO-SSO-1"], "--entangled links join two stations at once"),
+    (["--station", "nanshan", "--entangled", "DEMO-SSO-1", "--entangled-profile", "micius"],
+     "--entangled-profile 'micius': "),
+    (["--entangled-profile", "micius-entangled"], ""),  # the default given: accepted (checked below)
+    (["--entangled-profile", "micius"], "--entangled-profile applies with --entangled SAT"),
+    (["--station", "nanshan", "--entangled", "DEMO-SSO-1", "--format", "czml"], "--format czml draws links"),
+    (["--entangled", "DEMO-SSO-1", "--candidates", "{missing}"], "leave out --sats"),
+])
+def test_cli_schedule_entangled_refusals(extra, says, built_app, tmp_path) -> None:
+    from cli_cases import BASE
+
+    args = ["schedule", *BASE["schedule"], *(a.replace("{missing}", str(tmp_path / "x.csv")) for a in extra),
+            "-o", str(tmp_path / "out.json")]
+    res = _invoke(args)
+    if not says:
+        assert res.exit_code == 0, res.stderr
+        return
+    _one_error_line(res, says)
+    assert not list(tmp_path.iterdir())
+
+
+def test_cli_text_cases(built_app, tmp_path) -> None:
+    """The text options' fault-walk entries (tests/cli_cases.py ``TEXT_CASES``): each value
+    refused with exit 2 and one line naming the option, nothing written."""
+    from cli_cases import BASE, TEXT_CASES
+
+    (tmp_path / "folder").mkdir()
+    for (cmd, opt), (needs, values) in TEXT_CASES.items():
+        for value in values:
+            v = value.replace("{folder}", str(tmp_path / "folder")).replace("{missing}", str(tmp_path / "no" / "x"))
+            out = tmp_path / "out.json"
+            res = _invoke([*cmd.split(), *BASE[cmd], *needs, opt, v, "-o", str(out)])
+            _one_error_line(res, opt)
+            assert not out.exists(), (opt, value)

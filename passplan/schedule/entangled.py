@@ -216,11 +216,14 @@ def entangled_candidates(links: Sequence[EntangledLink], min_key_bits: float = 0
     processed as one block, :func:`pooled_key`, as the experiment did), in proportion to its
     sifted bits: a window alone holds too few sifted bits for a finite key (module docstring),
     so its own key would be zero and no plan would choose it; the shares of all the windows sum
-    to the pooled key, and they are linear in the windows chosen, so the plan stays a MILP. A
-    plan that leaves some windows out processes fewer bits in one block, whose finite key is at
-    most the sum of the shares (a smaller block keeps a smaller fraction of its sifted bits):
-    the schedule reports the pooled key of the windows it chose beside the plan's figure. A
-    window whose share is zero, or below ``min_key_bits``, gets a reason."""
+    to the pooled key, and they are linear in the windows chosen, so the plan stays a MILP (an
+    approximation where the plan leaves windows out: the finite key of a block is not linear in
+    its windows). A plan that leaves some windows out processes a different block, whose finite
+    key differs from the sum of the shares: lower for a smaller block (it keeps a smaller
+    fraction of its sifted bits), possibly higher where the windows left out had a high error
+    rate; the schedule reports the pooled key of the windows it chose beside the plan's figure
+    (:func:`scheduled_links`). A window whose share is zero, or below ``min_key_bits``, gets a
+    reason."""
     from .model import Candidate
 
     out: list[Candidate] = []

@@ -409,7 +409,7 @@ def _plan_run(
         )
     t_solve = time.perf_counter() - t
     spread = None
-    if weather_trials:
+    if weather_trials and (ent is None or any(c.partner is None for c in plan.links)):  # entangled: drawn below
         from ..weather import simulate_weather
 
         spread = simulate_weather(  # the stations' key: an entangled link is the pair's (its own draws below)
