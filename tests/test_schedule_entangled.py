@@ -150,11 +150,18 @@ def _check_plan(cands, res, demands, objective, solver="milp") -> None:
 # ---- brute force on mixed candidates -----------------------------------------------------------
 
 
+#: units and gaps: the defaults (one telescope, 120 s setup; one terminal, 60 s re-pointing), and
+#: two telescopes at A and B, two terminals on S0, no gaps (an entangled window takes one unit)
+RESOURCES = [Resources(), Resources(telescopes={"A": 2, "B": 2}, terminals={"S0": 2}, default_setup_s=0.0,
+                                    default_repoint_s=0.0)]
+
+
+@pytest.mark.parametrize("res", range(len(RESOURCES)))
 @pytest.mark.parametrize("seed", range(4))
-def test_total_with_entangled_equals_brute_force(seed: int) -> None:
-    cands = instance(seed)
+def test_total_with_entangled_equals_brute_force(seed: int, res: int) -> None:
+    cands = instance(seed + 40 * res, span_s=3000.0 - 1500.0 * res)  # denser with more units
     assert any(c.partner for c in cands) and any(c.partner is None for c in cands)
-    _check_plan(cands, Resources(), [], "total")
+    _check_plan(cands, RESOURCES[res], [], "total")
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -412,3 +419,24 @@ def test_cli_text_cases(built_app, tmp_path) -> None:
             res = _invoke([*cmd.split(), *BASE[cmd], *needs, opt, v, "-o", str(out)])
             _one_error_line(res, opt)
             assert not out.exists(), (opt, value)
+
+
+def test_campaign_weather_draws_of_the_chosen_windows(campaign) -> None:
+    """With weather trials, the run's entangled draws are the draws of the chosen windows (both
+    stations clear) and a pair demand's draws add them to its trusted relay (none here): the
+    same seeded draws as :func:`passplan.schedule.entangled.entangled_draws` alone."""
+    from passplan.forecast.pair import pooled_key
+    from passplan.schedule.entangled import EntangledLink, entangled_draws
+    from passplan.schedule.run import _entangled_document, _pair_entangled_draws
+
+    (dl, ns), run, windows, fs = campaign
+    link = EntangledLink(windows[0].satellite, ("delingha", "nanshan"), "micius-entangled", fs, pooled_key(fs),
+                         np.array([c.clear_sky for c in run.plan.links]))
+    by_id = {dl.id: dl, ns.id: ns}
+    doc = _entangled_document([link], [link], run.plan.links, by_id, "micius-entangled", weather_trials=10, seed=3)
+    alone = entangled_draws([], [link], by_id, lambda _b, eb: float(sum(eb)), trials=10, seed=3,
+                            expectation_replay_bits=link.expected_key_bits)
+    assert doc["weather"] == alone.to_dict()
+    assert doc["weather"]["clear_sky_bound_bits"] == round(link.key_bits, 1)
+    pair = _pair_entangled_draws([], [link], by_id, ("delingha", "nanshan"), trials=10, seed=3, demand_bits=50.0)
+    assert pair.to_dict()["mean_bits"] == alone.to_dict()["mean_bits"] and pair.demand_bits == 50.0

@@ -204,7 +204,8 @@ class Resources:
 @dataclass(frozen=True, slots=True)
 class Demand:
     """Key wanted over the plan window: at one station (``stations`` of length 1) or between a
-    pair of stations through trusted-relay satellites (length 2); ``priority`` weights it."""
+    pair of stations through trusted-relay satellites or entangled links (length 2);
+    ``priority`` weights it."""
 
     stations: tuple[str, ...]
     bits: float
