@@ -365,18 +365,30 @@ def _one_error_line(res, says: str) -> None:
     assert [ln for ln in lines if "error" in ln.lower()] == [lines[-1]] and "Traceback" not in res.stderr
 
 
-def test_cli_schedule_entangled_equals_the_library(campaign, built_app, tmp_path) -> None:
-    """``schedule --entangled`` writes the library's run; the table names each entangled link's
-    pair and sums the entangled links up."""
+def test_cli_schedule_entangled_equals_the_library(campaign, built_app, tmp_path, monkeypatch) -> None:
+    """``schedule --entangled`` is one library call with ``entangled`` and ``entangled_profile``
+    and writes its run (the call is the campaign's, recorded, so the geometry runs once); the
+    table names each entangled link's pair and sums the entangled links up."""
+    import passplan.schedule.run as run_mod
+
     _, run, _, _ = campaign
+    calls = []
+
+    def recorded(sats, sts, t0, t1, c, **kw):
+        calls.append(([s.norad_id for s in sats], [s.id for s in sts], t0, t1, c.darkness, kw))
+        return run
+
+    monkeypatch.setattr(run_mod, "schedule_passes", recorded)
     args = ["schedule", "--sats", "micius", "--station", "delingha", "--station", "nanshan", "--start",
-            "2020-10-19T00:00Z", "--days", str(DAYS), "--night", "station", "--allow-stale", "--entangled", "41731"]
-    res = _invoke([*args, "--format", "json", "-o", str(tmp_path / "plan.json")])
+            "2020-10-19T00:00Z", "--days", str(DAYS), "--night", "station", "--allow-stale", "--entangled", "41731",
+            "--format", "json", "-o", str(tmp_path / "plan.json")]
+    res = _invoke(args)
     assert res.exit_code == 0, res.stderr
-    doc = json.loads((tmp_path / "plan.json").read_text())
-    lib = json.loads(run.to_json())
-    for key in ("links", "unscheduled", "totals", "entangled", "expected_key_bits", "demands"):
-        assert doc[key] == lib[key], key
+    ((norad, sts, t0, t1, dark, kw),) = calls
+    assert (norad, sts, t0, t1, dark) == ([41731], ["delingha", "nanshan"], CAMPAIGN, CAMPAIGN + timedelta(days=DAYS),
+                                         "station")
+    assert list(kw["entangled"]) == ["41731"] and kw["entangled_profile"] == "micius-entangled"
+    assert (tmp_path / "plan.json").read_text() == run.to_json()
     from passplan.cli.network import _schedule_table
 
     table = _schedule_table(run)
