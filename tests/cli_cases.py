@@ -39,3 +39,12 @@ BASE: dict[str, list[str]] = {
     "doctor": [str(DATA / "stations.toml")],
     "report": ["xinglong", "--sats", "DEMO-SSO-1", "--date", "2026-03-20"],
 }
+
+#: Values of text options the numeric and path walks do not reach: (command, option) -> (the
+#: arguments the option needs beside the base invocation, values refused before any work with
+#: exit 2 and one error line naming the option; tests/test_schedule_entangled.py walks them).
+TEXT_CASES: dict[tuple[str, str], tuple[list[str], tuple[str, ...]]] = {
+    ("schedule", "--entangled"): (["--station", "nanshan"], ("", "nosuchsat", "0", "{folder}")),
+    ("schedule", "--entangled-profile"): (["--station", "nanshan", "--entangled", "DEMO-SSO-1"],
+                                          ("", "micius", "nosuchprofile", "{folder}", "{missing}")),
+}

@@ -189,7 +189,8 @@ def _schedule_table(run: ScheduleRun) -> str:
     rows = []
     for ln in run.plan.links:
         tz = run.stations[ln.station].timezone if ln.station in run.stations else "UTC"
-        rows.append([ln.station, ln.satellite, local_str(ln.start, tz), local_str(ln.end, tz)[11:19],
+        where = ln.station if ln.partner is None else f"{ln.station}:{ln.partner} (entangled)"
+        rows.append([where, ln.satellite, local_str(ln.start, tz), local_str(ln.end, tz)[11:19],
                      _bits(round(ln.key_bits, 1)), _bits(round(ln.expected_key_bits, 1)), "yes" if ln.handover else ""])
     out = to_table(rows, ["station", "satellite", "start (local)", "end", "forecast key", "expected key", "hand-over"],
                    align="llllrrl") if rows else "no links scheduled\n"
@@ -233,6 +234,18 @@ def _schedule_table(run: ScheduleRun) -> str:
         )
     for label, pw in w.get("pairs", {}).items():  # the plan is made on expected key; what it relays
         lines.append(_draws_line(pw, f"relayed {label} under weather draws (the pair alone)"))
+    ent = doc.get("entangled")
+    if ent is not None:  # only with --entangled
+        lines.append(f"entangled links ({ent['profile']}, no trusted satellite): {ent['scheduled_windows']} of "
+                     f"{ent['windows']} joint window(s) scheduled")
+        for e in ent["links"]:
+            lines.append(
+                f"  {e['station_a']} - {e['station_b']} via {e['satellite']}: {e['windows']} window(s), {e['seconds']:g} s, "
+                f"QBER {100 * e['qber']:.2f} %; planned {_bits(e['planned_key_bits'])} (shares of the pooled key), "
+                f"the chosen windows pooled as one block {_bits(e['key_bits'])}, P(both clear) {e['p_both_clear']:.2f}, "
+                f"expected {_bits(e['expected_key_bits'])}")
+        if "weather" in ent:
+            lines.append(_draws_line(ent["weather"], "entangled key under weather draws (both stations clear)"))
     lines.append(f"{len(doc['unscheduled'])} candidate(s) not scheduled (reasons in --format json)")
     return out + "\n".join(lines) + "\n"
 
@@ -357,6 +370,8 @@ def register(app: typer.Typer) -> None:
         verbose: VerboseOpt = False,
         candidates: Annotated[Path | None, typer.Option("--candidates", help="Candidates file (CSV or JSON: station, satellite, start, end, key_bits, optional priority and id): plan these links as given, with no pass search and no forecast.")] = None,
         requests: Annotated[Path | None, typer.Option("--requests", help="Request file (TOML or JSON, with --candidates): tasks the links serve, each once, by priority x value; see the README.")] = None,
+        entangled: Annotated[list[str] | None, typer.Option("--entangled", help="A satellite of --sats (name or catalogue number) that serves as an entangled-pair source instead of a trusted downlink: its joint windows over two of the stations are scheduled as entangled links, key directly between the two (a telescope at each), no trusted satellite. Repeatable.")] = None,
+        entangled_profile: EntangledProfileOpt = "micius-entangled",
     ) -> None:
         """Schedule links of satellites with stations for the most (or fairest) expected key.
 
@@ -364,12 +379,16 @@ def register(app: typer.Typer) -> None:
         with hand-over, sub-windows where one satellite sees two stations at once. The MILP's plan
         is checked independently and printed with two greedy baselines beside it.
         """
+        from ..errors import InputError
         from ..schedule import Demand
         from ..schedule.run import check_demands, check_schedule_options, schedule_passes
 
+        if entangled_profile != "micius-entangled" and not entangled:
+            raise InputError("--entangled-profile applies with --entangled SAT; give both, or neither")
         if candidates is not None or requests is not None:
             given = {"--sats": sats, "--stations": stations, "--station": station, "--start": start, "--end": end,
-                     "--hours": hours, "--days": days, "--profile": profile, "--protocol": protocol, "--plot": plot}
+                     "--hours": hours, "--days": days, "--profile": profile, "--protocol": protocol, "--plot": plot,
+                     "--entangled": entangled}
             _schedule_candidates(
                 candidates, requests, [k for k, v in given.items() if v], objective=objective, demand=demand,
                 setup_s=setup_s, repoint_s=repoint_s, solver=solver, time_limit_s=time_limit_s,
@@ -381,6 +400,14 @@ def register(app: typer.Typer) -> None:
                 time_limit_s=time_limit_s, min_key_bits=min_key_bits, weather_trials=weather_trials, setup_s=setup_s,
                 rolling_days=rolling_days,
             )
+        if entangled:
+            from ..schedule.entangled import check_entangled_profile
+
+            if fmt is ScheduleFormat.czml:
+                raise InputError("--format czml draws links from a satellite to one station; an --entangled link joins "
+                                 "two: choose table, json, csv, ndjson or ics")
+            with as_flags(names=ENTANGLED_OPTIONS):
+                check_entangled_profile(entangled_profile)
         plot_format(plot)
         if fmt is ScheduleFormat.czml:  # the optional library, before any work
             from ..exports.czml import require_czml3
@@ -395,13 +422,14 @@ def register(app: typer.Typer) -> None:
             check_demands(demands, sts)
         sel = _satellites(sats, t0, allow_stale, verbose)
         c = _constraints(min_el, night, eclipse, min_sun_sep, min_moon_sep, max_range_km, refraction)
-        with progress_bar("schedule") as tick, as_flags():
+        with progress_bar("schedule") as tick, as_flags(ENTANGLED_PHRASES, {**OPTION_FOR, **ENTANGLED_OPTIONS}):
             run = schedule_passes(
                 sel.satellites, sts, t0, t1, c, profile=profile, protocol=protocol, objective=objective.value,
                 demands=demands, handover=handover, min_key_bits=min_key_bits, solver=solver.value,
                 time_limit_s=time_limit_s, setup_s=setup_s, repoint_s=repoint_s, rolling_days=rolling_days,
                 weather_trials=weather_trials,
                 seed=seed, progress=info if verbose else None, tick=tick,
+                entangled=entangled or (), entangled_profile=entangled_profile,
             )
         for w in run.warnings:
             warn(w)

@@ -5,7 +5,7 @@ For every resource it replays the chosen links in time order and assigns each to
 links fit (on float seconds, each link's times converted once; one unit is a vectorised test of
 each link against the one before it); it also checks that each link lies inside its pass, that no candidate is used twice,
 and that no candidate with a preset reason was scheduled. Every plan is checked before it is
-printed.
+printed. An entangled link (:attr:`.model.Candidate.partner`) is replayed at both its stations.
 
 The overlap rule, one predicate (:func:`holds`) shared with the MILP's capacity rows
 (:mod:`.problem`): a link holds its unit over its *padded* interval, from its start to its end
@@ -131,7 +131,8 @@ def violations(links: Sequence[Candidate], resources: Resources | None = None) -
     by_station: dict[str, list[Candidate]] = {}
     by_sat: dict[tuple[str, str], list[Candidate]] = {}  # by satellite identity, not name
     for c in links:
-        by_station.setdefault(c.station, []).append(c)
+        for name in c.stations:  # an entangled link holds a telescope at both its stations
+            by_station.setdefault(name, []).append(c)
         by_sat.setdefault(c.satellite_key, []).append(c)
     for name, group in sorted(by_station.items()):
         units, gap = res.station(name)

@@ -19,10 +19,13 @@ draws (:func:`passplan.weather.clear_draws`, the same seeded copula, both ends o
 drawn with the trusted links of the same run) pool only the windows whose two stations are both
 clear, through the same :func:`pooled_key`, and report mean, P10/P50/P90 as for other links.
 
-Left undone (stated): a satellite's source serves one pair at a time, so where one entangled
-satellite has joint windows with several station pairs that overlap in time, each overlap is
-given to the pair whose window starts first (ties: the pair's station ids); a station's
-telescopes are not shared out between its entangled windows and its trusted links.
+Left undone in relays and networks (stated): a satellite's source serves one pair at a time, so
+where one entangled satellite has joint windows with several station pairs that overlap in time,
+each overlap is given to the pair whose window starts first (ties: the pair's station ids); a
+station's telescopes are not shared out between its entangled windows and its trusted links
+there. A schedule (``passplan schedule --entangled``) does both: every joint window is a
+candidate (:func:`entangled_candidates`) that holds the satellite and a telescope at each of its
+two stations, and the plan chooses among them and the trusted links.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ if TYPE_CHECKING:
     from .model import Candidate
     from .network import Network
 
-__all__ = ["EntangledLink", "entangled_links", "pick_entangled", "check_entangled_profile", "entangled_capacities", "both_clear_probability", "entangled_draws",
+__all__ = ["EntangledLink", "entangled_links", "entangled_candidates", "scheduled_links", "pick_entangled", "check_entangled_profile", "entangled_capacities", "both_clear_probability", "entangled_draws",
            "DEFAULT_PAIR_PROFILE"]
 
 
@@ -128,12 +131,13 @@ class EntangledLink:
 def check_entangled_profile(profile: str) -> None:
     """Refuse a profile without an entangled-pair source before any pass search (the error
     starts with ``entangled_profile``)."""
+    from ..errors import UnknownNameError
     from ..forecast.pair import pair_source
     from ..forecast.resolve import resolve_link
 
     try:
         pair_source(resolve_link(profile).profile)
-    except InputError as e:
+    except (InputError, UnknownNameError) as e:  # an unknown name too: the error names the parameter
         raise InputError(f"entangled_profile {profile!r}: {e}") from None
 
 
@@ -166,12 +170,14 @@ def entangled_links(
     *,
     profile: str = DEFAULT_PAIR_PROFILE,
     correlation_km: float = CLOUD_CORRELATION_KM,
+    exclusive: bool = True,
 ) -> list[EntangledLink]:
     """The entangled links of ``satellites`` between every pair of ``stations`` (sorted by id)
     that has joint windows from ``start`` to ``end``: joint windows, their forecasts
     (:func:`forecast_pairs` with ``profile``) and pooled key (:func:`pooled_key`). A satellite's
     windows with different pairs that overlap in time go to the one that starts first (see the
-    module)."""
+    module); ``exclusive=False`` keeps them all (a schedule chooses among them:
+    :func:`entangled_candidates`)."""
     from ..pairs import joint_windows
 
     sts = sorted(stations, key=lambda s: s.id)
@@ -186,7 +192,7 @@ def entangled_links(
     last_end: dict[tuple[str, int | None], datetime] = {}
     for w, k in found:
         ident = (w.satellite, w.norad_id)
-        if ident in last_end and w.start < last_end[ident]:
+        if exclusive and ident in last_end and w.start < last_end[ident]:
             continue
         last_end[ident] = w.end
         kept.setdefault((w.satellite, k), []).append(w)
@@ -197,6 +203,61 @@ def entangled_links(
         x, y = pairs[k]
         p = np.array([both_clear_probability(x, y, w.start, correlation_km) for w in ws])
         out.append(EntangledLink(sat, (x.id, y.id), profile, fs, pooled_key(fs), p))
+    return out
+
+
+def entangled_candidates(links: Sequence[EntangledLink], min_key_bits: float = 0.0) -> list[Candidate]:
+    """The schedule's candidates of entangled ``links`` (:func:`entangled_links` with
+    ``exclusive=False``): one per joint window, between the link's two stations (``station``
+    and ``partner``), for the whole window (the window is already the overlap of two passes;
+    no hand-over sub-windows), its clear-sky probability the window's ``P(both clear)``.
+
+    Its key is its **share of the link's pooled key** (the finite key of all the link's windows
+    processed as one block, :func:`pooled_key`, as the experiment did), in proportion to its
+    sifted bits: a window alone holds too few sifted bits for a finite key (module docstring),
+    so its own key would be zero and no plan would choose it; the shares of all the windows sum
+    to the pooled key, and they are linear in the windows chosen, so the plan stays a MILP (an
+    approximation where the plan leaves windows out: the finite key of a block is not linear in
+    its windows). A plan that leaves some windows out processes a different block, whose finite
+    key differs from the sum of the shares: lower for a smaller block (it keeps a smaller
+    fraction of its sifted bits), possibly higher where the windows left out had a high error
+    rate; the schedule reports the pooled key of the windows it chose beside the plan's figure
+    (:func:`scheduled_links`). A window whose share is zero, or below ``min_key_bits``, gets a
+    reason."""
+    from .model import Candidate
+
+    out: list[Candidate] = []
+    for e in links:
+        sifted = np.array([f.sifted_bits for f in e.forecasts], dtype=float)
+        total = float(sifted.sum())
+        share = e.key_bits * sifted / total if total > 0 else np.zeros(sifted.size)
+        a, b = e.stations
+        for f, bits, p in zip(e.forecasts, share.tolist(), e.p_both_clear.tolist(), strict=True):
+            w = f.window
+            reason = None
+            if bits <= 0:
+                reason = f"no key: {e.key.limiting or 'zero'} (pooled over the {len(e.forecasts)} joint window(s))"
+            elif bits < min_key_bits:
+                reason = f"below minimum key ({bits:.3g} < {min_key_bits:.3g} bits)"
+            out.append(Candidate(
+                uid=w.uid, pass_uid=w.uid, station=a, satellite=w.satellite, start=w.start, end=w.end,
+                key_bits=float(bits), clear_sky=float(p), pass_start=w.start, pass_end=w.end, reason=reason,
+                satellite_id="" if w.norad_id is None else str(int(w.norad_id)), partner=b,
+            ))
+    return out
+
+
+def scheduled_links(links: Sequence[EntangledLink], chosen: Sequence[Candidate]) -> list[EntangledLink]:
+    """Each of ``links`` restricted to its windows among the ``chosen`` candidates (by window
+    uid), with the pooled key of those windows alone (:func:`pooled_key`: the chosen windows
+    processed as one block); links with no chosen window are left out."""
+    uids = {c.uid for c in chosen if c.partner is not None}
+    out = []
+    for e in links:
+        keep = np.array([f.window.uid in uids for f in e.forecasts], bool)
+        if keep.any():
+            fs = [f for f, k in zip(e.forecasts, keep.tolist(), strict=True) if k]
+            out.append(EntangledLink(e.satellite, e.stations, e.profile, fs, pooled_key(fs), e.p_both_clear[keep]))
     return out
 
 

@@ -8,7 +8,8 @@
 
 Both are deterministic (ties broken by start time and uid) and return a selection the checker
 accepts by construction: each resource keeps its links in the checker's order and a candidate is
-kept when it fits beside them (:class:`Timeline`; times are float seconds converted once).
+kept when it fits beside them (:class:`Timeline`; times are float seconds converted once) on
+every resource it uses (an entangled link: both stations and the satellite).
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ def _priority_order(prob: Problem) -> list[int]:
     for d in prob.demands:
         for s in d.stations:
             prio[s] = max(prio.get(s, 0.0), d.priority)
-    p = np.array([prio.get(st, 1.0) for st in prob.st_of.tolist()], float) if prob.n else np.zeros(0)
+    # an entangled link: the higher of its two stations' priorities
+    p = np.array([max(prio.get(st, 1.0), prio.get(pa, 1.0) if pa else 1.0)
+                  for st, pa in zip(prob.st_of.tolist(), prob.partner.tolist(), strict=True)], float) if prob.n else np.zeros(0)
     return _sort(prob, -p, -prob.value)
 
 
@@ -94,16 +97,20 @@ def greedy(prob: Problem, method: str) -> tuple[np.ndarray, dict[str, float], So
         if not ok[j]:
             continue
         c = prob.cands[j]
-        st = lines.get(("station", c.station))
-        if st is None:
-            st = lines[("station", c.station)] = Timeline(*prob.resources.station(c.station))
+        used: list[Timeline] = []
+        for name in c.stations:
+            st = lines.get(("station", name))
+            if st is None:
+                st = lines[("station", name)] = Timeline(*prob.resources.station(name))
+            used.append(st)
         sat = lines.get(("satellite", c.satellite_key))
         if sat is None:
             sat = lines[("satellite", c.satellite_key)] = Timeline(*prob.resources.satellite(c.satellite_key))
+        used.append(sat)
         key = (start[j], end[j], c.uid)
-        if st.fits(key) and sat.fits(key):
-            st.add(key)
-            sat.add(key)
+        if all(line.fits(key) for line in used):
+            for line in used:
+                line.add(key)
             x[j] = True
     obj, served = evaluate(prob, x)
     seconds = time.perf_counter() - t0

@@ -7,8 +7,9 @@ used once); ``y_d >= 0``, the key served for demand d; for ``fair``, ``t``.
 
 Constraints: the capacity rows of :mod:`.problem`; each (station A, satellite S) pool spent on
 relays at most once, ``sum_p r_pS <= sum_j v_j x_j`` over A's links with S; a station demand is
-served by its station's key, ``y_d <= sum_j v_j x_j``; a pair demand by its relays,
-``y_p <= sum_S r_pS``. Objectives:
+served by its station's key, ``y_d <= sum_j v_j x_j``; a pair demand by its relays and its
+entangled links (issue 19: key directly between the two stations, no trusted satellite),
+``y_p <= sum_S r_pS + sum_e v_e x_e``. An entangled link is in no pool and no station's key. Objectives:
 
 * ``total`` without demands: maximise the expected key ``sum_j v_j x_j``;
 * ``total`` with demands: maximise ``sum_d w_d y_d`` with ``y_d <= D_d`` (key beyond a demand
@@ -218,7 +219,7 @@ class _Model:
                 pool_terms.setdefault((st, sat), []).append(q)
         for (st, sat), qs in sorted(pool_terms.items()):
             on_sat = np.fromiter((key == sat for key in prob.sat_of), bool, count=prob.n)
-            js = np.flatnonzero((prob.st_of == st) & on_sat)
+            js = np.flatnonzero((prob.key_st == st) & on_sat)
             rows.extend([r] * (len(qs) + js.size))
             cols.extend([self.ir + q for q in qs] + js.tolist())
             vals.extend([1.0] * len(qs) + (-v[js]).tolist())
@@ -226,13 +227,14 @@ class _Model:
             hi.append(0.0)
             r += 1
         for k, (d, scale) in enumerate(demands):
-            if d.is_pair:
+            if d.is_pair:  # relays, and the pair's entangled links directly
                 qs = [self.ir + q for q, (kk, _) in enumerate(self.r_index) if kk == k]
-                rows.extend([r] * (1 + len(qs)))
-                cols.extend([self.iy + k, *qs])
-                vals.extend([1.0] + [-1.0] * len(qs))
+                es = prob.entangled_members(d)
+                rows.extend([r] * (1 + len(qs) + es.size))
+                cols.extend([self.iy + k, *qs, *es.tolist()])
+                vals.extend([1.0] + [-1.0] * len(qs) + (-v[es]).tolist())
             else:
-                js = np.flatnonzero(prob.st_of == d.stations[0])
+                js = np.flatnonzero(prob.key_st == d.stations[0])
                 rows.extend([r] * (1 + js.size))
                 cols.extend([self.iy + k, *js.tolist()])
                 vals.extend([1.0, *(-v[js]).tolist()])

@@ -71,6 +71,11 @@ class Candidate:
     #: the satellite's stable identity: its catalogue number (``"41731"``), or ``""`` when it has
     #: none (a designed satellite), in which case its name identifies it
     satellite_id: str = ""
+    #: the second station of an *entangled* link (issue 19: the satellite's entangled-pair source
+    #: sends to ``station`` and ``partner`` at once, key directly between the two, no trusted
+    #: satellite; it occupies a telescope at both and builds no station key); None for a link
+    #: with one station
+    partner: str | None = None
     # start and end in POSIX seconds, converted once (the solvers read them for every candidate)
     _start_s: float = field(default=0.0, init=False, repr=False, compare=False)
     _end_s: float = field(default=0.0, init=False, repr=False, compare=False)
@@ -85,6 +90,9 @@ class Candidate:
             raise InputError(f"candidate {self.uid}: key_bits {self.key_bits} must be a finite number >= 0")
         if not 0.0 <= self.clear_sky <= 1.0:
             raise InputError(f"candidate {self.uid}: clear_sky {self.clear_sky} must lie in [0, 1]")
+        if self.partner is not None and self.partner == self.station:
+            raise InputError(f"candidate {self.uid}: partner {self.partner!r} is its own station; an entangled "
+                             "link joins two different stations")
         if self.pass_start is None:
             object.__setattr__(self, "pass_start", self.start)
         if self.pass_end is None:
@@ -94,6 +102,17 @@ class Candidate:
     def expected_key_bits(self) -> float:
         """Forecast key times the clear-sky probability: what the schedule maximises."""
         return self.key_bits * self.clear_sky
+
+    @property
+    def entangled(self) -> bool:
+        """True for an entangled link between ``station`` and ``partner``."""
+        return self.partner is not None
+
+    @property
+    def stations(self) -> tuple[str, ...]:
+        """The stations whose telescopes the link occupies: ``(station,)``, or with a partner
+        ``(station, partner)``."""
+        return (self.station,) if self.partner is None else (self.station, self.partner)
 
     @property
     def satellite_key(self) -> tuple[str, str]:
@@ -185,7 +204,8 @@ class Resources:
 @dataclass(frozen=True, slots=True)
 class Demand:
     """Key wanted over the plan window: at one station (``stations`` of length 1) or between a
-    pair of stations through trusted-relay satellites (length 2); ``priority`` weights it."""
+    pair of stations through trusted-relay satellites or entangled links (length 2);
+    ``priority`` weights it."""
 
     stations: tuple[str, ...]
     bits: float
@@ -345,9 +365,12 @@ class Plan:
 
 
 def candidate_record(c: Candidate) -> dict[str, Any]:
-    """The machine-readable fields of a link (the ``links`` entries of the schedule JSON)."""
-    return {
-        "station": c.station,
+    """The machine-readable fields of a link (the ``links`` entries of the schedule JSON). An
+    entangled link's ``station`` is its pair ``A:B`` (as a pair demand's label: it builds no key at
+    either station alone), and it adds ``kind`` ``"entangled"``, ``station_a`` and ``station_b``
+    (the key names of the entangled links of ``relay`` and ``network``)."""
+    rec: dict[str, Any] = {
+        "station": c.station if c.partner is None else f"{c.station}:{c.partner}",
         "satellite": c.satellite,
         "pass_uid": c.pass_uid,
         "start_utc": iso_z(c.start),
@@ -356,6 +379,9 @@ def candidate_record(c: Candidate) -> dict[str, Any]:
         "expected_key_bits": round(c.expected_key_bits, 1),
         "handover": c.handover,
     }
+    if c.partner is not None:
+        rec.update(kind="entangled", station_a=c.station, station_b=c.partner)
+    return rec
 
 
 def by_time(cands: Sequence[Candidate]) -> list[Candidate]:

@@ -35,6 +35,11 @@ may serve a request (:meth:`Problem.request_pairs`), and order pairs: for a requ
 pairs of q whose link ends no later than the start of each pair of r (:meth:`Problem.order_pairs`).
 ``weight`` (default 1) multiplies each candidate's expected key in the key term of the objective
 (a candidates file's ``priority``).
+
+An *entangled* candidate (:attr:`.model.Candidate.partner`; issue 19) lies in the rows of both its
+stations and of its satellite: it needs a telescope at each station and the satellite's source at
+once. It builds no key at either station (no pool, no station demand, no request) and serves a
+pair demand of its two stations directly (:meth:`Problem.entangled_members`).
 """
 
 from __future__ import annotations
@@ -111,17 +116,23 @@ class Problem:
         # candidates already decided (earlier blocks of a rolling horizon) stay scheduled
         fixed_set = set(fixed)
         self.fixed = np.array([c.uid in fixed_set for c in self.cands], bool)
-        self.stations = sorted({c.station for c in self.cands})
+        # every station a link occupies (an entangled link's partner too); the stations whose key
+        # a link builds are those of the links with one station (``key_st``, "" for an entangled one)
+        self.stations = sorted({s for c in self.cands for s in c.stations})
         # satellites by identity (name, catalogue number): two satellites of one name are two
         # resources; sorted, the keys order as the names do
         self.satellites = sorted({c.satellite_key for c in self.cands})
         st_of = np.array([c.station for c in self.cands], object)
+        partner = np.array([c.partner or "" for c in self.cands], object)
+        self.entangled = partner != ""
+        self.partner = partner
+        self.key_st = np.where(self.entangled, "", st_of)
         sat_of = np.empty(len(self.cands), object)
         sat_of[:] = [c.satellite_key for c in self.cands]
         groups: list[ResourceGroup] = []
         for name in self.stations:
             units, gap = self.resources.station(name)
-            groups.append(ResourceGroup("station", name, units, gap, np.flatnonzero(st_of == name)))
+            groups.append(ResourceGroup("station", name, units, gap, np.flatnonzero((st_of == name) | (partner == name))))
         members: dict[tuple[str, str], list[int]] = {}
         for j, key in enumerate(sat_of):
             members.setdefault(key, []).append(j)
@@ -135,28 +146,49 @@ class Problem:
             self._check_demands()
 
     def _check_demands(self) -> None:
-        known = set(self.stations)
+        keyed = self.key_stations
         for d in self.demands:
+            known = set(self.stations) if d.is_pair else set(keyed)
             for s in d.stations:
                 if s not in known:
                     raise InputError(
                         f"demand {d.label}: no candidate pass at station {s!r}; check the station "
                         f"name and that satellites pass over it (stations with passes: "
-                        f"{', '.join(self.stations) or 'none'})"
+                        f"{', '.join(keyed) or 'none'})"
                     )
-            if d.is_pair and not self.pair_satellites(d):
+            if d.is_pair and not self.pair_satellites(d) and not self.entangled_members(d).size:
                 a, b = d.stations
                 raise InputError(
                     f"demand {d.label}: no satellite passes over both {a} and {b} in this window, "
-                    "so no trusted relay can serve the pair; add satellites or widen the window"
+                    "so no trusted relay can serve the pair"
+                    + (" and no entangled window joins them" if self.entangled.any() else "")
+                    + "; add satellites or widen the window"
                 )
+
+    @property
+    def key_stations(self) -> list[str]:
+        """The stations where some candidate builds key (a link with one station), sorted."""
+        return sorted({c.station for c in self.cands if c.partner is None})
+
+    def entangled_members(self, d: Demand) -> np.ndarray:
+        """Indices (ascending) of the entangled candidates joining the two stations of a pair
+        demand ``d`` (either order); empty for a station demand."""
+        if not d.is_pair or not self.entangled.any():
+            return np.zeros(0, np.intp)
+        a, b = d.stations
+        st, pa = self.st_of, self.partner
+        return np.flatnonzero(self.entangled & (((st == a) & (pa == b)) | ((st == b) & (pa == a))))
+
+    def entangled_pairs(self) -> list[tuple[str, str]]:
+        """The station pairs some entangled candidate joins, sorted."""
+        return sorted({(c.station, c.partner) for c in self.cands if c.partner is not None})
 
     def pair_satellites(self, d: Demand) -> list[tuple[str, str]]:
         """Satellites (:attr:`Candidate.satellite_key`) with candidates at both stations of a pair
         demand."""
         a, b = d.stations
-        at_a = {c.satellite_key for c in self.cands if c.station == a}
-        at_b = {c.satellite_key for c in self.cands if c.station == b}
+        at_a = {c.satellite_key for c in self.cands if c.station == a and c.partner is None}
+        at_b = {c.satellite_key for c in self.cands if c.station == b and c.partner is None}
         return sorted(at_a & at_b)
 
     @property
@@ -172,7 +204,7 @@ class Problem:
         """Indices (ascending) of the candidates that may serve request ``r``: at its station,
         with its satellite (name or catalogue number) if it names one, not excluded (no preset
         reason), and for a ``key`` request with expected key above zero."""
-        ok = (self.st_of == r.station) & self.allowed
+        ok = (self.key_st == r.station) & self.allowed
         if r.satellite is not None:
             ok &= np.fromiter((c.satellite == r.satellite or c.satellite_id == r.satellite for c in self.cands),
                               bool, count=self.n)
@@ -246,27 +278,29 @@ class Problem:
 
     # ---- served key and the objective -----------------------------------------------------
     def station_key(self, x: np.ndarray) -> dict[str, float]:
-        """Expected key per station for a 0/1 selection ``x``."""
+        """Expected key per station for a 0/1 selection ``x`` (entangled links build none)."""
         out = {s: 0.0 for s in self.stations}
-        for j in np.flatnonzero(x > 0.5):
+        for j in np.flatnonzero((x > 0.5) & ~self.entangled):
             out[self.cands[j].station] += float(self.value[j])
         return out
 
     def pools(self, x: np.ndarray) -> dict[tuple[str, tuple[str, str]], float]:
         """Key pool each (station, satellite key) builds for a selection (bits)."""
         out: dict[tuple[str, tuple[str, str]], float] = {}
-        for j in np.flatnonzero(x > 0.5):
+        for j in np.flatnonzero((x > 0.5) & ~self.entangled):
             k = (self.cands[j].station, self.cands[j].satellite_key)
             out[k] = out.get(k, 0.0) + float(self.value[j])
         return out
 
     def demand_scale(self) -> list[tuple[Demand, float]]:
         """The demands the objective uses, with their bits: the given ones, or for ``fair`` with
-        none given, one unit demand per station (max-min of key in bits)."""
+        none given, one unit demand per station where links build key and one per pair of
+        stations an entangled link joins (max-min of key in bits)."""
         if self.demands:
             return [(d, d.bits) for d in self.demands]
         if self.objective == "fair":
-            return [(Demand((s,), 1.0), 1.0) for s in self.stations]
+            return ([(Demand((s,), 1.0), 1.0) for s in self.key_stations]
+                    + [(Demand(p, 1.0), 1.0) for p in self.entangled_pairs()])
         return []
 
     def has_pairs(self) -> bool:

@@ -108,6 +108,10 @@ class ScheduleRun:
     pair_weather: dict[str, KeyDraws] = field(default_factory=dict)
     #: with pair demands: what the plan was optimised on (:data:`PLAN_BASIS`); None without one
     plan_basis: str | None = None
+    #: with ``entangled`` satellites: the entangled links' object of :meth:`to_document` (the
+    #: profile, each scheduled (satellite, pair) link with the pooled key of its chosen windows,
+    #: their weather draws); None without
+    entangled: dict[str, Any] | None = None
 
     @property
     def links(self) -> list[Candidate]:
@@ -116,13 +120,27 @@ class ScheduleRun:
 
     def to_records(self) -> list[dict[str, Any]]:
         """One record per scheduled link (the ``links`` of :meth:`to_document`)."""
-        return self.plan.to_records()
+        return self._kinds(self.plan.to_records())
+
+    def _kinds(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """With entangled satellites, every link record says its ``kind`` (``"trusted"``: one
+        station, the satellite holds the key; ``"entangled"``: two stations, no trusted
+        satellite) and its stations ``station_a``, ``station_b`` (None for a trusted link), so
+        the records share their keys (CSV columns); without, the records as they are."""
+        if self.entangled is None:
+            return records
+        for r in records:
+            if "kind" not in r:
+                r.update(kind="trusted", station_a=r["station"], station_b=None)
+        return records
 
     def to_document(self) -> dict[str, Any]:
         """The schedule's JSON object: links, unscheduled candidates with the reason, totals,
         solver and baselines, objective, demands, hand-over gain, expected key, and the weather
         spread when one was drawn."""
         doc = self.plan.to_document()
+        self._kinds(doc["links"])
+        self._kinds(doc["unscheduled"])
         expected = doc.pop("expected_key_bits")  # the hand-over gain comes before it
         doc["handover_gain_bits"] = None if self.handover_gain_bits is None else round(self.handover_gain_bits, 1)
         doc["expected_key_bits"] = expected
@@ -132,6 +150,8 @@ class ScheduleRun:
             doc["weather"] = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.weather.to_dict().items()}
         if self.pair_weather:  # the pair demands' draws, beside the plan made on expectations
             doc.setdefault("weather", {})["pairs"] = {k: v.to_dict() for k, v in self.pair_weather.items()}
+        if self.entangled is not None:  # only with entangled satellites
+            doc["entangled"] = self.entangled
         return doc
 
     def to_json(self) -> str:
@@ -224,6 +244,8 @@ def schedule_passes(
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
     tick: Callable[[int, int, str], None] | None = None,
+    entangled: Sequence[str] = (),
+    entangled_profile: str = "micius-entangled",
 ) -> ScheduleRun:
     """Plan links of ``satellites`` over ``stations`` between ``start`` and ``end``.
 
@@ -236,23 +258,73 @@ def schedule_passes(
     reports the pair's relayed key under seeded weather draws (``pair_weather``: mean, P10/P50/P90,
     the clear-sky bound, the share of draws meeting the demand), ``weather_trials`` of them or
     :data:`passplan.weather.DEFAULT_DRAWS` when that is 0. ``progress`` receives a line per stage,
-    ``tick(done, total, stage)`` the forecast count."""
+    ``tick(done, total, stage)`` the forecast count.
+
+    ``entangled`` names satellites among ``satellites`` (name, alias or catalogue number) that
+    serve as entangled-pair sources (``entangled_profile``, a profile with a ``[source]`` table)
+    instead of trusted downlinks, as in :func:`network_key` (issue 19): each of their joint
+    windows over two of ``stations`` (:func:`passplan.pairs.joint_windows`) is a candidate that
+    holds the satellite and a telescope at both stations for the window, whose key is its share
+    of the BBM92 key of that satellite's windows over that pair pooled into one block
+    (:func:`passplan.schedule.entangled.entangled_candidates`) times P(both clear); it serves a
+    pair demand of its two stations directly (no trusted satellite) and is no station's key.
+    ``entangled`` in the run lists each scheduled (satellite, pair) link with the pooled key of
+    the windows the plan chose (and, with ``weather_trials``, their draws with both stations
+    clear); each link record says its ``kind``."""
     check_schedule_options(
         time_limit_s=time_limit_s, min_key_bits=min_key_bits, weather_trials=weather_trials, setup_s=setup_s,
         rolling_days=rolling_days,
     )
+    trusted: list[Any] = list(satellites)
+    ent_sats: list[Any] = []
+    if entangled:
+        from .entangled import check_entangled_profile, pick_entangled
+
+        check_entangled_profile(entangled_profile)
+        if len({s.id for s in stations}) < 2:
+            raise InputError("entangled links join two stations at once; choose at least two stations")
+        ent_sats, trusted = pick_entangled(satellites, entangled)
     if setup_s is not None:
         stations = [dc_replace(s, setup_s=setup_s) for s in stations]
     check_demands(demands, stations)
-    fc = _forecast_candidates(
-        satellites, stations, start, end, constraints, profile=profile, protocol=protocol, handover=handover,
-        grid_s=grid_s, min_key_bits=min_key_bits, progress=progress, tick=tick,
-    )
+    if trusted or not entangled:
+        fc = _forecast_candidates(
+            trusted, stations, start, end, constraints, profile=profile, protocol=protocol, handover=handover,
+            grid_s=grid_s, min_key_bits=min_key_bits, progress=progress, tick=tick,
+        )
+    else:  # every satellite is an entangled source: no trusted downlink to search for
+        fc = _Forecasts([], [], [], {s.id: s for s in stations}, {"passes": 0.0, "forecast": 0.0})
+    ent: list[Any] | None = None
+    if entangled:
+        fc, ent = _entangled_forecasts(fc, ent_sats, stations, start, end, constraints, entangled_profile,
+                                       min_key_bits=min_key_bits, progress=progress)
     return _plan_run(
         fc, stations, demands, objective, handover=handover, solver=solver, time_limit_s=time_limit_s,
         repoint_s=repoint_s, rolling_days=rolling_days, weather_trials=weather_trials, seed=seed, progress=progress,
-        pair_trials=weather_trials or DEFAULT_DRAWS,
+        pair_trials=weather_trials or DEFAULT_DRAWS, ent=ent, ent_profile=entangled_profile,
     )
+
+
+def _entangled_forecasts(
+    fc: _Forecasts, satellites: Sequence[Any], stations: Sequence[Station], start: datetime, end: datetime,
+    constraints: Constraints | None, profile: str, *, min_key_bits: float, progress: Callable[[str], None] | None,
+) -> tuple[_Forecasts, list[Any]]:
+    """``fc`` with the entangled candidates of ``satellites`` over every pair of ``stations``
+    added (:func:`passplan.schedule.entangled.entangled_candidates`), and their links."""
+    from .entangled import entangled_candidates, entangled_links
+
+    if progress:
+        progress(f"forecasting the entangled key of {len(satellites)} satellite(s) over pairs of {len(stations)} stations")
+    t = time.perf_counter()
+    ent = entangled_links(satellites, stations, start, end, constraints, profile=profile, exclusive=False)
+    cands = entangled_candidates(ent, min_key_bits)
+    warnings = list(fc.warnings)
+    if not ent:
+        names = ", ".join(str(getattr(s, "name", s)) for s in satellites)
+        warnings.append(f"entangled: {names} is usable from no two of the stations at once in this window, so no "
+                        "entangled link; widen the window or choose stations it passes over together")
+    return dc_replace(fc, cands=fc.cands + cands, warnings=warnings,
+                      seconds={**fc.seconds, "entangled": time.perf_counter() - t}), ent
 
 
 @dataclass(frozen=True)
@@ -319,6 +391,8 @@ def _plan_run(
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
     pair_trials: int = 0,
+    ent: Sequence[Any] | None = None,
+    ent_profile: str = "micius-entangled",
 ) -> ScheduleRun:
     cands = fc.cands
     if progress:
@@ -335,32 +409,102 @@ def _plan_run(
         )
     t_solve = time.perf_counter() - t
     spread = None
-    if weather_trials:
+    if weather_trials and (ent is None or any(c.partner is None for c in plan.links)):  # entangled: drawn below
         from ..weather import simulate_weather
 
-        spread = simulate_weather(
-            [(c.station, c.start, c.key_bits) for c in plan.links], fc.by_id, trials=weather_trials, seed=seed
+        spread = simulate_weather(  # the stations' key: an entangled link is the pair's (its own draws below)
+            [(c.station, c.start, c.key_bits) for c in plan.links if c.partner is None], fc.by_id,
+            trials=weather_trials, seed=seed,
         )
+    chosen = None
+    if ent is not None:
+        from .entangled import scheduled_links
+
+        chosen = scheduled_links(ent, plan.links)
     pairs: dict[str, KeyDraws] = {}
     for d in demands if pair_trials else ():
         if not d.is_pair:
             continue
         a, b = d.stations
-        mine = [ln for ln in plan.links if ln.station in (a, b)]
-        if _servable(mine, a, b):
+        mine = [ln for ln in plan.links if ln.station in (a, b) and ln.partner is None]
+        direct = [e for e in chosen or () if set(e.stations) == {a, b}]
+        if direct:  # the pair's entangled links beside its relays, drawn together
+            pairs[d.label] = _pair_entangled_draws(mine, direct, fc.by_id, (a, b), trials=pair_trials, seed=seed,
+                                                   demand_bits=d.bits)
+        elif _servable(mine, a, b):
             pairs[d.label] = relay_draws(mine, fc.by_id, (a, b), trials=pair_trials, seed=seed, demand_bits=d.bits)
     basis = PLAN_BASIS if any(d.is_pair for d in demands) else None
+    ent_doc = None
+    if ent is not None and chosen is not None:
+        ent_doc = _entangled_document(ent, chosen, plan.links, fc.by_id, ent_profile, weather_trials=weather_trials,
+                                      seed=seed)
     return ScheduleRun(
         plan, cands, fc.forecasts, gain, fc.warnings, {**fc.seconds, "solve": t_solve}, spread, fc.by_id, pairs,
-        basis,
+        basis, ent_doc,
     )
+
+
+def _pair_entangled_draws(
+    links: Sequence[Candidate], ent: Sequence[Any], by_id: Mapping[str, Station], pair: tuple[str, str], *,
+    trials: int, seed: int, demand_bits: float,
+) -> KeyDraws:
+    """A pair demand's key under weather draws when entangled links serve it: the trusted relay
+    of its stations' ``links`` plus the pooled key of its entangled windows where both stations
+    are clear (:func:`passplan.schedule.entangled.entangled_draws`: one draw of both)."""
+    from .entangled import entangled_draws
+
+    def relayed(bits: Any) -> float:
+        return relay(deposits_of(links, bits), pair).relayed_bits if links else 0.0
+
+    def outcome(bits: Any, ent_bits: list[float]) -> float:
+        return relayed(bits) + float(sum(ent_bits))
+
+    return entangled_draws(
+        links, ent, by_id, outcome, trials=trials, seed=seed,
+        expectation_replay_bits=relayed([ln.expected_key_bits for ln in links])
+        + sum(e.expected_key_bits for e in ent),
+        demand_bits=demand_bits,
+    )
+
+
+def _entangled_document(
+    ent: Sequence[Any], chosen: Sequence[Any], links: Sequence[Candidate], by_id: Mapping[str, Station],
+    profile: str, *, weather_trials: int, seed: int,
+) -> dict[str, Any]:
+    """The run's ``entangled`` object: the profile, the joint windows offered and scheduled, and
+    each scheduled (satellite, pair) link (``relay``'s and ``network``'s entangled link keys)
+    with ``planned_key_bits``, the sum of its windows' shares the plan counted (the pooled key of
+    all the link's windows shared out; :func:`passplan.schedule.entangled.entangled_candidates`)
+    beside ``key_bits``, the pooled key of the chosen windows alone, processed as one block."""
+    from .entangled import entangled_draws
+
+    share = {c.uid: c.key_bits for c in links if c.partner is not None}
+    rows = []
+    for e in chosen:
+        row = e.to_dict()
+        row["planned_key_bits"] = round(sum(share[f.window.uid] for f in e.forecasts), 1)
+        rows.append(row)
+    doc: dict[str, Any] = {
+        "profile": profile,
+        "windows": sum(len(e.forecasts) for e in ent),
+        "scheduled_windows": sum(len(e.forecasts) for e in chosen),
+        "key_bits": round(sum(e.key_bits for e in chosen), 1),
+        "expected_key_bits": round(sum(e.expected_key_bits for e in chosen), 1),
+        "links": rows,
+    }
+    if weather_trials and chosen:
+        doc["weather"] = entangled_draws(
+            [], chosen, by_id, lambda _bits, eb: float(sum(eb)), trials=weather_trials, seed=seed,
+            expectation_replay_bits=sum(e.expected_key_bits for e in chosen),
+        ).to_dict()
+    return doc
 
 
 def _servable(cands: Sequence[Candidate], a: str, b: str) -> bool:
     """Some satellite has a candidate at both ``a`` and ``b``: a pair demand the plan can take
     (the test :class:`~passplan.schedule.problem.Problem` makes of a pair demand)."""
-    at_a = {c.satellite_key for c in cands if c.station == a}
-    at_b = {c.satellite_key for c in cands if c.station == b}
+    at_a = {c.satellite_key for c in cands if c.station == a and c.partner is None}
+    at_b = {c.satellite_key for c in cands if c.station == b and c.partner is None}
     return bool(at_a & at_b)
 
 

@@ -98,11 +98,10 @@ def _label(summary: SolverSummary, kept: str | None) -> SolverSummary:
 def _conflict_reason(c: Candidate, chosen: Sequence[Candidate], resources: Resources) -> str | None:
     """The first chosen link that leaves no room for ``c`` on a shared resource, if any (one
     candidate; :func:`_conflict_reasons` gives the same for many at once)."""
-    for kind in ("station", "satellite"):
-        name = c.station if kind == "station" else c.satellite
-        if kind == "station":
+    for kind, name in [*(("station", st) for st in sorted(c.stations)), ("satellite", c.satellite)]:
+        if kind == "station":  # an entangled link needs both its stations
             units, gap = resources.station(name)
-            same = [o for o in chosen if o.station == name]
+            same = [o for o in chosen if name in o.stations]
         else:  # a satellite by identity: two satellites of one name are two terminals
             units, gap = resources.satellite(c.satellite_key)
             same = [o for o in chosen if o.satellite_key == c.satellite_key]
@@ -172,6 +171,8 @@ def _conflict_reasons(prob: Problem, x: np.ndarray, asked: np.ndarray) -> dict[i
 def _pair_totals(links: Sequence[Candidate]) -> dict[str, float]:
     pools: dict[tuple[str, tuple[str, str]], float] = {}
     for c in links:
+        if c.partner is not None:  # an entangled link fills no pool
+            continue
         k = (c.station, c.satellite_key)
         pools[k] = pools.get(k, 0.0) + c.expected_key_bits
     stations = sorted({s for s, _ in pools})
@@ -344,7 +345,8 @@ def _plan(
         unscheduled.append((c, why))
     per_station: dict[str, float] = {s: 0.0 for s in prob.stations}
     for c in links:
-        per_station[c.station] += c.expected_key_bits
+        if c.partner is None:  # an entangled link's key is the pair's, not a station's
+            per_station[c.station] += c.expected_key_bits
     _, served = evaluate(prob, x)
     demand_rows: list[dict[str, Any]] = []
     for d in demands:
