@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -181,6 +181,15 @@ def _bits(v: float) -> str:
     return f"{v:.0f} bit"
 
 
+def _rounds_text(rounds: dict[str, Any] | None) -> str:
+    """The entangled line's account of the plan's re-valuation (``plan_rounds``)."""
+    if not rounds:
+        return ""
+    how = "converged" if rounds["converged"] else "not converged"
+    return (f"; windows re-valued at what the chosen ones pool to over {rounds['rounds']} solve(s), {how}, "
+            f"plan of round {rounds['kept_round']} kept (heuristic)")
+
+
 def _schedule_table(run: ScheduleRun) -> str:
     """The schedule as a table: local times at each station, from the links' datetimes."""
     from ..io import to_table
@@ -237,7 +246,7 @@ def _schedule_table(run: ScheduleRun) -> str:
     ent = doc.get("entangled")
     if ent is not None:  # only with --entangled
         lines.append(f"entangled links ({ent['profile']}, no trusted satellite): {ent['scheduled_windows']} of "
-                     f"{ent['windows']} joint window(s) scheduled")
+                     f"{ent['windows']} joint window(s) scheduled" + _rounds_text(ent.get("plan_rounds")))
         for e in ent["links"]:
             lines.append(
                 f"  {e['station_a']} - {e['station_b']} via {e['satellite']}: {e['windows']} window(s), {e['seconds']:g} s, "

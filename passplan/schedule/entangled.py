@@ -30,8 +30,9 @@ two stations, and the plan chooses among them and the trusted links.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import replace as dc_replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -46,11 +47,15 @@ if TYPE_CHECKING:
     from ..keyrate.bbm92 import BBM92Key
     from ..passes import Constraints
     from ..stations import Station
-    from .model import Candidate
+    from .model import Candidate, Demand, Plan, Resources
     from .network import Network
 
 __all__ = ["EntangledLink", "entangled_links", "entangled_candidates", "scheduled_links", "pick_entangled", "check_entangled_profile", "entangled_capacities", "both_clear_probability", "entangled_draws",
-           "DEFAULT_PAIR_PROFILE"]
+           "DEFAULT_PAIR_PROFILE", "BlockValues", "revalued", "consistent_plan", "REVALUE_ROUNDS"]
+
+#: the most plans :func:`consistent_plan` solves, the first (on the shares of all the windows)
+#: included; a stated small number (the README example settles in three)
+REVALUE_ROUNDS = 6
 
 
 def both_clear_probability(a: Station, b: Station, when: datetime,
@@ -221,9 +226,10 @@ def entangled_candidates(links: Sequence[EntangledLink], min_key_bits: float = 0
     its windows). A plan that leaves some windows out processes a different block, whose finite
     key differs from the sum of the shares: lower for a smaller block (it keeps a smaller
     fraction of its sifted bits), possibly higher where the windows left out had a high error
-    rate; the schedule reports the pooled key of the windows it chose beside the plan's figure
-    (:func:`scheduled_links`). A window whose share is zero, or below ``min_key_bits``, gets a
-    reason."""
+    rate; a schedule therefore re-values the windows from those it chose and solves again
+    (:func:`consistent_plan`) and reports the pooled key of the windows it chose beside the
+    plan's figure (:func:`scheduled_links`). A window whose share is zero, or below
+    ``min_key_bits``, gets a reason."""
     from .model import Candidate
 
     out: list[Candidate] = []
@@ -321,3 +327,167 @@ def entangled_capacities(net: Network, ent: Sequence[EntangledLink], bits: Seque
             out[k] = out.get(k, 0.0) + float(b)
     return out
 
+
+
+class BlockValues:
+    """Each entangled window's key from a block of its link's windows (:func:`pooled_key`, one
+    evaluation per block, remembered).
+
+    Given the windows a plan chose (:meth:`values`), for each link L with chosen windows C:
+
+    - a chosen window gets its share, by sifted bits, of the pooled key of C (so the values of a
+      plan's windows sum to what they pool to: what the plan really gets), or zero where C
+      without it pools to as much (a window whose errors cost more than its bits bring, or a
+      block too small for any key: the plan is better off without it);
+    - a window left out gets what adding it to C gains, ``pooled(C + w) - pooled(C)``, or zero.
+
+    With none of L's windows chosen, a window's gain is its own key alone, zero for a Micius
+    window (the module docstring): a link a plan drops does not come back in later rounds."""
+
+    def __init__(self, links: Sequence[EntangledLink]) -> None:
+        self.links = list(links)
+        self._sifted = [np.array([f.sifted_bits for f in e.forecasts], dtype=float) for e in self.links]
+        self._memo: dict[tuple[int, frozenset[int]], float] = {}
+
+    def pooled(self, k: int, windows: Collection[int]) -> float:
+        """The pooled key (bits) of link ``k``'s windows ``windows`` (indices)."""
+        key = (k, frozenset(windows))
+        if key not in self._memo:
+            fs = self.links[k].forecasts
+            self._memo[key] = float(pooled_key([fs[i] for i in sorted(key[1])]).secret_key_bits) if key[1] else 0.0
+        return self._memo[key]
+
+    def share(self, k: int, window: int, block: Collection[int]) -> float:
+        """Window ``window``'s share, by sifted bits, of the pooled key of ``block`` (indices of
+        link ``k``'s windows, ``window`` among them)."""
+        s = self._sifted[k]
+        total = float(s[list(block)].sum())
+        return self.pooled(k, block) * float(s[window]) / total if total > 0 else 0.0
+
+    def values(self, chosen: Collection[str]) -> dict[str, tuple[float, str]]:
+        """``{window uid: (bits, why)}`` of every window of every link, from the window uids
+        ``chosen`` (the class docstring); ``why`` says where a zero came from."""
+        out: dict[str, tuple[float, str]] = {}
+        for k, e in enumerate(self.links):
+            on = [i for i, f in enumerate(e.forecasts) if f.window.uid in chosen]
+            base = self.pooled(k, on)
+            pair = f"{e.stations[0]}-{e.stations[1]}"
+            for i, f in enumerate(e.forecasts):
+                if i in on:
+                    without = self.pooled(k, [j for j in on if j != i])
+                    why = (f"the {len(on)} {pair} window(s) of the last round pool to as much key without it "
+                           f"({without:.1f} bits)")
+                    out[f.window.uid] = (self.share(k, i, on) if base > without else 0.0, why)
+                else:
+                    why = (f"added to the {len(on)} {pair} window(s) of the last round, it gains no key" if on else
+                           f"the last round chose no {pair} window, and alone it pools to no key")
+                    out[f.window.uid] = (max(0.0, self.pooled(k, [*on, i]) - base), why)
+        return out
+
+    def real_key_bits(self, chosen: Collection[str]) -> float:
+        """The clear-sky key of the ``chosen`` windows: each link's chosen windows pooled as one
+        block, summed over the links."""
+        total = 0.0
+        for k, e in enumerate(self.links):
+            on = [i for i, f in enumerate(e.forecasts) if f.window.uid in chosen]
+            total += self.pooled(k, on)
+        return total
+
+
+def revalued(cands: Sequence[Candidate], values: Mapping[str, tuple[float, str]],
+             min_key_bits: float = 0.0) -> list[Candidate]:
+    """``cands`` with each entangled candidate's key set to ``values[uid]`` (bits, and why a
+    zero; :meth:`BlockValues.values`), others as they are; one whose key is zero, or below
+    ``min_key_bits``, gets a reason and is never chosen. A window with no key even pooled with
+    all its link's windows (its reason from :func:`entangled_candidates` starts "no key") keeps
+    its reason."""
+    out = []
+    for c in cands:
+        if c.partner is None or c.uid not in values or (c.reason or "").startswith("no key"):
+            out.append(c)
+            continue
+        bits, why = values[c.uid]
+        reason = None
+        if bits <= 0:
+            reason = f"no key gained: {why}"
+        elif bits < min_key_bits:
+            reason = f"below minimum key ({bits:.3g} < {min_key_bits:.3g} bits)"
+        out.append(dc_replace(c, key_bits=float(bits), reason=reason))
+    return out
+
+
+def consistent_plan(
+    cands: Sequence[Candidate],
+    links: Sequence[EntangledLink],
+    solve: Callable[[list[Candidate]], Plan],
+    resources: Resources,
+    demands: Sequence[Demand] = (),
+    objective: str = "total",
+    *,
+    min_key_bits: float = 0.0,
+    rounds: int = REVALUE_ROUNDS,
+) -> tuple[Plan, list[Candidate], dict[str, Any]]:
+    """A plan whose entangled windows are valued at what the windows it chose pool to: a
+    deterministic fixed-point re-valuation, a **heuristic** (not proven optimal).
+
+    Round 1 solves ``cands`` as given (:func:`entangled_candidates`: each window's share of the
+    pooled key of all its link's windows). Each later round re-values every entangled window
+    from the windows the previous round chose (:class:`BlockValues`: a chosen window at its
+    share of what they pool to, one left out at what adding it gains) and solves again (``solve``,
+    the schedule's solver, e.g. :func:`passplan.schedule.plan_schedule` with its options). It
+    stops when a round chooses the same windows as the round before (``converged``: the plan's
+    values are then what its windows pool to), when it repeats an earlier round's choice (a
+    cycle), or after ``rounds`` solves. Every round's plan is scored by its **real value**: the
+    objective (:func:`passplan.schedule.milp.evaluate`) of its links with their windows valued at
+    their shares of the pooled key of the windows chosen, then its total expected key; the best
+    is kept (a later round on ties), so the result is never worse than the first solve.
+
+    Returns the plan, the candidates it was solved on, and the ``rounds`` document: rounds run,
+    whether converged, the round kept, and per round the entangled windows chosen, the key the
+    plan counted for them (clear sky) and what they pool to."""
+    from .milp import evaluate
+    from .model import by_time
+    from .problem import Problem
+
+    values = BlockValues(links)
+    ent_uids = {f.window.uid for e in links for f in e.forecasts}
+    current = list(cands)
+    seen: list[frozenset[str]] = []
+    history: list[dict[str, Any]] = []
+    best: tuple[tuple[float, float], int, Plan, list[Candidate]] | None = None
+    converged = False
+    for r in range(max(1, int(rounds))):
+        plan = solve(current)
+        chosen = frozenset(c.uid for c in plan.links if c.uid in ent_uids)
+        nxt = revalued(cands, values.values(chosen), min_key_bits)
+        real = {c.uid: c for c in nxt}
+        links_real = [real[c.uid] for c in plan.links]
+        prob = Problem(by_time(nxt), resources, demands, objective, validate_demands=False)
+        primary, _ = evaluate(prob, np.array([c.uid in {ln.uid for ln in plan.links} for c in prob.cands], bool))
+        score = (float(primary), float(sum(c.expected_key_bits for c in links_real)))
+        history.append({
+            "round": r + 1,
+            "entangled_windows": len(chosen),
+            "planned_key_bits": round(sum(c.key_bits for c in plan.links if c.uid in ent_uids), 1),
+            "key_bits": round(values.real_key_bits(chosen), 1),
+            "objective": round(score[0], 6),
+        })
+        if best is None or score >= best[0]:
+            best = (score, r + 1, plan, current)
+        if seen and chosen == seen[-1]:
+            converged = True
+            break
+        if chosen in seen:  # a cycle: no round after this one chooses anything new
+            break
+        seen.append(chosen)
+        current = nxt
+    assert best is not None
+    doc = {
+        "method": "fixed-point re-valuation (heuristic)",
+        "rounds": len(history),
+        "max_rounds": max(1, int(rounds)),
+        "converged": converged,
+        "kept_round": best[1],
+        "history": history,
+    }
+    return best[2], best[3], doc

@@ -264,13 +264,15 @@ def schedule_passes(
     serve as entangled-pair sources (``entangled_profile``, a profile with a ``[source]`` table)
     instead of trusted downlinks, as in :func:`network_key` (issue 19): each of their joint
     windows over two of ``stations`` (:func:`passplan.pairs.joint_windows`) is a candidate that
-    holds the satellite and a telescope at both stations for the window, whose key is its share
-    of the BBM92 key of that satellite's windows over that pair pooled into one block
-    (:func:`passplan.schedule.entangled.entangled_candidates`) times P(both clear); it serves a
-    pair demand of its two stations directly (no trusted satellite) and is no station's key.
-    ``entangled`` in the run lists each scheduled (satellite, pair) link with the pooled key of
-    the windows the plan chose (and, with ``weather_trials``, their draws with both stations
-    clear); each link record says its ``kind``."""
+    holds the satellite and a telescope at both stations for the window, whose key is first its
+    share of the BBM92 key of that satellite's windows over that pair pooled into one block
+    (:func:`passplan.schedule.entangled.entangled_candidates`) times P(both clear), then
+    re-valued from the windows each plan chose and re-solved until the plan gets what it counts
+    (:func:`passplan.schedule.entangled.consistent_plan`: a heuristic); it serves a pair demand
+    of its two stations directly (no trusted satellite) and is no station's key. ``entangled``
+    in the run lists each scheduled (satellite, pair) link with the pooled key of the windows the
+    plan chose (and, with ``weather_trials``, their draws with both stations clear) and the
+    rounds (``plan_rounds``); each link record says its ``kind``."""
     check_schedule_options(
         time_limit_s=time_limit_s, min_key_bits=min_key_bits, weather_trials=weather_trials, setup_s=setup_s,
         rolling_days=rolling_days,
@@ -302,6 +304,7 @@ def schedule_passes(
         fc, stations, demands, objective, handover=handover, solver=solver, time_limit_s=time_limit_s,
         repoint_s=repoint_s, rolling_days=rolling_days, weather_trials=weather_trials, seed=seed, progress=progress,
         pair_trials=weather_trials or DEFAULT_DRAWS, ent=ent, ent_profile=entangled_profile,
+        ent_min_key_bits=min_key_bits,
     )
 
 
@@ -393,15 +396,26 @@ def _plan_run(
     pair_trials: int = 0,
     ent: Sequence[Any] | None = None,
     ent_profile: str = "micius-entangled",
+    ent_min_key_bits: float = 0.0,
 ) -> ScheduleRun:
     cands = fc.cands
     if progress:
         progress(f"solving the plan over {len(cands)} candidates")
     res = resources_for(stations, repoint_s=repoint_s)
     t = time.perf_counter()
-    plan = plan_schedule(
-        cands, res, demands, objective, solver=solver, time_limit_s=time_limit_s, rolling_days=rolling_days
-    )
+    rounds = None
+    if ent:  # entangled windows valued at what the chosen windows pool to: re-valued and re-solved
+        from .entangled import consistent_plan
+
+        def solve(cs: list[Candidate]) -> Plan:
+            return plan_schedule(cs, res, demands, objective, solver=solver, time_limit_s=time_limit_s,
+                                 rolling_days=rolling_days)
+
+        plan, cands, rounds = consistent_plan(cands, ent, solve, res, demands, objective, min_key_bits=ent_min_key_bits)
+    else:
+        plan = plan_schedule(
+            cands, res, demands, objective, solver=solver, time_limit_s=time_limit_s, rolling_days=rolling_days
+        )
     gain = None
     if handover and any(c.handover for c in cands):
         gain = plan.expected_key_bits - whole_pass_key(
@@ -437,7 +451,7 @@ def _plan_run(
     ent_doc = None
     if ent is not None and chosen is not None:
         ent_doc = _entangled_document(ent, chosen, plan.links, fc.by_id, ent_profile, weather_trials=weather_trials,
-                                      seed=seed)
+                                      seed=seed, rounds=rounds)
     return ScheduleRun(
         plan, cands, fc.forecasts, gain, fc.warnings, {**fc.seconds, "solve": t_solve}, spread, fc.by_id, pairs,
         basis, ent_doc,
@@ -469,7 +483,7 @@ def _pair_entangled_draws(
 
 def _entangled_document(
     ent: Sequence[Any], chosen: Sequence[Any], links: Sequence[Candidate], by_id: Mapping[str, Station],
-    profile: str, *, weather_trials: int, seed: int,
+    profile: str, *, weather_trials: int, seed: int, rounds: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The run's ``entangled`` object: the profile, the joint windows offered and scheduled, and
     each scheduled (satellite, pair) link (``relay``'s and ``network``'s entangled link keys)
@@ -492,6 +506,8 @@ def _entangled_document(
         "expected_key_bits": round(sum(e.expected_key_bits for e in chosen), 1),
         "links": rows,
     }
+    if rounds is not None:  # how the plan's values were made consistent (consistent_plan)
+        doc["plan_rounds"] = rounds
     if weather_trials and chosen:
         doc["weather"] = entangled_draws(
             [], chosen, by_id, lambda _bits, eb: float(sum(eb)), trials=weather_trials, seed=seed,
