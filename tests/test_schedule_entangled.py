@@ -623,3 +623,65 @@ def test_revaluation_never_worse_than_the_first_solve(seed: int, pair_profile) -
     trusted = [cand(f"t{j}", str(rng.choice(["A", "B", "C"])), "S2", s, s + 300, float(rng.integers(20, 300)))
                for j, s in enumerate(rng.uniform(0, 3000, 2).tolist())]
     _revalue_case(links, trusted, Resources())
+
+
+# ---- both stations drawn: the Gantt chart and the calendar -------------------------------------
+
+
+def _mixed_plan():
+    cands = [cand("a", "delingha", "S1", 0, 400, 5e4), cand("e1", "delingha", "MICIUS", 1000, 1300, 300, 0.3, "nanshan"),
+             cand("b", "nanshan", "S1", 1800, 2200, 4e4), cand("e2", "delingha", "MICIUS", 3000, 3300, 250, 0.3, "lijiang"),
+             cand("d", "lijiang", "S2", 500, 900, 2e4)]
+    plan = plan_schedule(cands, Resources())
+    assert len(plan.links) == len(cands)
+    return plan
+
+
+def test_gantt_draws_an_entangled_link_at_both_stations() -> None:
+    """Each entangled link is a cross-hatched bar in the row of each of its two stations over
+    its window (the plan's links, read back from the drawn rectangles), a trusted link one bar
+    in its station's row, and the legend names the entangled mark."""
+    from matplotlib.dates import date2num
+
+    from passplan.plot.gantt import schedule_figure
+
+    plan = _mixed_plan()
+    fig = schedule_figure(plan)
+    ax = fig.axes[0]
+    rows = {t.get_text().split("\n")[0]: k for k, t in enumerate(ax.get_yticklabels())}
+    assert sorted(rows) == ["delingha", "lijiang", "nanshan"]
+    bars = sorted((round(p.get_x(), 9), round(p.get_y() + p.get_height() / 2, 9), p.get_hatch() or "")
+                  for p in ax.patches)
+    want = []
+    for c in plan.links:
+        x0 = round(date2num(c.start), 9)
+        for st in c.stations:
+            want.append((x0, float(rows[st]), "xxx" if c.partner else ""))
+    assert bars == sorted(want)
+    assert sum(h == "xxx" for *_, h in bars) == 4  # two entangled links, two stations each
+    assert "entangled (both stations)" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_calendar_gives_an_entangled_link_one_event_per_station() -> None:
+    """An entangled link is one event at each of its stations (LOCATION), marked entangled and
+    naming both, with its own UID per station; the records path gives the same events; a trusted
+    link's event is as before."""
+    from passplan.exports.ics import events_from_links, events_from_records, to_ics
+    from passplan.schedule.model import candidate_record
+
+    plan = _mixed_plan()
+    events = events_from_links(plan.links)
+    assert events == events_from_records([candidate_record(c) for c in plan.links], kind="link")
+    assert len(events) == len(plan.links) + 2
+    ent = [e for e in events if "entangled" in e.summary]
+    assert [(e.uid_source, e.location) for e in ent] == [("e1@delingha", "delingha"), ("e1@nanshan", "nanshan"),
+                                                        ("e2@delingha", "delingha"), ("e2@lijiang", "lijiang")]
+    assert len({e.uid for e in events}) == len(events)
+    first = ent[0]
+    assert first.summary == "QKD entangled MICIUS -> delingha + nanshan (300 bit)"
+    assert first.description.startswith("entangled link: MICIUS over delingha and nanshan at once (this event: delingha)")
+    assert "expected key (both stations clear): 90 bit" in first.description
+    trusted = [c for c in plan.links if c.partner is None]
+    assert [e for e in events if "entangled" not in e.summary] == events_from_links(trusted)
+    text = to_ics(events, creation_date=T0)
+    assert text.count("BEGIN:VEVENT") == 7 and text.count("LOCATION:nanshan") == 2

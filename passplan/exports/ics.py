@@ -2,7 +2,10 @@
 
 One VEVENT per pass or link, in UTC (``Z`` times need no VTIMEZONE block). UIDs are UUIDv5 of
 the pass uid (or the link's uid) in a fixed passplan namespace, so re-running a plan updates the
-same calendar entries instead of duplicating them. ``DTSTAMP`` (required by RFC 5545 3.6.1) is
+same calendar entries instead of duplicating them. An entangled link (issue 19: one satellite's
+pair source to two stations at once) is **one event per station**, each at its own station
+(LOCATION), its summary and description naming both stations and marking it entangled; its UID
+derives from the link's uid and the station, so each station's calendar keeps its own entry. ``DTSTAMP`` (required by RFC 5545 3.6.1) is
 the creation time, settable so that the same inputs give the same file.
 """
 
@@ -63,9 +66,16 @@ def events_from_records(records: Iterable[Mapping[str, Any]], kind: str | None =
     """Events from pass records (``uid``, ``aos_utc``, ``los_utc`` ...) or schedule links
     (``pass_uid``, ``start_utc``, ``end_utc`` ...): the key and elevations go in the description,
     which starts with ``kind`` (default ``link`` for a link, ``pass`` for a pass)."""
-    out = []
+    out: list[CalendarEvent] = []
     for r in records:
         what = kind or ("link" if "start_utc" in r else "pass")
+        if r.get("kind") == "entangled":  # one event at each of its two stations
+            out += _entangled_events(
+                str(r["pass_uid"]), _parse_z(r["start_utc"], "start_utc"), _parse_z(r["end_utc"], "end_utc"),
+                str(r["start_utc"]), str(r["end_utc"]), str(r["satellite"]), (str(r["station_a"]), str(r["station_b"])),
+                r.get("key_bits"), r.get("expected_key_bits"), what,
+            )
+            continue
         if "start_utc" in r:  # a scheduled link
             start, end = _parse_z(r["start_utc"], "start_utc"), _parse_z(r["end_utc"], "end_utc")
             src = f"{r['pass_uid']}/{r['start_utc']}" if r.get("handover") else str(r["pass_uid"])
@@ -107,9 +117,13 @@ def events_from_links(links: Iterable[Any], kind: str = "link") -> list[Calendar
     """Events from scheduled links (:class:`passplan.schedule.Candidate`), from their datetimes:
     the same events as :func:`events_from_records` of their records (times to the millisecond,
     key to 0.1 bit, as the records give them)."""
-    out = []
+    out: list[CalendarEvent] = []
     for c in links:
         start_z, end_z = iso_z(c.start), iso_z(c.end)
+        if getattr(c, "partner", None) is not None:  # entangled: one event at each of its two stations
+            out += _entangled_events(str(c.pass_uid), _to_ms(c.start), _to_ms(c.end), start_z, end_z, c.satellite,
+                                     (c.station, c.partner), round(c.key_bits, 1), round(c.expected_key_bits, 1), kind)
+            continue
         src = f"{c.pass_uid}/{start_z}" if c.handover else str(c.pass_uid)
         key_bits = round(c.key_bits, 1)
         lines = [
@@ -124,6 +138,25 @@ def events_from_links(links: Iterable[Any], kind: str = "link") -> list[Calendar
             lines.append(f"pass uid: {c.pass_uid}")
         summary = f"QKD {c.satellite} -> {c.station} ({_bits(key_bits)})"
         out.append(CalendarEvent(src, _to_ms(c.start), _to_ms(c.end), summary, "\n".join(lines), str(c.station)))
+    return out
+
+
+def _entangled_events(uid: str, start: datetime, end: datetime, start_z: str, end_z: str, satellite: str,
+                      stations: tuple[str, str], key_bits: Any, expected_key_bits: Any, kind: str) -> list[CalendarEvent]:
+    """The two events of an entangled link, one at each station (the module docstring)."""
+    a, b = stations
+    out = []
+    for here, there in ((a, b), (b, a)):
+        lines = [
+            f"entangled {kind}: {satellite} over {a} and {b} at once (this event: {here})",
+            f"UTC {start_z} to {end_z}",
+            f"forecast key: {_bits(key_bits)} (the pair's share of the pooled BBM92 key; no trusted satellite)",
+            f"expected key (both stations clear): {_bits(expected_key_bits)}",
+        ]
+        if uid:
+            lines.append(f"pass uid: {uid}")
+        summary = f"QKD entangled {satellite} -> {here} + {there} ({_bits(key_bits)})"
+        out.append(CalendarEvent(f"{uid}@{here}", start, end, summary, "\n".join(lines), here))
     return out
 
 

@@ -1,5 +1,7 @@
 """A schedule as a Gantt chart: one row per station, one bar per link coloured by satellite and
-labelled with its expected key, hand-over links hatched, and the relay pairs' totals listed."""
+labelled with its expected key, hand-over links hatched, and the relay pairs' totals listed. An
+entangled link (issue 19: one satellite's pair source to two stations at once) is a cross-hatched
+bar at both of its stations, joined by a dashed line, its key (the pair's) labelled once."""
 
 from __future__ import annotations
 
@@ -22,6 +24,12 @@ def _bits(v: float) -> str:
     return f"{v:.0f} b"
 
 
+def _stations(c: Any) -> tuple[str, ...]:
+    """The stations a link occupies: its own, and an entangled link's partner."""
+    partner = getattr(c, "partner", None)
+    return (c.station,) if partner is None else (c.station, partner)
+
+
 def plot_schedule(plan: Any, fmt: str = "png", title: str | None = None) -> bytes:
     """The Gantt chart of a :class:`passplan.schedule.Plan` as ``fmt`` bytes (:func:`schedule_figure`)."""
     return figure_bytes(schedule_figure(plan, title), fmt)
@@ -39,7 +47,7 @@ def schedule_figure(plan: Any, title: str | None = None) -> Any:
     from matplotlib.patches import Patch
 
     links = list(plan.links)
-    stations = sorted({c.station for c in links} | set(plan.per_station))
+    stations = sorted({s for c in links for s in _stations(c)} | set(plan.per_station))
     sats = sorted({c.satellite for c in links})
     colours = colormaps["tab10"]
     colour = {s: colours(k % 10) for k, s in enumerate(sats)}
@@ -50,10 +58,16 @@ def schedule_figure(plan: Any, title: str | None = None) -> Any:
     for c in links:
         x0, x1 = date2num(c.start.astimezone(UTC)), date2num(c.end.astimezone(UTC))
         spans.append((c, x0, x1))
-        ax.barh(
-            row[c.station], x1 - x0, left=x0, height=BAR_HEIGHT, color=colour[c.satellite],
-            hatch="//" if c.handover else None, edgecolor="black", linewidth=0.5,
-        )
+        at = _stations(c)
+        for st in at:  # an entangled link holds a telescope at both of its stations
+            ax.barh(
+                row[st], x1 - x0, left=x0, height=BAR_HEIGHT, color=colour[c.satellite],
+                hatch="xxx" if len(at) > 1 else ("//" if c.handover else None), edgecolor="black", linewidth=0.5,
+            )
+        if len(at) > 1:
+            ya, yb = sorted(row[st] for st in at)
+            ax.plot([(x0 + x1) / 2] * 2, [ya + BAR_HEIGHT / 2, yb - BAR_HEIGHT / 2], color="black",
+                    linestyle="--", linewidth=0.7)
     ax.set_yticks(range(len(stations)), [f"{s}\n{_bits(plan.per_station.get(s, 0.0))}" for s in stations], fontsize=8)
     ax.set_ylim(-0.8, len(stations) - 0.2)
     ax.invert_yaxis()
@@ -63,6 +77,8 @@ def schedule_figure(plan: Any, title: str | None = None) -> Any:
     handles = [Patch(facecolor=colour[s], edgecolor="black", label=s) for s in sats]
     if any(c.handover for c in links):
         handles.append(Patch(facecolor="white", edgecolor="black", hatch="//", label="hand-over"))
+    if any(len(_stations(c)) > 1 for c in links):
+        handles.append(Patch(facecolor="white", edgecolor="black", hatch="xxx", label="entangled (both stations)"))
     if handles:
         ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     s = plan.solver
