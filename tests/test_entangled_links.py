@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import pytest
@@ -198,15 +200,141 @@ def test_refusals(sats, stations):
     with pytest.raises(InputError, match="no satellite stations"):
         network_key(Network("bare", {"x": "X", "y": "Y"}, [NetLink("x", "y", "fibre", 1.0)], {}), "x", "y", sats,
                     stations, T0, T1, NIGHT, entangled=["micius"])
-    with pytest.raises(InputError, match="^cloud_record does not go with entangled"):
-        relay_key(sats, stations, ("delingha", "nanshan"), T0, T1, NIGHT, entangled=True,
-                  cloud_record=_record_stub())
 
 
-def _record_stub():
-    from passplan.schedule.cloud_record import CloudRecord
+# ---- cloud records with entangled links (issue 19, part 3) -------------------------------------
 
-    return CloudRecord.__new__(CloudRecord)
+
+@dataclass(frozen=True)
+class _Window:
+    uid: str
+    satellite: str
+    start: datetime
+    end: datetime
+    norad_id: int | None = None
+
+
+@dataclass(frozen=True)
+class _Forecast:
+    """What the pooled key reads of a window's forecast."""
+
+    window: _Window
+    sifted_bits: float
+    errors: float
+    profile: Any
+
+    @property
+    def seconds(self) -> float:
+        return (self.window.end - self.window.start).total_seconds()
+
+
+#: three windows, hours 1, 3 and 5 after H0, 300 s each: sifted bits and QBER (Micius-like: a few
+#: thousand sifted bits a block, Yin 2020's 4.5 %)
+H0 = datetime(2020, 10, 20, 12, tzinfo=UTC)
+WINDOWS = [(1, 2000.0, 0.04), (3, 1500.0, 0.05), (5, 2500.0, 0.045)]
+#: recorded cloud fractions at hours 0..6 (hourly samples: each window sits on one sample)
+CLOUD = {"delingha": [0.0, 0.0, 0.0, 0.5, 0.0, 0.0, 0.0], "nanshan": [0.0, 0.2, 0.0, 0.0, 0.0, 1.0, 0.0]}
+
+
+def _hand_link(stations):
+    from passplan.forecast.resolve import resolve_link
+
+    profile = resolve_link("micius-entangled").profile
+    fs = [_Forecast(_Window(f"w{h}", "S0", H0 + timedelta(hours=h), H0 + timedelta(hours=h, seconds=300)), n, n * q,
+                    profile) for h, n, q in WINDOWS]
+    p = np.array([both_clear_probability(stations[0], stations[1], f.window.start) for f in fs])
+    return EntangledLink("S0", ("delingha", "nanshan"), "micius-entangled", fs, pooled_key(fs), p)  # type: ignore[arg-type]
+
+
+def _record(mode: str = "fraction", only: tuple[str, ...] = ("delingha", "nanshan")):
+    from passplan.schedule.cloud_record import CloudRecord, StationClouds
+
+    t = np.array([(H0 + timedelta(hours=h)).timestamp() for h in range(7)])
+    return CloudRecord({st: StationClouds(t, np.array(CLOUD[st]), 3600.0) for st in only}, "hand.csv", mode)
+
+
+def _hand_key(weights: list[float]) -> float:
+    """The BBM92 key of the weighted sums, by hand (Yin 2020's f_ec 1.19 and eps 1e-10, the
+    micius-entangled profile's)."""
+    from passplan.keyrate.bbm92 import bbm92_key
+
+    sifted = sum(w * n for w, (_, n, _) in zip(weights, WINDOWS, strict=True))
+    errors = sum(w * n * q for w, (_, n, q) in zip(weights, WINDOWS, strict=True))
+    return bbm92_key(sifted, errors / sifted, f_ec=1.19, eps=1e-10).secret_key_bits
+
+
+def test_recorded_entangled_key_by_hand(stations):
+    """Both stations recorded: each window keeps the product of the two stations' clear shares
+    (fraction rule: 1 x 0.8, 0.5 x 1, 1 x 0 = 0.8, 0.5, 0), the kept sifted bits and errors
+    pooled into one BBM92 block; the threshold rule (0.5) keeps windows 1 and 2 whole: the
+    pooled key of exactly those; every weather draw is the record's (nothing left to draw)."""
+    from passplan.schedule.entangled import record_shares, recorded_key_bits, recorded_weights
+
+    link = _hand_link(stations)
+    by_id = {s.id: s for s in stations}
+    rec = _record()
+    assert record_shares(link, rec).ravel().tolist() == pytest.approx([1.0, 0.8, 0.5, 1.0, 1.0, 0.0])
+    assert recorded_weights(link, rec, by_id).tolist() == pytest.approx([0.8, 0.5, 0.0])
+    want = _hand_key([0.8, 0.5, 0.0])
+    assert want > 0 and recorded_key_bits(link, rec, by_id) == pytest.approx(want, rel=1e-12)
+    assert link.key_of(np.ones(3)) == pytest.approx(link.key_bits, rel=1e-12)  # no cloud: the clear-sky block
+    thr = _record("threshold")
+    assert recorded_key_bits(link, thr, by_id) == pytest.approx(pooled_key(link.forecasts[:2]).secret_key_bits)
+    draws = entangled_draws([], [link], by_id, lambda _b, eb: float(sum(eb)), trials=50, seed=1,
+                            expectation_replay_bits=want, cloud_record=rec)
+    assert draws.mean_bits == pytest.approx(want) and draws.std_bits == pytest.approx(0.0, abs=1e-9)
+
+
+def test_recorded_entangled_key_with_one_station_drawn(stations):
+    """Only Delingha recorded: Nanshan keeps its weather draws (its clear-sky probability in the
+    replay); in each draw a window keeps Delingha's recorded share where Nanshan is clear, none
+    where it is cloudy: a brute force over the draws' Nanshan patterns."""
+    from passplan.schedule.entangled import recorded_weights
+    from passplan.weather import clear_draws
+
+    link = _hand_link(stations)
+    dl, ns = stations
+    by_id = {s.id: s for s in stations}
+    rec = _record(only=("delingha",))
+    p_ns = ns.clear_sky_probability(10)
+    assert recorded_weights(link, rec, by_id).tolist() == pytest.approx([p_ns, 0.5 * p_ns, p_ns])
+    draws = entangled_draws([], [link], by_id, lambda _b, eb: float(sum(eb)), trials=40, seed=2,
+                            expectation_replay_bits=0.0, cloud_record=rec)
+    ends = [(st, f.window.start) for f in link.forecasts for st in ("delingha", "nanshan")]
+    clear = clear_draws(ends, by_id, trials=40, seed=2)  # the same seeded draws
+    want = [_hand_key([a * float(c) for a, c in zip([1.0, 0.5, 1.0], row[1::2], strict=True)])
+            if row[1::2].any() else 0.0 for row in clear]
+    assert len(set(np.round(want, 6))) > 1  # the drawn station matters
+    assert draws.mean_bits == pytest.approx(float(np.mean(want)), rel=1e-12)
+    assert draws.std_bits == pytest.approx(float(np.std(want, ddof=1)), rel=1e-9)
+
+
+def test_relay_and_network_take_a_record_with_entangled(stations, monkeypatch):
+    """``relay_key`` and ``network_key`` with ``entangled`` and ``cloud_record`` (no longer
+    refused): the entangled link's recorded key is the hand value, the network's edge carries
+    it, and the documents list the windows' cloud at both stations (the joint windows are the
+    hand case's: the geometry is replaced, not under test here)."""
+    from types import SimpleNamespace
+
+    import passplan.schedule.entangled as ent_mod
+    from passplan.schedule.run import _relay_entangled
+
+    link = _hand_link(stations)
+    monkeypatch.setattr(ent_mod, "entangled_links", lambda *a, **k: [link])
+    rec = _record()
+    want = _hand_key([0.8, 0.5, 0.0])
+    doc = _relay_entangled([], stations, ("delingha", "nanshan"), H0, H0 + timedelta(hours=6), None,
+                           "micius-entangled", weather_trials=20, seed=0, demand_bits=None, record=rec)
+    assert doc["recorded_key_bits"] == round(want, 1) == doc["links"][0]["recorded_key_bits"]
+    assert "weather" not in doc  # both stations recorded: nothing to draw
+    assert [(r["cloud_fraction_a"], r["cloud_fraction_b"]) for r in doc["cloud_record"]] == [
+        (0.0, 0.2), (0.5, 0.0), (0.0, 1.0)]
+    sat = SimpleNamespace(name="S0", aliases=(), norad_id=None)
+    res = network_key(PAIR_NET, "dl", "ns", [sat], stations, H0, H0 + timedelta(hours=6), None,
+                      entangled=["S0"], cloud_record=rec, weather_trials=20)
+    assert res.key_bits == pytest.approx(want, abs=1e-6) and res.weather is None
+    assert res.entangled is not None and res.entangled[0]["recorded_key_bits"] == round(want, 1)
+    assert res.cloud_record is not None and len(res.cloud_record["entangled"]) == 3
 
 
 @pytest.mark.parametrize(("extra", "says"), [

@@ -139,6 +139,9 @@ def _entangled_line(e: dict, what: str) -> list[str]:
         out.append(_draws_line(e["weather"], f"{what} under weather draws (both stations clear)"))
     out.append(f"{what}, replay of expectations (clear-sky key x P(both clear), an upper estimate): "
                f"{_bits(e['expected_key_bits'])}")
+    if "recorded_key_bits" in e:  # a cloud record: the windows' kept sifted bits pooled
+        out.append(f"{what}, the cloud record's replay (each window's sifted bits x the share both stations were "
+                   f"clear, pooled): {_bits(e['recorded_key_bits'])}")
     return out
 
 
@@ -532,8 +535,6 @@ def register(app: typer.Typer) -> None:
         if entangled:
             from ..schedule.entangled import check_entangled_profile
 
-            if cloud_record is not None:
-                raise InputError("--cloud-record does not go with --entangled yet; give one or the other")
             with as_flags(names=ENTANGLED_OPTIONS):
                 check_entangled_profile(entangled_profile)
         with as_flags(names={**OPTION_FOR, **CLOUD_OPTIONS}):
@@ -639,8 +640,6 @@ def register(app: typer.Typer) -> None:
         if entangled:
             from ..schedule.entangled import check_entangled_profile
 
-            if cloud_record is not None:
-                raise InputError("--cloud-record does not go with --entangled yet; give one or the other")
             if not net.stations:
                 raise InputError(f"--entangled: {net.path or net.name} has no satellite stations to join")
             with as_flags(names=ENTANGLED_OPTIONS):

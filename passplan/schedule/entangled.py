@@ -19,6 +19,13 @@ draws (:func:`passplan.weather.clear_draws`, the same seeded copula, both ends o
 drawn with the trusted links of the same run) pool only the windows whose two stations are both
 clear, through the same :func:`pooled_key`, and report mean, P10/P50/P90 as for other links.
 
+Weather as recorded (a :class:`~passplan.schedule.cloud_record.CloudRecord`): a window keeps
+the share of its sifted bits (and errors) that both stations were clear, the product of the two
+stations' recorded shares under the record's rule (an assumption of independence given the cloud
+fractions, exact for the threshold rule and for clear flags); the windows' kept bits pool into the
+block's key (:func:`recorded_key_bits`; the draws use the same path, the recorded ends fixed in
+every draw, :func:`entangled_draws`). A station without a record keeps the draws.
+
 Left undone in relays and networks (stated): a satellite's source serves one pair at a time, so
 where one entangled satellite has joint windows with several station pairs that overlap in time,
 each overlap is given to the pair whose window starts first (ties: the pair's station ids); a
@@ -47,11 +54,13 @@ if TYPE_CHECKING:
     from ..keyrate.bbm92 import BBM92Key
     from ..passes import Constraints
     from ..stations import Station
+    from .cloud_record import CloudRecord
     from .model import Candidate, Demand, Plan, Resources
     from .network import Network
 
 __all__ = ["EntangledLink", "entangled_links", "entangled_candidates", "scheduled_links", "pick_entangled", "check_entangled_profile", "entangled_capacities", "both_clear_probability", "entangled_draws",
-           "DEFAULT_PAIR_PROFILE", "BlockValues", "revalued", "consistent_plan", "REVALUE_ROUNDS"]
+           "DEFAULT_PAIR_PROFILE", "BlockValues", "revalued", "consistent_plan", "REVALUE_ROUNDS", "weighted_key_bits",
+           "record_shares", "recorded_weights", "recorded_key_bits", "entangled_record_windows"]
 
 #: the most plans :func:`consistent_plan` solves, the first (on the shares of all the windows)
 #: included; a stated small number (the README example settles in three)
@@ -109,9 +118,14 @@ class EntangledLink:
         return self.key_bits * self.p_clear
 
     def key_of(self, clear: np.ndarray) -> float:
-        """The pooled key of the windows marked ``clear`` (one weather draw)."""
-        kept = [f for f, c in zip(self.forecasts, clear, strict=True) if c]
-        return float(pooled_key(kept).secret_key_bits) if kept else 0.0
+        """The pooled key of the windows marked ``clear`` (one weather draw): booleans (or 0/1)
+        pool the windows kept; fractions in between (a cloud record's clear shares) pool each
+        window's sifted bits and errors times its share (:func:`weighted_key_bits`)."""
+        w = np.asarray(clear, dtype=float)
+        if np.all((w == 0.0) | (w == 1.0)):
+            kept = [f for f, c in zip(self.forecasts, w.tolist(), strict=True) if c]
+            return float(pooled_key(kept).secret_key_bits) if kept else 0.0
+        return weighted_key_bits(self.forecasts, w)
 
     def to_dict(self) -> dict[str, Any]:
         sec = sum(f.seconds for f in self.forecasts)
@@ -131,6 +145,88 @@ class EntangledLink:
             "expected_key_bits": round(self.expected_key_bits, 1),
             "limiting": self.key.limiting,
         }
+
+
+def weighted_key_bits(forecasts: Sequence[PairForecast], weights: np.ndarray) -> float:
+    """The finite key (bits) of ``forecasts`` pooled into one block with each window's sifted
+    bits and errors times its ``weights`` (0 to 1: the share of the window in which both
+    stations were clear): :func:`pooled_key`'s BBM92 bound with the same options (the first
+    forecast's profile's ``f_ec`` and ``eps``) on the weighted sums. All weights 0 or 1 give
+    :func:`pooled_key` of the windows kept."""
+    from ..forecast.pair import _key_options
+    from ..keyrate.bbm92 import bbm92_key
+
+    w = np.asarray(weights, dtype=float)
+    sifted = float(np.dot(w, [f.sifted_bits for f in forecasts])) if len(forecasts) else 0.0
+    if sifted <= 0:
+        return 0.0
+    errors = float(np.dot(w, [f.errors for f in forecasts]))
+    f_ec, eps = _key_options(forecasts[0].profile, None, None)
+    return float(bbm92_key(sifted, errors / sifted, f_ec=f_ec, eps=eps, sampling="hypergeometric",
+                           per_basis=True).secret_key_bits)
+
+
+def _ends(e: EntangledLink) -> list[tuple[str, datetime, datetime]]:
+    """Both ends of each of ``e``'s windows, ``(station, start, end)``: a's then b's, window by window."""
+    out = []
+    for f in e.forecasts:
+        out += [(e.stations[0], f.window.start, f.window.end), (e.stations[1], f.window.start, f.window.end)]
+    return out
+
+
+def record_shares(e: EntangledLink, record: CloudRecord) -> np.ndarray:
+    """``(windows, 2)``: the share of each window ``record`` keeps at each of its two stations
+    (its rule: the clear fraction, or all or nothing at the threshold; :meth:`CloudRecord.
+    clear_factors`), NaN at a station without a record. A window the record does not cover at
+    a recorded station is an error naming it."""
+    cloud = record.cloud_fractions(_ends(e), "joint window")
+    return np.asarray(record.clear_factors(cloud), dtype=float).reshape(-1, 2)
+
+
+def recorded_weights(e: EntangledLink, record: CloudRecord, stations: Mapping[str, Station]) -> np.ndarray:
+    """Each window's share of its sifted bits in the replay of ``record``: the product of its
+    two stations' recorded shares (an **assumption**: the two lines of sight clear
+    independently given their cloud fractions; exact for the ``threshold`` rule and for
+    records of clear flags, where each share is 0 or 1); a station without a record stands in
+    with its clear-sky probability of the window's month, two such with ``P(both clear)``
+    (:func:`both_clear_probability`)."""
+    f = record_shares(e, record)
+    pa = np.array([stations[e.stations[0]].clear_sky_probability(w.window.start.month) for w in e.forecasts])
+    pb = np.array([stations[e.stations[1]].clear_sky_probability(w.window.start.month) for w in e.forecasts])
+    a, b = f[:, 0], f[:, 1]
+    both = np.where(np.isnan(a) & np.isnan(b), e.p_both_clear, 0.0)
+    one = np.where(np.isnan(a), pa, a) * np.where(np.isnan(b), pb, b)
+    return np.where(np.isnan(a) & np.isnan(b), both, one)
+
+
+def recorded_key_bits(e: EntangledLink, record: CloudRecord, stations: Mapping[str, Station]) -> float:
+    """The link's key in the replay of ``record``: its windows' sifted bits times
+    :func:`recorded_weights`, pooled into one block (:meth:`EntangledLink.key_of`)."""
+    return e.key_of(recorded_weights(e, record, stations))
+
+
+def entangled_record_windows(ent: Sequence[EntangledLink], record: CloudRecord) -> list[dict[str, Any]]:
+    """A result's ``cloud_record`` rows of entangled windows with a recorded station: each
+    window's pair, times, cloud fraction and kept share at each station (None where the
+    station has no record)."""
+    from ..times import iso_z
+
+    rows = []
+    for e in ent:
+        cloud = record.cloud_fractions(_ends(e), "joint window").reshape(-1, 2)
+        share = record_shares(e, record)
+        for f, c, k in zip(e.forecasts, cloud, share, strict=True):
+            if np.isnan(c).all():
+                continue
+            rows.append({
+                "station_a": e.stations[0], "station_b": e.stations[1], "satellite": e.satellite,
+                "start_utc": iso_z(f.window.start), "end_utc": iso_z(f.window.end),
+                "cloud_fraction_a": None if np.isnan(c[0]) else round(float(c[0]), 4),
+                "cloud_fraction_b": None if np.isnan(c[1]) else round(float(c[1]), 4),
+                "key_share_a": None if np.isnan(k[0]) else round(float(k[0]), 4),
+                "key_share_b": None if np.isnan(k[1]) else round(float(k[1]), 4),
+            })
+    return rows
 
 
 def check_entangled_profile(profile: str) -> None:
@@ -277,14 +373,23 @@ def entangled_draws(
     seed: int = 0,
     expectation_replay_bits: float,
     demand_bits: float | None = None,
+    cloud_record: CloudRecord | None = None,
 ) -> KeyDraws:
     """``outcome(trusted link bits, entangled link bits)`` under ``trials`` seeded, correlated
     weather draws: each trusted link gives its clear-sky key when its station is clear, each
     entangled link the pooled key of its windows whose two stations are both clear (one
     :func:`passplan.weather.clear_draws` over the trusted links and both ends of every window,
     so nearby stations and one station's night are drawn alike). One evaluation per distinct
-    pattern."""
+    pattern.
+
+    With ``cloud_record``, every end at a recorded station keeps the record's share in every
+    draw (:func:`passplan.schedule.draws.record_factors` for trusted links,
+    :func:`record_shares` for both ends of each window), the others are drawn; a window's
+    share is the product of its two ends' (the assumption of :func:`recorded_weights`), and
+    the windows' sifted bits times their shares pool into one block (:meth:`EntangledLink.
+    key_of`): the same code path as the draws."""
     from ..weather import clear_draws
+    from .draws import record_factors
 
     ends: list[tuple[str, datetime]] = [(ln.station, ln.start) for ln in links]
     spans = []
@@ -293,12 +398,19 @@ def entangled_draws(
         for f in e.forecasts:
             ends += [(e.stations[0], f.window.start), (e.stations[1], f.window.start)]
         spans.append((lo, len(ends)))
-    clear = clear_draws(ends, stations, trials=trials, seed=seed) if ends else np.zeros((trials, 0), bool)
+    clear: np.ndarray = clear_draws(ends, stations, trials=trials, seed=seed) if ends else np.zeros((trials, 0), bool)
+    if cloud_record is not None:
+        fixed = np.concatenate([record_factors(links, cloud_record)]
+                               + [record_shares(e, cloud_record).ravel() for e in ent])
+        clear = np.where(np.isnan(fixed)[None, :], clear.astype(float), np.nan_to_num(fixed)[None, :])
     key = np.array([ln.key_bits for ln in links], dtype=float)
     n = len(links)
 
     def value(row: np.ndarray) -> float:
-        both = [np.asarray(row[lo:hi].reshape(-1, 2).all(axis=1)) for lo, hi in spans]
+        if row.dtype == bool:
+            both = [np.asarray(row[lo:hi].reshape(-1, 2).all(axis=1)) for lo, hi in spans]
+        else:
+            both = [np.asarray(row[lo:hi].reshape(-1, 2).prod(axis=1)) for lo, hi in spans]
         return outcome(key * row[:n], [e.key_of(c) for e, c in zip(ent, both, strict=True)])
 
     memo: dict[bytes, float] = {}

@@ -614,7 +614,10 @@ def relay_key(
     same satellites as entangled-pair sources (``entangled_profile``), key directly between A
     and B from their joint windows, no trusted satellite (:mod:`passplan.schedule.entangled`),
     with its own weather draws (both stations clear). The two figures are alternatives for the
-    same satellites, not a sum. It does not take ``cloud_record`` (refused)."""
+    same satellites, not a sum. With ``cloud_record`` its windows keep the share of their sifted
+    bits that both stations were clear, pooled into one block
+    (:func:`passplan.schedule.entangled.recorded_key_bits`: ``recorded_key_bits`` in each link
+    and in ``entangled``; its windows in ``entangled.cloud_record``)."""
     from .cloud_record import as_cloud_record
     from .relay import check_relay_options
 
@@ -629,11 +632,9 @@ def relay_key(
     if entangled:
         from .entangled import check_entangled_profile
 
-        if record is not None:
-            raise InputError("cloud_record does not go with entangled yet; give one or the other")
         check_entangled_profile(entangled_profile)
         ent_doc = _relay_entangled(satellites, stations, (a, b), start, end, constraints, entangled_profile,
-                                   weather_trials=weather_trials, seed=seed, demand_bits=demand_bits)
+                                   weather_trials=weather_trials, seed=seed, demand_bits=demand_bits, record=record)
     fc = _forecast_candidates(
         satellites, stations, start, end, constraints, profile=profile, protocol=protocol, handover=False, tick=tick
     )
@@ -667,27 +668,52 @@ def relay_key(
 def _relay_entangled(
     satellites: Sequence[Any], stations: Sequence[Station], pair: tuple[str, str], start: datetime, end: datetime,
     constraints: Constraints | None, profile: str, *, weather_trials: int, seed: int, demand_bits: float | None,
+    record: CloudRecord | None = None,
 ) -> dict[str, Any]:
-    """The entangled alternative of a relay (:func:`relay_key`'s ``entangled``): its document."""
+    """The entangled alternative of a relay (:func:`relay_key`'s ``entangled``): its document
+    (with ``record``, the record's replay: :func:`_recorded_entangled`)."""
     from .entangled import entangled_draws, entangled_links
 
     by_id = {s.id: s for s in stations}
     ent = entangled_links(satellites, [by_id[pair[0]], by_id[pair[1]]], start, end, constraints, profile=profile)
+    recorded = None if record is None else _recorded_entangled(ent, record, by_id)
+    rows = [e.to_dict() for e in ent]
     doc: dict[str, Any] = {
         "profile": profile,
         "key_bits": round(sum(e.key_bits for e in ent), 1),
         "expected_key_bits": round(sum(e.expected_key_bits for e in ent), 1),
-        "links": [e.to_dict() for e in ent],
+        "links": rows,
     }
+    if recorded is not None:
+        bits, windows, _ = recorded
+        for row, x in zip(rows, bits, strict=True):
+            row["recorded_key_bits"] = round(x, 1)
+        doc["recorded_key_bits"] = round(sum(bits), 1)
+        doc["cloud_record"] = windows
     if not ent:
         doc["reason"] = (f"no satellite is usable from both {pair[0]} and {pair[1]} at once in this window, so no "
                          "entangled key; widen the window or add satellites that pass over both")
-    elif weather_trials:
+    elif weather_trials and (recorded is None or not recorded[2]):  # every end recorded: nothing to draw
         doc["weather"] = entangled_draws(
             [], ent, by_id, lambda _bits, eb: float(sum(eb)), trials=weather_trials, seed=seed,
-            expectation_replay_bits=sum(e.expected_key_bits for e in ent), demand_bits=demand_bits,
+            expectation_replay_bits=sum(e.expected_key_bits for e in ent) if recorded is None else sum(recorded[0]),
+            demand_bits=demand_bits, cloud_record=record,
         ).to_dict()
     return doc
+
+
+def _recorded_entangled(ent: Sequence[Any], record: CloudRecord, by_id: Mapping[str, Station]
+                        ) -> tuple[list[float], list[dict[str, Any]], bool]:
+    """Entangled links under a cloud ``record``: each link's recorded key
+    (:func:`passplan.schedule.entangled.recorded_key_bits`), the record's rows of their windows,
+    and whether every window's two stations are recorded (then no draw is left)."""
+    import numpy as np
+
+    from .entangled import entangled_record_windows, record_shares, recorded_key_bits
+
+    bits = [recorded_key_bits(e, record, by_id) for e in ent]
+    every = all(not np.isnan(record_shares(e, record)).any() for e in ent)
+    return bits, entangled_record_windows(ent, record), every
 
 
 def check_endpoints(net: Network, source: str, target: str) -> None:
@@ -774,8 +800,11 @@ def network_key(
     an edge directly between the nodes of every pair of the network's stations it is usable from
     at once, whose key is the pooled BBM92 key of those joint windows times P(both clear) in the
     replay, and the pooled key of the windows where both are clear in each weather draw
-    (:mod:`passplan.schedule.entangled`); ``entangled`` in the result lists each link. It does not
-    take ``cloud_record`` (refused)."""
+    (:mod:`passplan.schedule.entangled`); ``entangled`` in the result lists each link. With
+    ``cloud_record``, an entangled edge's key is its windows' sifted bits times the share both
+    stations were clear, pooled into one block
+    (:func:`passplan.schedule.entangled.recorded_key_bits`; ``recorded_key_bits`` in each link,
+    the windows in ``cloud_record.entangled``), in the replay and in every draw."""
     from .cloud_record import as_cloud_record
     from .network import flow_value, joined_through_satellites, reaches
 
@@ -829,8 +858,6 @@ def _network_entangled(
     )
     from .network import flow_value, joined_through_satellites, reaches
 
-    if record is not None:
-        raise InputError("cloud_record does not go with entangled yet; give one or the other")
     check_entangled_profile(entangled_profile)
     if not net.stations:
         raise InputError(f"{net.path or net.name}: no satellite stations for entangled links to join; add [stations]")
@@ -852,15 +879,20 @@ def _network_entangled(
         if pairs:
             links = list(_plan_run(fc, sts, pairs, handover=False).plan.links)
     ent = entangled_links(ent_sats, sts, start, end, constraints, profile=entangled_profile)
-    pools = pools_from_links(links)
-    ecap = entangled_capacities(net, ent)
+    recorded = None if record is None else _recorded_entangled(ent, record, by_id)
+    pools = pools_from_links(links, None if record is None else recorded_bits(links, record))
+    ecap = entangled_capacities(net, ent, None if recorded is None else recorded[0])
     ent_doc = [e.to_dict() for e in ent]
+    if recorded is not None:
+        for row, x in zip(ent_doc, recorded[0], strict=True):
+            row["recorded_key_bits"] = round(x, 1)
     if not reaches(net, source, target, pools, ecap) and joined_through_satellites(net, source, target):
         reason = (
             f"{source} and {target} are joined only through satellites, and no satellite link or entangled window in "
             "this window joins their stations; widen the window or add satellites that pass over the network's stations"
         )
-        return NetworkKey(source, target, period_s, 0.0, [], [], {}, net.name, warnings, reason=reason, entangled=ent_doc)
+        return NetworkKey(source, target, period_s, 0.0, [], [], {}, net.name, warnings, reason=reason, entangled=ent_doc,
+                          cloud_record=None if recorded is None else _network_record(links, record, recorded))
     res = end_to_end(net, source, target, period_s, pools, ecap)
 
     def flow(bits: np.ndarray | list[float], ent_bits: list[float]) -> float:
@@ -868,8 +900,20 @@ def _network_entangled(
                           entangled_capacities(net, ent, ent_bits))
 
     weather = None
-    if weather_trials and flow([0.0] * len(links), [0.0] * len(ent)) < flow(
+    every = recorded is not None and recorded[2] and _all_recorded(links, record)  # nothing left to draw
+    if weather_trials and not every and flow([0.0] * len(links), [0.0] * len(ent)) < flow(
             [ln.key_bits for ln in links], [e.key_bits for e in ent]):
         weather = entangled_draws(links, ent, by_id, flow, trials=weather_trials, seed=seed,
-                                  expectation_replay_bits=res.key_bits)
-    return dc_replace(res, warnings=warnings, weather=weather, entangled=ent_doc)
+                                  expectation_replay_bits=res.key_bits, cloud_record=record)
+    doc = None if recorded is None else _network_record(links, record, recorded)
+    return dc_replace(res, warnings=warnings, weather=weather, entangled=ent_doc, cloud_record=doc)
+
+
+def _network_record(links: Sequence[Candidate], record: CloudRecord | None,
+                    recorded: tuple[list[float], list[dict[str, Any]], bool]) -> dict[str, Any]:
+    """A network's ``cloud_record`` object with entangled links: the trusted links' rows
+    (:func:`passplan.schedule.draws.record_document`) and the entangled windows' (``entangled``)."""
+    assert record is not None
+    doc = record_document(links, record)
+    doc["entangled"] = recorded[1]
+    return doc
