@@ -368,3 +368,30 @@ def test_cli_network_entangled_matches_the_library(tmp_path, pair_net_key):
     assert json.loads(res.stdout) == json.loads(pair_net_key.to_json())  # the same network read from the file
     bad = CliRunner().invoke(app, [*args[:-1], "nope"])
     assert bad.exit_code == 2 and "--entangled satellite 'nope'" in bad.stderr
+
+
+def test_cli_network_takes_a_record_with_entangled(tmp_path, stations, monkeypatch):
+    """``network --entangled --cloud-record`` (refused before): the record read from its CSV, the
+    entangled edge at the hand value (the joint windows are the hand case's)."""
+    from typer.testing import CliRunner
+
+    import passplan.schedule.entangled as ent_mod
+    from passplan.cli import app
+
+    link = _hand_link(stations)
+    monkeypatch.setattr(ent_mod, "entangled_links", lambda *a, **k: [link])
+    csv = tmp_path / "clouds.csv"
+    csv.write_text("station,time,cloud_fraction\n" + "".join(
+        f"{st},{(H0 + timedelta(hours=h)).strftime('%Y-%m-%dT%H:%MZ')},{c}\n"
+        for st, cs in CLOUD.items() for h, c in enumerate(cs)))
+    toml = tmp_path / "pair.toml"
+    toml.write_text('[network]\nname = "pair"\n[nodes.dl]\nname = "Delingha"\n[nodes.ns]\nname = "Nanshan"\n'
+                    '[stations]\ndelingha = "dl"\nnanshan = "ns"\n')
+    args = ["network", str(toml), "--from", "dl", "--to", "ns", "--sats", "micius", "--start", "2020-10-20T12:00Z",
+            "--hours", "6", "--allow-stale", "--weather-trials", "0", "--entangled", "micius", "--cloud-record", str(csv)]
+    res = CliRunner().invoke(app, [*args, "--format", "json"])
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    want = _hand_key([0.8, 0.5, 0.0])
+    assert doc["entangled"][0]["recorded_key_bits"] == round(want, 1)
+    assert [r["cloud_fraction_b"] for r in doc["cloud_record"]["entangled"]] == [0.2, 0.0, 1.0]

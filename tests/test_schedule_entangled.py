@@ -605,12 +605,15 @@ def test_revaluation_reaches_the_optimum_of_a_single_link(pair_profile) -> None:
     assert doc["converged"]
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_revaluation_never_worse_than_the_first_solve(seed: int, pair_profile) -> None:
+@pytest.mark.parametrize(("seed", "reaches"), [(0, True), (7, False)])
+def test_revaluation_never_worse_than_the_first_solve(seed: int, reaches: bool, pair_profile) -> None:
     """Two satellites, three pairs, windows of different QBER and clear-sky chance beside trusted
     links: the re-valued plan is feasible, never worse by the real (pooled) value than the first
     solve, no better than the brute force, and at convergence each link's planned key is what
-    its windows pool to (never a block that pools to nothing)."""
+    its windows pool to (never a block that pools to nothing). Over seeds 0-19 of this generator
+    it reached the brute-force optimum in 13 (the first solve alone in 7) and improved on the
+    first solve in 11 (README); seed 0 converges to the optimum (875 -> 1130 bits), seed 7 cycles
+    and stops short of it (445 -> 521 bits, optimum 988): a heuristic."""
     rng = np.random.default_rng(100 + seed)
     links = []
     for sat, pair, t0 in (("S0", ("A", "B"), 0.0), ("S0", ("A", "C"), 400.0), ("S1", ("B", "C"), 200.0)):
@@ -622,7 +625,9 @@ def test_revaluation_never_worse_than_the_first_solve(seed: int, pair_profile) -
         links.append(_link(pair_profile, sat, pair, spec))
     trusted = [cand(f"t{j}", str(rng.choice(["A", "B", "C"])), "S2", s, s + 300, float(rng.integers(20, 300)))
                for j, s in enumerate(rng.uniform(0, 3000, 2).tolist())]
-    _revalue_case(links, trusted, Resources())
+    mine, was, best, doc = _revalue_case(links, trusted, Resources())
+    assert mine > was  # both improve on the first solve
+    assert (mine == pytest.approx(best, rel=1e-9)) is reaches and doc["converged"] is reaches
 
 
 # ---- both stations drawn: the Gantt chart and the calendar -------------------------------------

@@ -160,8 +160,9 @@ def _cloud_line(doc: dict) -> str:
     """The cloud record's one-line summary (``doc`` is a result's ``cloud_record`` object)."""
     rule = "clear share of key" if doc["mode"] == "fraction" else f"clear at cloud <= {doc['threshold']:g}"
     kept = sum(ln["key_bits"] for ln in doc["links"])
-    return (f"cloud record {doc['file']} ({rule}): {len(doc['links'])} link(s) at {', '.join(doc['stations'])} "
-            f"replayed, {_bits(kept)} kept")
+    ent = f", {len(doc['entangled'])} entangled window(s)" if "entangled" in doc else ""  # network --entangled
+    return (f"cloud record {doc['file']} ({rule}): {len(doc['links'])} link(s){ent} at {', '.join(doc['stations'])} "
+            f"replayed, {_bits(kept)} kept" + (" by the trusted links" if ent else ""))
 
 
 def _draws_line(w: dict, what: str) -> str:
@@ -692,7 +693,8 @@ def register(app: typer.Typer) -> None:
                 lines.append(
                     f"  entangled {e['station_a']} - {e['station_b']} via {e['satellite']} (no trusted satellite): "
                     f"{e['windows']} window(s), {_bits(e['key_bits'])} pooled clear-sky key, P(both clear) "
-                    f"{e['p_both_clear']:.2f}, expected {_bits(e['expected_key_bits'])}")
+                    f"{e['p_both_clear']:.2f}, expected {_bits(e['expected_key_bits'])}"
+                    + (f", the cloud record's replay {_bits(e['recorded_key_bits'])}" if "recorded_key_bits" in e else ""))
             if res.cloud_record is not None:
                 lines.append(_cloud_line(res.cloud_record))
             return "\n".join(lines) + "\n"
