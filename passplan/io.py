@@ -434,15 +434,20 @@ class RecordWriter:
         if self.fmt in ("ndjson", "json"):
             # records that can give their own JSON text (passplan.passes.columns.ColumnRecords)
             # skip building dicts; the text is the encoder's, byte for byte (tested)
-            compose = getattr(records, "json_lines", None)
-            lines = compose() if compose is not None else None
-            if lines is None:
-                lines = list(map(_dumps, records))
+            sep = "\n" if self.fmt == "ndjson" else ",\n"
+            lead = "" if self.fmt == "ndjson" else "[\n" if self.count == 0 else ",\n"
+            whole = getattr(records, "json_text", None)  # the block's text at once
+            text = whole(sep) if whole is not None else None
+            if text is None:
+                compose = getattr(records, "json_lines", None)
+                lines = compose() if compose is not None else None
+                if lines is None:
+                    lines = list(map(_dumps, records))
+                text = sep.join(lines)
+            self.stream.write(lead)
+            self.stream.write(text)
             if self.fmt == "ndjson":
-                self.stream.write("".join(line + "\n" for line in lines))
-            else:
-                lead = "[\n" if self.count == 0 else ",\n"
-                self.stream.write(lead + ",\n".join(lines))
+                self.stream.write(sep)
         else:
             assert self._csv is not None
             if self.count == 0:

@@ -261,6 +261,80 @@ def test_json_text_from_columns_defers_to_the_encoder_where_it_must() -> None:
     assert _json_tokens([1, 2.0]) is None  # mixed: the encoder decides
 
 
+
+def test_decimal_text_of_whole_columns_is_python_repr_of_round() -> None:
+    """The column-at-once number text is ``repr(round(v, d))`` (the JSON encoder's) for every
+    value: random magnitudes, halves, negative zero, integer parts on both sides of the digit
+    table; non-finite and huge values are left to the encoder (None)."""
+    from passplan.passes.columns import _compose, _decimal
+
+    rng = np.random.default_rng(11)
+    x = np.concatenate([
+        rng.uniform(-400, 40000, 3000),
+        10.0 ** rng.uniform(-5, 10.5, 3000) * rng.choice([-1, 1], 3000),
+        np.arange(-2000, 2000) / 1000 + 0.0005,
+        np.array([0.0, -0.0, -0.0004, 0.00005, 99999.9996, 99999.99949, 123456.5, 1e-9, 2.675, 99999999999.9]),
+    ])
+    for digits in (2, 3, 4):
+        text = _compose([_decimal(x, digits), np.frombuffer(b"|", np.uint8).reshape(1, 1)], x.size).decode()
+        assert text.split("|")[:-1] == [repr(round(v, digits)) for v in x.tolist()]
+    assert _decimal(np.array([1.0, np.nan]), 3) is None
+    assert _decimal(np.array([1.0, np.inf]), 3) is None
+    assert _decimal(np.array([1e17]), 3) is None
+
+
+def test_iso_text_of_whole_columns_is_iso_z() -> None:
+    """Column-at-once times equal ``iso_z`` and the uid's basic form (``strftime``), before and
+    after 1970, over many days and one."""
+    from passplan.passes.columns import _compose, _iso_text, unix_us
+    from passplan.times import iso_z
+
+    rng = np.random.default_rng(5)
+    us = np.concatenate([rng.integers(-10**15, 10**16, 2000), unix_us(utc(2026, 11, 23)) + rng.integers(0, 86_400_000_000, 500),
+                         np.array([0, -1, -999, -1000, 999, 86_399_999_999])])
+    sep = np.frombuffer(b"|", np.uint8).reshape(1, 1)
+    when = [datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=u) for u in us.tolist()]
+    for lo, hi in ((0, us.size), (2000, 2500)):  # dates by span of days, and by unique
+        got = _compose([_iso_text(us[lo:hi]), sep], hi - lo).decode().split("|")[:-1]
+        assert got == [iso_z(w) for w in when[lo:hi]]
+    basic = _compose([_iso_text(us, basic=True), sep], us.size).decode().split("|")[:-1]
+    assert basic == [w.strftime("%Y%m%dT%H%M%SZ") for w in when]
+
+
+def test_json_text_of_columns_equals_the_encoder() -> None:
+    """A block's text composed at once equals the encoder's record by record: names that need
+    escaping, catalogue numbers and none, unknown epochs (null ages), negative azimuths, labels."""
+    from types import SimpleNamespace
+
+    from passplan.io import _dumps
+    from passplan.passes.columns import PassColumns, unix_us
+
+    t0 = unix_us(utc(2026, 11, 23))
+    sats = [SimpleNamespace(name='Mo Zi "QSS"', norad_id=41731, epoch=utc(2026, 11, 20, 1, 2, 3)),
+            SimpleNamespace(name="Ångström-1", norad_id=None, epoch=None),
+            SimpleNamespace(name="tab\tsat", norad_id=7, epoch=utc(2026, 11, 22))]
+    stations = [SimpleNamespace(id="Graz"), SimpleNamespace(id="Télescope / 2")]
+    rng = np.random.default_rng(2)
+    n = 40
+    aos = t0 + rng.integers(0, 3 * 86_400_000_000, n)
+    cols = PassColumns(
+        sats=sats, stations=stations, sat=rng.integers(0, 3, n), st=rng.integers(0, 2, n),
+        aos_us=aos, tca_us=aos + rng.integers(0, 10**8, n), los_us=aos + rng.integers(10**8, 10**9, n),
+        rise_us=np.where(rng.random(n) < 0.5, aos, aos - 10**6), set_us=aos + 10**9,
+        max_el_deg=rng.uniform(10, 90, n), aos_az_deg=rng.uniform(-1, 360, n), tca_az_deg=rng.uniform(0, 360, n),
+        los_az_deg=np.where(rng.random(n) < 0.2, -0.0, rng.uniform(0, 360, n)), min_range_km=rng.uniform(400, 40000, n),
+        sat_sunlit_fraction=rng.choice([0.0, 1.0, 0.123456], n), station_dark=rng.random(n) < 0.5,
+        station_dark_fraction=rng.uniform(0, 1, n), partial=rng.random(n) < 0.3,
+        cut_start_by=[rng.choice([None, "window", "darkness"]) for _ in range(n)],
+        cut_end_by=[None] * n, excluded_by=[rng.choice([None, "max_range+darkness"]) for _ in range(n)],
+    )
+    want = [_dumps(r) for r in cols.records()]
+    assert cols.json_lines() == want
+    assert cols.json_text(",\n") == ",\n".join(want)
+    assert cols.json_text("\n") == "\n".join(want)
+    cols.max_el_deg[3] = np.nan  # the encoder's business (null)
+    assert cols.json_text("\n") is None
+
 def test_lazy_block_passes_pickle_and_measure(demo: list[Satellite]) -> None:
     import pickle
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from json import encoder as json_encoder
 from typing import Any
@@ -74,22 +74,26 @@ def _iso_or_same(us: np.ndarray, same_as: np.ndarray, known: list[str]) -> list[
     return out
 
 
-def round_like_python(x: np.ndarray, digits: int) -> list[float]:
-    """``[round(v, digits) for v in x]`` (Python's correctly rounded ``round``), in numpy.
-
-    ``np.round`` scales by ``10**digits`` before rounding, which can move a value lying within a
-    rounding error of a half-way point to the other side; those few values (and non-finite
-    ones) are rounded by Python itself, so every result equals Python's."""
+def _rounded(x: np.ndarray, digits: int) -> np.ndarray:
+    """:func:`round_like_python` as a float array."""
     x = np.asarray(x, float)
     with np.errstate(invalid="ignore", over="ignore"):
         scaled = x * 10.0**digits
         out = np.round(scaled) / 10.0**digits
         frac = np.abs(scaled - np.floor(scaled) - 0.5)
     doubt = np.flatnonzero(~(frac > 1e-6) | ~np.isfinite(scaled) | (np.abs(scaled) > 2.0**50))
-    values = out.tolist()
-    for i in doubt.tolist():
-        values[i] = round(float(x[i]), digits)
-    return values
+    if doubt.size:
+        out[doubt] = [round(v, digits) for v in x[doubt].tolist()]
+    return out
+
+
+def round_like_python(x: np.ndarray, digits: int) -> list[float]:
+    """``[round(v, digits) for v in x]`` (Python's correctly rounded ``round``), in numpy.
+
+    ``np.round`` scales by ``10**digits`` before rounding, which can move a value lying within a
+    rounding error of a half-way point to the other side; those few values (and non-finite
+    ones) are rounded by Python itself, so every result equals Python's."""
+    return _rounded(x, digits).tolist()
 
 
 def _round_ages(ages: list[float | None]) -> list[Any]:
@@ -113,6 +117,25 @@ class _SatFacts:
     epoch_us: np.ndarray  # microseconds since 1970 (0 where unknown)
     epoch_iso: list[str | None]
     uid_part: list[str]  # catalogue number, else the slugged name
+    _json: list[Any] = field(default_factory=list)  # json_tables(), once made
+
+    def json_tables(self) -> tuple[_Field, _Field, _Field, _Field] | None:
+        """Per satellite, the JSON text of its name, catalogue number, uid part (escaped, no
+        quotes) and elements epoch, as token tables (see :func:`_token_table`); None when a
+        value is of a type the encoder alone should write."""
+        if not self._json:
+            names = [_JSON_STR(v) for v in self.names if type(v) is str]
+            norads = [_JSON_CONST[None] if v is None else int.__repr__(v) for v in self.norad_ids if v is None or type(v) is int]
+            if len(names) < len(self.names) or len(norads) < len(self.norad_ids):
+                self._json.append(None)
+            else:
+                self._json.append((
+                    _token_table(names),
+                    _token_table(norads),
+                    _token_table([_JSON_STR(u)[1:-1] for u in self.uid_part]),
+                    _token_table(["null" if e is None else f'"{e}"' for e in self.epoch_iso]),
+                ))
+        return self._json[0]
 
 
 #: per satellite list (by identity, with the list kept so its id is not reused): its facts
@@ -184,6 +207,124 @@ def _json_tokens(col: list[Any]) -> list[str] | None:
         tokens[v] = tok
     return list(map(tokens.__getitem__, col))
 
+
+# ---- JSON text of whole columns at once --------------------------------------------------
+# A block's text is laid out as one byte matrix, a row per record and fixed character columns
+# per field (``uint8``, 0 where a shorter value leaves its columns unused); the text is the
+# non-zero bytes in row-major order (one boolean index): no Python step per value. JSON text
+# is ASCII without NUL (the encoder escapes control characters), so 0 never stands for text.
+
+_Field = np.ndarray  # characters, (rows or 1, width) uint8, 0: no character
+_DIGIT0, _MINUS, _DOT, _COLON, _Z = (ord(c) for c in "0-.:Z")
+#: the largest scaled value (round(v, d) * 10**d) whose digits are exact in a float64 and whose
+#: repr is plain decimal notation (Python switches to an exponent from 1e16)
+_DECIMAL_MAX = 10**15
+
+
+def _literal(text: str) -> _Field:
+    """The same ASCII text in every row."""
+    return np.frombuffer(text.encode("ascii"), np.uint8).reshape(1, -1)
+
+
+def _token_table(tokens: Sequence[str]) -> _Field:
+    """One row per ASCII token (NUL-padded to the longest)."""
+    enc = [t.encode("ascii") for t in tokens]
+    width = max(1, max(map(len, enc), default=1))
+    return np.frombuffer(b"".join(e.ljust(width, b"\0") for e in enc), np.uint8).reshape(len(enc), width)
+
+
+@functools.cache
+def _digit_table(width: int, strip: str) -> np.ndarray:
+    """The ``width`` decimal digits of every integer below ``10**width`` (ASCII), with leading
+    (``strip="lead"``) or trailing (``"trail"``) zeros as 0, one digit always kept."""
+    v = np.arange(10**width, dtype=np.int64)[:, None]
+    w = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    out = (v // w) % 10 + _DIGIT0
+    if strip == "lead":
+        out[:, :-1] *= v >= w[:-1]
+    else:
+        out[:, 1:] *= v % (w[1:] * 10) != 0  # a non-zero digit at or after this one
+    return out.astype(np.uint8)
+
+
+#: integer parts below 10**_INT_TABLE come from a table
+_INT_TABLE = 5
+
+
+def _decimal(x: np.ndarray, digits: int) -> _Field | None:
+    """``repr(round(v, digits))`` of each value (Python's text, ``-0.0`` included), from the
+    integer ``round(v, digits) * 10**digits``; None when a value is not finite or too large for
+    that (its text is then the encoder's business).
+
+    The rounded value is the float nearest a decimal of at most 15 significant digits, and two
+    such decimals never share a float, so its shortest repr is that decimal: the integer part,
+    a dot and the decimals less trailing zeros (one kept)."""
+    r = _rounded(x, digits)
+    scale = 10**digits
+    with np.errstate(invalid="ignore"):
+        k = np.rint(np.abs(r) * scale)
+    if not np.all(k < _DECIMAL_MAX):  # NaN, infinities and huge values fail this
+        return None
+    q, f = np.divmod(k.astype(np.int64), scale)
+    n_int = len(str(int(q.max()))) if q.size else 1
+    if n_int <= _INT_TABLE:
+        int_d = _digit_table(_INT_TABLE, "lead")[q][:, _INT_TABLE - n_int :]
+    else:
+        iw = 10 ** np.arange(n_int - 1, -1, -1, dtype=np.int64)
+        int_d = ((q[:, None] // iw) % 10 + _DIGIT0).astype(np.uint8)
+        int_d[:, :-1] *= q[:, None] >= iw[:-1]  # no leading zeros (one digit kept)
+    neg = np.signbit(r)
+    sign = [np.where(neg, _MINUS, 0).astype(np.uint8)[:, None]] if neg.any() else []
+    dot = np.full((r.size, 1), _DOT, np.uint8)
+    return np.concatenate([*sign, int_d, dot, _digit_table(digits, "trail")[f]], axis=1)
+
+
+@functools.cache
+def _clock_table(basic: bool) -> np.ndarray:
+    """``HH:MM:SS`` (``basic``: ``HHMMSSZ``) of every second of a day, ASCII."""
+    return np.frombuffer("".join(_basic_clock() if basic else _clock()).encode("ascii"), np.uint8).reshape(86400, -1)
+
+
+@functools.cache
+def _clock() -> list[str]:
+    return [f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)]
+
+
+@functools.cache
+def _millis_table() -> np.ndarray:
+    """``.mmmZ`` of every millisecond of a second, ASCII."""
+    return np.frombuffer("".join(f".{k:03d}Z" for k in range(1000)).encode("ascii"), np.uint8).reshape(1000, 5)
+
+
+def _iso_text(us: np.ndarray, basic: bool = False) -> _Field:
+    """``iso_z`` of microsecond stamps (``YYYY-MM-DDTHH:MM:SS.mmmZ``, milliseconds floored as
+    ``datetime.isoformat`` does), or with ``basic`` the uid's ``YYYYMMDDTHHMMSSZ`` (seconds
+    floored): the few distinct dates from numpy, the clock from tables."""
+    day, us_of_day = np.divmod(np.asarray(us, np.int64), 86_400_000_000)
+    first = int(day.min()) if day.size else 0
+    if day.size and int(day.max()) - first < 4096:  # a span of days: a date per day of it
+        days, inv = np.arange(first, int(day.max()) + 1), day - first
+    else:
+        days, inv = np.unique(day, return_inverse=True)
+    dates = [(d.replace("-", "") if basic else d) + "T" for d in np.datetime_as_string(days.astype("datetime64[D]")).tolist()]
+    sec, us_of_sec = np.divmod(us_of_day, 1_000_000)
+    parts = [_token_table(dates)[inv.ravel()], _clock_table(basic)[sec]]
+    if not basic:
+        parts.append(_millis_table()[us_of_sec // 1000])
+    return np.concatenate(parts, axis=1)
+
+
+def _or_null(value: _Field, null: np.ndarray) -> _Field:
+    """``value``, with ``null`` in the rows where ``null`` is set."""
+    width = max(value.shape[1], 4)
+    value = np.pad(value, ((0, 0), (0, width - value.shape[1])))
+    return np.where(null[:, None], np.pad(_literal("null"), ((0, 0), (0, width - 4))), value)
+
+
+def _compose(fields: Sequence[_Field], n: int) -> bytes:
+    """The rows' text: each row's fields side by side, their characters in order."""
+    chars = np.concatenate([np.broadcast_to(c, (n, c.shape[1])) for c in fields], axis=1)
+    return chars[chars != 0].tobytes()
 
 @dataclass(frozen=True, eq=False)
 class PassColumns:
@@ -393,6 +534,88 @@ class PassColumns:
         template = "{" + ", ".join(f"{_JSON_STR(k)}: %s" for k in keys) + "}"
         return list(map(template.__mod__, zip(*tokens, strict=True)))
 
+    def json_text(self, sep: str) -> str | None:
+        """The rows' JSON text (exactly :meth:`json_lines`, so the encoder's) joined by ``sep``,
+        composed for whole columns at once (see :func:`_compose`): numbers from integer digits,
+        times from integer clocks, names from per-satellite and per-station tokens. ``None``
+        where that cannot promise the encoder's text (a NaN, a huge number, a value of an
+        unexpected type): :meth:`json_lines` decides then."""
+        if self.objects is not None:
+            return None
+        n = len(self)
+        if n == 0:
+            return ""
+        facts = _sat_facts(self.sats)
+        tables = facts.json_tables()
+        if tables is None:
+            return None
+        sat_name, sat_norad, sat_uid, sat_epoch = tables
+        st_ids: list[str] = [getattr(s, "id", None) for s in self.stations]  # type: ignore[misc]
+        if not all(type(i) is str for i in st_ids):
+            return None
+        st_name = _token_table([_JSON_STR(i) for i in st_ids])
+        st_uid = _token_table([_JSON_STR(_slug(i))[1:-1] for i in st_ids])
+        decimals = {
+            "duration_s": ((self.los_us - self.aos_us) / 1e6, 3),
+            "max_el_deg": (self.max_el_deg, 3),
+            "aos_az_deg": (self.aos_az_deg, 2),
+            "tca_az_deg": (self.tca_az_deg, 2),
+            "los_az_deg": (self.los_az_deg, 2),
+            "min_range_km": (self.min_range_km, 3),
+            "sat_sunlit_fraction": (self.sat_sunlit_fraction, 4),
+            "station_dark_fraction": (self.station_dark_fraction, 4),
+        }
+        known = facts.known[self.sat]
+        decimals["elements_age_days"] = (np.where(known, (self.aos_us - facts.epoch_us[self.sat]) / 1e6 / 86400.0, 0.0), 3)
+        numbers: dict[str, _Field] = {}
+        for key, (x, digits) in decimals.items():
+            number = _decimal(x, digits)
+            if number is None:
+                return None
+            numbers[key] = number
+        flags = _token_table(["false", "true"])
+        labels: dict[str | None, int] = {}
+        codes = {}
+        for name in _LIST_FIELDS:
+            col = getattr(self, name)
+            if not set(map(type, col)) <= {str, type(None)}:
+                return None
+            codes[name] = np.array([labels.setdefault(v, len(labels)) for v in col], np.int64)
+        label_table = _token_table([_JSON_CONST[None] if v is None else _JSON_STR(v) for v in labels])
+
+        def quoted(value: _Field) -> list[_Field]:
+            return [_literal('"'), value, _literal('"')]
+
+        parts: dict[str, list[_Field]] = {
+            "uid": [_literal('"'), sat_uid[self.sat], _literal("-"), st_uid[self.st], _literal("-"),
+                    _iso_text(self.aos_us, basic=True), _literal('"')],
+            "satellite": [sat_name[self.sat]],
+            "norad_id": [sat_norad[self.sat]],
+            "station": [st_name[self.st]],
+            "aos_utc": quoted(_iso_text(self.aos_us)),
+            "tca_utc": quoted(_iso_text(self.tca_us)),
+            "los_utc": quoted(_iso_text(self.los_us)),
+            **{k: [numbers[k]] for k in ("duration_s", "max_el_deg", "aos_az_deg", "tca_az_deg", "los_az_deg",
+                                         "min_range_km", "sat_sunlit_fraction")},
+            "station_dark": [flags[self.station_dark.astype(np.int64)]],
+            "partial": [flags[self.partial.astype(np.int64)]],
+            "rise_utc": quoted(_iso_text(self.rise_us)),
+            "set_utc": quoted(_iso_text(self.set_us)),
+            **{name: [label_table[codes[name]]] for name in _LIST_FIELDS},
+            "elements_epoch_utc": [sat_epoch[self.sat]],
+            "elements_age_days": [_or_null(numbers["elements_age_days"], ~known)],
+            "station_dark_fraction": [numbers["station_dark_fraction"]],
+        }
+        fields: list[_Field] = []
+        lead = "{"
+        for key, value in parts.items():
+            fields.append(_literal(f"{lead}{_JSON_STR(key)}: "))
+            fields.extend(value)
+            lead = ", "
+        fields.append(_literal("}" + sep))
+        text = _compose(fields, n).decode("ascii")
+        return text[: len(text) - len(sep)]
+
     def record_columns(self) -> dict[str, list[Any]] | None:
         """The records' values by key (one list per key, in :func:`passes_to_records`' key
         order), without building the records; ``None`` for columns made from objects."""
@@ -449,8 +672,8 @@ class PassColumns:
 
 
 class ColumnRecords(LazyList[dict[str, Any]]):
-    """The records of some columns, built on first access; writers that know :meth:`json_lines`
-    or :meth:`record_columns` (:class:`passplan.io.RecordWriter`) take the JSON text or the CSV
+    """The records of some columns, built on first access; writers that know :meth:`json_text`,
+    :meth:`json_lines` or :meth:`record_columns` (:class:`passplan.io.RecordWriter`) take the JSON text or the CSV
     values straight from the columns and never build the records."""
 
     def __init__(self, cols: PassColumns) -> None:
@@ -460,6 +683,10 @@ class ColumnRecords(LazyList[dict[str, Any]]):
     def json_lines(self) -> list[str] | None:
         """See :meth:`PassColumns.json_lines`."""
         return self.cols.json_lines()
+
+    def json_text(self, sep: str) -> str | None:
+        """See :meth:`PassColumns.json_text`."""
+        return self.cols.json_text(sep)
 
     def record_columns(self) -> dict[str, list[Any]] | None:
         """See :meth:`PassColumns.record_columns` (what CSV writers take instead of records)."""
