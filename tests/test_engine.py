@@ -387,3 +387,39 @@ def test_station_dark_fraction_against_a_sun_scan(demo: list[Satellite]) -> None
         assert p.station_dark_fraction == pytest.approx(scan, abs=max(0.002, 1.5 / n)), p
         if p.station_dark:
             assert p.station_dark_fraction == 1.0
+
+
+def test_window_of_each_point_against_brute_force() -> None:
+    """Summaries find each point's window (the last of its pass starting at or before it,
+    ``slack`` s tolerance, if it has not ended) and each window's first highest and nearest
+    point as a scan of every window and point says: passes with one window, several, none,
+    points at window edges and between windows."""
+    from passplan.passes.summary import _assign, _window_points
+
+    rng = np.random.default_rng(8)
+    w_pid, w0, w1 = [], [], []
+    for pid in range(60):
+        edges = np.sort(rng.choice(np.arange(0, 200, 5.0), 2 * int(rng.integers(0, 4)), replace=False))
+        for a, b in edges.reshape(-1, 2):
+            w_pid.append(pid), w0.append(a), w1.append(b)
+    wp, a, b = np.array(w_pid), np.array(w0), np.array(w1)
+    pid = rng.integers(0, 62, 800)
+    t = np.where(rng.random(800) < 0.3, rng.choice(np.arange(0, 200, 5.0), 800), rng.uniform(0, 200, 800))
+
+    def brute(p_: int, t_: float, slack: float) -> int:
+        started = [j for j in range(wp.size) if wp[j] == p_ and a[j] - slack <= t_]
+        return started[-1] if started and t_ <= b[started[-1]] + slack else -1
+
+    for slack in (0.0, 0.01):
+        want = [brute(p_, t_, slack) for p_, t_ in zip(pid.tolist(), t.tolist(), strict=True)]
+        assert _assign(wp, a, b, pid, t, slack).tolist() == want
+    # one point at each window start, then random ones (ties in elevation and range included)
+    n = wp.size
+    pts = {"pid": np.concatenate([wp, pid]), "t": np.concatenate([a, t]),
+           "el": rng.integers(0, 5, n + pid.size).astype(float), "rng": rng.integers(0, 5, n + pid.size).astype(float)}
+    p, best, near, first, last = _window_points({"points": pts}, wp, a, b)
+    held = [brute(p_, t_, 0.0) for p_, t_ in zip(p["pid"].tolist(), p["t"].tolist(), strict=True)]
+    for j in range(n):
+        mine = [i for i, w in enumerate(held) if w == j]
+        assert (first[j], last[j]) == (mine[0], mine[-1])
+        assert best[j] == mine[int(np.argmax(p["el"][mine]))] and near[j] == mine[int(np.argmin(p["rng"][mine]))]
