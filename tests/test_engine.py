@@ -423,3 +423,36 @@ def test_window_of_each_point_against_brute_force() -> None:
         mine = [i for i, w in enumerate(held) if w == j]
         assert (first[j], last[j]) == (mine[0], mine[-1])
         assert best[j] == mine[int(np.argmax(p["el"][mine]))] and near[j] == mine[int(np.argmin(p["rng"][mine]))]
+
+
+def test_release_order_check_and_pair_bounds() -> None:
+    """The stream skips its sort only when a stable sort would move no row; the last-LOS bound
+    per pair is the same whether kept in the array (one search's lists) or by name."""
+    from types import SimpleNamespace
+
+    from passplan.passes.columns import PassColumns
+    from passplan.passes.stream import _in_order, _Pairs
+
+    rng = np.random.default_rng(4)
+    for _ in range(400):
+        n = int(rng.integers(0, 9))
+        keys = [rng.integers(0, 3, n) for _ in range(3)]
+        assert _in_order(*keys) == bool(np.all(np.lexsort(keys[::-1]) == np.arange(n)))
+    sats, stations = [SimpleNamespace(name=f"S{i}") for i in range(4)], [SimpleNamespace(id=f"g{i}") for i in range(3)]
+
+    def block(n: int) -> PassColumns:
+        z = np.zeros(n)
+        return PassColumns(sats, stations, rng.integers(0, 4, n), rng.integers(0, 3, n), z, z, rng.integers(-10**6, 10**9, n),
+                           z, z, z, z, z, z, z, z, z.astype(bool), z, z.astype(bool), [None] * n, [None] * n, [None] * n)
+
+    fast, by_name = _Pairs(), _Pairs()
+    by_name._to_dict()
+    by_name.last[("other", "x")] = 10**12  # a pair of another search: the dict from the start
+    for _ in range(5):
+        b = block(int(rng.integers(1, 8)))
+        fast.add(b)
+        by_name.add(b)
+        assert fast._lists is not None and fast.count() == by_name.count() - 1
+        assert fast.earliest() == min(v for k, v in by_name.last.items() if k != ("other", "x"))
+    fast._to_dict()
+    assert fast._lists is None and fast.last == {k: v for k, v in by_name.last.items() if k != ("other", "x")}

@@ -282,12 +282,13 @@ def _decimal(x: np.ndarray, digits: int) -> _Field | None:
 @functools.cache
 def _clock_table(basic: bool) -> np.ndarray:
     """``HH:MM:SS`` (``basic``: ``HHMMSSZ``) of every second of a day, ASCII."""
-    return np.frombuffer("".join(_basic_clock() if basic else _clock()).encode("ascii"), np.uint8).reshape(86400, -1)
-
-
-@functools.cache
-def _clock() -> list[str]:
-    return [f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)]
+    sec = np.arange(86400)
+    h, m, s = sec // 3600, sec // 60 % 60, sec % 60
+    digits = np.stack([h // 10, h % 10, m // 10, m % 10, s // 10, s % 10], axis=1) + _DIGIT0
+    if basic:
+        return np.concatenate([digits, np.full((86400, 1), _Z)], axis=1).astype(np.uint8)
+    colon = np.full((86400, 1), _COLON)
+    return np.concatenate([digits[:, :2], colon, digits[:, 2:4], colon, digits[:, 4:]], axis=1).astype(np.uint8)
 
 
 @functools.cache
@@ -574,13 +575,12 @@ class PassColumns:
                 return None
             numbers[key] = number
         flags = _token_table(["false", "true"])
-        labels: dict[str | None, int] = {}
-        codes = {}
-        for name in _LIST_FIELDS:
-            col = getattr(self, name)
-            if not set(map(type, col)) <= {str, type(None)}:
-                return None
-            codes[name] = np.array([labels.setdefault(v, len(labels)) for v in col], np.int64)
+        values = [getattr(self, name) for name in _LIST_FIELDS]
+        distinct = set().union(*map(set, values))  # a few labels
+        if not all(v is None or type(v) is str for v in distinct):
+            return None
+        labels = {v: i for i, v in enumerate(distinct)}
+        codes = {name: np.array(list(map(labels.__getitem__, col)), np.int64) for name, col in zip(_LIST_FIELDS, values, strict=True)}
         label_table = _token_table([_JSON_CONST[None] if v is None else _JSON_STR(v) for v in labels])
 
         def quoted(value: _Field) -> list[_Field]:
