@@ -456,3 +456,19 @@ def test_release_order_check_and_pair_bounds() -> None:
         assert fast.earliest() == min(v for k, v in by_name.last.items() if k != ("other", "x"))
     fast._to_dict()
     assert fast._lists is None and fast.last == {k: v for k, v in by_name.last.items() if k != ("other", "x")}
+
+
+def test_points_by_pass_and_time_as_lexsort() -> None:
+    """The summaries' sort of points by pass, then time, is ``np.lexsort``'s to the row: ties
+    in time (kept in row order), pass ids spanning 16, 32 and 40 bits, NaN times."""
+    from passplan.passes.summary import _by_pass_and_time
+
+    rng = np.random.default_rng(9)
+    for span in (5, 70_000, 5_000_000_000, 1 << 40):
+        for _ in range(60):
+            n = int(rng.integers(0, 400))
+            pid = rng.integers(0, span, n) if rng.random() < 0.5 else rng.choice(rng.integers(0, span, 4), n)
+            t = rng.integers(0, 6, n).astype(float) if rng.random() < 0.5 else rng.uniform(0, 1e5, n)
+            if n and rng.random() < 0.1:
+                t[0] = np.nan
+            assert np.array_equal(_by_pass_and_time(pid, t), np.lexsort((t, pid)))

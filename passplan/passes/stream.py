@@ -156,9 +156,14 @@ def columns_in_order(
             continue
         whole = PassColumns.concat(held)
         ready = whole.aos_us < max(bounds)
-        held = [whole.take(np.flatnonzero(~ready))] if not ready.all() else []
-        if ready.any():
-            yield release(whole.take(np.flatnonzero(ready)))
+        k = int(np.count_nonzero(ready))
+        if ready[:k].all():  # the first k rows (a sorted block): views, no copy
+            now, later = whole.rows(0, k), whole.rows(k, len(whole))
+        else:
+            now, later = whole.take(np.flatnonzero(ready)), whole.take(np.flatnonzero(~ready))
+        held = [later] if len(later) else []
+        if len(now):
+            yield release(now)
     if held:
         yield release(PassColumns.concat(held))
 

@@ -54,8 +54,28 @@ class Store:
         return out
 
 
+def _by_pass_and_time(pid: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``np.lexsort((t, pid))``: rows by pass, then time, equal ones in their order. Faster:
+    the times by a quicksort with its ties put back in row order, then the passes by stable
+    radix sorts of 16 bits of the pass id at a time (least significant first)."""
+    if pid.size < 2 or np.isnan(t).any():
+        return np.lexsort((t, pid))
+    order = np.argsort(t)
+    ts = t[order]
+    tie = np.flatnonzero(ts[1:] == ts[:-1])
+    if tie.size:  # runs of equal times: their rows in row order, as a stable sort leaves them
+        at = np.union1d(tie, tie + 1)
+        run = np.cumsum(np.concatenate([[True], ts[at[1:]] != ts[at[:-1]]]) | np.concatenate([[True], at[1:] != at[:-1] + 1]))
+        order[at] = order[at][np.lexsort((order[at], run))]
+    rank = (pid - pid.min()).astype(np.uint64)
+    for shift in range(0, max(int(rank.max()).bit_length(), 1), 16):
+        digit = ((rank[order] >> np.uint64(shift)) & np.uint64(0xFFFF)).astype(np.uint16)
+        order = order[np.argsort(digit, kind="stable")]
+    return order
+
+
 def _sorted(cols: dict[str, np.ndarray], key: str = "t") -> dict[str, np.ndarray]:
-    order = np.lexsort((cols[key], cols["pid"]))
+    order = _by_pass_and_time(cols["pid"], cols[key])
     return {k: v[order] for k, v in cols.items()}
 
 
