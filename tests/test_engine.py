@@ -283,6 +283,28 @@ def test_decimal_text_of_whole_columns_is_python_repr_of_round() -> None:
     assert _decimal(np.array([1e17]), 3) is None
 
 
+def test_general_text_of_whole_columns_is_percent_g() -> None:
+    """The column-at-once CSV number text is ``"%.6g" % round(v, d)`` for every value: six-digit
+    rounding with carries and decimal ties, exponent notation, negative zero; NaN and
+    infinities empty (as the CSV writer leaves them)."""
+    from passplan.passes.columns import _compose, _general6
+
+    rng = np.random.default_rng(12)
+    x = np.concatenate([
+        rng.uniform(-400, 40000, 3000), 10.0 ** rng.uniform(-6, 9, 3000) * rng.choice([-1, 1], 3000),
+        rng.integers(0, 10**7, 2000) / 10.0 ** rng.integers(0, 5, 2000),
+        np.array([0.0, -0.0, 100000.5, 999999.5, 999999.4, 1234567.0, 0.0001, 0.00005, 12.5, 99.99995, 9.999995,
+                  123456.5, 1234565.0, 0.001, 1e17]),
+    ])
+    sep = np.frombuffer(b"|", np.uint8).reshape(1, 1)
+    g6 = "%.6g".__mod__  # the CSV writer's cell (passplan.io)
+    for digits in (2, 3, 4):
+        got = _compose([_general6(x, digits), sep], x.size).decode().split("|")[:-1]
+        assert got == [g6(round(v, digits)) for v in x.tolist()]
+    got = _compose([_general6(np.array([np.nan, 1.5, np.inf]), 3), sep], 3).decode()
+    assert got == "|1.5||"
+
+
 def test_iso_text_of_whole_columns_is_iso_z() -> None:
     """Column-at-once times equal ``iso_z`` and the uid's basic form (``strftime``), before and
     after 1970, over many days and one."""
@@ -302,16 +324,17 @@ def test_iso_text_of_whole_columns_is_iso_z() -> None:
 
 
 def test_json_text_of_columns_equals_the_encoder() -> None:
-    """A block's text composed at once equals the encoder's record by record: names that need
-    escaping, catalogue numbers and none, unknown epochs (null ages), negative azimuths, labels."""
+    """A block's text composed at once equals the encoder's record by record (and the csv
+    module's row by row): names that need escaping (quoting), catalogue numbers and none,
+    unknown epochs (null ages), negative azimuths, labels."""
     from types import SimpleNamespace
 
     from passplan.io import _dumps
     from passplan.passes.columns import PassColumns, unix_us
 
     t0 = unix_us(utc(2026, 11, 23))
-    sats = [SimpleNamespace(name='Mo Zi "QSS"', norad_id=41731, epoch=utc(2026, 11, 20, 1, 2, 3)),
-            SimpleNamespace(name="Ångström-1", norad_id=None, epoch=None),
+    sats = [SimpleNamespace(name='Mo Zi "QSS", 2', norad_id=41731, epoch=utc(2026, 11, 20, 1, 2, 3)),
+            SimpleNamespace(name="Ångström-1\nb", norad_id=None, epoch=None),
             SimpleNamespace(name="tab\tsat", norad_id=7, epoch=utc(2026, 11, 22))]
     stations = [SimpleNamespace(id="Graz"), SimpleNamespace(id="Télescope / 2")]
     rng = np.random.default_rng(2)
@@ -332,8 +355,16 @@ def test_json_text_of_columns_equals_the_encoder() -> None:
     assert cols.json_lines() == want
     assert cols.json_text(",\n") == ",\n".join(want)
     assert cols.json_text("\n") == "\n".join(want)
-    cols.max_el_deg[3] = np.nan  # the encoder's business (null)
+    # CSV: the csv module's cells of the same records (quoted names, empty None), any columns
+    from passplan.io import to_csv
+
+    for columns in (list(want_keys := cols.records()[0]), ["satellite", "elements_age_days", "uid", "cut_start_by"]):
+        assert to_csv(cols.records(), columns).split("\n", 1)[1] == cols.csv_text(columns)
+    assert cols.csv_text(["uid"]) is None and cols.csv_text(["uid", "nope"]) is None
+    assert len(want_keys) == 24
+    cols.max_el_deg[3] = np.nan  # the encoder's business (null); an empty CSV cell
     assert cols.json_text("\n") is None
+    assert to_csv(cols.records()).split("\n", 1)[1] == cols.csv_text(list(want_keys))
 
 def test_lazy_block_passes_pickle_and_measure(demo: list[Satellite]) -> None:
     import pickle

@@ -12,9 +12,11 @@ to the microsecond exactly as the datetimes of a :class:`Pass` are.
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from json import encoder as json_encoder
@@ -118,6 +120,7 @@ class _SatFacts:
     epoch_iso: list[str | None]
     uid_part: list[str]  # catalogue number, else the slugged name
     _json: list[Any] = field(default_factory=list)  # json_tables(), once made
+    _csv: list[Any] = field(default_factory=list)  # csv_tables(), once made
 
     def json_tables(self) -> tuple[_Field, _Field, _Field, _Field] | None:
         """Per satellite, the JSON text of its name, catalogue number, uid part (escaped, no
@@ -136,6 +139,20 @@ class _SatFacts:
                     _token_table(["null" if e is None else f'"{e}"' for e in self.epoch_iso]),
                 ))
         return self._json[0]
+
+    def csv_tables(self) -> tuple[_Field, _Field, _Field, _Field] | None:
+        """Per satellite, the CSV cells (UTF-8) of its name, catalogue number, uid part and
+        elements epoch; None when a value is of a type the general cell writer should take."""
+        if not self._csv:
+            ok = all(type(v) is str and "\0" not in v for v in self.names) and all(v is None or type(v) is int for v in self.norad_ids)
+            uid_ok = ok and all(_csv_cell(u) == u for u in self.uid_part)
+            self._csv.append((
+                _token_table([_csv_cell(v) for v in self.names], "utf-8"),
+                _token_table(["" if v is None else str(v) for v in self.norad_ids]),
+                _token_table(self.uid_part, "utf-8"),
+                _token_table(["" if e is None else e for e in self.epoch_iso]),
+            ) if uid_ok else None)
+        return self._csv[0]
 
 
 #: per satellite list (by identity, with the list kept so its id is not reused): its facts
@@ -226,9 +243,9 @@ def _literal(text: str) -> _Field:
     return np.frombuffer(text.encode("ascii"), np.uint8).reshape(1, -1)
 
 
-def _token_table(tokens: Sequence[str]) -> _Field:
-    """One row per ASCII token (NUL-padded to the longest)."""
-    enc = [t.encode("ascii") for t in tokens]
+def _token_table(tokens: Sequence[str], encoding: str = "ascii") -> _Field:
+    """One row per token's bytes (NUL-padded to the longest; a token holds no NUL)."""
+    enc = [t.encode(encoding) for t in tokens]
     width = max(1, max(map(len, enc), default=1))
     return np.frombuffer(b"".join(e.ljust(width, b"\0") for e in enc), np.uint8).reshape(len(enc), width)
 
@@ -313,6 +330,69 @@ def _iso_text(us: np.ndarray, basic: bool = False) -> _Field:
     if not basic:
         parts.append(_millis_table()[us_of_sec // 1000])
     return np.concatenate(parts, axis=1)
+
+
+def _csv_cell(text: str) -> str:
+    """One string cell as the ``csv`` module writes it in a row of several (quoted where it
+    must be)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([text, ""])
+    return buf.getvalue()[:-2]
+
+
+_P10 = 10 ** np.arange(16, dtype=np.int64)
+_G6 = "%.6g".__mod__
+
+
+def _general6(x: np.ndarray, digits: int) -> _Field:
+    """``"%.6g" % round(v, digits)`` of each value (the CSV writer's text), from the integer
+    ``round(v, digits) * 10**digits`` (as :func:`_decimal`): its six leading digits, rounded,
+    less trailing zeros, the point placed by the exponent. The rounded value lies within
+    1.2e-16 (relative) of that decimal and at least 1e-15 from any other six-digit rounding
+    point, so it rounds the same way; values on a rounding tie, in exponent notation (below
+    1e-4, from 1e6) or too large are written by Python itself; NaN and infinities as nothing."""
+    r = _rounded(x, digits)
+    n = r.size
+    with np.errstate(invalid="ignore"):
+        kf = np.rint(np.abs(r) * 10**digits)
+    easy = kf < _DECIMAL_MAX  # False for NaN and infinities
+    k = np.where(easy, kf, 0.0).astype(np.int64)
+    nd = np.searchsorted(_P10, k, side="right")  # digits of k (0 for 0)
+    x10 = nd - 1 - digits  # decimal exponent of the value
+    cut = np.maximum(nd - 6, 0)
+    p = _P10[cut]
+    q, rem = np.divmod(k, p)
+    half = p // 2
+    easy &= ~((cut > 0) & (rem == half))  # a tie: the float's own side decides
+    q = np.where((cut > 0) & (rem > half), q + 1, q) * _P10[np.maximum(6 - nd, 0)]
+    carry = q >= 10**6
+    q, x10 = np.where(carry, q // 10, q), np.where(carry, x10 + 1, x10)
+    zero = k == 0
+    easy &= zero | ((x10 >= -4) & (x10 < 6))
+    x10 = np.where(zero, 0, x10)
+    q = np.where(zero, 0, q)
+    j = np.arange(6)
+    digit = (q[:, None] // _P10[5 - j]) % 10 + _DIGIT0
+    keep = (j <= x10[:, None]) | (q[:, None] % _P10[6 - j] != 0)
+    keep[:, 0] = True
+    has_dot = (x10 < 0) | ((x10 < 5) & (q % _P10[np.clip(5 - x10, 0, 15)] != 0))
+    chars = np.zeros((n, 18), np.int64)
+    chars[:, 0] = np.where(np.signbit(r), _MINUS, 0)
+    small = x10 < 0
+    chars[:, 1] = np.where(small, _DIGIT0, 0)
+    chars[:, 2] = np.where(small, _DOT, 0)
+    for z in range(3):  # zeros after the point of a value below 0.1
+        chars[:, 3 + z] = np.where(small & (z < -x10 - 1), _DIGIT0, 0)
+    chars[:, 6::2] = np.where(keep, digit, 0)
+    chars[:, 7::2] = np.where((x10[:, None] == j) & has_dot[:, None], _DOT, 0)
+    out = chars.astype(np.uint8)
+    hard = np.flatnonzero(~easy)
+    if hard.size:  # Python's own text for these rows (none for NaN and infinities, as CSV cells)
+        tokens = _token_table([_G6(v) if math.isfinite(v) else "" for v in r[hard].tolist()])
+        width = max(out.shape[1], tokens.shape[1])
+        out = np.pad(out, ((0, 0), (0, width - out.shape[1])))
+        out[hard] = np.pad(tokens, ((0, 0), (0, width - tokens.shape[1])))
+    return out
 
 
 def _or_null(value: _Field, null: np.ndarray) -> _Field:
@@ -616,6 +696,78 @@ class PassColumns:
         text = _compose(fields, n).decode("ascii")
         return text[: len(text) - len(sep)]
 
+    def csv_text(self, columns: Sequence[str]) -> str | None:
+        """The rows as CSV lines of ``columns`` (each ending in a newline), exactly what
+        :class:`passplan.io.RecordWriter` writes for :meth:`record_columns` (``%.6g``
+        numbers, ``true``/``false``, empty for None, the ``csv`` module's quoting), composed
+        for whole columns at once as :meth:`json_text` is; ``None`` for a column not among the
+        records' keys or a value of an unexpected type."""
+        if self.objects is not None:
+            return None
+        n = len(self)
+        if n == 0:
+            return ""
+        facts = _sat_facts(self.sats)
+        tables = facts.csv_tables()
+        st_ids: list[str] = [getattr(s, "id", None) for s in self.stations]  # type: ignore[misc]
+        values = [getattr(self, name) for name in _LIST_FIELDS]
+        distinct = set().union(*map(set, values))
+        if (tables is None or len(columns) < 2  # a row of one empty cell is written '""'
+                or not all(type(i) is str and "\0" not in i for i in st_ids)
+                or not all(v is None or (type(v) is str and "\0" not in v) for v in distinct)):
+            return None
+        sat_name, sat_norad, sat_uid, sat_epoch = tables
+        st_uid = [_slug(i) for i in st_ids]
+        if any(_csv_cell(u) != u for u in st_uid):
+            return None  # a uid that the csv module would quote
+        labels = {v: i for i, v in enumerate(distinct)}
+        label_table = _token_table(["" if v is None else _csv_cell(v) for v in labels], "utf-8")
+        flags = _token_table(["false", "true"])
+        known = facts.known[self.sat]
+        dash = _literal("-")
+
+        def label(name: str) -> list[_Field]:
+            return [label_table[np.array(list(map(labels.__getitem__, getattr(self, name))), np.int64)]]
+
+        def number(x: np.ndarray, digits: int) -> list[_Field]:
+            return [_general6(x, digits)]
+
+        cells: dict[str, Callable[[], list[_Field]]] = {
+            "uid": lambda: [sat_uid[self.sat], dash, _token_table(st_uid)[self.st], dash, _iso_text(self.aos_us, basic=True)],
+            "satellite": lambda: [sat_name[self.sat]],
+            "norad_id": lambda: [sat_norad[self.sat]],
+            "station": lambda: [_token_table([_csv_cell(i) for i in st_ids], "utf-8")[self.st]],
+            "aos_utc": lambda: [_iso_text(self.aos_us)],
+            "tca_utc": lambda: [_iso_text(self.tca_us)],
+            "los_utc": lambda: [_iso_text(self.los_us)],
+            "duration_s": lambda: number((self.los_us - self.aos_us) / 1e6, 3),
+            "max_el_deg": lambda: number(self.max_el_deg, 3),
+            "aos_az_deg": lambda: number(self.aos_az_deg, 2),
+            "tca_az_deg": lambda: number(self.tca_az_deg, 2),
+            "los_az_deg": lambda: number(self.los_az_deg, 2),
+            "min_range_km": lambda: number(self.min_range_km, 3),
+            "sat_sunlit_fraction": lambda: number(self.sat_sunlit_fraction, 4),
+            "station_dark": lambda: [flags[self.station_dark.astype(np.int64)]],
+            "partial": lambda: [flags[self.partial.astype(np.int64)]],
+            "rise_utc": lambda: [_iso_text(self.rise_us)],
+            "set_utc": lambda: [_iso_text(self.set_us)],
+            "cut_start_by": lambda: label("cut_start_by"),
+            "cut_end_by": lambda: label("cut_end_by"),
+            "excluded_by": lambda: label("excluded_by"),
+            "elements_epoch_utc": lambda: [sat_epoch[self.sat]],
+            "elements_age_days": lambda: [np.where(known[:, None], _general6(np.where(known, (self.aos_us - facts.epoch_us[self.sat]) / 1e6 / 86400.0, 0.0), 3), 0)],
+            "station_dark_fraction": lambda: number(self.station_dark_fraction, 4),
+        }
+        if any(c not in cells for c in columns):
+            return None
+        fields: list[_Field] = []
+        for i, c in enumerate(columns):
+            if i:
+                fields.append(_literal(","))
+            fields.extend(cells[c]())
+        fields.append(_literal("\n"))
+        return _compose(fields, n).decode("utf-8")
+
     def record_columns(self) -> dict[str, list[Any]] | None:
         """The records' values by key (one list per key, in :func:`passes_to_records`' key
         order), without building the records; ``None`` for columns made from objects."""
@@ -673,7 +825,7 @@ class PassColumns:
 
 class ColumnRecords(LazyList[dict[str, Any]]):
     """The records of some columns, built on first access; writers that know :meth:`json_text`,
-    :meth:`json_lines` or :meth:`record_columns` (:class:`passplan.io.RecordWriter`) take the JSON text or the CSV
+    :meth:`csv_text`, :meth:`json_lines` or :meth:`record_columns` (:class:`passplan.io.RecordWriter`) take the JSON text or the CSV
     values straight from the columns and never build the records."""
 
     def __init__(self, cols: PassColumns) -> None:
@@ -691,6 +843,10 @@ class ColumnRecords(LazyList[dict[str, Any]]):
     def record_columns(self) -> dict[str, list[Any]] | None:
         """See :meth:`PassColumns.record_columns` (what CSV writers take instead of records)."""
         return self.cols.record_columns()
+
+    def csv_text(self, columns: Sequence[str]) -> str | None:
+        """See :meth:`PassColumns.csv_text`."""
+        return self.cols.csv_text(columns)
 
 
 # PassColumns.passes() builds Pass positionally: the field order it assumes
