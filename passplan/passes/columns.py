@@ -407,6 +407,20 @@ def _compose(fields: Sequence[_Field], n: int) -> bytes:
     chars = np.concatenate([np.broadcast_to(c, (n, c.shape[1])) for c in fields], axis=1)
     return chars[chars != 0].tobytes()
 
+
+def _pick(values: list[Any], rows: list[int]) -> list[Any]:
+    """``[values[i] for i in rows]`` (a label column of None alone, the common one, at once)."""
+    if values.count(None) == len(values):
+        return [None] * len(rows)
+    return [values[i] for i in rows]
+
+
+def _codes(values: list[Any], index: dict[Any, int]) -> np.ndarray:
+    """Each value's index (a column of None alone at once)."""
+    if values.count(None) == len(values):
+        return np.full(len(values), index[None] if values else 0, np.int64)
+    return np.array(list(map(index.__getitem__, values)), np.int64)
+
 @dataclass(frozen=True, eq=False)
 class PassColumns:
     """Windows of one search block as arrays (one row per window, in the block's order).
@@ -466,8 +480,10 @@ class PassColumns:
             v = getattr(self, f.name)
             if f.name in ("sats", "stations"):
                 values[f.name] = v
-            elif f.name in _LIST_FIELDS or f.name == "objects":
+            elif f.name == "objects":
                 values[f.name] = None if v is None else [v[i] for i in rows]
+            elif f.name in _LIST_FIELDS:
+                values[f.name] = _pick(v, rows)
             else:
                 values[f.name] = v[idx]
         return PassColumns(**values)
@@ -660,7 +676,7 @@ class PassColumns:
         if not all(v is None or type(v) is str for v in distinct):
             return None
         labels = {v: i for i, v in enumerate(distinct)}
-        codes = {name: np.array(list(map(labels.__getitem__, col)), np.int64) for name, col in zip(_LIST_FIELDS, values, strict=True)}
+        codes = {name: _codes(col, labels) for name, col in zip(_LIST_FIELDS, values, strict=True)}
         label_table = _token_table([_JSON_CONST[None] if v is None else _JSON_STR(v) for v in labels])
 
         def quoted(value: _Field) -> list[_Field]:
@@ -727,7 +743,7 @@ class PassColumns:
         dash = _literal("-")
 
         def label(name: str) -> list[_Field]:
-            return [label_table[np.array(list(map(labels.__getitem__, getattr(self, name))), np.int64)]]
+            return [label_table[_codes(getattr(self, name), labels)]]
 
         def number(x: np.ndarray, digits: int) -> list[_Field]:
             return [_general6(x, digits)]
