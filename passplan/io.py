@@ -452,7 +452,8 @@ class RecordWriter:
             assert self._csv is not None
             if self.count == 0:
                 if self.columns is None:
-                    self.columns = list(records[0].keys())
+                    keys = getattr(records, "record_keys", None)  # known without building a record
+                    self.columns = list(keys()) if keys is not None else list(records[0].keys())
                 self._csv.writerow(self.columns)
             # records that can give their own CSV text (ColumnRecords): the csv module's, byte
             # for byte (tested)

@@ -864,6 +864,18 @@ class ColumnRecords(LazyList[dict[str, Any]]):
         """See :meth:`PassColumns.csv_text`."""
         return self.cols.csv_text(columns)
 
+    def record_keys(self) -> list[str]:
+        """The records' keys in order (what ``records[0].keys()`` gives, without the records)."""
+        return list(RECORD_KEYS)
+
+
+#: the keys of a pass record, in order (passes_to_records, PassColumns.records)
+RECORD_KEYS = (
+    "uid", "satellite", "norad_id", "station", "aos_utc", "tca_utc", "los_utc", "duration_s", "max_el_deg",
+    "aos_az_deg", "tca_az_deg", "los_az_deg", "min_range_km", "sat_sunlit_fraction", "station_dark", "partial",
+    "rise_utc", "set_utc", "cut_start_by", "cut_end_by", "excluded_by", "elements_epoch_utc", "elements_age_days",
+    "station_dark_fraction",
+)
 
 # PassColumns.passes() builds Pass positionally: the field order it assumes
 assert [f.name for f in fields(Pass)] == [
