@@ -408,6 +408,21 @@ def _compose(fields: Sequence[_Field], n: int) -> bytes:
     return chars[chars != 0].tobytes()
 
 
+class _Times:
+    """:func:`_iso_text` of a block's time columns, each made once: rise and set are mostly
+    AOS and LOS, whose text they then share."""
+
+    def __init__(self) -> None:
+        self.made: list[tuple[np.ndarray, _Field]] = []
+
+    def get(self, us: np.ndarray, like: np.ndarray | None = None) -> _Field:
+        for column, text in self.made:
+            if column is us or (column is like and np.array_equal(us, like)):
+                return text
+        text = _iso_text(us)
+        self.made.append((us, text))
+        return text
+
 def _pick(values: list[Any], rows: list[int]) -> list[Any]:
     """``[values[i] for i in rows]`` (a label column of None alone, the common one, at once)."""
     if values.count(None) == len(values):
@@ -679,6 +694,8 @@ class PassColumns:
         codes = {name: _codes(col, labels) for name, col in zip(_LIST_FIELDS, values, strict=True)}
         label_table = _token_table([_JSON_CONST[None] if v is None else _JSON_STR(v) for v in labels])
 
+        times = _Times()
+
         def quoted(value: _Field) -> list[_Field]:
             return [_literal('"'), value, _literal('"')]
 
@@ -688,15 +705,15 @@ class PassColumns:
             "satellite": [sat_name[self.sat]],
             "norad_id": [sat_norad[self.sat]],
             "station": [st_name[self.st]],
-            "aos_utc": quoted(_iso_text(self.aos_us)),
-            "tca_utc": quoted(_iso_text(self.tca_us)),
-            "los_utc": quoted(_iso_text(self.los_us)),
+            "aos_utc": quoted(times.get(self.aos_us)),
+            "tca_utc": quoted(times.get(self.tca_us)),
+            "los_utc": quoted(times.get(self.los_us)),
             **{k: [numbers[k]] for k in ("duration_s", "max_el_deg", "aos_az_deg", "tca_az_deg", "los_az_deg",
                                          "min_range_km", "sat_sunlit_fraction")},
             "station_dark": [flags[self.station_dark.astype(np.int64)]],
             "partial": [flags[self.partial.astype(np.int64)]],
-            "rise_utc": quoted(_iso_text(self.rise_us)),
-            "set_utc": quoted(_iso_text(self.set_us)),
+            "rise_utc": quoted(times.get(self.rise_us, self.aos_us)),
+            "set_utc": quoted(times.get(self.set_us, self.los_us)),
             **{name: [label_table[codes[name]]] for name in _LIST_FIELDS},
             "elements_epoch_utc": [sat_epoch[self.sat]],
             "elements_age_days": [_or_null(numbers["elements_age_days"], ~known)],
@@ -748,14 +765,15 @@ class PassColumns:
         def number(x: np.ndarray, digits: int) -> list[_Field]:
             return [_general6(x, digits)]
 
+        times = _Times()
         cells: dict[str, Callable[[], list[_Field]]] = {
             "uid": lambda: [sat_uid[self.sat], dash, _token_table(st_uid)[self.st], dash, _iso_text(self.aos_us, basic=True)],
             "satellite": lambda: [sat_name[self.sat]],
             "norad_id": lambda: [sat_norad[self.sat]],
             "station": lambda: [_token_table([_csv_cell(i) for i in st_ids], "utf-8")[self.st]],
-            "aos_utc": lambda: [_iso_text(self.aos_us)],
-            "tca_utc": lambda: [_iso_text(self.tca_us)],
-            "los_utc": lambda: [_iso_text(self.los_us)],
+            "aos_utc": lambda: [times.get(self.aos_us)],
+            "tca_utc": lambda: [times.get(self.tca_us)],
+            "los_utc": lambda: [times.get(self.los_us)],
             "duration_s": lambda: number((self.los_us - self.aos_us) / 1e6, 3),
             "max_el_deg": lambda: number(self.max_el_deg, 3),
             "aos_az_deg": lambda: number(self.aos_az_deg, 2),
@@ -765,8 +783,8 @@ class PassColumns:
             "sat_sunlit_fraction": lambda: number(self.sat_sunlit_fraction, 4),
             "station_dark": lambda: [flags[self.station_dark.astype(np.int64)]],
             "partial": lambda: [flags[self.partial.astype(np.int64)]],
-            "rise_utc": lambda: [_iso_text(self.rise_us)],
-            "set_utc": lambda: [_iso_text(self.set_us)],
+            "rise_utc": lambda: [times.get(self.rise_us, self.aos_us)],
+            "set_utc": lambda: [times.get(self.set_us, self.los_us)],
             "cut_start_by": lambda: label("cut_start_by"),
             "cut_end_by": lambda: label("cut_end_by"),
             "excluded_by": lambda: label("excluded_by"),
