@@ -434,22 +434,35 @@ class RecordWriter:
         if self.fmt in ("ndjson", "json"):
             # records that can give their own JSON text (passplan.passes.columns.ColumnRecords)
             # skip building dicts; the text is the encoder's, byte for byte (tested)
-            compose = getattr(records, "json_lines", None)
-            lines = compose() if compose is not None else None
-            if lines is None:
-                lines = list(map(_dumps, records))
+            sep = "\n" if self.fmt == "ndjson" else ",\n"
+            lead = "" if self.fmt == "ndjson" else "[\n" if self.count == 0 else ",\n"
+            whole = getattr(records, "json_text", None)  # the block's text at once
+            text = whole(sep) if whole is not None else None
+            if text is None:
+                compose = getattr(records, "json_lines", None)
+                lines = compose() if compose is not None else None
+                if lines is None:
+                    lines = list(map(_dumps, records))
+                text = sep.join(lines)
+            self.stream.write(lead)
+            self.stream.write(text)
             if self.fmt == "ndjson":
-                self.stream.write("".join(line + "\n" for line in lines))
-            else:
-                lead = "[\n" if self.count == 0 else ",\n"
-                self.stream.write(lead + ",\n".join(lines))
+                self.stream.write(sep)
         else:
             assert self._csv is not None
             if self.count == 0:
                 if self.columns is None:
-                    self.columns = list(records[0].keys())
+                    keys = getattr(records, "record_keys", None)  # known without building a record
+                    self.columns = list(keys()) if keys is not None else list(records[0].keys())
                 self._csv.writerow(self.columns)
-            self._csv.writerows(_csv_rows(records, self.columns or []))
+            # records that can give their own CSV text (ColumnRecords): the csv module's, byte
+            # for byte (tested)
+            whole = getattr(records, "csv_text", None)
+            text = whole(self.columns) if whole is not None and self.columns else None
+            if text is None:
+                self._csv.writerows(_csv_rows(records, self.columns or []))
+            else:
+                self.stream.write(text)
         self.count += len(records)
 
     def close(self) -> None:

@@ -261,6 +261,113 @@ def test_json_text_from_columns_defers_to_the_encoder_where_it_must() -> None:
     assert _json_tokens([1, 2.0]) is None  # mixed: the encoder decides
 
 
+
+def test_decimal_text_of_whole_columns_is_python_repr_of_round() -> None:
+    """The column-at-once number text is ``repr(round(v, d))`` (the JSON encoder's) for every
+    value: random magnitudes, halves, negative zero, integer parts on both sides of the digit
+    table; non-finite and huge values are left to the encoder (None)."""
+    from passplan.passes.columns import _compose, _decimal
+
+    rng = np.random.default_rng(11)
+    x = np.concatenate([
+        rng.uniform(-400, 40000, 3000),
+        10.0 ** rng.uniform(-5, 10.5, 3000) * rng.choice([-1, 1], 3000),
+        np.arange(-2000, 2000) / 1000 + 0.0005,
+        np.array([0.0, -0.0, -0.0004, 0.00005, 99999.9996, 99999.99949, 123456.5, 1e-9, 2.675, 99999999999.9]),
+    ])
+    for digits in (2, 3, 4):
+        text = _compose([_decimal(x, digits), np.frombuffer(b"|", np.uint8).reshape(1, 1)], x.size).decode()
+        assert text.split("|")[:-1] == [repr(round(v, digits)) for v in x.tolist()]
+    assert _decimal(np.array([1.0, np.nan]), 3) is None
+    assert _decimal(np.array([1.0, np.inf]), 3) is None
+    assert _decimal(np.array([1e17]), 3) is None
+
+
+def test_general_text_of_whole_columns_is_percent_g() -> None:
+    """The column-at-once CSV number text is ``"%.6g" % round(v, d)`` for every value: six-digit
+    rounding with carries and decimal ties, exponent notation, negative zero; NaN and
+    infinities empty (as the CSV writer leaves them)."""
+    from passplan.passes.columns import _compose, _general6
+
+    rng = np.random.default_rng(12)
+    x = np.concatenate([
+        rng.uniform(-400, 40000, 3000), 10.0 ** rng.uniform(-6, 9, 3000) * rng.choice([-1, 1], 3000),
+        rng.integers(0, 10**7, 2000) / 10.0 ** rng.integers(0, 5, 2000),
+        np.array([0.0, -0.0, 100000.5, 999999.5, 999999.4, 1234567.0, 0.0001, 0.00005, 12.5, 99.99995, 9.999995,
+                  123456.5, 1234565.0, 0.001, 1e17]),
+    ])
+    sep = np.frombuffer(b"|", np.uint8).reshape(1, 1)
+    g6 = "%.6g".__mod__  # the CSV writer's cell (passplan.io)
+    for digits in (2, 3, 4):
+        got = _compose([_general6(x, digits), sep], x.size).decode().split("|")[:-1]
+        assert got == [g6(round(v, digits)) for v in x.tolist()]
+    got = _compose([_general6(np.array([np.nan, 1.5, np.inf]), 3), sep], 3).decode()
+    assert got == "|1.5||"
+
+
+def test_iso_text_of_whole_columns_is_iso_z() -> None:
+    """Column-at-once times equal ``iso_z`` and the uid's basic form (``strftime``), before and
+    after 1970, over many days and one."""
+    from passplan.passes.columns import _compose, _iso_text, unix_us
+    from passplan.times import iso_z
+
+    rng = np.random.default_rng(5)
+    us = np.concatenate([rng.integers(-10**15, 10**16, 2000), unix_us(utc(2026, 11, 23)) + rng.integers(0, 86_400_000_000, 500),
+                         np.array([0, -1, -999, -1000, 999, 86_399_999_999])])
+    sep = np.frombuffer(b"|", np.uint8).reshape(1, 1)
+    when = [datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=u) for u in us.tolist()]
+    for lo, hi in ((0, us.size), (2000, 2500)):  # dates by span of days, and by unique
+        got = _compose([_iso_text(us[lo:hi]), sep], hi - lo).decode().split("|")[:-1]
+        assert got == [iso_z(w) for w in when[lo:hi]]
+    basic = _compose([_iso_text(us, basic=True), sep], us.size).decode().split("|")[:-1]
+    assert basic == [w.strftime("%Y%m%dT%H%M%SZ") for w in when]
+
+
+def test_json_text_of_columns_equals_the_encoder() -> None:
+    """A block's text composed at once equals the encoder's record by record (and the csv
+    module's row by row): names that need escaping (quoting), catalogue numbers and none,
+    unknown epochs (null ages), negative azimuths, labels."""
+    from types import SimpleNamespace
+
+    from passplan.io import _dumps
+    from passplan.passes.columns import PassColumns, unix_us
+
+    t0 = unix_us(utc(2026, 11, 23))
+    sats = [SimpleNamespace(name='Mo Zi "QSS", 2', norad_id=41731, epoch=utc(2026, 11, 20, 1, 2, 3)),
+            SimpleNamespace(name="Ångström-1\nb", norad_id=None, epoch=None),
+            SimpleNamespace(name="tab\tsat", norad_id=7, epoch=utc(2026, 11, 22))]
+    stations = [SimpleNamespace(id="Graz"), SimpleNamespace(id="Télescope / 2")]
+    rng = np.random.default_rng(2)
+    n = 40
+    aos = t0 + rng.integers(0, 3 * 86_400_000_000, n)
+    cols = PassColumns(
+        sats=sats, stations=stations, sat=rng.integers(0, 3, n), st=rng.integers(0, 2, n),
+        aos_us=aos, tca_us=aos + rng.integers(0, 10**8, n), los_us=aos + rng.integers(10**8, 10**9, n),
+        rise_us=np.where(rng.random(n) < 0.5, aos, aos - 10**6), set_us=aos + 10**9,
+        max_el_deg=rng.uniform(10, 90, n), aos_az_deg=rng.uniform(-1, 360, n), tca_az_deg=rng.uniform(0, 360, n),
+        los_az_deg=np.where(rng.random(n) < 0.2, -0.0, rng.uniform(0, 360, n)), min_range_km=rng.uniform(400, 40000, n),
+        sat_sunlit_fraction=rng.choice([0.0, 1.0, 0.123456], n), station_dark=rng.random(n) < 0.5,
+        station_dark_fraction=rng.uniform(0, 1, n), partial=rng.random(n) < 0.3,
+        cut_start_by=[rng.choice([None, "window", "darkness"]) for _ in range(n)],
+        cut_end_by=[None] * n, excluded_by=[rng.choice([None, "max_range+darkness"]) for _ in range(n)],
+    )
+    want = [_dumps(r) for r in cols.records()]
+    assert cols.json_lines() == want
+    assert cols.json_text(",\n") == ",\n".join(want)
+    assert cols.json_text("\n") == "\n".join(want)
+    # CSV: the csv module's cells of the same records (quoted names, empty None), any columns
+    from passplan.io import to_csv
+
+    for columns in (list(want_keys := cols.records()[0]), ["satellite", "elements_age_days", "uid", "cut_start_by"]):
+        assert to_csv(cols.records(), columns).split("\n", 1)[1] == cols.csv_text(columns)
+    assert cols.csv_text(["uid"]) is None and cols.csv_text(["uid", "nope"]) is None
+    from passplan.passes.columns import ColumnRecords
+
+    assert list(want_keys) == ColumnRecords(cols).record_keys() and len(want_keys) == 24
+    cols.max_el_deg[3] = np.nan  # the encoder's business (null); an empty CSV cell
+    assert cols.json_text("\n") is None
+    assert to_csv(cols.records()).split("\n", 1)[1] == cols.csv_text(list(want_keys))
+
 def test_lazy_block_passes_pickle_and_measure(demo: list[Satellite]) -> None:
     import pickle
 
@@ -313,3 +420,88 @@ def test_station_dark_fraction_against_a_sun_scan(demo: list[Satellite]) -> None
         assert p.station_dark_fraction == pytest.approx(scan, abs=max(0.002, 1.5 / n)), p
         if p.station_dark:
             assert p.station_dark_fraction == 1.0
+
+
+def test_window_of_each_point_against_brute_force() -> None:
+    """Summaries find each point's window (the last of its pass starting at or before it,
+    ``slack`` s tolerance, if it has not ended) and each window's first highest and nearest
+    point as a scan of every window and point says: passes with one window, several, none,
+    points at window edges and between windows."""
+    from passplan.passes.summary import _assign, _window_points
+
+    rng = np.random.default_rng(8)
+    w_pid, w0, w1 = [], [], []
+    for pid in range(60):
+        edges = np.sort(rng.choice(np.arange(0, 200, 5.0), 2 * int(rng.integers(0, 4)), replace=False))
+        for a, b in edges.reshape(-1, 2):
+            w_pid.append(pid), w0.append(a), w1.append(b)
+    wp, a, b = np.array(w_pid), np.array(w0), np.array(w1)
+    pid = rng.integers(0, 62, 800)
+    t = np.where(rng.random(800) < 0.3, rng.choice(np.arange(0, 200, 5.0), 800), rng.uniform(0, 200, 800))
+
+    def brute(p_: int, t_: float, slack: float) -> int:
+        started = [j for j in range(wp.size) if wp[j] == p_ and a[j] - slack <= t_]
+        return started[-1] if started and t_ <= b[started[-1]] + slack else -1
+
+    for slack in (0.0, 0.01):
+        want = [brute(p_, t_, slack) for p_, t_ in zip(pid.tolist(), t.tolist(), strict=True)]
+        assert _assign(wp, a, b, pid, t, slack).tolist() == want
+    # one point at each window start, then random ones (ties in elevation and range included)
+    n = wp.size
+    pts = {"pid": np.concatenate([wp, pid]), "t": np.concatenate([a, t]),
+           "el": rng.integers(0, 5, n + pid.size).astype(float), "rng": rng.integers(0, 5, n + pid.size).astype(float)}
+    p, best, near, first, last = _window_points({"points": pts}, wp, a, b)
+    held = [brute(p_, t_, 0.0) for p_, t_ in zip(p["pid"].tolist(), p["t"].tolist(), strict=True)]
+    for j in range(n):
+        mine = [i for i, w in enumerate(held) if w == j]
+        assert (first[j], last[j]) == (mine[0], mine[-1])
+        assert best[j] == mine[int(np.argmax(p["el"][mine]))] and near[j] == mine[int(np.argmin(p["rng"][mine]))]
+
+
+def test_release_order_check_and_pair_bounds() -> None:
+    """The stream skips its sort only when a stable sort would move no row; the last-LOS bound
+    per pair is the same whether kept in the array (one search's lists) or by name."""
+    from types import SimpleNamespace
+
+    from passplan.passes.columns import PassColumns
+    from passplan.passes.stream import _in_order, _Pairs
+
+    rng = np.random.default_rng(4)
+    for _ in range(400):
+        n = int(rng.integers(0, 9))
+        keys = [rng.integers(0, 3, n) for _ in range(3)]
+        assert _in_order(*keys) == bool(np.all(np.lexsort(keys[::-1]) == np.arange(n)))
+    sats, stations = [SimpleNamespace(name=f"S{i}") for i in range(4)], [SimpleNamespace(id=f"g{i}") for i in range(3)]
+
+    def block(n: int) -> PassColumns:
+        z = np.zeros(n)
+        return PassColumns(sats, stations, rng.integers(0, 4, n), rng.integers(0, 3, n), z, z, rng.integers(-10**6, 10**9, n),
+                           z, z, z, z, z, z, z, z, z.astype(bool), z, z.astype(bool), [None] * n, [None] * n, [None] * n)
+
+    fast, by_name = _Pairs(), _Pairs()
+    by_name._to_dict()
+    by_name.last[("other", "x")] = 10**12  # a pair of another search: the dict from the start
+    for _ in range(5):
+        b = block(int(rng.integers(1, 8)))
+        fast.add(b)
+        by_name.add(b)
+        assert fast._lists is not None and fast.count() == by_name.count() - 1
+        assert fast.earliest() == min(v for k, v in by_name.last.items() if k != ("other", "x"))
+    fast._to_dict()
+    assert fast._lists is None and fast.last == {k: v for k, v in by_name.last.items() if k != ("other", "x")}
+
+
+def test_points_by_pass_and_time_as_lexsort() -> None:
+    """The summaries' sort of points by pass, then time, is ``np.lexsort``'s to the row: ties
+    in time (kept in row order), pass ids spanning 16, 32 and 40 bits, NaN times."""
+    from passplan.passes.summary import _by_pass_and_time
+
+    rng = np.random.default_rng(9)
+    for span in (5, 70_000, 5_000_000_000, 1 << 40):
+        for _ in range(60):
+            n = int(rng.integers(0, 400))
+            pid = rng.integers(0, span, n) if rng.random() < 0.5 else rng.choice(rng.integers(0, span, 4), n)
+            t = rng.integers(0, 6, n).astype(float) if rng.random() < 0.5 else rng.uniform(0, 1e5, n)
+            if n and rng.random() < 0.1:
+                t[0] = np.nan
+            assert np.array_equal(_by_pass_and_time(pid, t), np.lexsort((t, pid)))

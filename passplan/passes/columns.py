@@ -12,10 +12,12 @@ to the microsecond exactly as the datetimes of a :class:`Pass` are.
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from json import encoder as json_encoder
 from typing import Any
@@ -74,22 +76,26 @@ def _iso_or_same(us: np.ndarray, same_as: np.ndarray, known: list[str]) -> list[
     return out
 
 
-def round_like_python(x: np.ndarray, digits: int) -> list[float]:
-    """``[round(v, digits) for v in x]`` (Python's correctly rounded ``round``), in numpy.
-
-    ``np.round`` scales by ``10**digits`` before rounding, which can move a value lying within a
-    rounding error of a half-way point to the other side; those few values (and non-finite
-    ones) are rounded by Python itself, so every result equals Python's."""
+def _rounded(x: np.ndarray, digits: int) -> np.ndarray:
+    """:func:`round_like_python` as a float array."""
     x = np.asarray(x, float)
     with np.errstate(invalid="ignore", over="ignore"):
         scaled = x * 10.0**digits
         out = np.round(scaled) / 10.0**digits
         frac = np.abs(scaled - np.floor(scaled) - 0.5)
     doubt = np.flatnonzero(~(frac > 1e-6) | ~np.isfinite(scaled) | (np.abs(scaled) > 2.0**50))
-    values = out.tolist()
-    for i in doubt.tolist():
-        values[i] = round(float(x[i]), digits)
-    return values
+    if doubt.size:
+        out[doubt] = [round(v, digits) for v in x[doubt].tolist()]
+    return out
+
+
+def round_like_python(x: np.ndarray, digits: int) -> list[float]:
+    """``[round(v, digits) for v in x]`` (Python's correctly rounded ``round``), in numpy.
+
+    ``np.round`` scales by ``10**digits`` before rounding, which can move a value lying within a
+    rounding error of a half-way point to the other side; those few values (and non-finite
+    ones) are rounded by Python itself, so every result equals Python's."""
+    return _rounded(x, digits).tolist()
 
 
 def _round_ages(ages: list[float | None]) -> list[Any]:
@@ -113,6 +119,40 @@ class _SatFacts:
     epoch_us: np.ndarray  # microseconds since 1970 (0 where unknown)
     epoch_iso: list[str | None]
     uid_part: list[str]  # catalogue number, else the slugged name
+    _json: list[Any] = field(default_factory=list)  # json_tables(), once made
+    _csv: list[Any] = field(default_factory=list)  # csv_tables(), once made
+
+    def json_tables(self) -> tuple[_Field, _Field, _Field, _Field] | None:
+        """Per satellite, the JSON text of its name, catalogue number, uid part (escaped, no
+        quotes) and elements epoch, as token tables (see :func:`_token_table`); None when a
+        value is of a type the encoder alone should write."""
+        if not self._json:
+            names = [_JSON_STR(v) for v in self.names if type(v) is str]
+            norads = [_JSON_CONST[None] if v is None else int.__repr__(v) for v in self.norad_ids if v is None or type(v) is int]
+            if len(names) < len(self.names) or len(norads) < len(self.norad_ids):
+                self._json.append(None)
+            else:
+                self._json.append((
+                    _token_table(names),
+                    _token_table(norads),
+                    _token_table([_JSON_STR(u)[1:-1] for u in self.uid_part]),
+                    _token_table(["null" if e is None else f'"{e}"' for e in self.epoch_iso]),
+                ))
+        return self._json[0]
+
+    def csv_tables(self) -> tuple[_Field, _Field, _Field, _Field] | None:
+        """Per satellite, the CSV cells (UTF-8) of its name, catalogue number, uid part and
+        elements epoch; None when a value is of a type the general cell writer should take."""
+        if not self._csv:
+            ok = all(type(v) is str and "\0" not in v for v in self.names) and all(v is None or type(v) is int for v in self.norad_ids)
+            uid_ok = ok and all(_csv_cell(u) == u for u in self.uid_part)
+            self._csv.append((
+                _token_table([_csv_cell(v) for v in self.names], "utf-8"),
+                _token_table(["" if v is None else str(v) for v in self.norad_ids]),
+                _token_table(self.uid_part, "utf-8"),
+                _token_table(["" if e is None else e for e in self.epoch_iso]),
+            ) if uid_ok else None)
+        return self._csv[0]
 
 
 #: per satellite list (by identity, with the list kept so its id is not reused): its facts
@@ -185,6 +225,217 @@ def _json_tokens(col: list[Any]) -> list[str] | None:
     return list(map(tokens.__getitem__, col))
 
 
+# ---- JSON text of whole columns at once --------------------------------------------------
+# A block's text is laid out as one byte matrix, a row per record and fixed character columns
+# per field (``uint8``, 0 where a shorter value leaves its columns unused); the text is the
+# non-zero bytes in row-major order (one boolean index): no Python step per value. JSON text
+# is ASCII without NUL (the encoder escapes control characters), so 0 never stands for text.
+
+_Field = np.ndarray  # characters, (rows or 1, width) uint8, 0: no character
+_DIGIT0, _MINUS, _DOT, _COLON, _Z = (ord(c) for c in "0-.:Z")
+#: the largest scaled value (round(v, d) * 10**d) whose digits are exact in a float64 and whose
+#: repr is plain decimal notation (Python switches to an exponent from 1e16)
+_DECIMAL_MAX = 10**15
+
+
+def _literal(text: str) -> _Field:
+    """The same ASCII text in every row."""
+    return np.frombuffer(text.encode("ascii"), np.uint8).reshape(1, -1)
+
+
+def _token_table(tokens: Sequence[str], encoding: str = "ascii") -> _Field:
+    """One row per token's bytes (NUL-padded to the longest; a token holds no NUL)."""
+    enc = [t.encode(encoding) for t in tokens]
+    width = max(1, max(map(len, enc), default=1))
+    return np.frombuffer(b"".join(e.ljust(width, b"\0") for e in enc), np.uint8).reshape(len(enc), width)
+
+
+@functools.cache
+def _digit_table(width: int, strip: str) -> np.ndarray:
+    """The ``width`` decimal digits of every integer below ``10**width`` (ASCII), with leading
+    (``strip="lead"``) or trailing (``"trail"``) zeros as 0, one digit always kept."""
+    v = np.arange(10**width, dtype=np.int64)[:, None]
+    w = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    out = (v // w) % 10 + _DIGIT0
+    if strip == "lead":
+        out[:, :-1] *= v >= w[:-1]
+    else:
+        out[:, 1:] *= v % (w[1:] * 10) != 0  # a non-zero digit at or after this one
+    return out.astype(np.uint8)
+
+
+#: integer parts below 10**_INT_TABLE come from a table
+_INT_TABLE = 5
+
+
+def _decimal(x: np.ndarray, digits: int) -> _Field | None:
+    """``repr(round(v, digits))`` of each value (Python's text, ``-0.0`` included), from the
+    integer ``round(v, digits) * 10**digits``; None when a value is not finite or too large for
+    that (its text is then the encoder's business).
+
+    The rounded value is the float nearest a decimal of at most 15 significant digits, and two
+    such decimals never share a float, so its shortest repr is that decimal: the integer part,
+    a dot and the decimals less trailing zeros (one kept)."""
+    r = _rounded(x, digits)
+    scale = 10**digits
+    with np.errstate(invalid="ignore"):
+        k = np.rint(np.abs(r) * scale)
+    if not np.all(k < _DECIMAL_MAX):  # NaN, infinities and huge values fail this
+        return None
+    q, f = np.divmod(k.astype(np.int64), scale)
+    n_int = len(str(int(q.max()))) if q.size else 1
+    if n_int <= _INT_TABLE:
+        int_d = _digit_table(_INT_TABLE, "lead")[q][:, _INT_TABLE - n_int :]
+    else:
+        iw = 10 ** np.arange(n_int - 1, -1, -1, dtype=np.int64)
+        int_d = ((q[:, None] // iw) % 10 + _DIGIT0).astype(np.uint8)
+        int_d[:, :-1] *= q[:, None] >= iw[:-1]  # no leading zeros (one digit kept)
+    neg = np.signbit(r)
+    sign = [np.where(neg, _MINUS, 0).astype(np.uint8)[:, None]] if neg.any() else []
+    dot = np.full((r.size, 1), _DOT, np.uint8)
+    return np.concatenate([*sign, int_d, dot, _digit_table(digits, "trail")[f]], axis=1)
+
+
+@functools.cache
+def _clock_table(basic: bool) -> np.ndarray:
+    """``HH:MM:SS`` (``basic``: ``HHMMSSZ``) of every second of a day, ASCII."""
+    sec = np.arange(86400)
+    h, m, s = sec // 3600, sec // 60 % 60, sec % 60
+    digits = np.stack([h // 10, h % 10, m // 10, m % 10, s // 10, s % 10], axis=1) + _DIGIT0
+    if basic:
+        return np.concatenate([digits, np.full((86400, 1), _Z)], axis=1).astype(np.uint8)
+    colon = np.full((86400, 1), _COLON)
+    return np.concatenate([digits[:, :2], colon, digits[:, 2:4], colon, digits[:, 4:]], axis=1).astype(np.uint8)
+
+
+@functools.cache
+def _millis_table() -> np.ndarray:
+    """``.mmmZ`` of every millisecond of a second, ASCII."""
+    return np.frombuffer("".join(f".{k:03d}Z" for k in range(1000)).encode("ascii"), np.uint8).reshape(1000, 5)
+
+
+def _iso_text(us: np.ndarray, basic: bool = False) -> _Field:
+    """``iso_z`` of microsecond stamps (``YYYY-MM-DDTHH:MM:SS.mmmZ``, milliseconds floored as
+    ``datetime.isoformat`` does), or with ``basic`` the uid's ``YYYYMMDDTHHMMSSZ`` (seconds
+    floored): the few distinct dates from numpy, the clock from tables."""
+    day, us_of_day = np.divmod(np.asarray(us, np.int64), 86_400_000_000)
+    first = int(day.min()) if day.size else 0
+    if day.size and int(day.max()) - first < 4096:  # a span of days: a date per day of it
+        days, inv = np.arange(first, int(day.max()) + 1), day - first
+    else:
+        days, inv = np.unique(day, return_inverse=True)
+    dates = [(d.replace("-", "") if basic else d) + "T" for d in np.datetime_as_string(days.astype("datetime64[D]")).tolist()]
+    sec, us_of_sec = np.divmod(us_of_day, 1_000_000)
+    parts = [_token_table(dates)[inv.ravel()], _clock_table(basic)[sec]]
+    if not basic:
+        parts.append(_millis_table()[us_of_sec // 1000])
+    return np.concatenate(parts, axis=1)
+
+
+def _csv_cell(text: str) -> str:
+    """One string cell as the ``csv`` module writes it in a row of several (quoted where it
+    must be)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([text, ""])
+    return buf.getvalue()[:-2]
+
+
+_P10 = 10 ** np.arange(16, dtype=np.int64)
+_G6 = "%.6g".__mod__
+
+
+def _general6(x: np.ndarray, digits: int) -> _Field:
+    """``"%.6g" % round(v, digits)`` of each value (the CSV writer's text), from the integer
+    ``round(v, digits) * 10**digits`` (as :func:`_decimal`): its six leading digits, rounded,
+    less trailing zeros, the point placed by the exponent. The rounded value lies within
+    1.2e-16 (relative) of that decimal and at least 1e-15 from any other six-digit rounding
+    point, so it rounds the same way; values on a rounding tie, in exponent notation (below
+    1e-4, from 1e6) or too large are written by Python itself; NaN and infinities as nothing."""
+    r = _rounded(x, digits)
+    n = r.size
+    with np.errstate(invalid="ignore"):
+        kf = np.rint(np.abs(r) * 10**digits)
+    easy = kf < _DECIMAL_MAX  # False for NaN and infinities
+    k = np.where(easy, kf, 0.0).astype(np.int64)
+    nd = np.searchsorted(_P10, k, side="right")  # digits of k (0 for 0)
+    x10 = nd - 1 - digits  # decimal exponent of the value
+    cut = np.maximum(nd - 6, 0)
+    p = _P10[cut]
+    q, rem = np.divmod(k, p)
+    half = p // 2
+    easy &= ~((cut > 0) & (rem == half))  # a tie: the float's own side decides
+    q = np.where((cut > 0) & (rem > half), q + 1, q) * _P10[np.maximum(6 - nd, 0)]
+    carry = q >= 10**6
+    q, x10 = np.where(carry, q // 10, q), np.where(carry, x10 + 1, x10)
+    zero = k == 0
+    easy &= zero | ((x10 >= -4) & (x10 < 6))
+    x10 = np.where(zero, 0, x10)
+    q = np.where(zero, 0, q)
+    j = np.arange(6)
+    digit = (q[:, None] // _P10[5 - j]) % 10 + _DIGIT0
+    keep = (j <= x10[:, None]) | (q[:, None] % _P10[6 - j] != 0)
+    keep[:, 0] = True
+    has_dot = (x10 < 0) | ((x10 < 5) & (q % _P10[np.clip(5 - x10, 0, 15)] != 0))
+    chars = np.zeros((n, 18), np.int64)
+    chars[:, 0] = np.where(np.signbit(r), _MINUS, 0)
+    small = x10 < 0
+    chars[:, 1] = np.where(small, _DIGIT0, 0)
+    chars[:, 2] = np.where(small, _DOT, 0)
+    for z in range(3):  # zeros after the point of a value below 0.1
+        chars[:, 3 + z] = np.where(small & (z < -x10 - 1), _DIGIT0, 0)
+    chars[:, 6::2] = np.where(keep, digit, 0)
+    chars[:, 7::2] = np.where((x10[:, None] == j) & has_dot[:, None], _DOT, 0)
+    out = chars.astype(np.uint8)
+    hard = np.flatnonzero(~easy)
+    if hard.size:  # Python's own text for these rows (none for NaN and infinities, as CSV cells)
+        tokens = _token_table([_G6(v) if math.isfinite(v) else "" for v in r[hard].tolist()])
+        width = max(out.shape[1], tokens.shape[1])
+        out = np.pad(out, ((0, 0), (0, width - out.shape[1])))
+        out[hard] = np.pad(tokens, ((0, 0), (0, width - tokens.shape[1])))
+    return out
+
+
+def _or_null(value: _Field, null: np.ndarray) -> _Field:
+    """``value``, with ``null`` in the rows where ``null`` is set."""
+    width = max(value.shape[1], 4)
+    value = np.pad(value, ((0, 0), (0, width - value.shape[1])))
+    return np.where(null[:, None], np.pad(_literal("null"), ((0, 0), (0, width - 4))), value)
+
+
+def _compose(fields: Sequence[_Field], n: int) -> bytes:
+    """The rows' text: each row's fields side by side, their characters in order."""
+    chars = np.concatenate([np.broadcast_to(c, (n, c.shape[1])) for c in fields], axis=1)
+    return chars[chars != 0].tobytes()
+
+
+class _Times:
+    """:func:`_iso_text` of a block's time columns, each made once: rise and set are mostly
+    AOS and LOS, whose text they then share."""
+
+    def __init__(self) -> None:
+        self.made: list[tuple[np.ndarray, _Field]] = []
+
+    def get(self, us: np.ndarray, like: np.ndarray | None = None) -> _Field:
+        for column, text in self.made:
+            if column is us or (column is like and np.array_equal(us, like)):
+                return text
+        text = _iso_text(us)
+        self.made.append((us, text))
+        return text
+
+def _pick(values: list[Any], rows: list[int]) -> list[Any]:
+    """``[values[i] for i in rows]`` (a label column of None alone, the common one, at once)."""
+    if values.count(None) == len(values):
+        return [None] * len(rows)
+    return [values[i] for i in rows]
+
+
+def _codes(values: list[Any], index: dict[Any, int]) -> np.ndarray:
+    """Each value's index (a column of None alone at once)."""
+    if values.count(None) == len(values):
+        return np.full(len(values), index[None] if values else 0, np.int64)
+    return np.array(list(map(index.__getitem__, values)), np.int64)
+
 @dataclass(frozen=True, eq=False)
 class PassColumns:
     """Windows of one search block as arrays (one row per window, in the block's order).
@@ -244,8 +495,10 @@ class PassColumns:
             v = getattr(self, f.name)
             if f.name in ("sats", "stations"):
                 values[f.name] = v
-            elif f.name in _LIST_FIELDS or f.name == "objects":
+            elif f.name == "objects":
                 values[f.name] = None if v is None else [v[i] for i in rows]
+            elif f.name in _LIST_FIELDS:
+                values[f.name] = _pick(v, rows)
             else:
                 values[f.name] = v[idx]
         return PassColumns(**values)
@@ -393,6 +646,162 @@ class PassColumns:
         template = "{" + ", ".join(f"{_JSON_STR(k)}: %s" for k in keys) + "}"
         return list(map(template.__mod__, zip(*tokens, strict=True)))
 
+    def json_text(self, sep: str) -> str | None:
+        """The rows' JSON text (exactly :meth:`json_lines`, so the encoder's) joined by ``sep``,
+        composed for whole columns at once (see :func:`_compose`): numbers from integer digits,
+        times from integer clocks, names from per-satellite and per-station tokens. ``None``
+        where that cannot promise the encoder's text (a NaN, a huge number, a value of an
+        unexpected type): :meth:`json_lines` decides then."""
+        if self.objects is not None:
+            return None
+        n = len(self)
+        if n == 0:
+            return ""
+        facts = _sat_facts(self.sats)
+        tables = facts.json_tables()
+        if tables is None:
+            return None
+        sat_name, sat_norad, sat_uid, sat_epoch = tables
+        st_ids: list[str] = [getattr(s, "id", None) for s in self.stations]  # type: ignore[misc]
+        if not all(type(i) is str for i in st_ids):
+            return None
+        st_name = _token_table([_JSON_STR(i) for i in st_ids])
+        st_uid = _token_table([_JSON_STR(_slug(i))[1:-1] for i in st_ids])
+        decimals = {
+            "duration_s": ((self.los_us - self.aos_us) / 1e6, 3),
+            "max_el_deg": (self.max_el_deg, 3),
+            "aos_az_deg": (self.aos_az_deg, 2),
+            "tca_az_deg": (self.tca_az_deg, 2),
+            "los_az_deg": (self.los_az_deg, 2),
+            "min_range_km": (self.min_range_km, 3),
+            "sat_sunlit_fraction": (self.sat_sunlit_fraction, 4),
+            "station_dark_fraction": (self.station_dark_fraction, 4),
+        }
+        known = facts.known[self.sat]
+        decimals["elements_age_days"] = (np.where(known, (self.aos_us - facts.epoch_us[self.sat]) / 1e6 / 86400.0, 0.0), 3)
+        numbers: dict[str, _Field] = {}
+        for key, (x, digits) in decimals.items():
+            number = _decimal(x, digits)
+            if number is None:
+                return None
+            numbers[key] = number
+        flags = _token_table(["false", "true"])
+        values = [getattr(self, name) for name in _LIST_FIELDS]
+        distinct = set().union(*map(set, values))  # a few labels
+        if not all(v is None or type(v) is str for v in distinct):
+            return None
+        labels = {v: i for i, v in enumerate(distinct)}
+        codes = {name: _codes(col, labels) for name, col in zip(_LIST_FIELDS, values, strict=True)}
+        label_table = _token_table([_JSON_CONST[None] if v is None else _JSON_STR(v) for v in labels])
+
+        times = _Times()
+
+        def quoted(value: _Field) -> list[_Field]:
+            return [_literal('"'), value, _literal('"')]
+
+        parts: dict[str, list[_Field]] = {
+            "uid": [_literal('"'), sat_uid[self.sat], _literal("-"), st_uid[self.st], _literal("-"),
+                    _iso_text(self.aos_us, basic=True), _literal('"')],
+            "satellite": [sat_name[self.sat]],
+            "norad_id": [sat_norad[self.sat]],
+            "station": [st_name[self.st]],
+            "aos_utc": quoted(times.get(self.aos_us)),
+            "tca_utc": quoted(times.get(self.tca_us)),
+            "los_utc": quoted(times.get(self.los_us)),
+            **{k: [numbers[k]] for k in ("duration_s", "max_el_deg", "aos_az_deg", "tca_az_deg", "los_az_deg",
+                                         "min_range_km", "sat_sunlit_fraction")},
+            "station_dark": [flags[self.station_dark.astype(np.int64)]],
+            "partial": [flags[self.partial.astype(np.int64)]],
+            "rise_utc": quoted(times.get(self.rise_us, self.aos_us)),
+            "set_utc": quoted(times.get(self.set_us, self.los_us)),
+            **{name: [label_table[codes[name]]] for name in _LIST_FIELDS},
+            "elements_epoch_utc": [sat_epoch[self.sat]],
+            "elements_age_days": [_or_null(numbers["elements_age_days"], ~known)],
+            "station_dark_fraction": [numbers["station_dark_fraction"]],
+        }
+        fields: list[_Field] = []
+        lead = "{"
+        for key, value in parts.items():
+            fields.append(_literal(f"{lead}{_JSON_STR(key)}: "))
+            fields.extend(value)
+            lead = ", "
+        fields.append(_literal("}" + sep))
+        text = _compose(fields, n).decode("ascii")
+        return text[: len(text) - len(sep)]
+
+    def csv_text(self, columns: Sequence[str]) -> str | None:
+        """The rows as CSV lines of ``columns`` (each ending in a newline), exactly what
+        :class:`passplan.io.RecordWriter` writes for :meth:`record_columns` (``%.6g``
+        numbers, ``true``/``false``, empty for None, the ``csv`` module's quoting), composed
+        for whole columns at once as :meth:`json_text` is; ``None`` for a column not among the
+        records' keys or a value of an unexpected type."""
+        if self.objects is not None:
+            return None
+        n = len(self)
+        if n == 0:
+            return ""
+        facts = _sat_facts(self.sats)
+        tables = facts.csv_tables()
+        st_ids: list[str] = [getattr(s, "id", None) for s in self.stations]  # type: ignore[misc]
+        values = [getattr(self, name) for name in _LIST_FIELDS]
+        distinct = set().union(*map(set, values))
+        if (tables is None or len(columns) < 2  # a row of one empty cell is written '""'
+                or not all(type(i) is str and "\0" not in i for i in st_ids)
+                or not all(v is None or (type(v) is str and "\0" not in v) for v in distinct)):
+            return None
+        sat_name, sat_norad, sat_uid, sat_epoch = tables
+        st_uid = [_slug(i) for i in st_ids]
+        if any(_csv_cell(u) != u for u in st_uid):
+            return None  # a uid that the csv module would quote
+        labels = {v: i for i, v in enumerate(distinct)}
+        label_table = _token_table(["" if v is None else _csv_cell(v) for v in labels], "utf-8")
+        flags = _token_table(["false", "true"])
+        known = facts.known[self.sat]
+        dash = _literal("-")
+
+        def label(name: str) -> list[_Field]:
+            return [label_table[_codes(getattr(self, name), labels)]]
+
+        def number(x: np.ndarray, digits: int) -> list[_Field]:
+            return [_general6(x, digits)]
+
+        times = _Times()
+        cells: dict[str, Callable[[], list[_Field]]] = {
+            "uid": lambda: [sat_uid[self.sat], dash, _token_table(st_uid)[self.st], dash, _iso_text(self.aos_us, basic=True)],
+            "satellite": lambda: [sat_name[self.sat]],
+            "norad_id": lambda: [sat_norad[self.sat]],
+            "station": lambda: [_token_table([_csv_cell(i) for i in st_ids], "utf-8")[self.st]],
+            "aos_utc": lambda: [times.get(self.aos_us)],
+            "tca_utc": lambda: [times.get(self.tca_us)],
+            "los_utc": lambda: [times.get(self.los_us)],
+            "duration_s": lambda: number((self.los_us - self.aos_us) / 1e6, 3),
+            "max_el_deg": lambda: number(self.max_el_deg, 3),
+            "aos_az_deg": lambda: number(self.aos_az_deg, 2),
+            "tca_az_deg": lambda: number(self.tca_az_deg, 2),
+            "los_az_deg": lambda: number(self.los_az_deg, 2),
+            "min_range_km": lambda: number(self.min_range_km, 3),
+            "sat_sunlit_fraction": lambda: number(self.sat_sunlit_fraction, 4),
+            "station_dark": lambda: [flags[self.station_dark.astype(np.int64)]],
+            "partial": lambda: [flags[self.partial.astype(np.int64)]],
+            "rise_utc": lambda: [times.get(self.rise_us, self.aos_us)],
+            "set_utc": lambda: [times.get(self.set_us, self.los_us)],
+            "cut_start_by": lambda: label("cut_start_by"),
+            "cut_end_by": lambda: label("cut_end_by"),
+            "excluded_by": lambda: label("excluded_by"),
+            "elements_epoch_utc": lambda: [sat_epoch[self.sat]],
+            "elements_age_days": lambda: [np.where(known[:, None], _general6(np.where(known, (self.aos_us - facts.epoch_us[self.sat]) / 1e6 / 86400.0, 0.0), 3), 0)],
+            "station_dark_fraction": lambda: number(self.station_dark_fraction, 4),
+        }
+        if any(c not in cells for c in columns):
+            return None
+        fields: list[_Field] = []
+        for i, c in enumerate(columns):
+            if i:
+                fields.append(_literal(","))
+            fields.extend(cells[c]())
+        fields.append(_literal("\n"))
+        return _compose(fields, n).decode("utf-8")
+
     def record_columns(self) -> dict[str, list[Any]] | None:
         """The records' values by key (one list per key, in :func:`passes_to_records`' key
         order), without building the records; ``None`` for columns made from objects."""
@@ -449,8 +858,8 @@ class PassColumns:
 
 
 class ColumnRecords(LazyList[dict[str, Any]]):
-    """The records of some columns, built on first access; writers that know :meth:`json_lines`
-    or :meth:`record_columns` (:class:`passplan.io.RecordWriter`) take the JSON text or the CSV
+    """The records of some columns, built on first access; writers that know :meth:`json_text`,
+    :meth:`csv_text`, :meth:`json_lines` or :meth:`record_columns` (:class:`passplan.io.RecordWriter`) take the JSON text or the CSV
     values straight from the columns and never build the records."""
 
     def __init__(self, cols: PassColumns) -> None:
@@ -461,10 +870,30 @@ class ColumnRecords(LazyList[dict[str, Any]]):
         """See :meth:`PassColumns.json_lines`."""
         return self.cols.json_lines()
 
+    def json_text(self, sep: str) -> str | None:
+        """See :meth:`PassColumns.json_text`."""
+        return self.cols.json_text(sep)
+
     def record_columns(self) -> dict[str, list[Any]] | None:
         """See :meth:`PassColumns.record_columns` (what CSV writers take instead of records)."""
         return self.cols.record_columns()
 
+    def csv_text(self, columns: Sequence[str]) -> str | None:
+        """See :meth:`PassColumns.csv_text`."""
+        return self.cols.csv_text(columns)
+
+    def record_keys(self) -> list[str]:
+        """The records' keys in order (what ``records[0].keys()`` gives, without the records)."""
+        return list(RECORD_KEYS)
+
+
+#: the keys of a pass record, in order (passes_to_records, PassColumns.records)
+RECORD_KEYS = (
+    "uid", "satellite", "norad_id", "station", "aos_utc", "tca_utc", "los_utc", "duration_s", "max_el_deg",
+    "aos_az_deg", "tca_az_deg", "los_az_deg", "min_range_km", "sat_sunlit_fraction", "station_dark", "partial",
+    "rise_utc", "set_utc", "cut_start_by", "cut_end_by", "excluded_by", "elements_epoch_utc", "elements_age_days",
+    "station_dark_fraction",
+)
 
 # PassColumns.passes() builds Pass positionally: the field order it assumes
 assert [f.name for f in fields(Pass)] == [

@@ -35,18 +35,59 @@ __all__ = ["records_in_order", "columns_in_order", "passes_in_order", "block_sec
 _UNKNOWN = object()
 
 
+#: satellite-station pairs up to which :class:`_Pairs` keeps an array (8 MiB of LOS at most)
+_PAIRS_ARRAY_MAX = 1 << 20
+
+
 class _Pairs:
-    """The last LOS (microseconds) yielded for each satellite-station pair."""
+    """The last LOS (microseconds) yielded for each satellite-station pair: in an array over the
+    pairs of one search while its blocks share their satellite and station lists (the engine's
+    blocks do), by name in a dict otherwise."""
 
     def __init__(self) -> None:
         self.last: dict[tuple[int, str], int] = {}
+        self._lists: tuple[Any, Any] | None = None  # the satellite and station lists of the array
+        self._los = np.zeros(0, np.int64)
+        self._seen = np.zeros(0, bool)
 
     def add(self, cols: PassColumns) -> None:
-        sat_key = [hash(s) if isinstance(s, str) else id(s) for s in cols.sats]
-        st_key = [getattr(s, "id", s) for s in cols.stations]
-        code = cols.sat.astype(np.int64) * max(len(st_key), 1) + cols.st
-        order = np.lexsort((cols.los_us, code))
-        code, los = code[order], cols.los_us[order]
+        n = len(cols.sats) * len(cols.stations)
+        if self._lists is None and not self.last and cols.objects is None and n <= _PAIRS_ARRAY_MAX:
+            self._lists = (cols.sats, cols.stations)
+            self._los, self._seen = np.zeros(n, np.int64), np.zeros(n, bool)
+        if self._lists is not None and self._lists[0] is cols.sats and self._lists[1] is cols.stations:
+            if len(self._seen) == n:  # lists unchanged in size
+                code = cols.sat.astype(np.int64) * len(cols.stations) + cols.st
+                new = ~self._seen[code]
+                self._los[code[new]] = cols.los_us[new]  # any value of the pair; the maximum below
+                self._seen[code] = True
+                np.maximum.at(self._los, code, cols.los_us)
+                return
+        self._to_dict()
+        self._add_dict(cols.sats, cols.stations, cols.sat, cols.st, cols.los_us)
+
+    def _to_dict(self) -> None:
+        """Move the array's pairs into the dict (a block from other lists came)."""
+        if self._lists is not None:
+            seen = np.flatnonzero(self._seen)
+            n_st = max(len(self._lists[1]), 1)
+            self._add_dict(*self._lists, seen // n_st, seen % n_st, self._los[seen])
+            self._lists = None
+
+    def count(self) -> int:
+        """Pairs with a pass yielded."""
+        return int(self._seen.sum()) if self._lists is not None else len(self.last)
+
+    def earliest(self) -> int:
+        """The earliest of the pairs' last LOS."""
+        return int(self._los[self._seen].min()) if self._lists is not None else min(self.last.values())
+
+    def _add_dict(self, sats: Sequence[Any], stations: Sequence[Any], sat: np.ndarray, st: np.ndarray, los_us: np.ndarray) -> None:
+        sat_key = [hash(s) if isinstance(s, str) else id(s) for s in sats]
+        st_key = [getattr(s, "id", s) for s in stations]
+        code = sat.astype(np.int64) * max(len(st_key), 1) + st
+        order = np.lexsort((los_us, code))
+        code, los = code[order], los_us[order]
         tail = np.flatnonzero(np.concatenate([code[1:] != code[:-1], [True]])) if code.size else np.zeros(0, int)
         n_st = max(len(st_key), 1)
         for c, t in zip(code[tail].tolist(), los[tail].tolist(), strict=True):
@@ -54,6 +95,19 @@ class _Pairs:
             seen = self.last.get(pair)
             if seen is None or t > seen:
                 self.last[pair] = t
+
+
+def _in_order(*keys: np.ndarray) -> bool:
+    """Whether the rows are already in the order of ``keys`` (the first sorts first), so a
+    stable sort by them would leave every row where it is."""
+    if keys[0].size < 2:
+        return True
+    later = np.zeros(keys[0].size - 1, bool)  # row i + 1 sorts after row i on some key
+    tied = np.ones(keys[0].size - 1, bool)  # equal on every key so far
+    for k in keys:
+        later |= tied & (k[1:] > k[:-1])
+        tied &= k[1:] == k[:-1]
+    return bool(np.all(later | tied))
 
 
 def columns_in_order(
@@ -71,6 +125,8 @@ def columns_in_order(
 
     def release(cols: PassColumns) -> PassColumns:
         sat_code, st_code = cols.sort_codes()
+        if _in_order(cols.aos_us, st_code, sat_code):  # one engine block comes sorted
+            return cols
         order = np.lexsort((sat_code, st_code, cols.aos_us))  # stable: equal keys keep their order
         return cols.take(order)
 
@@ -94,15 +150,20 @@ def columns_in_order(
             yield release(whole)
             continue
         bounds = [unix_us(engine)] if engine is not _UNKNOWN else []
-        if len(pairs.last) >= n_pairs:
-            bounds.append(min(pairs.last.values()))
+        if pairs.count() >= n_pairs:
+            bounds.append(pairs.earliest())
         if not bounds:
             continue
         whole = PassColumns.concat(held)
         ready = whole.aos_us < max(bounds)
-        held = [whole.take(np.flatnonzero(~ready))] if not ready.all() else []
-        if ready.any():
-            yield release(whole.take(np.flatnonzero(ready)))
+        k = int(np.count_nonzero(ready))
+        if ready[:k].all():  # the first k rows (a sorted block): views, no copy
+            now, later = whole.rows(0, k), whole.rows(k, len(whole))
+        else:
+            now, later = whole.take(np.flatnonzero(ready)), whole.take(np.flatnonzero(~ready))
+        held = [later] if len(later) else []
+        if len(now):
+            yield release(now)
     if held:
         yield release(PassColumns.concat(held))
 

@@ -54,8 +54,28 @@ class Store:
         return out
 
 
+def _by_pass_and_time(pid: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``np.lexsort((t, pid))``: rows by pass, then time, equal ones in their order. Faster:
+    the times by a quicksort with its ties put back in row order, then the passes by stable
+    radix sorts of 16 bits of the pass id at a time (least significant first)."""
+    if pid.size < 2 or np.isnan(t).any():
+        return np.lexsort((t, pid))
+    order = np.argsort(t)
+    ts = t[order]
+    tie = np.flatnonzero(ts[1:] == ts[:-1])
+    if tie.size:  # runs of equal times: their rows in row order, as a stable sort leaves them
+        at = np.union1d(tie, tie + 1)
+        run = np.cumsum(np.concatenate([[True], ts[at[1:]] != ts[at[:-1]]]) | np.concatenate([[True], at[1:] != at[:-1] + 1]))
+        order[at] = order[at][np.lexsort((order[at], run))]
+    rank = (pid - pid.min()).astype(np.uint64)
+    for shift in range(0, max(int(rank.max()).bit_length(), 1), 16):
+        digit = ((rank[order] >> np.uint64(shift)) & np.uint64(0xFFFF)).astype(np.uint16)
+        order = order[np.argsort(digit, kind="stable")]
+    return order
+
+
 def _sorted(cols: dict[str, np.ndarray], key: str = "t") -> dict[str, np.ndarray]:
-    order = np.lexsort((cols[key], cols["pid"]))
+    order = _by_pass_and_time(cols["pid"], cols[key])
     return {k: v[order] for k, v in cols.items()}
 
 
@@ -121,45 +141,58 @@ def windows(
 
 
 def _assign(w_pid: np.ndarray, w0: np.ndarray, w1: np.ndarray, pid: np.ndarray, t: np.ndarray, slack: float = 0.0) -> np.ndarray:
-    """Index of the window (sorted by pass, start) holding each (pid, t), or -1."""
-    nw = w_pid.size
-    if nw == 0 or pid.size == 0:
-        return np.full(pid.size, -1)
-    key_p = np.concatenate([w_pid, pid])
-    key_t = np.concatenate([w0 - slack, t])
-    kind = np.concatenate([np.zeros(nw, int), np.ones(pid.size, int)])
-    order = np.lexsort((kind, key_t, key_p))
-    marker = np.where(kind[order] == 0, np.concatenate([np.arange(nw), np.full(pid.size, -1)])[order], -1)
-    current = np.maximum.accumulate(marker)
+    """Index of the window (sorted by pass, start) holding each (pid, t), or -1: the last
+    window of the pass with ``w0 - slack <= t``, if ``t <= w1 + slack``. Found by the pass's
+    first window, then stepping over its later windows (a pass has one or a few)."""
     win = np.full(pid.size, -1)
-    is_pt = kind[order] == 1
-    cand = current[is_pt]
-    pt_idx = order[is_pt] - nw
-    ok = (cand >= 0)
-    c = np.where(ok, cand, 0)
-    ok &= (w_pid[c] == pid[pt_idx]) & (t[pt_idx] >= w0[c] - slack) & (t[pt_idx] <= w1[c] + slack)
-    win[pt_idx[ok]] = cand[ok]
+    if w_pid.size == 0 or pid.size == 0:
+        return win
+    lo = np.searchsorted(w_pid, pid, side="left")
+    hi = np.searchsorted(w_pid, pid, side="right")
+    step = 0
+    pts = np.flatnonzero(hi > lo)  # points whose pass has a window at rank ``step``
+    while pts.size:
+        cand = lo[pts] + step
+        ok = w0[cand] - slack <= t[pts]  # windows start in order: once one fails, later ones do
+        pts, cand = pts[ok], cand[ok]
+        win[pts] = cand
+        step += 1
+        pts = pts[hi[pts] > cand + 1]
+    held = win >= 0
+    c = win[held]
+    win[np.flatnonzero(held)[t[held] > w1[c] + slack]] = -1
     return win
+
+
+def _first_extreme(values: np.ndarray, k: np.ndarray, starts: np.ndarray, largest: bool) -> np.ndarray:
+    """Index of the first largest (smallest) value of each group of ``k`` (sorted, groups
+    starting at ``starts``, none empty, no NaN)."""
+    best = (np.maximum if largest else np.minimum).reduceat(values, starts)
+    hits = np.flatnonzero(values == best[k])
+    return hits[np.searchsorted(k[hits], np.arange(starts.size))]
 
 
 def _window_points(
     tables: Tables, w_pid: np.ndarray, w0: np.ndarray, w1: np.ndarray
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The SGP4 points inside each window (sorted by window, then time) and, per window, the
-    index of its highest, its nearest, its first and its last point."""
+    index of its highest, its nearest (the first in time of equals), its first and its last point."""
     m = w_pid.size
     pts = _sorted(tables["points"])
     k = _assign(w_pid, w0, w1, pts["pid"], pts["t"])
     sel = k >= 0
     p = {name: col[sel] for name, col in pts.items()}
-    k = k[sel]
+    k = k[sel]  # sorted: points by pass and time, windows of a pass in time order
+    counts = np.bincount(k, minlength=m)
+    first = np.cumsum(counts) - counts
+    last = first + counts - 1
+    if counts.all() and not (np.isnan(p["el"]).any() or np.isnan(p["rng"]).any()):
+        return p, _first_extreme(p["el"], k, first, True), _first_extreme(p["rng"], k, first, False), first, last
     best = np.lexsort((-p["el"], k))
     best = best[np.searchsorted(k[best], np.arange(m))]
     near = np.lexsort((p["rng"], k))
     near = near[np.searchsorted(k[near], np.arange(m))]
-    first = np.searchsorted(k, np.arange(m))
-    last = np.searchsorted(k, np.arange(m), side="right") - 1
-    return p, best, near, first, last
+    return p, best, near, np.searchsorted(k, np.arange(m)), np.searchsorted(k, np.arange(m), side="right") - 1
 
 
 def _sunlit_fraction(tables: Tables, w_pid: np.ndarray, w0: np.ndarray, w1: np.ndarray, lit_margin0: np.ndarray) -> np.ndarray:
