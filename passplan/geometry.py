@@ -34,6 +34,8 @@ WGS84_A_KM = 6378.137  # WGS-84 semi-major axis (NIMA TR8350.2)
 WGS84_F = 1.0 / 298.257223563  # WGS-84 flattening
 DAY_S = 86400.0
 _TAB_STEP_S = 300.0  # Sun/Moon/UT1 table spacing (see Scene)
+#: rows per batch of :meth:`StateGrid.state` (its temporaries stay in cache; assumed, measured)
+_STATE_CHUNK = 1 << 15
 
 
 def station_ecef_km(lat_deg: np.ndarray, lon_deg: np.ndarray, alt_m: np.ndarray) -> np.ndarray:
@@ -383,6 +385,9 @@ class StateGrid:
         nsat, nt = ok.shape
         # component-major: rows x, y, z, vx h, vy h, vz h; one column per (satellite, grid point)
         self._flat = np.concatenate([pos, vel * self.step_s], axis=-1).reshape(nsat * nt, 6).T.copy()
+        flat_ok = ok.ravel()
+        #: both ends of the interval from each grid point valid (a satellite's last point: unused)
+        self._ok2 = np.append(flat_ok[:-1] & flat_ok[1:], False)
 
     @property
     def times(self) -> np.ndarray:
@@ -396,14 +401,30 @@ class StateGrid:
         (n,) of satellite ``sat_idx[k]`` at ``s[k]`` (times are clamped to the grid)."""
         sat_idx = np.asarray(sat_idx, int)
         s = np.asarray(s, float)
+        if s.size <= _STATE_CHUNK:
+            return self._state(sat_idx, s, velocity)
+        # in batches whose temporaries stay in cache (the same values, several times faster
+        # than one pass over arrays of a million rows)
+        sat_idx = np.broadcast_to(sat_idx, s.shape)
+        parts = [self._state(sat_idx[a : a + _STATE_CHUNK], s[a : a + _STATE_CHUNK], velocity) for a in range(0, s.size, _STATE_CHUNK)]
+        vels = [p[1] for p in parts if p[1] is not None]
+        return (
+            np.concatenate([p[0] for p in parts]),
+            np.concatenate(vels) if velocity else None,
+            np.concatenate([p[2] for p in parts]),
+        )
+
+    def _state(
+        self, sat_idx: np.ndarray, s: np.ndarray, velocity: bool
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
         h = self.step_s
         nt = self.pos.shape[1]
         j = np.clip(np.floor(s / h).astype(np.int64) - self.i0, 0, nt - 2)
         u = np.clip(s / h - (j + self.i0), 0.0, 1.0)
         row = sat_idx * nt + j
-        row1 = row + 1
-        y0 = [c.take(row) for c in self._flat]  # x, y, z, vx h, vy h, vz h at the left point
-        y1 = [c.take(row1) for c in self._flat]
+        # both ends of every interval in one gather: (6, 2, n), each [k, end] contiguous
+        ends = self._flat.take(np.stack([row, row + 1]), axis=1)
+        y0, y1 = ends[:, 0], ends[:, 1]  # x, y, z, vx h, vy h, vz h at the left and right point
         u2 = u * u
         u3 = u2 * u
         h01 = -2.0 * u3 + 3.0 * u2
@@ -432,5 +453,4 @@ class StateGrid:
                 acc += np.multiply(d10, y0[k + 3], out=tmp)
                 acc += np.multiply(d11, y1[k + 3], out=tmp)
                 vel[:, k] = acc
-        ok = self.ok.ravel()
-        return pos, vel, ok[row] & ok[row1]
+        return pos, vel, self._ok2.take(row)
