@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sgp4.api import SatrecArray
+from sgp4.api import Satrec, SatrecArray
 from skyfield.sgp4lib import theta_GMST1982
 
 from .ephemeris import planets
@@ -34,6 +34,8 @@ WGS84_A_KM = 6378.137  # WGS-84 semi-major axis (NIMA TR8350.2)
 WGS84_F = 1.0 / 298.257223563  # WGS-84 flattening
 DAY_S = 86400.0
 _TAB_STEP_S = 300.0  # Sun/Moon/UT1 table spacing (see Scene)
+#: the element sets whose ``_sgp4(jd, fr, e, r, v)`` (what ``Satrec.sgp4_array`` calls) may be called directly
+_PLAIN_SATREC = Satrec if hasattr(Satrec, "_sgp4") else None
 #: rows per batch of :meth:`StateGrid.state` (its temporaries stay in cache; assumed, measured)
 _STATE_CHUNK = 1 << 15
 
@@ -211,22 +213,31 @@ class Scene:
         return pos, vel, err
 
     def _sgp4_scattered(self, sat_idx: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """TEME states of satellite ``sat_idx[k]`` at ``s[k]``: one ``sgp4_array`` call per satellite."""
+        """TEME states of satellite ``sat_idx[k]`` at ``s[k]``: one propagator call per satellite,
+        each writing its run of the times sorted by satellite straight into the sorted outputs
+        (the C propagator of ``Satrec.sgp4_array``; a station-kept satellite through its own
+        ``sgp4_array``)."""
         sat_idx = np.asarray(sat_idx, int)
         s = np.asarray(s, float)
-        r_out = np.empty((s.size, 3))
-        v_out = np.empty((s.size, 3))
-        err = np.zeros(s.size, np.uint8)
+        n = s.size
+        if n == 0:
+            return np.empty((0, 3)), np.empty((0, 3)), np.zeros(0, np.uint8)
         jd, fr = self._jd(s)
         order = np.argsort(sat_idx, kind="stable")
-        bounds = np.flatnonzero(np.diff(sat_idx[order])) + 1
-        for group in np.split(order, bounds):
-            if group.size == 0:
-                continue
-            e, r, v = self.satrecs[sat_idx[group[0]]].sgp4_array(jd[group], fr[group])
-            r_out[group] = r
-            v_out[group] = v
-            err[group] = e
+        by_sat = sat_idx[order]
+        jd_s, fr_s = np.ascontiguousarray(jd[order]), np.ascontiguousarray(fr[order])
+        r_s, v_s, e_s = np.empty((n, 3)), np.empty((n, 3)), np.empty(n, np.uint8)
+        cuts = np.flatnonzero(np.diff(by_sat)) + 1
+        starts = np.concatenate([[0], cuts]).tolist()
+        ends = np.concatenate([cuts, [n]]).tolist()
+        for a, b, k in zip(starts, ends, by_sat[starts].tolist(), strict=True):
+            sat = self.satrecs[k]
+            if type(sat) is _PLAIN_SATREC:  # its C method fills the slices in place
+                sat._sgp4(jd_s[a:b], fr_s[a:b], e_s[a:b], r_s[a:b], v_s[a:b])
+            else:
+                e_s[a:b], r_s[a:b], v_s[a:b] = sat.sgp4_array(jd_s[a:b], fr_s[a:b])
+        r_out, v_out, err = np.empty((n, 3)), np.empty((n, 3)), np.empty(n, np.uint8)
+        r_out[order], v_out[order], err[order] = r_s, v_s, e_s
         return r_out, v_out, err
 
     def sat_ecef_at(self, sat_idx: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -280,14 +291,15 @@ class Scene:
             n = m[..., 1, 0] * d0 + m[..., 1, 1] * d1 + m[..., 1, 2] * d2
             u = m[..., 2, 0] * d0 + m[..., 2, 1] * d1 + m[..., 2, 2] * d2
             return e, n, u
-        # many rows: gather each station coefficient as its own 1-D array (small tables)
-        if not hasattr(self, "_enu_cols"):
-            self._enu_cols = [np.ascontiguousarray(self.sta_enu[:, i, j]) for i in range(3) for j in range(3)]
-            self._sta_cols = [np.ascontiguousarray(self.sta_ecef[:, i]) for i in range(3)]
-        c = [col.take(st_idx) for col in self._enu_cols]
-        d0 = sat_ecef[..., 0] - self._sta_cols[0].take(st_idx)
-        d1 = sat_ecef[..., 1] - self._sta_cols[1].take(st_idx)
-        d2 = sat_ecef[..., 2] - self._sta_cols[2].take(st_idx)
+        # many rows: the 9 axis coefficients and 3 coordinates of each row's station in one
+        # gather from a small (12, nst) table, each coefficient a contiguous array
+        if not hasattr(self, "_enu_tab"):
+            nst = self.sta_ecef.shape[0]
+            self._enu_tab = np.concatenate([self.sta_enu.reshape(nst, 9), self.sta_ecef], axis=1).T.copy()
+        c = self._enu_tab.take(st_idx, axis=1)
+        d0 = sat_ecef[..., 0] - c[9]
+        d1 = sat_ecef[..., 1] - c[10]
+        d2 = sat_ecef[..., 2] - c[11]
         e = c[0] * d0 + c[1] * d1
         n = c[3] * d0 + c[4] * d1 + c[5] * d2
         u = c[6] * d0 + c[7] * d1 + c[8] * d2
