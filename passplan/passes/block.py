@@ -147,16 +147,16 @@ class Block:
             # turn up to the threshold within a step, the interpolant every step/32 decides (in
             # 1.4 s a LEO's line of sight turns by 2.2 deg at most, 1.57 deg/s at 280 km overhead)
             rest = np.flatnonzero(~keep)
+            turn = None
             if rest.size and not need_az:  # those the line of sight cannot turn up to in a step
                 k_, c_ = j_s[rest] + a, j_c[rest] + 1
                 reach = 1.1 * self.step_s * np.linalg.norm(self.grid.vel[k_, c_], axis=-1)  # km
                 rng_ = np.linalg.norm(self.grid.pos[k_, c_] - self.scene.sta_ecef[j_t[rest]], axis=-1)
-                rest = rest[c1[rest] + np.degrees(reach / np.maximum(rng_ - reach, 1e-9)) > -3.0]
+                turn = np.degrees(reach / np.maximum(rng_ - reach, 1e-9))  # deg in a step, at most
+                sel = c1[rest] + turn > -3.0
+                rest, turn = rest[sel], turn[sel]
             if rest.size:
-                u = np.arange(-31, 32) / 32.0
-                t_ = (self.grid.times[j_c[rest] + 1][:, None] + u[None, :] * self.step_s).ravel()
-                m_ = self.horizon_margin(np.repeat(j_s[rest] + a, u.size), np.repeat(j_t[rest], u.size), t_)
-                keep[rest] = m_.reshape(rest.size, u.size).max(axis=1) > -3.0
+                keep[rest] = self._hump_clears(j_s[rest] + a, j_t[rest], j_c[rest] + 1, turn)
             cand = [(j_s[keep], j_t[keep], j_c[keep] + 1, 1.0)]
             if need_az:
                 d_s, d_t, d_c = np.nonzero((f1 <= f0) & (f1 < f2) & (f1 > 0) & h.has_mask[None, :, None])
@@ -176,6 +176,47 @@ class Block:
         else:
             hid = (np.zeros(0, int), np.zeros(0, int), np.zeros(0, int), np.zeros(0))
         return np.stack([b_sat, b_st, b_j]), np.stack(hid[:3]), hid[3], np.concatenate(up0, axis=0)
+
+    def _hump_clears(
+        self, sat: np.ndarray, st: np.ndarray, c: np.ndarray, turn: np.ndarray | None, depth: np.ndarray | float = -3.0
+    ) -> np.ndarray:
+        """Whether the interpolated margin every step/32 within a step of grid point ``c``
+        exceeds ``depth`` (deg; -3 in :meth:`grid_margins`, one per row allowed): the answer
+        all 63 samples give.
+
+        With ``turn`` (the most the elevation can change in a step, deg; the bound
+        :meth:`grid_margins` already excludes rows by) the samples come in nested levels, every
+        8th, 4th, 2nd, then all (the two ends always): a row with a sample over ``depth`` is decided,
+        and so is a row where nothing between two neighbouring samples can reach it (half their
+        sum plus half the turn between them, plus 0.01 deg for the interpolant's error); only the
+        rows still open take the next level. A failed sample (SGP4) bounds nothing."""
+        u = np.arange(-31, 32) / 32.0
+        t_mid = self.grid.times[c]
+        m_all = np.full((sat.size, u.size), np.nan)
+        have = np.zeros(u.size, bool)
+        rows = np.arange(sat.size)
+        out = np.zeros(sat.size, bool)
+        k = np.arange(u.size)
+        depth = np.broadcast_to(np.asarray(depth, float), sat.shape)
+        for every in ((8, 4, 2, 1) if turn is not None else (1,)):
+            level = ((k - 31) % every == 0) | (k == 0) | (k == u.size - 1)
+            new = np.flatnonzero(level & ~have)
+            t_ = (t_mid[rows][:, None] + u[new][None, :] * self.step_s).ravel()
+            m_ = self.horizon_margin(np.repeat(sat[rows], new.size), np.repeat(st[rows], new.size), t_)
+            m_all[rows[:, None], new[None, :]] = m_.reshape(rows.size, new.size)
+            have |= level
+            at = np.flatnonzero(have)
+            m = m_all[rows][:, at]
+            up = m.max(axis=1) > depth[rows]
+            out[rows] = up
+            if every == 1 or turn is None:
+                break
+            gap = np.diff(at) / 32.0  # steps between neighbouring samples
+            reach = 0.5 * (m[:, 1:] + m[:, :-1] + turn[rows][:, None] * gap[None, :]) + 0.01
+            rows = rows[~up & ((reach.max(axis=1) > depth[rows]) | (m.min(axis=1) <= FAILED_MARGIN_DEG))]
+            if rows.size == 0:
+                break
+        return out
 
     def _mask_brackets(self, a: int, f: np.ndarray, el: np.ndarray, az: np.ndarray) -> None:
         """Where the azimuth sweeps a corner of the threshold (a mask point over the floor, or
