@@ -127,12 +127,14 @@ class Block:
             f0, f1, f2 = f[:, :, :-2], f[:, :, 1:-1], f[:, :, 2:]  # centres c = 1 .. nt - 2
             # local maxima (f1 >= f0, f1 > f2: the signs of the float differences, which are
             # the comparisons themselves), only the few at or below zero and not far below
-            low = f1 <= 0
-            low &= f1 > (-1.9 if sine_path else -90.0)
-            low &= f1 >= f0
+            # (the maxima first: they are few, so the value tests run on their indices only)
+            low = f1 >= f0
             low &= f2 < f1
             j_s, j_t, j_c = np.nonzero(low)
             del low
+            v1 = f1[j_s, j_t, j_c]
+            at = np.flatnonzero((v1 <= 0) & (v1 > (-1.9 if sine_path else -90.0)))
+            j_s, j_t, j_c = j_s[at], j_t[at], j_c[at]
 
             def deg(v: np.ndarray, st: np.ndarray) -> np.ndarray:
                 if not sine_path:
