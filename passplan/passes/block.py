@@ -63,9 +63,12 @@ class Block:
     def look(self, sat: np.ndarray, st: np.ndarray, t: np.ndarray, exact: bool = False, velocity: bool = True) -> Look:
         """Geometry of the rows: interpolated, or with ``exact`` from SGP4 itself (velocities
         only with ``velocity``, which the rates need)."""
-        vel: np.ndarray | None
-        if exact:
-            pos, vel, err = self.scene.sat_state_at(sat, t)
+        vel: np.ndarray | None = None
+        if exact:  # (positions alone: the same values, without rotating the velocities)
+            if velocity:
+                pos, vel, err = self.scene.sat_state_at(sat, t)
+            else:
+                pos, err = self.scene.sat_ecef_at(sat, t)
             ok = err == 0
             self.sgp4_evaluations["refine"] += int(np.size(t))
         else:
