@@ -176,8 +176,12 @@ class Block:
                 self._mask_brackets(a, f, el, az)
         b_sat, b_st, b_j = (np.concatenate(x) for x in zip(*out_b, strict=True))
         if out_h:
-            h_all = np.unique(np.stack([np.concatenate(x) for x in zip(*out_h, strict=True)]), axis=1)
-            hid = (h_all[0].astype(int), h_all[1].astype(int), h_all[2].astype(int), h_all[3])
+            # distinct (sat, station, interval, sign) in that lexicographic order, as one integer key
+            h_s, h_t, h_j, h_g = (np.concatenate(x) for x in zip(*out_h, strict=True))
+            key = np.unique(((h_s.astype(np.int64) * self.nst + h_t) * nt + h_j) * 2 + (h_g > 0))
+            pair_j, up_hump = np.divmod(key, 2)
+            pair, j_h = np.divmod(pair_j, nt)
+            hid = (pair // self.nst, pair % self.nst, j_h, np.where(up_hump == 1, 1.0, -1.0))
         else:
             hid = (np.zeros(0, int), np.zeros(0, int), np.zeros(0, int), np.zeros(0))
         return np.stack([b_sat, b_st, b_j]), np.stack(hid[:3]), hid[3], np.concatenate(up0, axis=0)

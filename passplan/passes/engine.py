@@ -135,9 +135,8 @@ class _Search:
         keep = t <= self.span
         pieces, closing = self._pieces(lo, hi, sat[keep] * self.nst + st[keep], t[keep], rising[keep], up0)
         if pieces[0].size:
-            p_pid, p_a, p_b, p_start, p_end = pieces
-            p_sat = np.array([self.info[int(p)][0] for p in p_pid.tolist()], int)
-            p_st = np.array([self.info[int(p)][1] for p in p_pid.tolist()], int)
+            p_pid, p_a, p_b, p_start, p_end, p_pair = pieces
+            p_sat, p_st = np.divmod(p_pair, self.nst)
             if self.progress:
                 self.progress(f"sampling {p_pid.size} pass pieces")
             self.store.add(sample_pieces(blk, p_sat, p_st, p_pid, p_a, p_b, p_start, p_end, self.dark_flag_deg))
@@ -170,7 +169,7 @@ class _Search:
     def _pieces(
         self, lo: int, hi: int, pair: np.ndarray, t: np.ndarray, rising: np.ndarray, up0: np.ndarray
     ) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
-        """Pieces ``(pid, start, end, is_start, is_end)`` of the passes in this block, and the
+        """Pieces ``(pid, start, end, is_start, is_end, pair)`` of the passes in this block, and the
         ids of the passes that end in it. Rises and sets of a pair alternate after dropping
         repeats (a rise while up, a set while down)."""
         b0 = lo * self.step
@@ -214,12 +213,14 @@ class _Search:
         active = set(pair.tolist())
         through = [(p, q) for p, q in was_open.items() if p not in active]
         th_pid = np.array([q for _, q in through], int)
+        th_pair = np.array([p for p, _ in through], int)
         pieces = (
             np.concatenate([pid[sets], pid[up_end], th_pid]),
             np.concatenate([s_start, t[up_end], np.full(th_pid.size, b0)]),
             np.concatenate([t[sets], np.full(up_end.size + th_pid.size, b_end)]),
             np.concatenate([s_is_start, np.ones(up_end.size, bool), np.array([self.info[q][2] == b0 for q in th_pid.tolist()], bool)]),
             np.concatenate([np.ones(sets.size, bool), np.full(up_end.size + th_pid.size, last_block)]),
+            np.concatenate([pair[sets], pair[up_end], th_pair]).astype(int),
         )
         # the open passes after this block
         for p in pair[carried].tolist():
