@@ -360,10 +360,13 @@ class Scene:
         through the sphere. The margin is the closest approach of that line to the Earth's centre
         minus the radius (or +distance on the day side), so its sign changes at shadow entry/exit.
         """
-        u = sun_ecef / np.linalg.norm(sun_ecef, axis=-1, keepdims=True)
+        # lengths summed componentwise, in np.linalg.norm's order (the same values, faster)
+        s0, s1, s2 = sun_ecef[..., 0], sun_ecef[..., 1], sun_ecef[..., 2]
+        u = sun_ecef / np.sqrt(s0 * s0 + s1 * s1 + s2 * s2)[..., None]
         along = np.einsum("...i,...i->...", sat_ecef, u)
-        perp = np.linalg.norm(sat_ecef - along[..., None] * u, axis=-1)
-        margin = perp - WGS84_A_KM
+        p = sat_ecef - along[..., None] * u
+        p0, p1, p2 = p[..., 0], p[..., 1], p[..., 2]
+        margin = np.sqrt(p0 * p0 + p1 * p1 + p2 * p2) - WGS84_A_KM
         return np.where(along >= 0.0, np.abs(margin) + 1.0, margin)
 
     def moon_illumination(self, s: np.ndarray) -> np.ndarray:

@@ -112,3 +112,16 @@ def test_nested_hump_samples_decide_as_all_samples(scene_parts: tuple[list, list
     coarse = m_all[:, [0, 7, 15, 23, 31, 39, 47, 55, 62]].max(axis=1)
     assert np.count_nonzero(coarse[even] <= depth[even]) > 10
     assert FAILED_MARGIN_DEG < -90.0
+
+
+def test_componentwise_lengths_equal_linalg_norm() -> None:
+    """The sunlit margin's lengths, summed componentwise, are np.linalg.norm's, bit for bit (the
+    shadow edges and sunlit fractions of every output rest on them)."""
+    rng = np.random.default_rng(4)
+    sat = rng.normal(size=(20000, 3)) * 7000.0
+    sun = rng.normal(size=(20000, 3)) * 1.5e8
+    u = sun / np.linalg.norm(sun, axis=-1, keepdims=True)
+    along = np.einsum("...i,...i->...", sat, u)
+    margin = np.linalg.norm(sat - along[..., None] * u, axis=-1) - geometry.WGS84_A_KM
+    want = np.where(along >= 0.0, np.abs(margin) + 1.0, margin)
+    assert np.array_equal(Scene.sunlit_margin_km(sat, sun), want)
