@@ -194,21 +194,23 @@ class _Search:
         pid = np.full(pair.size, -1)
         pid[rise] = self.next_pid + np.arange(rise.size)
         self.next_pid += int(rise.size)
-        r_pair = pair[rise]
-        self.info.update(
-            zip(pid[rise].tolist(), zip((r_pair // self.nst).tolist(), (r_pair % self.nst).tolist(), t[rise].tolist(), [math.nan] * rise.size, strict=True), strict=True)
-        )
         # sets: of the rise before, or (first in the block) of the pass open at its start
         sets = np.flatnonzero(~rising)
         carried = sets[head[sets]]
         pid[carried] = [was_open[p] for p in pair[carried].tolist()]
         inner = sets[~head[sets]]
         pid[inner] = pid[inner - 1]
+        # rises still up at the block end
+        up_end = rise[tail[rise]]
+        # the table: passes that rise and set in this block complete, the others set to NaN
+        for r, end in ((inner - 1, t[inner].tolist()), (up_end, [math.nan] * up_end.size)):
+            r_pair = pair[r]
+            self.info.update(
+                zip(pid[r].tolist(), zip((r_pair // self.nst).tolist(), (r_pair % self.nst).tolist(), t[r].tolist(), end, strict=True), strict=True)
+            )
         s_start = np.where(head[sets], b0, t[np.maximum(sets - 1, 0)])
         s_is_start = ~head[sets]
         s_is_start[head[sets]] = [self.info[q][2] == b0 for q in pid[carried].tolist()]
-        # rises still up at the block end
-        up_end = rise[tail[rise]]
         # pairs up through the whole block
         active = set(pair.tolist())
         through = [(p, q) for p, q in was_open.items() if p not in active]
@@ -226,14 +228,16 @@ class _Search:
         for p in pair[carried].tolist():
             del self.open[p]
         self.open.update(zip(pair[up_end].tolist(), pid[up_end].tolist(), strict=True))
-        ended = list(zip(pid[sets].tolist(), t[sets].tolist(), strict=True))
+        ended = list(zip(pid[carried].tolist(), t[carried].tolist(), strict=True))  # (inner: above)
+        closing = [pid[sets]]
         if last_block:
             ended += [(q, b_end) for q in self.open.values()]
+            closing.append(np.array(list(self.open.values()), int))
             self.open.clear()
         for q, end in ended:
             s_, t_, a_, _ = self.info[q]
             self.info[q] = (s_, t_, a_, end)
-        return pieces, np.array([q for q, _ in ended], int)
+        return pieces, np.concatenate(closing).astype(int)
 
     def _new_pass(self, pair: int, start: float) -> int:
         q = self.next_pid
