@@ -125,3 +125,24 @@ def test_componentwise_lengths_equal_linalg_norm() -> None:
     margin = np.linalg.norm(sat - along[..., None] * u, axis=-1) - geometry.WGS84_A_KM
     want = np.where(along >= 0.0, np.abs(margin) + 1.0, margin)
     assert np.array_equal(Scene.sunlit_margin_km(sat, sun), want)
+
+
+def test_sun_from_lattice_tables_equals_row_by_row(scene_parts: tuple[list, list[Station]]) -> None:
+    from passplan.passes.pieces import _lattice_samples, _sun_values
+
+    sats, stations = scene_parts
+    blk = Block(sats, stations, T0, T0 + timedelta(hours=6), 0, 200, 60.0, Constraints().build(stations)[0], [])
+    rng = np.random.default_rng(6)
+    pa = np.sort(rng.uniform(0, 11000.0, 400))
+    pb = pa + rng.uniform(1.0, 900.0, pa.size)
+    t, owner, k = _lattice_samples(pa, pb, 30.0)
+    st = rng.integers(0, len(stations), pa.size)[owner]
+    assert np.any(k < 0) and np.any(k >= 0)
+    want_sun = blk.scene.sun_ecef(t)
+    want_el = blk.scene.body_elevation_deg(want_sun, st)
+    for rows in (slice(None), slice(0, 50)):  # the tables, and (few samples) row by row
+        sun, el = _sun_values(blk, st[rows], t[rows], k[rows], 30.0)
+        assert np.array_equal(sun, want_sun[rows]) and np.array_equal(el, want_el[rows])
+    lk = blk.look(np.zeros(3, int), st[:3], t[:3])
+    with pytest.raises(AttributeError):
+        lk.preset(el_deg=np.zeros(3))

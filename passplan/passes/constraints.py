@@ -50,6 +50,14 @@ class Look:
     ):
         self.scene, self.pos, self.vel, self.ok, self.st, self.t = scene, pos, vel, ok, st, t
 
+    def preset(self, **values: np.ndarray) -> None:
+        """Quantities of these rows already known (by name, e.g. ``sun``, ``sun_el_deg``): each
+        must be the value its property would compute; they are used instead of computing it."""
+        for name, v in values.items():
+            if not isinstance(getattr(type(self), name, None), cached_property):
+                raise AttributeError(f"Look has no cached quantity {name!r}")
+            self.__dict__[name] = v
+
     @cached_property
     def _el_rng(self) -> tuple[np.ndarray, np.ndarray]:
         return self.scene.elevation_range(self.pos, self.st)

@@ -51,17 +51,20 @@ _BATCH_ROWS = 1 << 15
 Tables = dict[str, dict[str, np.ndarray]]
 
 
-def _lattice_samples(pa: np.ndarray, pb: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
-    """Times ``pa``, every multiple of ``step`` strictly inside, ``pb`` for each piece; owner."""
+def _lattice_samples(pa: np.ndarray, pb: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Times ``pa``, every multiple of ``step`` strictly inside, ``pb`` for each piece; owner;
+    each sample's multiple of ``step`` (-1 at the piece's ends)."""
     k_lo = np.floor(pa / step).astype(np.int64) + 1
     k_hi = np.ceil(pb / step).astype(np.int64) - 1
     n = np.maximum(k_hi - k_lo + 1, 0) + 2
     owner = np.repeat(np.arange(pa.size), n)
     start = np.concatenate([[0], np.cumsum(n)[:-1]])
     pos = np.arange(owner.size) - start[owner]
-    t = (k_lo[owner] + pos - 1) * step
-    t = np.where(pos == 0, pa[owner], np.where(pos == n[owner] - 1, pb[owner], t))
-    return t.astype(float), owner
+    k = k_lo[owner] + pos - 1
+    t = k * step
+    first, last = pos == 0, pos == n[owner] - 1
+    t = np.where(first, pa[owner], np.where(last, pb[owner], t))
+    return t.astype(float), owner, np.where(first | last, -1, k)
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,19 +85,48 @@ class _Samples:
     first: np.ndarray  # index of each piece's first sample
 
 
-def _sample_values(blk: Block, sat: np.ndarray, st: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+def _sun_values(blk: Block, st: np.ndarray, t: np.ndarray, k: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """The Sun (km, Earth-fixed) and its elevation at each sample's station: on the lattice
+    from one table per lattice time (and per station and time), where that table is smaller
+    than the samples; elsewhere row by row. Every value is the one the row would get alone."""
+    sun, sun_el = np.empty((t.size, 3)), np.empty(t.size)
+    on = k >= 0
+    k_on = k[on]
+    if k_on.size:
+        k0 = int(k_on.min())
+        nk = int(k_on.max()) - k0 + 1
+        if nk * blk.nst < k_on.size:
+            sun_tab = blk.scene.sun_ecef(np.arange(k0, k0 + nk) * step)  # the same times, k * step
+            st_tab = np.repeat(np.arange(blk.nst)[:, None], nk, axis=1)
+            el_tab = blk.scene.body_elevation_deg(np.broadcast_to(sun_tab, (blk.nst, nk, 3)), st_tab)
+            sun[on] = sun_tab[k_on - k0]
+            sun_el[on] = el_tab[st[on], k_on - k0]
+        else:
+            on[:] = False
+    off = ~on
+    sun[off] = blk.scene.sun_ecef(t[off])
+    sun_el[off] = blk.scene.body_elevation_deg(sun[off], st[off])
+    return sun, sun_el
+
+
+def _sample_values(
+    blk: Block, sat: np.ndarray, st: np.ndarray, t: np.ndarray, k: np.ndarray, step: float
+) -> dict[str, np.ndarray]:
     """The interpolated geometry of the samples that :func:`sample_pieces` reads, in batches of
     :data:`_BATCH_ROWS` rows (every quantity is per row, so the values are those of one batch;
-    a pass over a million rows at once runs several times slower, out of cache)."""
+    a pass over a million rows at once runs several times slower, out of cache). The Sun and
+    its elevation come from :func:`_sun_values`."""
     n = t.size
+    sun, sun_el = _sun_values(blk, st, t, k, step)
     out = {"el_rate": np.empty(n), "rng_rate": np.empty(n), "litm": np.empty(n), "sun_el": np.empty(n)}
     out["ok"] = np.empty((len(blk.constraints), n), bool)
     for a in range(0, n, _BATCH_ROWS):
         b = min(a + _BATCH_ROWS, n)
         lk = blk.look(sat[a:b], st[a:b], t[a:b])
+        lk.preset(sun=sun[a:b], sun_el_deg=sun_el[a:b])
         out["el_rate"][a:b], out["rng_rate"][a:b] = lk.rates
         out["litm"][a:b] = lk.sunlit_margin_km
-        out["sun_el"][a:b] = lk.sun_el_deg
+        out["sun_el"][a:b] = sun_el[a:b]
         for i, c in enumerate(blk.constraints):
             out["ok"][i, a:b] = c.margin(lk) > 0
     return out
@@ -200,10 +232,10 @@ def sample_pieces(
 ) -> Tables:
     """Edges, events and points of the pieces ``[pa, pb]`` of passes ``pid`` (see the module)."""
     step = CONSTRAINT_STEP_S if blk.constraints else EVENT_STEP_S
-    ts, owner = _lattice_samples(pa, pb, step)
+    ts, owner, lattice_k = _lattice_samples(pa, pb, step)
     same = owner[1:] == owner[:-1]
     s_sat, s_st = sat[owner], st[owner]
-    smp = _Samples(ts, owner, s_sat, s_st, **_sample_values(blk, s_sat, s_st, ts), same=same,
+    smp = _Samples(ts, owner, s_sat, s_st, **_sample_values(blk, s_sat, s_st, ts, lattice_k, step), same=same,
                    first=np.concatenate([[0], np.flatnonzero(~same) + 1]))
     out: Tables = {}
     edge_t, edge_o = np.zeros(0), np.zeros(0, int)
