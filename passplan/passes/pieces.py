@@ -89,21 +89,19 @@ def _sun_values(blk: Block, st: np.ndarray, t: np.ndarray, k: np.ndarray, step: 
     """The Sun (km, Earth-fixed) and its elevation at each sample's station: on the lattice
     from one table per lattice time (and per station and time), where that table is smaller
     than the samples; elsewhere row by row. Every value is the one the row would get alone."""
-    sun, sun_el = np.empty((t.size, 3)), np.empty(t.size)
-    on = k >= 0
-    k_on = k[on]
-    if k_on.size:
-        k0 = int(k_on.min())
-        nk = int(k_on.max()) - k0 + 1
-        if nk * blk.nst < k_on.size:
-            sun_tab = blk.scene.sun_ecef(np.arange(k0, k0 + nk) * step)  # the same times, k * step
-            st_tab = np.repeat(np.arange(blk.nst)[:, None], nk, axis=1)
-            el_tab = blk.scene.body_elevation_deg(np.broadcast_to(sun_tab, (blk.nst, nk, 3)), st_tab)
-            sun[on] = sun_tab[k_on - k0]
-            sun_el[on] = el_tab[st[on], k_on - k0]
-        else:
-            on[:] = False
-    off = ~on
+    off = np.flatnonzero(k < 0)
+    k_max = int(k.max(initial=-1))
+    k0 = int(np.min(k, where=k >= 0, initial=max(k_max, 0)))
+    nk = k_max - k0 + 1
+    if k_max < 0 or nk * blk.nst >= t.size - off.size:
+        sun = blk.scene.sun_ecef(t)
+        return sun, blk.scene.body_elevation_deg(sun, st)
+    sun_tab = blk.scene.sun_ecef(np.arange(k0, k0 + nk) * step)  # the same times, k * step
+    st_tab = np.repeat(np.arange(blk.nst)[:, None], nk, axis=1)
+    el_tab = blk.scene.body_elevation_deg(np.broadcast_to(sun_tab, (blk.nst, nk, 3)), st_tab)
+    at = np.maximum(k - k0, 0)  # (the ends: replaced below)
+    sun = sun_tab.take(at, axis=0)
+    sun_el = el_tab.ravel().take(st * nk + at)
     sun[off] = blk.scene.sun_ecef(t[off])
     sun_el[off] = blk.scene.body_elevation_deg(sun[off], st[off])
     return sun, sun_el
