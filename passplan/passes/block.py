@@ -31,6 +31,12 @@ HIDDEN_BOUND_DEG = 0.01
 _CHUNK_VALUES = 1_000_000
 
 
+def _nonzero(a: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``np.nonzero`` of a boolean array (the same indices in the same order), three times faster
+    on the sparse (satellite, station, time) arrays here: the flat indices, unravelled."""
+    return np.unravel_index(np.flatnonzero(a), a.shape)
+
+
 class Block:
     """Scene, interpolated states and margins of one block (global grid points ``lo .. hi``)."""
 
@@ -125,7 +131,7 @@ class Block:
                 f[np.broadcast_to(bad[:, None, :], f.shape)] = -3.0 if sine_path else FAILED_MARGIN_DEG
             up = f > 0
             up0.append(up[:, :, 1])
-            i_s, i_t, i_j = np.nonzero(up[:, :, :-1][:, :, own] != up[:, :, 1:][:, :, own])
+            i_s, i_t, i_j = _nonzero(up[:, :, :-1][:, :, own] != up[:, :, 1:][:, :, own])
             out_b.append((i_s + a, i_t, i_j + 1))
             f0, f1, f2 = f[:, :, :-2], f[:, :, 1:-1], f[:, :, 2:]  # centres c = 1 .. nt - 2
             # local maxima (f1 >= f0, f1 > f2: the signs of the float differences, which are
@@ -133,7 +139,7 @@ class Block:
             # (the maxima first: they are few, so the value tests run on their indices only)
             low = f1 >= f0
             low &= f2 < f1
-            j_s, j_t, j_c = np.nonzero(low)
+            j_s, j_t, j_c = _nonzero(low)
             del low
             v1 = f1[j_s, j_t, j_c]
             at = np.flatnonzero((v1 <= 0) & (v1 > (-1.9 if sine_path else -90.0)))
@@ -164,7 +170,7 @@ class Block:
                 keep[rest] = self._hump_clears(j_s[rest] + a, j_t[rest], j_c[rest] + 1, turn)
             cand = [(j_s[keep], j_t[keep], j_c[keep] + 1, 1.0)]
             if need_az:
-                d_s, d_t, d_c = np.nonzero((f1 <= f0) & (f1 < f2) & (f1 > 0) & h.has_mask[None, :, None])
+                d_s, d_t, d_c = _nonzero((f1 <= f0) & (f1 < f2) & (f1 > 0) & h.has_mask[None, :, None])
                 cand.append((d_s, d_t, d_c + 1, -1.0))
             for s_, t_, c_, sign in cand:
                 for j_ in (c_ - 1, c_):  # the intervals on either side of the centre
@@ -256,7 +262,7 @@ class Block:
             for c in corners.tolist():
                 x = (c - az[:, k, :-1] + 180.0) % 360.0 - 180.0
                 sweeps |= np.where(d >= 0, (x >= 0) & (x <= d), (x <= 0) & (x >= d))
-            i_s, i_j = np.nonzero(sweeps & (e + turn[:, :-1] > lo_thr) & (e - turn[:, :-1] < hi_thr))
+            i_s, i_j = _nonzero(sweeps & (e + turn[:, :-1] > lo_thr) & (e - turn[:, :-1] < hi_thr))
             inside = (i_j >= 1) & (i_j <= nt - 3)
             i_s, i_j = i_s[inside], i_j[inside]
             if i_s.size == 0:
