@@ -318,8 +318,12 @@ class Scene:
         up_dir = self.sta_enu[:, 2, :]  # (nst, 3)
         up = sat_ecef @ up_dir.T - np.einsum("kj,kj->k", up_dir, self.sta_ecef)
         r2 = np.einsum("...i,...i->...", sat_ecef, sat_ecef)[..., None]
-        rng2 = r2 - 2.0 * (sat_ecef @ self.sta_ecef.T) + np.einsum("kj,kj->k", self.sta_ecef, self.sta_ecef)
-        up /= np.sqrt(rng2)
+        # |r|^2 - 2 r . s + |s|^2 in place (r2 + (-2 r.s) is r2 - 2 r.s exactly)
+        rng2 = sat_ecef @ self.sta_ecef.T
+        rng2 *= -2.0
+        rng2 += r2
+        rng2 += np.einsum("kj,kj->k", self.sta_ecef, self.sta_ecef)
+        up /= np.sqrt(rng2, out=rng2)
         el = up if sine else np.degrees(np.arcsin(np.clip(up, -1.0, 1.0)))
         el = np.ascontiguousarray(el.transpose(0, 2, 1))
         if not need_az:
