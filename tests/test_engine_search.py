@@ -107,6 +107,12 @@ def test_nested_hump_samples_decide_as_all_samples(scene_parts: tuple[list, list
     depth = top + np.where(np.arange(pick.size) % 2 == 0, -1e-3, 1e-3)
     tight = blk._hump_clears(sat[pick], st[pick], c[pick], turn[pick], depth)
     assert np.array_equal(tight, np.arange(pick.size) % 2 == 0)
+    # the margins at the grid points either side first (as grid_margins knows them)
+    g = blk.grid.times
+    ends = tuple(blk.horizon_margin(sat[pick], st[pick], g[c[pick] + d]) for d in (-1, 0, 1))
+    for dep in (-3.0, depth):
+        got_e = blk._hump_clears(sat[pick], st[pick], c[pick], turn[pick], dep, ends=ends)
+        assert np.array_equal(got_e, m_all.max(axis=1) > dep)
     # the coarse samples alone miss some of them: the bound between samples does work
     even = np.arange(pick.size) % 2 == 0
     coarse = m_all[:, [0, 7, 15, 23, 31, 39, 47, 55, 62]].max(axis=1)

@@ -167,7 +167,8 @@ class Block:
                 sel = c1[rest] + turn > -3.0
                 rest, turn = rest[sel], turn[sel]
             if rest.size:
-                keep[rest] = self._hump_clears(j_s[rest] + a, j_t[rest], j_c[rest] + 1, turn)
+                ends = (c0[rest], c1[rest], c2[rest]) if turn is not None else None
+                keep[rest] = self._hump_clears(j_s[rest] + a, j_t[rest], j_c[rest] + 1, turn, ends=ends)
             cand = [(j_s[keep], j_t[keep], j_c[keep] + 1, 1.0)]
             if need_az:
                 d_s, d_t, d_c = _nonzero((f1 <= f0) & (f1 < f2) & (f1 > 0) & h.has_mask[None, :, None])
@@ -193,7 +194,13 @@ class Block:
         return np.stack([b_sat, b_st, b_j]), np.stack(hid[:3]), hid[3], np.concatenate(up0, axis=0)
 
     def _hump_clears(
-        self, sat: np.ndarray, st: np.ndarray, c: np.ndarray, turn: np.ndarray | None, depth: np.ndarray | float = -3.0
+        self,
+        sat: np.ndarray,
+        st: np.ndarray,
+        c: np.ndarray,
+        turn: np.ndarray | None,
+        depth: np.ndarray | float = -3.0,
+        ends: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
         """Whether the interpolated margin every step/32 within a step of grid point ``c``
         exceeds ``depth`` (deg; -3 in :meth:`grid_margins`, one per row allowed): the answer
@@ -204,7 +211,10 @@ class Block:
         8th, 4th, 2nd, then all (the two ends always): a row with a sample over ``depth`` is decided,
         and so is a row where nothing between two neighbouring samples can reach it (half their
         sum plus half the turn between them, plus 0.01 deg for the interpolant's error); only the
-        rows still open take the next level. A failed sample (SGP4) bounds nothing."""
+        rows still open take the next level. A failed sample (SGP4) bounds nothing. ``ends``, the
+        margins (deg) at grid points ``c - 1``, ``c``, ``c + 1`` (already known), bound first, a
+        step apart: they are not samples, so they only rule rows out (where a grid point failed,
+        every sample of the intervals it ends fails too, so the bound of the other holds)."""
         u = np.arange(-31, 32) / 32.0
         t_mid = self.grid.times[c]
         m_all = np.full((sat.size, u.size), np.nan)
@@ -213,6 +223,11 @@ class Block:
         out = np.zeros(sat.size, bool)
         k = np.arange(u.size)
         depth = np.broadcast_to(np.asarray(depth, float), sat.shape)
+        if turn is not None and ends is not None:
+            g0, g1, g2 = ends
+            rows = np.flatnonzero(0.5 * (np.maximum(g0, g2) + g1 + turn) + 0.01 > depth)
+            if rows.size == 0:
+                return out
         for every in ((8, 4, 2, 1) if turn is not None else (1,)):
             level = ((k - 31) % every == 0) | (k == 0) | (k == u.size - 1)
             new = np.flatnonzero(level & ~have)
