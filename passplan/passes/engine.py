@@ -21,9 +21,8 @@ station pair at once:
    and certified the same way, the constraint failing just outside
    naming each edge; culminations, range minima and shadow edges refined on the interpolant;
    bright-sky samples noted. Culmination, minimum range, azimuths and the values at every edge
-   are SGP4 evaluations. Without constraints nothing else needs the 30 s samples, and
-   :mod:`.events` finds the same brackets without most of them: rates from the grid points,
-   shadow edges once per satellite, the bright sky once per station.
+   are SGP4 evaluations. The Sun and its elevation at the lattice samples come from one table
+   per lattice time (and station); the samples' geometry is computed in cache-sized batches.
 4. **Summary** (:mod:`.summary`): once a pass has set, its windows and their figures follow
    from those points without further propagation.
 
