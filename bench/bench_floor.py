@@ -122,8 +122,11 @@ def run_cli_from(src: Path, fleet: Path, stations: Path, days: float, out: Path)
     cmd = [sys.executable, "-c", "from passplan.cli import main; main()", "passes", "--sats", str(fleet),
            "--stations", str(stations), "--start", T0.strftime("%Y-%m-%dT%H:%MZ"), "--days", f"{days:g}",
            "--format", "ndjson"]
-    env = dict(os.environ, PYTHONPATH=str(src))
-    res = subprocess.run([sys.executable, "-c", _RUNNER, str(out), *cmd], capture_output=True, text=True, check=True, env=env)
+    env = dict(os.environ, PYTHONPATH=str(Path(src).resolve()))
+    # run from the output's folder: ``python -c`` puts the working directory first on sys.path,
+    # so from a source tree's root it would import that tree, not ``src``
+    res = subprocess.run([sys.executable, "-c", _RUNNER, str(out), *cmd], capture_output=True, text=True, check=True,
+                         env=env, cwd=out.parent)
     rc, wall, cpu, rss_kib = res.stdout.split()
     if int(rc) != 0:
         raise SystemExit(f"passplan from {src} exited with {rc}")

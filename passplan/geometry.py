@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sgp4.api import SatrecArray
+from sgp4.api import Satrec, SatrecArray
 from skyfield.sgp4lib import theta_GMST1982
 
 from .ephemeris import planets
@@ -34,6 +34,10 @@ WGS84_A_KM = 6378.137  # WGS-84 semi-major axis (NIMA TR8350.2)
 WGS84_F = 1.0 / 298.257223563  # WGS-84 flattening
 DAY_S = 86400.0
 _TAB_STEP_S = 300.0  # Sun/Moon/UT1 table spacing (see Scene)
+#: the element sets whose ``_sgp4(jd, fr, e, r, v)`` (what ``Satrec.sgp4_array`` calls) may be called directly
+_PLAIN_SATREC = Satrec if hasattr(Satrec, "_sgp4") else None
+#: rows per batch of :meth:`StateGrid.state` (its temporaries stay in cache; assumed, measured)
+_STATE_CHUNK = 1 << 15
 
 
 def station_ecef_km(lat_deg: np.ndarray, lon_deg: np.ndarray, alt_m: np.ndarray) -> np.ndarray:
@@ -209,22 +213,31 @@ class Scene:
         return pos, vel, err
 
     def _sgp4_scattered(self, sat_idx: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """TEME states of satellite ``sat_idx[k]`` at ``s[k]``: one ``sgp4_array`` call per satellite."""
+        """TEME states of satellite ``sat_idx[k]`` at ``s[k]``: one propagator call per satellite,
+        each writing its run of the times sorted by satellite straight into the sorted outputs
+        (the C propagator of ``Satrec.sgp4_array``; a station-kept satellite through its own
+        ``sgp4_array``)."""
         sat_idx = np.asarray(sat_idx, int)
         s = np.asarray(s, float)
-        r_out = np.empty((s.size, 3))
-        v_out = np.empty((s.size, 3))
-        err = np.zeros(s.size, np.uint8)
+        n = s.size
+        if n == 0:
+            return np.empty((0, 3)), np.empty((0, 3)), np.zeros(0, np.uint8)
         jd, fr = self._jd(s)
         order = np.argsort(sat_idx, kind="stable")
-        bounds = np.flatnonzero(np.diff(sat_idx[order])) + 1
-        for group in np.split(order, bounds):
-            if group.size == 0:
-                continue
-            e, r, v = self.satrecs[sat_idx[group[0]]].sgp4_array(jd[group], fr[group])
-            r_out[group] = r
-            v_out[group] = v
-            err[group] = e
+        by_sat = sat_idx[order]
+        jd_s, fr_s = np.ascontiguousarray(jd[order]), np.ascontiguousarray(fr[order])
+        r_s, v_s, e_s = np.empty((n, 3)), np.empty((n, 3)), np.empty(n, np.uint8)
+        cuts = np.flatnonzero(np.diff(by_sat)) + 1
+        starts = np.concatenate([[0], cuts]).tolist()
+        ends = np.concatenate([cuts, [n]]).tolist()
+        for a, b, k in zip(starts, ends, by_sat[starts].tolist(), strict=True):
+            sat = self.satrecs[k]
+            if type(sat) is _PLAIN_SATREC:  # its C method fills the slices in place
+                sat._sgp4(jd_s[a:b], fr_s[a:b], e_s[a:b], r_s[a:b], v_s[a:b])
+            else:
+                e_s[a:b], r_s[a:b], v_s[a:b] = sat.sgp4_array(jd_s[a:b], fr_s[a:b])
+        r_out, v_out, err = np.empty((n, 3)), np.empty((n, 3)), np.empty(n, np.uint8)
+        r_out[order], v_out[order], err[order] = r_s, v_s, e_s
         return r_out, v_out, err
 
     def sat_ecef_at(self, sat_idx: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -278,14 +291,15 @@ class Scene:
             n = m[..., 1, 0] * d0 + m[..., 1, 1] * d1 + m[..., 1, 2] * d2
             u = m[..., 2, 0] * d0 + m[..., 2, 1] * d1 + m[..., 2, 2] * d2
             return e, n, u
-        # many rows: gather each station coefficient as its own 1-D array (small tables)
-        if not hasattr(self, "_enu_cols"):
-            self._enu_cols = [np.ascontiguousarray(self.sta_enu[:, i, j]) for i in range(3) for j in range(3)]
-            self._sta_cols = [np.ascontiguousarray(self.sta_ecef[:, i]) for i in range(3)]
-        c = [col.take(st_idx) for col in self._enu_cols]
-        d0 = sat_ecef[..., 0] - self._sta_cols[0].take(st_idx)
-        d1 = sat_ecef[..., 1] - self._sta_cols[1].take(st_idx)
-        d2 = sat_ecef[..., 2] - self._sta_cols[2].take(st_idx)
+        # many rows: the 9 axis coefficients and 3 coordinates of each row's station in one
+        # gather from a small (12, nst) table, each coefficient a contiguous array
+        if not hasattr(self, "_enu_tab"):
+            nst = self.sta_ecef.shape[0]
+            self._enu_tab = np.concatenate([self.sta_enu.reshape(nst, 9), self.sta_ecef], axis=1).T.copy()
+        c = self._enu_tab.take(st_idx, axis=1)
+        d0 = sat_ecef[..., 0] - c[9]
+        d1 = sat_ecef[..., 1] - c[10]
+        d2 = sat_ecef[..., 2] - c[11]
         e = c[0] * d0 + c[1] * d1
         n = c[3] * d0 + c[4] * d1 + c[5] * d2
         u = c[6] * d0 + c[7] * d1 + c[8] * d2
@@ -304,8 +318,12 @@ class Scene:
         up_dir = self.sta_enu[:, 2, :]  # (nst, 3)
         up = sat_ecef @ up_dir.T - np.einsum("kj,kj->k", up_dir, self.sta_ecef)
         r2 = np.einsum("...i,...i->...", sat_ecef, sat_ecef)[..., None]
-        rng2 = r2 - 2.0 * (sat_ecef @ self.sta_ecef.T) + np.einsum("kj,kj->k", self.sta_ecef, self.sta_ecef)
-        up /= np.sqrt(rng2)
+        # |r|^2 - 2 r . s + |s|^2 in place (r2 + (-2 r.s) is r2 - 2 r.s exactly)
+        rng2 = sat_ecef @ self.sta_ecef.T
+        rng2 *= -2.0
+        rng2 += r2
+        rng2 += np.einsum("kj,kj->k", self.sta_ecef, self.sta_ecef)
+        up /= np.sqrt(rng2, out=rng2)
         el = up if sine else np.degrees(np.arcsin(np.clip(up, -1.0, 1.0)))
         el = np.ascontiguousarray(el.transpose(0, 2, 1))
         if not need_az:
@@ -346,10 +364,13 @@ class Scene:
         through the sphere. The margin is the closest approach of that line to the Earth's centre
         minus the radius (or +distance on the day side), so its sign changes at shadow entry/exit.
         """
-        u = sun_ecef / np.linalg.norm(sun_ecef, axis=-1, keepdims=True)
+        # lengths summed componentwise, in np.linalg.norm's order (the same values, faster)
+        s0, s1, s2 = sun_ecef[..., 0], sun_ecef[..., 1], sun_ecef[..., 2]
+        u = sun_ecef / np.sqrt(s0 * s0 + s1 * s1 + s2 * s2)[..., None]
         along = np.einsum("...i,...i->...", sat_ecef, u)
-        perp = np.linalg.norm(sat_ecef - along[..., None] * u, axis=-1)
-        margin = perp - WGS84_A_KM
+        p = sat_ecef - along[..., None] * u
+        p0, p1, p2 = p[..., 0], p[..., 1], p[..., 2]
+        margin = np.sqrt(p0 * p0 + p1 * p1 + p2 * p2) - WGS84_A_KM
         return np.where(along >= 0.0, np.abs(margin) + 1.0, margin)
 
     def moon_illumination(self, s: np.ndarray) -> np.ndarray:
@@ -383,6 +404,9 @@ class StateGrid:
         nsat, nt = ok.shape
         # component-major: rows x, y, z, vx h, vy h, vz h; one column per (satellite, grid point)
         self._flat = np.concatenate([pos, vel * self.step_s], axis=-1).reshape(nsat * nt, 6).T.copy()
+        flat_ok = ok.ravel()
+        #: both ends of the interval from each grid point valid (a satellite's last point: unused)
+        self._ok2 = np.append(flat_ok[:-1] & flat_ok[1:], False)
 
     @property
     def times(self) -> np.ndarray:
@@ -396,14 +420,30 @@ class StateGrid:
         (n,) of satellite ``sat_idx[k]`` at ``s[k]`` (times are clamped to the grid)."""
         sat_idx = np.asarray(sat_idx, int)
         s = np.asarray(s, float)
+        if s.size <= _STATE_CHUNK:
+            return self._state(sat_idx, s, velocity)
+        # in batches whose temporaries stay in cache (the same values, several times faster
+        # than one pass over arrays of a million rows)
+        sat_idx = np.broadcast_to(sat_idx, s.shape)
+        parts = [self._state(sat_idx[a : a + _STATE_CHUNK], s[a : a + _STATE_CHUNK], velocity) for a in range(0, s.size, _STATE_CHUNK)]
+        vels = [p[1] for p in parts if p[1] is not None]
+        return (
+            np.concatenate([p[0] for p in parts]),
+            np.concatenate(vels) if velocity else None,
+            np.concatenate([p[2] for p in parts]),
+        )
+
+    def _state(
+        self, sat_idx: np.ndarray, s: np.ndarray, velocity: bool
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
         h = self.step_s
         nt = self.pos.shape[1]
         j = np.clip(np.floor(s / h).astype(np.int64) - self.i0, 0, nt - 2)
         u = np.clip(s / h - (j + self.i0), 0.0, 1.0)
         row = sat_idx * nt + j
-        row1 = row + 1
-        y0 = [c.take(row) for c in self._flat]  # x, y, z, vx h, vy h, vz h at the left point
-        y1 = [c.take(row1) for c in self._flat]
+        # both ends of every interval in one gather: (6, 2, n), each [k, end] contiguous
+        ends = self._flat.take(np.stack([row, row + 1]), axis=1)
+        y0, y1 = ends[:, 0], ends[:, 1]  # x, y, z, vx h, vy h, vz h at the left and right point
         u2 = u * u
         u3 = u2 * u
         h01 = -2.0 * u3 + 3.0 * u2
@@ -432,5 +472,4 @@ class StateGrid:
                 acc += np.multiply(d10, y0[k + 3], out=tmp)
                 acc += np.multiply(d11, y1[k + 3], out=tmp)
                 vel[:, k] = acc
-        ok = self.ok.ravel()
-        return pos, vel, ok[row] & ok[row1]
+        return pos, vel, self._ok2.take(row)

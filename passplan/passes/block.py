@@ -31,6 +31,12 @@ HIDDEN_BOUND_DEG = 0.01
 _CHUNK_VALUES = 1_000_000
 
 
+def _nonzero(a: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``np.nonzero`` of a boolean array (the same indices in the same order), three times faster
+    on the sparse (satellite, station, time) arrays here: the flat indices, unravelled."""
+    return np.unravel_index(np.flatnonzero(a), a.shape)
+
+
 class Block:
     """Scene, interpolated states and margins of one block (global grid points ``lo .. hi``)."""
 
@@ -63,9 +69,12 @@ class Block:
     def look(self, sat: np.ndarray, st: np.ndarray, t: np.ndarray, exact: bool = False, velocity: bool = True) -> Look:
         """Geometry of the rows: interpolated, or with ``exact`` from SGP4 itself (velocities
         only with ``velocity``, which the rates need)."""
-        vel: np.ndarray | None
-        if exact:
-            pos, vel, err = self.scene.sat_state_at(sat, t)
+        vel: np.ndarray | None = None
+        if exact:  # (positions alone: the same values, without rotating the velocities)
+            if velocity:
+                pos, vel, err = self.scene.sat_state_at(sat, t)
+            else:
+                pos, err = self.scene.sat_ecef_at(sat, t)
             ok = err == 0
             self.sgp4_evaluations["refine"] += int(np.size(t))
         else:
@@ -122,17 +131,19 @@ class Block:
                 f[np.broadcast_to(bad[:, None, :], f.shape)] = -3.0 if sine_path else FAILED_MARGIN_DEG
             up = f > 0
             up0.append(up[:, :, 1])
-            i_s, i_t, i_j = np.nonzero(up[:, :, :-1][:, :, own] != up[:, :, 1:][:, :, own])
+            i_s, i_t, i_j = _nonzero(up[:, :, :-1][:, :, own] != up[:, :, 1:][:, :, own])
             out_b.append((i_s + a, i_t, i_j + 1))
             f0, f1, f2 = f[:, :, :-2], f[:, :, 1:-1], f[:, :, 2:]  # centres c = 1 .. nt - 2
             # local maxima (f1 >= f0, f1 > f2: the signs of the float differences, which are
             # the comparisons themselves), only the few at or below zero and not far below
-            low = f1 <= 0
-            low &= f1 > (-1.9 if sine_path else -90.0)
-            low &= f1 >= f0
+            # (the maxima first: they are few, so the value tests run on their indices only)
+            low = f1 >= f0
             low &= f2 < f1
-            j_s, j_t, j_c = np.nonzero(low)
+            j_s, j_t, j_c = _nonzero(low)
             del low
+            v1 = f1[j_s, j_t, j_c]
+            at = np.flatnonzero((v1 <= 0) & (v1 > (-1.9 if sine_path else -90.0)))
+            j_s, j_t, j_c = j_s[at], j_t[at], j_c[at]
 
             def deg(v: np.ndarray, st: np.ndarray) -> np.ndarray:
                 if not sine_path:
@@ -147,19 +158,20 @@ class Block:
             # turn up to the threshold within a step, the interpolant every step/32 decides (in
             # 1.4 s a LEO's line of sight turns by 2.2 deg at most, 1.57 deg/s at 280 km overhead)
             rest = np.flatnonzero(~keep)
+            turn = None
             if rest.size and not need_az:  # those the line of sight cannot turn up to in a step
                 k_, c_ = j_s[rest] + a, j_c[rest] + 1
                 reach = 1.1 * self.step_s * np.linalg.norm(self.grid.vel[k_, c_], axis=-1)  # km
                 rng_ = np.linalg.norm(self.grid.pos[k_, c_] - self.scene.sta_ecef[j_t[rest]], axis=-1)
-                rest = rest[c1[rest] + np.degrees(reach / np.maximum(rng_ - reach, 1e-9)) > -3.0]
+                turn = np.degrees(reach / np.maximum(rng_ - reach, 1e-9))  # deg in a step, at most
+                sel = c1[rest] + turn > -3.0
+                rest, turn = rest[sel], turn[sel]
             if rest.size:
-                u = np.arange(-31, 32) / 32.0
-                t_ = (self.grid.times[j_c[rest] + 1][:, None] + u[None, :] * self.step_s).ravel()
-                m_ = self.horizon_margin(np.repeat(j_s[rest] + a, u.size), np.repeat(j_t[rest], u.size), t_)
-                keep[rest] = m_.reshape(rest.size, u.size).max(axis=1) > -3.0
+                ends = (c0[rest], c1[rest], c2[rest]) if turn is not None else None
+                keep[rest] = self._hump_clears(j_s[rest] + a, j_t[rest], j_c[rest] + 1, turn, ends=ends)
             cand = [(j_s[keep], j_t[keep], j_c[keep] + 1, 1.0)]
             if need_az:
-                d_s, d_t, d_c = np.nonzero((f1 <= f0) & (f1 < f2) & (f1 > 0) & h.has_mask[None, :, None])
+                d_s, d_t, d_c = _nonzero((f1 <= f0) & (f1 < f2) & (f1 > 0) & h.has_mask[None, :, None])
                 cand.append((d_s, d_t, d_c + 1, -1.0))
             for s_, t_, c_, sign in cand:
                 for j_ in (c_ - 1, c_):  # the intervals on either side of the centre
@@ -171,11 +183,70 @@ class Block:
                 self._mask_brackets(a, f, el, az)
         b_sat, b_st, b_j = (np.concatenate(x) for x in zip(*out_b, strict=True))
         if out_h:
-            h_all = np.unique(np.stack([np.concatenate(x) for x in zip(*out_h, strict=True)]), axis=1)
-            hid = (h_all[0].astype(int), h_all[1].astype(int), h_all[2].astype(int), h_all[3])
+            # distinct (sat, station, interval, sign) in that lexicographic order, as one integer key
+            h_s, h_t, h_j, h_g = (np.concatenate(x) for x in zip(*out_h, strict=True))
+            key = np.unique(((h_s.astype(np.int64) * self.nst + h_t) * nt + h_j) * 2 + (h_g > 0))
+            pair_j, up_hump = np.divmod(key, 2)
+            pair, j_h = np.divmod(pair_j, nt)
+            hid = (pair // self.nst, pair % self.nst, j_h, np.where(up_hump == 1, 1.0, -1.0))
         else:
             hid = (np.zeros(0, int), np.zeros(0, int), np.zeros(0, int), np.zeros(0))
         return np.stack([b_sat, b_st, b_j]), np.stack(hid[:3]), hid[3], np.concatenate(up0, axis=0)
+
+    def _hump_clears(
+        self,
+        sat: np.ndarray,
+        st: np.ndarray,
+        c: np.ndarray,
+        turn: np.ndarray | None,
+        depth: np.ndarray | float = -3.0,
+        ends: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Whether the interpolated margin every step/32 within a step of grid point ``c``
+        exceeds ``depth`` (deg; -3 in :meth:`grid_margins`, one per row allowed): the answer
+        all 63 samples give.
+
+        With ``turn`` (the most the elevation can change in a step, deg; the bound
+        :meth:`grid_margins` already excludes rows by) the samples come in nested levels, every
+        8th, 4th, 2nd, then all (the two ends always): a row with a sample over ``depth`` is decided,
+        and so is a row where nothing between two neighbouring samples can reach it (half their
+        sum plus half the turn between them, plus 0.01 deg for the interpolant's error); only the
+        rows still open take the next level. A failed sample (SGP4) bounds nothing. ``ends``, the
+        margins (deg) at grid points ``c - 1``, ``c``, ``c + 1`` (already known), bound first, a
+        step apart: they are not samples, so they only rule rows out (where a grid point failed,
+        every sample of the intervals it ends fails too, so the bound of the other holds)."""
+        u = np.arange(-31, 32) / 32.0
+        t_mid = self.grid.times[c]
+        m_all = np.full((sat.size, u.size), np.nan)
+        have = np.zeros(u.size, bool)
+        rows = np.arange(sat.size)
+        out = np.zeros(sat.size, bool)
+        k = np.arange(u.size)
+        depth = np.broadcast_to(np.asarray(depth, float), sat.shape)
+        if turn is not None and ends is not None:
+            g0, g1, g2 = ends
+            rows = np.flatnonzero(0.5 * (np.maximum(g0, g2) + g1 + turn) + 0.01 > depth)
+            if rows.size == 0:
+                return out
+        for every in ((8, 4, 2, 1) if turn is not None else (1,)):
+            level = ((k - 31) % every == 0) | (k == 0) | (k == u.size - 1)
+            new = np.flatnonzero(level & ~have)
+            t_ = (t_mid[rows][:, None] + u[new][None, :] * self.step_s).ravel()
+            m_ = self.horizon_margin(np.repeat(sat[rows], new.size), np.repeat(st[rows], new.size), t_)
+            m_all[rows[:, None], new[None, :]] = m_.reshape(rows.size, new.size)
+            have |= level
+            at = np.flatnonzero(have)
+            m = m_all[rows][:, at]
+            up = m.max(axis=1) > depth[rows]
+            out[rows] = up
+            if every == 1 or turn is None:
+                break
+            gap = np.diff(at) / 32.0  # steps between neighbouring samples
+            reach = 0.5 * (m[:, 1:] + m[:, :-1] + turn[rows][:, None] * gap[None, :]) + 0.01
+            rows = rows[~up & ((reach.max(axis=1) > depth[rows]) | (m.min(axis=1) <= FAILED_MARGIN_DEG))]
+            if rows.size == 0:
+                break
+        return out
 
     def _mask_brackets(self, a: int, f: np.ndarray, el: np.ndarray, az: np.ndarray) -> None:
         """Where the azimuth sweeps a corner of the threshold (a mask point over the floor, or
@@ -206,7 +277,7 @@ class Block:
             for c in corners.tolist():
                 x = (c - az[:, k, :-1] + 180.0) % 360.0 - 180.0
                 sweeps |= np.where(d >= 0, (x >= 0) & (x <= d), (x <= 0) & (x >= d))
-            i_s, i_j = np.nonzero(sweeps & (e + turn[:, :-1] > lo_thr) & (e - turn[:, :-1] < hi_thr))
+            i_s, i_j = _nonzero(sweeps & (e + turn[:, :-1] > lo_thr) & (e - turn[:, :-1] < hi_thr))
             inside = (i_j >= 1) & (i_j <= nt - 3)
             i_s, i_j = i_s[inside], i_j[inside]
             if i_s.size == 0:

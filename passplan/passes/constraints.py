@@ -50,6 +50,14 @@ class Look:
     ):
         self.scene, self.pos, self.vel, self.ok, self.st, self.t = scene, pos, vel, ok, st, t
 
+    def preset(self, **values: np.ndarray) -> None:
+        """Quantities of these rows already known (by name, e.g. ``sun``, ``sun_el_deg``): each
+        must be the value its property would compute; they are used instead of computing it."""
+        for name, v in values.items():
+            if not isinstance(getattr(type(self), name, None), cached_property):
+                raise AttributeError(f"Look has no cached quantity {name!r}")
+            self.__dict__[name] = v
+
     @cached_property
     def _el_rng(self) -> tuple[np.ndarray, np.ndarray]:
         return self.scene.elevation_range(self.pos, self.st)
@@ -57,7 +65,9 @@ class Look:
     @cached_property
     def az_deg(self) -> np.ndarray:
         """Azimuth (deg from north through east)."""
-        return self.scene.topocentric(self.pos, self.st)[0]
+        az, el, rng = self.scene.topocentric(self.pos, self.st)
+        self.__dict__.setdefault("_el_rng", (el, rng))  # the same values elevation_range gives
+        return az
 
     @property
     def el_deg(self) -> np.ndarray:
@@ -76,9 +86,10 @@ class Look:
         if self.vel is None:
             raise ValueError("this Look was built without velocities; pass velocity=True")
         st = self.scene.sta_ecef[self.st]
-        up = self.scene.sta_enu[self.st, 2, :]
+        up = self.scene.sta_enu[:, 2, :][self.st]
         d = self.pos - st
-        rng = np.linalg.norm(d, axis=-1)
+        d0, d1, d2 = d[..., 0], d[..., 1], d[..., 2]
+        rng = np.sqrt(d0 * d0 + d1 * d1 + d2 * d2)  # |d|, as np.linalg.norm sums it
         dv = np.einsum("...i,...i->...", d, self.vel)
         ud = np.einsum("...i,...i->...", up, d)
         uv = np.einsum("...i,...i->...", up, self.vel)

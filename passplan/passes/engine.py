@@ -21,9 +21,8 @@ station pair at once:
    and certified the same way, the constraint failing just outside
    naming each edge; culminations, range minima and shadow edges refined on the interpolant;
    bright-sky samples noted. Culmination, minimum range, azimuths and the values at every edge
-   are SGP4 evaluations. Without constraints nothing else needs the 30 s samples, and
-   :mod:`.events` finds the same brackets without most of them: rates from the grid points,
-   shadow edges once per satellite, the bright sky once per station.
+   are SGP4 evaluations. The Sun and its elevation at the lattice samples come from one table
+   per lattice time (and station); the samples' geometry is computed in cache-sized batches.
 4. **Summary** (:mod:`.summary`): once a pass has set, its windows and their figures follow
    from those points without further propagation.
 
@@ -135,9 +134,8 @@ class _Search:
         keep = t <= self.span
         pieces, closing = self._pieces(lo, hi, sat[keep] * self.nst + st[keep], t[keep], rising[keep], up0)
         if pieces[0].size:
-            p_pid, p_a, p_b, p_start, p_end = pieces
-            p_sat = np.array([self.info[int(p)][0] for p in p_pid.tolist()], int)
-            p_st = np.array([self.info[int(p)][1] for p in p_pid.tolist()], int)
+            p_pid, p_a, p_b, p_start, p_end, p_pair = pieces
+            p_sat, p_st = np.divmod(p_pair, self.nst)
             if self.progress:
                 self.progress(f"sampling {p_pid.size} pass pieces")
             self.store.add(sample_pieces(blk, p_sat, p_st, p_pid, p_a, p_b, p_start, p_end, self.dark_flag_deg))
@@ -170,7 +168,7 @@ class _Search:
     def _pieces(
         self, lo: int, hi: int, pair: np.ndarray, t: np.ndarray, rising: np.ndarray, up0: np.ndarray
     ) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
-        """Pieces ``(pid, start, end, is_start, is_end)`` of the passes in this block, and the
+        """Pieces ``(pid, start, end, is_start, is_end, pair)`` of the passes in this block, and the
         ids of the passes that end in it. Rises and sets of a pair alternate after dropping
         repeats (a rise while up, a set while down)."""
         b0 = lo * self.step
@@ -195,44 +193,50 @@ class _Search:
         pid = np.full(pair.size, -1)
         pid[rise] = self.next_pid + np.arange(rise.size)
         self.next_pid += int(rise.size)
-        r_pair = pair[rise]
-        self.info.update(
-            zip(pid[rise].tolist(), zip((r_pair // self.nst).tolist(), (r_pair % self.nst).tolist(), t[rise].tolist(), [math.nan] * rise.size, strict=True), strict=True)
-        )
         # sets: of the rise before, or (first in the block) of the pass open at its start
         sets = np.flatnonzero(~rising)
         carried = sets[head[sets]]
         pid[carried] = [was_open[p] for p in pair[carried].tolist()]
         inner = sets[~head[sets]]
         pid[inner] = pid[inner - 1]
+        # rises still up at the block end
+        up_end = rise[tail[rise]]
+        # the table: passes that rise and set in this block complete, the others set to NaN
+        for r, end in ((inner - 1, t[inner].tolist()), (up_end, [math.nan] * up_end.size)):
+            r_pair = pair[r]
+            self.info.update(
+                zip(pid[r].tolist(), zip((r_pair // self.nst).tolist(), (r_pair % self.nst).tolist(), t[r].tolist(), end, strict=True), strict=True)
+            )
         s_start = np.where(head[sets], b0, t[np.maximum(sets - 1, 0)])
         s_is_start = ~head[sets]
         s_is_start[head[sets]] = [self.info[q][2] == b0 for q in pid[carried].tolist()]
-        # rises still up at the block end
-        up_end = rise[tail[rise]]
         # pairs up through the whole block
         active = set(pair.tolist())
         through = [(p, q) for p, q in was_open.items() if p not in active]
         th_pid = np.array([q for _, q in through], int)
+        th_pair = np.array([p for p, _ in through], int)
         pieces = (
             np.concatenate([pid[sets], pid[up_end], th_pid]),
             np.concatenate([s_start, t[up_end], np.full(th_pid.size, b0)]),
             np.concatenate([t[sets], np.full(up_end.size + th_pid.size, b_end)]),
             np.concatenate([s_is_start, np.ones(up_end.size, bool), np.array([self.info[q][2] == b0 for q in th_pid.tolist()], bool)]),
             np.concatenate([np.ones(sets.size, bool), np.full(up_end.size + th_pid.size, last_block)]),
+            np.concatenate([pair[sets], pair[up_end], th_pair]).astype(int),
         )
         # the open passes after this block
         for p in pair[carried].tolist():
             del self.open[p]
         self.open.update(zip(pair[up_end].tolist(), pid[up_end].tolist(), strict=True))
-        ended = list(zip(pid[sets].tolist(), t[sets].tolist(), strict=True))
+        ended = list(zip(pid[carried].tolist(), t[carried].tolist(), strict=True))  # (inner: above)
+        closing = [pid[sets]]
         if last_block:
             ended += [(q, b_end) for q in self.open.values()]
+            closing.append(np.array(list(self.open.values()), int))
             self.open.clear()
         for q, end in ended:
             s_, t_, a_, _ = self.info[q]
             self.info[q] = (s_, t_, a_, end)
-        return pieces, np.array([q for q, _ in ended], int)
+        return pieces, np.concatenate(closing).astype(int)
 
     def _new_pass(self, pair: int, start: float) -> int:
         q = self.next_pid

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .block import REFINE_TOL_S, Block
-from .constraints import Look
 from .roots import certified_crossings, crossings
 
 __all__ = ["CONSTRAINT_STEP_S", "EVENT_STEP_S", "DARK_SLACK_DEG", "Tables", "sample_pieces"]
@@ -46,35 +45,89 @@ EVENT_STEP_S = 30.0
 DARK_SLACK_DEG = 0.02
 #: tolerance (s) of culminations, range minima and shadow edges on the interpolant
 _EVENT_TOL_S = 0.01
+#: samples per batch of the interpolated geometry (its temporaries stay in cache; assumed, measured)
+_BATCH_ROWS = 1 << 15
 
 Tables = dict[str, dict[str, np.ndarray]]
 
 
-def _lattice_samples(pa: np.ndarray, pb: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
-    """Times ``pa``, every multiple of ``step`` strictly inside, ``pb`` for each piece; owner."""
+def _lattice_samples(pa: np.ndarray, pb: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Times ``pa``, every multiple of ``step`` strictly inside, ``pb`` for each piece; owner;
+    each sample's multiple of ``step`` (-1 at the piece's ends)."""
     k_lo = np.floor(pa / step).astype(np.int64) + 1
     k_hi = np.ceil(pb / step).astype(np.int64) - 1
     n = np.maximum(k_hi - k_lo + 1, 0) + 2
     owner = np.repeat(np.arange(pa.size), n)
     start = np.concatenate([[0], np.cumsum(n)[:-1]])
     pos = np.arange(owner.size) - start[owner]
-    t = (k_lo[owner] + pos - 1) * step
-    t = np.where(pos == 0, pa[owner], np.where(pos == n[owner] - 1, pb[owner], t))
-    return t.astype(float), owner
+    k = k_lo[owner] + pos - 1
+    t = k * step
+    first, last = pos == 0, pos == n[owner] - 1
+    t = np.where(first, pa[owner], np.where(last, pb[owner], t))
+    return t.astype(float), owner, np.where(first | last, -1, k)
 
 
 @dataclass(frozen=True, eq=False)
 class _Samples:
     """The lattice samples of a batch of pieces: times, owning piece, satellite, station, the
-    interpolated geometry, and where each piece's run of samples starts."""
+    interpolated geometry (:func:`_sample_values`), and where each piece's run of samples starts."""
 
     t: np.ndarray
     owner: np.ndarray
     sat: np.ndarray
     st: np.ndarray
-    look: Look
+    el_rate: np.ndarray  # rate of the sine of elevation (1/s)
+    rng_rate: np.ndarray  # range rate (km/s)
+    litm: np.ndarray  # sunlit margin (km)
+    sun_el: np.ndarray  # Sun elevation (deg)
+    ok: np.ndarray  # (ncons, n): each constraint holds
     same: np.ndarray  # same[k]: samples k and k + 1 belong to one piece
     first: np.ndarray  # index of each piece's first sample
+
+
+def _sun_values(blk: Block, st: np.ndarray, t: np.ndarray, k: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """The Sun (km, Earth-fixed) and its elevation at each sample's station: on the lattice
+    from one table per lattice time (and per station and time), where that table is smaller
+    than the samples; elsewhere row by row. Every value is the one the row would get alone."""
+    off = np.flatnonzero(k < 0)
+    k_max = int(k.max(initial=-1))
+    k0 = int(np.min(k, where=k >= 0, initial=max(k_max, 0)))
+    nk = k_max - k0 + 1
+    if k_max < 0 or nk * blk.nst >= t.size - off.size:
+        sun = blk.scene.sun_ecef(t)
+        return sun, blk.scene.body_elevation_deg(sun, st)
+    sun_tab = blk.scene.sun_ecef(np.arange(k0, k0 + nk) * step)  # the same times, k * step
+    st_tab = np.repeat(np.arange(blk.nst)[:, None], nk, axis=1)
+    el_tab = blk.scene.body_elevation_deg(np.broadcast_to(sun_tab, (blk.nst, nk, 3)), st_tab)
+    at = np.maximum(k - k0, 0)  # (the ends: replaced below)
+    sun = sun_tab.take(at, axis=0)
+    sun_el = el_tab.ravel().take(st * nk + at)
+    sun[off] = blk.scene.sun_ecef(t[off])
+    sun_el[off] = blk.scene.body_elevation_deg(sun[off], st[off])
+    return sun, sun_el
+
+
+def _sample_values(
+    blk: Block, sat: np.ndarray, st: np.ndarray, t: np.ndarray, k: np.ndarray, step: float
+) -> dict[str, np.ndarray]:
+    """The interpolated geometry of the samples that :func:`sample_pieces` reads, in batches of
+    :data:`_BATCH_ROWS` rows (every quantity is per row, so the values are those of one batch;
+    a pass over a million rows at once runs several times slower, out of cache). The Sun and
+    its elevation come from :func:`_sun_values`."""
+    n = t.size
+    sun, sun_el = _sun_values(blk, st, t, k, step)
+    out = {"el_rate": np.empty(n), "rng_rate": np.empty(n), "litm": np.empty(n), "sun_el": np.empty(n)}
+    out["ok"] = np.empty((len(blk.constraints), n), bool)
+    for a in range(0, n, _BATCH_ROWS):
+        b = min(a + _BATCH_ROWS, n)
+        lk = blk.look(sat[a:b], st[a:b], t[a:b])
+        lk.preset(sun=sun[a:b], sun_el_deg=sun_el[a:b])
+        out["el_rate"][a:b], out["rng_rate"][a:b] = lk.rates
+        out["litm"][a:b] = lk.sunlit_margin_km
+        out["sun_el"][a:b] = sun_el[a:b]
+        for i, c in enumerate(blk.constraints):
+            out["ok"][i, a:b] = c.margin(lk) > 0
+    return out
 
 
 def _constraint_edges(
@@ -84,7 +137,7 @@ def _constraint_edges(
     constraint failing just outside. Also whether all held at each pass's first sample and,
     per piece and constraint, whether it held anywhere / everywhere (for ``excluded_by``)."""
     cons = blk.constraints
-    ok = np.stack([c.margin(smp.look) > 0 for c in cons])  # (ncons, nsamples)
+    ok = smp.ok  # (ncons, nsamples)
     allok: np.ndarray = np.all(ok, axis=0)
     out: Tables = {
         "first_ok": {"pid": pid[is_start], "ok": allok[smp.first][is_start]},
@@ -113,8 +166,8 @@ def _constraint_edges(
 def _events(blk: Block, smp: _Samples) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Culminations, range minima and shadow edges between samples, refined on the interpolant:
     ``name -> (times, index of the sample before)``."""
-    el_rate, rng_rate = smp.look.rates
-    litm = smp.look.sunlit_margin_km
+    el_rate, rng_rate = smp.el_rate, smp.rng_rate
+    litm = smp.litm
     same = smp.same
     found: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for name, where, pick, values in (
@@ -141,7 +194,7 @@ def _bright_runs(smp: _Samples, pid: np.ndarray, dark_flag_deg: np.ndarray) -> d
     where the run's sky turns bright and dark again (``c0``, ``c1``): the Sun elevation
     interpolated linearly to the threshold between the run's end samples and their neighbours
     in the piece (the piece's end where there is none)."""
-    sun = smp.look.sun_el_deg
+    sun = smp.sun_el
     thr = dark_flag_deg[smp.st] + DARK_SLACK_DEG
     bright = sun >= thr
     prev = np.concatenate([[False], bright[:-1] & smp.same])
@@ -177,11 +230,11 @@ def sample_pieces(
 ) -> Tables:
     """Edges, events and points of the pieces ``[pa, pb]`` of passes ``pid`` (see the module)."""
     step = CONSTRAINT_STEP_S if blk.constraints else EVENT_STEP_S
-    ts, owner = _lattice_samples(pa, pb, step)
+    ts, owner, lattice_k = _lattice_samples(pa, pb, step)
     same = owner[1:] == owner[:-1]
-    smp = _Samples(
-        ts, owner, sat[owner], st[owner], blk.look(sat[owner], st[owner], ts), same, np.concatenate([[0], np.flatnonzero(~same) + 1])
-    )
+    s_sat, s_st = sat[owner], st[owner]
+    smp = _Samples(ts, owner, s_sat, s_st, **_sample_values(blk, s_sat, s_st, ts, lattice_k, step), same=same,
+                   first=np.concatenate([[0], np.flatnonzero(~same) + 1]))
     out: Tables = {}
     edge_t, edge_o = np.zeros(0), np.zeros(0, int)
     if blk.constraints:
@@ -189,7 +242,7 @@ def sample_pieces(
         out.update(tables)
     found = _events(blk, smp)
     t_sh, i_sh = found["shadow"]
-    out["shadow"] = {"pid": pid[owner[i_sh]], "t": t_sh, "to_lit": smp.look.sunlit_margin_km[i_sh + 1] > 0}
+    out["shadow"] = {"pid": pid[owner[i_sh]], "t": t_sh, "to_lit": smp.litm[i_sh + 1] > 0}
     out["bright"] = _bright_runs(smp, pid, dark_flag_deg)
     # points: candidate window edges, culminations and range minima, on SGP4
     p_t = np.concatenate([pa[is_start], pb[is_end], edge_t, found["culm"][0], found["rmin"][0]])
