@@ -213,7 +213,10 @@ def _schedule_table(run: ScheduleRun) -> str:
         "",
         f"solver: {s['method']} {s['status']}, objective {s['objective']:.6g} ({doc['objective']}), "
         f"dual bound {s['dual_bound'] if s['dual_bound'] is None else format(s['dual_bound'], '.6g')}, "
-        f"gap {s['gap']}, {s['seconds']:.2f} s",
+        f"gap {s['gap']}, {s['seconds']:.2f} s"
+        + (f" (the MILP of round {doc['entangled']['plan_rounds']['kept_round']} of the entangled windows'"
+           " re-valuation; the plan as a whole is a heuristic)"
+           if isinstance(doc.get("entangled"), dict) and doc["entangled"].get("plan_rounds") else ""),
     ]
     if s.get("block_status"):  # solved block by block: each block's status and the whole's bound
         blocks = ", ".join(f"{b['block']} {b['status']}" for b in s["block_status"])

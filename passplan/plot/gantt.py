@@ -84,6 +84,8 @@ def schedule_figure(plan: Any, title: str | None = None) -> Any:
     s = plan.solver
     head = title or f"schedule ({plan.objective}): {_bits(sum(c.expected_key_bits for c in links))} expected key"
     sub = f"{s.method} {s.status}" + (f", gap {s.gap:.1e}" if s.gap is not None else "")
+    if any(len(_stations(c)) > 1 for c in links):  # the MILP of one round of the re-valuation
+        sub += "; entangled windows re-valued: a heuristic plan"
     pairs = ", ".join(f"{k} {_bits(v)}" for k, v in sorted(plan.per_pair.items()))
     heading = ax.set_title(f"{head}\n{sub}" + (f"\nrelay pairs: {pairs}" if pairs else ""), fontsize=9)
     fig.autofmt_xdate()
