@@ -30,6 +30,12 @@ def _tuned(_: object) -> bool:
     return scale.worker_malloc_tuned
 
 
+def _profiling(_: object) -> bool:
+    import dask
+
+    return bool(dask.config.get("distributed.worker.profile.enabled"))
+
+
 class _MallInfo2(ctypes.Structure):  # glibc >= 2.33, <malloc.h>
     _fields_ = [(name, ctypes.c_size_t) for name in (
         "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost"
@@ -73,6 +79,8 @@ def test_local_dask_workers_get_no_trim_threshold_and_the_caller_keeps_its_envir
     # every Dask worker tuned its allocator as it started (the caller did not)
     assert list(run_tasks(_tuned, [0, 1], scheduler="local", workers=2)) == [True, True] or not scale._is_glibc()
     assert not scale.worker_malloc_tuned
+    # ... and runs without Dask's statistical profiler (no dashboard pages to feed)
+    assert list(run_tasks(_profiling, [0, 1], scheduler="local", workers=2)) == [False, False]
     # the cluster and the pool are reused by the next call
     assert _local_cluster(2) is _local_cluster(2)
     assert _pool(2) is _pool(2)
