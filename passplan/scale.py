@@ -50,7 +50,7 @@ from .errors import InputError
 
 __all__ = [
     "run_tasks", "CONNECT_TIMEOUT_S", "dask_available", "close_pools", "WORKER_ENVIRON", "WORKER_MALLOC",
-    "tune_worker_malloc", "pool_context",
+    "tune_worker_malloc", "pool_context", "LOCAL_CLUSTER_CONFIG", "POOL_PRELOAD",
 ]
 
 T = TypeVar("T")
