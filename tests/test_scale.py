@@ -3,12 +3,17 @@ task plan that gives every worker balanced work without changing a cell."""
 
 from __future__ import annotations
 
+import ctypes
 import os
+import subprocess
+import sys
+import threading
 from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 
+import passplan.scale as scale
 from passplan.coverage import CoverageConstraints, Grid, coverage
 from passplan.coverage.run import TASKS_PER_WORKER, balanced_bands, plan_tasks, row_work
 from passplan.designed import walker_delta
@@ -19,6 +24,44 @@ T0 = datetime(2026, 12, 2, tzinfo=UTC)
 
 def _env(_: object) -> dict[str, str]:
     return dict(os.environ)
+
+
+def _tuned(_: object) -> bool:
+    return scale.worker_malloc_tuned
+
+
+def _profiling(_: object) -> bool:
+    import dask
+
+    return bool(dask.config.get("distributed.worker.profile.enabled"))
+
+
+class _MallInfo2(ctypes.Structure):  # glibc >= 2.33, <malloc.h>
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost"
+    )]
+
+
+_CONTROL = """import ctypes, numpy as np
+class M(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks".split()]
+libc = ctypes.CDLL("libc.so.6"); libc.mallinfo2.restype = M
+before = libc.mallinfo2().hblkhd; held = np.ones(2 * 2**20); print(libc.mallinfo2().hblkhd - before)
+"""
+
+
+def _mapped_for_16_mib(_: object) -> tuple[bool, int]:
+    """Whether this process's allocator was tuned, and how many bytes glibc serves by ``mmap``
+    (its own count, mallinfo2().hblkhd) more while a 16 MiB array is held than before: all of
+    it in a fresh process with glibc's defaults (above the initial 128 KiB threshold), none from
+    a heap grown by M_TOP_PAD below the fixed 32 MiB threshold."""
+    libc = ctypes.CDLL("libc.so.6")
+    libc.mallinfo2.restype = _MallInfo2
+    before = libc.mallinfo2().hblkhd
+    held = np.ones(2 * 2**20)  # 16 MiB
+    during = libc.mallinfo2().hblkhd
+    del held
+    return scale.worker_malloc_tuned, int(during) - int(before)
 
 
 def test_local_dask_workers_get_no_trim_threshold_and_the_caller_keeps_its_environment() -> None:
@@ -33,6 +76,11 @@ def test_local_dask_workers_get_no_trim_threshold_and_the_caller_keeps_its_envir
     # a later process pool does not inherit Dask's setting either
     pooled = list(run_tasks(_env, [0, 1], workers=2))
     assert all(e.get("MALLOC_TRIM_THRESHOLD_") == before.get("MALLOC_TRIM_THRESHOLD_") for e in pooled)
+    # every Dask worker tuned its allocator as it started (the caller did not)
+    assert list(run_tasks(_tuned, [0, 1], scheduler="local", workers=2)) == [True, True] or not scale._is_glibc()
+    assert not scale.worker_malloc_tuned
+    # ... and runs without Dask's statistical profiler (no dashboard pages to feed)
+    assert list(run_tasks(_profiling, [0, 1], scheduler="local", workers=2)) == [False, False]
     # the cluster and the pool are reused by the next call
     assert _local_cluster(2) is _local_cluster(2)
     assert _pool(2) is _pool(2)
@@ -101,3 +149,25 @@ def test_band_work_estimate_holds_against_every_sample() -> None:
     rows = grid.lat_centres()
     shares = [per_row[np.isin(rows, t.chunks[0].rows_lat_deg)].sum() / per_row.sum() for t in tasks]
     assert len(tasks) == 8 and max(shares) < 1.5 / 8 and min(shares) > 0.5 / 8, shares
+
+
+@pytest.mark.skipif(not (sys.platform.startswith("linux") and scale._is_glibc()), reason="glibc's mallopt only")
+def test_pool_workers_keep_their_heap_and_the_caller_keeps_its_allocator() -> None:
+    before = dict(os.environ)
+    seen = list(run_tasks(_mapped_for_16_mib, [0, 1, 2], workers=2))
+    assert all(tuned and mapped == 0 for tuned, mapped in seen), seen  # the workers' heap serves it
+    assert dict(os.environ) == before and not scale.worker_malloc_tuned
+    if not any(k.startswith("MALLOC_") for k in os.environ):  # the control: a fresh process, glibc's defaults
+        out = subprocess.run([sys.executable, "-c", _CONTROL], capture_output=True, text=True, check=True).stdout
+        assert int(out) >= 16 * 2**20
+
+
+def test_pools_fork_only_from_a_single_threaded_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    if sys.platform.startswith("linux"):
+        monkeypatch.setattr(threading, "active_count", lambda: 1)
+        assert scale.pool_context().get_start_method() == "fork"
+    monkeypatch.setattr(threading, "active_count", lambda: 3)  # e.g. a Dask client's threads
+    got = scale.pool_context().get_start_method()
+    assert got == ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
