@@ -29,6 +29,7 @@ Samples are ``step_s`` apart; a sample stands for the ``step_s`` that follows it
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import KW_ONLY, InitVar, dataclass
 from datetime import datetime, timedelta
@@ -301,6 +302,23 @@ def _elements_key(sat: Any) -> tuple[Any, ...]:
             r.argpo, r.mo, r.bstar)
 
 
+_SCENES: dict[tuple[datetime, datetime], Scene] = {}
+
+
+def _time_tables(start: datetime, end: datetime) -> Scene:
+    """A scene of no satellites over ``[start, end]``: its time tables (UT1, the Sun and Moon in
+    the Earth-fixed frame) depend on the window only, so every satellite group of a block shares
+    one (built once per process and window; the same numbers as a scene of its own)."""
+    key = (start, end)
+    scene = _SCENES.get(key)
+    if scene is None:
+        scene = Scene([], [], start, end)
+        while len(_SCENES) >= 4:  # a few windows at once (blocks of one study), never a growing store
+            _SCENES.pop(next(iter(_SCENES)))
+        _SCENES[key] = scene
+    return scene
+
+
 def _propagated(
     satellites: Sequence[Any], start: datetime, n: int, step: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -311,7 +329,8 @@ def _propagated(
     got = _PROPAGATED.pop(memo, None)
     if got is None:
         s = (np.arange(n + 1) - 1.0) * step
-        scene = Scene([sat.satrec for sat in satellites], [], start, start + timedelta(seconds=n * step))
+        scene = copy.copy(_time_tables(start, start + timedelta(seconds=n * step)))
+        scene.satrecs = [sat.satrec for sat in satellites]  # the tables shared, the satellites its own
         pos, err = scene.sat_ecef_grid(s)
         got = (pos, err, scene.sun_ecef(s))
         for a in got:
