@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from passplan import geometry
@@ -547,7 +547,7 @@ def test_nested_hump_samples_answer_as_all_63(profile: str) -> None:
     from passplan.passes.block import Block
     from passplan.stations import Station
 
-    @_profile(profile, 3, 400)
+    @_profile(profile, 10, 400)
     @given(st.lists(_orbits, min_size=1, max_size=3),
            st.lists(st.tuples(st.floats(-89, 89), st.floats(-180, 180), st.sampled_from([0.0, 10.0, 30.0, 60.0, 80.0])), min_size=1, max_size=3),
            st.sampled_from([30.0, 60.0, 120.0]), st.booleans())
@@ -601,8 +601,8 @@ def test_stream_releases_every_row_in_find_passes_order(profile: str) -> None:
 
     @_profile(profile, 40, 3000)
     @given(st.lists(pair_passes, min_size=6, max_size=6), st.integers(1, 4), st.lists(st.integers(0, 3), min_size=24, max_size=24),
-           st.booleans(), st.integers(0, 2**32))
-    def check(passes: list[list[tuple[int, int, int]]], n_blocks: int, slack: list[int], with_bound: bool, seed: int) -> None:
+           st.booleans(), st.integers(0, 2**32), st.sampled_from(["shuffled", "sorted", "by satellite"]))
+    def check(passes: list[list[tuple[int, int, int]]], n_blocks: int, slack: list[int], with_bound: bool, seed: int, arrange: str) -> None:
         rows = []  # (aos, los, sat, st, block)
         for pair, seq in enumerate(passes):
             t, b = 0, 0
@@ -617,8 +617,10 @@ def test_stream_releases_every_row_in_find_passes_order(profile: str) -> None:
         for k in range(n_blocks):
             mine = [x for x in rows if x[4] == k]
             later = [x[0] for x in rows if x[4] > k]
-            order = r.permutation(len(mine))
-            mine = [mine[i] for i in order]
+            if arrange == "shuffled":
+                mine = [mine[i] for i in r.permutation(len(mine))]
+            else:  # as the engine sorts a block, or by satellite before station (not find_passes' order)
+                mine.sort(key=lambda x: (x[0], stations[x[3]].id, sats[x[2]].name) if arrange == "sorted" else (x[0], sats[x[2]].name, stations[x[3]].id))
             bound = min(later, default=None)
             if bound is not None:
                 bound -= slack[k] * 1_000_000
@@ -637,3 +639,48 @@ def test_stream_releases_every_row_in_find_passes_order(profile: str) -> None:
         assert got == sorted((x[0], stations[x[3]].id, sats[x[2]].name) for x in rows)
 
     check()
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_lattice_sample_values_are_the_rows_alone(profile: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The samples' Sun (one table per lattice time and station), rates, sunlit margins and
+    constraint verdicts, computed in batches with the Sun preset, are bit for bit what one
+    :class:`Look` over all the rows computes itself: random pieces (ends off the lattice, pieces
+    shorter than a lattice step), one or several stations, every constraint at once."""
+    from passplan.passes import Constraints
+    from passplan.passes import pieces as pieces_mod
+    from passplan.passes.block import Block
+    from passplan.stations import Station
+
+    monkeypatch.setattr(pieces_mod, "_BATCH_ROWS", 7)
+    sats = [_orbit("L", 500.0, 520.0, 97.4, 10.0, 0.0, 0.0), _orbit("H", 400.0, 36000.0, 63.4, 200.0, 270.0, 30.0)]
+
+    @_profile(profile, 6, 300)
+    @given(st.lists(st.tuples(st.floats(-60, 80), st.floats(-180, 180)), min_size=1, max_size=3),
+           st.lists(st.tuples(st.integers(0, 1), st.integers(0, 2), st.one_of(st.floats(0, 5000), st.floats(1000, 1100)), st.floats(0, 400)),
+                    min_size=1, max_size=12),
+           st.sampled_from([5.0, 30.0]))
+    @example([(47.0, 15.5)], [(i % 2, 0, 1000.0 + 7.3 * i, 400.0) for i in range(10)], 5.0)  # overlapping pieces: tables
+    def check(sites: list[tuple[float, float]], rows: list[tuple[int, int, float, float]], step: float) -> None:
+        stations = [Station(id=f"g{i}", name=f"g{i}", lat_deg=la, lon_deg=lo, alt_m=0.0, min_elevation_deg=10.0, twilight="civil")
+                    for i, (la, lo) in enumerate(sites)]
+        horizon, cons = Constraints(darkness="station", eclipse=False, min_sun_sep_deg=20.0, min_moon_sep_deg=5.0,
+                                    max_range_km=2500.0).build(stations)
+        blk = Block(sats, stations, _T0, _T0 + timedelta(hours=2), 0, 120, 60.0, horizon, cons)
+        pa = np.array([r[2] for r in rows])
+        pb = pa + np.array([r[3] for r in rows])
+        t, owner, k = pieces_mod._lattice_samples(pa, pb, step)
+        sat = np.array([r[0] for r in rows])[owner]
+        g = np.minimum(np.array([r[1] for r in rows]), len(stations) - 1)[owner]
+        got = pieces_mod._sample_values(blk, sat, g, t, k, step)
+        on = k[k >= 0]
+        tabled.append(on.size > 0 and (on.max() - on.min() + 1) * len(stations) < on.size)  # the Sun from tables
+        lk = blk.look(sat, g, t)
+        el_rate, rng_rate = lk.rates
+        assert np.array_equal(got["el_rate"], el_rate) and np.array_equal(got["rng_rate"], rng_rate)
+        assert np.array_equal(got["litm"], lk.sunlit_margin_km) and np.array_equal(got["sun_el"], lk.sun_el_deg)
+        assert np.array_equal(got["ok"], np.array([c.margin(lk) > 0 for c in cons]).reshape(len(cons), t.size))
+
+    tabled: list[bool] = []
+    check()
+    assert any(tabled) and not all(tabled)  # both ways of finding the Sun were checked
