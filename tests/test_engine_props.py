@@ -285,7 +285,8 @@ def test_point_sort_is_lexsort(profile: str) -> None:
 
     @_profile(profile, 60, 5000)
     @given(st.lists(st.tuples(st.one_of(st.integers(0, 4), st.integers(-(2**40), 2**40), st.sampled_from([65535, 65536, 2**32, 2**32 + 1])),
-                              st.one_of(times, st.just(math.nan) if profile == "slow" else times)), max_size=40),
+                              st.one_of(times, st.just(math.nan) if profile == "slow" else times)), max_size=40)
+           | st.lists(st.tuples(st.integers(0, 3), st.sampled_from([0.0, -0.0, 1.0, 2.5])), min_size=17, max_size=200),  # ties past insertion sort
            st.booleans())
     def check(rows: list[tuple[int, float]], with_nan: bool) -> None:
         pid = np.array([r[0] for r in rows], np.int64)
@@ -307,7 +308,8 @@ def _windows_and_points(draw: Any) -> tuple[np.ndarray, ...]:
             w_pid.append(p)
             w0.append(a / 2)
             w1.append(b / 2)
-    pts = draw(st.lists(st.tuples(st.integers(-6, 51), st.one_of(st.integers(-2, 42).map(lambda i: i / 2), st.floats(-1, 21))), max_size=30))
+    pts = draw(st.lists(st.tuples(st.one_of(st.sampled_from(w_pid or [0]), st.integers(-6, 51)),
+                                  st.one_of(st.integers(-2, 42).map(lambda i: i / 2), st.floats(-1, 21))), max_size=30))
     return (np.array(w_pid, np.int64), np.array(w0), np.array(w1), np.array([p[0] for p in pts], np.int64),
             np.array([p[1] for p in pts], float))
 
@@ -320,6 +322,10 @@ def test_window_assignment_and_first_extremes_are_a_scan(profile: str) -> None:
 
     @_profile(profile, 60, 5000)
     @given(_windows_and_points(), st.sampled_from([0.0, 0.5, 0.25]))
+    @example((np.array([1, 1, 4]), np.array([0.0, 3.0, 1.0]), np.array([2.0, 5.0, 1.5]), np.array([1, 1, 1, 1, 1, 1, 4, 2, 4]),
+              np.array([0.0, 2.0, 2.5, 3.0, 5.0, 5.5, 1.5, 1.0, 0.5])), 0.0)  # points on both ends of windows
+    @example((np.array([1, 1, 4]), np.array([0.0, 3.0, 1.0]), np.array([2.0, 5.0, 1.5]), np.array([1, 1, 1, 1, 1, 1, 4, 2, 4]),
+              np.array([-0.5, 2.5, 2.5, 2.75, 5.5, 5.75, 2.0, 1.0, 0.5])), 0.5)
     def check(case: tuple[np.ndarray, ...], slack: float) -> None:
         w_pid, w0, w1, pid, t = case
         want = np.full(pid.size, -1)
