@@ -222,6 +222,8 @@ def _json_tokens(col: list[Any]) -> list[str] | None:
         if tok is None:
             return None
         tokens[v] = tok
+    if float in kinds:  # 0.0 == -0.0 share a key above: each float its own text
+        return [float.__repr__(v) if type(v) is float else tokens[v] for v in col]
     return list(map(tokens.__getitem__, col))
 
 
@@ -278,7 +280,7 @@ def _decimal(x: np.ndarray, digits: int) -> _Field | None:
     a dot and the decimals less trailing zeros (one kept)."""
     r = _rounded(x, digits)
     scale = 10**digits
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # huge values overflow: left to the encoder
         k = np.rint(np.abs(r) * scale)
     if not np.all(k < _DECIMAL_MAX):  # NaN, infinities and huge values fail this
         return None
@@ -353,7 +355,7 @@ def _general6(x: np.ndarray, digits: int) -> _Field:
     1e-4, from 1e6) or too large are written by Python itself; NaN and infinities as nothing."""
     r = _rounded(x, digits)
     n = r.size
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # huge values overflow: Python writes them
         kf = np.rint(np.abs(r) * 10**digits)
     easy = kf < _DECIMAL_MAX  # False for NaN and infinities
     k = np.where(easy, kf, 0.0).astype(np.int64)
