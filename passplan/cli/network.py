@@ -238,8 +238,9 @@ def _schedule_table(run: ScheduleRun) -> str:
         lines.append(f"hand-over gain over whole passes: {_bits(doc['handover_gain_bits'])}")
     if doc.get("plan_basis"):  # pair demands: the plan counts expected key, the draws show the spread
         lines.append(
-            f"plan basis: {doc['plan_basis']}; a pair's relay takes the smaller of two pools, so its key "
-            "under weather falls below what the plan counts (the draws below)"
+            f"plan basis: {doc['plan_basis']}; a pair's relay takes the smaller of two pools"
+            + (" and an entangled block's finite key is not linear in its windows" if doc.get("entangled") else "")
+            + ", so its key under weather falls below what the plan counts (the draws below)"
         )
     w = doc.get("weather") or {}
     if "trials" in w:  # the whole plan's cloudy-night trials (--weather-trials)
@@ -248,8 +249,12 @@ def _schedule_table(run: ScheduleRun) -> str:
             f"{_bits(w['mean_bits'])} on average (5-95 %: {_bits(w['p05_bits'])} to {_bits(w['p95_bits'])}); a night "
             f"has a clear station with probability {w['p_any_clear']:.2f} (best single station {w['p_best_single_clear']:.2f})"
         )
+    ent_pairs = {frozenset((e["station_a"], e["station_b"])) for e in (doc.get("entangled") or {}).get("links", ())}
     for label, pw in w.get("pairs", {}).items():  # the plan is made on expected key; what it relays
-        lines.append(_draws_line(pw, f"relayed {label} under weather draws (the pair alone)"))
+        what = f"relayed {label}"
+        if frozenset(label.split(":", 1)) in ent_pairs:  # its entangled windows' pooled key beside any relay
+            what = f"key between {label} (relayed plus entangled)"
+        lines.append(_draws_line(pw, f"{what} under weather draws (the pair alone)"))
     ent = doc.get("entangled")
     if ent is not None:  # only with --entangled
         lines.append(f"entangled links ({ent['profile']}, no trusted satellite): {ent['scheduled_windows']} of "
