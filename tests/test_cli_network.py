@@ -59,7 +59,7 @@ def test_schedule_links_pass_the_independent_checker(schedule_json) -> None:
     assert violations(links, Resources()) == []
 
 
-def test_schedule_csv_ndjson_ics_and_plot(tmp_path: Path) -> None:
+def test_schedule_csv_ndjson_ics_and_plot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from icalendar import Calendar
 
     base = ["schedule", "--sats", "demo", "--station", "xinglong", *WINDOW, "--no-handover"]
@@ -78,6 +78,9 @@ def test_schedule_csv_ndjson_ics_and_plot(tmp_path: Path) -> None:
     run(*base, "--format", "ics", "--creation-date", "2026-12-01T00:00Z", "--output", str(again))
     assert again.read_text() == ics.read_text()  # stable UIDs and DTSTAMP: same file
     assert png.read_bytes().startswith(b"\x89PNG")
+    monkeypatch.chdir(tmp_path)  # "-o -" is stdout, as for every other format (not a file named "-")
+    dash = run(*base, "--format", "ics", "--creation-date", "2026-12-01T00:00Z", "--output", "-")
+    assert dash.exit_code == 0 and dash.stdout == ics.read_text() and not (tmp_path / "-").exists()
 
 
 def test_relay_json_contract() -> None:

@@ -304,6 +304,19 @@ def write_plot(path: Path, render: Callable[[str], bytes], note: str = "") -> No
     info(f"wrote {path}{note}")
 
 
+def write_text(text: str, output: Path | None, say_wrote: bool = False) -> None:
+    """A whole text output (ICS, CZML, HTML, OEM...): to stdout with no ``--output`` or ``-``,
+    else written atomically (and, with ``say_wrote``, said on stderr)."""
+    if output is None or str(output) == "-":
+        typer.echo(text, nl=False)
+        return
+    from ..io import atomic_write_text
+
+    atomic_write_text(output, text)
+    if say_wrote:
+        info(f"wrote {output}")
+
+
 def check_parquet(output: Path | None, example: str) -> None:
     """Refuse, before any work, ``--format parquet`` without ``--output FILE`` (a binary file never
     goes to stdout) and a missing pyarrow (the error names the extra); ``example`` names a file."""

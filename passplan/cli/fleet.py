@@ -20,6 +20,7 @@ from .common import (
     info,
     plot_format,
     write_plot,
+    write_text,
 )
 from .flags import as_flags
 
@@ -40,14 +41,6 @@ FileOutOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write t
 #: The design functions' parameters and the options that set them.
 
 
-def _write(text: str, output: Path | None) -> None:
-    from ..io import atomic_write_text
-
-    if output is None or str(output) == "-":
-        typer.echo(text, nl=False)
-    else:
-        atomic_write_text(output, text)
-        info(f"wrote {output}")
 
 
 @constellation_app.command("walker")
@@ -79,7 +72,7 @@ def walker_cmd(
     with as_flags():
         design = design_walker(altitude_km, inclination_deg, total, planes, phasing or 0, star=star, name=name,
                                profile=profile)
-    _write(design.to_toml(), output)
+    write_text(design.to_toml(), output, say_wrote=True)
 
 
 @constellation_app.command("sso")
@@ -100,7 +93,7 @@ def sso_cmd(
 
     with as_flags():
         design = design_sso(altitude_km, ltan, planes, per_plane, phasing, raan_spread_deg, name=name, profile=profile)
-    _write(design.to_toml(), output)
+    write_text(design.to_toml(), output, say_wrote=True)
 
 
 @constellation_app.command("meo")
@@ -120,7 +113,7 @@ def meo_cmd(
 
     with as_flags():
         design = design_meo(altitude_km, inclination_deg, planes, per_plane, phasing, name=name, profile=profile)
-    _write(design.to_toml(), output)
+    write_text(design.to_toml(), output, say_wrote=True)
 
 
 @constellation_app.command("geo")
@@ -136,7 +129,7 @@ def geo_cmd(
 
     with as_flags():
         design = design_geo(longitude_deg, name=name, profile=profile)
-    _write(design.to_toml(), output)
+    write_text(design.to_toml(), output, say_wrote=True)
 
 
 @constellation_app.command("show")
@@ -394,7 +387,7 @@ def register(app: typer.Typer) -> None:
             emit(res.to_records(), OutputFormat.csv, lambda: "", output)
             return
         if fmt is CoverageFormat.geojson:
-            _write(res.to_geojson(), output)
+            write_text(res.to_geojson(), output, say_wrote=True)
             return
         if fmt is CoverageFormat.netcdf:
             from ..exports.gridded import write_netcdf

@@ -39,6 +39,7 @@ from .common import (
     progress_bar,
     warn,
     write_plot,
+    write_text,
 )
 from .flags import OPTION_FOR, CreationDateOpt, DtstampOpt, as_flags, creation_date
 from .passes import NightOpt, ProfileOpt, ProtocolOpt, _constraints, _satellites, _stations, _window
@@ -313,13 +314,7 @@ def _schedule_candidates(
         run = schedule_candidates(got, reqs, demands, setup_s=setup_s, repoint_s=repoint_s, solver=solver.value,
                                   time_limit_s=time_limit_s)
     if fmt is ScheduleFormat.ics:
-        from ..io import atomic_write_text
-
-        text = run.to_ics(creation_date(creation, dtstamp) or datetime.now(UTC), "passplan schedule")
-        if output is None:
-            typer.echo(text, nl=False)
-        else:
-            atomic_write_text(output, text)
+        write_text(run.to_ics(creation_date(creation, dtstamp) or datetime.now(UTC), "passplan schedule"), output)
         return
     if fmt is ScheduleFormat.parquet:
         _write_links_parquet(run, output)
@@ -459,23 +454,12 @@ def register(app: typer.Typer) -> None:
 
             write_plot(plot, lambda f: plot_schedule(run.plan, f))
         if fmt is ScheduleFormat.ics:
-            from ..io import atomic_write_text
-
-            text = run.to_ics(creation_date(creation, dtstamp) or datetime.now(UTC), "passplan schedule")
-            if output is None:
-                typer.echo(text, nl=False)
-            else:
-                atomic_write_text(output, text)
+            write_text(run.to_ics(creation_date(creation, dtstamp) or datetime.now(UTC), "passplan schedule"), output)
             return
         if fmt is ScheduleFormat.czml:
             from ..exports.czml import czml_text
-            from ..io import atomic_write_text
 
-            text = czml_text(run)
-            if output is None or str(output) == "-":
-                typer.echo(text, nl=False)
-            else:
-                atomic_write_text(output, text)
+            write_text(czml_text(run), output)
             return
         if fmt is ScheduleFormat.parquet:
             _write_links_parquet(run, output)

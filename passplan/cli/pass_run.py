@@ -17,12 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import typer
-
 from ..errors import InputError
 from ..query import PassFilter, PassSort
 from ..times import zone
-from .common import OutputFormat, emit, info
+from .common import OutputFormat, emit, info, write_text
 from .flags import as_flags
 from .table import pass_table
 
@@ -170,14 +168,10 @@ def run(
         query.progress = tick
         if fmt == "ics":
             from ..exports.ics import events_from_records, to_ics
-            from ..io import atomic_write_text
 
             records = [r for block in blocks() for r in block if not r.get("excluded_by")]
             text = to_ics(events_from_records(records), creation_date, "passplan passes")
-            if output is None or str(output) == "-":
-                typer.echo(text, nl=False)
-            else:
-                atomic_write_text(output, text)
+            write_text(text, output)
             return
         emit(blocks(), OutputFormat(fmt), render, output)
 

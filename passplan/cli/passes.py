@@ -38,12 +38,14 @@ from .common import (
     StationsFileOpt,
     SunSepOpt,
     VerboseOpt,
+    check_parquet,
     handle_errors,
     info,
     plot_format,
     report_selection,
     warn,
     write_plot,
+    write_text,
 )
 from .flags import SATS_PHRASES, CreationDateOpt, DtstampOpt, as_flags, creation_date
 from .pass_run import Listing, PassSort, check_series_dir, forecast_hook, run
@@ -229,11 +231,7 @@ def check_format(fmt: PassFormat, output: Path | None) -> None:
     """Refuse, before any work, ``--format parquet`` without ``--output FILE`` and a format whose
     optional library is missing (pyarrow, czml3: the error names the extra)."""
     if fmt is PassFormat.parquet:
-        if output is None or str(output) == "-":
-            raise InputError("--format parquet writes a binary file; give --output FILE (e.g. -o passes.parquet)")
-        from ..exports.parquet import require_pyarrow
-
-        require_pyarrow()
+        check_parquet(output, "passes.parquet")
     elif fmt is PassFormat.czml:
         from ..exports.czml import require_czml3
 
@@ -259,12 +257,7 @@ def write_exported(query: PassQuery, fmt: PassFormat, output: Path | None, keep:
         from ..exports.czml import czml_text
 
         text = czml_text(query, on_batch=collect)
-    if output is None or str(output) == "-":
-        typer.echo(text, nl=False)
-    else:
-        from ..io import atomic_write_text
-
-        atomic_write_text(output, text)
+    write_text(text, output)
 NightOpt = Annotated[Night | None, typer.Option("--night", help="Require station darkness (station: each station's own setting).")]
 TonightNightOpt = Annotated[Night | None, typer.Option("--night", help="Darkness setting (default: the station's own).")]
 DateOpt = Annotated[

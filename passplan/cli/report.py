@@ -31,6 +31,7 @@ from .common import (
     info,
     report_selection,
     warn,
+    write_text,
 )
 from .flags import SATS_PHRASES, as_flags
 from .passes import (
@@ -130,10 +131,4 @@ def register(app: typer.Typer) -> None:
                 "or add receiver = \"...\" to its station table"
             ) from None
         text = doc.to_html()
-        if output is None or str(output) == "-":
-            typer.echo(text, nl=False)
-            return
-        from ..io import atomic_write_text
-
-        atomic_write_text(output, text)
-        info(f"wrote {output}")
+        write_text(text, output, say_wrote=True)

@@ -23,6 +23,7 @@ from .common import (
     plot_format,
     report_selection,
     write_plot,
+    write_text,
 )
 from .flags import CreationDateOpt, creation_date
 from .passes import ProfileOpt, ProtocolOpt, _stations
@@ -96,7 +97,6 @@ def register(app: typer.Typer) -> None:
             write_plot(plot, lambda f: plot_track(tr, f))
         if fmt is TrackFormat.oem:
             from ..exports.oem import gcrf_states, oem_text
-            from ..io import atomic_write_text
 
             pos, vel = gcrf_states(sat.satrec, tr.t)
             text = oem_text(
@@ -104,10 +104,7 @@ def register(app: typer.Typer) -> None:
                 creation_date=creation_date(creation),
                 comments=[f"passplan track: pass {p.uid}, SGP4 states through Skyfield in GCRS (GCRF)"],
             )
-            if output is None or str(output) == "-":
-                typer.echo(text, nl=False)
-            else:
-                atomic_write_text(output, text)
+            write_text(text, output)
             return
         if fmt is TrackFormat.json:
             emit(tr.to_document(), OutputFormat.json, lambda: "", output)
