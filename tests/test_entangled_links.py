@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from statistics import NormalDist
-from typing import Any
 
 import numpy as np
 import pytest
+from entangled_fakes import FakeForecast, FakeWindow  # noqa: E402  (tests/ is on sys.path: pytest rootdir)
 
 from passplan.elements import resolve_satellites
 from passplan.errors import InputError
@@ -205,27 +204,6 @@ def test_refusals(sats, stations):
 # ---- cloud records with entangled links (issue 19, part 3) -------------------------------------
 
 
-@dataclass(frozen=True)
-class _Window:
-    uid: str
-    satellite: str
-    start: datetime
-    end: datetime
-    norad_id: int | None = None
-
-
-@dataclass(frozen=True)
-class _Forecast:
-    """What the pooled key reads of a window's forecast."""
-
-    window: _Window
-    sifted_bits: float
-    errors: float
-    profile: Any
-
-    @property
-    def seconds(self) -> float:
-        return (self.window.end - self.window.start).total_seconds()
 
 
 #: three windows, hours 1, 3 and 5 after H0, 300 s each: sifted bits and QBER (Micius-like: a few
@@ -240,7 +218,7 @@ def _hand_link(stations):
     from passplan.forecast.resolve import resolve_link
 
     profile = resolve_link("micius-entangled").profile
-    fs = [_Forecast(_Window(f"w{h}", "S0", H0 + timedelta(hours=h), H0 + timedelta(hours=h, seconds=300)), n, n * q,
+    fs = [FakeForecast(FakeWindow(f"w{h}", "S0", H0 + timedelta(hours=h), H0 + timedelta(hours=h, seconds=300)), n, n * q,
                     profile) for h, n, q in WINDOWS]
     p = np.array([both_clear_probability(stations[0], stations[1], f.window.start) for f in fs])
     return EntangledLink("S0", ("delingha", "nanshan"), "micius-entangled", fs, pooled_key(fs), p)  # type: ignore[arg-type]

@@ -16,12 +16,11 @@ schedule must not compute a second key).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import numpy as np
 import pytest
+from entangled_fakes import FakeForecast, FakeWindow  # noqa: E402  (tests/ is on sys.path: pytest rootdir)
 
 from passplan.errors import InputError
 from passplan.schedule import Candidate, Demand, Resources, plan_schedule, violations
@@ -485,27 +484,6 @@ def test_campaign_weather_draws_of_the_chosen_windows(campaign) -> None:
 # ---- plans that get what they count: the re-valuation against a brute force on the pooled key ---
 
 
-@dataclass(frozen=True)
-class _Window:
-    uid: str
-    satellite: str
-    start: datetime
-    end: datetime
-    norad_id: int | None = None
-
-
-@dataclass(frozen=True)
-class _Forecast:
-    """What the pooled key reads of a window's forecast: its sifted bits, errors and profile."""
-
-    window: _Window
-    sifted_bits: float
-    errors: float
-    profile: Any
-
-    @property
-    def seconds(self) -> float:
-        return (self.window.end - self.window.start).total_seconds()
 
 
 @pytest.fixture(scope="module")
@@ -521,7 +499,7 @@ def _link(profile, sat: str, pair: tuple[str, str], spec: list[tuple[float, floa
     from passplan.forecast.pair import pooled_key
     from passplan.schedule.entangled import EntangledLink
 
-    fs = [_Forecast(_Window(f"{sat}-{pair[0]}{pair[1]}-{k}", sat, T0 + timedelta(seconds=s), T0 + timedelta(seconds=e)),
+    fs = [FakeForecast(FakeWindow(f"{sat}-{pair[0]}{pair[1]}-{k}", sat, T0 + timedelta(seconds=s), T0 + timedelta(seconds=e)),
                     n, n * q, profile) for k, (s, e, n, q, _) in enumerate(spec)]
     return EntangledLink(sat, pair, "micius-entangled", fs, pooled_key(fs), np.array([p for *_, p in spec]))  # type: ignore[arg-type]
 
