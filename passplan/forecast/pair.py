@@ -148,10 +148,14 @@ class PairForecast:
         return {**self.window.to_dict(), **self.key_fields()}
 
 
-def _key_options(profile: Profile, f_ec: float | None, eps: float | None) -> tuple[float, float]:
-    src, where = profile.source or {}, profile.path or profile.name
-    f = f_ec if f_ec is not None else _number(src, "f_ec", where)
-    e = eps if eps is not None else _number(src, "eps", where)
+def _key_options(profile: Profile | None, f_ec: float | None, eps: float | None) -> tuple[float, float]:
+    """``f_ec`` and ``eps`` as given, else the profile's ``[source]`` values, else Yin et al.
+    2020's error-correction inefficiency 1.19 and failure probability 1e-10."""
+    f, e = f_ec, eps
+    if profile is not None:
+        src, where = profile.source or {}, profile.path or profile.name
+        f = f if f is not None else _number(src, "f_ec", where)
+        e = e if e is not None else _number(src, "eps", where)
     return (1.19 if f is None else f), (1e-10 if e is None else e)
 
 
@@ -221,15 +225,19 @@ def _empty_link(profile: Profile) -> LinkSeries:
 
 
 def pooled_key(forecasts: Sequence[PairForecast], *, f_ec: float | None = None, eps: float | None = None,
-               sampling: str = "hypergeometric", per_basis: bool = True) -> BBM92Key:
+               sampling: str = "hypergeometric", per_basis: bool = True,
+               weights: Sequence[float] | np.ndarray | None = None) -> BBM92Key:
     """The finite key of the sifted bits of ``forecasts`` pooled into one block (the campaign's
     key: Yin 2020 processed 3,100 s of data at once); ``f_ec`` and ``eps`` default to the first
-    forecast's profile's."""
+    forecast's profile's. ``weights`` (0 to 1 per window, e.g. the share of a window in which both
+    stations were clear) pool each window's sifted bits and errors times its weight."""
     fs = list(forecasts)
-    sifted = sum(f.sifted_bits for f in fs)
-    errors = sum(f.errors for f in fs)
-    if fs:
-        f, e = _key_options(fs[0].profile, f_ec, eps)
+    if weights is None:
+        sifted = sum(f.sifted_bits for f in fs)
+        errors = sum(f.errors for f in fs)
     else:
-        f, e = (1.19 if f_ec is None else f_ec), (1e-10 if eps is None else eps)
+        w = np.asarray(weights, dtype=float)
+        sifted = float(np.dot(w, [f.sifted_bits for f in fs])) if fs else 0.0
+        errors = float(np.dot(w, [f.errors for f in fs])) if fs else 0.0
+    f, e = _key_options(fs[0].profile if fs else None, f_ec, eps)
     return bbm92_key(sifted, errors / sifted if sifted > 0 else 0.0, f_ec=f, eps=e, sampling=sampling, per_basis=per_basis)

@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from .network import Network
 
 __all__ = ["EntangledLink", "entangled_links", "entangled_candidates", "scheduled_links", "pick_entangled", "check_entangled_profile", "entangled_capacities", "both_clear_probability", "entangled_draws",
-           "DEFAULT_PAIR_PROFILE", "BlockValues", "revalued", "consistent_plan", "REVALUE_ROUNDS", "weighted_key_bits",
+           "DEFAULT_PAIR_PROFILE", "BlockValues", "revalued", "consistent_plan", "REVALUE_ROUNDS",
            "record_shares", "recorded_weights", "recorded_key_bits", "entangled_record_windows"]
 
 #: the most plans :func:`consistent_plan` solves, the first (on the shares of all the windows)
@@ -120,12 +120,12 @@ class EntangledLink:
     def key_of(self, clear: np.ndarray) -> float:
         """The pooled key of the windows marked ``clear`` (one weather draw): booleans (or 0/1)
         pool the windows kept; fractions in between (a cloud record's clear shares) pool each
-        window's sifted bits and errors times its share (:func:`weighted_key_bits`)."""
+        window's sifted bits and errors times its share (:func:`pooled_key`'s ``weights``)."""
         w = np.asarray(clear, dtype=float)
         if np.all((w == 0.0) | (w == 1.0)):
             kept = [f for f, c in zip(self.forecasts, w.tolist(), strict=True) if c]
             return float(pooled_key(kept).secret_key_bits) if kept else 0.0
-        return weighted_key_bits(self.forecasts, w)
+        return float(pooled_key(self.forecasts, weights=w).secret_key_bits)
 
     def to_dict(self) -> dict[str, Any]:
         sec = sum(f.seconds for f in self.forecasts)
@@ -145,25 +145,6 @@ class EntangledLink:
             "expected_key_bits": round(self.expected_key_bits, 1),
             "limiting": self.key.limiting,
         }
-
-
-def weighted_key_bits(forecasts: Sequence[PairForecast], weights: np.ndarray) -> float:
-    """The finite key (bits) of ``forecasts`` pooled into one block with each window's sifted
-    bits and errors times its ``weights`` (0 to 1: the share of the window in which both
-    stations were clear): :func:`pooled_key`'s BBM92 bound with the same options (the first
-    forecast's profile's ``f_ec`` and ``eps``) on the weighted sums. All weights 0 or 1 give
-    :func:`pooled_key` of the windows kept."""
-    from ..forecast.pair import _key_options
-    from ..keyrate.bbm92 import bbm92_key
-
-    w = np.asarray(weights, dtype=float)
-    sifted = float(np.dot(w, [f.sifted_bits for f in forecasts])) if len(forecasts) else 0.0
-    if sifted <= 0:
-        return 0.0
-    errors = float(np.dot(w, [f.errors for f in forecasts]))
-    f_ec, eps = _key_options(forecasts[0].profile, None, None)
-    return float(bbm92_key(sifted, errors / sifted, f_ec=f_ec, eps=eps, sampling="hypergeometric",
-                           per_basis=True).secret_key_bits)
 
 
 def _ends(e: EntangledLink) -> list[tuple[str, datetime, datetime]]:
