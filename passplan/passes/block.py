@@ -210,7 +210,7 @@ class Block:
         :meth:`grid_margins` already excludes rows by) the samples come in nested levels, every
         8th, 4th, 2nd, then all (the two ends always): a row with a sample over ``depth`` is decided,
         and so is a row where nothing between two neighbouring samples can reach it (half their
-        sum plus half the turn between them, plus 0.01 deg for the interpolant's error); only the
+        sum plus half the turn between them, plus HIDDEN_BOUND_DEG for the interpolant's error); only the
         rows still open take the next level. A failed sample (SGP4) bounds nothing. ``ends``, the
         margins (deg) at grid points ``c - 1``, ``c``, ``c + 1`` (already known), bound first, a
         step apart: they are not samples, so they only rule rows out (where a grid point failed,
@@ -225,7 +225,7 @@ class Block:
         depth = np.broadcast_to(np.asarray(depth, float), sat.shape)
         if turn is not None and ends is not None:
             g0, g1, g2 = ends
-            rows = np.flatnonzero(0.5 * (np.maximum(g0, g2) + g1 + turn) + 0.01 > depth)
+            rows = np.flatnonzero(0.5 * (np.maximum(g0, g2) + g1 + turn) + HIDDEN_BOUND_DEG > depth)
             if rows.size == 0:
                 return out
         for every in ((8, 4, 2, 1) if turn is not None else (1,)):
@@ -242,7 +242,7 @@ class Block:
             if every == 1 or turn is None:
                 break
             gap = np.diff(at) / 32.0  # steps between neighbouring samples
-            reach = 0.5 * (m[:, 1:] + m[:, :-1] + turn[rows][:, None] * gap[None, :]) + 0.01
+            reach = 0.5 * (m[:, 1:] + m[:, :-1] + turn[rows][:, None] * gap[None, :]) + HIDDEN_BOUND_DEG
             rows = rows[~up & ((reach.max(axis=1) > depth[rows]) | (m.min(axis=1) <= FAILED_MARGIN_DEG))]
             if rows.size == 0:
                 break
