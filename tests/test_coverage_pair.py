@@ -155,3 +155,40 @@ def test_cli_min_el_is_the_floor_at_both_ends(micius, pair):
     own_cells = [c["usable_min_per_day"] for c in own.to_document()["cells"]]
     assert cli_cells == lib_cells
     assert sum(lib_cells) < sum(own_cells)
+
+
+def test_cli_pair_with_a_station_from_a_file(micius, pair, tmp_path):
+    """``coverage --pair-with ID --pair-stations FILE``: a partner that is not bundled (a portable
+    station, here at Nanshan behind NANSHAN_WALL) is looked up in the file; the CLI's cells equal
+    the library's with that station, and the wall lowers the joint minutes of some cell (so the
+    file's station, not the bundled Nanshan, was used). Without --pair-with the file is refused."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from passplan.cli import app
+
+    _, ns = pair
+    wall = ", ".join(f"[{az}, {el}]" for az, el in NANSHAN_WALL)
+    f = tmp_path / "portable.toml"
+    f.write_text(f'[stations.ns-portable]\nlat_deg = {ns.lat_deg}\nlon_deg = {ns.lon_deg}\nalt_m = {ns.alt_m}\n'
+                 f'timezone = "Asia/Urumqi"\nmin_elevation_deg = {ns.min_elevation_deg}\nhorizon_mask = [{wall}]\n')
+    args = ["coverage", "--sats", "micius", "--start", "2020-10-26T00:00Z", "--days", "1", "--grid-deg", "5",
+            "--region", "30,45,85,105", "--allow-stale", "--format", "json"]
+    runner = CliRunner()
+    out = runner.invoke(app, [*args, "--pair-with", "ns-portable", "--pair-stations", str(f)])
+    assert out.exit_code == 0, out.output
+    cli_cells = [c["usable_min_per_day"] for c in json.loads(out.stdout)["cells"]]
+    portable = select_stations(["ns-portable"], [f])[0]
+    assert portable.horizon_mask is not None
+    grid = Grid.over(5.0, "30,45,85,105")
+    lib = coverage(micius, grid, T0, 1.0, constraints=CoverageConstraints(pair_with=portable))
+    bundled = coverage(micius, grid, T0, 1.0, constraints=CoverageConstraints(pair_with=ns))
+    lib_cells = [c["usable_min_per_day"] for c in lib.to_document()["cells"]]
+    open_cells = [c["usable_min_per_day"] for c in bundled.to_document()["cells"]]
+    assert cli_cells == lib_cells
+    assert all(a <= b for a, b in zip(lib_cells, open_cells, strict=True)) and lib_cells != open_cells
+    alone = runner.invoke(app, [*args, "--pair-stations", str(f)])
+    assert alone.exit_code == 2 and "--pair-with" in alone.output
+    unknown = runner.invoke(app, [*args, "--pair-with", "nowhere", "--pair-stations", str(f)])
+    assert unknown.exit_code == 2 and "nowhere" in unknown.output

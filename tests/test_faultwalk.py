@@ -437,7 +437,7 @@ INPUT_KINDS: list[tuple[str, str, bytes, list[str]]] = [
 ]
 #: Every option or argument of the app that reads a file, and the kind above that walks it
 #: (a new file input must get a kind: tested against the app).
-INPUT_OPTION_KIND = {"--stations": "stations", "--sats": "elements-tle", "satellite": "elements-tle",
+INPUT_OPTION_KIND = {"--stations": "stations", "--pair-stations": "stations", "--sats": "elements-tle", "satellite": "elements-tle",
                      "name": "elements-tle", "series": "key-series", "--profile": "profile",
                      "--protocol": "protocol", "file": "network/constellation", "--compare": "constellation",
                      "files": "stations/profile/protocol/key-series/constellation/network/cloud/demands/"

@@ -289,6 +289,7 @@ def register(app: typer.Typer) -> None:
         pair_with: Annotated[str | None, typer.Option("--pair-with", metavar="STATION", help="Joint visibility: a sample is usable only while the satellite is also usable from this station as passes --pair holds it (its floor, or --min-el when given, raised by its horizon mask; with --night and --min-sun-sep the same rules there); usable minutes become joint minutes.")] = None,
         telescopes: Annotated[int | None, typer.Option("--telescopes", help="With --profile: also the key per day of a station with N telescopes (tracks N satellites at once; exact interval schedule), beside the unlimited key_bits_per_day. Default: unlimited only.")] = None,
         stations_files: Annotated[list[Path] | None, typer.Option("--stations", help="Station rows instead of a grid: every station in this TOML (merged over the bundled ones); with --station, those ids. Repeatable.")] = None,
+        pair_stations: Annotated[list[Path] | None, typer.Option("--pair-stations", help="A station TOML merged over the bundled stations in which --pair-with is looked up (a portable or new station). Repeatable.")] = None,
     ) -> None:
         """Per cell of a latitude/longitude grid: passes, access and usable minutes per day, gaps
         between usable accesses and the day/night split; area-weighted means in the summary.
@@ -321,15 +322,18 @@ def register(app: typer.Typer) -> None:
             _station_rows(sats, station, stations_files, profile, telescopes, start, days, sample_days, min_el, night,
                           eclipse, min_sun_sep, step_s, workers, scheduler, allow_stale, fmt, output,
                           {"--region": region, "--land-only": land_only or None, "--plot": plot,
-                           "--zonal-plot": zonal_plot, "--pair-with": pair_with})
+                           "--zonal-plot": zonal_plot, "--pair-with": pair_with,
+                           "--pair-stations": pair_stations or None})
             return
         partner = None
+        if pair_stations and pair_with is None:
+            raise InputError("--pair-stations names the file --pair-with looks its station up in; give --pair-with STATION too")
         if pair_with is not None:  # joint visibility with one station (issue 19)
             if profile is not None:
                 raise InputError("--pair-with does not go with --profile (the key per day is that of single downlinks)")
             from ..stations import select_stations
 
-            partner = select_stations([pair_with])[0]
+            partner = select_stations([pair_with], list(pair_stations or ()))[0]
             if min_el is not None:  # as passes --pair --min-el: one floor at both ends
                 import dataclasses
 
