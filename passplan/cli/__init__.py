@@ -31,9 +31,7 @@ try:  # typer >= 0.26 vendors Click
 except ImportError:  # pragma: no cover - older typer on the installed Click
     from click import exceptions as _click_errors  # type: ignore[no-redef]
 
-from . import doctor, elements, fleet, key, link, network, next_pass, passes, pools, stations, track
 from .common import say
-from .report import register as _register_report
 
 __all__ = ["app", "main"]
 
@@ -357,14 +355,15 @@ class _OneLineErrors(TyperGroup):
         sys.exit(code if isinstance(code, int) else 0)
 
 
-app = typer.Typer(
-    name="passplan",
-    cls=_OneLineErrors,
-    help="Plan satellite QKD passes and predict the secret key each pass yields.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+#: The command modules in the order their commands are listed (each has ``register(app)``).
+_MODULES = ("passes", "next_pass", "stations", "elements", "link", "key", "network", "pools", "track", "fleet",
+            "doctor", "report")
+#: The module that registers each top-level command (tests/test_cli_lazy.py checks it against the
+#: whole app): a run of one command imports and builds only that module's commands.
+COMMAND_MODULE = {"passes": "passes", "tonight": "passes", "next": "next_pass", "stations": "stations",
+                  "elements": "elements", "link": "link", "key": "key", "schedule": "network", "relay": "network",
+                  "network": "network", "pools": "pools", "track": "track", "constellation": "fleet",
+                  "coverage": "fleet", "doctor": "doctor", "report": "report"}
 
 
 def _version(value: bool) -> None:
@@ -375,7 +374,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: Annotated[
         bool,
@@ -385,14 +383,44 @@ def _root(
     """Plan satellite QKD passes and predict the secret key each pass yields."""
 
 
-for _module in (passes, next_pass, stations, elements, link, key, network, pools, track, fleet, doctor):
-    _module.register(app)
-_register_report(app)
+def build_app(modules: Sequence[str] = _MODULES) -> typer.Typer:
+    """The typer app with the commands of ``modules`` (default: every command). The root group,
+    its options and every command's behaviour are the same whichever modules are built."""
+    import importlib
+
+    built = typer.Typer(
+        name="passplan",
+        cls=_OneLineErrors,
+        help="Plan satellite QKD passes and predict the secret key each pass yields.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    built.callback()(_root)
+    for name in modules:
+        importlib.import_module(f"{__name__}.{name}").register(built)
+    return built
+
+
+def __getattr__(name: str) -> Any:
+    """``app``: the whole app, built on first use (the console script builds only what it runs)."""
+    if name == "app":
+        whole = build_app()
+        globals()["app"] = whole
+        return whole
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: a run of one command builds that command's module only (its
+    imports and options; about 0.1 s less start-up); anything else (``--help``, ``--version``, a
+    misspelt command) the whole app."""
+    first = sys.argv[1] if len(sys.argv) > 1 else None
+    module = COMMAND_MODULE.get(first) if first is not None else None
+    if module is not None and "app" not in globals():
+        build_app([module])()
+        return
+    __getattr__("app")()
 
 
 if __name__ == "__main__":
