@@ -47,3 +47,23 @@ def test_the_console_script_imports_only_the_command_it_runs():
     assert "passplan.cli.link" in mods
     for other in ("passplan.cli.doctor", "passplan.cli.network", "passplan.cli.fleet", "passplan.cli.passes"):
         assert other not in mods, out
+
+
+@pytest.mark.parametrize("given", [None, "3"])
+def test_the_console_script_runs_blas_on_one_thread_unless_told(given):
+    """``main()`` sets each of BLAS_THREAD_VARIABLES to 1 before numpy loads, and keeps a value
+    the caller set."""
+    import os
+
+    from passplan.cli import BLAS_THREAD_VARIABLES
+
+    code = ("import os, sys\nsys.argv = ['passplan', 'link', '--profile', 'micius', '--elevation-deg', '45']\n"
+            "from passplan.cli import main, BLAS_THREAD_VARIABLES\nassert 'numpy' not in sys.modules\ntry:\n"
+            "    main()\nexcept SystemExit:\n    pass\n"
+            "print(' '.join(os.environ[v] for v in BLAS_THREAD_VARIABLES))")
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_THREAD_VARIABLES}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    values = out.strip().splitlines()[-1].split()
+    assert values == [given or "1", "1", "1"]

@@ -411,10 +411,20 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+#: numpy's BLAS runs on one thread in the CLI unless the caller sets these variables: the
+#: engine's matrix products have an inner dimension of 3, where BLAS threads add only their
+#: synchronisation (bench/bench_floor.py scene: about 0.45 s of 4 s CPU, the same wall time and
+#: the same bytes). Set before numpy is first imported (BLAS reads them when it loads).
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+
+
 def main() -> None:
     """Console-script entry point: a run of one command builds that command's module only (its
     imports and options; about 0.1 s less start-up); anything else (``--help``, ``--version``, a
-    misspelt command) the whole app."""
+    misspelt command) the whole app. BLAS on one thread unless set (:data:`BLAS_THREAD_VARIABLES`)."""
+    if "numpy" not in sys.modules:
+        for name in BLAS_THREAD_VARIABLES:
+            os.environ.setdefault(name, "1")
     first = sys.argv[1] if len(sys.argv) > 1 else None
     module = COMMAND_MODULE.get(first) if first is not None else None
     if module is not None and "app" not in globals():
