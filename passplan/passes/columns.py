@@ -405,10 +405,38 @@ def _or_null(value: _Field, null: np.ndarray) -> _Field:
     return np.where(null[:, None], np.pad(_literal("null"), ((0, 0), (0, width - 4))), value)
 
 
-def _compose(fields: Sequence[_Field], n: int) -> bytes:
-    """The rows' text: each row's fields side by side, their characters in order."""
+def _characters(fields: Sequence[_Field], n: int) -> np.ndarray:
+    """The rows' characters: each row's fields side by side, in order, less the unused (0)
+    ones."""
     chars = np.concatenate([np.broadcast_to(c, (n, c.shape[1])) for c in fields], axis=1)
-    return chars[chars != 0].tobytes()
+    return chars[chars != 0]
+
+
+def _compose(fields: Sequence[_Field], n: int) -> bytes:
+    """The rows' text as bytes (see :func:`_characters`)."""
+    return _characters(fields, n).tobytes()
+
+
+#: rows composed at once by :func:`_compose_text` (their characters stay in cache; assumed, measured)
+_TEXT_ROWS = 4096
+
+
+def _compose_text(fields: Sequence[_Field], n: int, encoding: str, cut: int = 0) -> str:
+    """The rows' text less its last ``cut`` bytes (:func:`_characters` of every
+    :data:`_TEXT_ROWS` rows, decoded straight from the characters, then joined). Neighbouring
+    literals (the same text in every row) are joined first: fewer, wider columns to copy."""
+    merged: list[_Field] = []
+    for c in fields:
+        if merged and c.shape[0] == 1 and merged[-1].shape[0] == 1:
+            merged[-1] = np.concatenate([merged[-1], c], axis=1)
+        else:
+            merged.append(c)
+    parts = []
+    for a in range(0, n, _TEXT_ROWS):
+        b = min(a + _TEXT_ROWS, n)
+        chars = _characters([c if c.shape[0] == 1 else c[a:b] for c in merged], b - a)
+        parts.append(str(chars.data[: chars.size - cut if b == n else chars.size], encoding))
+    return "".join(parts)
 
 
 class _Times:
@@ -654,7 +682,7 @@ class PassColumns:
 
     def json_text(self, sep: str) -> str | None:
         """The rows' JSON text (exactly :meth:`json_lines`, so the encoder's) joined by ``sep``,
-        composed for whole columns at once (see :func:`_compose`): numbers from integer digits,
+        composed for whole columns at once (see :func:`_characters`): numbers from integer digits,
         times from integer clocks, names from per-satellite and per-station tokens. ``None``
         where that cannot promise the encoder's text (a NaN, a huge number, a value of an
         unexpected type): :meth:`json_lines` decides then."""
@@ -732,8 +760,7 @@ class PassColumns:
             fields.extend(value)
             lead = ", "
         fields.append(_literal("}" + sep))
-        text = _compose(fields, n).decode("ascii")
-        return text[: len(text) - len(sep)]
+        return _compose_text(fields, n, "ascii", cut=len(sep))
 
     def csv_text(self, columns: Sequence[str]) -> str | None:
         """The rows as CSV lines of ``columns`` (each ending in a newline), exactly what
@@ -806,7 +833,7 @@ class PassColumns:
                 fields.append(_literal(","))
             fields.extend(cells[c]())
         fields.append(_literal("\n"))
-        return _compose(fields, n).decode("utf-8")
+        return _compose_text(fields, n, "utf-8")
 
     def record_columns(self) -> dict[str, list[Any]] | None:
         """The records' values by key (one list per key, in :func:`passes_to_records`' key
