@@ -88,3 +88,35 @@ def test_many_blocks_stitch_to_one_search() -> None:
     one = records(86400.0)
     assert len(one) > 10 and any(r["partial"] for r in one)
     assert records(1200.0) == one
+
+
+@pytest.mark.parametrize("batch", [5, 1 << 15])
+def test_points_in_satellite_batches_are_the_rows_alone(batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The points' SGP4 values, computed in batches taken in satellite order with the Sun of
+    the pass ends handed over, are bit for bit what one :class:`Look` over all the rows computes
+    itself (refraction on, so the reported elevation is not the geometric one)."""
+    from passplan.designed import walker_delta
+    from passplan.passes import Constraints
+    from passplan.passes import pieces as pieces_mod
+    from passplan.passes.block import Block
+    from passplan.stations import Station
+
+    monkeypatch.setattr(pieces_mod, "_BATCH_ROWS", batch)
+    t0 = datetime(2026, 11, 23, tzinfo=UTC)
+    sats = walker_delta("T", t0, altitude_km=550.0, planes=2, per_plane=3, phasing=1, inclination_deg=53.0)
+    stations = [Station(id=f"s{i}", name=f"s{i}", lat_deg=la, lon_deg=lo, alt_m=100.0 * i, min_elevation_deg=10.0)
+                for i, (la, lo) in enumerate([(47.0, 15.5), (-33.9, 18.9), (40.4, 117.6)])]
+    horizon, cons = Constraints(refraction=True).build(stations)
+    blk = Block(sats, stations, t0, t0 + timedelta(hours=3), 0, 100, 60.0, horizon, cons)
+    rng = np.random.default_rng(9)
+    n, n_ends = 37, 15
+    sat, st, t = rng.integers(0, len(sats), n), rng.integers(0, len(stations), n), rng.uniform(0.0, 5900.0, n)
+    lk = blk.look(sat, st, t, exact=True, velocity=False)
+    sun = blk.scene.sun_ecef(t)
+    s0, s1, s2 = sun[:, 0], sun[:, 1], sun[:, 2]
+    unit = sun / np.sqrt(s0 * s0 + s1 * s1 + s2 * s2)[:, None]
+    got = pieces_mod._points(blk, sat, st, t, unit[:n_ends].copy(), lk.sun_el_deg[:n_ends].copy())
+    assert np.array_equal(got["el"], np.where(lk.ok, horizon.elevation(lk.el_deg), -180.0))
+    assert not np.array_equal(got["el"], lk.el_deg)
+    for key, want in (("az", lk.az_deg), ("rng", lk.range_km), ("litm", lk.sunlit_margin_km), ("sun_el", lk.sun_el_deg)):
+        assert np.array_equal(got[key], want), key

@@ -259,6 +259,36 @@ def _bright_runs(smp: _Samples, pid: np.ndarray, dark_flag_deg: np.ndarray) -> d
     return {"pid": pid[smp.owner[r0]], "r0": smp.t[r0], "r1": smp.t[r1], "c0": c0, "c1": c1}
 
 
+def _points(
+    blk: Block, sat: np.ndarray, st: np.ndarray, t: np.ndarray, end_unit: np.ndarray, end_el: np.ndarray
+) -> dict[str, np.ndarray]:
+    """SGP4 values at the points (rows ``sat``, ``st``, ``t``): elevation (reported; -180 where
+    SGP4 fails), azimuth, range, sunlit margin, Sun elevation. The first rows are pass ends whose
+    Sun direction and elevation the samples know (``end_unit``, ``end_el``). Computed in batches
+    of :data:`_BATCH_ROWS` rows taken in satellite order (one propagator call per satellite and
+    batch, temporaries in cache; every value is per row, so the values of one batch)."""
+    n = t.size
+    out = {k: np.empty(n) for k in ("el", "az", "rng", "litm", "sun_el")}
+    order = np.argsort(sat, kind="stable")
+    for a in range(0, n, _BATCH_ROWS):
+        rows = order[a : a + _BATCH_ROWS]
+        r_st, r_t = st[rows], t[rows]
+        lk = blk.look(sat[rows], r_st, r_t, exact=True, velocity=False)
+        known = rows < end_el.size
+        rest = np.flatnonzero(~known)
+        unit = np.empty((rows.size, 3))
+        sun_el = np.empty(rows.size)
+        unit[known], sun_el[known] = end_unit[rows[known]], end_el[rows[known]]
+        rest_sun = blk.scene.sun_ecef(r_t[rest])
+        unit[rest], sun_el[rest] = _unit(rest_sun), blk.scene.body_elevation_deg(rest_sun, r_st[rest])
+        az, el, rng = blk.scene.topocentric(lk.pos, lk.st)
+        out["el"][rows] = np.where(lk.ok, blk.horizon.elevation(el), -180.0)
+        out["az"][rows], out["rng"][rows] = az, rng
+        out["litm"][rows] = _sunlit_margin(lk.pos, unit)
+        out["sun_el"][rows] = sun_el
+    return out
+
+
 def sample_pieces(
     blk: Block,
     sat: np.ndarray,
@@ -291,24 +321,8 @@ def sample_pieces(
     p_o = np.concatenate(
         [np.flatnonzero(is_start), np.flatnonzero(is_end), edge_o, owner[found["culm"][1]], owner[found["rmin"][1]]]
     )
-    plook = blk.look(sat[p_o], st[p_o], p_t, exact=True, velocity=False)
     # the Sun at the pass ends is the samples' (a piece's first and last sample are its ends)
-    n_ends = int(is_start.sum() + is_end.sum())
     at_end = np.searchsorted(sun.ends, np.concatenate([smp.first[is_start], (np.append(smp.first[1:], ts.size) - 1)[is_end]]))
-    rest_sun = blk.scene.sun_ecef(p_t[n_ends:])
-    plook.preset(
-        sun=np.concatenate([sun.end_sun[at_end], rest_sun]),
-        sun_el_deg=np.concatenate([sun.el[sun.ends[at_end]], blk.scene.body_elevation_deg(rest_sun, st[p_o[n_ends:]])]),
-        sunlit_margin_km=_sunlit_margin(plook.pos, np.concatenate([sun.end_unit[at_end], _unit(rest_sun)])),
-    )
-    az = plook.az_deg  # (first: it computes the elevation and range on the way)
-    out["points"] = {
-        "pid": pid[p_o],
-        "t": p_t,
-        "el": np.where(plook.ok, blk.horizon.elevation(plook.el_deg), -180.0),
-        "az": az,
-        "rng": plook.range_km,
-        "litm": plook.sunlit_margin_km,
-        "sun_el": plook.sun_el_deg,
-    }
+    out["points"] = {"pid": pid[p_o], "t": p_t,
+                     **_points(blk, sat[p_o], st[p_o], p_t, sun.end_unit[at_end], sun.el[sun.ends[at_end]])}
     return out
