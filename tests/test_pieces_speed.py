@@ -49,6 +49,19 @@ def test_text_composed_in_row_chunks_is_the_encoders(rows: int, monkeypatch: pyt
     assert cols.json_text(",\n") == ",\n".join(want)
     keys = list(records[0])
     assert cols.csv_text(keys) == to_csv(records, keys).split("\n", 1)[1]
+    # the writer writes the parts one after the other: the encoder's whole text
+    import io
+
+    from passplan.io import RecordWriter, to_json, to_ndjson
+    from passplan.passes.columns import ColumnRecords
+
+    for fmt, whole in (("ndjson", to_ndjson), ("json", to_json)):
+        buf = io.StringIO()
+        writer = RecordWriter(buf, fmt)
+        writer.write(ColumnRecords(cols.rows(0, 25)))
+        writer.write(ColumnRecords(cols.rows(25, 40)))
+        writer.close()
+        assert buf.getvalue() == whole(records)
 
 
 def test_lexsort3_is_lexsort() -> None:

@@ -422,9 +422,14 @@ _TEXT_ROWS = 4096
 
 
 def _compose_text(fields: Sequence[_Field], n: int, encoding: str, cut: int = 0) -> str:
-    """The rows' text less its last ``cut`` bytes (:func:`_characters` of every
-    :data:`_TEXT_ROWS` rows, decoded straight from the characters, then joined). Neighbouring
-    literals (the same text in every row) are joined first: fewer, wider columns to copy."""
+    """The rows' text less its last ``cut`` bytes (:func:`_compose_parts`, joined)."""
+    return "".join(_compose_parts(fields, n, encoding, cut))
+
+
+def _compose_parts(fields: Sequence[_Field], n: int, encoding: str, cut: int = 0) -> list[str]:
+    """The rows' text less its last ``cut`` bytes, in parts: :func:`_characters` of every
+    :data:`_TEXT_ROWS` rows, decoded straight from the characters. Neighbouring literals (the
+    same text in every row) are joined first: fewer, wider columns to copy."""
     merged: list[_Field] = []
     for c in fields:
         if merged and c.shape[0] == 1 and merged[-1].shape[0] == 1:
@@ -436,7 +441,7 @@ def _compose_text(fields: Sequence[_Field], n: int, encoding: str, cut: int = 0)
         b = min(a + _TEXT_ROWS, n)
         chars = _characters([c if c.shape[0] == 1 else c[a:b] for c in merged], b - a)
         parts.append(str(chars.data[: chars.size - cut if b == n else chars.size], encoding))
-    return "".join(parts)
+    return parts
 
 
 class _Times:
@@ -686,11 +691,17 @@ class PassColumns:
         times from integer clocks, names from per-satellite and per-station tokens. ``None``
         where that cannot promise the encoder's text (a NaN, a huge number, a value of an
         unexpected type): :meth:`json_lines` decides then."""
+        parts = self.json_parts(sep)
+        return None if parts is None else "".join(parts)
+
+    def json_parts(self, sep: str) -> list[str] | None:
+        """:meth:`json_text` in consecutive parts (what a writer writes one after the other,
+        without joining them first)."""
         if self.objects is not None:
             return None
         n = len(self)
         if n == 0:
-            return ""
+            return []
         facts = _sat_facts(self.sats)
         tables = facts.json_tables()
         if tables is None:
@@ -760,7 +771,7 @@ class PassColumns:
             fields.extend(value)
             lead = ", "
         fields.append(_literal("}" + sep))
-        return _compose_text(fields, n, "ascii", cut=len(sep))
+        return _compose_parts(fields, n, "ascii", cut=len(sep))
 
     def csv_text(self, columns: Sequence[str]) -> str | None:
         """The rows as CSV lines of ``columns`` (each ending in a newline), exactly what
@@ -906,6 +917,10 @@ class ColumnRecords(LazyList[dict[str, Any]]):
     def json_text(self, sep: str) -> str | None:
         """See :meth:`PassColumns.json_text`."""
         return self.cols.json_text(sep)
+
+    def json_parts(self, sep: str) -> list[str] | None:
+        """See :meth:`PassColumns.json_parts`."""
+        return self.cols.json_parts(sep)
 
     def record_columns(self) -> dict[str, list[Any]] | None:
         """See :meth:`PassColumns.record_columns` (what CSV writers take instead of records)."""

@@ -104,6 +104,16 @@ def _sunlit_margin(sat: np.ndarray, unit: np.ndarray) -> np.ndarray:
     return np.where(along >= 0.0, np.abs(margin) + 1.0, margin)
 
 
+def _elevations(blk: Block, body: np.ndarray, st: np.ndarray) -> np.ndarray:
+    """:meth:`Scene.body_elevation_deg` of rows ``body`` (n, 3) seen from stations ``st``, in
+    batches of :data:`_BATCH_ROWS` rows (per row: the same values, without an (12, n) gather of
+    station coefficients at once)."""
+    out = np.empty(st.size)
+    for a in range(0, st.size, _BATCH_ROWS):
+        out[a : a + _BATCH_ROWS] = blk.scene.body_elevation_deg(body[a : a + _BATCH_ROWS], st[a : a + _BATCH_ROWS])
+    return out
+
+
 class _SunRows:
     """The Sun (km, Earth-fixed), its direction and its elevation at each sample's station: on
     the lattice from one table per lattice time (and per station and time), where that table is
@@ -120,7 +130,7 @@ class _SunRows:
         if k_max < 0 or nk * blk.nst >= t.size - self.ends.size:
             self.tab = scene.sun_ecef(t)
             self.at = np.arange(t.size)
-            self.el = scene.body_elevation_deg(self.tab, st)
+            self.el = _elevations(blk, self.tab, st)
             self.end_sun = self.tab[self.ends]
         else:
             self.tab = scene.sun_ecef(np.arange(k0, k0 + nk) * step)  # the same times, k * step
@@ -129,7 +139,7 @@ class _SunRows:
             self.at = np.maximum(k - k0, 0)  # (the ends: replaced)
             self.el = el_tab.ravel().take(st * nk + self.at)
             self.end_sun = scene.sun_ecef(t[self.ends])
-            self.el[self.ends] = scene.body_elevation_deg(self.end_sun, st[self.ends])
+            self.el[self.ends] = _elevations(blk, self.end_sun, st[self.ends])
         self.unit_tab = _unit(self.tab)
         self.end_unit = _unit(self.end_sun)
 
