@@ -67,7 +67,7 @@ def test_text_composed_in_row_chunks_is_the_encoders(rows: int, monkeypatch: pyt
 def test_lexsort3_is_lexsort() -> None:
     """The packed stable sort orders rows as ``np.lexsort`` does: ties on every key kept in row
     order, and keys too wide to pack left to lexsort itself."""
-    from passplan.passes.engine import _lexsort3
+    from passplan.passes.columns import lexsort3 as _lexsort3
 
     rng = np.random.default_rng(8)
     for high_span in (5, 10**10, 2**61):

@@ -47,7 +47,7 @@ from ..geometry import Scene
 from ..stations import Station
 from ..times import iso_z, require_aware
 from .block import REFINE_TOL_S, Block
-from .columns import PassColumns
+from .columns import PassColumns, lexsort3
 from .pieces import CONSTRAINT_STEP_S, EVENT_STEP_S, sample_pieces
 from .records import Constraints, Pass, PassGeometry, PassSearch
 from .summary import Store, _by_pass_and_time, summarise, windows
@@ -75,20 +75,6 @@ def _lookup(keys: np.ndarray, values: np.ndarray, want: np.ndarray) -> np.ndarra
     """``values[i]`` of the (distinct) ``keys[i]`` equal to each of ``want`` (all present)."""
     o = np.argsort(keys)
     return values[o[np.searchsorted(keys, want, sorter=o)]]
-
-
-def _lexsort3(low: np.ndarray, mid: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """``np.lexsort((low, mid, high))`` of non-negative integer keys: one stable sort of the
-    three packed into one integer where they fit in 63 bits (the same order: the packed keys
-    compare as the triples do), else lexsort itself."""
-    if high.size < 2:
-        return np.lexsort((low, mid, high))
-    rel = high - high.min()
-    b_low, b_mid = int(low.max()).bit_length(), int(mid.max()).bit_length()
-    if int(rel.max()).bit_length() + b_mid + b_low > 63 or low.min() < 0 or mid.min() < 0:
-        return np.lexsort((low, mid, high))
-    key = (rel.astype(np.int64) << (b_mid + b_low)) | (mid.astype(np.int64) << b_low) | low.astype(np.int64)
-    return np.argsort(key, kind="stable")
 
 
 def _ranks(names: list[str]) -> np.ndarray:
@@ -294,7 +280,7 @@ class _Search:
         win = windows(tables, pid, a, b, self.names, self.include_excluded)
         cols = summarise(tables, win, closing, info, self.sats, self.stations, self.t0, self.span, self.dark_flag_deg)
         # by AOS (to the microsecond, as the datetimes), then station id, then satellite name
-        return cols.take(_lexsort3(self.sat_rank[cols.sat], self.station_rank[cols.st], cols.aos_us))
+        return cols.take(lexsort3(self.sat_rank[cols.sat], self.station_rank[cols.st], cols.aos_us))
 
     def complete_before(self) -> datetime | None:
         """The AOS before which every pass has been yielded: the earliest rise of a pass still
