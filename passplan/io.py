@@ -436,12 +436,15 @@ class RecordWriter:
             # skip building dicts; the text is the encoder's, byte for byte (tested)
             sep = "\n" if self.fmt == "ndjson" else ",\n"
             lead = "" if self.fmt == "ndjson" else "[\n" if self.count == 0 else ",\n"
-            in_parts = getattr(records, "json_parts", None)  # the block's text at once, in parts
-            parts = in_parts(sep) if in_parts is not None else None
-            whole = getattr(records, "json_text", None) if parts is None and in_parts is None else None
-            text = whole(sep) if whole is not None else None
-            if text is not None:
-                parts = [text]
+            # the block's text at once, in consecutive parts (or whole), written in turn
+            in_parts = getattr(records, "json_parts", None)
+            whole = getattr(records, "json_text", None)
+            parts: list[str] | None = None
+            if in_parts is not None:
+                parts = in_parts(sep)
+            elif whole is not None:
+                text = whole(sep)
+                parts = None if text is None else [text]
             if parts is None:
                 compose = getattr(records, "json_lines", None)
                 lines = compose() if compose is not None else None

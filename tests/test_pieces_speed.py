@@ -133,3 +133,16 @@ def test_points_in_satellite_batches_are_the_rows_alone(batch: int, monkeypatch:
     assert not np.array_equal(got["el"], lk.el_deg)
     for key, want in (("az", lk.az_deg), ("rng", lk.range_km), ("litm", lk.sunlit_margin_km), ("sun_el", lk.sun_el_deg)):
         assert np.array_equal(got[key], want), key
+
+
+def test_lexsort3_falls_back_where_it_cannot_pack() -> None:
+    """Negative low keys, float keys and a span of the high key past int64 go to lexsort."""
+    from passplan.passes.columns import lexsort3
+
+    rng = np.random.default_rng(11)
+    low, mid = rng.integers(-3, 3, 500), rng.integers(0, 3, 500)
+    high = rng.integers(0, 4, 500)
+    assert np.array_equal(lexsort3(low, mid, high), np.lexsort((low, mid, high)))
+    assert np.array_equal(lexsort3(mid, mid, high + 0.5), np.lexsort((mid, mid, high + 0.5)))
+    wide = np.where(rng.random(500) < 0.5, -(2**62), 2**62)
+    assert np.array_equal(lexsort3(mid, mid, wide), np.lexsort((mid, mid, wide)))

@@ -40,14 +40,14 @@ def unix_us(when: datetime) -> int:
 
 
 def lexsort3(low: np.ndarray, mid: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """``np.lexsort((low, mid, high))`` of non-negative integer keys: one stable sort of the
-    three packed into one integer where they fit in 63 bits (the same order: the packed keys
-    compare as the triples do), else lexsort itself."""
-    if high.size < 2:
+    """``np.lexsort((low, mid, high))`` of integer keys: one stable sort of the three packed
+    into one integer where they fit in 63 bits (``low`` and ``mid`` not negative; the packed
+    keys compare as the triples do, so the same order), else lexsort itself."""
+    if high.size < 2 or not all(np.issubdtype(x.dtype, np.integer) for x in (low, mid, high)):
         return np.lexsort((low, mid, high))
     rel = high - high.min()
     b_low, b_mid = int(low.max()).bit_length(), int(mid.max()).bit_length()
-    if int(rel.max()).bit_length() + b_mid + b_low > 63 or low.min() < 0 or mid.min() < 0:
+    if int(rel.max()).bit_length() + b_mid + b_low > 63 or min(int(low.min()), int(mid.min()), int(rel.min())) < 0:
         return np.lexsort((low, mid, high))
     key = (rel.astype(np.int64) << (b_mid + b_low)) | (mid.astype(np.int64) << b_low) | low.astype(np.int64)
     return np.argsort(key, kind="stable")
