@@ -48,7 +48,7 @@ from ..stations import Station
 from ..times import iso_z, require_aware
 from .block import REFINE_TOL_S, Block
 from .columns import PassColumns, lexsort3
-from .pieces import CONSTRAINT_STEP_S, EVENT_STEP_S, sample_pieces
+from .pieces import CONSTRAINT_STEP_S, EVENT_STEP_S, Scratch, sample_pieces
 from .records import Constraints, Pass, PassGeometry, PassSearch
 from .summary import Store, _by_pass_and_time, summarise, windows
 
@@ -121,6 +121,7 @@ class _Search:
         self.info_pid, self.info = np.zeros(0, np.int64), np.zeros((0, 4))
         self.next_pid = 0
         self.store = Store()
+        self.scratch = Scratch()  # sample_pieces' work arrays, reused block after block
         self.failed: set[int] = set()
         self.station_rank = _ranks([st.id for st in self.stations])
         self.sat_rank = _ranks([s.name for s in self.sats])
@@ -147,7 +148,7 @@ class _Search:
             p_sat, p_st = np.divmod(p_pair, self.nst)
             if self.progress:
                 self.progress(f"sampling {p_pid.size} pass pieces")
-            self.store.add(sample_pieces(blk, p_sat, p_st, p_pid, p_a, p_b, p_start, p_end, self.dark_flag_deg))
+            self.store.add(sample_pieces(blk, p_sat, p_st, p_pid, p_a, p_b, p_start, p_end, self.dark_flag_deg, self.scratch))
         for k, v in blk.sgp4_evaluations.items():
             self.sgp4_evaluations[k] += v
         self.searched_s = min(hi * self.step, self.span)
