@@ -436,16 +436,24 @@ class RecordWriter:
             # skip building dicts; the text is the encoder's, byte for byte (tested)
             sep = "\n" if self.fmt == "ndjson" else ",\n"
             lead = "" if self.fmt == "ndjson" else "[\n" if self.count == 0 else ",\n"
-            whole = getattr(records, "json_text", None)  # the block's text at once
-            text = whole(sep) if whole is not None else None
-            if text is None:
+            # the block's text at once, in consecutive parts (or whole), written in turn
+            in_parts = getattr(records, "json_parts", None)
+            whole = getattr(records, "json_text", None)
+            parts: list[str] | None = None
+            if in_parts is not None:
+                parts = in_parts(sep)
+            elif whole is not None:
+                text = whole(sep)
+                parts = None if text is None else [text]
+            if parts is None:
                 compose = getattr(records, "json_lines", None)
                 lines = compose() if compose is not None else None
                 if lines is None:
                     lines = list(map(_dumps, records))
-                text = sep.join(lines)
+                parts = [sep.join(lines)]
             self.stream.write(lead)
-            self.stream.write(text)
+            for part in parts:
+                self.stream.write(part)
             if self.fmt == "ndjson":
                 self.stream.write(sep)
         else:

@@ -678,7 +678,7 @@ def test_lattice_sample_values_are_the_rows_alone(profile: str, monkeypatch: pyt
         t, owner, k = pieces_mod._lattice_samples(pa, pb, step)
         sat = np.array([r[0] for r in rows])[owner]
         g = np.minimum(np.array([r[1] for r in rows]), len(stations) - 1)[owner]
-        got = pieces_mod._sample_values(blk, sat, g, t, k, step)
+        got, _ = pieces_mod._sample_values(blk, sat, g, t, k, step)
         on = k[k >= 0]
         tabled.append(on.size > 0 and (on.max() - on.min() + 1) * len(stations) < on.size)  # the Sun from tables
         lk = blk.look(sat, g, t)

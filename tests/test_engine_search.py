@@ -133,8 +133,24 @@ def test_componentwise_lengths_equal_linalg_norm() -> None:
     assert np.array_equal(Scene.sunlit_margin_km(sat, sun), want)
 
 
+def test_sunlit_margin_from_the_sun_direction_is_the_scenes() -> None:
+    """The samples' and points' sunlit margins, from the Sun's direction taken out of a table
+    (pieces._unit, pieces._sunlit_margin), are Scene.sunlit_margin_km's bit for bit, in any batch
+    and from gathered rows (random states, a Sun table gathered as the lattice gathers it)."""
+    from passplan.passes.pieces import _sunlit_margin, _unit
+
+    rng = np.random.default_rng(5)
+    sat = rng.normal(size=(20000, 3)) * 7000.0
+    tab = rng.normal(size=(40, 3)) * 1.5e8
+    at = rng.integers(0, 40, 20000)
+    want = Scene.sunlit_margin_km(sat, tab[at])
+    assert np.array_equal(_sunlit_margin(sat, _unit(tab).take(at, axis=0)), want)
+    for a, b in ((0, 7), (7, 20000), (123, 4567)):
+        assert np.array_equal(_sunlit_margin(sat[a:b], _unit(tab).take(at[a:b], axis=0)), want[a:b])
+
+
 def test_sun_from_lattice_tables_equals_row_by_row(scene_parts: tuple[list, list[Station]]) -> None:
-    from passplan.passes.pieces import _lattice_samples, _sun_values
+    from passplan.passes.pieces import _lattice_samples, _SunRows, _unit
 
     sats, stations = scene_parts
     blk = Block(sats, stations, T0, T0 + timedelta(hours=6), 0, 200, 60.0, Constraints().build(stations)[0], [])
@@ -146,9 +162,19 @@ def test_sun_from_lattice_tables_equals_row_by_row(scene_parts: tuple[list, list
     assert np.any(k < 0) and np.any(k >= 0)
     want_sun = blk.scene.sun_ecef(t)
     want_el = blk.scene.body_elevation_deg(want_sun, st)
+    s0, s1, s2 = want_sun[:, 0], want_sun[:, 1], want_sun[:, 2]
+    want_unit = want_sun / np.sqrt(s0 * s0 + s1 * s1 + s2 * s2)[:, None]  # as Scene.sunlit_margin_km forms it
     for rows in (slice(None), slice(0, 50)):  # the tables, and (few samples) row by row
-        sun, el = _sun_values(blk, st[rows], t[rows], k[rows], 30.0)
+        rows_sun = _SunRows(blk, st[rows], t[rows], k[rows], 30.0)
+        sun, el = rows_sun.sun(0, t[rows].size), rows_sun.el
         assert np.array_equal(sun, want_sun[rows]) and np.array_equal(el, want_el[rows])
+        n = t[rows].size
+        for a, b in ((0, n), (3, n // 2), (n // 2, n)):  # any batch of rows
+            assert np.array_equal(rows_sun.sun(a, b), want_sun[rows][a:b])
+            assert np.array_equal(rows_sun.unit(a, b), want_unit[rows][a:b])
+        ends = np.flatnonzero(k[rows] < 0)
+        assert np.array_equal(rows_sun.ends, ends) and np.array_equal(rows_sun.end_sun, want_sun[rows][ends])
+        assert np.array_equal(_unit(want_sun), want_unit)
     lk = blk.look(np.zeros(3, int), st[:3], t[:3])
     with pytest.raises(AttributeError):
         lk.preset(el_deg=np.zeros(3))

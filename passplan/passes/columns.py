@@ -16,6 +16,7 @@ import csv
 import functools
 import io
 import math
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
@@ -36,6 +37,20 @@ _MICROSECOND = timedelta(microseconds=1)
 def unix_us(when: datetime) -> int:
     """Whole microseconds since 1970-01-01 UTC of an aware datetime (exact)."""
     return (when - _UNIX_EPOCH) // _MICROSECOND
+
+
+def lexsort3(low: np.ndarray, mid: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """``np.lexsort((low, mid, high))`` of integer keys: one stable sort of the three packed
+    into one integer where they fit in 63 bits (``low`` and ``mid`` not negative; the packed
+    keys compare as the triples do, so the same order), else lexsort itself."""
+    if high.size < 2 or not all(np.issubdtype(x.dtype, np.integer) for x in (low, mid, high)):
+        return np.lexsort((low, mid, high))
+    rel = high - high.min()
+    b_low, b_mid = int(low.max()).bit_length(), int(mid.max()).bit_length()
+    if int(rel.max()).bit_length() + b_mid + b_low > 63 or min(int(low.min()), int(mid.min()), int(rel.min())) < 0:
+        return np.lexsort((low, mid, high))
+    key = (rel.astype(np.int64) << (b_mid + b_low)) | (mid.astype(np.int64) << b_low) | low.astype(np.int64)
+    return np.argsort(key, kind="stable")
 
 
 def _datetimes(us: np.ndarray) -> list[datetime]:
@@ -404,10 +419,43 @@ def _or_null(value: _Field, null: np.ndarray) -> _Field:
     return np.where(null[:, None], np.pad(_literal("null"), ((0, 0), (0, width - 4))), value)
 
 
-def _compose(fields: Sequence[_Field], n: int) -> bytes:
-    """The rows' text: each row's fields side by side, their characters in order."""
+def _characters(fields: Sequence[_Field], n: int) -> np.ndarray:
+    """The rows' characters: each row's fields side by side, in order, less the unused (0)
+    ones."""
     chars = np.concatenate([np.broadcast_to(c, (n, c.shape[1])) for c in fields], axis=1)
-    return chars[chars != 0].tobytes()
+    return chars[chars != 0]
+
+
+def _compose(fields: Sequence[_Field], n: int) -> bytes:
+    """The rows' text as bytes (see :func:`_characters`)."""
+    return _characters(fields, n).tobytes()
+
+
+#: rows composed at once by :func:`_compose_text` (their characters stay in cache; assumed, measured)
+_TEXT_ROWS = 4096
+
+
+def _compose_text(fields: Sequence[_Field], n: int, encoding: str, cut: int = 0) -> str:
+    """The rows' text less its last ``cut`` bytes (:func:`_compose_parts`, joined)."""
+    return "".join(_compose_parts(fields, n, encoding, cut))
+
+
+def _compose_parts(fields: Sequence[_Field], n: int, encoding: str, cut: int = 0) -> list[str]:
+    """The rows' text less its last ``cut`` bytes, in parts: :func:`_characters` of every
+    :data:`_TEXT_ROWS` rows, decoded straight from the characters. Neighbouring literals (the
+    same text in every row) are joined first: fewer, wider columns to copy."""
+    merged: list[_Field] = []
+    for c in fields:
+        if merged and c.shape[0] == 1 and merged[-1].shape[0] == 1:
+            merged[-1] = np.concatenate([merged[-1], c], axis=1)
+        else:
+            merged.append(c)
+    parts = []
+    for a in range(0, n, _TEXT_ROWS):
+        b = min(a + _TEXT_ROWS, n)
+        chars = _characters([c if c.shape[0] == 1 else c[a:b] for c in merged], b - a)
+        parts.append(str(chars.data[: chars.size - cut if b == n else chars.size], encoding))
+    return parts
 
 
 class _Times:
@@ -426,10 +474,13 @@ class _Times:
         return text
 
 def _pick(values: list[Any], rows: list[int]) -> list[Any]:
-    """``[values[i] for i in rows]`` (a label column of None alone, the common one, at once)."""
+    """``[values[i] for i in rows]`` (a label column of None alone, the common one, at once;
+    otherwise one C call of ``itemgetter``)."""
     if values.count(None) == len(values):
         return [None] * len(rows)
-    return [values[i] for i in rows]
+    if len(rows) < 2:
+        return [values[i] for i in rows]
+    return list(operator.itemgetter(*rows)(values))
 
 
 def _codes(values: list[Any], index: dict[Any, int]) -> np.ndarray:
@@ -650,15 +701,21 @@ class PassColumns:
 
     def json_text(self, sep: str) -> str | None:
         """The rows' JSON text (exactly :meth:`json_lines`, so the encoder's) joined by ``sep``,
-        composed for whole columns at once (see :func:`_compose`): numbers from integer digits,
+        composed for whole columns at once (see :func:`_characters`): numbers from integer digits,
         times from integer clocks, names from per-satellite and per-station tokens. ``None``
         where that cannot promise the encoder's text (a NaN, a huge number, a value of an
         unexpected type): :meth:`json_lines` decides then."""
+        parts = self.json_parts(sep)
+        return None if parts is None else "".join(parts)
+
+    def json_parts(self, sep: str) -> list[str] | None:
+        """:meth:`json_text` in consecutive parts (what a writer writes one after the other,
+        without joining them first)."""
         if self.objects is not None:
             return None
         n = len(self)
         if n == 0:
-            return ""
+            return []
         facts = _sat_facts(self.sats)
         tables = facts.json_tables()
         if tables is None:
@@ -728,8 +785,7 @@ class PassColumns:
             fields.extend(value)
             lead = ", "
         fields.append(_literal("}" + sep))
-        text = _compose(fields, n).decode("ascii")
-        return text[: len(text) - len(sep)]
+        return _compose_parts(fields, n, "ascii", cut=len(sep))
 
     def csv_text(self, columns: Sequence[str]) -> str | None:
         """The rows as CSV lines of ``columns`` (each ending in a newline), exactly what
@@ -802,7 +858,7 @@ class PassColumns:
                 fields.append(_literal(","))
             fields.extend(cells[c]())
         fields.append(_literal("\n"))
-        return _compose(fields, n).decode("utf-8")
+        return _compose_text(fields, n, "utf-8")
 
     def record_columns(self) -> dict[str, list[Any]] | None:
         """The records' values by key (one list per key, in :func:`passes_to_records`' key
@@ -875,6 +931,10 @@ class ColumnRecords(LazyList[dict[str, Any]]):
     def json_text(self, sep: str) -> str | None:
         """See :meth:`PassColumns.json_text`."""
         return self.cols.json_text(sep)
+
+    def json_parts(self, sep: str) -> list[str] | None:
+        """See :meth:`PassColumns.json_parts`."""
+        return self.cols.json_parts(sep)
 
     def record_columns(self) -> dict[str, list[Any]] | None:
         """See :meth:`PassColumns.record_columns` (what CSV writers take instead of records)."""

@@ -47,10 +47,10 @@ from ..geometry import Scene
 from ..stations import Station
 from ..times import iso_z, require_aware
 from .block import REFINE_TOL_S, Block
-from .columns import PassColumns
-from .pieces import CONSTRAINT_STEP_S, EVENT_STEP_S, sample_pieces
+from .columns import PassColumns, lexsort3
+from .pieces import CONSTRAINT_STEP_S, EVENT_STEP_S, Scratch, sample_pieces
 from .records import Constraints, Pass, PassGeometry, PassSearch
-from .summary import Store, summarise, windows
+from .summary import Store, _by_pass_and_time, summarise, windows
 
 __all__ = ["find_passes", "iter_passes", "sample_pass", "REFINE_TOL_S", "CONSTRAINT_STEP_S"]
 
@@ -69,6 +69,12 @@ def _grid_step(sats: Sequence[Any]) -> float:
         return 120.0
     raw = float(np.clip(min(periods) / 50.0, 30.0, 120.0))
     return EVENT_STEP_S * math.floor(raw / EVENT_STEP_S)
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """``values[i]`` of the (distinct) ``keys[i]`` equal to each of ``want`` (all present)."""
+    o = np.argsort(keys)
+    return values[o[np.searchsorted(keys, want, sorter=o)]]
 
 
 def _ranks(names: list[str]) -> np.ndarray:
@@ -108,10 +114,14 @@ class _Search:
         self.dark_flag_deg = np.array(
             [d if not np.isnan(d) else (st.twilight_deg if st.twilight_deg is not None else -12.0) for d, st in zip(dark_deg, self.stations, strict=True)]
         )
-        self.open: dict[int, int] = {}  # pair (sat * nst + station) -> pass id
-        self.info: dict[int, tuple[int, int, float, float]] = {}  # pass id -> sat, station, rise, set
+        # the passes open after the last block: pair (sat * nst + station) and pass id, in the
+        # order they opened (as a dict's insertion order)
+        self.open_pair, self.open_pid = np.zeros(0, np.int64), np.zeros(0, np.int64)
+        # the passes not yet summarised, sorted by pass id: id and (sat, station, rise, set)
+        self.info_pid, self.info = np.zeros(0, np.int64), np.zeros((0, 4))
         self.next_pid = 0
         self.store = Store()
+        self.scratch = Scratch()  # sample_pieces' work arrays, reused block after block
         self.failed: set[int] = set()
         self.station_rank = _ranks([st.id for st in self.stations])
         self.sat_rank = _ranks([s.name for s in self.sats])
@@ -138,7 +148,7 @@ class _Search:
             p_sat, p_st = np.divmod(p_pair, self.nst)
             if self.progress:
                 self.progress(f"sampling {p_pid.size} pass pieces")
-            self.store.add(sample_pieces(blk, p_sat, p_st, p_pid, p_a, p_b, p_start, p_end, self.dark_flag_deg))
+            self.store.add(sample_pieces(blk, p_sat, p_st, p_pid, p_a, p_b, p_start, p_end, self.dark_flag_deg, self.scratch))
         for k, v in blk.sgp4_evaluations.items():
             self.sgp4_evaluations[k] += v
         self.searched_s = min(hi * self.step, self.span)
@@ -175,13 +185,16 @@ class _Search:
         b_end = min(hi * self.step, self.span)
         last_block = hi == self.n
         if lo == 0:  # passes under way at the search start open at t = 0
-            for p in np.flatnonzero(up0.ravel()).tolist():
-                self._new_pass(p, 0.0)
-        was_open = dict(self.open)
-        order = np.lexsort((t, pair))
+            p0 = np.flatnonzero(up0.ravel())
+            q0 = self.next_pid + np.arange(p0.size)
+            self.next_pid += int(p0.size)
+            self._add_info(q0, p0, np.zeros(p0.size), np.full(p0.size, math.nan))
+            self.open_pair, self.open_pid = np.concatenate([self.open_pair, p0]), np.concatenate([self.open_pid, q0])
+        was_pair, was_pid = self.open_pair, self.open_pid
+        order = _by_pass_and_time(pair, t)  # np.lexsort((t, pair))
         pair, t, rising = pair[order], t[order], rising[order]
         head = np.concatenate([[True], pair[1:] != pair[:-1]]) if pair.size else np.zeros(0, bool)
-        init_up = np.array([p in was_open for p in pair[head].tolist()], bool)
+        init_up = np.isin(pair[head], was_pair)
         prev = np.concatenate([[False], rising[:-1]]) if pair.size else np.zeros(0, bool)
         prev[head] = init_up
         k = rising != prev
@@ -196,62 +209,68 @@ class _Search:
         # sets: of the rise before, or (first in the block) of the pass open at its start
         sets = np.flatnonzero(~rising)
         carried = sets[head[sets]]
-        pid[carried] = [was_open[p] for p in pair[carried].tolist()]
+        pid[carried] = _lookup(was_pair, was_pid, pair[carried])
         inner = sets[~head[sets]]
         pid[inner] = pid[inner - 1]
         # rises still up at the block end
         up_end = rise[tail[rise]]
         # the table: passes that rise and set in this block complete, the others set to NaN
-        for r, end in ((inner - 1, t[inner].tolist()), (up_end, [math.nan] * up_end.size)):
-            r_pair = pair[r]
-            self.info.update(
-                zip(pid[r].tolist(), zip((r_pair // self.nst).tolist(), (r_pair % self.nst).tolist(), t[r].tolist(), end, strict=True), strict=True)
-            )
+        new = np.concatenate([inner - 1, up_end])
+        self._add_info(pid[new], pair[new], t[new], np.concatenate([t[inner], np.full(up_end.size, math.nan)]))
         s_start = np.where(head[sets], b0, t[np.maximum(sets - 1, 0)])
         s_is_start = ~head[sets]
-        s_is_start[head[sets]] = [self.info[q][2] == b0 for q in pid[carried].tolist()]
+        s_is_start[head[sets]] = self._rise(pid[carried]) == b0
         # pairs up through the whole block
-        active = set(pair.tolist())
-        through = [(p, q) for p, q in was_open.items() if p not in active]
-        th_pid = np.array([q for _, q in through], int)
-        th_pair = np.array([p for p, _ in through], int)
+        through = ~np.isin(was_pair, pair)
+        th_pid, th_pair = was_pid[through], was_pair[through]
         pieces = (
             np.concatenate([pid[sets], pid[up_end], th_pid]),
             np.concatenate([s_start, t[up_end], np.full(th_pid.size, b0)]),
             np.concatenate([t[sets], np.full(up_end.size + th_pid.size, b_end)]),
-            np.concatenate([s_is_start, np.ones(up_end.size, bool), np.array([self.info[q][2] == b0 for q in th_pid.tolist()], bool)]),
+            np.concatenate([s_is_start, np.ones(up_end.size, bool), self._rise(th_pid) == b0]),
             np.concatenate([np.ones(sets.size, bool), np.full(up_end.size + th_pid.size, last_block)]),
             np.concatenate([pair[sets], pair[up_end], th_pair]).astype(int),
         )
-        # the open passes after this block
-        for p in pair[carried].tolist():
-            del self.open[p]
-        self.open.update(zip(pair[up_end].tolist(), pid[up_end].tolist(), strict=True))
-        ended = list(zip(pid[carried].tolist(), t[carried].tolist(), strict=True))  # (inner: above)
+        # the open passes after this block (the carried ones closed, the new ones appended)
+        still = ~np.isin(was_pair, pair[carried])
+        self.open_pair = np.concatenate([was_pair[still], pair[up_end]])
+        self.open_pid = np.concatenate([was_pid[still], pid[up_end]])
+        self._set_end(pid[carried], t[carried])  # (inner: above)
         closing = [pid[sets]]
         if last_block:
-            ended += [(q, b_end) for q in self.open.values()]
-            closing.append(np.array(list(self.open.values()), int))
-            self.open.clear()
-        for q, end in ended:
-            s_, t_, a_, _ = self.info[q]
-            self.info[q] = (s_, t_, a_, end)
+            self._set_end(self.open_pid, np.full(self.open_pid.size, b_end))
+            closing.append(self.open_pid)
+            self.open_pair, self.open_pid = np.zeros(0, np.int64), np.zeros(0, np.int64)
         return pieces, np.concatenate(closing).astype(int)
 
-    def _new_pass(self, pair: int, start: float) -> int:
-        q = self.next_pid
-        self.next_pid += 1
-        self.info[q] = (pair // self.nst, pair % self.nst, start, math.nan)
-        self.open[pair] = q
-        return q
+    def _add_info(self, pid: np.ndarray, pair: np.ndarray, rise: np.ndarray, end: np.ndarray) -> None:
+        """Passes ``pid`` (new ids, above every id held) of ``pair`` from ``rise`` to ``end``."""
+        o = np.argsort(pid)
+        sat, st = np.divmod(pair[o], self.nst)
+        rows = np.stack([sat.astype(float), st.astype(float), rise[o], end[o]], axis=1)
+        self.info_pid = np.concatenate([self.info_pid, pid[o]])
+        self.info = np.concatenate([self.info, rows])
+
+    def _at(self, pid: np.ndarray) -> np.ndarray:
+        """Rows of passes ``pid`` (all held) in :attr:`info`."""
+        return np.searchsorted(self.info_pid, pid)
+
+    def _rise(self, pid: np.ndarray) -> np.ndarray:
+        return self.info[self._at(pid), 2]
+
+    def _set_end(self, pid: np.ndarray, end: np.ndarray) -> None:
+        self.info[self._at(pid), 3] = end
 
     def _finish(self, closing: np.ndarray) -> PassColumns:
         """The windows of the passes that ended in this block, as columns sorted by AOS, then
         station, then satellite."""
         closing = np.sort(closing)  # the summary wants windows in pass-id order
         tables = self.store.pop(closing)
-        pop = self.info.pop
-        info = np.array([pop(q) for q in closing.tolist()], float).reshape(-1, 4)  # sat, station, rise, set
+        at = self._at(closing)
+        info = self.info[at]  # sat, station, rise, set
+        gone = np.zeros(self.info_pid.size, bool)
+        gone[at] = True
+        self.info_pid, self.info = self.info_pid[~gone], self.info[~gone]
         a, b = info[:, 2], info[:, 3]
         keep = b > a
         pid, a, b = closing[keep], a[keep], b[keep]
@@ -262,15 +281,16 @@ class _Search:
         win = windows(tables, pid, a, b, self.names, self.include_excluded)
         cols = summarise(tables, win, closing, info, self.sats, self.stations, self.t0, self.span, self.dark_flag_deg)
         # by AOS (to the microsecond, as the datetimes), then station id, then satellite name
-        return cols.take(np.lexsort((self.sat_rank[cols.sat], self.station_rank[cols.st], cols.aos_us)))
+        return cols.take(lexsort3(self.sat_rank[cols.sat], self.station_rank[cols.st], cols.aos_us))
 
     def complete_before(self) -> datetime | None:
         """The AOS before which every pass has been yielded: the earliest rise of a pass still
         open, else the end of the blocks searched so far (None once the search is over)."""
         if self.done:
             return None
-        rises = [self.info[q][2] for q in self.open.values()]
-        return self.t0 + timedelta(microseconds=round(min(rises, default=self.searched_s) * 1e6))
+        rises = self._rise(self.open_pid)
+        first = float(rises.min()) if rises.size else self.searched_s
+        return self.t0 + timedelta(microseconds=round(first * 1e6))
 
 
 def _check(start: datetime, end: datetime, block_s: float) -> tuple[datetime, datetime]:

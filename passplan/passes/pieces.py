@@ -27,7 +27,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import DTypeLike
 
+from ..geometry import WGS84_A_KM
 from .block import REFINE_TOL_S, Block
 from .roots import certified_crossings, crossings
 
@@ -58,13 +60,14 @@ def _lattice_samples(pa: np.ndarray, pb: np.ndarray, step: float) -> tuple[np.nd
     k_hi = np.ceil(pb / step).astype(np.int64) - 1
     n = np.maximum(k_hi - k_lo + 1, 0) + 2
     owner = np.repeat(np.arange(pa.size), n)
-    start = np.concatenate([[0], np.cumsum(n)[:-1]])
-    pos = np.arange(owner.size) - start[owner]
-    k = k_lo[owner] + pos - 1
+    start = np.cumsum(n) - n
+    # sample j of a piece (0 .. n - 1) is multiple k_lo + j - 1 of the step, its ends replaced
+    k = np.arange(owner.size) + np.repeat(k_lo - 1 - start, n)
     t = k * step
-    first, last = pos == 0, pos == n[owner] - 1
-    t = np.where(first, pa[owner], np.where(last, pb[owner], t))
-    return t.astype(float), owner, np.where(first | last, -1, k)
+    last = start + n - 1
+    t[start], t[last] = pa, pb
+    k[start], k[last] = -1, -1
+    return t, owner, k
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,49 +88,125 @@ class _Samples:
     first: np.ndarray  # index of each piece's first sample
 
 
-def _sun_values(blk: Block, st: np.ndarray, t: np.ndarray, k: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
-    """The Sun (km, Earth-fixed) and its elevation at each sample's station: on the lattice
-    from one table per lattice time (and per station and time), where that table is smaller
-    than the samples; elsewhere row by row. Every value is the one the row would get alone."""
-    off = np.flatnonzero(k < 0)
-    k_max = int(k.max(initial=-1))
-    k0 = int(np.min(k, where=k >= 0, initial=max(k_max, 0)))
-    nk = k_max - k0 + 1
-    if k_max < 0 or nk * blk.nst >= t.size - off.size:
-        sun = blk.scene.sun_ecef(t)
-        return sun, blk.scene.body_elevation_deg(sun, st)
-    sun_tab = blk.scene.sun_ecef(np.arange(k0, k0 + nk) * step)  # the same times, k * step
-    st_tab = np.repeat(np.arange(blk.nst)[:, None], nk, axis=1)
-    el_tab = blk.scene.body_elevation_deg(np.broadcast_to(sun_tab, (blk.nst, nk, 3)), st_tab)
-    at = np.maximum(k - k0, 0)  # (the ends: replaced below)
-    sun = sun_tab.take(at, axis=0)
-    sun_el = el_tab.ravel().take(st * nk + at)
-    sun[off] = blk.scene.sun_ecef(t[off])
-    sun_el[off] = blk.scene.body_elevation_deg(sun[off], st[off])
-    return sun, sun_el
+class Scratch:
+    """Work arrays that :func:`sample_pieces` fills and reads but never returns, kept from one
+    call to the next (one search's blocks): reused, their memory is not allocated and first
+    touched again for every block (measured on 1,000 satellites x 50 stations x 1 day, 700,000
+    samples per block: sample_pieces' page faults halved, its system time from 0.07 to 0.03 s)."""
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def empty(self, name: str, n: int, dtype: DTypeLike = float) -> np.ndarray:
+        """An uninitialised array of ``n`` values (the same memory as last time when it fits)."""
+        a = self._arrays.get(name)
+        if a is None or a.size < n or a.dtype != np.dtype(dtype):
+            a = self._arrays[name] = np.empty(n, dtype)
+        return a[:n]
+
+
+def _unit(sun: np.ndarray) -> np.ndarray:
+    """The Sun's direction as :meth:`Scene.sunlit_margin_km` forms it (the same operations)."""
+    s0, s1, s2 = sun[..., 0], sun[..., 1], sun[..., 2]
+    return sun / np.sqrt(s0 * s0 + s1 * s1 + s2 * s2)[..., None]
+
+
+def _sunlit_margin(sat: np.ndarray, unit: np.ndarray) -> np.ndarray:
+    """:meth:`Scene.sunlit_margin_km` from the Sun's direction ``unit`` (:func:`_unit`): the same
+    operations in the same order after it, so the same bits (tested), with the direction taken
+    from a table per lattice time instead of formed again for every row."""
+    along = np.einsum("...i,...i->...", sat, unit)
+    p = sat - along[..., None] * unit
+    p0, p1, p2 = p[..., 0], p[..., 1], p[..., 2]
+    margin = np.sqrt(p0 * p0 + p1 * p1 + p2 * p2) - WGS84_A_KM
+    return np.where(along >= 0.0, np.abs(margin) + 1.0, margin)
+
+
+def _elevations(blk: Block, body: np.ndarray, st: np.ndarray) -> np.ndarray:
+    """:meth:`Scene.body_elevation_deg` of rows ``body`` (n, 3) seen from stations ``st``, in
+    batches of :data:`_BATCH_ROWS` rows (per row: the same values, without an (12, n) gather of
+    station coefficients at once)."""
+    out = np.empty(st.size)
+    for a in range(0, st.size, _BATCH_ROWS):
+        out[a : a + _BATCH_ROWS] = blk.scene.body_elevation_deg(body[a : a + _BATCH_ROWS], st[a : a + _BATCH_ROWS])
+    return out
+
+
+class _SunRows:
+    """The Sun (km, Earth-fixed), its direction and its elevation at each sample's station: on
+    the lattice from one table per lattice time (and per station and time), where that table is
+    smaller than the samples; elsewhere row by row. Every value is the one the row would get
+    alone. The samples off the lattice (``ends``, a piece's first and last, two per piece) have
+    their own rows: ``end_sun`` and ``end_unit``."""
+
+    def __init__(
+        self, blk: Block, st: np.ndarray, t: np.ndarray, k: np.ndarray, step: float, scratch: Scratch | None = None
+    ) -> None:
+        scene = blk.scene
+        work = scratch or Scratch()
+        self.ends = np.flatnonzero(k < 0)
+        k_max = int(k.max(initial=-1))
+        k0 = int(np.min(k, where=k >= 0, initial=max(k_max, 0)))
+        nk = k_max - k0 + 1
+        if k_max < 0 or nk * blk.nst >= t.size - self.ends.size:
+            self.tab = scene.sun_ecef(t)
+            self.at = np.arange(t.size)
+            self.el = _elevations(blk, self.tab, st)
+            self.end_sun = self.tab[self.ends]
+        else:
+            self.tab = scene.sun_ecef(np.arange(k0, k0 + nk) * step)  # the same times, k * step
+            st_tab = np.repeat(np.arange(blk.nst)[:, None], nk, axis=1)
+            el_tab = scene.body_elevation_deg(np.broadcast_to(self.tab, (blk.nst, nk, 3)), st_tab)
+            at = np.subtract(k, k0, out=work.empty("at", k.size, k.dtype))
+            self.at = np.maximum(at, 0, out=at)  # (the ends: replaced)
+            cell = np.multiply(st, nk, out=work.empty("cell", k.size, np.result_type(st, at)))
+            cell += self.at
+            self.el = el_tab.ravel().take(cell, out=work.empty("sun_el", k.size))
+            self.end_sun = scene.sun_ecef(t[self.ends])
+            self.el[self.ends] = _elevations(blk, self.end_sun, st[self.ends])
+        self.unit_tab = _unit(self.tab)
+        self.end_unit = _unit(self.end_sun)
+
+    def _rows(self, tab: np.ndarray, end: np.ndarray, a: int, b: int) -> np.ndarray:
+        out = tab.take(self.at[a:b], axis=0)
+        e0, e1 = np.searchsorted(self.ends, (a, b))
+        out[self.ends[e0:e1] - a] = end[e0:e1]
+        return out
+
+    def sun(self, a: int, b: int) -> np.ndarray:
+        """The Sun at samples ``a:b``."""
+        return self._rows(self.tab, self.end_sun, a, b)
+
+    def unit(self, a: int, b: int) -> np.ndarray:
+        """Its direction (:func:`_unit`) at samples ``a:b``."""
+        return self._rows(self.unit_tab, self.end_unit, a, b)
 
 
 def _sample_values(
-    blk: Block, sat: np.ndarray, st: np.ndarray, t: np.ndarray, k: np.ndarray, step: float
-) -> dict[str, np.ndarray]:
+    blk: Block, sat: np.ndarray, st: np.ndarray, t: np.ndarray, k: np.ndarray, step: float, scratch: Scratch | None = None
+) -> tuple[dict[str, np.ndarray], _SunRows]:
     """The interpolated geometry of the samples that :func:`sample_pieces` reads, in batches of
     :data:`_BATCH_ROWS` rows (every quantity is per row, so the values are those of one batch;
-    a pass over a million rows at once runs several times slower, out of cache). The Sun and
-    its elevation come from :func:`_sun_values`."""
+    a pass over a million rows at once runs several times slower, out of cache), and the Sun
+    at them (:class:`_SunRows`; the Sun itself only where a constraint asks for it). The rates
+    and margins go to ``scratch`` arrays when given (valid until its next use)."""
     n = t.size
-    sun, sun_el = _sun_values(blk, st, t, k, step)
-    out = {"el_rate": np.empty(n), "rng_rate": np.empty(n), "litm": np.empty(n), "sun_el": np.empty(n)}
+    work = scratch or Scratch()
+    sun = _SunRows(blk, st, t, k, step, work)
+    out = {"el_rate": work.empty("el_rate", n), "rng_rate": work.empty("rng_rate", n), "litm": work.empty("litm", n),
+           "sun_el": sun.el}
     out["ok"] = np.empty((len(blk.constraints), n), bool)
     for a in range(0, n, _BATCH_ROWS):
         b = min(a + _BATCH_ROWS, n)
         lk = blk.look(sat[a:b], st[a:b], t[a:b])
-        lk.preset(sun=sun[a:b], sun_el_deg=sun_el[a:b])
+        litm = _sunlit_margin(lk.pos, sun.unit(a, b))
+        if blk.constraints:
+            lk.preset(sun=sun.sun(a, b), sun_el_deg=sun.el[a:b], sunlit_margin_km=litm)
         out["el_rate"][a:b], out["rng_rate"][a:b] = lk.rates
-        out["litm"][a:b] = lk.sunlit_margin_km
-        out["sun_el"][a:b] = sun_el[a:b]
+        out["litm"][a:b] = litm
         for i, c in enumerate(blk.constraints):
             out["ok"][i, a:b] = c.margin(lk) > 0
-    return out
+    return out, sun
 
 
 def _constraint_edges(
@@ -217,6 +296,36 @@ def _bright_runs(smp: _Samples, pid: np.ndarray, dark_flag_deg: np.ndarray) -> d
     return {"pid": pid[smp.owner[r0]], "r0": smp.t[r0], "r1": smp.t[r1], "c0": c0, "c1": c1}
 
 
+def _points(
+    blk: Block, sat: np.ndarray, st: np.ndarray, t: np.ndarray, end_unit: np.ndarray, end_el: np.ndarray
+) -> dict[str, np.ndarray]:
+    """SGP4 values at the points (rows ``sat``, ``st``, ``t``): elevation (reported; -180 where
+    SGP4 fails), azimuth, range, sunlit margin, Sun elevation. The first rows are pass ends whose
+    Sun direction and elevation the samples know (``end_unit``, ``end_el``). Computed in batches
+    of :data:`_BATCH_ROWS` rows taken in satellite order (one propagator call per satellite and
+    batch, temporaries in cache; every value is per row, so the values of one batch)."""
+    n = t.size
+    out = {k: np.empty(n) for k in ("el", "az", "rng", "litm", "sun_el")}
+    order = np.argsort(sat, kind="stable")
+    for a in range(0, n, _BATCH_ROWS):
+        rows = order[a : a + _BATCH_ROWS]
+        r_st, r_t = st[rows], t[rows]
+        lk = blk.look(sat[rows], r_st, r_t, exact=True, velocity=False)
+        known = rows < end_el.size
+        rest = np.flatnonzero(~known)
+        unit = np.empty((rows.size, 3))
+        sun_el = np.empty(rows.size)
+        unit[known], sun_el[known] = end_unit[rows[known]], end_el[rows[known]]
+        rest_sun = blk.scene.sun_ecef(r_t[rest])
+        unit[rest], sun_el[rest] = _unit(rest_sun), blk.scene.body_elevation_deg(rest_sun, r_st[rest])
+        az, el, rng = blk.scene.topocentric(lk.pos, lk.st)
+        out["el"][rows] = np.where(lk.ok, blk.horizon.elevation(el), -180.0)
+        out["az"][rows], out["rng"][rows] = az, rng
+        out["litm"][rows] = _sunlit_margin(lk.pos, unit)
+        out["sun_el"][rows] = sun_el
+    return out
+
+
 def sample_pieces(
     blk: Block,
     sat: np.ndarray,
@@ -227,14 +336,18 @@ def sample_pieces(
     is_start: np.ndarray,
     is_end: np.ndarray,
     dark_flag_deg: np.ndarray,
+    scratch: Scratch | None = None,
 ) -> Tables:
-    """Edges, events and points of the pieces ``[pa, pb]`` of passes ``pid`` (see the module)."""
+    """Edges, events and points of the pieces ``[pa, pb]`` of passes ``pid`` (see the module).
+    ``scratch`` holds work arrays between calls (none of the tables returned is one of them)."""
     step = CONSTRAINT_STEP_S if blk.constraints else EVENT_STEP_S
     ts, owner, lattice_k = _lattice_samples(pa, pb, step)
     same = owner[1:] == owner[:-1]
-    s_sat, s_st = sat[owner], st[owner]
-    smp = _Samples(ts, owner, s_sat, s_st, **_sample_values(blk, s_sat, s_st, ts, lattice_k, step), same=same,
-                   first=np.concatenate([[0], np.flatnonzero(~same) + 1]))
+    work = scratch or Scratch()
+    s_sat = np.take(sat, owner, out=work.empty("sat", owner.size, sat.dtype))
+    s_st = np.take(st, owner, out=work.empty("st", owner.size, st.dtype))
+    values, sun = _sample_values(blk, s_sat, s_st, ts, lattice_k, step, work)
+    smp = _Samples(ts, owner, s_sat, s_st, **values, same=same, first=np.concatenate([[0], np.flatnonzero(~same) + 1]))
     out: Tables = {}
     edge_t, edge_o = np.zeros(0), np.zeros(0, int)
     if blk.constraints:
@@ -249,14 +362,8 @@ def sample_pieces(
     p_o = np.concatenate(
         [np.flatnonzero(is_start), np.flatnonzero(is_end), edge_o, owner[found["culm"][1]], owner[found["rmin"][1]]]
     )
-    plook = blk.look(sat[p_o], st[p_o], p_t, exact=True, velocity=False)
-    out["points"] = {
-        "pid": pid[p_o],
-        "t": p_t,
-        "el": np.where(plook.ok, blk.horizon.elevation(plook.el_deg), -180.0),
-        "az": plook.az_deg,
-        "rng": plook.range_km,
-        "litm": plook.sunlit_margin_km,
-        "sun_el": plook.sun_el_deg,
-    }
+    # the Sun at the pass ends is the samples' (a piece's first and last sample are its ends)
+    at_end = np.searchsorted(sun.ends, np.concatenate([smp.first[is_start], (np.append(smp.first[1:], ts.size) - 1)[is_end]]))
+    out["points"] = {"pid": pid[p_o], "t": p_t,
+                     **_points(blk, sat[p_o], st[p_o], p_t, sun.end_unit[at_end], sun.el[sun.ends[at_end]])}
     return out

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .columns import ColumnRecords, PassColumns, unix_us
+from .columns import ColumnRecords, PassColumns, lexsort3, unix_us
 from .records import Pass
 
 __all__ = ["records_in_order", "columns_in_order", "passes_in_order", "block_seconds", "PAIR_DAYS_PER_BLOCK"]
@@ -127,7 +127,7 @@ def columns_in_order(
         sat_code, st_code = cols.sort_codes()
         if _in_order(cols.aos_us, st_code, sat_code):  # one engine block comes sorted
             return cols
-        order = np.lexsort((sat_code, st_code, cols.aos_us))  # stable: equal keys keep their order
+        order = lexsort3(sat_code, st_code, cols.aos_us)  # stable: equal keys keep their order
         return cols.take(order)
 
     for block in blocks:

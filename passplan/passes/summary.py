@@ -251,6 +251,15 @@ def _dark_fraction(
     return np.clip(frac, 0.0, 1.0)
 
 
+def _window_cut(part: np.ndarray, cut: list[Any]) -> list[Any]:
+    """``["window" if p else c for p, c in zip(part, cut)]``: a copy of ``cut`` with "window"
+    at the (few) rows cut by the analysis window."""
+    out = list(cut)
+    for i in np.flatnonzero(part).tolist():
+        out[i] = "window"
+    return out
+
+
 def summarise(
     tables: Tables,
     win: tuple[np.ndarray, np.ndarray, np.ndarray, list[Any], list[Any], list[Any]],
@@ -293,7 +302,7 @@ def summarise(
         aos_us=stamp(w0), tca_us=stamp(t[best]), los_us=stamp(w1), rise_us=stamp(rise_t), set_us=stamp(set_t),
         max_el_deg=el[best], aos_az_deg=az[first], tca_az_deg=az[best], los_az_deg=az[last], min_range_km=rng[near],
         sat_sunlit_fraction=lit_frac, station_dark=dark, station_dark_fraction=dark_frac, partial=part_s | part_e,
-        cut_start_by=["window" if p else c for p, c in zip(part_s.tolist(), cut_s, strict=True)],
-        cut_end_by=["window" if p else c for p, c in zip(part_e.tolist(), cut_e, strict=True)],
+        cut_start_by=_window_cut(part_s, cut_s),
+        cut_end_by=_window_cut(part_e, cut_e),
         excluded_by=list(excl),
     )
