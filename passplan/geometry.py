@@ -141,6 +141,48 @@ class Scene:
         moon = (eph["moon"] - earth).at(tt).position.km
         self._tab_sun = np.einsum("ijn,jn->ni", rot, sun)
         self._tab_moon = np.einsum("ijn,jn->ni", rot, moon)
+        # np.interp's slopes, per table interval (its formula: dy / dx of the interval's ends)
+        gap = self._tab_t[1:] - self._tab_t[:-1]
+        self._slope_sun = (self._tab_sun[1:] - self._tab_sun[:-1]) / gap[:, None]
+        self._slope_moon = (self._tab_moon[1:] - self._tab_moon[:-1]) / gap[:, None]
+        self._slope_dut1 = (self._tab_dut1[1:] - self._tab_dut1[:-1]) / gap
+
+    def _lerp(self, s: np.ndarray, tab: np.ndarray, slope: np.ndarray) -> np.ndarray:
+        """``np.interp(s, self._tab_t, tab[:, i])`` for every column ``i`` of ``tab`` at once
+        (or of a 1-D ``tab``), bit for bit: its interval ``j`` (``t_j <= s < t_j+1``), its
+        ``slope_j * (s - t_j) + tab_j``, a node's own value at a node and the end values outside
+        the table. The interval comes from the uniform spacing (corrected where the division
+        rounds across a node), not from a binary search per column; ``slope`` is np.interp's
+        per-interval slope, tabulated once."""
+        shape = np.shape(s)
+        x = np.asarray(s, float).ravel()
+        tt = self._tab_t
+        last = tt.size - 2
+        nan = np.isnan(x)
+        j = np.floor(((np.where(nan, tt[0], x) if nan.any() else x) - tt[0]) / _TAB_STEP_S)
+        np.clip(j, 0, last, out=j)
+        j = j.astype(np.intp)
+        j -= tt.take(j) > x  # the division rounded up to the next node: one interval down
+        np.maximum(j, 0, out=j)
+        j += (tt.take(j + 1) <= x) & (j < last)  # rounded down: one up
+        dx = x - tt.take(j)
+        if tab.ndim == 2:
+            out = slope.take(j, axis=0)
+            out *= dx[:, None]
+            out += tab.take(j, axis=0)
+        else:
+            out = slope.take(j)
+            out *= dx
+            out += tab.take(j)
+        at_node = dx == 0  # np.interp returns the node's value itself there
+        lo, hi = x < tt[0], x >= tt[-1]
+        if at_node.any() or lo.any() or hi.any():
+            pick = np.where(lo, 0, np.where(hi, tt.size - 1, j))
+            sel = at_node | lo | hi
+            out[sel] = tab.take(pick[sel], axis=0)
+        if nan.any():
+            out[nan] = np.nan
+        return out.reshape(shape + tab.shape[1:])
 
     # ---- time ---------------------------------------------------------------------------
     def seconds(self, when: datetime) -> float:
@@ -165,7 +207,7 @@ class Scene:
     def _rotation(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """cos and sin of the GMST angle and its rate (rad/s) at times ``s``."""
         jd, fr = self._jd(s)
-        dut1 = np.interp(s, self._tab_t, self._tab_dut1)
+        dut1 = self._lerp(s, self._tab_dut1, self._slope_dut1)
         if self._tab_leap is not None:  # TAI - UTC of each time's UTC day (a leap second ends a day)
             i = np.clip(np.searchsorted(self._tab_t, s, "right") - 1, 0, self._tab_t.size - 2)
             same_day = np.floor((self._day0_s + s) / DAY_S) == np.floor((self._day0_s + self._tab_t[i]) / DAY_S)
@@ -255,13 +297,11 @@ class Scene:
     # ---- Sun and Moon -------------------------------------------------------------------
     def sun_ecef(self, s: np.ndarray) -> np.ndarray:
         """Geocentric Sun position (km, Earth-fixed) at times ``s``, shape (..., 3)."""
-        s = np.asarray(s, float)
-        return np.stack([np.interp(s, self._tab_t, self._tab_sun[:, i]) for i in range(3)], -1)
+        return self._lerp(s, self._tab_sun, self._slope_sun)
 
     def moon_ecef(self, s: np.ndarray) -> np.ndarray:
         """Geocentric Moon position (km, Earth-fixed) at times ``s``, shape (..., 3)."""
-        s = np.asarray(s, float)
-        return np.stack([np.interp(s, self._tab_t, self._tab_moon[:, i]) for i in range(3)], -1)
+        return self._lerp(s, self._tab_moon, self._slope_moon)
 
     # ---- topocentric --------------------------------------------------------------------
     def topocentric(
@@ -291,18 +331,19 @@ class Scene:
             n = m[..., 1, 0] * d0 + m[..., 1, 1] * d1 + m[..., 1, 2] * d2
             u = m[..., 2, 0] * d0 + m[..., 2, 1] * d1 + m[..., 2, 2] * d2
             return e, n, u
-        # many rows: the 9 axis coefficients and 3 coordinates of each row's station in one
-        # gather from a small (12, nst) table, each coefficient a contiguous array
+        # many rows: the 8 axis coefficients used (east has no z) and 3 coordinates of each
+        # row's station in one gather from a small (11, nst) table, each a contiguous array
         if not hasattr(self, "_enu_tab"):
             nst = self.sta_ecef.shape[0]
-            self._enu_tab = np.concatenate([self.sta_enu.reshape(nst, 9), self.sta_ecef], axis=1).T.copy()
+            axes = np.delete(self.sta_enu.reshape(nst, 9), 2, axis=1)  # e_x e_y n_x n_y n_z u_x u_y u_z
+            self._enu_tab = np.concatenate([axes, self.sta_ecef], axis=1).T.copy()
         c = self._enu_tab.take(st_idx, axis=1)
-        d0 = sat_ecef[..., 0] - c[9]
-        d1 = sat_ecef[..., 1] - c[10]
-        d2 = sat_ecef[..., 2] - c[11]
+        d0 = sat_ecef[..., 0] - c[8]
+        d1 = sat_ecef[..., 1] - c[9]
+        d2 = sat_ecef[..., 2] - c[10]
         e = c[0] * d0 + c[1] * d1
-        n = c[3] * d0 + c[4] * d1 + c[5] * d2
-        u = c[6] * d0 + c[7] * d1 + c[8] * d2
+        n = c[2] * d0 + c[3] * d1 + c[4] * d2
+        u = c[5] * d0 + c[6] * d1 + c[7] * d2
         return e, n, u
 
     def topocentric_grid(
@@ -347,7 +388,7 @@ class Scene:
 
     def separation_deg(self, sat_ecef: np.ndarray, body_ecef: np.ndarray, st_idx: np.ndarray | int) -> np.ndarray:
         """Angle (deg) at the station between the satellite and a body (Sun or Moon)."""
-        st = self.sta_ecef[np.asarray(st_idx)]
+        st = self.sta_ecef.take(np.asarray(st_idx), axis=0)  # (fancy indexing's values, faster)
         a = sat_ecef - st
         b = body_ecef - st
         cosang = np.einsum("...i,...i->...", a, b) / (

@@ -1,0 +1,40 @@
+"""The engine's faster geometry primitives give the values of the plain numpy they replace, bit
+for bit (the pass outputs' byte identity rests on it): the authorities are numpy's own
+``np.interp``, fancy indexing and the formulas as first written."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from passplan.geometry import Scene
+
+
+@pytest.mark.parametrize("table_s", [None, (1000.0, 20000.0)])
+def test_table_interpolation_is_np_interp_bit_for_bit(table_s: tuple[float, float] | None) -> None:
+    t0 = datetime(2026, 11, 23, 5, 17, 3, 250000, tzinfo=UTC)
+    sc = Scene([], [], t0, t0 + timedelta(days=1.3), table_s=table_s)
+    tt = sc._tab_t
+    r = np.random.default_rng(3)
+    s = np.concatenate(
+        [
+            r.uniform(tt[0] - 5000.0, tt[-1] + 5000.0, 20000),  # inside and outside the table
+            tt,  # the nodes themselves, and the floats either side of each
+            np.nextafter(tt, np.inf),
+            np.nextafter(tt, -np.inf),
+            np.arange(0.0, 90000.0, 0.97),  # centiseconds-ish, where the division rounds
+            [np.nan, -np.inf, np.inf],
+        ]
+    )
+    for tab, slope in ((sc._tab_sun, sc._slope_sun), (sc._tab_moon, sc._slope_moon)):
+        want = np.stack([np.interp(s, tt, tab[:, i]) for i in range(3)], -1)
+        got = sc._lerp(s, tab, slope)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        assert np.array_equal(got.view(np.int64), want.view(np.int64))
+    want1 = np.interp(s, tt, sc._tab_dut1)
+    assert np.array_equal(sc._lerp(s, sc._tab_dut1, sc._slope_dut1).view(np.int64), want1.view(np.int64))
+    grid = s[:600].reshape(2, 300)  # any shape, as the rotation's (1, nt) times
+    assert sc.sun_ecef(grid).shape == (2, 300, 3)
+    assert np.array_equal(sc.moon_ecef(grid), np.stack([np.interp(grid, tt, sc._tab_moon[:, i]) for i in range(3)], -1))
