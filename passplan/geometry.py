@@ -38,6 +38,10 @@ _TAB_STEP_S = 300.0  # Sun/Moon/UT1 table spacing (see Scene)
 _PLAIN_SATREC = Satrec if hasattr(Satrec, "_sgp4") else None
 #: rows per batch of :meth:`StateGrid.state` (its temporaries stay in cache; assumed, measured)
 _STATE_CHUNK = 1 << 15
+#: degrees per radian: ``np.degrees(x)`` is ``x * (180.0 / NPY_PI)`` with this same double
+#: (numpy's npymath), so a plain multiply gives its values bit for bit, ten times faster
+#: (tests/test_grid_speed.py)
+_DEG = 180.0 / np.pi
 
 
 def station_ecef_km(lat_deg: np.ndarray, lon_deg: np.ndarray, alt_m: np.ndarray) -> np.ndarray:
@@ -313,8 +317,8 @@ class Scene:
         """
         e, n, u = self.enu(sat_ecef, st_idx)
         rng = np.sqrt(e * e + n * n + u * u)
-        el = np.degrees(np.arcsin(np.clip(u / rng, -1.0, 1.0)))
-        az = np.degrees(np.arctan2(e, n)) % 360.0
+        el = np.arcsin(np.clip(u / rng, -1.0, 1.0)) * _DEG
+        az = (np.arctan2(e, n) * _DEG) % 360.0
         return az, el, rng
 
     def enu(self, sat_ecef: np.ndarray, st_idx: np.ndarray | int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -347,17 +351,19 @@ class Scene:
         return e, n, u
 
     def topocentric_grid(
-        self, sat_ecef: np.ndarray, need_az: bool = True, sine: bool = False
+        self, sat_ecef: np.ndarray, need_az: bool = True, sine: bool = False, offset: np.ndarray | None = None
     ) -> tuple[np.ndarray | None, np.ndarray]:
         """Every position against every station with matrix products (BLAS).
 
         ``sat_ecef`` (nsat, nt, 3) gives azimuth (or None) and elevation in degrees (or its
-        sine, with ``sine``), each of shape (nsat, nst, nt). The up component is
-        ``r . u_k - s_k . u_k`` and the squared range ``|r|^2 - 2 r . s_k + |s_k|^2``, so no
-        (nsat, nst, nt, 3) temporary is formed.
+        sine, with ``sine``), each of shape (nsat, nst, nt); with ``offset`` (per station) the
+        elevation minus the station's offset (in the same pass that lays the values out by
+        station). The up component is ``r . u_k - s_k . u_k`` and the squared range
+        ``|r|^2 - 2 r . s_k + |s_k|^2``, so no (nsat, nst, nt, 3) temporary is formed.
         """
         up_dir = self.sta_enu[:, 2, :]  # (nst, 3)
-        up = sat_ecef @ up_dir.T - np.einsum("kj,kj->k", up_dir, self.sta_ecef)
+        up = sat_ecef @ up_dir.T
+        up -= np.einsum("kj,kj->k", up_dir, self.sta_ecef)
         r2 = np.einsum("...i,...i->...", sat_ecef, sat_ecef)[..., None]
         # |r|^2 - 2 r . s + |s|^2 in place (r2 + (-2 r.s) is r2 - 2 r.s exactly)
         rng2 = sat_ecef @ self.sta_ecef.T
@@ -365,15 +371,26 @@ class Scene:
         rng2 += r2
         rng2 += np.einsum("kj,kj->k", self.sta_ecef, self.sta_ecef)
         up /= np.sqrt(rng2, out=rng2)
-        el = up if sine else np.degrees(np.arcsin(np.clip(up, -1.0, 1.0)))
-        el = np.ascontiguousarray(el.transpose(0, 2, 1))
+        if not sine:  # degrees, in place
+            np.clip(up, -1.0, 1.0, out=up)
+            np.arcsin(up, out=up)
+            up *= _DEG
+        el = np.empty((up.shape[0], up.shape[2], up.shape[1]))
+        if offset is None:
+            el[...] = up.transpose(0, 2, 1)
+        else:
+            np.subtract(up.transpose(0, 2, 1), np.asarray(offset, float)[None, :, None], out=el)
         if not need_az:
             return None, el
         e_dir = self.sta_enu[:, 0, :]
         n_dir = self.sta_enu[:, 1, :]
-        e = sat_ecef @ e_dir.T - np.einsum("kj,kj->k", e_dir, self.sta_ecef)
-        n = sat_ecef @ n_dir.T - np.einsum("kj,kj->k", n_dir, self.sta_ecef)
-        az = np.degrees(np.arctan2(e, n)) % 360.0
+        e = sat_ecef @ e_dir.T
+        e -= np.einsum("kj,kj->k", e_dir, self.sta_ecef)
+        n = sat_ecef @ n_dir.T
+        n -= np.einsum("kj,kj->k", n_dir, self.sta_ecef)
+        az = np.arctan2(e, n, out=e)
+        az *= _DEG
+        az %= 360.0
         return np.ascontiguousarray(az.transpose(0, 2, 1)), el
 
     def body_elevation_deg(self, body_ecef: np.ndarray, st_idx: np.ndarray | int) -> np.ndarray:
@@ -383,8 +400,20 @@ class Scene:
     def elevation_range(self, sat_ecef: np.ndarray, st_idx: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
         """Elevation (deg) and range (km) as :meth:`topocentric` gives them, without azimuth."""
         e, n, u = self.enu(sat_ecef, st_idx)
-        rng = np.sqrt(e * e + n * n + u * u)
-        return np.degrees(np.arcsin(np.clip(u / rng, -1.0, 1.0))), rng
+        if np.ndim(u) == 0:
+            rng = np.sqrt(e * e + n * n + u * u)
+            return np.arcsin(np.clip(u / rng, -1.0, 1.0)) * _DEG, rng
+        # the same operations in the same order as above, in the buffers of e and n
+        e *= e
+        n *= n
+        e += n
+        e += np.multiply(u, u, out=n)
+        rng = np.sqrt(e, out=e)
+        el = np.divide(u, rng, out=n)
+        np.clip(el, -1.0, 1.0, out=el)
+        np.arcsin(el, out=el)
+        el *= _DEG
+        return el, rng
 
     def separation_deg(self, sat_ecef: np.ndarray, body_ecef: np.ndarray, st_idx: np.ndarray | int) -> np.ndarray:
         """Angle (deg) at the station between the satellite and a body (Sun or Moon)."""
@@ -394,7 +423,7 @@ class Scene:
         cosang = np.einsum("...i,...i->...", a, b) / (
             np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1)
         )
-        return np.degrees(np.arccos(np.clip(cosang, -1.0, 1.0)))
+        return np.arccos(np.clip(cosang, -1.0, 1.0)) * _DEG
 
     @staticmethod
     def sunlit_margin_km(sat_ecef: np.ndarray, sun_ecef: np.ndarray) -> np.ndarray:

@@ -38,3 +38,32 @@ def test_table_interpolation_is_np_interp_bit_for_bit(table_s: tuple[float, floa
     grid = s[:600].reshape(2, 300)  # any shape, as the rotation's (1, nt) times
     assert sc.sun_ecef(grid).shape == (2, 300, 3)
     assert np.array_equal(sc.moon_ecef(grid), np.stack([np.interp(grid, tt, sc._tab_moon[:, i]) for i in range(3)], -1))
+
+
+def test_degrees_constant_is_np_degrees_bit_for_bit() -> None:
+    from passplan.geometry import _DEG
+
+    r = np.random.default_rng(5)
+    x = np.concatenate([r.normal(size=100000) * 3.0, r.uniform(-np.pi, np.pi, 100000), [0.0, -0.0, np.inf, -np.inf, 5e-324, 1e300]])
+    assert np.array_equal((x * _DEG).view(np.int64), np.degrees(x).view(np.int64))
+
+
+def test_elevation_range_in_place_is_the_plain_formula() -> None:
+    """``Scene.elevation_range`` (in the buffers of its east/north/up) against the formula as
+    first written, on rows and on a single position."""
+    from passplan.stations import Station
+
+    t0 = datetime(2026, 11, 23, tzinfo=UTC)
+    stations = [Station(id=f"s{k}", lat_deg=la, lon_deg=lo, alt_m=al) for k, (la, lo, al) in enumerate([(47.07, 15.49, 400.0), (-33.9, 18.4, 10.0), (0.0, 0.0, 0.0)])]
+    sc = Scene([], stations, t0, t0 + timedelta(hours=1))
+    r = np.random.default_rng(2)
+    pos = r.normal(size=(5000, 3)) * 7000.0
+    st = r.integers(0, 3, 5000)
+    for p, s in ((pos, st), (pos, 1), (pos[7], 2)):
+        e, n, u = sc.enu(p, s)
+        rng = np.sqrt(e * e + n * n + u * u)
+        el = np.degrees(np.arcsin(np.clip(u / rng, -1.0, 1.0)))
+        got_el, got_rng = sc.elevation_range(p, s)
+        assert np.array_equal(got_el, el) and np.array_equal(got_rng, rng)
+        az, el2, rng2 = sc.topocentric(p, s)
+        assert np.array_equal(az, np.degrees(np.arctan2(e, n)) % 360.0) and np.array_equal(el2, el)
