@@ -438,10 +438,23 @@ class Scene:
         s0, s1, s2 = sun_ecef[..., 0], sun_ecef[..., 1], sun_ecef[..., 2]
         u = sun_ecef / np.sqrt(s0 * s0 + s1 * s1 + s2 * s2)[..., None]
         along = np.einsum("...i,...i->...", sat_ecef, u)
-        p = sat_ecef - along[..., None] * u
+        if u.ndim < 2 or u.shape != np.shape(sat_ecef):  # one Sun for many positions (or one of each): as first written
+            p = sat_ecef - along[..., None] * u
+            p0, p1, p2 = p[..., 0], p[..., 1], p[..., 2]
+            margin = np.sqrt(p0 * p0 + p1 * p1 + p2 * p2) - WGS84_A_KM
+            return np.where(along >= 0.0, np.abs(margin) + 1.0, margin)
+        # the same operations, in place: p = r - along u in u's buffer, |p| in a fresh one
+        u *= along[..., None]
+        p = np.subtract(sat_ecef, u, out=u)
         p0, p1, p2 = p[..., 0], p[..., 1], p[..., 2]
-        margin = np.sqrt(p0 * p0 + p1 * p1 + p2 * p2) - WGS84_A_KM
-        return np.where(along >= 0.0, np.abs(margin) + 1.0, margin)
+        margin = p0 * p0
+        margin += p1 * p1
+        margin += p2 * p2
+        np.sqrt(margin, out=margin)
+        margin -= WGS84_A_KM
+        day = np.abs(margin)
+        day += 1.0
+        return np.where(along >= 0.0, day, margin)
 
     def moon_illumination(self, s: np.ndarray) -> np.ndarray:
         """Illuminated fraction of the Moon's disc (0 new .. 1 full), from the geocentric elongation."""
@@ -508,11 +521,19 @@ class StateGrid:
     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
         h = self.step_s
         nt = self.pos.shape[1]
-        j = np.clip(np.floor(s / h).astype(np.int64) - self.i0, 0, nt - 2)
-        u = np.clip(s / h - (j + self.i0), 0.0, 1.0)
-        row = sat_idx * nt + j
+        q = s / h
+        j = np.floor(q).astype(np.int64)
+        j -= self.i0
+        np.clip(j, 0, nt - 2, out=j)
+        u = q - (j + self.i0)
+        np.clip(u, 0.0, 1.0, out=u)
+        n = u.size
         # both ends of every interval in one gather: (6, 2, n), each [k, end] contiguous
-        ends = self._flat.take(np.stack([row, row + 1]), axis=1)
+        rows = np.empty((2, n), np.int64)
+        row = np.multiply(sat_idx, nt, out=rows[0])
+        row += j
+        np.add(row, 1, out=rows[1])
+        ends = self._flat.take(rows, axis=1)
         y0, y1 = ends[:, 0], ends[:, 1]  # x, y, z, vx h, vy h, vz h at the left and right point
         u2 = u * u
         u3 = u2 * u
@@ -520,26 +541,25 @@ class StateGrid:
         h00 = 1.0 - h01
         h10 = u3 - 2.0 * u2 + u
         h11 = u3 - u2
-        # h00 y0 + h01 y1 + h10 v0 h + h11 v1 h, left to right, into preallocated buffers
-        n = row.size
+        # h00 y0 + h01 y1 + h10 v0 h + h11 v1 h, left to right, into preallocated buffers (the
+        # last sum straight into the output's column)
         pos = np.empty((n, 3))
         acc, tmp = np.empty(n), np.empty(n)
         for k in range(3):
             np.multiply(h00, y0[k], out=acc)
             acc += np.multiply(h01, y1[k], out=tmp)
             acc += np.multiply(h10, y0[k + 3], out=tmp)
-            acc += np.multiply(h11, y1[k + 3], out=tmp)
-            pos[:, k] = acc
+            np.add(acc, np.multiply(h11, y1[k + 3], out=tmp), out=pos[:, k])
         vel = None
         if velocity:
+            u2x3 = 3.0 * u2
             d00 = (6.0 * u2 - 6.0 * u) / h
-            d10 = (3.0 * u2 - 4.0 * u + 1.0) / h
-            d11 = (3.0 * u2 - 2.0 * u) / h
+            d10 = (u2x3 - 4.0 * u + 1.0) / h
+            d11 = (u2x3 - 2.0 * u) / h
             vel = np.empty((n, 3))
             for k in range(3):  # d00 (y0 - y1) + d10 v0 h + d11 v1 h
                 np.subtract(y0[k], y1[k], out=acc)
                 acc *= d00
                 acc += np.multiply(d10, y0[k + 3], out=tmp)
-                acc += np.multiply(d11, y1[k + 3], out=tmp)
-                vel[:, k] = acc
+                np.add(acc, np.multiply(d11, y1[k + 3], out=tmp), out=vel[:, k])
         return pos, vel, self._ok2.take(row)

@@ -67,3 +67,37 @@ def test_elevation_range_in_place_is_the_plain_formula() -> None:
         assert np.array_equal(got_el, el) and np.array_equal(got_rng, rng)
         az, el2, rng2 = sc.topocentric(p, s)
         assert np.array_equal(az, np.degrees(np.arctan2(e, n)) % 360.0) and np.array_equal(el2, el)
+
+
+def test_rates_and_sunlit_margin_in_place_are_the_plain_formulas() -> None:
+    """``Look.rates`` and ``Scene.sunlit_margin_km`` (in the buffers they allocate) against the
+    formulas as first written (fancy-indexed stations, fresh temporaries), on rows, on one
+    station for all rows and on a single row."""
+    from passplan.passes.constraints import Look
+    from passplan.stations import Station
+
+    t0 = datetime(2026, 11, 23, tzinfo=UTC)
+    stations = [Station(id=f"s{k}", lat_deg=la, lon_deg=lo, alt_m=al) for k, (la, lo, al) in enumerate([(47.07, 15.49, 400.0), (-33.9, 18.4, 10.0), (0.0, 0.0, 0.0)])]
+    sc = Scene([], stations, t0, t0 + timedelta(hours=1))
+    r = np.random.default_rng(4)
+    n = 4000
+    pos, vel = r.normal(size=(n, 3)) * 7000.0, r.normal(size=(n, 3)) * 7.0
+    sun = r.normal(size=(n, 3)) * 1.5e8
+    for st_ in (r.integers(0, 3, n), np.asarray(1), r.integers(0, 3, 1)):
+        rows = slice(None) if st_.ndim and st_.size == n else slice(0, max(1, st_.size) if st_.ndim else n)
+        p, v = pos[rows], vel[rows]
+        lk = Look(sc, p, v, np.ones(len(p), bool), st_, np.zeros(len(p)))
+        d = p - sc.sta_ecef[st_]
+        up = sc.sta_enu[:, 2, :][st_]
+        rng = np.sqrt(d[..., 0] * d[..., 0] + d[..., 1] * d[..., 1] + d[..., 2] * d[..., 2])
+        dv = np.einsum("...i,...i->...", d, v)
+        ud = np.einsum("...i,...i->...", up, d)
+        uv = np.einsum("...i,...i->...", up, v)
+        got = lk.rates
+        assert np.array_equal(got[0], uv / rng - ud * dv / rng**3) and np.array_equal(got[1], dv / rng)
+    for sat_, sun_ in ((pos, sun), (pos, sun[0]), (pos[0], sun[0])):
+        u = sun_ / np.linalg.norm(sun_, axis=-1)[..., None]
+        along = np.einsum("...i,...i->...", sat_, u)
+        margin = np.linalg.norm(sat_ - along[..., None] * u, axis=-1) - 6378.137
+        want = np.where(along >= 0.0, np.abs(margin) + 1.0, margin)
+        assert np.array_equal(Scene.sunlit_margin_km(sat_, sun_), want)

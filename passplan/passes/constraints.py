@@ -88,13 +88,30 @@ class Look:
         # the rows' stations by take (the same values as fancy indexing, four times faster)
         st = self.scene.sta_ecef.take(self.st, axis=0)
         up = np.ascontiguousarray(self.scene.sta_enu[:, 2, :]).take(self.st, axis=0)
-        d = self.pos - st
+        if st.ndim < 2 or st.shape != self.pos.shape:  # a single row, or one station for all: as first written
+            d = self.pos - st
+            d0, d1, d2 = d[..., 0], d[..., 1], d[..., 2]
+            rng = np.sqrt(d0 * d0 + d1 * d1 + d2 * d2)  # |d|, as np.linalg.norm sums it
+            dv = np.einsum("...i,...i->...", d, self.vel)
+            ud = np.einsum("...i,...i->...", up, d)
+            uv = np.einsum("...i,...i->...", up, self.vel)
+            return uv / rng - ud * dv / rng**3, dv / rng
+        # the same operations in the same order, in the buffers already allocated
+        d = np.subtract(self.pos, st, out=st)
         d0, d1, d2 = d[..., 0], d[..., 1], d[..., 2]
-        rng = np.sqrt(d0 * d0 + d1 * d1 + d2 * d2)  # |d|, as np.linalg.norm sums it
+        rng = d0 * d0
+        rng += d1 * d1
+        rng += d2 * d2
+        np.sqrt(rng, out=rng)
         dv = np.einsum("...i,...i->...", d, self.vel)
         ud = np.einsum("...i,...i->...", up, d)
         uv = np.einsum("...i,...i->...", up, self.vel)
-        return uv / rng - ud * dv / rng**3, dv / rng
+        uv /= rng
+        ud *= dv
+        ud /= rng**3
+        uv -= ud
+        dv /= rng
+        return uv, dv
 
     @cached_property
     def sun(self) -> np.ndarray:
