@@ -101,3 +101,42 @@ def test_rates_and_sunlit_margin_in_place_are_the_plain_formulas() -> None:
         margin = np.linalg.norm(sat_ - along[..., None] * u, axis=-1) - 6378.137
         want = np.where(along >= 0.0, np.abs(margin) + 1.0, margin)
         assert np.array_equal(Scene.sunlit_margin_km(sat_, sun_), want)
+
+
+def test_grid_margin_pieces_change_no_value_and_no_progress_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sine path's pieces of a chunk (cache-sized) give the brackets, hidden humps and
+    up-states of whole chunks, and the same progress lines; the flattened comparisons give those
+    of ``np.nonzero`` on the (satellite, station, time) views."""
+    from passplan.designed import walker_delta
+    from passplan.passes import Constraints
+    from passplan.passes import block as block_mod
+    from passplan.stations import Station
+
+    t0 = datetime(2026, 11, 23, tzinfo=UTC)
+    sats = walker_delta("T", t0, altitude_km=550.0, planes=4, per_plane=5, phasing=1, inclination_deg=53.0)
+    rng = np.random.default_rng(8)
+    stations = [
+        Station(id=f"s{i}", lat_deg=float(rng.uniform(-55, 55)), lon_deg=float(rng.uniform(-180, 180)), alt_m=100.0,
+                min_elevation_deg=float(rng.choice([0.0, 10.0, 30.0])))
+        for i in range(5)
+    ]
+    horizon = Constraints().build(stations)[0]
+    blk = block_mod.Block(sats, stations, t0, t0 + timedelta(hours=4), 0, 150, 60.0, horizon, [])
+    nt = blk.err.shape[1]
+    runs = []
+    for whole, piece in ((10**9, 10**9), (8 * 5 * nt, 3 * 5 * nt), (1, 1)):
+        monkeypatch.setattr(block_mod, "_CHUNK_VALUES", whole)
+        monkeypatch.setattr(block_mod, "_SINE_CHUNK_VALUES", piece)
+        lines: list[str] = []
+        runs.append((blk.grid_margins(lines.append), lines))
+    (ref, _), (got, lines), (single, _) = runs
+    for a, b, c in zip(ref, got, single, strict=True):
+        assert np.array_equal(a, b) and np.array_equal(a, c)
+    assert lines == [f"margins of satellites {a + 1}-{min(a + 8, 20)} of 20 on {nt} grid points" for a in range(0, 20, 8)]
+    # the brackets: np.nonzero of the sign changes on the owned intervals, from the grid itself
+    f = blk.scene.topocentric_grid(blk.grid.pos, False, sine=True)[1] - np.sin(np.radians(horizon.floor_deg))[None, :, None]
+    f[np.broadcast_to(~blk.grid.ok[:, None, :], f.shape)] = -3.0
+    up = f > 0
+    s_, t_, j_ = np.nonzero(up[:, :, 1 : nt - 2] != up[:, :, 2 : nt - 1])
+    assert np.array_equal(ref[0], np.stack([s_, t_, j_ + 1])) and ref[0].shape[1] > 0
+    assert np.array_equal(ref[3], up[:, :, 1])
