@@ -140,3 +140,54 @@ def test_grid_margin_pieces_change_no_value_and_no_progress_line(monkeypatch: py
     s_, t_, j_ = np.nonzero(up[:, :, 1 : nt - 2] != up[:, :, 2 : nt - 1])
     assert np.array_equal(ref[0], np.stack([s_, t_, j_ + 1])) and ref[0].shape[1] > 0
     assert np.array_equal(ref[3], up[:, :, 1])
+
+
+def _illinois_as_first_written(func, a, b, tol):  # type: ignore[no-untyped-def]
+    """roots.crossings' regula falsi rounds (no certificate) as first written: every bracket end
+    gathered where it is used."""
+    a, b = np.asarray(a, float).copy(), np.asarray(b, float).copy()
+    rows = np.arange(a.size)
+    fa, fb = func(rows, a), func(rows, b)
+    rising = ~(fa > 0)
+    x = 0.5 * (a + b)
+    live = rows
+    for _ in range(10):
+        denom = fb[live] - fa[live]
+        safe = np.where(denom != 0, denom, 1.0)
+        xn = np.where(denom != 0, b[live] - fb[live] * (b[live] - a[live]) / safe, 0.5 * (a[live] + b[live]))
+        xn = np.clip(xn, np.minimum(a[live], b[live]), np.maximum(a[live], b[live]))
+        moved = np.abs(xn - x[live]) >= 0.1 * tol
+        x[live] = xn
+        live = live[moved]
+        if live.size == 0:
+            break
+        fx = func(live, x[live])
+        flip = (fx > 0) != (fb[live] > 0)
+        a[live] = np.where(flip, b[live], a[live])
+        fa[live] = np.where(flip, fb[live], 0.5 * fa[live])
+        b[live], fb[live] = x[live], fx
+    return x, rising
+
+
+def test_regula_falsi_rounds_are_those_first_written() -> None:
+    from passplan.passes.roots import crossings
+
+    r = np.random.default_rng(9)
+    n = 3000
+    w, ph, k = r.uniform(0.001, 0.05, n), r.uniform(0, 2 * np.pi, n), r.uniform(-0.9, 0.9, n)
+
+    def f(rows: np.ndarray, t: np.ndarray) -> np.ndarray:
+        return np.sin(w[rows] * t + ph[rows]) - k[rows] + np.where(rows % 7 == 0, 0.0, 1e-3 * (t - 50.0) ** 2 * (rows % 3 == 0))
+
+    a, b = np.zeros(n), np.full(n, 100.0)
+    rows = np.arange(n)
+    keep = (f(rows, a) > 0) != (f(rows, b) > 0)
+    a, b = a[keep], b[keep]
+    sel = np.flatnonzero(keep)
+
+    def g(rr: np.ndarray, t: np.ndarray) -> np.ndarray:
+        return f(sel[rr], t)
+
+    want = _illinois_as_first_written(g, a, b, 0.01)
+    got = crossings(g, a, b, 0.01, certify=False)
+    assert sel.size > 1000 and np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
