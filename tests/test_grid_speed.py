@@ -191,3 +191,41 @@ def test_regula_falsi_rounds_are_those_first_written() -> None:
     want = _illinois_as_first_written(g, a, b, 0.01)
     got = crossings(g, a, b, 0.01, certify=False)
     assert sel.size > 1000 and np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+
+
+def test_station_major_products_are_the_time_major_ones_bit_for_bit() -> None:
+    """``Scene.topocentric_grid`` takes its products station-major from BLAS (no transposing
+    copy) and folds the factor -2 into the station matrix: each value must be what the
+    time-major product (times -2) gave, here over 1..64 stations and 4..195 times; then the
+    whole grid against the formula as first written (time-major, transposed, floor subtracted)."""
+    from passplan.designed import walker_delta
+    from passplan.stations import Station
+
+    t0 = datetime(2026, 11, 23, tzinfo=UTC)
+    sats = walker_delta("T", t0, altitude_km=550.0, planes=3, per_plane=4, phasing=1, inclination_deg=53.0)
+    r = np.random.default_rng(6)
+    stations = [Station(id=f"s{i}", lat_deg=float(r.uniform(-60, 60)), lon_deg=float(r.uniform(-180, 180)), alt_m=float(r.uniform(0, 3000)))
+                for i in range(64)]
+    sc = Scene([s.satrec for s in sats], stations, t0, t0 + timedelta(hours=4))
+    pos, _ = sc.sat_ecef_grid(np.arange(195) * 73.0)
+    for nst in (1, 2, 5, 11, 30, 64):
+        s_, u_ = sc.sta_ecef[:nst], sc.sta_enu[:nst, 2, :]
+        for nt in (4, 17, 195):
+            p = np.ascontiguousarray(pos[:, :nt])
+            for m in (s_, u_):
+                assert np.array_equal(np.matmul(m, p.transpose(0, 2, 1)), (p @ m.T).transpose(0, 2, 1))
+            assert np.array_equal(np.matmul(-2.0 * s_, p.transpose(0, 2, 1)), ((p @ s_.T) * -2.0).transpose(0, 2, 1))
+    # the whole grid, sine and degrees, with and without an offset
+    up_dir = sc.sta_enu[:, 2, :]
+    up = pos @ up_dir.T - np.einsum("kj,kj->k", up_dir, sc.sta_ecef)
+    rng2 = (pos @ sc.sta_ecef.T) * -2.0 + np.einsum("...i,...i->...", pos, pos)[..., None] + np.einsum("kj,kj->k", sc.sta_ecef, sc.sta_ecef)
+    sine = up / np.sqrt(rng2)
+    offset = np.sin(np.radians(r.uniform(0, 30, 64)))
+    want_sine = np.ascontiguousarray(sine.transpose(0, 2, 1))
+    assert np.array_equal(sc.topocentric_grid(pos, False, sine=True)[1], want_sine)
+    assert np.array_equal(sc.topocentric_grid(pos, False, sine=True, offset=offset)[1], want_sine - offset[None, :, None])
+    az, el = sc.topocentric_grid(pos, True)
+    assert az is not None and np.array_equal(el, np.degrees(np.arcsin(np.clip(want_sine, -1.0, 1.0))))
+    e = pos @ sc.sta_enu[:, 0, :].T - np.einsum("kj,kj->k", sc.sta_enu[:, 0, :], sc.sta_ecef)
+    n = pos @ sc.sta_enu[:, 1, :].T - np.einsum("kj,kj->k", sc.sta_enu[:, 1, :], sc.sta_ecef)
+    assert np.array_equal(az, np.ascontiguousarray((np.degrees(np.arctan2(e, n)) % 360.0).transpose(0, 2, 1)))
