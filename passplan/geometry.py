@@ -68,6 +68,19 @@ def enu_matrices(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
     return np.stack([east, north, up], axis=-2)
 
 
+def dot3_rows(a0: np.ndarray, a1: np.ndarray, a2: np.ndarray, b0: np.ndarray, b1: np.ndarray, b2: np.ndarray) -> np.ndarray:
+    """``np.einsum("...i,...i->...", a, b)`` of C-contiguous rows ``a``, ``b`` (n, 3), from
+    their components: the sum numpy's einsum forms there, ``((a0 b0 + a2 b2) + a1 b1) + 0``
+    (its two-lane accumulator starts at zero and takes the third product into the first lane;
+    the output starts at zero), bit for bit (tests/test_grid_speed.py checks it against einsum),
+    twice as fast on component arrays."""
+    x = a0 * b0
+    x += a2 * b2
+    x += a1 * b1
+    x += 0.0
+    return x
+
+
 def refraction_deg(el_deg: np.ndarray) -> np.ndarray:
     """Atmospheric refraction (deg) to add to a geometric elevation, standard conditions.
 
@@ -321,6 +334,16 @@ class Scene:
         az = (np.arctan2(e, n) * _DEG) % 360.0
         return az, el, rng
 
+    def station_table(self) -> np.ndarray:
+        """Per station (columns), rows ``e_x e_y n_x n_y n_z u_x u_y u_z`` (its east, north, up
+        axes; east has no z) and ``x y z`` (its Earth-fixed position, km): shape (11, nst), each
+        row contiguous, for gathering by station."""
+        if not hasattr(self, "_enu_tab"):
+            nst = self.sta_ecef.shape[0]
+            axes = np.delete(self.sta_enu.reshape(nst, 9), 2, axis=1)
+            self._enu_tab = np.concatenate([axes, self.sta_ecef], axis=1).T.copy()
+        return self._enu_tab
+
     def enu(self, sat_ecef: np.ndarray, st_idx: np.ndarray | int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """East, north, up components (km) of the line of sight, componentwise (no temporaries
         of shape (..., 3, 3))."""
@@ -337,11 +360,7 @@ class Scene:
             return e, n, u
         # many rows: the 8 axis coefficients used (east has no z) and 3 coordinates of each
         # row's station in one gather from a small (11, nst) table, each a contiguous array
-        if not hasattr(self, "_enu_tab"):
-            nst = self.sta_ecef.shape[0]
-            axes = np.delete(self.sta_enu.reshape(nst, 9), 2, axis=1)  # e_x e_y n_x n_y n_z u_x u_y u_z
-            self._enu_tab = np.concatenate([axes, self.sta_ecef], axis=1).T.copy()
-        c = self._enu_tab.take(st_idx, axis=1)
+        c = Scene.station_table(self).take(st_idx, axis=1)  # (any object with the station arrays)
         d0 = sat_ecef[..., 0] - c[8]
         d1 = sat_ecef[..., 1] - c[9]
         d2 = sat_ecef[..., 2] - c[10]
@@ -437,6 +456,28 @@ class Scene:
         """
         # lengths summed componentwise, in np.linalg.norm's order (the same values, faster)
         s0, s1, s2 = sun_ecef[..., 0], sun_ecef[..., 1], sun_ecef[..., 2]
+        sat = np.asarray(sat_ecef)
+        if sat.ndim == 2 and sat.shape[1] == 3 and sun_ecef.shape == sat.shape and sat.flags.c_contiguous and sun_ecef.flags.c_contiguous:
+            # rows (the engine's case), by component, the dot product in einsum's own sum
+            nrm = s0 * s0
+            nrm += s1 * s1
+            nrm += s2 * s2
+            np.sqrt(nrm, out=nrm)
+            u0, u1, u2 = s0 / nrm, s1 / nrm, s2 / nrm
+            x0, x1, x2 = sat[:, 0], sat[:, 1], sat[:, 2]
+            along = dot3_rows(x0, x1, x2, u0, u1, u2)
+            u0 *= along
+            u1 *= along
+            u2 *= along
+            p0, p1, p2 = np.subtract(x0, u0, out=u0), np.subtract(x1, u1, out=u1), np.subtract(x2, u2, out=u2)
+            margin = p0 * p0
+            margin += p1 * p1
+            margin += p2 * p2
+            np.sqrt(margin, out=margin)
+            margin -= WGS84_A_KM
+            day = np.abs(margin)
+            day += 1.0
+            return np.where(along >= 0.0, day, margin)
         u = sun_ecef / np.sqrt(s0 * s0 + s1 * s1 + s2 * s2)[..., None]
         along = np.einsum("...i,...i->...", sat_ecef, u)
         if u.ndim < 2 or u.shape != np.shape(sat_ecef):  # one Sun for many positions (or one of each): as first written
