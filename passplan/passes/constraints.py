@@ -89,7 +89,7 @@ class Look:
         if pos.ndim == 2 and pos.shape[1] == 3 and vel.shape == pos.shape and sti.shape == pos.shape[:1] and pos.flags.c_contiguous and vel.flags.c_contiguous:
             # rows (the engine's case), by component: each station's up axis and position
             # gathered in one take, the dot products in einsum's own sum (dot3_rows)
-            c = self.scene.station_table()[5:].take(sti, axis=1)  # u_x u_y u_z x y z
+            c = Scene.station_table(self.scene)[5:].take(sti, axis=1)  # u_x u_y u_z x y z
             v0, v1, v2 = vel[:, 0], vel[:, 1], vel[:, 2]
             d0 = pos[:, 0] - c[3]
             d1 = pos[:, 1] - c[4]
