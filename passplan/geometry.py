@@ -16,6 +16,7 @@ Times inside this module are float seconds of UTC since the scene's reference in
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -70,15 +71,26 @@ def enu_matrices(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
 
 def dot3_rows(a0: np.ndarray, a1: np.ndarray, a2: np.ndarray, b0: np.ndarray, b1: np.ndarray, b2: np.ndarray) -> np.ndarray:
     """``np.einsum("...i,...i->...", a, b)`` of C-contiguous rows ``a``, ``b`` (n, 3), from
-    their components: the sum numpy's einsum forms there, ``((a0 b0 + a2 b2) + a1 b1) + 0``
-    (its two-lane accumulator starts at zero and takes the third product into the first lane;
-    the output starts at zero), bit for bit (tests/test_grid_speed.py checks it against einsum),
-    twice as fast on component arrays."""
+    their components: the sum numpy's einsum forms there on x86-64 (its SSE baseline),
+    ``((a0 b0 + a2 b2) + a1 b1) + 0`` (a two-lane accumulator starting at zero takes the third
+    product into the first lane; the output starts at zero), bit for bit, twice as fast on
+    component arrays. Use it only where :func:`dot3_is_einsum` (a platform whose einsum fuses
+    the multiply-add, as NEON's, sums otherwise); tests/test_grid_speed.py checks it."""
     x = a0 * b0
     x += a2 * b2
     x += a1 * b1
     x += 0.0
     return x
+
+
+@functools.cache
+def dot3_is_einsum() -> bool:
+    """Whether :func:`dot3_rows` gives ``np.einsum``'s values on this platform: checked once on
+    256 random rows (a different order or a fused multiply-add shows in about a third of them)."""
+    r = np.random.default_rng(20261207)
+    a, b = r.normal(size=(256, 3)) * 7000.0, r.normal(size=(256, 3)) * 7.0
+    want = np.einsum("...i,...i->...", a, b)
+    return bool(np.array_equal(dot3_rows(a[:, 0], a[:, 1], a[:, 2], b[:, 0], b[:, 1], b[:, 2]), want))
 
 
 def refraction_deg(el_deg: np.ndarray) -> np.ndarray:
@@ -459,7 +471,10 @@ class Scene:
         # lengths summed componentwise, in np.linalg.norm's order (the same values, faster)
         s0, s1, s2 = sun_ecef[..., 0], sun_ecef[..., 1], sun_ecef[..., 2]
         sat = np.asarray(sat_ecef)
-        if sat.ndim == 2 and sat.shape[1] == 3 and sun_ecef.shape == sat.shape and sat.flags.c_contiguous and sun_ecef.flags.c_contiguous:
+        if (
+            sat.ndim == 2 and sat.shape[1] == 3 and sun_ecef.shape == sat.shape
+            and sat.flags.c_contiguous and sun_ecef.flags.c_contiguous and dot3_is_einsum()
+        ):
             # rows (the engine's case), by component, the dot product in einsum's own sum
             nrm = s0 * s0
             nrm += s1 * s1

@@ -69,12 +69,20 @@ def test_elevation_range_in_place_is_the_plain_formula() -> None:
         assert np.array_equal(az, np.degrees(np.arctan2(e, n)) % 360.0) and np.array_equal(el2, el)
 
 
-def test_rates_and_sunlit_margin_in_place_are_the_plain_formulas() -> None:
-    """``Look.rates`` and ``Scene.sunlit_margin_km`` (in the buffers they allocate) against the
-    formulas as first written (fancy-indexed stations, fresh temporaries), on rows, on one
-    station for all rows and on a single row."""
+@pytest.mark.parametrize("by_component", [True, False])
+def test_rates_and_sunlit_margin_in_place_are_the_plain_formulas(by_component: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Look.rates`` and ``Scene.sunlit_margin_km`` (by component where dot3_rows is einsum's
+    sum, else in the buffers they allocate) against the formulas as first written
+    (fancy-indexed stations, fresh temporaries), on rows, on one station for all rows and on a
+    single row."""
+    from passplan import geometry
+    from passplan.passes import constraints
     from passplan.passes.constraints import Look
     from passplan.stations import Station
+
+    if not by_component:  # as on a platform whose einsum sums otherwise
+        monkeypatch.setattr(geometry, "dot3_is_einsum", lambda: False)
+        monkeypatch.setattr(constraints, "dot3_is_einsum", lambda: False)
 
     t0 = datetime(2026, 11, 23, tzinfo=UTC)
     stations = [Station(id=f"s{k}", lat_deg=la, lon_deg=lo, alt_m=al) for k, (la, lo, al) in enumerate([(47.07, 15.49, 400.0), (-33.9, 18.4, 10.0), (0.0, 0.0, 0.0)])]
@@ -234,11 +242,13 @@ def test_station_major_products_are_the_time_major_ones_bit_for_bit() -> None:
 def test_dot3_rows_is_einsum_of_contiguous_rows_bit_for_bit() -> None:
     """The engine's row dot products by component equal ``np.einsum`` on C-contiguous (n, 3)
     rows, bit for bit: random values, signed zeros, infinities and NaNs, subnormals, exact
-    cancellations, 1..20000 rows. (Should numpy's einsum change its sum, this fails first.)"""
-    from passplan.geometry import dot3_rows
+    cancellations, 1..20000 rows; and the engine's one-off check says so exactly when they do
+    (on a platform whose einsum sums otherwise, both say no and the engine keeps einsum)."""
+    from passplan.geometry import dot3_is_einsum, dot3_rows
 
     r = np.random.default_rng(0)
     specials = np.array([0.0, -0.0, 1.0, -1.0, 5e-324, -5e-324, 1e308, -1e308, np.inf, -np.inf, 1e-300, 3.0])
+    same: list[bool] = []
     for n in (1, 2, 3, 8, 17, 20000):
         cases = [
             (r.normal(size=(n, 3)) * 7000.0, r.normal(size=(n, 3)) * 7.0),
@@ -249,4 +259,5 @@ def test_dot3_rows_is_einsum_of_contiguous_rows_bit_for_bit() -> None:
             with np.errstate(all="ignore"):
                 want = np.einsum("...i,...i->...", a, b)
                 got = dot3_rows(a[:, 0], a[:, 1], a[:, 2], b[:, 0], b[:, 1], b[:, 2])
-            assert np.array_equal(got.view(np.int64), want.view(np.int64))
+            same.append(np.array_equal(got.view(np.int64), want.view(np.int64)))
+    assert all(same) == dot3_is_einsum()

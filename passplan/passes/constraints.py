@@ -17,7 +17,7 @@ from typing import ClassVar, Protocol
 
 import numpy as np
 
-from ..geometry import Scene, dot3_rows, refraction_deg
+from ..geometry import Scene, dot3_is_einsum, dot3_rows, refraction_deg
 from ..stations import HorizonMask
 
 __all__ = [
@@ -86,7 +86,10 @@ class Look:
         if self.vel is None:
             raise ValueError("this Look was built without velocities; pass velocity=True")
         pos, vel, sti = self.pos, self.vel, np.asarray(self.st)
-        if pos.ndim == 2 and pos.shape[1] == 3 and vel.shape == pos.shape and sti.shape == pos.shape[:1] and pos.flags.c_contiguous and vel.flags.c_contiguous:
+        if (
+            pos.ndim == 2 and pos.shape[1] == 3 and vel.shape == pos.shape and sti.shape == pos.shape[:1]
+            and pos.flags.c_contiguous and vel.flags.c_contiguous and dot3_is_einsum()
+        ):
             # rows (the engine's case), by component: each station's up axis and position
             # gathered in one take, the dot products in einsum's own sum (dot3_rows)
             c = Scene.station_table(self.scene)[5:].take(sti, axis=1)  # u_x u_y u_z x y z
