@@ -83,6 +83,81 @@ def dot3_rows(a0: np.ndarray, a1: np.ndarray, a2: np.ndarray, b0: np.ndarray, b1
     return x
 
 
+def _lerp(tt: np.ndarray, s: np.ndarray, tab: np.ndarray, slope: np.ndarray) -> np.ndarray:
+    """``np.interp(s, tt, tab[:, i])`` for every column ``i`` of ``tab`` at once
+    (or of a 1-D ``tab``), bit for bit: its interval ``j`` (``t_j <= s < t_j+1``), its
+    ``slope_j * (s - t_j) + tab_j``, a node's own value at a node and the end values outside
+    the table. The interval comes from the uniform spacing (corrected where the division
+    rounds across a node), not from a binary search per column; ``slope`` is np.interp's
+    per-interval slope, tabulated once. Used where :func:`_lerp_is_interp`."""
+    shape = np.shape(s)
+    x = np.asarray(s, float).ravel()
+    last = tt.size - 2
+    nan = np.isnan(x)
+    j = np.floor(((np.where(nan, tt[0], x) if nan.any() else x) - tt[0]) / _TAB_STEP_S)
+    np.clip(j, 0, last, out=j)
+    j = j.astype(np.intp)
+    j -= tt.take(j) > x  # the division rounded up to the next node: one interval down
+    np.maximum(j, 0, out=j)
+    j += (tt.take(j + 1) <= x) & (j < last)  # rounded down: one up
+    dx = x - tt.take(j)
+    if tab.ndim == 2:
+        out = slope.take(j, axis=0)
+        out *= dx[:, None]
+        out += tab.take(j, axis=0)
+    else:
+        out = slope.take(j)
+        out *= dx
+        out += tab.take(j)
+    at_node = dx == 0  # np.interp returns the node's value itself there
+    lo, hi = x < tt[0], x >= tt[-1]
+    if at_node.any() or lo.any() or hi.any():
+        pick = np.where(lo, 0, np.where(hi, tt.size - 1, j))
+        sel = at_node | lo | hi
+        out[sel] = tab.take(pick[sel], axis=0)
+    if nan.any():
+        out[nan] = np.nan
+    return out.reshape(shape + tab.shape[1:])
+
+
+@functools.cache
+def _lerp_is_interp() -> bool:
+    """Whether :func:`_lerp` (a separate multiply and add) gives ``np.interp``'s values on
+    this platform (whose compiled loop could fuse them): checked once on random tables."""
+    r = np.random.default_rng(20261207)
+    tab_t = np.arange(-13, 70) * _TAB_STEP_S
+    tab = r.normal(size=(tab_t.size, 3)) * 1.5e8
+    slope = (tab[1:] - tab[:-1]) / (tab_t[1:] - tab_t[:-1])[:, None]
+    x = np.concatenate([r.uniform(tab_t[0] - 900.0, tab_t[-1] + 900.0, 2000), tab_t])
+    want = np.stack([np.interp(x, tab_t, tab[:, i]) for i in range(3)], -1)
+    return bool(np.array_equal(_lerp(tab_t, x, tab, slope), want))
+
+
+@functools.cache
+def _station_major_is_time_major() -> bool:
+    """Whether this BLAS gives the station-major products ``m @ p.T`` per satellite the values
+    of the time-major ``p @ m.T`` (each the same three-term dot product): checked once on 1, 7
+    and 50 stations x 5 and 195 times."""
+    r = np.random.default_rng(20261207)
+    same = True
+    for nst in (1, 7, 50):
+        m = r.normal(size=(nst, 3)) * 6000.0
+        for nt in (5, 195):
+            p = r.normal(size=(3, nt, 3)) * 7000.0
+            same &= bool(np.array_equal(np.matmul(m, p.transpose(0, 2, 1)), (p @ m.T).transpose(0, 2, 1)))
+    return same
+
+
+def _station_major(m: np.ndarray, sat_ecef: np.ndarray) -> np.ndarray:
+    """``m`` (nst, 3) against positions (nsat, nt, 3): the products (nsat, nst, nt), straight
+    from BLAS station-major where that gives the time-major values (no transposing copy;
+    measured equal over 1..100 stations x 4..300 times here, tested in tests/test_grid_speed.py),
+    else time-major and transposed."""
+    if _station_major_is_time_major():
+        return np.matmul(m, sat_ecef.transpose(0, 2, 1))
+    return np.ascontiguousarray((sat_ecef @ m.T).transpose(0, 2, 1))
+
+
 @functools.cache
 def dot3_is_einsum() -> bool:
     """Whether :func:`dot3_rows` gives ``np.einsum``'s values on this platform: checked once on
@@ -176,43 +251,6 @@ class Scene:
         self._slope_moon = (self._tab_moon[1:] - self._tab_moon[:-1]) / gap[:, None]
         self._slope_dut1 = (self._tab_dut1[1:] - self._tab_dut1[:-1]) / gap
 
-    def _lerp(self, s: np.ndarray, tab: np.ndarray, slope: np.ndarray) -> np.ndarray:
-        """``np.interp(s, self._tab_t, tab[:, i])`` for every column ``i`` of ``tab`` at once
-        (or of a 1-D ``tab``), bit for bit: its interval ``j`` (``t_j <= s < t_j+1``), its
-        ``slope_j * (s - t_j) + tab_j``, a node's own value at a node and the end values outside
-        the table. The interval comes from the uniform spacing (corrected where the division
-        rounds across a node), not from a binary search per column; ``slope`` is np.interp's
-        per-interval slope, tabulated once."""
-        shape = np.shape(s)
-        x = np.asarray(s, float).ravel()
-        tt = self._tab_t
-        last = tt.size - 2
-        nan = np.isnan(x)
-        j = np.floor(((np.where(nan, tt[0], x) if nan.any() else x) - tt[0]) / _TAB_STEP_S)
-        np.clip(j, 0, last, out=j)
-        j = j.astype(np.intp)
-        j -= tt.take(j) > x  # the division rounded up to the next node: one interval down
-        np.maximum(j, 0, out=j)
-        j += (tt.take(j + 1) <= x) & (j < last)  # rounded down: one up
-        dx = x - tt.take(j)
-        if tab.ndim == 2:
-            out = slope.take(j, axis=0)
-            out *= dx[:, None]
-            out += tab.take(j, axis=0)
-        else:
-            out = slope.take(j)
-            out *= dx
-            out += tab.take(j)
-        at_node = dx == 0  # np.interp returns the node's value itself there
-        lo, hi = x < tt[0], x >= tt[-1]
-        if at_node.any() or lo.any() or hi.any():
-            pick = np.where(lo, 0, np.where(hi, tt.size - 1, j))
-            sel = at_node | lo | hi
-            out[sel] = tab.take(pick[sel], axis=0)
-        if nan.any():
-            out[nan] = np.nan
-        return out.reshape(shape + tab.shape[1:])
-
     # ---- time ---------------------------------------------------------------------------
     def seconds(self, when: datetime) -> float:
         """UTC seconds since ``t0``."""
@@ -236,7 +274,10 @@ class Scene:
     def _rotation(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """cos and sin of the GMST angle and its rate (rad/s) at times ``s``."""
         jd, fr = self._jd(s)
-        dut1 = self._lerp(s, self._tab_dut1, self._slope_dut1)
+        if _lerp_is_interp():
+            dut1 = _lerp(self._tab_t, s, self._tab_dut1, self._slope_dut1)
+        else:
+            dut1 = np.interp(s, self._tab_t, self._tab_dut1)
         if self._tab_leap is not None:  # TAI - UTC of each time's UTC day (a leap second ends a day)
             i = np.clip(np.searchsorted(self._tab_t, s, "right") - 1, 0, self._tab_t.size - 2)
             same_day = np.floor((self._day0_s + s) / DAY_S) == np.floor((self._day0_s + self._tab_t[i]) / DAY_S)
@@ -326,11 +367,17 @@ class Scene:
     # ---- Sun and Moon -------------------------------------------------------------------
     def sun_ecef(self, s: np.ndarray) -> np.ndarray:
         """Geocentric Sun position (km, Earth-fixed) at times ``s``, shape (..., 3)."""
-        return self._lerp(s, self._tab_sun, self._slope_sun)
+        if _lerp_is_interp():
+            return _lerp(self._tab_t, s, self._tab_sun, self._slope_sun)
+        s = np.asarray(s, float)
+        return np.stack([np.interp(s, self._tab_t, self._tab_sun[:, i]) for i in range(3)], -1)
 
     def moon_ecef(self, s: np.ndarray) -> np.ndarray:
         """Geocentric Moon position (km, Earth-fixed) at times ``s``, shape (..., 3)."""
-        return self._lerp(s, self._tab_moon, self._slope_moon)
+        if _lerp_is_interp():
+            return _lerp(self._tab_t, s, self._tab_moon, self._slope_moon)
+        s = np.asarray(s, float)
+        return np.stack([np.interp(s, self._tab_t, self._tab_moon[:, i]) for i in range(3)], -1)
 
     # ---- topocentric --------------------------------------------------------------------
     def topocentric(
@@ -392,18 +439,13 @@ class Scene:
         the squared range ``|r|^2 - 2 r . s_k + |s_k|^2``, so no (nsat, nst, nt, 3) temporary
         is formed.
         """
-        # station-major products (nsat, nst, nt) straight from BLAS: each value is the same
-        # three-term dot product as in the time-major product (equal bit for bit: measured over
-        # 1..100 stations x 4..300 times, tested over 1..64 x 4..195 in tests/test_grid_speed.py),
-        # without a transposing copy
-        pt = sat_ecef.transpose(0, 2, 1)  # (nsat, 3, nt)
         up_dir = self.sta_enu[:, 2, :]  # (nst, 3)
-        up = np.matmul(up_dir, pt)
+        up = _station_major(up_dir, sat_ecef)
         up -= np.einsum("kj,kj->k", up_dir, self.sta_ecef)[:, None]
         r2 = np.einsum("...i,...i->...", sat_ecef, sat_ecef)[:, None, :]
         # |r|^2 - 2 r . s + |s|^2 in place (r2 + (-2 r.s) is r2 - 2 r.s exactly); the factor -2
         # (a power of two) in the matrix: every product and partial sum scales exactly
-        rng2 = np.matmul(-2.0 * self.sta_ecef, pt)
+        rng2 = _station_major(-2.0 * self.sta_ecef, sat_ecef)
         rng2 += r2
         rng2 += np.einsum("kj,kj->k", self.sta_ecef, self.sta_ecef)[:, None]
         up /= np.sqrt(rng2, out=rng2)
@@ -418,9 +460,9 @@ class Scene:
             return None, el
         e_dir = self.sta_enu[:, 0, :]
         n_dir = self.sta_enu[:, 1, :]
-        e = np.matmul(e_dir, pt)
+        e = _station_major(e_dir, sat_ecef)
         e -= np.einsum("kj,kj->k", e_dir, self.sta_ecef)[:, None]
-        n = np.matmul(n_dir, pt)
+        n = _station_major(n_dir, sat_ecef)
         n -= np.einsum("kj,kj->k", n_dir, self.sta_ecef)[:, None]
         az = np.arctan2(e, n, out=e)
         az *= _DEG

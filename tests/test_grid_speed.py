@@ -9,11 +9,15 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from passplan.geometry import Scene
+from passplan.geometry import Scene, _lerp, _lerp_is_interp
 
 
 @pytest.mark.parametrize("table_s", [None, (1000.0, 20000.0)])
 def test_table_interpolation_is_np_interp_bit_for_bit(table_s: tuple[float, float] | None) -> None:
+    """The Sun/Moon/UT1 tables' one-lookup interpolation equals np.interp bit for bit (nodes,
+    either side of them, outside, NaN, any shape), and the engine's one-off check says so
+    exactly when it does (where np.interp's loop fuses its multiply-add, both say no and the
+    Scene keeps np.interp); the Scene's values are np.interp's either way."""
     t0 = datetime(2026, 11, 23, 5, 17, 3, 250000, tzinfo=UTC)
     sc = Scene([], [], t0, t0 + timedelta(days=1.3), table_s=table_s)
     tt = sc._tab_t
@@ -28,13 +32,16 @@ def test_table_interpolation_is_np_interp_bit_for_bit(table_s: tuple[float, floa
             [np.nan, -np.inf, np.inf],
         ]
     )
+    same = []
     for tab, slope in ((sc._tab_sun, sc._slope_sun), (sc._tab_moon, sc._slope_moon)):
         want = np.stack([np.interp(s, tt, tab[:, i]) for i in range(3)], -1)
-        got = sc._lerp(s, tab, slope)
+        got = _lerp(tt, s, tab, slope)
         assert got.shape == want.shape and got.dtype == want.dtype
-        assert np.array_equal(got.view(np.int64), want.view(np.int64))
+        same.append(np.array_equal(got.view(np.int64), want.view(np.int64)))
     want1 = np.interp(s, tt, sc._tab_dut1)
-    assert np.array_equal(sc._lerp(s, sc._tab_dut1, sc._slope_dut1).view(np.int64), want1.view(np.int64))
+    same.append(np.array_equal(_lerp(tt, s, sc._tab_dut1, sc._slope_dut1).view(np.int64), want1.view(np.int64)))
+    assert all(same) == _lerp_is_interp()
+    assert np.array_equal(sc.sun_ecef(s), np.stack([np.interp(s, tt, sc._tab_sun[:, i]) for i in range(3)], -1), equal_nan=True)
     grid = s[:600].reshape(2, 300)  # any shape, as the rotation's (1, nt) times
     assert sc.sun_ecef(grid).shape == (2, 300, 3)
     assert np.array_equal(sc.moon_ecef(grid), np.stack([np.interp(grid, tt, sc._tab_moon[:, i]) for i in range(3)], -1))
@@ -203,9 +210,10 @@ def test_regula_falsi_rounds_are_those_first_written() -> None:
 
 def test_station_major_products_are_the_time_major_ones_bit_for_bit() -> None:
     """``Scene.topocentric_grid`` takes its products station-major from BLAS (no transposing
-    copy) and folds the factor -2 into the station matrix: each value must be what the
-    time-major product (times -2) gave, here over 1..64 stations and 4..195 times; then the
-    whole grid against the formula as first written (time-major, transposed, floor subtracted)."""
+    copy, where its one-off check finds that BLAS gives the time-major values) and folds the
+    factor -2 into the station matrix: each value must be what the time-major product (times
+    -2) gave, here over 1..64 stations and 4..195 times; then the whole grid against the formula
+    as first written (time-major, transposed, floor subtracted)."""
     from passplan.designed import walker_delta
     from passplan.stations import Station
 
@@ -216,13 +224,18 @@ def test_station_major_products_are_the_time_major_ones_bit_for_bit() -> None:
                 for i in range(64)]
     sc = Scene([s.satrec for s in sats], stations, t0, t0 + timedelta(hours=4))
     pos, _ = sc.sat_ecef_grid(np.arange(195) * 73.0)
+    from passplan.geometry import _station_major, _station_major_is_time_major
+
+    same = []
     for nst in (1, 2, 5, 11, 30, 64):
         s_, u_ = sc.sta_ecef[:nst], sc.sta_enu[:nst, 2, :]
         for nt in (4, 17, 195):
             p = np.ascontiguousarray(pos[:, :nt])
             for m in (s_, u_):
-                assert np.array_equal(np.matmul(m, p.transpose(0, 2, 1)), (p @ m.T).transpose(0, 2, 1))
-            assert np.array_equal(np.matmul(-2.0 * s_, p.transpose(0, 2, 1)), ((p @ s_.T) * -2.0).transpose(0, 2, 1))
+                same.append(np.array_equal(np.matmul(m, p.transpose(0, 2, 1)), (p @ m.T).transpose(0, 2, 1)))
+                assert np.array_equal(_station_major(m, p), (p @ m.T).transpose(0, 2, 1))
+            assert np.array_equal(_station_major(-2.0 * s_, p), ((p @ s_.T) * -2.0).transpose(0, 2, 1))
+    assert all(same) or not _station_major_is_time_major()  # (where it is not, the engine transposes)
     # the whole grid, sine and degrees, with and without an offset
     up_dir = sc.sta_enu[:, 2, :]
     up = pos @ up_dir.T - np.einsum("kj,kj->k", up_dir, sc.sta_ecef)
