@@ -16,6 +16,7 @@ Times inside this module are float seconds of UTC since the scene's reference in
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -38,6 +39,10 @@ _TAB_STEP_S = 300.0  # Sun/Moon/UT1 table spacing (see Scene)
 _PLAIN_SATREC = Satrec if hasattr(Satrec, "_sgp4") else None
 #: rows per batch of :meth:`StateGrid.state` (its temporaries stay in cache; assumed, measured)
 _STATE_CHUNK = 1 << 15
+#: degrees per radian: ``np.degrees(x)`` is ``x * (180.0 / NPY_PI)`` with this same double
+#: (numpy's npymath), so a plain multiply gives its values bit for bit, ten times faster
+#: (tests/test_grid_speed.py)
+_DEG = 180.0 / np.pi
 
 
 def station_ecef_km(lat_deg: np.ndarray, lon_deg: np.ndarray, alt_m: np.ndarray) -> np.ndarray:
@@ -62,6 +67,105 @@ def enu_matrices(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
     north = np.stack([-sl * co, -sl * so, cl], axis=-1)
     up = np.stack([cl * co, cl * so, sl], axis=-1)
     return np.stack([east, north, up], axis=-2)
+
+
+def dot3_rows(a0: np.ndarray, a1: np.ndarray, a2: np.ndarray, b0: np.ndarray, b1: np.ndarray, b2: np.ndarray) -> np.ndarray:
+    """``np.einsum("...i,...i->...", a, b)`` of C-contiguous rows ``a``, ``b`` (n, 3), from
+    their components: the sum numpy's einsum forms there on x86-64 (its SSE baseline),
+    ``((a0 b0 + a2 b2) + a1 b1) + 0`` (a two-lane accumulator starting at zero takes the third
+    product into the first lane; the output starts at zero), bit for bit, twice as fast on
+    component arrays. Use it only where :func:`dot3_is_einsum` (a platform whose einsum fuses
+    the multiply-add, as NEON's, sums otherwise); tests/test_grid_speed.py checks it."""
+    x = a0 * b0
+    x += a2 * b2
+    x += a1 * b1
+    x += 0.0
+    return x
+
+
+def _lerp(tt: np.ndarray, s: np.ndarray, tab: np.ndarray, slope: np.ndarray) -> np.ndarray:
+    """``np.interp(s, tt, tab[:, i])`` for every column ``i`` of ``tab`` at once
+    (or of a 1-D ``tab``), bit for bit: its interval ``j`` (``t_j <= s < t_j+1``), its
+    ``slope_j * (s - t_j) + tab_j``, a node's own value at a node and the end values outside
+    the table. The interval comes from the uniform spacing (corrected where the division
+    rounds across a node), not from a binary search per column; ``slope`` is np.interp's
+    per-interval slope, tabulated once. Used where :func:`_lerp_is_interp`."""
+    shape = np.shape(s)
+    x = np.asarray(s, float).ravel()
+    last = tt.size - 2
+    nan = np.isnan(x)
+    j = np.floor(((np.where(nan, tt[0], x) if nan.any() else x) - tt[0]) / _TAB_STEP_S)
+    np.clip(j, 0, last, out=j)
+    j = j.astype(np.intp)
+    j -= tt.take(j) > x  # the division rounded up to the next node: one interval down
+    np.maximum(j, 0, out=j)
+    j += (tt.take(j + 1) <= x) & (j < last)  # rounded down: one up
+    dx = x - tt.take(j)
+    if tab.ndim == 2:
+        out = slope.take(j, axis=0)
+        out *= dx[:, None]
+        out += tab.take(j, axis=0)
+    else:
+        out = slope.take(j)
+        out *= dx
+        out += tab.take(j)
+    at_node = dx == 0  # np.interp returns the node's value itself there
+    lo, hi = x < tt[0], x >= tt[-1]
+    if at_node.any() or lo.any() or hi.any():
+        pick = np.where(lo, 0, np.where(hi, tt.size - 1, j))
+        sel = at_node | lo | hi
+        out[sel] = tab.take(pick[sel], axis=0)
+    if nan.any():
+        out[nan] = np.nan
+    return out.reshape(shape + tab.shape[1:])
+
+
+@functools.cache
+def _lerp_is_interp() -> bool:
+    """Whether :func:`_lerp` (a separate multiply and add) gives ``np.interp``'s values on
+    this platform (whose compiled loop could fuse them): checked once on random tables."""
+    r = np.random.default_rng(20261207)
+    tab_t = np.arange(-13, 70) * _TAB_STEP_S
+    tab = r.normal(size=(tab_t.size, 3)) * 1.5e8
+    slope = (tab[1:] - tab[:-1]) / (tab_t[1:] - tab_t[:-1])[:, None]
+    x = np.concatenate([r.uniform(tab_t[0] - 900.0, tab_t[-1] + 900.0, 2000), tab_t])
+    want = np.stack([np.interp(x, tab_t, tab[:, i]) for i in range(3)], -1)
+    return bool(np.array_equal(_lerp(tab_t, x, tab, slope), want))
+
+
+@functools.cache
+def _station_major_is_time_major() -> bool:
+    """Whether this BLAS gives the station-major products ``m @ p.T`` per satellite the values
+    of the time-major ``p @ m.T`` (each the same three-term dot product): checked once on 1, 7
+    and 50 stations x 5 and 195 times."""
+    r = np.random.default_rng(20261207)
+    same = True
+    for nst in (1, 7, 50):
+        m = r.normal(size=(nst, 3)) * 6000.0
+        for nt in (5, 195):
+            p = r.normal(size=(3, nt, 3)) * 7000.0
+            same &= bool(np.array_equal(np.matmul(m, p.transpose(0, 2, 1)), (p @ m.T).transpose(0, 2, 1)))
+    return same
+
+
+def _station_major(m: np.ndarray, sat_ecef: np.ndarray) -> np.ndarray:
+    """``m`` (nst, 3) against positions (nsat, nt, 3): the products (nsat, nst, nt), straight
+    from BLAS station-major where that gives the time-major values (no transposing copy;
+    measured equal over 1..100 stations x 4..300 times here, tested in tests/test_grid_speed.py),
+    else time-major and transposed."""
+    if _station_major_is_time_major():
+        return np.matmul(m, sat_ecef.transpose(0, 2, 1))
+    return np.ascontiguousarray((sat_ecef @ m.T).transpose(0, 2, 1))
+
+
+@functools.cache
+def dot3_is_einsum() -> bool:
+    """Whether :func:`dot3_rows` gives ``np.einsum``'s values on this platform: checked once on
+    256 random rows (a different order or a fused multiply-add shows in about a third of them)."""
+    r = np.random.default_rng(20261207)
+    a, b = r.normal(size=(256, 3)) * 7000.0, r.normal(size=(256, 3)) * 7.0
+    want = np.einsum("...i,...i->...", a, b)
+    return bool(np.array_equal(dot3_rows(a[:, 0], a[:, 1], a[:, 2], b[:, 0], b[:, 1], b[:, 2]), want))
 
 
 def refraction_deg(el_deg: np.ndarray) -> np.ndarray:
@@ -141,6 +245,11 @@ class Scene:
         moon = (eph["moon"] - earth).at(tt).position.km
         self._tab_sun = np.einsum("ijn,jn->ni", rot, sun)
         self._tab_moon = np.einsum("ijn,jn->ni", rot, moon)
+        # np.interp's slopes, per table interval (its formula: dy / dx of the interval's ends)
+        gap = self._tab_t[1:] - self._tab_t[:-1]
+        self._slope_sun = (self._tab_sun[1:] - self._tab_sun[:-1]) / gap[:, None]
+        self._slope_moon = (self._tab_moon[1:] - self._tab_moon[:-1]) / gap[:, None]
+        self._slope_dut1 = (self._tab_dut1[1:] - self._tab_dut1[:-1]) / gap
 
     # ---- time ---------------------------------------------------------------------------
     def seconds(self, when: datetime) -> float:
@@ -165,7 +274,10 @@ class Scene:
     def _rotation(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """cos and sin of the GMST angle and its rate (rad/s) at times ``s``."""
         jd, fr = self._jd(s)
-        dut1 = np.interp(s, self._tab_t, self._tab_dut1)
+        if _lerp_is_interp():
+            dut1 = _lerp(self._tab_t, s, self._tab_dut1, self._slope_dut1)
+        else:
+            dut1 = np.interp(s, self._tab_t, self._tab_dut1)
         if self._tab_leap is not None:  # TAI - UTC of each time's UTC day (a leap second ends a day)
             i = np.clip(np.searchsorted(self._tab_t, s, "right") - 1, 0, self._tab_t.size - 2)
             same_day = np.floor((self._day0_s + s) / DAY_S) == np.floor((self._day0_s + self._tab_t[i]) / DAY_S)
@@ -255,11 +367,15 @@ class Scene:
     # ---- Sun and Moon -------------------------------------------------------------------
     def sun_ecef(self, s: np.ndarray) -> np.ndarray:
         """Geocentric Sun position (km, Earth-fixed) at times ``s``, shape (..., 3)."""
+        if _lerp_is_interp():
+            return _lerp(self._tab_t, s, self._tab_sun, self._slope_sun)
         s = np.asarray(s, float)
         return np.stack([np.interp(s, self._tab_t, self._tab_sun[:, i]) for i in range(3)], -1)
 
     def moon_ecef(self, s: np.ndarray) -> np.ndarray:
         """Geocentric Moon position (km, Earth-fixed) at times ``s``, shape (..., 3)."""
+        if _lerp_is_interp():
+            return _lerp(self._tab_t, s, self._tab_moon, self._slope_moon)
         s = np.asarray(s, float)
         return np.stack([np.interp(s, self._tab_t, self._tab_moon[:, i]) for i in range(3)], -1)
 
@@ -273,9 +389,19 @@ class Scene:
         """
         e, n, u = self.enu(sat_ecef, st_idx)
         rng = np.sqrt(e * e + n * n + u * u)
-        el = np.degrees(np.arcsin(np.clip(u / rng, -1.0, 1.0)))
-        az = np.degrees(np.arctan2(e, n)) % 360.0
+        el = np.arcsin(np.clip(u / rng, -1.0, 1.0)) * _DEG
+        az = (np.arctan2(e, n) * _DEG) % 360.0
         return az, el, rng
+
+    def station_table(self) -> np.ndarray:
+        """Per station (columns), rows ``e_x e_y n_x n_y n_z u_x u_y u_z`` (its east, north, up
+        axes; east has no z) and ``x y z`` (its Earth-fixed position, km): shape (11, nst), each
+        row contiguous, for gathering by station."""
+        if not hasattr(self, "_enu_tab"):
+            nst = self.sta_ecef.shape[0]
+            axes = np.delete(self.sta_enu.reshape(nst, 9), 2, axis=1)
+            self._enu_tab = np.concatenate([axes, self.sta_ecef], axis=1).T.copy()
+        return self._enu_tab
 
     def enu(self, sat_ecef: np.ndarray, st_idx: np.ndarray | int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """East, north, up components (km) of the line of sight, componentwise (no temporaries
@@ -291,49 +417,57 @@ class Scene:
             n = m[..., 1, 0] * d0 + m[..., 1, 1] * d1 + m[..., 1, 2] * d2
             u = m[..., 2, 0] * d0 + m[..., 2, 1] * d1 + m[..., 2, 2] * d2
             return e, n, u
-        # many rows: the 9 axis coefficients and 3 coordinates of each row's station in one
-        # gather from a small (12, nst) table, each coefficient a contiguous array
-        if not hasattr(self, "_enu_tab"):
-            nst = self.sta_ecef.shape[0]
-            self._enu_tab = np.concatenate([self.sta_enu.reshape(nst, 9), self.sta_ecef], axis=1).T.copy()
-        c = self._enu_tab.take(st_idx, axis=1)
-        d0 = sat_ecef[..., 0] - c[9]
-        d1 = sat_ecef[..., 1] - c[10]
-        d2 = sat_ecef[..., 2] - c[11]
+        # many rows: the 8 axis coefficients used (east has no z) and 3 coordinates of each
+        # row's station in one gather from a small (11, nst) table, each a contiguous array
+        c = Scene.station_table(self).take(st_idx, axis=1)  # (any object with the station arrays)
+        d0 = sat_ecef[..., 0] - c[8]
+        d1 = sat_ecef[..., 1] - c[9]
+        d2 = sat_ecef[..., 2] - c[10]
         e = c[0] * d0 + c[1] * d1
-        n = c[3] * d0 + c[4] * d1 + c[5] * d2
-        u = c[6] * d0 + c[7] * d1 + c[8] * d2
+        n = c[2] * d0 + c[3] * d1 + c[4] * d2
+        u = c[5] * d0 + c[6] * d1 + c[7] * d2
         return e, n, u
 
     def topocentric_grid(
-        self, sat_ecef: np.ndarray, need_az: bool = True, sine: bool = False
+        self, sat_ecef: np.ndarray, need_az: bool = True, sine: bool = False, offset: np.ndarray | None = None
     ) -> tuple[np.ndarray | None, np.ndarray]:
         """Every position against every station with matrix products (BLAS).
 
         ``sat_ecef`` (nsat, nt, 3) gives azimuth (or None) and elevation in degrees (or its
-        sine, with ``sine``), each of shape (nsat, nst, nt). The up component is
-        ``r . u_k - s_k . u_k`` and the squared range ``|r|^2 - 2 r . s_k + |s_k|^2``, so no
-        (nsat, nst, nt, 3) temporary is formed.
+        sine, with ``sine``), each of shape (nsat, nst, nt); with ``offset`` (per station) the
+        elevation minus the station's offset. The up component is ``r . u_k - s_k . u_k`` and
+        the squared range ``|r|^2 - 2 r . s_k + |s_k|^2``, so no (nsat, nst, nt, 3) temporary
+        is formed.
         """
         up_dir = self.sta_enu[:, 2, :]  # (nst, 3)
-        up = sat_ecef @ up_dir.T - np.einsum("kj,kj->k", up_dir, self.sta_ecef)
-        r2 = np.einsum("...i,...i->...", sat_ecef, sat_ecef)[..., None]
-        # |r|^2 - 2 r . s + |s|^2 in place (r2 + (-2 r.s) is r2 - 2 r.s exactly)
-        rng2 = sat_ecef @ self.sta_ecef.T
-        rng2 *= -2.0
+        up = _station_major(up_dir, sat_ecef)
+        up -= np.einsum("kj,kj->k", up_dir, self.sta_ecef)[:, None]
+        r2 = np.einsum("...i,...i->...", sat_ecef, sat_ecef)[:, None, :]
+        # |r|^2 - 2 r . s + |s|^2 in place (r2 + (-2 r.s) is r2 - 2 r.s exactly); the factor -2
+        # (a power of two) in the matrix: every product and partial sum scales exactly
+        rng2 = _station_major(-2.0 * self.sta_ecef, sat_ecef)
         rng2 += r2
-        rng2 += np.einsum("kj,kj->k", self.sta_ecef, self.sta_ecef)
+        rng2 += np.einsum("kj,kj->k", self.sta_ecef, self.sta_ecef)[:, None]
         up /= np.sqrt(rng2, out=rng2)
-        el = up if sine else np.degrees(np.arcsin(np.clip(up, -1.0, 1.0)))
-        el = np.ascontiguousarray(el.transpose(0, 2, 1))
+        if not sine:  # degrees, in place
+            np.clip(up, -1.0, 1.0, out=up)
+            np.arcsin(up, out=up)
+            up *= _DEG
+        if offset is not None:
+            up -= np.asarray(offset, float)[:, None]
+        el = up
         if not need_az:
             return None, el
         e_dir = self.sta_enu[:, 0, :]
         n_dir = self.sta_enu[:, 1, :]
-        e = sat_ecef @ e_dir.T - np.einsum("kj,kj->k", e_dir, self.sta_ecef)
-        n = sat_ecef @ n_dir.T - np.einsum("kj,kj->k", n_dir, self.sta_ecef)
-        az = np.degrees(np.arctan2(e, n)) % 360.0
-        return np.ascontiguousarray(az.transpose(0, 2, 1)), el
+        e = _station_major(e_dir, sat_ecef)
+        e -= np.einsum("kj,kj->k", e_dir, self.sta_ecef)[:, None]
+        n = _station_major(n_dir, sat_ecef)
+        n -= np.einsum("kj,kj->k", n_dir, self.sta_ecef)[:, None]
+        az = np.arctan2(e, n, out=e)
+        az *= _DEG
+        az %= 360.0
+        return az, el
 
     def body_elevation_deg(self, body_ecef: np.ndarray, st_idx: np.ndarray | int) -> np.ndarray:
         """Topocentric elevation (deg) of a body given geocentric Earth-fixed positions."""
@@ -342,18 +476,30 @@ class Scene:
     def elevation_range(self, sat_ecef: np.ndarray, st_idx: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
         """Elevation (deg) and range (km) as :meth:`topocentric` gives them, without azimuth."""
         e, n, u = self.enu(sat_ecef, st_idx)
-        rng = np.sqrt(e * e + n * n + u * u)
-        return np.degrees(np.arcsin(np.clip(u / rng, -1.0, 1.0))), rng
+        if np.ndim(u) == 0:
+            rng = np.sqrt(e * e + n * n + u * u)
+            return np.arcsin(np.clip(u / rng, -1.0, 1.0)) * _DEG, rng
+        # the same operations in the same order as above, in the buffers of e and n
+        e *= e
+        n *= n
+        e += n
+        e += np.multiply(u, u, out=n)
+        rng = np.sqrt(e, out=e)
+        el = np.divide(u, rng, out=n)
+        np.clip(el, -1.0, 1.0, out=el)
+        np.arcsin(el, out=el)
+        el *= _DEG
+        return el, rng
 
     def separation_deg(self, sat_ecef: np.ndarray, body_ecef: np.ndarray, st_idx: np.ndarray | int) -> np.ndarray:
         """Angle (deg) at the station between the satellite and a body (Sun or Moon)."""
-        st = self.sta_ecef[np.asarray(st_idx)]
+        st = self.sta_ecef.take(np.asarray(st_idx), axis=0)  # (fancy indexing's values, faster)
         a = sat_ecef - st
         b = body_ecef - st
         cosang = np.einsum("...i,...i->...", a, b) / (
             np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1)
         )
-        return np.degrees(np.arccos(np.clip(cosang, -1.0, 1.0)))
+        return np.arccos(np.clip(cosang, -1.0, 1.0)) * _DEG
 
     @staticmethod
     def sunlit_margin_km(sat_ecef: np.ndarray, sun_ecef: np.ndarray) -> np.ndarray:
@@ -366,12 +512,50 @@ class Scene:
         """
         # lengths summed componentwise, in np.linalg.norm's order (the same values, faster)
         s0, s1, s2 = sun_ecef[..., 0], sun_ecef[..., 1], sun_ecef[..., 2]
+        sat = np.asarray(sat_ecef)
+        if (
+            sat.ndim == 2 and sat.shape[1] == 3 and sun_ecef.shape == sat.shape
+            and sat.flags.c_contiguous and sun_ecef.flags.c_contiguous and dot3_is_einsum()
+        ):
+            # rows (the engine's case), by component, the dot product in einsum's own sum
+            nrm = s0 * s0
+            nrm += s1 * s1
+            nrm += s2 * s2
+            np.sqrt(nrm, out=nrm)
+            u0, u1, u2 = s0 / nrm, s1 / nrm, s2 / nrm
+            x0, x1, x2 = sat[:, 0], sat[:, 1], sat[:, 2]
+            along = dot3_rows(x0, x1, x2, u0, u1, u2)
+            u0 *= along
+            u1 *= along
+            u2 *= along
+            p0, p1, p2 = np.subtract(x0, u0, out=u0), np.subtract(x1, u1, out=u1), np.subtract(x2, u2, out=u2)
+            margin = p0 * p0
+            margin += p1 * p1
+            margin += p2 * p2
+            np.sqrt(margin, out=margin)
+            margin -= WGS84_A_KM
+            day = np.abs(margin)
+            day += 1.0
+            return np.where(along >= 0.0, day, margin)
         u = sun_ecef / np.sqrt(s0 * s0 + s1 * s1 + s2 * s2)[..., None]
         along = np.einsum("...i,...i->...", sat_ecef, u)
-        p = sat_ecef - along[..., None] * u
+        if u.ndim < 2 or u.shape != np.shape(sat_ecef):  # one Sun for many positions (or one of each): as first written
+            p = sat_ecef - along[..., None] * u
+            p0, p1, p2 = p[..., 0], p[..., 1], p[..., 2]
+            margin = np.sqrt(p0 * p0 + p1 * p1 + p2 * p2) - WGS84_A_KM
+            return np.where(along >= 0.0, np.abs(margin) + 1.0, margin)
+        # the same operations, in place: p = r - along u in u's buffer, |p| in a fresh one
+        u *= along[..., None]
+        p = np.subtract(sat_ecef, u, out=u)
         p0, p1, p2 = p[..., 0], p[..., 1], p[..., 2]
-        margin = np.sqrt(p0 * p0 + p1 * p1 + p2 * p2) - WGS84_A_KM
-        return np.where(along >= 0.0, np.abs(margin) + 1.0, margin)
+        margin = p0 * p0
+        margin += p1 * p1
+        margin += p2 * p2
+        np.sqrt(margin, out=margin)
+        margin -= WGS84_A_KM
+        day = np.abs(margin)
+        day += 1.0
+        return np.where(along >= 0.0, day, margin)
 
     def moon_illumination(self, s: np.ndarray) -> np.ndarray:
         """Illuminated fraction of the Moon's disc (0 new .. 1 full), from the geocentric elongation."""
@@ -438,11 +622,19 @@ class StateGrid:
     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
         h = self.step_s
         nt = self.pos.shape[1]
-        j = np.clip(np.floor(s / h).astype(np.int64) - self.i0, 0, nt - 2)
-        u = np.clip(s / h - (j + self.i0), 0.0, 1.0)
-        row = sat_idx * nt + j
+        q = s / h
+        j = np.floor(q).astype(np.int64)
+        j -= self.i0
+        np.clip(j, 0, nt - 2, out=j)
+        u = q - (j + self.i0)
+        np.clip(u, 0.0, 1.0, out=u)
+        n = u.size
         # both ends of every interval in one gather: (6, 2, n), each [k, end] contiguous
-        ends = self._flat.take(np.stack([row, row + 1]), axis=1)
+        rows = np.empty((2, n), np.int64)
+        row = np.multiply(sat_idx, nt, out=rows[0])
+        row += j
+        np.add(row, 1, out=rows[1])
+        ends = self._flat.take(rows, axis=1)
         y0, y1 = ends[:, 0], ends[:, 1]  # x, y, z, vx h, vy h, vz h at the left and right point
         u2 = u * u
         u3 = u2 * u
@@ -450,26 +642,25 @@ class StateGrid:
         h00 = 1.0 - h01
         h10 = u3 - 2.0 * u2 + u
         h11 = u3 - u2
-        # h00 y0 + h01 y1 + h10 v0 h + h11 v1 h, left to right, into preallocated buffers
-        n = row.size
+        # h00 y0 + h01 y1 + h10 v0 h + h11 v1 h, left to right, into preallocated buffers (the
+        # last sum straight into the output's column)
         pos = np.empty((n, 3))
         acc, tmp = np.empty(n), np.empty(n)
         for k in range(3):
             np.multiply(h00, y0[k], out=acc)
             acc += np.multiply(h01, y1[k], out=tmp)
             acc += np.multiply(h10, y0[k + 3], out=tmp)
-            acc += np.multiply(h11, y1[k + 3], out=tmp)
-            pos[:, k] = acc
+            np.add(acc, np.multiply(h11, y1[k + 3], out=tmp), out=pos[:, k])
         vel = None
         if velocity:
+            u2x3 = 3.0 * u2
             d00 = (6.0 * u2 - 6.0 * u) / h
-            d10 = (3.0 * u2 - 4.0 * u + 1.0) / h
-            d11 = (3.0 * u2 - 2.0 * u) / h
+            d10 = (u2x3 - 4.0 * u + 1.0) / h
+            d11 = (u2x3 - 2.0 * u) / h
             vel = np.empty((n, 3))
             for k in range(3):  # d00 (y0 - y1) + d10 v0 h + d11 v1 h
                 np.subtract(y0[k], y1[k], out=acc)
                 acc *= d00
                 acc += np.multiply(d10, y0[k + 3], out=tmp)
-                acc += np.multiply(d11, y1[k + 3], out=tmp)
-                vel[:, k] = acc
+                np.add(acc, np.multiply(d11, y1[k + 3], out=tmp), out=vel[:, k])
         return pos, vel, self._ok2.take(row)

@@ -72,20 +72,24 @@ def crossings(
     x = 0.5 * (a + b)
     live = rows
     for _ in range(10):
-        denom = fb[live] - fa[live]
-        safe = np.where(denom != 0, denom, 1.0)
-        xn = np.where(denom != 0, b[live] - fb[live] * (b[live] - a[live]) / safe, 0.5 * (a[live] + b[live]))
-        xn = np.clip(xn, np.minimum(a[live], b[live]), np.maximum(a[live], b[live]))
+        # the live rows' brackets gathered once per round (the same values as gathered per use)
+        al, bl, fal, fbl = a[live], b[live], fa[live], fb[live]
+        denom = fbl - fal
+        nz = denom != 0
+        safe = np.where(nz, denom, 1.0)
+        xn = np.where(nz, bl - fbl * (bl - al) / safe, 0.5 * (al + bl))
+        xn = np.clip(xn, np.minimum(al, bl), np.maximum(al, bl))
         moved = np.abs(xn - x[live]) >= 0.1 * tol
         x[live] = xn
         live = live[moved]
         if live.size == 0:
             break
-        fx = func(live, x[live])
-        flip = (fx > 0) != (fb[live] > 0)
-        a[live] = np.where(flip, b[live], a[live])
-        fa[live] = np.where(flip, fb[live], 0.5 * fa[live])
-        b[live], fb[live] = x[live], fx
+        xm, al, bl, fal, fbl = xn[moved], al[moved], bl[moved], fal[moved], fbl[moved]
+        fx = func(live, xm)
+        flip = (fx > 0) != (fbl > 0)
+        a[live] = np.where(flip, bl, al)
+        fa[live] = np.where(flip, fbl, 0.5 * fal)
+        b[live], fb[live] = xm, fx
     if not certify:
         return x, rising
     probe = func(np.concatenate([rows, rows]), np.concatenate([x - 0.5 * tol, x + 0.5 * tol])) > 0
