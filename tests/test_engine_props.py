@@ -457,7 +457,7 @@ def test_batched_state_is_the_unbatched_hermite_formula(profile: str, monkeypatc
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_station_frame_and_squared_ranges_are_the_plain_formulas(profile: str) -> None:
-    """``Scene.enu`` (one gather of a 12-row table) and ``Scene.topocentric_grid`` (squared ranges
+    """``Scene.enu`` (one gather of an 11-row table) and ``Scene.topocentric_grid`` (squared ranges
     in place) give the per-coefficient formulas' values bit for bit."""
 
     @_profile(profile, 30, 2000)
