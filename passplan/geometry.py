@@ -252,6 +252,17 @@ class Scene:
         self._slope_dut1 = (self._tab_dut1[1:] - self._tab_dut1[:-1]) / gap
 
     # ---- time ---------------------------------------------------------------------------
+    def leap_instants(self) -> np.ndarray:
+        """Seconds after ``t0`` of the leap seconds inside the tables' span: the UTC day
+        boundaries at which TAI - UTC steps. UTC (and so every time here) skips them while UT1
+        runs on, so Earth-fixed positions step by a second of the Earth's rotation there (about
+        1 km at MEO radii): nothing may be interpolated across one."""
+        if self._tab_leap is None:
+            return np.empty(0)
+        i = np.flatnonzero(np.diff(self._tab_leap) != 0)
+        # a leap second ends a UTC day: the first instant of the day of the node after the step
+        return np.floor((self._day0_s + self._tab_t[i + 1]) / DAY_S) * DAY_S - self._day0_s
+
     def seconds(self, when: datetime) -> float:
         """UTC seconds since ``t0``."""
         return (require_aware(when) - self.t0).total_seconds()

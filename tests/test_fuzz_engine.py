@@ -519,9 +519,9 @@ def _check_record(ref: Reference, d: Draw, rp: RefPass, p: Any, w: RefWindow, wh
     fig = ref.figures(rp.sat, rp.st, aos, los)
     el_at_tca = ref.look_at(rp.sat, rp.st, tca)[1]
     if any(abs(t_ - x) < 130.0 for x in ref.leap_instants() for t_ in (fig["t_el"], fig["t_rng"], tca)):
-        # an extremum at the jump is no culmination; and the engine's culminations and range
-        # minima come from its interpolant, whose grid interval (up to 120 s) holding a leap
-        # second spans the jump (its crossings are certified on SGP4, so they are checked)
+        # an extremum at the jump is no culmination (the engine evaluates SGP4, not its
+        # interpolant, inside a grid interval holding a leap second: tests/test_leap_second.py;
+        # its crossings are certified on SGP4 anyway, so they are checked)
         STATS["leap second: figures within a grid step of the jump"] += 1
         return
     if abs(tca - fig["t_el"]) > TIME_TOL_S:

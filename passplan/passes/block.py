@@ -72,6 +72,12 @@ class Block:
         pos, vel, err = self.scene.sat_state_grid(times)
         self.err = err
         self.grid = StateGrid(pos, vel, err == 0, lo - 1, step_s)
+        # grid intervals holding a leap second (the positions step there: Scene.leap_instants);
+        # inside them the state comes from SGP4, never from the interpolant (none since 2016)
+        leaps = self.scene.leap_instants()
+        j = np.searchsorted(times, leaps, "left") - 1
+        j = j[(j >= 0) & (j < times.size - 1)]
+        self._leap_lo, self._leap_hi = times[j], times[j + 1]
         self.sgp4_evaluations = {"grid": int(err.size), "refine": 0}
         #: extra brackets ``(sat, station, lo, hi)`` of horizon crossings near mask corners
         self.fine: list[tuple[np.ndarray, ...]] = []
@@ -91,7 +97,34 @@ class Block:
             self.sgp4_evaluations["refine"] += int(np.size(t))
         else:
             pos, vel, ok = self.grid.state(sat, t, velocity)
+            if self._leap_lo.size:
+                pos, vel, ok = self._across_leaps(sat, t, pos, vel, ok, velocity)
         return Look(self.scene, pos, vel, ok, np.asarray(st, int), np.asarray(t, float))
+
+    def _across_leaps(
+        self, sat: np.ndarray, t: np.ndarray, pos: np.ndarray, vel: np.ndarray | None, ok: np.ndarray, velocity: bool
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """The interpolated rows whose time falls strictly inside a grid interval holding a leap
+        second, replaced by SGP4's states (the cubic across the step would blend the two days:
+        up to a second of motion off)."""
+        tt = np.asarray(t, float)
+        inside = np.zeros(tt.shape, bool)
+        for a, b in zip(self._leap_lo.tolist(), self._leap_hi.tolist(), strict=True):
+            inside |= (tt > a) & (tt < b)
+        if not inside.any():
+            return pos, vel, ok
+        rows = np.flatnonzero(inside)
+        sat_rows = np.broadcast_to(np.asarray(sat, int), tt.shape)[rows]
+        if velocity:
+            p, v, err = self.scene.sat_state_at(sat_rows, tt[rows])
+            vel = np.array(vel, copy=True)
+            vel[rows] = v
+        else:
+            p, err = self.scene.sat_ecef_at(sat_rows, tt[rows])
+        pos, ok = np.array(pos, copy=True), np.array(ok, copy=True)
+        pos[rows], ok[rows] = p, err == 0
+        self.sgp4_evaluations["refine"] += int(rows.size)
+        return pos, vel, ok
 
     def horizon_margin(self, sat: np.ndarray, st: np.ndarray, t: np.ndarray, exact: bool = False) -> np.ndarray:
         """Elevation margin (deg) over floor and mask."""
