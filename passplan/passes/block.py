@@ -342,6 +342,14 @@ class Block:
             for c in corners.tolist():
                 x = (c - az[:, k, :-1] + 180.0) % 360.0 - 180.0
                 sweeps |= np.where(d >= 0, (x >= 0) & (x <= d), (x <= 0) & (x >= d))
+            # the kink a corner puts in the margin also hides a hump from the samples' local-maximum
+            # test in the intervals on either side (a pass setting behind a mask edge at 220 s and
+            # rising 0.025 deg over the mask's slope from 285 to 324 s, both grid points of its
+            # interval below, was missed): those are searched the same way
+            near = sweeps.copy()
+            near[:, 1:] |= sweeps[:, :-1]
+            near[:, :-1] |= sweeps[:, 1:]
+            sweeps = near
             i_s, i_j = _nonzero(sweeps & (e + turn[:, :-1] > lo_thr) & (e - turn[:, :-1] < hi_thr))
             inside = (i_j >= 1) & (i_j <= nt - 3)
             i_s, i_j = i_s[inside], i_j[inside]
