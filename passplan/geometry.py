@@ -168,6 +168,37 @@ def dot3_is_einsum() -> bool:
     return bool(np.array_equal(dot3_rows(a[:, 0], a[:, 1], a[:, 2], b[:, 0], b[:, 1], b[:, 2]), want))
 
 
+def dot3(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.einsum("...i,...i->...", a, b)``, bit for bit: by component (:func:`dot3_rows`) for
+    C-contiguous rows of one shape (n, 3) where :func:`dot3_is_einsum`, einsum itself otherwise
+    (a broadcast operand, another layout or platform)."""
+    if (
+        a.ndim == 2 and a.shape == b.shape and a.shape[1] == 3
+        and a.flags.c_contiguous and b.flags.c_contiguous and dot3_is_einsum()
+    ):
+        return dot3_rows(a[:, 0], a[:, 1], a[:, 2], b[:, 0], b[:, 1], b[:, 2])
+    return np.einsum("...i,...i->...", a, b)
+
+
+def sun_direction(sun_ecef: np.ndarray) -> np.ndarray:
+    """Unit vectors of ``sun_ecef`` (..., 3), the length summed componentwise in
+    ``np.linalg.norm``'s order (the same values, faster): the first half of
+    :meth:`Scene.sunlit_margin_km`, for callers that tabulate it once per time."""
+    s0, s1, s2 = sun_ecef[..., 0], sun_ecef[..., 1], sun_ecef[..., 2]
+    return sun_ecef / np.sqrt(s0 * s0 + s1 * s1 + s2 * s2)[..., None]
+
+
+def sunlit_margin_along(sat_ecef: np.ndarray, unit: np.ndarray) -> np.ndarray:
+    """:meth:`Scene.sunlit_margin_km` from the Sun's direction ``unit`` (:func:`sun_direction`):
+    the closest approach to the Earth's centre of the line from the satellite towards the Sun,
+    minus the radius, on the night side; its distance + 1 km on the day side."""
+    along = dot3(sat_ecef, unit)
+    p = sat_ecef - along[..., None] * unit
+    p0, p1, p2 = p[..., 0], p[..., 1], p[..., 2]
+    margin = np.sqrt(p0 * p0 + p1 * p1 + p2 * p2) - WGS84_A_KM
+    return np.where(along >= 0.0, np.abs(margin) + 1.0, margin)
+
+
 def refraction_deg(el_deg: np.ndarray) -> np.ndarray:
     """Atmospheric refraction (deg) to add to a geometric elevation, standard conditions.
 
@@ -521,52 +552,7 @@ class Scene:
         through the sphere. The margin is the closest approach of that line to the Earth's centre
         minus the radius (or +distance on the day side), so its sign changes at shadow entry/exit.
         """
-        # lengths summed componentwise, in np.linalg.norm's order (the same values, faster)
-        s0, s1, s2 = sun_ecef[..., 0], sun_ecef[..., 1], sun_ecef[..., 2]
-        sat = np.asarray(sat_ecef)
-        if (
-            sat.ndim == 2 and sat.shape[1] == 3 and sun_ecef.shape == sat.shape
-            and sat.flags.c_contiguous and sun_ecef.flags.c_contiguous and dot3_is_einsum()
-        ):
-            # rows (the engine's case), by component, the dot product in einsum's own sum
-            nrm = s0 * s0
-            nrm += s1 * s1
-            nrm += s2 * s2
-            np.sqrt(nrm, out=nrm)
-            u0, u1, u2 = s0 / nrm, s1 / nrm, s2 / nrm
-            x0, x1, x2 = sat[:, 0], sat[:, 1], sat[:, 2]
-            along = dot3_rows(x0, x1, x2, u0, u1, u2)
-            u0 *= along
-            u1 *= along
-            u2 *= along
-            p0, p1, p2 = np.subtract(x0, u0, out=u0), np.subtract(x1, u1, out=u1), np.subtract(x2, u2, out=u2)
-            margin = p0 * p0
-            margin += p1 * p1
-            margin += p2 * p2
-            np.sqrt(margin, out=margin)
-            margin -= WGS84_A_KM
-            day = np.abs(margin)
-            day += 1.0
-            return np.where(along >= 0.0, day, margin)
-        u = sun_ecef / np.sqrt(s0 * s0 + s1 * s1 + s2 * s2)[..., None]
-        along = np.einsum("...i,...i->...", sat_ecef, u)
-        if u.ndim < 2 or u.shape != np.shape(sat_ecef):  # one Sun for many positions (or one of each): as first written
-            p = sat_ecef - along[..., None] * u
-            p0, p1, p2 = p[..., 0], p[..., 1], p[..., 2]
-            margin = np.sqrt(p0 * p0 + p1 * p1 + p2 * p2) - WGS84_A_KM
-            return np.where(along >= 0.0, np.abs(margin) + 1.0, margin)
-        # the same operations, in place: p = r - along u in u's buffer, |p| in a fresh one
-        u *= along[..., None]
-        p = np.subtract(sat_ecef, u, out=u)
-        p0, p1, p2 = p[..., 0], p[..., 1], p[..., 2]
-        margin = p0 * p0
-        margin += p1 * p1
-        margin += p2 * p2
-        np.sqrt(margin, out=margin)
-        margin -= WGS84_A_KM
-        day = np.abs(margin)
-        day += 1.0
-        return np.where(along >= 0.0, day, margin)
+        return sunlit_margin_along(np.asarray(sat_ecef), sun_direction(sun_ecef))
 
     def moon_illumination(self, s: np.ndarray) -> np.ndarray:
         """Illuminated fraction of the Moon's disc (0 new .. 1 full), from the geocentric elongation."""

@@ -135,9 +135,11 @@ def test_componentwise_lengths_equal_linalg_norm() -> None:
 
 def test_sunlit_margin_from_the_sun_direction_is_the_scenes() -> None:
     """The samples' and points' sunlit margins, from the Sun's direction taken out of a table
-    (pieces._unit, pieces._sunlit_margin), are Scene.sunlit_margin_km's bit for bit, in any batch
-    and from gathered rows (random states, a Sun table gathered as the lattice gathers it)."""
-    from passplan.passes.pieces import _sunlit_margin, _unit
+    (geometry.sun_direction, geometry.sunlit_margin_along, as the pass pieces use them), are
+    Scene.sunlit_margin_km's bit for bit, in any batch and from gathered rows (random states, a
+    Sun table gathered as the lattice gathers it)."""
+    from passplan.geometry import sun_direction as _unit
+    from passplan.geometry import sunlit_margin_along as _sunlit_margin
 
     rng = np.random.default_rng(5)
     sat = rng.normal(size=(20000, 3)) * 7000.0
@@ -150,7 +152,8 @@ def test_sunlit_margin_from_the_sun_direction_is_the_scenes() -> None:
 
 
 def test_sun_from_lattice_tables_equals_row_by_row(scene_parts: tuple[list, list[Station]]) -> None:
-    from passplan.passes.pieces import _lattice_samples, _SunRows, _unit
+    from passplan.geometry import sun_direction
+    from passplan.passes.pieces import _lattice_samples, _SunRows
 
     sats, stations = scene_parts
     blk = Block(sats, stations, T0, T0 + timedelta(hours=6), 0, 200, 60.0, Constraints().build(stations)[0], [])
@@ -174,7 +177,7 @@ def test_sun_from_lattice_tables_equals_row_by_row(scene_parts: tuple[list, list
             assert np.array_equal(rows_sun.unit(a, b), want_unit[rows][a:b])
         ends = np.flatnonzero(k[rows] < 0)
         assert np.array_equal(rows_sun.ends, ends) and np.array_equal(rows_sun.end_sun, want_sun[rows][ends])
-        assert np.array_equal(_unit(want_sun), want_unit)
+        assert np.array_equal(sun_direction(want_sun), want_unit)
     lk = blk.look(np.zeros(3, int), st[:3], t[:3])
     with pytest.raises(AttributeError):
         lk.preset(el_deg=np.zeros(3))

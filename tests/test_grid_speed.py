@@ -78,18 +78,16 @@ def test_elevation_range_in_place_is_the_plain_formula() -> None:
 
 @pytest.mark.parametrize("by_component", [True, False])
 def test_rates_and_sunlit_margin_in_place_are_the_plain_formulas(by_component: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``Look.rates`` and ``Scene.sunlit_margin_km`` (by component where dot3_rows is einsum's
-    sum, else in the buffers they allocate) against the formulas as first written
+    """``Look.rates`` and ``Scene.sunlit_margin_km`` (their dot products by component where
+    dot3_rows is einsum's sum, else by einsum: geometry.dot3) against the formulas as first written
     (fancy-indexed stations, fresh temporaries), on rows, on one station for all rows and on a
     single row."""
     from passplan import geometry
-    from passplan.passes import constraints
     from passplan.passes.constraints import Look
     from passplan.stations import Station
 
     if not by_component:  # as on a platform whose einsum sums otherwise
-        monkeypatch.setattr(geometry, "dot3_is_einsum", lambda: False)
-        monkeypatch.setattr(constraints, "dot3_is_einsum", lambda: False)
+        monkeypatch.setattr(geometry, "dot3_is_einsum", lambda: False)  # geometry.dot3 serves both
 
     t0 = datetime(2026, 11, 23, tzinfo=UTC)
     stations = [Station(id=f"s{k}", lat_deg=la, lon_deg=lo, alt_m=al) for k, (la, lo, al) in enumerate([(47.07, 15.49, 400.0), (-33.9, 18.4, 10.0), (0.0, 0.0, 0.0)])]

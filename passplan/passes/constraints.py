@@ -17,7 +17,7 @@ from typing import ClassVar, Protocol
 
 import numpy as np
 
-from ..geometry import Scene, dot3_is_einsum, dot3_rows, refraction_deg
+from ..geometry import Scene, dot3, refraction_deg
 from ..stations import HorizonMask
 
 __all__ = [
@@ -85,58 +85,17 @@ class Look:
         (km/s), from the line of sight ``d`` and its rate ``v``: ``d(u.d/|d|)/dt`` and ``d.v/|d|``."""
         if self.vel is None:
             raise ValueError("this Look was built without velocities; pass velocity=True")
-        pos, vel, sti = self.pos, self.vel, np.asarray(self.st)
-        if (
-            pos.ndim == 2 and pos.shape[1] == 3 and vel.shape == pos.shape and sti.shape == pos.shape[:1]
-            and pos.flags.c_contiguous and vel.flags.c_contiguous and dot3_is_einsum()
-        ):
-            # rows (the engine's case), by component: each station's up axis and position
-            # gathered in one take, the dot products in einsum's own sum (dot3_rows)
-            c = Scene.station_table(self.scene)[5:].take(sti, axis=1)  # u_x u_y u_z x y z
-            v0, v1, v2 = vel[:, 0], vel[:, 1], vel[:, 2]
-            d0 = pos[:, 0] - c[3]
-            d1 = pos[:, 1] - c[4]
-            d2 = pos[:, 2] - c[5]
-            rng = d0 * d0
-            rng += d1 * d1
-            rng += d2 * d2
-            np.sqrt(rng, out=rng)
-            dv = dot3_rows(d0, d1, d2, v0, v1, v2)
-            ud = dot3_rows(c[0], c[1], c[2], d0, d1, d2)
-            uv = dot3_rows(c[0], c[1], c[2], v0, v1, v2)
-            uv /= rng
-            ud *= dv
-            ud /= rng**3
-            uv -= ud
-            dv /= rng
-            return uv, dv
         # the rows' stations by take (the same values as fancy indexing, four times faster)
-        st = self.scene.sta_ecef.take(self.st, axis=0)
-        up = np.ascontiguousarray(self.scene.sta_enu[:, 2, :]).take(self.st, axis=0)
-        if st.ndim < 2 or st.shape != self.pos.shape:  # a single row, or one station for all: as first written
-            d = self.pos - st
-            d0, d1, d2 = d[..., 0], d[..., 1], d[..., 2]
-            rng = np.sqrt(d0 * d0 + d1 * d1 + d2 * d2)  # |d|, as np.linalg.norm sums it
-            dv = np.einsum("...i,...i->...", d, self.vel)
-            ud = np.einsum("...i,...i->...", up, d)
-            uv = np.einsum("...i,...i->...", up, self.vel)
-            return uv / rng - ud * dv / rng**3, dv / rng
-        # the same operations in the same order, in the buffers already allocated
-        d = np.subtract(self.pos, st, out=st)
+        sti = np.asarray(self.st)
+        st = self.scene.sta_ecef.take(sti, axis=0)
+        up = np.ascontiguousarray(self.scene.sta_enu[:, 2, :]).take(sti, axis=0)
+        d = self.pos - st
         d0, d1, d2 = d[..., 0], d[..., 1], d[..., 2]
-        rng = d0 * d0
-        rng += d1 * d1
-        rng += d2 * d2
-        np.sqrt(rng, out=rng)
-        dv = np.einsum("...i,...i->...", d, self.vel)
-        ud = np.einsum("...i,...i->...", up, d)
-        uv = np.einsum("...i,...i->...", up, self.vel)
-        uv /= rng
-        ud *= dv
-        ud /= rng**3
-        uv -= ud
-        dv /= rng
-        return uv, dv
+        rng = np.sqrt(d0 * d0 + d1 * d1 + d2 * d2)  # |d|, as np.linalg.norm sums it
+        dv = dot3(d, self.vel)
+        ud = dot3(up, d)
+        uv = dot3(up, self.vel)
+        return uv / rng - ud * dv / rng**3, dv / rng
 
     @cached_property
     def sun(self) -> np.ndarray:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import DTypeLike
 
-from ..geometry import WGS84_A_KM
+from ..geometry import sun_direction, sunlit_margin_along
 from .block import REFINE_TOL_S, Block
 from .roots import certified_crossings, crossings
 
@@ -105,23 +105,6 @@ class Scratch:
         return a[:n]
 
 
-def _unit(sun: np.ndarray) -> np.ndarray:
-    """The Sun's direction as :meth:`Scene.sunlit_margin_km` forms it (the same operations)."""
-    s0, s1, s2 = sun[..., 0], sun[..., 1], sun[..., 2]
-    return sun / np.sqrt(s0 * s0 + s1 * s1 + s2 * s2)[..., None]
-
-
-def _sunlit_margin(sat: np.ndarray, unit: np.ndarray) -> np.ndarray:
-    """:meth:`Scene.sunlit_margin_km` from the Sun's direction ``unit`` (:func:`_unit`): the same
-    operations in the same order after it, so the same bits (tested), with the direction taken
-    from a table per lattice time instead of formed again for every row."""
-    along = np.einsum("...i,...i->...", sat, unit)
-    p = sat - along[..., None] * unit
-    p0, p1, p2 = p[..., 0], p[..., 1], p[..., 2]
-    margin = np.sqrt(p0 * p0 + p1 * p1 + p2 * p2) - WGS84_A_KM
-    return np.where(along >= 0.0, np.abs(margin) + 1.0, margin)
-
-
 def _elevations(blk: Block, body: np.ndarray, st: np.ndarray) -> np.ndarray:
     """:meth:`Scene.body_elevation_deg` of rows ``body`` (n, 3) seen from stations ``st``, in
     batches of :data:`_BATCH_ROWS` rows (per row: the same values, without an (12, n) gather of
@@ -164,8 +147,8 @@ class _SunRows:
             self.el = el_tab.ravel().take(cell, out=work.empty("sun_el", k.size))
             self.end_sun = scene.sun_ecef(t[self.ends])
             self.el[self.ends] = _elevations(blk, self.end_sun, st[self.ends])
-        self.unit_tab = _unit(self.tab)
-        self.end_unit = _unit(self.end_sun)
+        self.unit_tab = sun_direction(self.tab)
+        self.end_unit = sun_direction(self.end_sun)
 
     def _rows(self, tab: np.ndarray, end: np.ndarray, a: int, b: int) -> np.ndarray:
         out = tab.take(self.at[a:b], axis=0)
@@ -199,7 +182,7 @@ def _sample_values(
     for a in range(0, n, _BATCH_ROWS):
         b = min(a + _BATCH_ROWS, n)
         lk = blk.look(sat[a:b], st[a:b], t[a:b])
-        litm = _sunlit_margin(lk.pos, sun.unit(a, b))
+        litm = sunlit_margin_along(lk.pos, sun.unit(a, b))
         if blk.constraints:
             lk.preset(sun=sun.sun(a, b), sun_el_deg=sun.el[a:b], sunlit_margin_km=litm)
         out["el_rate"][a:b], out["rng_rate"][a:b] = lk.rates
@@ -317,11 +300,11 @@ def _points(
         sun_el = np.empty(rows.size)
         unit[known], sun_el[known] = end_unit[rows[known]], end_el[rows[known]]
         rest_sun = blk.scene.sun_ecef(r_t[rest])
-        unit[rest], sun_el[rest] = _unit(rest_sun), blk.scene.body_elevation_deg(rest_sun, r_st[rest])
+        unit[rest], sun_el[rest] = sun_direction(rest_sun), blk.scene.body_elevation_deg(rest_sun, r_st[rest])
         az, el, rng = blk.scene.topocentric(lk.pos, lk.st)
         out["el"][rows] = np.where(lk.ok, blk.horizon.elevation(el), -180.0)
         out["az"][rows], out["rng"][rows] = az, rng
-        out["litm"][rows] = _sunlit_margin(lk.pos, unit)
+        out["litm"][rows] = sunlit_margin_along(lk.pos, unit)
         out["sun_el"][rows] = sun_el
     return out
 
