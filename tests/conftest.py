@@ -150,3 +150,21 @@ def shared_reference() -> Path:
     if not SHARED_REFERENCE.is_dir():
         pytest.skip(f"{SHARED_REFERENCE} is absent (only the project's CI has ../shared)")
     return SHARED_REFERENCE
+
+
+@pytest.fixture(scope="module")
+def _command():
+    import typer.main
+
+    from passplan.cli import app
+
+    return typer.main.get_command(app)
+
+
+@pytest.fixture()
+def built_app(_command, monkeypatch):
+    """The app's click command built once per test module (a third of a second a build), for
+    ``CliRunner().invoke(app, ...)`` in the tests that take this fixture."""
+    import typer.testing
+
+    monkeypatch.setattr(typer.testing, "_get_command", lambda _app: _command)

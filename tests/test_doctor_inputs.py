@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from region_cases import BAD_REGIONS
 from typer.testing import CliRunner
 
 from passplan.cli import app
@@ -21,13 +22,7 @@ pytest.importorskip("shapely")
 SQUARE = {"type": "Polygon", "coordinates": [[[0, 0], [60, 0], [60, 60], [0, 60], [0, 0]]]}
 #: Bad region texts and what the loader says (tests/test_gis.py's cases, and a feature's bad position).
 BAD = [
-    ("{not json", "not JSON (line 1"),
-    ('{"type": "Point", "coordinates": [1, 2]}', "is a Point; a region must be a Polygon or MultiPolygon"),
-    ('{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]}', "ring 1: the ring is not closed"),
-    ('{"type": "Polygon", "coordinates": [[[10, 100], [11, 100], [11, 101], [10, 100]]]}', "latitude 100 is outside"),
-    ('{"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}', "is not a valid polygon"),
-    ('{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": null}]}', "feature 1 has no geometry"),
-    ('{"type": "FeatureCollection", "features": []}', "holds no polygon"),
+    *BAD_REGIONS,
     ('{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": ' + json.dumps(SQUARE)
      + '}, {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[0, 0], ["a", 0], [1, 1], [0, 0]]]}}]}',
      "feature 2, ring 1, position 2: give [longitude, latitude] as two numbers"),

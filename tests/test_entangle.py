@@ -299,23 +299,6 @@ def test_forecast_reproduces_yin_2017_qber(tmp_path):
     assert min(float(f.window.link_km.min()) for f in fs) <= 1600 and max(float(f.window.link_km.max()) for f in fs) >= 2400
 
 
-@pytest.fixture(scope="module")
-def _command():
-    import typer.main
-
-    from passplan.cli import app
-
-    return typer.main.get_command(app)
-
-
-@pytest.fixture()
-def built_app(_command, monkeypatch):
-    """The app's click command built once for this module (a third of a second a build)."""
-    import typer.testing
-
-    monkeypatch.setattr(typer.testing, "_get_command", lambda _app: _command)
-
-
 def test_cli_pair_matches_the_library(micius2020, built_app):
     from typer.testing import CliRunner
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from region_cases import BAD_REGIONS
 from typer.testing import CliRunner
 
 from passplan.cli import app
@@ -244,15 +245,7 @@ def test_antimeridian_region_split_or_across_keeps_the_same_cells(tmp_path: Path
     assert not a.contains(*outside).any() and not b.contains(*outside).any()
 
 
-@pytest.mark.parametrize("text, says", [
-    ("{not json", "not JSON (line 1"),
-    ('{"type": "Point", "coordinates": [1, 2]}', "is a Point; a region must be a Polygon or MultiPolygon"),
-    ('{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]}', "ring 1: the ring is not closed"),
-    ('{"type": "Polygon", "coordinates": [[[10, 100], [11, 100], [11, 101], [10, 100]]]}', "latitude 100 is outside"),
-    ('{"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}', "is not a valid polygon"),
-    ('{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": null}]}', "feature 1 has no geometry"),
-    ('{"type": "FeatureCollection", "features": []}', "holds no polygon"),
-])
+@pytest.mark.parametrize("text, says", BAD_REGIONS)
 def test_bad_region_files_are_named(tmp_path: Path, text: str, says: str) -> None:
     f = tmp_path / "r.geojson"
     f.write_text(text)

@@ -354,23 +354,6 @@ def test_nothing_changes_without_entangled() -> None:
 # ---- the command -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def _command():
-    import typer.main
-
-    from passplan.cli import app
-
-    return typer.main.get_command(app)
-
-
-@pytest.fixture()
-def built_app(_command, monkeypatch):
-    """The app's click command built once for this module (a third of a second a build)."""
-    import typer.testing
-
-    monkeypatch.setattr(typer.testing, "_get_command", lambda _app: _command)
-
-
 def _invoke(args: list[str]):
     from typer.testing import CliRunner
 
